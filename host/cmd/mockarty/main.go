@@ -1,0 +1,137 @@
+// Command mockarty is the host: the management REST API, the storage and the
+// matching core of the multi-protocol mock platform.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/api"
+	"github.com/mockarty-oss/mockarty/host/internal/catalog"
+	"github.com/mockarty-oss/mockarty/host/internal/config"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
+)
+
+// releaseID is set at build time with -ldflags "-X main.releaseID=...".
+var releaseID = "dev"
+
+func main() {
+	showVersion := flag.Bool("version", false, "print the version and exit")
+	migrate := flag.String("migrate", "", "run database migrations and exit: up | version")
+	flag.Parse()
+	if *showVersion {
+		fmt.Println("mockarty", releaseID)
+		return
+	}
+	if err := run(*migrate); err != nil {
+		fmt.Fprintln(os.Stderr, "mockarty:", err)
+		os.Exit(1)
+	}
+}
+
+func newLogger(cfg *config.Config) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{
+		Name:       "mockarty",
+		Level:      hclog.LevelFromString(cfg.LogLevel),
+		JSONFormat: cfg.LogFormat == "json",
+		Output:     os.Stderr,
+		TimeFormat: time.RFC3339Nano,
+	})
+}
+
+func run(migrate string) error {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	cfg.ReleaseID = releaseID
+	log := newLogger(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	dsn := cfg.DBDSN
+	if cfg.DBUse == "sqlite" {
+		dsn = cfg.SQLitePath()
+	}
+	switch migrate {
+	case "":
+	case "up", "version":
+		st, err := store.Open(ctx, store.Options{Driver: cfg.DBUse, DSN: dsn, Logger: log, NoMigrate: migrate == "version"})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		v, err := st.SchemaVersion(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("schema version %d (this build: %d)\n", v, store.LatestSchemaVersion())
+		return nil
+	default:
+		return fmt.Errorf("--migrate %q: use up or version", migrate)
+	}
+
+	started := time.Now()
+	st, err := store.Open(ctx, store.Options{Driver: cfg.DBUse, DSN: dsn, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tpl, err := templatefiles.Open(cfg.TemplatesDir)
+	if err != nil {
+		return err
+	}
+	defer tpl.Close()
+
+	var ready atomic.Bool
+	app := api.New(api.Deps{
+		Catalog:     catalog.New(st, cfg.EnableVersioning, cfg.LogLimit),
+		Templates:   tpl,
+		Logger:      log.Named("api"),
+		BodyLimit:   cfg.BodyLimitBytes,
+		IdleTimeout: cfg.KeepAliveTimeout,
+		ReleaseID:   cfg.ReleaseID,
+		StartedAt:   started,
+		DBDriver:    cfg.DBUse,
+	}, ready.Load)
+
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
+	}
+	where := cfg.SQLitePath()
+	if cfg.DBUse == "pg" {
+		where = "postgresql"
+	}
+	log.Info("mockarty started", "addr", "http://"+ln.Addr().String(), "db", cfg.DBUse, "data", where,
+		"templates", cfg.TemplatesDir, "release", cfg.ReleaseID, "startup", time.Since(started).Round(time.Millisecond))
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- app.Listener(ln) }()
+	ready.Store(true)
+
+	select {
+	case err := <-serveErr:
+		if err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	ready.Store(false)
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+		log.Warn("shutdown did not finish cleanly", "error", err)
+	}
+	log.Info("stopped")
+	return nil
+}

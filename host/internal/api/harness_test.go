@@ -1,0 +1,202 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/catalog"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
+)
+
+// testServer is the real API on a loopback port over a fresh SQLite database.
+type testServer struct {
+	t     *testing.T
+	URL   string
+	Store *store.Store
+	// Dir is the test's temporary folder; TemplateDir is the template folder inside it.
+	Dir, TemplateDir string
+}
+
+type serverOpts struct {
+	versioning bool
+	bodyLimit  int
+}
+
+func newTestServer(t *testing.T, opts ...serverOpts) *testServer {
+	t.Helper()
+	o := serverOpts{bodyLimit: 1 << 20}
+	if len(opts) > 0 {
+		o = opts[0]
+		if o.bodyLimit == 0 {
+			o.bodyLimit = 1 << 20
+		}
+	}
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Driver: "sqlite", DSN: filepath.Join(dir, "db.sqlite")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tplDir := filepath.Join(dir, "templates")
+	tpl, err := templatefiles.Open(tplDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := New(Deps{
+		Catalog:   catalog.New(st, o.versioning, 3),
+		Templates: tpl,
+		Logger:    hclog.NewNullLogger(),
+		BodyLimit: o.bodyLimit,
+		ReleaseID: "test",
+		StartedAt: time.Now(),
+		DBDriver:  "sqlite",
+	}, func() bool { return true })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	t.Cleanup(func() {
+		_ = app.ShutdownWithTimeout(5 * time.Second)
+		_ = tpl.Close()
+		_ = st.Close()
+	})
+	return &testServer{t: t, URL: "http://" + ln.Addr().String(), Store: st, Dir: dir, TemplateDir: tplDir}
+}
+
+// resp is a finished HTTP exchange.
+type resp struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic value.
+func (r *resp) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(r.Body, &v); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, r.Body)
+	}
+	return v
+}
+
+// do sends a request; body may be nil, a string, []byte, or a value to encode as JSON.
+func (s *testServer) do(method, path string, body any, headers ...string) *resp {
+	s.t.Helper()
+	var rdr io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rdr, ct = strings.NewReader(b), "application/json"
+	case []byte:
+		rdr, ct = bytes.NewReader(b), "application/json"
+	default:
+		enc, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rdr, ct = bytes.NewReader(enc), "application/json"
+	}
+	req, err := http.NewRequest(method, s.URL+path, rdr)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+			continue
+		}
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return &resp{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// expect checks the status and returns the decoded JSON object.
+func (s *testServer) expect(status int, method, path string, body any, headers ...string) map[string]any {
+	s.t.Helper()
+	r := s.do(method, path, body, headers...)
+	if r.Status != status {
+		s.t.Fatalf("%s %s: status %d, want %d\n%s", method, path, r.Status, status, r.Body)
+	}
+	return r.JSON(s.t)
+}
+
+// expectError checks that a request fails with the one error envelope.
+func (s *testServer) expectError(status int, code, field, method, path string, body any, headers ...string) map[string]any {
+	s.t.Helper()
+	r := s.do(method, path, body, headers...)
+	if r.Status != status {
+		s.t.Fatalf("%s %s: status %d, want %d\n%s", method, path, r.Status, status, r.Body)
+	}
+	v := r.JSON(s.t)
+	checkEnvelope(s.t, r, v, code, field)
+	return v
+}
+
+func checkEnvelope(t *testing.T, r *resp, v map[string]any, code, field string) {
+	t.Helper()
+	msg, _ := v["error"].(string)
+	if msg == "" {
+		t.Fatalf("error envelope has no message: %s", r.Body)
+	}
+	if v["code"] != code {
+		t.Fatalf("code = %v, want %q: %s", v["code"], code, r.Body)
+	}
+	rid, _ := v["request_id"].(string)
+	if rid == "" || rid != r.Header.Get("X-Request-Id") {
+		t.Fatalf("request_id %q must equal the X-Request-Id header %q", rid, r.Header.Get("X-Request-Id"))
+	}
+	if field != "" && v["field"] != field {
+		t.Fatalf("field = %v, want %q: %s", v["field"], field, r.Body)
+	}
+	for k := range v {
+		switch k {
+		case "error", "code", "request_id", "field":
+		default:
+			t.Fatalf("unexpected key %q in error envelope: %s", k, r.Body)
+		}
+	}
+}
+
+// httpMock returns a minimal valid HTTP mock document.
+func httpMock(id, route string) map[string]any {
+	return map[string]any{
+		"id":       id,
+		"http":     map[string]any{"route": route, "httpMethod": "GET"},
+		"response": map[string]any{"statusCode": 200, "payload": map[string]any{"ok": true}},
+	}
+}
+
+func ids(list []any) []string {
+	out := make([]string, 0, len(list))
+	for _, v := range list {
+		m, _ := v.(map[string]any)
+		id, _ := m["id"].(string)
+		out = append(out, id)
+	}
+	return out
+}

@@ -1,0 +1,156 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+)
+
+func (s *server) namespaceRoutes(v1 fiber.Router) {
+	v1.Get("/namespaces", s.listNamespaces)
+	v1.Post("/namespaces", s.createNamespace)
+}
+
+func (s *server) listNamespaces(c *fiber.Ctx) error {
+	names, err := s.Catalog.Store().Namespaces(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if !contains(names, model.DefaultNamespace) {
+		names = append([]string{model.DefaultNamespace}, names...)
+	}
+	return c.JSON(fiber.Map{"namespaces": names, "total": len(names)})
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *server) createNamespace(c *fiber.Ctx) error {
+	var b struct {
+		Name string `json:"name"`
+	}
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	b.Name = strings.TrimSpace(b.Name)
+	if !model.NamePattern.MatchString(b.Name) {
+		return fieldErr("name", "is required: 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	if err := s.Catalog.Store().CreateNamespace(c.UserContext(), b.Name); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return apiErr(http.StatusConflict, CodeConflict, "namespace %q already exists", b.Name)
+		}
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(fiber.Map{"name": b.Name, "namespace": b.Name, "created": true})
+}
+
+func (s *server) storeRoutes(v1 fiber.Router) {
+	v1.Get("/stores/global", s.getStore(false))
+	v1.Post("/stores/global", s.setStore(false))
+	v1.Delete("/stores/global/:key", s.deleteStoreKey(false))
+	v1.Get("/stores/chain/:chainId", s.getStore(true))
+	v1.Post("/stores/chain/:chainId", s.setStore(true))
+	v1.Delete("/stores/chain/:chainId/:key", s.deleteStoreKey(true))
+}
+
+func chainParam(c *fiber.Ctx, chain bool) (string, error) {
+	if !chain {
+		return "", nil
+	}
+	id := param(c, "chainId")
+	if !model.NamePattern.MatchString(id) {
+		e := badRequest("chain id %q: use 1-100 letters, digits, '.', '_' or '-'", id)
+		e.Field = "chainId"
+		return "", e
+	}
+	return id, nil
+}
+
+func (s *server) getStore(chain bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ns, err := namespaceOf(c, "")
+		if err != nil {
+			return err
+		}
+		chainID, err := chainParam(c, chain)
+		if err != nil {
+			return err
+		}
+		vals, err := s.Catalog.Store().StoreValues(c.UserContext(), ns, chainID)
+		if err != nil {
+			return err
+		}
+		return c.JSON(vals)
+	}
+}
+
+func (s *server) setStore(chain bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var b struct {
+			Key       *string         `json:"key"`
+			Value     json.RawMessage `json:"value"`
+			Namespace string          `json:"namespace"`
+		}
+		if err := decodeJSON(c, &b); err != nil {
+			return err
+		}
+		if b.Key == nil || strings.TrimSpace(*b.Key) == "" {
+			return fieldErr("key", "is required: send {\"key\": \"...\", \"value\": <any JSON>}")
+		}
+		if len(*b.Key) > 500 {
+			return fieldErr("key", "must be at most 500 characters")
+		}
+		if b.Value == nil {
+			return fieldErr("value", "is required (any JSON value, null included)")
+		}
+		ns, err := namespaceOf(c, b.Namespace)
+		if err != nil {
+			return err
+		}
+		chainID, err := chainParam(c, chain)
+		if err != nil {
+			return err
+		}
+		if err := s.Catalog.Store().SetStoreValue(c.UserContext(), ns, chainID, *b.Key, b.Value); err != nil {
+			return err
+		}
+		out := fiber.Map{"key": *b.Key, "value": b.Value, "namespace": ns, "success": true}
+		if chain {
+			out["chainId"] = chainID
+		}
+		return c.JSON(out)
+	}
+}
+
+func (s *server) deleteStoreKey(chain bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ns, err := namespaceOf(c, "")
+		if err != nil {
+			return err
+		}
+		chainID, err := chainParam(c, chain)
+		if err != nil {
+			return err
+		}
+		key := param(c, "key")
+		if err := s.Catalog.Store().DeleteStoreValue(c.UserContext(), ns, chainID, key); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return notFoundErr("key %q is not in the store of namespace %q", key, ns)
+			}
+			return err
+		}
+		return c.JSON(fiber.Map{"key": key, "namespace": ns, "deleted": true})
+	}
+}

@@ -1,0 +1,308 @@
+// Package api holds the Fiber handlers of the management REST API, one file
+// per resource; errors.go holds the one error envelope.
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/catalog"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
+)
+
+// Deps is what the handlers need.
+type Deps struct {
+	Catalog          *catalog.Catalog
+	Templates        *templatefiles.Dir
+	Logger           hclog.Logger
+	BodyLimit        int
+	IdleTimeout      time.Duration
+	ReleaseID        string
+	StartedAt        time.Time
+	DBDriver         string
+	ShutdownDeadline time.Duration
+}
+
+type server struct {
+	Deps
+	ready func() bool
+}
+
+const requestIDKey = "requestID"
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// New builds the Fiber application with every route of the management API.
+// ready reports whether the host has finished starting (for /health/ready).
+func New(d Deps, ready func() bool) *fiber.App {
+	s := &server{Deps: d, ready: ready}
+	app := fiber.New(fiber.Config{
+		AppName:               "mockarty",
+		BodyLimit:             d.BodyLimit,
+		IdleTimeout:           d.IdleTimeout,
+		ReadTimeout:           60 * time.Second,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		// Route matching for /stubs must see the raw path.
+		UnescapePath: false,
+	})
+	app.Use(s.requestID, s.recoverPanic, s.accessLog)
+	s.routes(app)
+	app.Use(func(c *fiber.Ctx) error {
+		return notFoundErr("no route for %s %s", c.Method(), c.Path())
+	})
+	return app
+}
+
+func (s *server) routes(app *fiber.App) {
+	app.Get("/health", s.health)
+	app.Get("/health/live", s.healthLive)
+	app.Get("/health/ready", s.healthReady)
+
+	v1 := app.Group("/api/v1")
+	v1.Get("/status", s.status)
+	v1.Get("/counts", s.counts)
+	v1.Get("/stats", s.stats)
+
+	s.mockRoutes(app, v1)
+	s.namespaceRoutes(v1)
+	s.storeRoutes(v1)
+	s.templateRoutes(v1)
+	s.folderRoutes(v1)
+	s.tagRoutes(v1)
+	s.undefinedRoutes(v1)
+}
+
+func (s *server) requestID(c *fiber.Ctx) error {
+	id := c.Get(fiber.HeaderXRequestID)
+	if !requestIDPattern.MatchString(id) {
+		id = uuid.NewString()
+	}
+	c.Locals(requestIDKey, id)
+	c.Set(fiber.HeaderXRequestID, id)
+	return c.Next()
+}
+
+func requestIDOf(c *fiber.Ctx) string {
+	if id, ok := c.Locals(requestIDKey).(string); ok {
+		return id
+	}
+	// Errors raised before the middleware ran (oversize bodies) get an id here.
+	id := uuid.NewString()
+	c.Locals(requestIDKey, id)
+	c.Set(fiber.HeaderXRequestID, id)
+	return id
+}
+
+func (s *server) recoverPanic(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.Logger.Error("panic in handler", "method", c.Method(), "path", c.Path(), "request_id", requestIDOf(c), "panic", r, "stack", string(debug.Stack()))
+			err = apiErr(http.StatusInternalServerError, CodeInternal, "internal error")
+		}
+	}()
+	return c.Next()
+}
+
+func (s *server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if s.Logger.IsDebug() {
+		status := c.Response().StatusCode()
+		if err != nil {
+			status = toAPIError(err).Status
+		}
+		s.Logger.Debug("request", "method", c.Method(), "path", c.Path(), "status", status,
+			"elapsed", time.Since(start), "request_id", requestIDOf(c))
+	}
+	return err
+}
+
+// handleError writes every error in the one envelope.
+func (s *server) handleError(c *fiber.Ctx, err error) error {
+	e := toAPIError(err)
+	e.RequestID = requestIDOf(c)
+	if e.Status >= 500 {
+		s.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", e.RequestID, "error", err)
+	}
+	return c.Status(e.Status).JSON(e)
+}
+
+// body returns the request body after checking that its media type can hold JSON.
+// curl's default form type is accepted because the spec's own examples send JSON with it.
+func body(c *fiber.Ctx) ([]byte, error) {
+	b := c.Body()
+	if ct := c.Get(fiber.HeaderContentType); ct != "" && len(bytes.TrimSpace(b)) > 0 {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil {
+			return nil, apiErr(http.StatusUnsupportedMediaType, CodeMediaType, "unreadable Content-Type %q", ct)
+		}
+		switch {
+		case mt == "application/json", strings.HasSuffix(mt, "+json"), mt == "text/plain",
+			mt == "application/x-www-form-urlencoded", mt == "text/json", mt == "*/*":
+		default:
+			return nil, apiErr(http.StatusUnsupportedMediaType, CodeMediaType, "Content-Type %q is not supported; send application/json", mt)
+		}
+	}
+	return b, nil
+}
+
+// decodeJSON reads the body into v with a clear error for bad input.
+func decodeJSON(c *fiber.Ctx, v any) error {
+	b, err := body(c)
+	if err != nil {
+		return err
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return badRequest("request body is empty; expected JSON")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			e := badRequest("%s: wrong type: got JSON %s", te.Field, te.Value)
+			e.Field = te.Field
+			return e
+		}
+		return badRequest("malformed JSON: %v", err)
+	}
+	if dec.More() {
+		return badRequest("malformed JSON: unexpected data after the top-level value")
+	}
+	return nil
+}
+
+// namespaceOf picks the namespace of a request: query, then body, then the
+// X-Namespace header, then the default.
+func namespaceOf(c *fiber.Ctx, fromBody string) (string, error) {
+	ns := strings.TrimSpace(c.Query("namespace"))
+	if ns == "" {
+		ns = strings.TrimSpace(fromBody)
+	}
+	if ns == "" {
+		ns = strings.TrimSpace(c.Get("X-Namespace"))
+	}
+	if ns == "" {
+		ns = model.DefaultNamespace
+	}
+	if !model.NamePattern.MatchString(ns) {
+		e := badRequest("namespace %q: use 1-100 letters, digits, '.', '_' or '-'", ns)
+		e.Field = "namespace"
+		return "", e
+	}
+	return ns, nil
+}
+
+// optionalNamespace is like namespaceOf but "" when none is given at all.
+func optionalNamespace(c *fiber.Ctx) (string, error) {
+	if c.Query("namespace") == "" && c.Get("X-Namespace") == "" {
+		return "", nil
+	}
+	return namespaceOf(c, "")
+}
+
+// paging reads offset and limit with defaults and bounds.
+func paging(c *fiber.Ctx, defLimit, maxLimit int) (offset, limit int, err error) {
+	offset, err = intQuery(c, "offset", 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	limit, err = intQuery(c, "limit", defLimit)
+	if err != nil {
+		return 0, 0, err
+	}
+	if offset < 0 {
+		return 0, 0, badRequest("offset must not be negative")
+	}
+	if limit < 0 {
+		return 0, 0, badRequest("limit must not be negative")
+	}
+	if limit == 0 {
+		limit = defLimit
+	}
+	if limit > maxLimit {
+		limit = maxLimit
+	}
+	return offset, limit, nil
+}
+
+func intQuery(c *fiber.Ctx, name string, def int) (int, error) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		e := badRequest("query parameter %s=%q is not an integer", name, v)
+		e.Field = name
+		return 0, e
+	}
+	return n, nil
+}
+
+func boolQuery(c *fiber.Ctx, name string) (value, set bool, err error) {
+	v := c.Query(name)
+	if v == "" {
+		return false, false, nil
+	}
+	b, perr := strconv.ParseBool(v)
+	if perr != nil {
+		e := badRequest("query parameter %s=%q must be true or false", name, v)
+		e.Field = name
+		return false, false, e
+	}
+	return b, true, nil
+}
+
+// csv splits a comma list and drops empty items; repeated parameters are joined too.
+func csvQuery(c *fiber.Ctx, name string) []string {
+	var out []string
+	for _, raw := range c.Context().QueryArgs().PeekMulti(name) {
+		for _, p := range strings.Split(string(raw), ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// ids reads the list of IDs of a batch request: "mockIds" (the SDKs) or "ids" (the docs).
+type idsBody struct {
+	MockIDs []string `json:"mockIds"`
+	IDs     []string `json:"ids"`
+}
+
+func (b idsBody) list() []string {
+	out := append([]string{}, b.MockIDs...)
+	out = append(out, b.IDs...)
+	seen := map[string]bool{}
+	uniq := out[:0]
+	for _, id := range out {
+		if id = strings.TrimSpace(id); id != "" && !seen[id] {
+			seen[id] = true
+			uniq = append(uniq, id)
+		}
+	}
+	return uniq
+}
+
+func isoMs(ms int64) string {
+	if ms == 0 {
+		return ""
+	}
+	return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano)
+}

@@ -1,0 +1,193 @@
+// Package config reads the host's configuration from the environment, using
+// the variable names of the spec (model.md section 7.2) wherever they apply.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the host configuration.
+type Config struct {
+	// HTTP
+	BindAddr         string        // HTTP_BIND_ADDR (default 127.0.0.1)
+	Port             int           // HTTP_PORT (default 5770)
+	BodyLimitBytes   int           // HTTP_REQUEST_BODY_SIZE_LIMIT_MB (default 5)
+	KeepAliveTimeout time.Duration // HTTP_KEEP_ALIVE_TIMEOUT: idle keep-alive connections close after this
+	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT (default 10s)
+
+	// Storage
+	DataDir          string // MOCKARTY_DATA_DIR (default ./.mockarty)
+	DBUse            string // DB_USE: sqlite | pg (derived from DB_DSN when unset)
+	DBDSN            string // DB_DSN
+	EnableVersioning bool   // DB_ENABLE_VERSIONING
+	TemplatesDir     string // TEMPLATES_DIR (default <data>/templates)
+	LogLimit         int    // REPO_LOG_LIMIT (default 3)
+
+	// Logging
+	LogLevel  string // LOG_LEVEL (default info)
+	LogFormat string // LOG_FORMAT: text | json (default text)
+	Env       string // ENV
+
+	ReleaseID string // set at build time
+}
+
+// Addr is the HTTP listen address.
+func (c *Config) Addr() string {
+	return joinHostPort(c.BindAddr, c.Port)
+}
+
+func joinHostPort(host string, port int) string {
+	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
+		host = "[" + host + "]"
+	}
+	return host + ":" + strconv.Itoa(port)
+}
+
+// SQLitePath is the database file used when the embedded store is selected.
+func (c *Config) SQLitePath() string {
+	if c.DBUse == "sqlite" && c.DBDSN != "" {
+		return c.DBDSN
+	}
+	return filepath.Join(c.DataDir, "mockarty.db")
+}
+
+// FromEnv reads the configuration from the process environment.
+func FromEnv() (*Config, error) { return Load(os.Getenv) }
+
+// Load reads the configuration through getenv, so tests can pass a map.
+func Load(getenv func(string) string) (*Config, error) {
+	r := reader{getenv: getenv}
+	c := &Config{
+		BindAddr:         r.str("HTTP_BIND_ADDR", "127.0.0.1"),
+		Port:             r.port("HTTP_PORT", 5770),
+		BodyLimitBytes:   r.positiveInt("HTTP_REQUEST_BODY_SIZE_LIMIT_MB", 5) << 20,
+		KeepAliveTimeout: r.duration("HTTP_KEEP_ALIVE_TIMEOUT", 120*time.Second),
+		ShutdownTimeout:  r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
+		DataDir:          r.str("MOCKARTY_DATA_DIR", ".mockarty"),
+		DBDSN:            r.str("DB_DSN", ""),
+		DBUse:            strings.ToLower(r.str("DB_USE", "")),
+		EnableVersioning: r.boolean("DB_ENABLE_VERSIONING", false),
+		LogLimit:         r.positiveInt("REPO_LOG_LIMIT", 3),
+		LogLevel:         strings.ToLower(r.str("LOG_LEVEL", "info")),
+		LogFormat:        strings.ToLower(r.str("LOG_FORMAT", "text")),
+		Env:              r.str("ENV", ""),
+	}
+	if c.BindAddr == "localhost" {
+		c.BindAddr = "127.0.0.1"
+	}
+	c.TemplatesDir = r.str("TEMPLATES_DIR", filepath.Join(c.DataDir, "templates"))
+	switch c.DBUse {
+	case "":
+		if isPostgresDSN(c.DBDSN) {
+			c.DBUse = "pg"
+		} else {
+			c.DBUse = "sqlite"
+		}
+	case "pg", "postgres", "postgresql":
+		c.DBUse = "pg"
+		if c.DBDSN == "" {
+			r.errs = append(r.errs, "DB_USE=pg needs DB_DSN (for example postgres://user:pass@host:5432/db)")
+		}
+	case "sqlite", "sqlite3":
+		c.DBUse = "sqlite"
+	case "mysql":
+		r.errs = append(r.errs, "DB_USE=mysql is not supported; use sqlite (default) or pg")
+	default:
+		r.errs = append(r.errs, fmt.Sprintf("DB_USE=%q: use sqlite or pg", c.DBUse))
+	}
+	if c.DBUse == "sqlite" && isPostgresDSN(c.DBDSN) {
+		r.errs = append(r.errs, "DB_USE=sqlite but DB_DSN is a postgres:// URL")
+	}
+	switch c.LogLevel {
+	case "trace", "debug", "info", "warn", "error", "off":
+	default:
+		r.errs = append(r.errs, fmt.Sprintf("LOG_LEVEL=%q: use trace, debug, info, warn, error or off", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		r.errs = append(r.errs, fmt.Sprintf("LOG_FORMAT=%q: use text or json", c.LogFormat))
+	}
+	if len(r.errs) > 0 {
+		return nil, fmt.Errorf("configuration: %s", strings.Join(r.errs, "; "))
+	}
+	return c, nil
+}
+
+func isPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") ||
+		strings.Contains(dsn, "host=") && strings.Contains(dsn, "dbname=")
+}
+
+type reader struct {
+	getenv func(string) string
+	errs   []string
+}
+
+func (r *reader) str(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) positiveInt(name string, def int) int {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		r.errs = append(r.errs, fmt.Sprintf("%s=%q: want a positive integer", name, v))
+		return def
+	}
+	return n
+}
+
+func (r *reader) port(name string, def int) int {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 65535 {
+		r.errs = append(r.errs, fmt.Sprintf("%s=%q: want a port number (0-65535; 0 picks a free port)", name, v))
+		return def
+	}
+	return n
+}
+
+func (r *reader) boolean(name string, def bool) bool {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Sprintf("%s=%q: want true or false", name, v))
+		return def
+	}
+	return b
+}
+
+// duration accepts Go durations ("30s") or a bare number of seconds.
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		r.errs = append(r.errs, fmt.Sprintf("%s=%q: want a duration such as 30s", name, v))
+		return def
+	}
+	return d
+}

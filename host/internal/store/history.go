@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"gorm.io/gorm"
+)
+
+// MockVersion is one saved revision of a mock.
+type MockVersion struct {
+	MockID    string
+	Version   int64
+	Change    string
+	CreatedAt int64
+	Mock      *model.Mock
+}
+
+// MockVersions lists the saved revisions of a mock, newest first.
+func (s *Store) MockVersions(ctx context.Context, mockID string) ([]MockVersion, error) {
+	var rows []v1MockVersion
+	if err := s.db.WithContext(ctx).Where("mock_id = ?", mockID).Order("version DESC").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]MockVersion, 0, len(rows))
+	for i := range rows {
+		v, err := versionFromRow(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, nil
+}
+
+// GetMockVersion returns one revision.
+func (s *Store) GetMockVersion(ctx context.Context, mockID string, version int64) (*MockVersion, error) {
+	var row v1MockVersion
+	err := s.db.WithContext(ctx).Where("mock_id = ? AND version = ?", mockID, version).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return versionFromRow(&row)
+}
+
+func versionFromRow(r *v1MockVersion) (*MockVersion, error) {
+	var m model.Mock
+	if err := json.Unmarshal([]byte(r.Document), &m); err != nil {
+		return nil, fmt.Errorf("decode version %d of mock %s: %w", r.Version, r.MockID, err)
+	}
+	return &MockVersion{MockID: r.MockID, Version: r.Version, Change: r.Change, CreatedAt: r.CreatedMs, Mock: &m}, nil
+}
+
+// RequestLog is one logged call of a mock.
+type RequestLog struct {
+	ID       string          `json:"id"`
+	CalledAt int64           `json:"-"`
+	Req      json.RawMessage `json:"req"`
+	Response json.RawMessage `json:"response,omitempty"`
+}
+
+// AppendMockLog stores a call and keeps only the newest limit calls of the mock.
+func (s *Store) AppendMockLog(ctx context.Context, mockID string, l RequestLog, limit int) error {
+	if l.ID == "" {
+		l.ID = uuid.NewString()
+	}
+	doc, err := json.Marshal(struct {
+		Req      json.RawMessage `json:"req"`
+		Response json.RawMessage `json:"response,omitempty"`
+	}{l.Req, l.Response})
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&v1MockLog{ID: l.ID, MockID: mockID, CalledAt: l.CalledAt, Document: string(doc)}).Error; err != nil {
+			return err
+		}
+		if limit <= 0 {
+			return nil
+		}
+		var stale []string
+		if err := tx.Model(&v1MockLog{}).Where("mock_id = ?", mockID).Order("called_at DESC").Order("id DESC").
+			Offset(limit).Pluck("id", &stale).Error; err != nil {
+			return err
+		}
+		if len(stale) == 0 {
+			return nil
+		}
+		return tx.Where("id IN ?", stale).Delete(&v1MockLog{}).Error
+	})
+}
+
+// MockLogs returns a page of the calls of a mock, newest first, and their total.
+func (s *Store) MockLogs(ctx context.Context, mockID string, offset, limit int) ([]RequestLog, int64, error) {
+	q := s.db.WithContext(ctx).Model(&v1MockLog{}).Where("mock_id = ?", mockID)
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	q = q.Order("called_at DESC").Order("id DESC").Offset(offset)
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	var rows []v1MockLog
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, 0, err
+	}
+	out := make([]RequestLog, 0, len(rows))
+	for _, r := range rows {
+		var l RequestLog
+		if err := json.Unmarshal([]byte(r.Document), &l); err != nil {
+			return nil, 0, fmt.Errorf("decode log %s: %w", r.ID, err)
+		}
+		l.ID, l.CalledAt = r.ID, r.CalledAt
+		out = append(out, l)
+	}
+	return out, total, nil
+}
+
+// DeleteMockLogs removes every logged call of a mock and returns how many.
+func (s *Store) DeleteMockLogs(ctx context.Context, mockID string) (int64, error) {
+	res := s.db.WithContext(ctx).Where("mock_id = ?", mockID).Delete(&v1MockLog{})
+	return res.RowsAffected, res.Error
+}

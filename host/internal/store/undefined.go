@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// UndefinedRequest is a request that matched no mock, deduplicated by
+// namespace, protocol, method and path, with how often it was seen.
+type UndefinedRequest struct {
+	ID        string
+	Namespace string
+	Protocol  string
+	Method    string
+	Path      string
+	Body      string // the last body seen, as received
+	Headers   string // JSON object of the last headers seen
+	Count     int64
+	FirstSeen int64
+	LastSeen  int64
+	Ignored   bool
+}
+
+func undefinedFingerprint(namespace, protocol, method, path string) string {
+	h := sha256.Sum256([]byte(namespace + "\x00" + protocol + "\x00" + method + "\x00" + path))
+	return hex.EncodeToString(h[:16])
+}
+
+// RecordUndefined stores an unmatched request or bumps the count of the same
+// request seen before (an ignored one stays ignored).
+func (s *Store) RecordUndefined(ctx context.Context, u UndefinedRequest) (*UndefinedRequest, error) {
+	fp := undefinedFingerprint(u.Namespace, u.Protocol, u.Method, u.Path)
+	now := u.LastSeen
+	if now == 0 {
+		now = nowMs()
+	}
+	if u.Headers == "" {
+		u.Headers = "{}"
+	}
+	var out v1Undefined
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.forUpdate(tx).Where("fingerprint = ?", fp).Take(&out).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			out = v1Undefined{ID: uuid.NewString(), Fingerprint: fp, Namespace: u.Namespace, Protocol: u.Protocol,
+				Method: u.Method, Path: u.Path, Body: u.Body, Headers: u.Headers, Count: 1, FirstSeen: now, LastSeen: now}
+			return tx.Create(&out).Error
+		}
+		if err != nil {
+			return err
+		}
+		out.Count++
+		out.LastSeen, out.Body, out.Headers = now, u.Body, u.Headers
+		return tx.Model(&v1Undefined{}).Where("id = ?", out.ID).
+			Updates(map[string]any{"count": out.Count, "last_seen": now, "body": u.Body, "headers": u.Headers}).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := undefinedFromRow(&out)
+	return &r, nil
+}
+
+func undefinedFromRow(r *v1Undefined) UndefinedRequest {
+	return UndefinedRequest{ID: r.ID, Namespace: r.Namespace, Protocol: r.Protocol, Method: r.Method, Path: r.Path,
+		Body: r.Body, Headers: r.Headers, Count: r.Count, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, Ignored: r.Ignored}
+}
+
+// UndefinedFilter selects undefined requests.
+type UndefinedFilter struct {
+	Namespace      string // "" for all
+	Protocol       string
+	IncludeIgnored bool
+	Offset, Limit  int
+}
+
+// UndefinedRequests lists unmatched requests, most recently seen first.
+func (s *Store) UndefinedRequests(ctx context.Context, f UndefinedFilter) ([]UndefinedRequest, int64, error) {
+	q := s.db.WithContext(ctx).Model(&v1Undefined{})
+	if f.Namespace != "" {
+		q = q.Where("namespace = ?", f.Namespace)
+	}
+	if f.Protocol != "" {
+		q = q.Where("protocol = ?", f.Protocol)
+	}
+	if !f.IncludeIgnored {
+		q = q.Where("ignored = ?", false)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	q = q.Order("last_seen DESC").Order("id").Offset(f.Offset)
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
+	}
+	var rows []v1Undefined
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, 0, err
+	}
+	out := make([]UndefinedRequest, 0, len(rows))
+	for i := range rows {
+		out = append(out, undefinedFromRow(&rows[i]))
+	}
+	return out, total, nil
+}
+
+// GetUndefined returns one unmatched request.
+func (s *Store) GetUndefined(ctx context.Context, id string) (*UndefinedRequest, error) {
+	var row v1Undefined
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return nil, notFound(err)
+	}
+	r := undefinedFromRow(&row)
+	return &r, nil
+}
+
+// IgnoreUndefined hides a request from the list.
+func (s *Store) IgnoreUndefined(ctx context.Context, id string) error {
+	res := s.db.WithContext(ctx).Model(&v1Undefined{}).Where("id = ?", id).Update("ignored", true)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// DeleteUndefined removes the given requests and returns how many existed.
+func (s *Store) DeleteUndefined(ctx context.Context, ids []string) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res := s.db.WithContext(ctx).Where("id IN ?", ids).Delete(&v1Undefined{})
+	return res.RowsAffected, res.Error
+}
+
+// DeleteAllUndefined clears the list for a namespace ("" for all).
+func (s *Store) DeleteAllUndefined(ctx context.Context, namespace string) (int64, error) {
+	q := s.db.WithContext(ctx)
+	if namespace != "" {
+		q = q.Where("namespace = ?", namespace)
+	} else {
+		q = q.Where("1 = 1")
+	}
+	res := q.Delete(&v1Undefined{})
+	return res.RowsAffected, res.Error
+}
+
+// CountUndefined counts unmatched requests that are not ignored.
+func (s *Store) CountUndefined(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&v1Undefined{}).Where("ignored = ?", false).Count(&n).Error
+	return n, err
+}

@@ -1,0 +1,3 @@
+module github.com/mockarty-oss/mockarty/sdk
+
+go 1.26.8
