@@ -18,6 +18,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/api"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/config"
+	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
 )
@@ -93,16 +94,24 @@ func run(migrate string) error {
 	}
 	defer tpl.Close()
 
+	res, err := resolve.New(ctx, resolve.Options{Store: st, Templates: tpl, Logger: log.Named("resolve"), LogLimit: cfg.LogLimit})
+	if err != nil {
+		return fmt.Errorf("load mocks: %w", err)
+	}
+	defer res.Close()
+
 	var ready atomic.Bool
 	app := api.New(api.Deps{
-		Catalog:     catalog.New(st, cfg.EnableVersioning, cfg.LogLimit),
-		Templates:   tpl,
-		Logger:      log.Named("api"),
-		BodyLimit:   cfg.BodyLimitBytes,
-		IdleTimeout: cfg.KeepAliveTimeout,
-		ReleaseID:   cfg.ReleaseID,
-		StartedAt:   started,
-		DBDriver:    cfg.DBUse,
+		Catalog:           catalog.New(st, cfg.EnableVersioning, res),
+		Resolver:          res,
+		AllowPrivateProxy: cfg.AllowPrivateProxy,
+		Templates:         tpl,
+		Logger:            log.Named("api"),
+		BodyLimit:         cfg.BodyLimitBytes,
+		IdleTimeout:       cfg.KeepAliveTimeout,
+		ReleaseID:         cfg.ReleaseID,
+		StartedAt:         started,
+		DBDriver:          cfg.DBUse,
 	}, ready.Load)
 
 	ln, err := net.Listen("tcp", cfg.Addr())
@@ -113,7 +122,7 @@ func run(migrate string) error {
 	if cfg.DBUse == "pg" {
 		where = "postgresql"
 	}
-	log.Info("mockarty started", "addr", "http://"+ln.Addr().String(), "db", cfg.DBUse, "data", where,
+	log.Info("mockarty started", "mocks", res.Index.Len(), "addr", "http://"+ln.Addr().String(), "db", cfg.DBUse, "data", where,
 		"templates", cfg.TemplatesDir, "release", cfg.ReleaseID, "startup", time.Since(started).Round(time.Millisecond))
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
+	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
 )
@@ -52,14 +53,20 @@ func newTestServer(t *testing.T, opts ...serverOpts) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	res, err := resolve.New(ctx, resolve.Options{Store: st, Templates: tpl, LogLimit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
 	app := New(Deps{
-		Catalog:   catalog.New(st, o.versioning, 3),
-		Templates: tpl,
-		Logger:    hclog.NewNullLogger(),
-		BodyLimit: o.bodyLimit,
-		ReleaseID: "test",
-		StartedAt: time.Now(),
-		DBDriver:  "sqlite",
+		Catalog:           catalog.New(st, o.versioning, res),
+		Resolver:          res,
+		AllowPrivateProxy: true,
+		Templates:         tpl,
+		Logger:            hclog.NewNullLogger(),
+		BodyLimit:         o.bodyLimit,
+		ReleaseID:         "test",
+		StartedAt:         time.Now(),
+		DBDriver:          "sqlite",
 	}, func() bool { return true })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -68,6 +75,7 @@ func newTestServer(t *testing.T, opts ...serverOpts) *testServer {
 	go func() { _ = app.Listener(ln) }()
 	t.Cleanup(func() {
 		_ = app.ShutdownWithTimeout(5 * time.Second)
+		res.Close()
 		_ = tpl.Close()
 		_ = st.Close()
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
 )
 
 func (s *server) dbCheck(ctx context.Context) (string, string) {
@@ -104,6 +105,9 @@ func (s *server) gatherCounts(ctx context.Context) (*countsResult, error) {
 	g, ch, err := st.CountStoreKeys(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if !contains(ns, model.DefaultNamespace) {
+		ns = append(ns, model.DefaultNamespace) // always listed by GET /namespaces
 	}
 	return &countsResult{mocks: mc.Total - mc.Deleted, activeMocks: mc.Active, deletedMocks: mc.Deleted, expiredMocks: mc.Expired,
 		namespaces: int64(len(ns)), folders: int64(len(folders)), tags: int64(len(tags)), templates: int64(s.Templates.Count()),

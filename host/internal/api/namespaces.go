@@ -88,11 +88,7 @@ func (s *server) getStore(chain bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		vals, err := s.Catalog.Store().StoreValues(c.UserContext(), ns, chainID)
-		if err != nil {
-			return err
-		}
-		return c.JSON(vals)
+		return c.JSON(s.Resolver.Stores.All(ns, chainID))
 	}
 }
 
@@ -123,7 +119,7 @@ func (s *server) setStore(chain bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := s.Catalog.Store().SetStoreValue(c.UserContext(), ns, chainID, *b.Key, b.Value); err != nil {
+		if err := s.Resolver.Stores.Set(c.UserContext(), ns, chainID, *b.Key, b.Value); err != nil {
 			return err
 		}
 		out := fiber.Map{"key": *b.Key, "value": b.Value, "namespace": ns, "success": true}
@@ -145,7 +141,7 @@ func (s *server) deleteStoreKey(chain bool) fiber.Handler {
 			return err
 		}
 		key := param(c, "key")
-		if err := s.Catalog.Store().DeleteStoreValue(c.UserContext(), ns, chainID, key); err != nil {
+		if err := s.Resolver.Stores.Delete(c.UserContext(), ns, chainID, key); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return notFoundErr("key %q is not in the store of namespace %q", key, ns)
 			}

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
 )
 
@@ -33,11 +35,17 @@ type Deps struct {
 	StartedAt        time.Time
 	DBDriver         string
 	ShutdownDeadline time.Duration
+	// Resolver serves /stubs and owns the in-memory stores.
+	Resolver *resolve.Resolver
+	// AllowPrivateProxy lets proxy mocks reach private and loopback addresses.
+	AllowPrivateProxy bool
 }
 
 type server struct {
 	Deps
-	ready func() bool
+	ready     func() bool
+	proxyOnce sync.Once
+	proxyHTTP *http.Client
 }
 
 const requestIDKey = "requestID"
@@ -57,6 +65,9 @@ func New(d Deps, ready func() bool) *fiber.App {
 		ErrorHandler:          s.handleError,
 		// Route matching for /stubs must see the raw path.
 		UnescapePath: false,
+		// Values from params, queries and headers outlive the request (store
+		// keys, cached namespaces), so they must not alias fasthttp's buffers.
+		Immutable: true,
 	})
 	app.Use(s.requestID, s.recoverPanic, s.accessLog)
 	s.routes(app)
@@ -83,6 +94,9 @@ func (s *server) routes(app *fiber.App) {
 	s.folderRoutes(v1)
 	s.tagRoutes(v1)
 	s.undefinedRoutes(v1)
+
+	app.All("/stubs", s.stubs)
+	app.All("/stubs/*", s.stubs)
 }
 
 func (s *server) requestID(c *fiber.Ctx) error {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
 )
 
@@ -129,6 +130,11 @@ func (s *server) uploadTemplateJSON(c *fiber.Ctx) error {
 	}
 	if b.Content == nil {
 		return fieldErr("content", "is required")
+	}
+	if !model.ValidFileName(b.Name) {
+		e := badRequest("name %q: use a plain file name such as users.json (no '/', '\\', '..', or leading '.')", b.Name)
+		e.Field = "name"
+		return e
 	}
 	ns, err := namespaceOf(c, b.Namespace)
 	if err != nil {

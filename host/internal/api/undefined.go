@@ -77,9 +77,15 @@ func (s *server) ignoreUndefined(c *fiber.Ctx) error {
 }
 
 func (s *server) deleteUndefined(c *fiber.Ctx) error {
-	ids, err := readIDs(c)
-	if err != nil {
+	var b idsBody
+	if err := decodeJSON(c, &b); err != nil {
 		return err
+	}
+	ids := b.list()
+	if len(ids) == 0 {
+		e := badRequest("no request IDs provided: send {\"ids\": [...]}")
+		e.Field = "ids"
+		return e
 	}
 	n, err := s.Catalog.Store().DeleteUndefined(c.UserContext(), ids)
 	if err != nil {

@@ -17,16 +17,42 @@ import (
 // ErrInvalid wraps rule violations of a request (not of a mock document).
 var ErrInvalid = errors.New("invalid request")
 
+// Observer hears about every committed change, to keep the in-memory index
+// in step with the database.
+type Observer interface {
+	Changed(mocks ...*model.Mock)
+	Removed(ids ...string)
+	ChainCleared(namespace, chainID string)
+}
+
 // Catalog manages mocks and the resources around them.
 type Catalog struct {
 	st         *store.Store
 	versioning bool
-	logLimit   int
+	obs        Observer
 }
 
-// New builds the catalog over a store.
-func New(st *store.Store, versioning bool, logLimit int) *Catalog {
-	return &Catalog{st: st, versioning: versioning, logLimit: logLimit}
+// New builds the catalog over a store; obs may be nil.
+func New(st *store.Store, versioning bool, obs Observer) *Catalog {
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	return &Catalog{st: st, versioning: versioning, obs: obs}
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Changed(...*model.Mock)      {}
+func (nopObserver) Removed(...string)           {}
+func (nopObserver) ChainCleared(string, string) {}
+
+func (c *Catalog) changedIDs(ctx context.Context, ids []string) error {
+	mocks, err := c.st.MocksByIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	c.obs.Changed(mocks...)
+	return nil
 }
 
 // Store exposes the repository for read-only handlers.
@@ -79,7 +105,12 @@ func (c *Catalog) Save(ctx context.Context, m *model.Mock, intent Intent) (*stor
 			return nil, err
 		}
 	}
-	return c.st.SaveMock(ctx, m, store.ChangeOverwrite, c.versioning)
+	res, err := c.st.SaveMock(ctx, m, store.ChangeOverwrite, c.versioning)
+	if err != nil {
+		return nil, err
+	}
+	c.obs.Changed(res.Mock)
+	return res, nil
 }
 
 // SaveBatch validates every mock first and saves them all, or none on a validation error.
@@ -180,8 +211,10 @@ func (c *Catalog) Patch(ctx context.Context, id string, patch json.RawMessage) (
 		if _, err := c.st.SoftDeleteMocks(ctx, []string{id}); err != nil {
 			return nil, err
 		}
+		c.obs.Removed(id)
 		return c.st.GetMock(ctx, id)
 	}
+	c.obs.Changed(res.Mock)
 	return res.Mock, nil
 }
 
@@ -193,16 +226,31 @@ func setIn(p map[string]json.RawMessage, key string) bool {
 
 // Delete soft-deletes mocks and returns the IDs that changed.
 func (c *Catalog) Delete(ctx context.Context, ids []string) ([]string, error) {
-	return c.st.SoftDeleteMocks(ctx, ids)
+	changed, err := c.st.SoftDeleteMocks(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	c.obs.Removed(changed...)
+	return changed, nil
 }
 
 // Restore brings soft-deleted mocks back and returns the IDs that changed.
 func (c *Catalog) Restore(ctx context.Context, ids []string) ([]string, error) {
-	return c.st.RestoreMocks(ctx, ids)
+	changed, err := c.st.RestoreMocks(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return changed, c.changedIDs(ctx, changed)
 }
 
 // Purge removes a mock for good.
-func (c *Catalog) Purge(ctx context.Context, id string) error { return c.st.PurgeMock(ctx, id) }
+func (c *Catalog) Purge(ctx context.Context, id string) error {
+	if err := c.st.PurgeMock(ctx, id); err != nil {
+		return err
+	}
+	c.obs.Removed(id)
+	return nil
+}
 
 // TagChange adds, removes or replaces tags on many mocks.
 type TagChange struct {
@@ -213,7 +261,7 @@ type TagChange struct {
 
 // UpdateTags applies a tag change to the listed mocks.
 func (c *Catalog) UpdateTags(ctx context.Context, ids []string, ch TagChange) ([]*model.Mock, error) {
-	return c.st.UpdateMocks(ctx, ids, store.ChangePatch, c.versioning, func(m *model.Mock) error {
+	return c.updateMocks(ctx, ids, func(m *model.Mock) error {
 		tags := m.Tags
 		if ch.ReplaceSet {
 			tags = append([]string(nil), ch.Replace...)
@@ -238,6 +286,19 @@ func (c *Catalog) UpdateTags(ctx context.Context, ids []string, ch TagChange) ([
 	})
 }
 
+func (c *Catalog) updateMocks(ctx context.Context, ids []string, fn func(*model.Mock) error) ([]*model.Mock, error) {
+	out, err := c.st.UpdateMocks(ctx, ids, store.ChangePatch, c.versioning, fn)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range out {
+		if m.ClosedAt == 0 {
+			c.obs.Changed(m)
+		}
+	}
+	return out, nil
+}
+
 // Move puts mocks into a folder ("" for the root). Every mock must be in the folder's namespace.
 func (c *Catalog) Move(ctx context.Context, ids []string, folderID string) ([]*model.Mock, error) {
 	var folder *store.Folder
@@ -251,7 +312,7 @@ func (c *Catalog) Move(ctx context.Context, ids []string, folderID string) ([]*m
 		}
 		folder = f
 	}
-	return c.st.UpdateMocks(ctx, ids, store.ChangePatch, c.versioning, func(m *model.Mock) error {
+	return c.updateMocks(ctx, ids, func(m *model.Mock) error {
 		if folder != nil && folder.Namespace != m.Namespace {
 			return &model.FieldError{Field: "folderId", Message: fmt.Sprintf("folder %q is in namespace %q but mock %q is in %q", folder.ID, folder.Namespace, m.ID, m.Namespace)}
 		}
@@ -297,6 +358,7 @@ func (c *Catalog) CopyToNamespace(ctx context.Context, ids []string, target stri
 		if err != nil {
 			return nil, err
 		}
+		c.obs.Changed(res.Mock)
 		out = append(out, res.Mock)
 	}
 	return out, nil
@@ -344,6 +406,7 @@ func (c *Catalog) RestoreVersion(ctx context.Context, id string, version int64) 
 	if err != nil {
 		return nil, err
 	}
+	c.obs.Changed(res.Mock)
 	return res.Mock, nil
 }
 
@@ -366,10 +429,12 @@ func (c *Catalog) DeleteChain(ctx context.Context, chainID, namespace string) ([
 	if err != nil {
 		return nil, err
 	}
+	c.obs.Removed(deleted...)
 	for ns := range namespaces {
 		if _, err := c.st.DeleteStore(ctx, ns, chainID); err != nil {
 			return nil, err
 		}
+		c.obs.ChainCleared(ns, chainID)
 	}
 	return deleted, nil
 }

@@ -33,6 +33,10 @@ type Config struct {
 	LogFormat string // LOG_FORMAT: text | json (default text)
 	Env       string // ENV
 
+	// AllowPrivateProxy lets proxy mocks and webhooks reach private and
+	// loopback addresses (ALLOW_PROXY_TO_PRIVATE_IPS, default false).
+	AllowPrivateProxy bool
+
 	ReleaseID string // set at build time
 }
 
@@ -76,6 +80,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		LogLevel:         strings.ToLower(r.str("LOG_LEVEL", "info")),
 		LogFormat:        strings.ToLower(r.str("LOG_FORMAT", "text")),
 		Env:              r.str("ENV", ""),
+
+		AllowPrivateProxy: r.boolean("ALLOW_PROXY_TO_PRIVATE_IPS", false),
 	}
 	if c.BindAddr == "localhost" {
 		c.BindAddr = "127.0.0.1"

@@ -303,6 +303,16 @@ func testUndefined(t *testing.T, o store.Options, s *store.Store) {
 	noErr(t, err, "CountUndefined")
 	equal(t, "CountUndefined", n, int64(4))
 
+	// Raw bodies and paths (NUL, invalid UTF-8) are stored, cleaned, on every driver.
+	bin := rec("ns3", "http", "POST", "/bin\x00", "\x00\xff\xfebody", 500)
+	if bin.Body != "\uFFFD\uFFFDbody" || bin.Path != "/bin\uFFFD" {
+		t.Fatalf("binary request stored as body %q path %q", bin.Body, bin.Path)
+	}
+	binAgain := rec("ns3", "http", "POST", "/bin\x00", "", 501)
+	equal(t, "binary request deduplicated", [2]any{binAgain.ID, binAgain.Count}, [2]any{bin.ID, int64(2)})
+	_, err = s.DeleteAllUndefined(ctx, "ns3")
+	noErr(t, err, "DeleteAllUndefined(ns3)")
+
 	n, err = s.DeleteUndefined(ctx, []string{grpc.ID, other.ID, "missing"})
 	noErr(t, err, "DeleteUndefined")
 	equal(t, "deleted selected", n, int64(2))

@@ -45,10 +45,18 @@ type SaveResult struct {
 
 // SaveMock creates the mock or overwrites the one with the same ID. An
 // overwrite keeps createdAt and resets the usage counters; a soft-deleted
-// mock comes back to life. The caller has normalised and validated m.
+// mock comes back to life. A patch keeps the counters and the deleted state.
+// The caller has normalised and validated m.
 func (s *Store) SaveMock(ctx context.Context, m *model.Mock, change string, versioning bool) (*SaveResult, error) {
 	var res SaveResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.driver == "pg" {
+			// FOR UPDATE cannot lock a row that does not exist yet: without this
+			// lock two first saves of one ID both create version 1 and one fails.
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", saveLockClass, m.ID).Error; err != nil {
+				return err
+			}
+		}
 		var old mockRow
 		err := s.forUpdate(tx).Where("id = ?", m.ID).Take(&old).Error
 		now := nowMs()
@@ -104,6 +112,9 @@ func (s *Store) SaveMock(ctx context.Context, m *model.Mock, change string, vers
 	}
 	return &res, nil
 }
+
+// saveLockClass is the first key of the advisory locks SaveMock takes on PostgreSQL.
+const saveLockClass = 0x6d6f636b // "mock"
 
 // forUpdate locks the rows a transaction reads where the database supports
 // it; SQLite already serialises writers.
@@ -253,7 +264,7 @@ func (s *Store) UpdateMocks(ctx context.Context, ids []string, change string, ve
 	var out []*model.Mock
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var rows []mockRow
-		if err := tx.Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
+		if err := s.forUpdate(tx).Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
 			return err
 		}
 		now := nowMs()
@@ -386,7 +397,7 @@ func searchText(m *model.Mock) string {
 	var b strings.Builder
 	for _, p := range parts {
 		if p != "" {
-			b.WriteString(strings.ToLower(p))
+			b.WriteString(strings.ToLower(textSafe(p)))
 			b.WriteByte('\n')
 		}
 	}
@@ -477,4 +488,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// SetUsage persists the use counter and last use time of a mock.
+func (s *Store) SetUsage(ctx context.Context, id string, counter, lastUse int64) error {
+	res := s.db.WithContext(ctx).Model(&mockRow{}).Where("id = ?", id).
+		Updates(map[string]any{"use_counter": counter, "last_use": lastUse})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
 }

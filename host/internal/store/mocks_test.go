@@ -90,6 +90,16 @@ var mockCases = []storeCase{
 		equal(t, "useCounter after patch", r.Mock.UseCounter, int64(5))
 		equal(t, "lastUse after patch", r.Mock.LastUse, int64(123))
 
+		// A patch of a soft-deleted mock leaves it in the trash.
+		_, err := s.SoftDeleteMocks(t.Context(), []string{"m1"})
+		noErr(t, err, "SoftDeleteMocks")
+		trashed := getMock(t, s, "m1")
+		trashed.Priority = 4
+		r = saveWith(t, s, trashed, store.ChangePatch, false)
+		if r.Mock.ClosedAt == 0 || r.Mock.ClosedAt != trashed.ClosedAt {
+			t.Fatalf("patch of a deleted mock: closedAt %d, want %d", r.Mock.ClosedAt, trashed.ClosedAt)
+		}
+
 		// A client that sends back what it read must not keep the counters.
 		over := getMock(t, s, "m1")
 		r = saveWith(t, s, over, store.ChangeOverwrite, false)
@@ -141,6 +151,14 @@ var mockCases = []storeCase{
 		r = save(t, s, httpMock("m1", "ns1"))
 		equal(t, "expireAt after overwrite without ttl", r.Mock.ExpireAt, int64(0))
 		equal(t, "stored expireAt after overwrite without ttl", getMock(t, s, "m1").ExpireAt, int64(0))
+	}},
+	{name: "SaveMock/NUL in a searchable field", fn: func(t *testing.T, o store.Options, s *store.Store) {
+		m := &model.Mock{ID: "nul", Namespace: "ns1", MCP: &model.MCPContext{Tool: "t", Description: "a\x00b"},
+			Response: &model.ContentResponse{Payload: json.RawMessage(`"x\u0000y"`)}}
+		save(t, s, m)
+		got := getMock(t, s, "nul")
+		equal(t, "description", got.MCP.Description, "a\x00b")
+		equal(t, "payload", string(got.Response.Payload), `"x\u0000y"`)
 	}},
 	{name: "GetMock/not found", fn: func(t *testing.T, o store.Options, s *store.Store) {
 		_, err := s.GetMock(t.Context(), "nope")
@@ -417,10 +435,8 @@ func testListMocksFilters(t *testing.T, o store.Options, s *store.Store) {
 
 func testListMocksPaging(t *testing.T, o store.Options, s *store.Store) {
 	ctx := t.Context()
-	var ids []string
 	for i := range 7 {
 		id := fmt.Sprintf("m%d", i)
-		ids = append(ids, id)
 		save(t, s, httpMock(id, "ns1"))
 		// Distinct creation times: m6 is the newest.
 		exec(t, s, "UPDATE mocks SET created_at = ? WHERE id = ?", 1_000_000+i, id)
@@ -447,5 +463,4 @@ func testListMocksPaging(t *testing.T, o store.Options, s *store.Store) {
 	noErr(t, err, "ListMocks with offset only")
 	equal(t, "total with offset only", total, int64(7))
 	sameStrings(t, "offset without limit", mockIDs(rest), []string{"m1", "m0"})
-	_ = ids
 }

@@ -27,6 +27,7 @@ func TestStore(t *testing.T) {
 	cases = append(cases, roundTripCases...)
 	cases = append(cases, historyCases...)
 	cases = append(cases, dataCases...)
+	cases = append(cases, concurrencyCases...)
 	for _, d := range drivers(t) {
 		t.Run(d.name, func(t *testing.T) {
 			for _, c := range cases {

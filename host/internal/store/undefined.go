@@ -4,10 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
+	"strings"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // UndefinedRequest is a request that matched no mock, deduplicated by
@@ -34,6 +35,9 @@ func undefinedFingerprint(namespace, protocol, method, path string) string {
 // RecordUndefined stores an unmatched request or bumps the count of the same
 // request seen before (an ignored one stays ignored).
 func (s *Store) RecordUndefined(ctx context.Context, u UndefinedRequest) (*UndefinedRequest, error) {
+	// Bodies and paths arrive as raw bytes; PostgreSQL text refuses NUL and
+	// invalid UTF-8, so every driver stores the same cleaned text.
+	u.Method, u.Path, u.Body, u.Headers = textSafe(u.Method), textSafe(u.Path), textSafe(u.Body), textSafe(u.Headers)
 	fp := undefinedFingerprint(u.Namespace, u.Protocol, u.Method, u.Path)
 	now := u.LastSeen
 	if now == 0 {
@@ -44,25 +48,34 @@ func (s *Store) RecordUndefined(ctx context.Context, u UndefinedRequest) (*Undef
 	}
 	var out v1Undefined
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		err := s.forUpdate(tx).Where("fingerprint = ?", fp).Take(&out).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			out = v1Undefined{ID: uuid.NewString(), Fingerprint: fp, Namespace: u.Namespace, Protocol: u.Protocol,
-				Method: u.Method, Path: u.Path, Body: u.Body, Headers: u.Headers, Count: 1, FirstSeen: now, LastSeen: now}
-			return tx.Create(&out).Error
-		}
+		// One upsert statement: a row lock cannot serialise two first sightings
+		// of the same request (there is no row yet), a unique-key conflict can.
+		row := v1Undefined{ID: uuid.NewString(), Fingerprint: fp, Namespace: u.Namespace, Protocol: u.Protocol,
+			Method: u.Method, Path: u.Path, Body: u.Body, Headers: u.Headers, Count: 1, FirstSeen: now, LastSeen: now}
+		err := tx.Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "fingerprint"}},
+			DoUpdates: clause.Assignments(map[string]any{
+				"count": gorm.Expr("undefined_requests.count + 1"), "last_seen": now, "body": u.Body, "headers": u.Headers,
+			}),
+		}).Create(&row).Error
 		if err != nil {
 			return err
 		}
-		out.Count++
-		out.LastSeen, out.Body, out.Headers = now, u.Body, u.Headers
-		return tx.Model(&v1Undefined{}).Where("id = ?", out.ID).
-			Updates(map[string]any{"count": out.Count, "last_seen": now, "body": u.Body, "headers": u.Headers}).Error
+		return tx.Where("fingerprint = ?", fp).Take(&out).Error
 	})
 	if err != nil {
 		return nil, err
 	}
 	r := undefinedFromRow(&out)
 	return &r, nil
+}
+
+// textSafe replaces NUL and invalid UTF-8 with U+FFFD.
+func textSafe(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 func undefinedFromRow(r *v1Undefined) UndefinedRequest {

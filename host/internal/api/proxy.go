@@ -1,0 +1,114 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/resolve"
+)
+
+// hopHeaders are not forwarded by a proxy (RFC 9110 section 7.6.1).
+var hopHeaders = map[string]bool{"connection": true, "keep-alive": true, "proxy-authenticate": true,
+	"proxy-authorization": true, "te": true, "trailer": true, "transfer-encoding": true, "upgrade": true, "host": true, "content-length": true}
+
+// proxy forwards a matched request to the mock's upstream, adds the mock's
+// delay and headers, and refuses private addresses unless allowed.
+func (s *server) proxy(c *fiber.Ctx, req *resolve.HTTPRequest, out *resolve.Rendered) error {
+	target, err := url.Parse(out.Proxy.Target)
+	if err != nil {
+		return apiErr(http.StatusBadGateway, "external", "proxy target %q is not a URL", out.Proxy.Target)
+	}
+	u := *target
+	u.Path = strings.TrimRight(target.Path, "/") + req.Path
+	q := url.Values{}
+	for k, v := range req.Query {
+		q[k] = v
+	}
+	u.RawQuery = q.Encode()
+	ctx, cancel := context.WithTimeout(c.UserContext(), 30*time.Second)
+	defer cancel()
+	up, err := http.NewRequestWithContext(ctx, req.Method, u.String(), bytes.NewReader(req.Body))
+	if err != nil {
+		return apiErr(http.StatusBadGateway, "external", "proxy: %v", err)
+	}
+	for k, vals := range req.Header {
+		if hopHeaders[k] {
+			continue
+		}
+		for _, v := range vals {
+			up.Header.Add(k, v)
+		}
+	}
+	resp, err := s.proxyClient().Do(up)
+	if err != nil {
+		return apiErr(http.StatusBadGateway, "external", "proxy to %s failed: %v", target.Host, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return apiErr(http.StatusBadGateway, "external", "proxy: reading the upstream reply: %v", err)
+	}
+	if out.Delay > 0 {
+		time.Sleep(out.Delay)
+	}
+	for k, vals := range resp.Header {
+		if hopHeaders[strings.ToLower(k)] {
+			continue
+		}
+		for _, v := range vals {
+			c.Response().Header.Add(k, v)
+		}
+	}
+	for k, vals := range out.Headers {
+		for i, v := range vals {
+			if i == 0 {
+				c.Set(k, v)
+			} else {
+				c.Response().Header.Add(k, v)
+			}
+		}
+	}
+	return c.Status(resp.StatusCode).Send(b)
+}
+
+func (s *server) proxyClient() *http.Client {
+	s.proxyOnce.Do(func() {
+		dialer := &net.Dialer{Timeout: 10 * time.Second}
+		allow := s.AllowPrivateProxy
+		tr := &http.Transport{
+			Proxy: nil,
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				host, port, err := net.SplitHostPort(addr)
+				if err != nil {
+					return nil, err
+				}
+				ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+				if err != nil {
+					return nil, err
+				}
+				for _, ip := range ips {
+					if !allow && isPrivate(ip.IP) {
+						return nil, fmt.Errorf("refusing to proxy to private address %s (set ALLOW_PROXY_TO_PRIVATE_IPS=true to allow)", ip.IP)
+					}
+				}
+				return dialer.DialContext(ctx, network, net.JoinHostPort(ips[0].IP.String(), port))
+			},
+			MaxIdleConnsPerHost: 64,
+			IdleConnTimeout:     90 * time.Second,
+		}
+		s.proxyHTTP = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	})
+	return s.proxyHTTP
+}
+
+func isPrivate(ip net.IP) bool {
+	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsInterfaceLocalMulticast()
+}

@@ -1,0 +1,106 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/resolve"
+)
+
+// stubs serves mocks: ANY /stubs/<namespace>/<route>. The namespace is the
+// first segment; ?namespace= overrides it; a first segment that is no
+// namespace falls back to sandbox with the whole path as the route.
+func (s *server) stubs(c *fiber.Ctx) error {
+	rest := strings.TrimPrefix(string(c.Request().URI().Path()), "/stubs")
+	seg0, route := splitFirst(rest)
+	q := c.Query("namespace")
+	known := s.knownNamespace(seg0)
+	var ns string
+	switch {
+	case known && q != "":
+		ns = q
+	case known:
+		ns = seg0
+	case q != "":
+		ns, route = q, rest
+	default:
+		ns, route = model.DefaultNamespace, rest
+	}
+	if route == "" {
+		route = "/"
+	}
+	req := &resolve.HTTPRequest{Namespace: ns, Method: c.Method(), Path: route, Query: map[string][]string{}, Header: map[string][]string{}, Body: c.Body()}
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+		key := string(k)
+		if key == "namespace" && q != "" {
+			return
+		}
+		req.Query[key] = append(req.Query[key], string(v))
+	})
+	c.Request().Header.VisitAll(func(k, v []byte) {
+		key := strings.ToLower(string(k))
+		req.Header[key] = append(req.Header[key], string(v))
+	})
+	res := s.Resolver.ResolveHTTP(req)
+	if !res.Matched {
+		return c.Status(http.StatusNotFound).JSON(fiber.Map{"error": res.NearMiss.Error, "code": "no_match",
+			"request_id": requestIDOf(c), "namespace": res.NearMiss.Namespace, "method": res.NearMiss.Method,
+			"path": res.NearMiss.Path, "candidates": res.NearMiss.Candidates})
+	}
+	out := res.Rendered
+	if out.Proxy != nil {
+		return s.proxy(c, req, out)
+	}
+	if out.Delay > 0 {
+		time.Sleep(out.Delay)
+	}
+	for k, vals := range out.Headers {
+		for i, v := range vals {
+			if i == 0 {
+				c.Set(k, v)
+			} else {
+				c.Response().Header.Add(k, v)
+			}
+		}
+	}
+	if !hasHeader(out.Headers, "Content-Type") {
+		if out.IsText {
+			c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+		} else {
+			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		}
+	}
+	c.Set("X-Mockarty-Mock-Id", res.MockID)
+	return c.Status(out.Status).Send(out.Body)
+}
+
+func splitFirst(p string) (string, string) {
+	p = strings.TrimPrefix(p, "/")
+	i := strings.IndexByte(p, '/')
+	if i < 0 {
+		return p, "/"
+	}
+	return p[:i], p[i:]
+}
+
+func (s *server) knownNamespace(ns string) bool {
+	if ns == "" {
+		return false
+	}
+	if ns == model.DefaultNamespace {
+		return true
+	}
+	return s.Resolver.Index.HasNamespace(ns)
+}
+
+func hasHeader(h map[string][]string, name string) bool {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
+}

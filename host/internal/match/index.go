@@ -1,0 +1,594 @@
+package match
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mockarty-oss/mockarty/host/internal/model"
+)
+
+// Entry is one compiled mock in the index. The mock itself is read-only;
+// counters that change per request are atomic.
+type Entry struct {
+	Mock       *model.Mock
+	Lists      map[string][]*Condition // condition lists by context key ("conditions", "header", ...)
+	Compiled   any                     // what the resolver prepared for this mock
+	UseCounter atomic.Int64
+	LastUse    atomic.Int64
+	OneOfPos   atomic.Int64
+
+	fullRoute   string
+	paramNames  []string
+	staticSegs  int
+	routeRegexp *regexp.Regexp
+}
+
+// TryUse takes one use of the mock's limit; false when it is used up.
+// It stays exact under any number of concurrent callers.
+func (e *Entry) TryUse(nowMs int64) bool {
+	limit := e.Mock.UseLimiter
+	for {
+		n := e.UseCounter.Load()
+		if limit > 0 && n >= limit {
+			return false
+		}
+		if e.UseCounter.CompareAndSwap(n, n+1) {
+			e.LastUse.Store(nowMs)
+			return true
+		}
+	}
+}
+
+// Exhausted reports whether the use limit is reached.
+func (e *Entry) Exhausted() bool {
+	return e.Mock.UseLimiter > 0 && e.UseCounter.Load() >= e.Mock.UseLimiter
+}
+
+// Route is the full HTTP-style route (pathPrefix + route) of the entry.
+func (e *Entry) Route() string { return e.fullRoute }
+
+// Compiler prepares resolver data (templates) for a mock when it is indexed.
+type Compiler func(m *model.Mock) (any, error)
+
+// Index holds the live mocks of every namespace, compiled and keyed per protocol.
+type Index struct {
+	mu      sync.RWMutex
+	byID    map[string]*Entry
+	spaces  map[string]*space
+	compile Compiler
+}
+
+type space struct {
+	routes   map[string]*node    // protocol (http, sse) -> route tree
+	patterns map[string][]*Entry // protocol -> mocks selected by routePattern
+	keyed    map[string]map[string][]*Entry
+}
+
+type node struct {
+	static   map[string]*node
+	param    *node
+	wildcard []*Entry
+	entries  []*Entry
+}
+
+// NewIndex makes an empty index; compile may be nil.
+func NewIndex(compile Compiler) *Index {
+	return &Index{byID: map[string]*Entry{}, spaces: map[string]*space{}, compile: compile}
+}
+
+// Len is the number of indexed mocks.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return len(ix.byID)
+}
+
+// Get returns the entry of a mock ID.
+func (ix *Index) Get(id string) (*Entry, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	e, ok := ix.byID[id]
+	return e, ok
+}
+
+// Entries returns every entry (for persistence of counters and for stats).
+func (ix *Index) Entries() []*Entry {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	out := make([]*Entry, 0, len(ix.byID))
+	for _, e := range ix.byID {
+		out = append(out, e)
+	}
+	return out
+}
+
+// Upsert compiles a mock and puts it in the index, replacing the previous
+// version of the same ID. Deleted mocks are removed instead. Counters carry
+// over when the mock is only edited.
+func (ix *Index) Upsert(m *model.Mock) error {
+	if m.ClosedAt > 0 {
+		ix.Remove(m.ID)
+		return nil
+	}
+	e, err := ix.build(m)
+	if err != nil {
+		return err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if old, ok := ix.byID[m.ID]; ok {
+		ix.removeLocked(old)
+	}
+	ix.insertLocked(e)
+	return nil
+}
+
+// Load replaces the whole index (at start).
+func (ix *Index) Load(mocks []*model.Mock) error {
+	entries := make([]*Entry, 0, len(mocks))
+	for _, m := range mocks {
+		if m.ClosedAt > 0 {
+			continue
+		}
+		e, err := ix.build(m)
+		if err != nil {
+			return fmt.Errorf("mock %s: %w", m.ID, err)
+		}
+		entries = append(entries, e)
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.byID = make(map[string]*Entry, len(entries))
+	ix.spaces = map[string]*space{}
+	for _, e := range entries {
+		ix.insertLocked(e)
+	}
+	return nil
+}
+
+// Remove drops a mock from the index.
+func (ix *Index) Remove(id string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if e, ok := ix.byID[id]; ok {
+		ix.removeLocked(e)
+	}
+}
+
+func (ix *Index) build(m *model.Mock) (*Entry, error) {
+	e := &Entry{Mock: m, Lists: map[string][]*Condition{}}
+	e.UseCounter.Store(m.UseCounter)
+	e.LastUse.Store(m.LastUse)
+	if m.OneOf != nil {
+		e.OneOfPos.Store(m.OneOf.Offset)
+	}
+	if err := compileLists(e); err != nil {
+		return nil, err
+	}
+	switch {
+	case m.HTTP != nil:
+		if m.HTTP.RoutePattern != "" && m.HTTP.Route == "" {
+			re, err := regexp.Compile(m.HTTP.RoutePattern)
+			if err != nil {
+				return nil, err
+			}
+			e.routeRegexp = re
+		} else {
+			e.fullRoute = joinRoute(m.PathPrefix, m.HTTP.Route)
+		}
+	case m.SSE != nil:
+		e.fullRoute = joinRoute(m.PathPrefix, m.SSE.EventPath)
+	}
+	if e.fullRoute != "" {
+		for _, seg := range splitPath(e.fullRoute) {
+			switch {
+			case strings.HasPrefix(seg, ":"):
+				e.paramNames = append(e.paramNames, seg[1:])
+			case strings.HasPrefix(seg, "*"):
+			default:
+				e.staticSegs++
+			}
+		}
+	}
+	if ix.compile != nil {
+		c, err := ix.compile(m)
+		if err != nil {
+			return nil, err
+		}
+		e.Compiled = c
+	}
+	return e, nil
+}
+
+func compileLists(e *Entry) error {
+	m := e.Mock
+	add := func(key string, list []model.Condition, src Source, sortAll bool) error {
+		if len(list) == 0 {
+			return nil
+		}
+		cs, err := CompileConditions(list, src, sortAll)
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		e.Lists[key] = cs
+		return nil
+	}
+	var errs []error
+	push := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	switch {
+	case m.HTTP != nil:
+		push(add("conditions", m.HTTP.Conditions, SourceBody, m.HTTP.SortArray))
+		push(add("queryParams", m.HTTP.QueryParams, SourceQuery, m.HTTP.SortArray))
+		push(add("header", m.HTTP.Header, SourceHeader, m.HTTP.SortArray))
+	case m.GRPC != nil:
+		push(add("conditions", m.GRPC.Conditions, SourceBody, m.GRPC.SortArray))
+		push(add("meta", m.GRPC.Meta, SourceHeader, m.GRPC.SortArray))
+	case m.MCP != nil:
+		push(add("conditions", m.MCP.Conditions, SourceBody, m.MCP.SortArray))
+		push(add("header", m.MCP.Header, SourceHeader, m.MCP.SortArray))
+	case m.Socket != nil:
+		push(add("conditions", m.Socket.Conditions, SourceBody, m.Socket.SortArray))
+	case m.SOAP != nil:
+		push(add("conditions", m.SOAP.Conditions, SourceBody, m.SOAP.SortArray))
+		push(add("header", m.SOAP.Header, SourceHeader, m.SOAP.SortArray))
+	case m.GraphQL != nil:
+		push(add("conditions", m.GraphQL.Conditions, SourceBody, m.GraphQL.SortArray))
+		push(add("header", m.GraphQL.Header, SourceHeader, m.GraphQL.SortArray))
+	case m.SSE != nil:
+		push(add("conditions", m.SSE.Conditions, SourceQuery, m.SSE.SortArray))
+		push(add("headerConditions", m.SSE.HeaderConditions, SourceHeader, m.SSE.SortArray))
+	case m.Kafka != nil:
+		push(add("conditions", m.Kafka.Conditions, SourceBody, m.Kafka.SortArray))
+		push(add("headers", m.Kafka.Headers, SourceHeader, m.Kafka.SortArray))
+	case m.RabbitMQ != nil:
+		push(add("conditions", m.RabbitMQ.Conditions, SourceBody, m.RabbitMQ.SortArray))
+		push(add("headers", m.RabbitMQ.Headers, SourceHeader, m.RabbitMQ.SortArray))
+	case m.SMTP != nil:
+		push(add("senderConditions", m.SMTP.SenderConditions, SourceText, m.SMTP.SortArray))
+		push(add("recipientConditions", m.SMTP.RecipientConditions, SourceList, m.SMTP.SortArray))
+		push(add("subjectConditions", m.SMTP.SubjectConditions, SourceText, m.SMTP.SortArray))
+		push(add("bodyConditions", m.SMTP.BodyConditions, SourceText, m.SMTP.SortArray))
+		push(add("headerConditions", m.SMTP.HeaderConditions, SourceHeader, m.SMTP.SortArray))
+	}
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+func joinRoute(prefix, route string) string {
+	p := strings.TrimRight(prefix, "/") + "/" + strings.TrimLeft(route, "/")
+	return normalisePath(p)
+}
+
+func normalisePath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	for len(p) > 1 && strings.HasSuffix(p, "/") {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// keysOf lists the lookup keys of a non-route protocol.
+func keysOf(m *model.Mock) (proto string, keys []string) {
+	switch {
+	case m.GRPC != nil:
+		return model.ProtoGRPC, []string{m.GRPC.Service + "/" + m.GRPC.Method}
+	case m.Kafka != nil:
+		return model.ProtoKafka, []string{m.Kafka.Topic}
+	case m.RabbitMQ != nil:
+		var k []string
+		if m.RabbitMQ.Queue != "" {
+			k = append(k, "q:"+m.RabbitMQ.Queue)
+		}
+		if m.RabbitMQ.Exchange != "" {
+			k = append(k, "x:"+m.RabbitMQ.Exchange+"/"+m.RabbitMQ.RoutingKey)
+		}
+		return model.ProtoRabbitMQ, k
+	case m.SMTP != nil:
+		return model.ProtoSMTP, []string{serverOf(m.SMTP.ServerName, m.ServerName)}
+	case m.Socket != nil:
+		return model.ProtoSocket, []string{serverOf(m.Socket.ServerName, m.ServerName) + "/" + m.Socket.Event}
+	case m.MCP != nil:
+		if m.MCP.Resource != "" {
+			return model.ProtoMCP, []string{"resource:" + m.MCP.Resource}
+		}
+		return model.ProtoMCP, []string{"tool:" + m.MCP.Tool}
+	case m.SOAP != nil:
+		var k []string
+		if m.SOAP.Action != "" {
+			k = append(k, "action:"+m.SOAP.Action)
+		}
+		if m.SOAP.Method != "" {
+			k = append(k, "method:"+m.SOAP.Method)
+		}
+		if len(k) == 0 {
+			k = append(k, "path:"+joinRoute(m.PathPrefix, m.SOAP.Path))
+		}
+		return model.ProtoSOAP, k
+	case m.GraphQL != nil:
+		op := m.GraphQL.Operation
+		if op == "" {
+			op = "query"
+		}
+		return model.ProtoGraphQL, []string{op + "/" + m.GraphQL.Field}
+	}
+	return "", nil
+}
+
+func serverOf(ctx, top string) string {
+	if ctx != "" {
+		return ctx
+	}
+	return top
+}
+
+func (ix *Index) spaceLocked(ns string) *space {
+	s, ok := ix.spaces[ns]
+	if !ok {
+		s = &space{routes: map[string]*node{}, patterns: map[string][]*Entry{}, keyed: map[string]map[string][]*Entry{}}
+		ix.spaces[ns] = s
+	}
+	return s
+}
+
+func routeProto(m *model.Mock) string {
+	if m.SSE != nil {
+		return model.ProtoSSE
+	}
+	return model.ProtoHTTP
+}
+
+func (ix *Index) insertLocked(e *Entry) {
+	ix.byID[e.Mock.ID] = e
+	sp := ix.spaceLocked(e.Mock.Namespace)
+	switch {
+	case e.routeRegexp != nil:
+		p := routeProto(e.Mock)
+		sp.patterns[p] = insertSorted(sp.patterns[p], e)
+	case e.fullRoute != "":
+		p := routeProto(e.Mock)
+		root := sp.routes[p]
+		if root == nil {
+			root = &node{}
+			sp.routes[p] = root
+		}
+		n := root
+		for _, seg := range splitPath(e.fullRoute) {
+			switch {
+			case strings.HasPrefix(seg, ":"):
+				if n.param == nil {
+					n.param = &node{}
+				}
+				n = n.param
+			case strings.HasPrefix(seg, "*"):
+				n.wildcard = insertSorted(n.wildcard, e)
+				return
+			default:
+				if n.static == nil {
+					n.static = map[string]*node{}
+				}
+				c := n.static[seg]
+				if c == nil {
+					c = &node{}
+					n.static[seg] = c
+				}
+				n = c
+			}
+		}
+		n.entries = insertSorted(n.entries, e)
+	default:
+		proto, keys := keysOf(e.Mock)
+		if sp.keyed[proto] == nil {
+			sp.keyed[proto] = map[string][]*Entry{}
+		}
+		for _, k := range keys {
+			sp.keyed[proto][k] = insertSorted(sp.keyed[proto][k], e)
+		}
+	}
+}
+
+func (ix *Index) removeLocked(e *Entry) {
+	delete(ix.byID, e.Mock.ID)
+	sp := ix.spaces[e.Mock.Namespace]
+	if sp == nil {
+		return
+	}
+	switch {
+	case e.routeRegexp != nil:
+		p := routeProto(e.Mock)
+		sp.patterns[p] = without(sp.patterns[p], e)
+	case e.fullRoute != "":
+		n := sp.routes[routeProto(e.Mock)]
+		for _, seg := range splitPath(e.fullRoute) {
+			if n == nil {
+				return
+			}
+			switch {
+			case strings.HasPrefix(seg, ":"):
+				n = n.param
+			case strings.HasPrefix(seg, "*"):
+				n.wildcard = without(n.wildcard, e)
+				return
+			default:
+				n = n.static[seg]
+			}
+		}
+		if n != nil {
+			n.entries = without(n.entries, e)
+		}
+	default:
+		proto, keys := keysOf(e.Mock)
+		for _, k := range keys {
+			list := without(sp.keyed[proto][k], e)
+			if len(list) == 0 {
+				delete(sp.keyed[proto], k)
+			} else {
+				sp.keyed[proto][k] = list
+			}
+		}
+	}
+}
+
+// before orders candidates: higher priority, then more specific route, then newer.
+func before(a, b *Entry) bool {
+	if a.Mock.Priority != b.Mock.Priority {
+		return a.Mock.Priority > b.Mock.Priority
+	}
+	if a.staticSegs != b.staticSegs {
+		return a.staticSegs > b.staticSegs
+	}
+	if len(a.paramNames) != len(b.paramNames) {
+		return len(a.paramNames) > len(b.paramNames)
+	}
+	if a.Mock.CreatedAt != b.Mock.CreatedAt {
+		return a.Mock.CreatedAt > b.Mock.CreatedAt
+	}
+	return a.Mock.ID < b.Mock.ID
+}
+
+// insertSorted returns a new slice (readers may hold the old one).
+func insertSorted(list []*Entry, e *Entry) []*Entry {
+	i := sort.Search(len(list), func(i int) bool { return before(e, list[i]) })
+	out := make([]*Entry, 0, len(list)+1)
+	out = append(out, list[:i]...)
+	out = append(out, e)
+	return append(out, list[i:]...)
+}
+
+func without(list []*Entry, e *Entry) []*Entry {
+	out := make([]*Entry, 0, len(list))
+	for _, x := range list {
+		if x != e {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Hit is a candidate for a routed request, with its path parameters.
+type Hit struct {
+	Entry  *Entry
+	Params map[string]string
+}
+
+// LookupRoute returns the candidates of a routed protocol (http, sse) for a
+// path, best first. Method filtering is the caller's: every method's mocks
+// are returned so a near-miss report can name them.
+func (ix *Index) LookupRoute(ns, proto, path string) []Hit {
+	ix.mu.RLock()
+	sp := ix.spaces[ns]
+	var root *node
+	var patterns []*Entry
+	if sp != nil {
+		root = sp.routes[proto]
+		patterns = sp.patterns[proto]
+	}
+	ix.mu.RUnlock()
+	segs := splitPath(normalisePath(path))
+	var hits []Hit
+	if root != nil {
+		var vals []string
+		collect(root, segs, vals, &hits)
+	}
+	for _, e := range patterns {
+		if e.routeRegexp.MatchString(path) {
+			hits = append(hits, Hit{Entry: e})
+		}
+	}
+	if len(hits) > 1 {
+		sort.SliceStable(hits, func(i, j int) bool { return before(hits[i].Entry, hits[j].Entry) })
+	}
+	return hits
+}
+
+func collect(n *node, segs, vals []string, hits *[]Hit) {
+	if len(segs) == 0 {
+		for _, e := range n.entries {
+			*hits = append(*hits, Hit{Entry: e, Params: params(e, vals)})
+		}
+		for _, e := range n.wildcard {
+			*hits = append(*hits, Hit{Entry: e, Params: params(e, vals)})
+		}
+		return
+	}
+	if c := n.static[segs[0]]; c != nil {
+		collect(c, segs[1:], vals, hits)
+	}
+	if n.param != nil {
+		collect(n.param, segs[1:], append(vals, segs[0]), hits)
+	}
+	for _, e := range n.wildcard {
+		p := params(e, vals)
+		if p == nil {
+			p = map[string]string{}
+		}
+		p["*"] = strings.Join(segs, "/")
+		*hits = append(*hits, Hit{Entry: e, Params: p})
+	}
+}
+
+func params(e *Entry, vals []string) map[string]string {
+	if len(e.paramNames) == 0 {
+		return nil
+	}
+	p := make(map[string]string, len(e.paramNames))
+	for i, name := range e.paramNames {
+		if i < len(vals) {
+			p[name] = vals[i]
+		}
+	}
+	return p
+}
+
+// LookupKey returns the candidates of a keyed protocol, best first.
+func (ix *Index) LookupKey(ns, proto, key string) []*Entry {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	sp := ix.spaces[ns]
+	if sp == nil {
+		return nil
+	}
+	return sp.keyed[proto][key]
+}
+
+// HasNamespace reports whether a namespace has indexed mocks.
+func (ix *Index) HasNamespace(ns string) bool {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	_, ok := ix.spaces[ns]
+	return ok
+}
+
+// Namespaces lists the namespaces with indexed mocks.
+func (ix *Index) Namespaces() []string {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	out := make([]string, 0, len(ix.spaces))
+	for ns := range ix.spaces {
+		out = append(out, ns)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,122 @@
+package render
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+type mapStores map[string]map[string]any
+
+func (m mapStores) StoreValue(scope, key string) (any, bool) {
+	v, ok := m[scope][key]
+	return v, ok
+}
+func (m mapStores) StoreAll(scope string) map[string]any { return m[scope] }
+
+func render(t *testing.T, doc string, d *Data) string {
+	t.Helper()
+	tpl, err := CompileJSON(json.RawMessage(doc))
+	if err != nil {
+		t.Fatalf("compile %s: %v", doc, err)
+	}
+	return string(tpl.Render(d))
+}
+
+func testData() *Data {
+	var body any
+	_ = json.Unmarshal([]byte(`{"userId":"u-1","order":{"items":[{"id":"i1","price":50},{"id":"i2","price":150}]},"n":3}`), &body)
+	return &Data{
+		Body:       body,
+		Headers:    map[string][]string{"authorization": {"Bearer abc"}},
+		Query:      map[string][]string{"limit": {"10"}, "tag": {"a", "b"}},
+		PathParams: map[string]string{"id": "42"},
+		Namespace:  "sandbox",
+		Stores:     mapStores{"gS": {"counter": 7.0, "flags": map[string]any{"beta": true}}, "cS": {"orderId": "o-9"}},
+	}
+}
+
+func TestRenderPrefixes(t *testing.T) {
+	d := testData()
+	cases := map[string]string{
+		`{"userId":"$.pathParam.id","ns":"$.namespace"}`:                                           `{"userId":"42","ns":"sandbox"}`,
+		`{"u":"$.req.userId","b":"$.body.order.items[0].id"}`:                                      `{"u":"u-1","b":"i1"}`,
+		`{"auth":"$.reqHeader.Authorization[0]"}`:                                                  `{"auth":"Bearer abc"}`,
+		`{"limit":"$.queryParams.limit","tags":"$.queryParams.tag"}`:                               `{"limit":"10","tags":["a","b"]}`,
+		`{"flags":"$.gS.flags","order":"$.cS.orderId"}`:                                            `{"flags":{"beta":true},"order":"o-9"}`,
+		`{"next":"$.increment($.gS.counter || 0)","fresh":"$.increment($.gS.none || 0)"}`:          `{"next":8,"fresh":1}`,
+		`{"s":"$.sum(2, $.req.n)","m":"$.multiply($.req.n, 2.5)","d":"$.subtract(10, 4)"}`:         `{"s":5,"m":7.5,"d":6}`,
+		`{"expensive":"$.req.order.items[?(@.price > 100)].id"}`:                                   `{"expensive":["i2"]}`,
+		`{"msg":"Found 2 items for \"$.req.userId\"","url":"https://x.test/$.pathParam.id/items"}`: `{"msg":"Found 2 items for \"u-1\"","url":"https://x.test/42/items"}`,
+		`{"missing":"$.req.nope || \"none\"","price":"costs $5.00"}`:                               `{"missing":"none","price":"costs $5.00"}`,
+		`{"keep":[1,2.50,true,null,{"a":"b"}]}`:                                                    `{"keep":[1,2.50,true,null,{"a":"b"}]}`,
+	}
+	for doc, want := range cases {
+		if got := render(t, doc, d); got != want {
+			t.Errorf("%s\n got %s\nwant %s", doc, got, want)
+		}
+	}
+}
+
+func TestRenderFakers(t *testing.T) {
+	d := testData()
+	out := render(t, `{"id":"$.fake.UUID","n":"$.fake.IntBetween(100, 9900)","f":"$.fake.FloatRange(1,2)","r":"$.fake.IntRange(5,5)","when":"$.fake.DateTimeISO","chat":"chatcmpl-$.fake.UUID"}`, d)
+	var v map[string]any
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	uuidRe := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	if !uuidRe.MatchString(v["id"].(string)) {
+		t.Errorf("UUID: %v", v["id"])
+	}
+	if n := v["n"].(float64); n < 100 || n > 9900 {
+		t.Errorf("IntBetween: %v", n)
+	}
+	if f := v["f"].(float64); f < 1 || f > 2 {
+		t.Errorf("FloatRange: %v", f)
+	}
+	if v["r"].(float64) != 5 {
+		t.Errorf("IntRange: %v", v["r"])
+	}
+	if !strings.HasPrefix(v["chat"].(string), "chatcmpl-") || !uuidRe.MatchString(strings.TrimPrefix(v["chat"].(string), "chatcmpl-")) {
+		t.Errorf("interpolated faker: %v", v["chat"])
+	}
+	// Fresh on every call.
+	if render(t, `"$.fake.UUID"`, d) == render(t, `"$.fake.UUID"`, d) {
+		t.Error("fakers must be evaluated per render")
+	}
+	for _, name := range []string{"UUID", "UUIDDigit", "Name", "FirstName", "LastName", "Email", "Username", "Password", "Word", "Sentence",
+		"Company", "City", "Country", "CountryCode", "Address", "StreetAddress", "ZipCode", "PhoneNumber", "URL", "DomainName", "IPv4",
+		"MacAddress", "JWT", "JobTitle", "Gender", "Bool", "Price", "PositiveInt", "Latitude", "Longitude", "Timestamp", "UnixTime", "Date",
+		"DateISO", "DateTimeISO", "FullName", "CompanyName", "ProductName", "Float64", "Amount", "Zip", "Phone", "State", "HexColor",
+		"UserAgent", "CreditCardNumber", "Paragraph"} {
+		v, err := Fake(name, nil, false)
+		if err != nil || v == nil || v == "" {
+			t.Errorf("faker %s: %v %v", name, v, err)
+		}
+	}
+}
+
+func TestStaticAndText(t *testing.T) {
+	tpl, err := CompileJSON(json.RawMessage(`{"message": "Hello, World!"}`))
+	if err != nil || tpl.Dynamic() || string(tpl.Render(nil)) != `{"message":"Hello, World!"}` {
+		t.Fatalf("static: %s %v", tpl.Render(nil), err)
+	}
+	tpl, _ = CompileJSON(json.RawMessage(`"<ok id=\"$.pathParam.id\"/>"`))
+	if got := string(tpl.Render(testData())); got != `<ok id="42"/>` {
+		t.Fatalf("text payload: %s", got)
+	}
+	tpl, _ = CompileText("Hello $.req.userId.")
+	if got := string(tpl.Render(testData())); got != "Hello u-1." {
+		t.Fatalf("text template: %q", got)
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	for _, bad := range []string{"$.fake.NoSuchThing", "$.fake.IntBetween(a,b)", "$.increment()", "$.req.items[?(@.x >"} {
+		if _, err := Compile(bad); err == nil {
+			t.Errorf("%q should not compile", bad)
+		}
+	}
+}

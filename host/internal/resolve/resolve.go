@@ -1,0 +1,408 @@
+// Package resolve is the one pipeline every protocol goes through:
+// match -> extract -> render -> log. It keeps the index in step with the
+// database and persists counters, logs and unmatched requests in the
+// background, so answering a request never waits for the database.
+package resolve
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/match"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/render"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
+)
+
+// Resolver answers requests from the in-memory index.
+type Resolver struct {
+	Index  *match.Index
+	Stores *Stores
+
+	st       *store.Store
+	tpl      *templatefiles.Dir
+	log      hclog.Logger
+	logLimit int
+
+	jobs chan func()
+	quit chan struct{}
+	wg   sync.WaitGroup
+
+	persistedMu sync.Mutex
+	persisted   map[string]int64 // use counters as last written
+}
+
+// Options configure a Resolver.
+type Options struct {
+	Store     *store.Store
+	Templates *templatefiles.Dir
+	Logger    hclog.Logger
+	LogLimit  int
+}
+
+// New builds a resolver and loads every live mock into the index.
+func New(ctx context.Context, o Options) (*Resolver, error) {
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	r := &Resolver{st: o.Store, tpl: o.Templates, log: o.Logger, logLimit: o.LogLimit,
+		jobs: make(chan func(), 8192), quit: make(chan struct{}), persisted: map[string]int64{}}
+	r.Index = match.NewIndex(compileMock)
+	r.Stores = NewStores(o.Store, o.Logger.Named("stores"))
+	mocks, _, err := o.Store.ListMocks(ctx, store.MockFilter{})
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Index.Load(mocks); err != nil {
+		return nil, err
+	}
+	for _, m := range mocks {
+		r.persisted[m.ID] = m.UseCounter
+	}
+	r.wg.Add(2)
+	go r.worker()
+	go r.flusher()
+	return r, nil
+}
+
+// Close flushes counters, logs and store writes.
+func (r *Resolver) Close() {
+	close(r.quit)
+	r.wg.Wait()
+	r.flushCounters()
+	r.Stores.Close()
+}
+
+func (r *Resolver) worker() {
+	defer r.wg.Done()
+	for {
+		select {
+		case job := <-r.jobs:
+			job()
+		case <-r.quit:
+			for {
+				select {
+				case job := <-r.jobs:
+					job()
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (r *Resolver) flusher() {
+	defer r.wg.Done()
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			r.flushCounters()
+		case <-r.quit:
+			return
+		}
+	}
+}
+
+// background runs a persistence job off the request path; when the queue is
+// full, logs are dropped (with a warning) rather than slowing replies.
+func (r *Resolver) background(job func()) {
+	select {
+	case r.jobs <- job:
+	default:
+		r.log.Warn("background queue full: dropping a request log")
+	}
+}
+
+func (r *Resolver) flushCounters() {
+	for _, e := range r.Index.Entries() {
+		n := e.UseCounter.Load()
+		r.persistedMu.Lock()
+		old, ok := r.persisted[e.Mock.ID]
+		r.persistedMu.Unlock()
+		if ok && old == n {
+			continue
+		}
+		if err := r.st.SetUsage(context.Background(), e.Mock.ID, n, e.LastUse.Load()); err != nil {
+			if !errors.Is(err, store.ErrNotFound) {
+				r.log.Error("persist use counter", "mock", e.Mock.ID, "error", err)
+			}
+			continue
+		}
+		r.persistedMu.Lock()
+		r.persisted[e.Mock.ID] = n
+		r.persistedMu.Unlock()
+	}
+}
+
+// Changed keeps the index in step after a write to the database.
+func (r *Resolver) Changed(mocks ...*model.Mock) {
+	for _, m := range mocks {
+		if err := r.Index.Upsert(m); err != nil {
+			r.log.Error("index mock", "mock", m.ID, "error", err)
+			r.Index.Remove(m.ID)
+			continue
+		}
+		r.persistedMu.Lock()
+		r.persisted[m.ID] = m.UseCounter
+		r.persistedMu.Unlock()
+	}
+}
+
+// Removed drops mocks from the index.
+func (r *Resolver) Removed(ids ...string) {
+	for _, id := range ids {
+		r.Index.Remove(id)
+	}
+}
+
+// compiled is what the index keeps per mock for rendering.
+type compiled struct {
+	responses []*compiledResponse
+}
+
+type compiledResponse struct {
+	src     *model.ContentResponse
+	payload *render.Template
+	headers map[string][]*render.Template
+}
+
+func compileMock(m *model.Mock) (any, error) {
+	c := &compiled{}
+	add := func(r *model.ContentResponse) error {
+		cr := &compiledResponse{src: r}
+		if len(r.Payload) > 0 && r.Decode != "base64" {
+			t, err := render.CompileJSON(r.Payload)
+			if err != nil {
+				return err
+			}
+			cr.payload = t
+		}
+		if len(r.Headers) > 0 {
+			cr.headers = map[string][]*render.Template{}
+			for k, vals := range r.Headers {
+				for _, v := range vals {
+					t, err := render.CompileText(v)
+					if err != nil {
+						return err
+					}
+					cr.headers[k] = append(cr.headers[k], t)
+				}
+			}
+		}
+		c.responses = append(c.responses, cr)
+		return nil
+	}
+	if m.Response != nil {
+		if err := add(m.Response); err != nil {
+			return nil, err
+		}
+	}
+	if m.OneOf != nil {
+		for i := range m.OneOf.Responses {
+			if err := add(&m.OneOf.Responses[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return c, nil
+}
+
+// Rendered is the response a matched mock gives.
+type Rendered struct {
+	Status   int
+	Headers  map[string][]string
+	Body     []byte
+	IsText   bool
+	Delay    time.Duration
+	Error    string
+	Response *model.ContentResponse
+	Proxy    *model.Proxy
+}
+
+// pick chooses the response of a matched entry (response, or oneOf in turn or at random).
+func pick(e *match.Entry) *compiledResponse {
+	c, _ := e.Compiled.(*compiled)
+	if c == nil || len(c.responses) == 0 {
+		return nil
+	}
+	if e.Mock.OneOf == nil {
+		return c.responses[0]
+	}
+	n := int64(len(c.responses))
+	if e.Mock.OneOf.Order == "random" {
+		return c.responses[rand.Int64N(n)]
+	}
+	i := e.OneOfPos.Add(1) - 1
+	return c.responses[((i%n)+n)%n]
+}
+
+// renderResponse renders a chosen response for one request.
+func (r *Resolver) renderResponse(e *match.Entry, cr *compiledResponse, d *render.Data) *Rendered {
+	out := &Rendered{Proxy: e.Mock.Proxy}
+	if cr == nil {
+		return out
+	}
+	src := cr.src
+	out.Response = src
+	out.Status = src.StatusCode
+	out.Delay = time.Duration(src.Delay) * time.Millisecond
+	out.Error = src.Error
+	switch {
+	case src.PayloadTemplatePath != "":
+		out.Body, out.IsText = r.renderTemplateFile(e.Mock.Namespace, src.PayloadTemplatePath, d)
+	case src.Decode == "base64":
+		var s string
+		_ = json.Unmarshal(src.Payload, &s)
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err == nil {
+			out.Body, out.IsText = b, true
+		}
+	case cr.payload != nil:
+		out.Body, out.IsText = cr.payload.Render(d), cr.payload.IsText()
+	}
+	if len(cr.headers) > 0 {
+		out.Headers = make(map[string][]string, len(cr.headers))
+		for k, ts := range cr.headers {
+			for _, t := range ts {
+				out.Headers[k] = append(out.Headers[k], string(t.Render(d)))
+			}
+		}
+	}
+	return out
+}
+
+// renderTemplateFile applies the same substitution as an inline payload; the
+// result is JSON when it parses, text otherwise (model.md section 9).
+func (r *Resolver) renderTemplateFile(ns, name string, d *render.Data) ([]byte, bool) {
+	b, err := r.readTemplate(ns, name)
+	if err != nil {
+		r.log.Warn("payload template missing", "namespace", ns, "template", name, "error", err)
+		return []byte(fmt.Sprintf(`{"error":"payload template %q not found"}`, name)), false
+	}
+	t, err := render.CompileAny(b)
+	if err != nil {
+		return b, !json.Valid(b)
+	}
+	return t.Render(d), t.IsText()
+}
+
+// readTemplate reads a template of the namespace, then of the default namespace.
+func (r *Resolver) readTemplate(ns, name string) ([]byte, error) {
+	name = strings.TrimPrefix(strings.TrimPrefix(name, "/templates/"), "templates/")
+	if r.tpl == nil {
+		return nil, os.ErrNotExist
+	}
+	b, err := r.tpl.Read(ns, name)
+	if err != nil && ns != model.DefaultNamespace {
+		b, err = r.tpl.Read(model.DefaultNamespace, name)
+	}
+	return b, err
+}
+
+// FileReader gives conditions access to valueFromFile templates.
+func (r *Resolver) FileReader() match.FileReader {
+	return func(ns, name string) ([]byte, error) { return r.readTemplate(ns, name) }
+}
+
+// extract runs the mock's extract block into the stores, before rendering,
+// so the response can read what this very request stored.
+func (r *Resolver) extract(m *model.Mock, d *render.Data, v *view) {
+	if m.Extract == nil {
+		return
+	}
+	eval := func(raw json.RawMessage) any {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			if strings.Contains(s, "$.") {
+				t, err := render.CompileJSON(raw)
+				if err == nil {
+					return t.Value(d)
+				}
+			}
+			return s
+		}
+		var val any
+		_ = json.Unmarshal(raw, &val)
+		return val
+	}
+	for k, raw := range m.Extract.MStore {
+		v.mock[k] = eval(raw)
+	}
+	for k, raw := range m.Extract.GStore {
+		r.Stores.SetAsync(m.Namespace, "", k, eval(raw))
+	}
+	if m.ChainID != "" {
+		for k, raw := range m.Extract.CStore {
+			r.Stores.SetAsync(m.Namespace, m.ChainID, k, eval(raw))
+		}
+	}
+}
+
+func (r *Resolver) newView(m *model.Mock) *view {
+	ms := map[string]any{}
+	for k, raw := range m.MStore {
+		var v any
+		if json.Unmarshal(raw, &v) == nil {
+			ms[k] = v
+		}
+	}
+	return &view{s: r.Stores, ns: m.Namespace, chain: m.ChainID, mock: ms}
+}
+
+// logCall stores a request log in the background.
+func (r *Resolver) logCall(mockID string, req any, resp any) {
+	reqB, _ := json.Marshal(req)
+	respB, _ := json.Marshal(resp)
+	now := time.Now().UnixMilli()
+	limit := r.logLimit
+	r.background(func() {
+		if err := r.st.AppendMockLog(context.Background(), mockID, store.RequestLog{CalledAt: now, Req: reqB, Response: respB}, limit); err != nil {
+			r.log.Debug("persist request log", "mock", mockID, "error", err)
+		}
+	})
+}
+
+// recordUndefined stores an unmatched request in the background.
+func (r *Resolver) recordUndefined(u store.UndefinedRequest) {
+	u.LastSeen = time.Now().UnixMilli()
+	r.background(func() {
+		if _, err := r.st.RecordUndefined(context.Background(), u); err != nil {
+			r.log.Error("record undefined request", "error", err)
+		}
+	})
+}
+
+// decodeBody reads a body as JSON when it parses, as text otherwise.
+func decodeBody(b []byte) any {
+	t := bytes.TrimSpace(b)
+	if len(t) == 0 {
+		return nil
+	}
+	if t[0] == '{' || t[0] == '[' || t[0] == '"' || json.Valid(t) {
+		dec := json.NewDecoder(bytes.NewReader(t))
+		var v any
+		if err := dec.Decode(&v); err == nil && !dec.More() {
+			return v
+		}
+	}
+	return string(b)
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// ChainCleared forgets a chain store that the database no longer has.
+func (r *Resolver) ChainCleared(namespace, chainID string) { r.Stores.DropChain(namespace, chainID) }
