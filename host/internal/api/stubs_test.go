@@ -1,0 +1,299 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestStubsHelloWorld(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", helloWorld)
+	r := s.do("GET", "/stubs/sandbox/api/greeting", nil)
+	if r.Status != 200 || r.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("status %d type %q: %s", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+	v := r.JSON(t)
+	if v["message"] != "Hello, World!" {
+		t.Fatalf("body: %s", r.Body)
+	}
+	if _, err := time.Parse(time.RFC3339, v["timestamp"].(string)); err != nil {
+		t.Fatalf("$.fake.DateTimeISO must render an ISO time: %v", v["timestamp"])
+	}
+	// Without the namespace segment the default namespace is used.
+	if v := s.expect(200, "GET", "/stubs/api/greeting", nil); v["message"] != "Hello, World!" {
+		t.Fatalf("fallback to sandbox: %v", v)
+	}
+}
+
+func TestStubsPathParams(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{
+"id": "get-user-by-id",
+"namespace": "sandbox",
+"http": {"route": "/api/users/:id", "httpMethod": "GET"},
+"response": {"statusCode": 200, "payload": {"userId": "$.pathParam.id", "name": "$.fake.FirstName", "namespace": "$.namespace"}}
+}`)
+	v := s.expect(200, "GET", "/stubs/sandbox/api/users/42", nil)
+	if v["userId"] != "42" || v["namespace"] != "sandbox" || v["name"] == "" || v["name"] == "$.fake.FirstName" {
+		t.Fatalf("body: %v", v)
+	}
+	// A static route beats a parameter route.
+	m := httpMock("me", "/api/users/me")
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", m)
+	if r := s.do("GET", "/stubs/sandbox/api/users/me", nil); r.Header.Get("X-Mockarty-Mock-Id") != "me" {
+		t.Fatalf("static route must win: %s", r.Header.Get("X-Mockarty-Mock-Id"))
+	}
+	// A namespace in the query overrides the path.
+	other := httpMock("other-ns", "/api/users/:id")
+	other["namespace"] = "staging"
+	other["response"] = map[string]any{"payload": map[string]any{"ns": "$.namespace"}}
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", other)
+	if v := s.expect(200, "GET", "/stubs/sandbox/api/users/123?namespace=staging", nil); v["ns"] != "staging" {
+		t.Fatalf("?namespace= override: %v", v)
+	}
+}
+
+func TestStubsAdvancedConditions(t *testing.T) {
+	s := newTestServer(t)
+	s.do("POST", "/api/v1/templates/expected-payload.json", `{"kind":"order","qty":2}`)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{
+"id": "base64-body-mock",
+"http": {
+"route": "/api/validate",
+"httpMethod": "POST",
+"conditions": [
+{"path": "$.body.encodedData", "assertAction": "contains", "value": "expected-content", "decode": "base64"},
+{"path": "$.body.items", "assertAction": "equals", "value": ["b", "a", "c"], "sortArray": true},
+{"path": "$.body.payload", "assertAction": "equals", "valueFromFile": "/templates/expected-payload.json"}
+]
+},
+"response": {"statusCode": 200, "payload": {"status": "validated"}}
+}`)
+	enc := base64.StdEncoding.EncodeToString([]byte("some expected-content here"))
+	good := fmt.Sprintf(`{"encodedData":%q,"items":["a","c","b"],"payload":{"qty":2,"kind":"order"}}`, enc)
+	if v := s.expect(200, "POST", "/stubs/sandbox/api/validate", good); v["status"] != "validated" {
+		t.Fatalf("body: %v", v)
+	}
+	bad := map[string]string{
+		"decoded text lacks the value": fmt.Sprintf(`{"encodedData":%q,"items":["a","b","c"],"payload":{"kind":"order","qty":2}}`, base64.StdEncoding.EncodeToString([]byte("other"))),
+		"array differs":                fmt.Sprintf(`{"encodedData":%q,"items":["a","b"],"payload":{"kind":"order","qty":2}}`, enc),
+		"file value differs":           fmt.Sprintf(`{"encodedData":%q,"items":["a","b","c"],"payload":{"kind":"order","qty":3}}`, enc),
+	}
+	for name, body := range bad {
+		r := s.do("POST", "/stubs/sandbox/api/validate", body)
+		if r.Status != 404 {
+			t.Fatalf("%s: status %d", name, r.Status)
+		}
+		v := r.JSON(t)
+		c := v["candidates"].([]any)
+		if v["code"] != "no_match" || len(c) != 1 || c[0].(map[string]any)["mockId"] != "base64-body-mock" || c[0].(map[string]any)["failedCondition"] == nil {
+			t.Fatalf("%s: near-miss report must name the mock and the failed condition: %s", name, r.Body)
+		}
+	}
+}
+
+func TestStubsHeaderQueryAndPriority(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"authed","priority":10,"http":{"route":"/api/orders","httpMethod":"GET",
+"header":[{"path":"Authorization","assertAction":"matches","value":"^Bearer .+$"}],
+"queryParams":[{"path":"limit","assertAction":"equals","value":10}]},
+"response":{"statusCode":200,"payload":{"who":"$.reqHeader.Authorization[0]","limit":"$.queryParams.limit"}}}`)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"fallback","http":{"route":"/api/orders","httpMethod":"GET"},
+"response":{"statusCode":401,"payload":{"error":"unauthorized"}}}`)
+	r := s.do("GET", "/stubs/sandbox/api/orders?limit=10", nil, "authorization", "Bearer t0k")
+	if r.Status != 200 {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+	if v := r.JSON(t); v["who"] != "Bearer t0k" || v["limit"] != "10" {
+		t.Fatalf("templated headers and query: %v", v)
+	}
+	if r := s.do("GET", "/stubs/sandbox/api/orders?limit=5", nil, "Authorization", "Bearer t0k"); r.Status != 401 {
+		t.Fatalf("a failed query condition falls through to the next mock: %d", r.Status)
+	}
+	if r := s.do("GET", "/stubs/sandbox/api/orders?limit=10", nil); r.Status != 401 {
+		t.Fatalf("a missing header falls through: %d", r.Status)
+	}
+}
+
+func TestStubsOneOfAndHeaders(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"steps","http":{"route":"/step","httpMethod":"GET"},
+"oneOf":{"order":"order","responses":[{"statusCode":200,"payload":{"n":1}},{"statusCode":201,"payload":{"n":2},"headers":{"X-Step":["two"]}},{"statusCode":202,"payload":"three"}]}}`)
+	var got []string
+	for i := 0; i < 4; i++ {
+		r := s.do("GET", "/stubs/sandbox/step", nil)
+		got = append(got, fmt.Sprintf("%d:%s:%s", r.Status, strings.TrimSpace(string(r.Body)), r.Header.Get("X-Step")))
+	}
+	want := []string{`200:{"n":1}:`, `201:{"n":2}:two`, `202:three:`, `200:{"n":1}:`}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("oneOf order steps in turn:\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestStubsStoresAndChain(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(200, "POST", "/api/v1/stores/global", `{"key": "totalUsers", "value": "100", "namespace": "sandbox"}`)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"stats","http":{"route":"/api/stats","httpMethod":"GET"},
+"extract":{"gStore":{"visits":"$.increment($.gS.visits || 0)"}},
+"response":{"payload":{"users":"$.gS.totalUsers","visits":"$.gS.visits"}}}`)
+	for i := 1; i <= 3; i++ {
+		v := s.expect(200, "GET", "/stubs/sandbox/api/stats", nil)
+		if v["users"] != "100" || v["visits"] != float64(i) {
+			t.Fatalf("call %d: %v", i, v)
+		}
+	}
+	// The chain workflow: create -> pay -> ship -> status, sharing $.cS.
+	for _, m := range []string{
+		`{"id":"order-create","chainId":"order-flow","http":{"route":"/orders","httpMethod":"POST"},
+"extract":{"cStore":{"orderId":"$.fake.UUID","status":"CREATED","customer":"$.body.customer"}},
+"response":{"statusCode":201,"payload":{"orderId":"$.cS.orderId","status":"$.cS.status"}}}`,
+		`{"id":"order-pay","chainId":"order-flow","http":{"route":"/orders/:id/pay","httpMethod":"POST"},
+"extract":{"cStore":{"status":"PAID"}},"response":{"payload":{"orderId":"$.pathParam.id","status":"$.cS.status"}}}`,
+		`{"id":"order-ship","chainId":"order-flow","http":{"route":"/orders/:id/ship","httpMethod":"POST"},
+"extract":{"cStore":{"status":"SHIPPED"}},"response":{"payload":{"status":"$.cS.status"}}}`,
+		`{"id":"order-status","chainId":"order-flow","http":{"route":"/orders/:id","httpMethod":"GET"},
+"response":{"payload":{"orderId":"$.cS.orderId","status":"$.cS.status","customer":"$.cS.customer"}}}`,
+	} {
+		s.expect(http.StatusCreated, "POST", "/api/v1/mocks", m)
+	}
+	created := s.expect(201, "POST", "/stubs/sandbox/orders", `{"customer":"cust-1"}`)
+	id, _ := created["orderId"].(string)
+	if !regexp.MustCompile(`^[0-9a-f-]{36}$`).MatchString(id) || created["status"] != "CREATED" {
+		t.Fatalf("create: %v", created)
+	}
+	if v := s.expect(200, "POST", "/stubs/sandbox/orders/"+id+"/pay", nil); v["status"] != "PAID" || v["orderId"] != id {
+		t.Fatalf("pay: %v", v)
+	}
+	if v := s.expect(200, "POST", "/stubs/sandbox/orders/"+id+"/ship", nil); v["status"] != "SHIPPED" {
+		t.Fatalf("ship: %v", v)
+	}
+	v := s.expect(200, "GET", "/stubs/sandbox/orders/"+id, nil)
+	if v["orderId"] != id || v["status"] != "SHIPPED" || v["customer"] != "cust-1" {
+		t.Fatalf("status: %v", v)
+	}
+	// The chain store is visible through the Store API.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		cs := s.expect(200, "GET", "/api/v1/stores/chain/order-flow?namespace=sandbox", nil)
+		if cs["status"] == "SHIPPED" && cs["orderId"] == id {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("chain store: %v", cs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// useLimiter: 100 allowed uses, 64 concurrent clients, exactly 100 matches.
+func TestStubsUseLimiterExact(t *testing.T) {
+	s := newTestServer(t)
+	m := httpMock("limited", "/limited")
+	m["useLimiter"] = 100
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", m)
+	var ok, miss atomic.Int64
+	var wg sync.WaitGroup
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	for w := 0; w < 64; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 4; i++ {
+				res, err := client.Get(s.URL + "/stubs/sandbox/limited")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				res.Body.Close()
+				switch res.StatusCode {
+				case 200:
+					ok.Add(1)
+				case 404:
+					miss.Add(1)
+				default:
+					t.Errorf("status %d", res.StatusCode)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 100 || miss.Load() != 156 {
+		t.Fatalf("matches = %d, misses = %d; want exactly 100 and 156", ok.Load(), miss.Load())
+	}
+	r := s.do("GET", "/stubs/sandbox/limited", nil)
+	var nm struct {
+		Candidates []struct{ Reason string } `json:"candidates"`
+	}
+	_ = json.Unmarshal(r.Body, &nm)
+	if len(nm.Candidates) != 1 || !strings.Contains(nm.Candidates[0].Reason, "useLimiter") {
+		t.Fatalf("near-miss must say the limit is reached: %s", r.Body)
+	}
+	// The counter is persisted in the background and reported by the API.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v := s.expect(200, "GET", "/api/v1/mocks/limited", nil)
+		if v["useCounter"] == float64(100) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("useCounter = %v", v["useCounter"])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestStubsIndexFollowsWrites(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", httpMock("w", "/w"))
+	if r := s.do("GET", "/stubs/sandbox/w", nil); r.Status != 200 {
+		t.Fatalf("created: %d", r.Status)
+	}
+	s.expect(200, "PATCH", "/api/v1/mocks/w", `{"http":{"route":"/w2"}}`)
+	if r := s.do("GET", "/stubs/sandbox/w", nil); r.Status != 404 {
+		t.Fatalf("old route after patch: %d", r.Status)
+	}
+	if r := s.do("GET", "/stubs/sandbox/w2", nil); r.Status != 200 {
+		t.Fatalf("new route after patch: %d", r.Status)
+	}
+	s.expect(200, "DELETE", "/api/v1/mocks/w", nil)
+	if r := s.do("GET", "/stubs/sandbox/w2", nil); r.Status != 404 {
+		t.Fatalf("after delete: %d", r.Status)
+	}
+	s.expect(200, "POST", "/api/v1/mocks/w/restore", nil)
+	if r := s.do("GET", "/stubs/sandbox/w2", nil); r.Status != 200 {
+		t.Fatalf("after restore: %d", r.Status)
+	}
+	s.expect(201, "POST", "/api/v1/mocks/copy-to-namespace", `{"mockIds":["w"],"targetNamespace":"qa"}`)
+	if r := s.do("GET", "/stubs/qa/w2", nil); r.Status != 200 {
+		t.Fatalf("copy: %d", r.Status)
+	}
+	s.expect(200, "DELETE", "/api/v1/mocks/w/purge", nil)
+	if r := s.do("GET", "/stubs/sandbox/w2", nil); r.Status != 404 {
+		t.Fatalf("after purge: %d", r.Status)
+	}
+	// Unmatched requests are captured, deduplicated, for the undefined-requests API.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v := s.expect(200, "GET", "/api/v1/undefined-requests?namespace=sandbox", nil)
+		counts := map[string]float64{}
+		for _, it := range v["requests"].([]any) {
+			u := it.(map[string]any)
+			counts[u["method"].(string)+" "+u["path"].(string)] = u["count"].(float64)
+		}
+		if v["total"] == float64(2) && counts["GET /w"] == 1 && counts["GET /w2"] == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("undefined requests: %v", v)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
