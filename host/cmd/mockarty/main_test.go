@@ -218,7 +218,7 @@ func launch(t *testing.T, dataDir string, port int, env ...string) *server {
 		if strings.Contains(s.Stderr(), "WARNING: DATA RACE") {
 			t.Errorf("the race detector fired in the mockarty process:\n%s", s.Stderr())
 		}
-		if t.Failed() {
+		if t.Failed() && s.Stderr() != "" {
 			t.Logf("mockarty (%s) stderr:\n%s", s.URL, s.Stderr())
 		}
 	})

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -156,10 +157,15 @@ func (s *server) moveFolder(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
+	if !hasJSONKey(c.Body(), "parentId") && b.SortOrder == nil {
+		return badRequest("nothing to move: send {\"parentId\": \"<folder id>\"} (null, \"\" or \"root\" for the top level)")
+	}
 	f := *cur
-	f.ParentID = ""
-	if b.ParentID != nil && *b.ParentID != "root" {
-		f.ParentID = *b.ParentID
+	if hasJSONKey(c.Body(), "parentId") {
+		f.ParentID = ""
+		if b.ParentID != nil && *b.ParentID != "root" {
+			f.ParentID = *b.ParentID
+		}
 	}
 	if b.SortOrder != nil {
 		f.SortOrder = *b.SortOrder
@@ -253,4 +259,14 @@ func (s *server) deleteTag(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"tag": name, "namespace": ns, "deleted": true})
+}
+
+// hasJSONKey reports whether a JSON object body has the key (even when null).
+func hasJSONKey(body []byte, key string) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return false
+	}
+	_, ok := m[key]
+	return ok
 }

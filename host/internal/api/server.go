@@ -68,6 +68,9 @@ func New(d Deps, ready func() bool) *fiber.App {
 		// Values from params, queries and headers outlive the request (store
 		// keys, cached namespaces), so they must not alias fasthttp's buffers.
 		Immutable: true,
+		// Multipart bodies are not parsed before the handler, so a bad one
+		// gets the handler's 415 instead of a parse error.
+		DisablePreParseMultipartForm: true,
 	})
 	app.Use(s.requestID, s.recoverPanic, s.accessLog)
 	s.routes(app)
@@ -114,7 +117,10 @@ func requestIDOf(c *fiber.Ctx) string {
 		return id
 	}
 	// Errors raised before the middleware ran (oversize bodies) get an id here.
-	id := uuid.NewString()
+	id := c.Get(fiber.HeaderXRequestID)
+	if !requestIDPattern.MatchString(id) {
+		id = uuid.NewString()
+	}
 	c.Locals(requestIDKey, id)
 	c.Set(fiber.HeaderXRequestID, id)
 	return id

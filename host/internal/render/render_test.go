@@ -120,3 +120,20 @@ func TestCompileErrors(t *testing.T) {
 		}
 	}
 }
+
+func FuzzRender(f *testing.F) {
+	f.Add(`{"a":"$.req.x","b":"pre $.pathParam.id post","c":"$.increment($.gS.counter || 0)"}`)
+	f.Add(`"$.fake.IntBetween(1, 3)"`)
+	f.Add(`{"f":"$.req.items[?(@.price > 100)].id","m":"$.multiply($.req.n, 2)"}`)
+	f.Add(`["$.", "$.req", "$.fake.", "$.sum(1,", "$$.req.a"]`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		tpl, err := CompileJSON(json.RawMessage(doc))
+		if err != nil {
+			return
+		}
+		out := tpl.Render(testData())
+		if len(out) > 0 && !tpl.IsText() && !json.Valid(out) {
+			t.Fatalf("rendered JSON is not valid: %q -> %q", doc, out)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"sync"
@@ -85,8 +86,7 @@ func (s *Stores) load(k storeKey) map[string]any {
 		s.log.Error("load store", "namespace", k.ns, "chain", k.chain, "error", err)
 	}
 	for key, raw := range vals {
-		var v any
-		if json.Unmarshal(raw, &v) == nil {
+		if v, err := decodeExact(raw); err == nil {
 			m[key] = v
 		}
 	}
@@ -144,8 +144,7 @@ func (s *Stores) Set(ctx context.Context, ns, chain, key string, raw json.RawMes
 	if err := s.st.SetStoreValue(ctx, ns, chain, key, raw); err != nil {
 		return err
 	}
-	var v any
-	_ = json.Unmarshal(raw, &v)
+	v, _ := decodeExact(raw)
 	m := s.load(storeKey{ns, chain})
 	s.mu.Lock()
 	m[key] = v
@@ -209,4 +208,13 @@ func (v *view) StoreAll(scope string) map[string]any {
 		return v.mock
 	}
 	return nil
+}
+
+// decodeExact keeps numbers as json.Number so large integers survive.
+func decodeExact(raw []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
 }
