@@ -98,6 +98,7 @@ func (s *server) routes(app *fiber.App) {
 	s.tagRoutes(v1)
 	s.undefinedRoutes(v1)
 
+	s.findRoutes(app)
 	app.All("/stubs", s.stubs)
 	app.All("/stubs/*", s.stubs)
 }

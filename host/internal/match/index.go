@@ -22,6 +22,7 @@ type Entry struct {
 	OneOfPos   atomic.Int64
 
 	fullRoute   string
+	conditions  int // how many conditions: a more specific mock goes first
 	paramNames  []string
 	staticSegs  int
 	routeRegexp *regexp.Regexp
@@ -168,6 +169,9 @@ func (ix *Index) build(m *model.Mock) (*Entry, error) {
 	}
 	if err := compileLists(e); err != nil {
 		return nil, err
+	}
+	for _, l := range e.Lists {
+		e.conditions += len(l)
 	}
 	switch {
 	case m.HTTP != nil:
@@ -451,7 +455,9 @@ func (ix *Index) removeLocked(e *Entry) {
 	}
 }
 
-// before orders candidates: higher priority, then more specific route, then newer.
+// before orders candidates: higher priority, then the more specific route,
+// then the mock with more conditions (a catch-all never shadows a specific
+// mock), then the newer one.
 func before(a, b *Entry) bool {
 	if a.Mock.Priority != b.Mock.Priority {
 		return a.Mock.Priority > b.Mock.Priority
@@ -461,6 +467,9 @@ func before(a, b *Entry) bool {
 	}
 	if len(a.paramNames) != len(b.paramNames) {
 		return len(a.paramNames) > len(b.paramNames)
+	}
+	if a.conditions != b.conditions {
+		return a.conditions > b.conditions
 	}
 	if a.Mock.CreatedAt != b.Mock.CreatedAt {
 		return a.Mock.CreatedAt > b.Mock.CreatedAt

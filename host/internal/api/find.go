@@ -1,0 +1,171 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/resolve"
+	"github.com/mockarty-oss/mockarty/sdk"
+)
+
+// findRoutes are the resolution contract of protocol listeners and generated
+// servers (api-reference section 15). They need no authentication.
+func (s *server) findRoutes(app *fiber.App) {
+	app.Post("/mock/findGrpc", s.findGRPC)
+	app.Post("/mock/findSocket", s.findSocket)
+	app.Post("/mock/findKafka", s.findKafka)
+	app.Post("/mock/findRabbitMQ", s.findRabbitMQ)
+	app.Post("/mock/findSmtp", s.findSMTP)
+	app.Post("/mock/findHttp", s.findHTTP)
+}
+
+func (s *server) noMatch(c *fiber.Ctx, nm *resolve.NearMiss) error {
+	return c.Status(http.StatusNotFound).JSON(fiber.Map{"error": nm.Error, "code": "no_match", "request_id": requestIDOf(c),
+		"namespace": nm.Namespace, "path": nm.Path, "candidates": nm.Candidates})
+}
+
+func findNamespace(c *fiber.Ctx, ns *string) error {
+	v, err := namespaceOf(c, *ns)
+	if err != nil {
+		return err
+	}
+	*ns = v
+	return nil
+}
+
+func (s *server) findGRPC(c *fiber.Ctx) error {
+	var req sdk.FindGRPCRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Service == "" || req.Method == "" {
+		return fieldErr("service", "service and method are required")
+	}
+	if err := findNamespace(c, &req.Namespace); err != nil {
+		return err
+	}
+	out, nm := s.Resolver.FindGRPC(&req)
+	if nm != nil {
+		return s.noMatch(c, nm)
+	}
+	return c.JSON(out)
+}
+
+func (s *server) findSocket(c *fiber.Ctx) error {
+	var req sdk.FindSocketRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := findNamespace(c, &req.Namespace); err != nil {
+		return err
+	}
+	out, nm := s.Resolver.FindSocket(&req)
+	if nm != nil {
+		return s.noMatch(c, nm)
+	}
+	return c.JSON(out)
+}
+
+func (s *server) findKafka(c *fiber.Ctx) error {
+	var req sdk.FindKafkaRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Topic == "" {
+		return fieldErr("topic", "is required")
+	}
+	if err := findNamespace(c, &req.Namespace); err != nil {
+		return err
+	}
+	out, nm := s.Resolver.FindKafka(&req)
+	if nm != nil {
+		return s.noMatch(c, nm)
+	}
+	return c.JSON(out)
+}
+
+func (s *server) findRabbitMQ(c *fiber.Ctx) error {
+	var req sdk.FindRabbitMQRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Queue == "" && req.Exchange == "" {
+		return fieldErr("queue", "queue or exchange is required")
+	}
+	if err := findNamespace(c, &req.Namespace); err != nil {
+		return err
+	}
+	out, nm := s.Resolver.FindRabbitMQ(&req)
+	if nm != nil {
+		return s.noMatch(c, nm)
+	}
+	return c.JSON(out)
+}
+
+// findSMTP always answers 200: "found": false is the SMTP contract's own way to say no.
+func (s *server) findSMTP(c *fiber.Ctx) error {
+	var req sdk.FindSMTPRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := findNamespace(c, &req.Namespace); err != nil {
+		return err
+	}
+	out, nm := s.Resolver.FindSMTP(&req)
+	if nm != nil {
+		return c.JSON(fiber.Map{"found": false, "statusCode": out.StatusCode, "statusMessage": out.StatusMessage,
+			"acceptMail": false, "storeEmail": false, "candidates": nm.Candidates})
+	}
+	return c.JSON(out)
+}
+
+// findHTTP resolves a plain HTTP request for a listener plugin.
+func (s *server) findHTTP(c *fiber.Ctx) error {
+	var req struct {
+		Namespace string              `json:"namespace"`
+		Method    string              `json:"method"`
+		Path      string              `json:"path"`
+		Query     map[string][]string `json:"query"`
+		Headers   map[string][]string `json:"headers"`
+		Body      json.RawMessage     `json:"body"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(req.Path, "/") {
+		return fieldErr("path", "must start with '/'")
+	}
+	if req.Method == "" {
+		req.Method = "GET"
+	}
+	if err := findNamespace(c, &req.Namespace); err != nil {
+		return err
+	}
+	headers := map[string][]string{}
+	for k, v := range req.Headers {
+		headers[strings.ToLower(k)] = v
+	}
+	body := []byte(req.Body)
+	var str string
+	if json.Unmarshal(req.Body, &str) == nil {
+		body = []byte(str) // a body sent as a JSON string is the raw body
+	}
+	res := s.Resolver.ResolveHTTP(&resolve.HTTPRequest{Namespace: req.Namespace, Method: strings.ToUpper(req.Method), Path: req.Path,
+		Query: req.Query, Header: headers, Body: body})
+	if !res.Matched {
+		return s.noMatch(c, res.NearMiss)
+	}
+	out := res.Rendered
+	resp := fiber.Map{"found": true, "mockId": res.MockID, "statusCode": out.Status, "headers": out.Headers, "delay": out.Delay.Milliseconds()}
+	if out.IsText {
+		resp["body"] = string(out.Body)
+	} else if len(out.Body) > 0 {
+		resp["body"] = json.RawMessage(out.Body)
+	}
+	if out.Proxy != nil {
+		resp["proxy"] = fiber.Map{"target": out.Proxy.Target}
+	}
+	return c.JSON(resp)
+}

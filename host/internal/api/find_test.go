@@ -1,0 +1,104 @@
+package api
+
+import (
+	"net/http"
+	"reflect"
+	"testing"
+)
+
+func TestFindGRPC(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"get-user","grpc":{"service":"user.UserService","method":"GetUser",
+"conditions":[{"path":"$.id","assertAction":"equals","value":"42"}],"meta":[{"path":"x-tenant","assertAction":"equals","value":"acme"}]},
+"response":{"payload":{"id":"$.req.id","name":"Ann"},"headers":{"x-served-by":["mock"]}}}`)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"missing-user","grpc":{"service":"user.UserService","method":"GetUser"},
+"response":{"statusCode":5,"error":"user not found","errorDetails":[{"type":"resourceInfo","details":{"resourceType":"user"}}]}}`)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"list-users","grpc":{"service":"user.UserService","method":"ListUsers","methodType":"server-stream"},
+"response":{"payload":[{"n":1},{"n":2},{"n":3}]}}`)
+
+	v := s.expect(200, "POST", "/mock/findGrpc", `{"namespace":"sandbox","service":"user.UserService","method":"GetUser","meta":{"X-Tenant":["acme"]},"data":{"id":"42"}}`)
+	if !reflect.DeepEqual(v["data"], map[string]any{"id": "42", "name": "Ann"}) || v["meta"].(map[string]any)["x-served-by"] != "mock" {
+		t.Fatalf("match: %v", v)
+	}
+	v = s.expect(200, "POST", "/mock/findGrpc", `{"service":"user.UserService","method":"GetUser","data":{"id":"7"}}`)
+	e := v["error"].(map[string]any)
+	if e["code"] != float64(5) || e["message"] != "user not found" || e["details"].([]any)[0].(map[string]any)["type"] != "resourceInfo" {
+		t.Fatalf("error reply: %v", v)
+	}
+	v = s.expect(200, "POST", "/mock/findGrpc", `{"service":"user.UserService","method":"ListUsers","data":{}}`)
+	if len(v["streamResponses"].([]any)) != 3 || v["data"] != nil {
+		t.Fatalf("server stream: %v", v)
+	}
+	r := s.do("POST", "/mock/findGrpc", `{"service":"user.UserService","method":"DeleteUser","data":{}}`)
+	if r.Status != 404 || r.JSON(t)["code"] != "no_match" {
+		t.Fatalf("no match: %d %s", r.Status, r.Body)
+	}
+	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "service", "POST", "/mock/findGrpc", `{"method":"X"}`)
+	s.expectError(http.StatusBadRequest, CodeValidation, "", "POST", "/mock/findGrpc", `{"service":`)
+}
+
+func TestFindMessaging(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"order-created","kafka":{"topic":"orders","outputTopic":"orders.ack",
+"conditions":[{"path":"$.type","assertAction":"equals","value":"created"}],"headers":[{"path":"source","assertAction":"equals","value":"shop"}],
+"outputKey":"$.req.id","outputHeaders":{"ack-for":"$.req.id"}},"response":{"payload":{"ack":"$.req.id"},"headers":{"h":["1"]}}}`)
+	v := s.expect(200, "POST", "/mock/findKafka", `{"topic":"orders","headers":{"source":"shop"},"data":{"type":"created","id":"o-1"}}`)
+	if v["data"].(map[string]any)["ack"] != "o-1" || v["outputHeaders"].(map[string]any)["ack-for"] != "o-1" || v["outputMessageHeaders"].(map[string]any)["h"] != "1" {
+		t.Fatalf("kafka: %v", v)
+	}
+	if r := s.do("POST", "/mock/findKafka", `{"topic":"orders","headers":{"source":"pos"},"data":{"type":"created"}}`); r.Status != 404 {
+		t.Fatalf("kafka header condition: %d", r.Status)
+	}
+	// A message value sent as a JSON string is matched as the document it holds.
+	if r := s.do("POST", "/mock/findKafka", `{"topic":"orders","headers":{"source":"shop"},"data":"{\"type\":\"created\",\"id\":\"o-2\"}"}`); r.Status != 200 {
+		t.Fatalf("string value: %d %s", r.Status, r.Body)
+	}
+
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"rpc","rabbitmq":{"queue":"rpc.q","outputProps":{"correlationId":"c-1","contentType":"application/json","deliveryMode":2}},
+"response":{"payload":{"ok":true}}}`)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"routed","rabbitmq":{"exchange":"events","routingKey":"user.created"},"response":{"error":"rejected"}}`)
+	v = s.expect(200, "POST", "/mock/findRabbitMQ", `{"queue":"rpc.q","data":{}}`)
+	if v["outputProps"].(map[string]any)["correlationId"] != "c-1" || v["data"].(map[string]any)["ok"] != true {
+		t.Fatalf("rabbitmq queue: %v", v)
+	}
+	v = s.expect(200, "POST", "/mock/findRabbitMQ", `{"exchange":"events","routingKey":"user.created","data":{}}`)
+	if v["error"].(map[string]any)["message"] != "rejected" {
+		t.Fatalf("rabbitmq exchange: %v", v)
+	}
+
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"ws-ping","socket":{"serverName":"chat","event":"ping","conditions":[{"path":"$.room","assertAction":"equals","value":"a"}]},
+"response":{"payload":{"event":"pong","room":"$.req.room"}}}`)
+	v = s.expect(200, "POST", "/mock/findSocket", `{"serverName":"chat","event":"ping","data":{"room":"a"}}`)
+	if v["data"].(map[string]any)["event"] != "pong" || v["data"].(map[string]any)["room"] != "a" {
+		t.Fatalf("socket: %v", v)
+	}
+}
+
+func TestFindSMTPAndHTTP(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"reject-spam","priority":5,"smtp":{"serverName":"mail","subjectConditions":[{"path":"","assertAction":"contains","value":"WIN"}]},
+"response":{"statusCode":554,"error":"spam refused"}}`)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"accept","smtp":{"serverName":"mail","recipientConditions":[{"path":"","assertAction":"contains","value":"ops@corp.test"}]},
+"response":{"statusCode":250,"payload":{"message":"queued","storeEmail":true}}}`)
+	v := s.expect(200, "POST", "/mock/findSmtp", `{"serverName":"mail","from":"a@x.test","to":["dev@corp.test","ops@corp.test"],"subject":"Report","body":"hi"}`)
+	if v["found"] != true || v["acceptMail"] != true || v["statusCode"] != float64(250) || v["storeEmail"] != true || v["statusMessage"] != "queued" || v["mockId"] != "accept" {
+		t.Fatalf("accept: %v", v)
+	}
+	v = s.expect(200, "POST", "/mock/findSmtp", `{"serverName":"mail","from":"a@x.test","to":["ops@corp.test"],"subject":"WIN NOW"}`)
+	if v["acceptMail"] != false || v["statusCode"] != float64(554) || v["statusMessage"] != "spam refused" {
+		t.Fatalf("reject: %v", v)
+	}
+	v = s.expect(200, "POST", "/mock/findSmtp", `{"serverName":"mail","from":"a@x.test","to":["nobody@x.test"],"subject":"hello"}`)
+	if v["found"] != false || v["acceptMail"] != false {
+		t.Fatalf("no match: %v", v)
+	}
+
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"h","http":{"route":"/api/users/:id","httpMethod":"GET"},"response":{"statusCode":200,"payload":{"id":"$.pathParam.id"}}}`)
+	v = s.expect(200, "POST", "/mock/findHttp", `{"method":"GET","path":"/api/users/9"}`)
+	if v["found"] != true || v["statusCode"] != float64(200) || v["body"].(map[string]any)["id"] != "9" {
+		t.Fatalf("findHttp: %v", v)
+	}
+	if r := s.do("POST", "/mock/findHttp", `{"method":"POST","path":"/api/users/9"}`); r.Status != 404 {
+		t.Fatalf("findHttp miss: %d", r.Status)
+	}
+}

@@ -1,0 +1,391 @@
+package resolve
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/mockarty-oss/mockarty/host/internal/match"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/render"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/sdk"
+)
+
+// keyedQuery is a request of a protocol that is looked up by key.
+type keyedQuery struct {
+	proto      string
+	namespace  string
+	serverName string
+	keys       []string // tried in order
+	inputs     map[string]*match.Input
+	body       any
+	headers    map[string][]string
+	undefined  store.UndefinedRequest
+}
+
+// Found is a matched mock with its rendered response.
+type Found struct {
+	Entry    *match.Entry
+	Rendered *Rendered
+	Value    any // the payload as a value (JSON documents), or the text
+}
+
+// findKeyed runs the shared pipeline for keyed protocols.
+func (r *Resolver) findKeyed(q *keyedQuery) (*Found, *NearMiss) {
+	now := time.Now().UnixMilli()
+	if q.namespace == "" {
+		q.namespace = model.DefaultNamespace
+	}
+	var near []Candidate
+	files := r.FileReader()
+	seen := map[*match.Entry]bool{}
+	for _, key := range q.keys {
+		for _, e := range r.Index.LookupKey(q.namespace, q.proto, key) {
+			if seen[e] {
+				continue
+			}
+			seen[e] = true
+			m := e.Mock
+			cand := Candidate{MockID: m.ID}
+			if sn := mockServer(m); sn != "" && q.serverName != "" && sn != q.serverName {
+				cand.Reason = "serverName " + sn + " does not match " + q.serverName
+				near = append(near, cand)
+				continue
+			}
+			if m.ExpireAt > 0 && m.ExpireAt <= now {
+				cand.Reason = "expired (ttl)"
+				near = append(near, cand)
+				continue
+			}
+			if e.Exhausted() {
+				cand.Reason = "use limit reached (useLimiter)"
+				near = append(near, cand)
+				continue
+			}
+			failed := false
+			for _, list := range sortedLists(e) {
+				in := q.inputs[list]
+				if in == nil {
+					in = &match.Input{}
+				}
+				if ok, f := match.CheckAll(e.Lists[list], in, files, m.Namespace); !ok {
+					cand.Reason, cand.Failure, cand.Where = "condition failed", f, list
+					failed = true
+					break
+				}
+			}
+			if failed {
+				near = append(near, cand)
+				continue
+			}
+			if !e.TryUse(now) {
+				cand.Reason = "use limit reached (useLimiter)"
+				near = append(near, cand)
+				continue
+			}
+			v := r.newView(m)
+			d := &render.Data{Body: q.body, Headers: q.headers, Namespace: q.namespace, Stores: v}
+			r.extract(m, d, v)
+			out := r.renderResponse(e, pick(e), d)
+			var val any
+			if len(out.Body) > 0 {
+				if out.IsText {
+					val = string(out.Body)
+				} else if dv, err := decodeExact(out.Body); err == nil {
+					val = dv
+				}
+			}
+			r.logCall(m.ID, map[string]any{"protocol": q.proto, "keys": q.keys, "body": q.body, "header": q.headers}, map[string]any{"statusCode": out.Status, "payload": val})
+			return &Found{Entry: e, Rendered: out, Value: val}, nil
+		}
+	}
+	u := q.undefined
+	u.Namespace, u.Protocol = q.namespace, q.proto
+	if u.Body == "" && q.body != nil {
+		b, _ := json.Marshal(q.body)
+		u.Body = string(b)
+	}
+	u.Headers = headersJSON(q.headers)
+	r.recordUndefined(u)
+	if len(near) > maxCandidates {
+		near = near[:maxCandidates]
+	}
+	if near == nil {
+		near = []Candidate{}
+	}
+	msg := "no " + q.proto + " mock matches " + u.Path + " in namespace " + q.namespace
+	if len(near) > 0 {
+		msg += "; closest: " + near[0].MockID + " (" + near[0].Reason + ")"
+	}
+	return nil, &NearMiss{Error: msg, Code: "no_match", Namespace: q.namespace, Method: u.Method, Path: u.Path, Candidates: near}
+}
+
+func sortedLists(e *match.Entry) []string {
+	order := []string{"header", "headers", "meta", "headerConditions", "queryParams", "senderConditions",
+		"recipientConditions", "subjectConditions", "bodyConditions", "conditions"}
+	var out []string
+	for _, k := range order {
+		if len(e.Lists[k]) > 0 {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func mockServer(m *model.Mock) string {
+	switch {
+	case m.Kafka != nil && m.Kafka.ServerName != "":
+		return m.Kafka.ServerName
+	case m.RabbitMQ != nil && m.RabbitMQ.ServerName != "":
+		return m.RabbitMQ.ServerName
+	case m.SMTP != nil && m.SMTP.ServerName != "":
+		return m.SMTP.ServerName
+	case m.Socket != nil && m.Socket.ServerName != "":
+		return m.Socket.ServerName
+	}
+	return m.ServerName
+}
+
+func lowerMulti(h map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for k, v := range h {
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}
+
+func singleToMulti(h map[string]string) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for k, v := range h {
+		out[strings.ToLower(k)] = []string{v}
+	}
+	return out
+}
+
+func bodyOf(raw json.RawMessage) any {
+	if len(raw) == 0 {
+		return nil
+	}
+	v, err := decodeExact(raw)
+	if err != nil {
+		return string(raw)
+	}
+	if s, ok := v.(string); ok {
+		// A JSON string holding JSON (a serialised message) is matched as that document.
+		if dv, err := decodeExact([]byte(s)); err == nil {
+			if _, isStr := dv.(string); !isStr {
+				return dv
+			}
+		}
+	}
+	return v
+}
+
+func rawOf(v any) json.RawMessage {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func firstValues(h map[string][]string) map[string]string {
+	if len(h) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		if len(v) > 0 {
+			out[k] = v[0]
+		}
+	}
+	return out
+}
+
+// FindGRPC resolves a gRPC call (POST /mock/findGrpc).
+func (r *Resolver) FindGRPC(req *sdk.FindGRPCRequest) (*sdk.FindGRPCResponse, *NearMiss) {
+	body := bodyOf(req.Data)
+	meta := lowerMulti(req.Meta)
+	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoGRPC, namespace: req.Namespace, serverName: req.ServerName,
+		keys: []string{req.Service + "/" + req.Method}, body: body, headers: meta,
+		inputs:    map[string]*match.Input{"conditions": {Body: body}, "meta": {Multi: meta}},
+		undefined: store.UndefinedRequest{Method: "grpc", Path: "/" + req.Service + "/" + req.Method}})
+	if nm != nil {
+		return nil, nm
+	}
+	out := &sdk.FindGRPCResponse{Delay: f.Rendered.Delay.Milliseconds(), Meta: firstValues(f.Rendered.Headers)}
+	if p := f.Entry.Mock.Proxy; p != nil {
+		out.Proxy = &sdk.ProxyTarget{Target: p.Target}
+	}
+	src := f.Rendered.Response
+	if src != nil && (src.Error != "" || src.StatusCode != 0 || len(src.ErrorDetails) > 0) {
+		code := src.StatusCode
+		if code == 0 {
+			code = 2 // UNKNOWN: an error without a code
+		}
+		e := &sdk.GRPCError{Code: code, Message: src.Error}
+		for _, d := range src.ErrorDetails {
+			e.Details = append(e.Details, sdk.ErrorDetails{Type: d.Type, Details: d.Details})
+		}
+		out.Error = e
+		return out, nil
+	}
+	mt := f.Entry.Mock.GRPC.MethodType
+	if list, ok := f.Value.([]any); ok && (mt == "server-stream" || mt == "bidirectional") {
+		for _, item := range list {
+			out.StreamResponses = append(out.StreamResponses, rawOf(item))
+		}
+		return out, nil
+	}
+	out.Data = rawOf(f.Value)
+	return out, nil
+}
+
+// FindSocket resolves a WebSocket/TCP/UDP message (POST /mock/findSocket).
+func (r *Resolver) FindSocket(req *sdk.FindSocketRequest) (*sdk.FindSocketResponse, *NearMiss) {
+	body := bodyOf(req.Data)
+	server := req.MockServerName
+	if server == "" {
+		server = req.ServerName
+	}
+	keys := []string{server + "/" + req.Event}
+	if server != "" {
+		keys = append(keys, "/"+req.Event)
+	}
+	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSocket, namespace: req.Namespace, keys: keys, body: body,
+		inputs:    map[string]*match.Input{"conditions": {Body: body}},
+		undefined: store.UndefinedRequest{Method: "socket", Path: server + "/" + req.Event}})
+	if nm != nil {
+		return nil, nm
+	}
+	out := &sdk.FindSocketResponse{Data: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds()}
+	if p := f.Entry.Mock.Proxy; p != nil {
+		out.Proxy = &sdk.ProxyTarget{Target: p.Target}
+	}
+	if src := f.Rendered.Response; src != nil && src.Error != "" {
+		out.Error = &sdk.GRPCError{Code: src.StatusCode, Message: src.Error}
+	}
+	return out, nil
+}
+
+// FindKafka resolves a Kafka message (POST /mock/findKafka).
+func (r *Resolver) FindKafka(req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, *NearMiss) {
+	body := bodyOf(req.Data)
+	headers := singleToMulti(req.Headers)
+	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoKafka, namespace: req.Namespace, serverName: req.ServerName,
+		keys: []string{req.Topic}, body: body, headers: headers,
+		inputs:    map[string]*match.Input{"conditions": {Body: body}, "headers": {Multi: headers}},
+		undefined: store.UndefinedRequest{Method: "consume", Path: req.Topic}})
+	if nm != nil {
+		return nil, nm
+	}
+	k := f.Entry.Mock.Kafka
+	out := &sdk.FindKafkaResponse{Data: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds(),
+		OutputMessageHeaders: firstValues(f.Rendered.Headers)}
+	if len(k.OutputHeaders) > 0 {
+		d := &render.Data{Body: body, Headers: headers, Namespace: f.Entry.Mock.Namespace, Stores: r.newView(f.Entry.Mock)}
+		out.OutputHeaders = map[string]string{}
+		for name, tmpl := range k.OutputHeaders {
+			t, err := render.CompileText(tmpl)
+			if err != nil {
+				out.OutputHeaders[name] = tmpl
+				continue
+			}
+			out.OutputHeaders[name] = string(t.Render(d))
+		}
+	}
+	if src := f.Rendered.Response; src != nil && src.Error != "" {
+		out.Error = &sdk.MessagingError{Message: src.Error}
+	}
+	return out, nil
+}
+
+// FindRabbitMQ resolves an AMQP message (POST /mock/findRabbitMQ).
+func (r *Resolver) FindRabbitMQ(req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQResponse, *NearMiss) {
+	body := bodyOf(req.Data)
+	headers := singleToMulti(req.Headers)
+	var keys []string
+	if req.Queue != "" {
+		keys = append(keys, "q:"+req.Queue)
+	}
+	if req.Exchange != "" {
+		keys = append(keys, "x:"+req.Exchange+"/"+req.RoutingKey)
+	}
+	path := req.Queue
+	if path == "" {
+		path = req.Exchange + "/" + req.RoutingKey
+	}
+	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoRabbitMQ, namespace: req.Namespace, serverName: req.ServerName,
+		keys: keys, body: body, headers: headers,
+		inputs:    map[string]*match.Input{"conditions": {Body: body}, "headers": {Multi: headers}},
+		undefined: store.UndefinedRequest{Method: "consume", Path: path}})
+	if nm != nil {
+		return nil, nm
+	}
+	out := &sdk.FindRabbitMQResponse{Data: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds(),
+		OutputHeaders: firstValues(f.Rendered.Headers)}
+	if p := f.Entry.Mock.RabbitMQ.OutputProps; p != nil {
+		out.OutputProps = &sdk.RabbitMQOutputProps{DeliveryMode: p.DeliveryMode, CorrelationID: p.CorrelationID, ReplyTo: p.ReplyTo,
+			ContentType: p.ContentType, Priority: p.Priority, MessageID: p.MessageID, Type: p.Type, AppID: p.AppID}
+	}
+	if src := f.Rendered.Response; src != nil && src.Error != "" {
+		out.Error = &sdk.MessagingError{Message: src.Error}
+	}
+	return out, nil
+}
+
+// FindSMTP decides whether to accept a mail (POST /mock/findSmtp).
+func (r *Resolver) FindSMTP(req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, *NearMiss) {
+	headers := singleToMulti(req.Headers)
+	keys := []string{req.ServerName}
+	if req.ServerName != "" {
+		keys = append(keys, "")
+	}
+	body := map[string]any{"from": req.From, "subject": req.Subject, "body": req.Body}
+	to := make([]any, len(req.To))
+	for i, t := range req.To {
+		to[i] = t
+	}
+	body["to"] = to
+	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSMTP, namespace: req.Namespace, keys: keys, body: body, headers: headers,
+		inputs: map[string]*match.Input{
+			"senderConditions":    {Text: req.From},
+			"recipientConditions": {List: req.To},
+			"subjectConditions":   {Text: req.Subject},
+			"bodyConditions":      {Text: req.Body},
+			"headerConditions":    {Multi: headers},
+		},
+		undefined: store.UndefinedRequest{Method: "MAIL", Path: req.ServerName, Body: req.Subject}})
+	if nm != nil {
+		return &sdk.FindSMTPResponse{Found: false, StatusCode: 550, StatusMessage: nm.Error}, nm
+	}
+	code := f.Rendered.Status
+	if code == 0 {
+		code = 250
+	}
+	msg := ""
+	if s, ok := f.Value.(string); ok {
+		msg = s
+	} else if m, ok := f.Value.(map[string]any); ok {
+		if s, ok := m["message"].(string); ok {
+			msg = s
+		}
+	}
+	if src := f.Rendered.Response; src != nil && src.Error != "" {
+		msg = src.Error
+	}
+	if msg == "" && code < 400 {
+		msg = "OK"
+	}
+	store := false
+	if m, ok := f.Value.(map[string]any); ok {
+		store, _ = m["storeEmail"].(bool)
+	}
+	return &sdk.FindSMTPResponse{Found: true, MockID: f.Entry.Mock.ID, StatusCode: code, StatusMessage: msg,
+		AcceptMail: code < 400, StoreEmail: store, Headers: firstValues(f.Rendered.Headers),
+		Delay: f.Rendered.Delay.Milliseconds()}, nil
+}
