@@ -84,6 +84,7 @@ func (s *server) routes(app *fiber.App) {
 	app.Get("/health", s.health)
 	app.Get("/health/live", s.healthLive)
 	app.Get("/health/ready", s.healthReady)
+	app.Get("/metrics", s.metricsHandler())
 
 	v1 := app.Group("/api/v1")
 	v1.Get("/status", s.status)

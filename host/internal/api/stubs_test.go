@@ -297,3 +297,49 @@ func TestStubsIndexFollowsWrites(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestStubsTTLExpiry(t *testing.T) {
+	s := newTestServer(t)
+	m := httpMock("short", "/short")
+	m["ttl"] = 300
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", m)
+	if r := s.do("GET", "/stubs/sandbox/short", nil); r.Status != 200 {
+		t.Fatalf("before expiry: %d", r.Status)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		v := s.expect(200, "GET", "/api/v1/mocks/short", nil)
+		if closed, _ := v["closedAt"].(float64); closed > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("an expired mock is deleted automatically: %v", v)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := s.do("GET", "/stubs/sandbox/short", nil); r.Status != 404 {
+		t.Fatalf("after expiry: %d", r.Status)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", helloWorld)
+	s.do("GET", "/stubs/sandbox/api/greeting", nil)
+	s.do("GET", "/stubs/sandbox/api/greeting", nil)
+	s.do("GET", "/stubs/sandbox/nope", nil)
+	s.expect(200, "POST", "/api/v1/stores/global", `{"key":"k","value":1}`)
+	r := s.do("GET", "/metrics", nil)
+	body := string(r.Body)
+	for _, want := range []string{
+		`mockarty_mock_resolutions_total{namespace="sandbox",protocol="http",result="matched"} 2`,
+		`mockarty_mock_resolutions_total{namespace="sandbox",protocol="http",result="unmatched"} 1`,
+		`mockarty_active_mocks 1`,
+		`mockarty_store_operations_total{source="api",store="global"} 1`,
+		`mockarty_request_duration_seconds_count{protocol="http"} 3`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}

@@ -33,7 +33,13 @@ type Found struct {
 
 // findKeyed runs the shared pipeline for keyed protocols.
 func (r *Resolver) findKeyed(q *keyedQuery) (*Found, *NearMiss) {
-	now := time.Now().UnixMilli()
+	start := time.Now()
+	f, nm := r.findKeyedAt(q, start.UnixMilli())
+	r.Metrics.Resolved(q.proto, q.namespace, f != nil, start)
+	return f, nm
+}
+
+func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
 	if q.namespace == "" {
 		q.namespace = model.DefaultNamespace
 	}

@@ -58,7 +58,13 @@ func methodMatches(want, got string) bool {
 
 // ResolveHTTP finds and renders the mock for an HTTP request.
 func (r *Resolver) ResolveHTTP(req *HTTPRequest) *HTTPResult {
-	now := time.Now().UnixMilli()
+	start := time.Now()
+	res := r.resolveHTTP(req, start.UnixMilli())
+	r.Metrics.Resolved(model.ProtoHTTP, req.Namespace, res.Matched, start)
+	return res
+}
+
+func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 	hits := r.Index.LookupRoute(req.Namespace, model.ProtoHTTP, req.Path)
 	var body any
 	bodyDone := false

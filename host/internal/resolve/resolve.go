@@ -19,6 +19,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/match"
+	"github.com/mockarty-oss/mockarty/host/internal/metrics"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/render"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
@@ -27,8 +28,9 @@ import (
 
 // Resolver answers requests from the in-memory index.
 type Resolver struct {
-	Index  *match.Index
-	Stores *Stores
+	Index   *match.Index
+	Stores  *Stores
+	Metrics *metrics.Metrics
 
 	st       *store.Store
 	tpl      *templatefiles.Dir
@@ -59,7 +61,9 @@ func New(ctx context.Context, o Options) (*Resolver, error) {
 	r := &Resolver{st: o.Store, tpl: o.Templates, log: o.Logger, logLimit: o.LogLimit,
 		jobs: make(chan func(), 8192), quit: make(chan struct{}), persisted: map[string]int64{}}
 	r.Index = match.NewIndex(compileMock)
+	r.Metrics = metrics.New(func() float64 { return float64(r.Index.Len()) })
 	r.Stores = NewStores(o.Store, o.Logger.Named("stores"))
+	r.Stores.metrics = r.Metrics
 	mocks, _, err := o.Store.ListMocks(ctx, store.MockFilter{})
 	if err != nil {
 		return nil, err
@@ -111,6 +115,7 @@ func (r *Resolver) flusher() {
 		select {
 		case <-t.C:
 			r.flushCounters()
+			r.expire()
 		case <-r.quit:
 			return
 		}
@@ -146,6 +151,26 @@ func (r *Resolver) flushCounters() {
 		r.persisted[e.Mock.ID] = n
 		r.persistedMu.Unlock()
 	}
+}
+
+// expire soft-deletes mocks whose ttl has run out, in the database and the index.
+func (r *Resolver) expire() {
+	now := time.Now().UnixMilli()
+	var ids []string
+	for _, e := range r.Index.Entries() {
+		if e.Mock.ExpireAt > 0 && e.Mock.ExpireAt <= now {
+			ids = append(ids, e.Mock.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	if _, err := r.st.SoftDeleteMocks(context.Background(), ids); err != nil {
+		r.log.Error("expire mocks", "error", err)
+		return
+	}
+	r.Removed(ids...)
+	r.log.Debug("expired mocks", "ids", ids)
 }
 
 // Changed keeps the index in step after a write to the database.

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/metrics"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 )
 
@@ -20,6 +21,8 @@ type Stores struct {
 
 	mu    sync.RWMutex
 	cache map[storeKey]map[string]any
+
+	metrics *metrics.Metrics
 
 	queue chan storeWrite
 	done  chan struct{}
@@ -132,6 +135,7 @@ func (s *Stores) SetAsync(ns, chain, key string, v any) {
 	s.mu.Lock()
 	m[key] = v
 	s.mu.Unlock()
+	s.metrics.StoreWrite(storeName(chain), "extract")
 	select {
 	case s.queue <- storeWrite{k, key, raw}:
 	default:
@@ -149,6 +153,7 @@ func (s *Stores) Set(ctx context.Context, ns, chain, key string, raw json.RawMes
 	s.mu.Lock()
 	m[key] = v
 	s.mu.Unlock()
+	s.metrics.StoreWrite(storeName(chain), "api")
 	return nil
 }
 
@@ -208,6 +213,13 @@ func (v *view) StoreAll(scope string) map[string]any {
 		return v.mock
 	}
 	return nil
+}
+
+func storeName(chain string) string {
+	if chain == "" {
+		return "global"
+	}
+	return "chain"
 }
 
 // decodeExact keeps numbers as json.Number so large integers survive.
