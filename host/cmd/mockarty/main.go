@@ -94,7 +94,8 @@ func run(migrate string) error {
 	}
 	defer tpl.Close()
 
-	res, err := resolve.New(ctx, resolve.Options{Store: st, Templates: tpl, Logger: log.Named("resolve"), LogLimit: cfg.LogLimit})
+	res, err := resolve.New(ctx, resolve.Options{Store: st, Templates: tpl, Logger: log.Named("resolve"), LogLimit: cfg.LogLimit,
+		AllowPrivate: cfg.AllowPrivateProxy})
 	if err != nil {
 		return fmt.Errorf("load mocks: %w", err)
 	}

@@ -29,8 +29,9 @@ type testServer struct {
 }
 
 type serverOpts struct {
-	versioning bool
-	bodyLimit  int
+	versioning  bool
+	denyPrivate bool
+	bodyLimit   int
 }
 
 func newTestServer(t *testing.T, opts ...serverOpts) *testServer {
@@ -53,14 +54,14 @@ func newTestServer(t *testing.T, opts ...serverOpts) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := resolve.New(ctx, resolve.Options{Store: st, Templates: tpl, LogLimit: 3})
+	res, err := resolve.New(ctx, resolve.Options{Store: st, Templates: tpl, LogLimit: 3, AllowPrivate: !o.denyPrivate})
 	if err != nil {
 		t.Fatal(err)
 	}
 	app := New(Deps{
 		Catalog:           catalog.New(st, o.versioning, res),
 		Resolver:          res,
-		AllowPrivateProxy: true,
+		AllowPrivateProxy: !o.denyPrivate,
 		Templates:         tpl,
 		Logger:            hclog.NewNullLogger(),
 		BodyLimit:         o.bodyLimit,

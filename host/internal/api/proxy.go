@@ -3,15 +3,14 @@ package api
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/outbound"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 )
 
@@ -80,35 +79,6 @@ func (s *server) proxy(c *fiber.Ctx, req *resolve.HTTPRequest, out *resolve.Rend
 }
 
 func (s *server) proxyClient() *http.Client {
-	s.proxyOnce.Do(func() {
-		dialer := &net.Dialer{Timeout: 10 * time.Second}
-		allow := s.AllowPrivateProxy
-		tr := &http.Transport{
-			Proxy: nil,
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				host, port, err := net.SplitHostPort(addr)
-				if err != nil {
-					return nil, err
-				}
-				ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
-				if err != nil {
-					return nil, err
-				}
-				for _, ip := range ips {
-					if !allow && isPrivate(ip.IP) {
-						return nil, fmt.Errorf("refusing to proxy to private address %s (set ALLOW_PROXY_TO_PRIVATE_IPS=true to allow)", ip.IP)
-					}
-				}
-				return dialer.DialContext(ctx, network, net.JoinHostPort(ips[0].IP.String(), port))
-			},
-			MaxIdleConnsPerHost: 64,
-			IdleConnTimeout:     90 * time.Second,
-		}
-		s.proxyHTTP = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	})
+	s.proxyOnce.Do(func() { s.proxyHTTP = outbound.NewClient(s.AllowPrivateProxy) })
 	return s.proxyHTTP
-}
-
-func isPrivate(ip net.IP) bool {
-	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsInterfaceLocalMulticast()
 }

@@ -102,6 +102,10 @@ func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
 					val = dv
 				}
 			}
+			if len(m.Webhooks) > 0 {
+				d.Response = val
+				r.fireWebhooks(m, d, out.Error != "" || out.Status >= 400)
+			}
 			r.logCall(m.ID, map[string]any{"protocol": q.proto, "keys": q.keys, "body": q.body, "header": q.headers}, map[string]any{"statusCode": out.Status, "payload": val})
 			return &Found{Entry: e, Rendered: out, Value: val}, nil
 		}

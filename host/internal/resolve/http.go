@@ -149,6 +149,10 @@ func (r *Resolver) answerHTTP(e *match.Entry, params map[string]string, req *HTT
 	if out.Status == 0 {
 		out.Status = http.StatusOK
 	}
+	if len(m.Webhooks) > 0 {
+		d.Response = responseValue(out)
+		r.fireWebhooks(m, d, out.Status >= 400 || out.Error != "")
+	}
 	r.logCall(m.ID, map[string]any{"method": req.Method, "url": req.Path, "queryParam": req.Query, "header": req.Header, "body": body,
 		"pathParam": params}, map[string]any{"statusCode": out.Status})
 	return &HTTPResult{Matched: true, MockID: m.ID, Rendered: out}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/match"
 	"github.com/mockarty-oss/mockarty/host/internal/metrics"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/outbound"
 	"github.com/mockarty-oss/mockarty/host/internal/render"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
@@ -33,6 +35,7 @@ type Resolver struct {
 	Metrics *metrics.Metrics
 
 	st       *store.Store
+	client   *http.Client
 	tpl      *templatefiles.Dir
 	log      hclog.Logger
 	logLimit int
@@ -51,6 +54,8 @@ type Options struct {
 	Templates *templatefiles.Dir
 	Logger    hclog.Logger
 	LogLimit  int
+	// AllowPrivate lets webhooks reach private and loopback addresses.
+	AllowPrivate bool
 }
 
 // New builds a resolver and loads every live mock into the index.
@@ -58,7 +63,7 @@ func New(ctx context.Context, o Options) (*Resolver, error) {
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()
 	}
-	r := &Resolver{st: o.Store, tpl: o.Templates, log: o.Logger, logLimit: o.LogLimit,
+	r := &Resolver{st: o.Store, client: outbound.NewClient(o.AllowPrivate), tpl: o.Templates, log: o.Logger, logLimit: o.LogLimit,
 		jobs: make(chan func(), 8192), quit: make(chan struct{}), persisted: map[string]int64{}}
 	r.Index = match.NewIndex(compileMock)
 	r.Metrics = metrics.New(func() float64 { return float64(r.Index.Len()) })
