@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/PaesslerAG/gval"
 	"github.com/PaesslerAG/jsonpath"
@@ -52,6 +53,22 @@ type Condition struct {
 
 var jsonpathLang = gval.Full(jsonpath.Language())
 
+// regexps shares compiled patterns between mocks: thousands of mocks often
+// use the same few patterns, and a compiled regexp is large.
+var regexps sync.Map
+
+func compileRegexp(pattern string) (*regexp.Regexp, error) {
+	if re, ok := regexps.Load(pattern); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := regexps.LoadOrStore(pattern, re)
+	return actual.(*regexp.Regexp), nil
+}
+
 // CompileConditions compiles one list of a mock; globalSort is the context's sortArray.
 func CompileConditions(list []model.Condition, src Source, globalSort bool) ([]*Condition, error) {
 	out := make([]*Condition, 0, len(list))
@@ -82,7 +99,7 @@ func compileCondition(mc model.Condition, src Source, globalSort bool) (*Conditi
 	}
 	if c.action == model.AssertMatches && mc.ValueFromFile == "" {
 		s, _ := c.expected.(string)
-		re, err := regexp.Compile(s)
+		re, err := compileRegexp(s)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package match
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -496,16 +497,56 @@ func without(list []*Entry, e *Entry) []*Entry {
 	return out
 }
 
-// Hit is a candidate for a routed request, with its path parameters.
+// maxInlineParams path parameters are kept without allocating.
+const maxInlineParams = 6
+
+// Hit is a candidate for a routed request, with its path parameter values
+// (substrings of the request path, kept inline).
 type Hit struct {
-	Entry  *Entry
-	Params map[string]string
+	Entry    *Entry
+	vals     [maxInlineParams]string
+	nvals    int
+	more     []string // beyond maxInlineParams
+	wildcard string
+	hasWild  bool
+}
+
+// Params builds the path parameters by name (only for the hit that answers).
+func (h *Hit) Params() map[string]string {
+	names := h.Entry.paramNames
+	if len(names) == 0 && !h.hasWild {
+		return nil
+	}
+	p := make(map[string]string, len(names)+1)
+	for i, name := range names {
+		switch {
+		case i < h.nvals:
+			p[name] = h.vals[i]
+		case i-maxInlineParams < len(h.more) && i >= maxInlineParams:
+			p[name] = h.more[i-maxInlineParams]
+		}
+	}
+	if h.hasWild {
+		p["*"] = h.wildcard
+	}
+	return p
+}
+
+func newHit(e *Entry, vals []string) Hit {
+	h := Hit{Entry: e}
+	n := copy(h.vals[:], vals)
+	h.nvals = n
+	if len(vals) > n {
+		h.more = append([]string(nil), vals[n:]...)
+	}
+	return h
 }
 
 // LookupRoute returns the candidates of a routed protocol (http, sse) for a
-// path, best first. Method filtering is the caller's: every method's mocks
-// are returned so a near-miss report can name them.
-func (ix *Index) LookupRoute(ns, proto, path string) []Hit {
+// path, best first, appended to buf (which may be nil). Method filtering is
+// the caller's: every method's mocks are returned so a near-miss report can
+// name them.
+func (ix *Index) LookupRoute(buf []Hit, ns, proto, path string) []Hit {
 	ix.mu.RLock()
 	sp := ix.spaces[ns]
 	var root *node
@@ -515,11 +556,10 @@ func (ix *Index) LookupRoute(ns, proto, path string) []Hit {
 		patterns = sp.patterns[proto]
 	}
 	ix.mu.RUnlock()
-	segs := splitPath(normalisePath(path))
-	var hits []Hit
+	hits := buf[:0]
 	if root != nil {
-		var vals []string
-		collect(root, segs, vals, &hits)
+		var vals [16]string
+		collect(root, strings.Trim(path, "/"), vals[:0], &hits)
 	}
 	for _, e := range patterns {
 		if e.routeRegexp.MatchString(path) {
@@ -527,48 +567,46 @@ func (ix *Index) LookupRoute(ns, proto, path string) []Hit {
 		}
 	}
 	if len(hits) > 1 {
-		sort.SliceStable(hits, func(i, j int) bool { return before(hits[i].Entry, hits[j].Entry) })
+		slices.SortStableFunc(hits, func(a, b Hit) int {
+			switch {
+			case before(a.Entry, b.Entry):
+				return -1
+			case before(b.Entry, a.Entry):
+				return 1
+			}
+			return 0
+		})
 	}
 	return hits
 }
 
-func collect(n *node, segs, vals []string, hits *[]Hit) {
-	if len(segs) == 0 {
+// collect walks the tree over the remaining path (no leading or trailing
+// slash) without splitting it into a slice.
+func collect(n *node, rest string, vals []string, hits *[]Hit) {
+	if rest == "" {
 		for _, e := range n.entries {
-			*hits = append(*hits, Hit{Entry: e, Params: params(e, vals)})
+			*hits = append(*hits, newHit(e, vals))
 		}
 		for _, e := range n.wildcard {
-			*hits = append(*hits, Hit{Entry: e, Params: params(e, vals)})
+			*hits = append(*hits, newHit(e, vals))
 		}
 		return
 	}
-	if c := n.static[segs[0]]; c != nil {
-		collect(c, segs[1:], vals, hits)
+	seg, tail := rest, ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		seg, tail = rest[:i], strings.TrimLeft(rest[i+1:], "/")
+	}
+	if c := n.static[seg]; c != nil {
+		collect(c, tail, vals, hits)
 	}
 	if n.param != nil {
-		collect(n.param, segs[1:], append(vals, segs[0]), hits)
+		collect(n.param, tail, append(vals, seg), hits)
 	}
 	for _, e := range n.wildcard {
-		p := params(e, vals)
-		if p == nil {
-			p = map[string]string{}
-		}
-		p["*"] = strings.Join(segs, "/")
-		*hits = append(*hits, Hit{Entry: e, Params: p})
+		h := newHit(e, vals)
+		h.wildcard, h.hasWild = rest, true
+		*hits = append(*hits, h)
 	}
-}
-
-func params(e *Entry, vals []string) map[string]string {
-	if len(e.paramNames) == 0 {
-		return nil
-	}
-	p := make(map[string]string, len(e.paramNames))
-	for i, name := range e.paramNames {
-		if i < len(vals) {
-			p[name] = vals[i]
-		}
-	}
-	return p
 }
 
 // LookupKey returns the candidates of a keyed protocol, best first.

@@ -166,30 +166,30 @@ func TestRouteIndex(t *testing.T) {
 		}
 		return out
 	}
-	if got := ids(ix.LookupRoute("ns", "http", "/users/me")); fmt.Sprint(got) != "[static param]" {
+	if got := ids(ix.LookupRoute(nil, "ns", "http", "/users/me")); fmt.Sprint(got) != "[static param]" {
 		t.Errorf("static before param: %v", got)
 	}
-	hits := ix.LookupRoute("ns", "http", "/users/7/orders/9/")
-	if len(hits) != 1 || hits[0].Params["id"] != "7" || hits[0].Params["orderId"] != "9" {
+	hits := ix.LookupRoute(nil, "ns", "http", "/users/7/orders/9/")
+	if len(hits) != 1 || hits[0].Params()["id"] != "7" || hits[0].Params()["orderId"] != "9" {
 		t.Errorf("params: %+v", hits)
 	}
-	if got := ids(ix.LookupRoute("ns", "http", "/items")); fmt.Sprint(got) != "[newer older]" {
+	if got := ids(ix.LookupRoute(nil, "ns", "http", "/items")); fmt.Sprint(got) != "[newer older]" {
 		t.Errorf("newest first at equal priority: %v", got)
 	}
-	if got := ids(ix.LookupRoute("ns", "http", "/files/a/b.txt")); fmt.Sprint(got) != "[wild]" {
+	if got := ids(ix.LookupRoute(nil, "ns", "http", "/files/a/b.txt")); fmt.Sprint(got) != "[wild]" {
 		t.Errorf("wildcard: %v", got)
 	}
-	if got := ix.LookupRoute("other", "http", "/items"); len(got) != 0 {
+	if got := ix.LookupRoute(nil, "other", "http", "/items"); len(got) != 0 {
 		t.Errorf("namespaces are separate: %v", got)
 	}
 	ix.Remove("static")
-	if got := ids(ix.LookupRoute("ns", "http", "/users/me")); fmt.Sprint(got) != "[param]" {
+	if got := ids(ix.LookupRoute(nil, "ns", "http", "/users/me")); fmt.Sprint(got) != "[param]" {
 		t.Errorf("after remove: %v", got)
 	}
 	if err := ix.Upsert(&model.Mock{ID: "param", Namespace: "ns", HTTP: &model.HTTPContext{Route: "/people/:id"}, Response: &model.ContentResponse{}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := ix.LookupRoute("ns", "http", "/users/me"); len(got) != 0 {
+	if got := ix.LookupRoute(nil, "ns", "http", "/users/me"); len(got) != 0 {
 		t.Errorf("an update moves the mock: %v", ids(got))
 	}
 	if ix.Len() != 6 {
@@ -258,10 +258,11 @@ func benchIndex(b *testing.B, n int) {
 	}
 	path := fmt.Sprintf("/api/v1/resource%d/42", n/2)
 	in := &Input{Multi: map[string][]string{"authorization": {"Bearer x"}}}
+	var buf [8]Hit
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		hits := ix.LookupRoute("ns", "http", path)
+		hits := ix.LookupRoute(buf[:0], "ns", "http", path)
 		if len(hits) != 1 {
 			b.Fatal("no hit")
 		}

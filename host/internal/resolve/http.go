@@ -65,13 +65,14 @@ func (r *Resolver) ResolveHTTP(req *HTTPRequest) *HTTPResult {
 }
 
 func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
-	hits := r.Index.LookupRoute(req.Namespace, model.ProtoHTTP, req.Path)
+	var buf [8]match.Hit
+	hits := r.Index.LookupRoute(buf[:0], req.Namespace, model.ProtoHTTP, req.Path)
 	var body any
 	bodyDone := false
 	var near []Candidate
 	files := r.FileReader()
-	for _, h := range hits {
-		e := h.Entry
+	for i := range hits {
+		e := hits[i].Entry
 		m := e.Mock
 		cand := Candidate{MockID: m.ID, Route: e.Route(), Method: m.HTTP.HTTPMethod}
 		if !methodMatches(m.HTTP.HTTPMethod, req.Method) {
@@ -102,7 +103,7 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 			near = append(near, cand)
 			continue
 		}
-		return r.answerHTTP(e, h.Params, req, body)
+		return r.answerHTTP(e, hits[i].Params(), req, body)
 	}
 	r.recordUndefined(store.UndefinedRequest{Namespace: req.Namespace, Protocol: model.ProtoHTTP, Method: req.Method,
 		Path: req.Path, Body: string(req.Body), Headers: headersJSON(req.Header)})

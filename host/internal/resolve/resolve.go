@@ -40,9 +40,17 @@ type Resolver struct {
 	log      hclog.Logger
 	logLimit int
 
-	jobs chan func()
 	quit chan struct{}
 	wg   sync.WaitGroup
+
+	// Request logs and unmatched requests wait here and are written in
+	// batches: a flood of requests costs memory bounded by the log limit
+	// per mock and the number of distinct unmatched requests, never a
+	// database write per request.
+	pendingMu    sync.Mutex
+	pendingLogs  map[string][]pendingLog
+	pendingUndef map[string]*store.UndefinedRequest
+	droppedUndef int64
 
 	persistedMu sync.Mutex
 	persisted   map[string]int64 // use counters as last written
@@ -64,7 +72,8 @@ func New(ctx context.Context, o Options) (*Resolver, error) {
 		o.Logger = hclog.NewNullLogger()
 	}
 	r := &Resolver{st: o.Store, client: outbound.NewClient(o.AllowPrivate), tpl: o.Templates, log: o.Logger, logLimit: o.LogLimit,
-		jobs: make(chan func(), 8192), quit: make(chan struct{}), persisted: map[string]int64{}}
+		quit: make(chan struct{}), persisted: map[string]int64{},
+		pendingLogs: map[string][]pendingLog{}, pendingUndef: map[string]*store.UndefinedRequest{}}
 	r.Index = match.NewIndex(compileMock)
 	r.Metrics = metrics.New(func() float64 { return float64(r.Index.Len()) })
 	r.Stores = NewStores(o.Store, o.Logger.Named("stores"))
@@ -79,8 +88,7 @@ func New(ctx context.Context, o Options) (*Resolver, error) {
 	for _, m := range mocks {
 		r.persisted[m.ID] = m.UseCounter
 	}
-	r.wg.Add(2)
-	go r.worker()
+	r.wg.Add(1)
 	go r.flusher()
 	return r, nil
 }
@@ -90,50 +98,23 @@ func (r *Resolver) Close() {
 	close(r.quit)
 	r.wg.Wait()
 	r.flushCounters()
+	r.flushPending()
 	r.Stores.Close()
-}
-
-func (r *Resolver) worker() {
-	defer r.wg.Done()
-	for {
-		select {
-		case job := <-r.jobs:
-			job()
-		case <-r.quit:
-			for {
-				select {
-				case job := <-r.jobs:
-					job()
-				default:
-					return
-				}
-			}
-		}
-	}
 }
 
 func (r *Resolver) flusher() {
 	defer r.wg.Done()
-	t := time.NewTicker(500 * time.Millisecond)
+	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
 			r.flushCounters()
+			r.flushPending()
 			r.expire()
 		case <-r.quit:
 			return
 		}
-	}
-}
-
-// background runs a persistence job off the request path; when the queue is
-// full, logs are dropped (with a warning) rather than slowing replies.
-func (r *Resolver) background(job func()) {
-	select {
-	case r.jobs <- job:
-	default:
-		r.log.Warn("background queue full: dropping a request log")
 	}
 }
 
@@ -393,27 +374,77 @@ func (r *Resolver) newView(m *model.Mock) *view {
 	return &view{s: r.Stores, ns: m.Namespace, chain: m.ChainID, mock: ms}
 }
 
-// logCall stores a request log in the background.
-func (r *Resolver) logCall(mockID string, req any, resp any) {
-	reqB, _ := json.Marshal(req)
-	respB, _ := json.Marshal(resp)
-	now := time.Now().UnixMilli()
-	limit := r.logLimit
-	r.background(func() {
-		if err := r.st.AppendMockLog(context.Background(), mockID, store.RequestLog{CalledAt: now, Req: reqB, Response: respB}, limit); err != nil {
-			r.log.Debug("persist request log", "mock", mockID, "error", err)
-		}
-	})
+// maxPendingUndefined bounds the distinct unmatched requests kept between flushes.
+const maxPendingUndefined = 10000
+
+// pendingLog is a call waiting to be logged; it is encoded only if it is
+// still among the newest when the flush comes.
+type pendingLog struct {
+	at        int64
+	req, resp any
 }
 
-// recordUndefined stores an unmatched request in the background.
+// logCall keeps a request log for the next flush (the newest logLimit per mock).
+func (r *Resolver) logCall(mockID string, req any, resp any) {
+	l := pendingLog{at: time.Now().UnixMilli(), req: req, resp: resp}
+	r.pendingMu.Lock()
+	list := append(r.pendingLogs[mockID], l)
+	if r.logLimit > 0 && len(list) > r.logLimit {
+		list = append(list[:0:0], list[len(list)-r.logLimit:]...)
+	}
+	r.pendingLogs[mockID] = list
+	r.pendingMu.Unlock()
+}
+
+// recordUndefined counts an unmatched request for the next flush.
 func (r *Resolver) recordUndefined(u store.UndefinedRequest) {
 	u.LastSeen = time.Now().UnixMilli()
-	r.background(func() {
-		if _, err := r.st.RecordUndefined(context.Background(), u); err != nil {
+	key := u.Namespace + "\x00" + u.Protocol + "\x00" + u.Method + "\x00" + u.Path
+	r.pendingMu.Lock()
+	defer r.pendingMu.Unlock()
+	if p, ok := r.pendingUndef[key]; ok {
+		p.Count++
+		p.LastSeen, p.Body, p.Headers = u.LastSeen, u.Body, u.Headers
+		return
+	}
+	if len(r.pendingUndef) >= maxPendingUndefined {
+		r.droppedUndef++
+		return
+	}
+	u.Count = 1
+	r.pendingUndef[key] = &u
+}
+
+// flushPending writes the waiting request logs and unmatched requests.
+func (r *Resolver) flushPending() {
+	r.pendingMu.Lock()
+	logs, undef, dropped := r.pendingLogs, r.pendingUndef, r.droppedUndef
+	if len(logs) == 0 && len(undef) == 0 && dropped == 0 {
+		r.pendingMu.Unlock()
+		return
+	}
+	r.pendingLogs, r.pendingUndef, r.droppedUndef = map[string][]pendingLog{}, map[string]*store.UndefinedRequest{}, 0
+	r.pendingMu.Unlock()
+	ctx := context.Background()
+	for id, list := range logs {
+		for _, p := range list {
+			reqB, _ := json.Marshal(p.req)
+			respB, _ := json.Marshal(p.resp)
+			l := store.RequestLog{CalledAt: p.at, Req: reqB, Response: respB}
+			if err := r.st.AppendMockLog(ctx, id, l, r.logLimit); err != nil {
+				r.log.Debug("persist request log", "mock", id, "error", err)
+				break
+			}
+		}
+	}
+	for _, u := range undef {
+		if _, err := r.st.RecordUndefined(ctx, *u); err != nil {
 			r.log.Error("record undefined request", "error", err)
 		}
-	})
+	}
+	if dropped > 0 {
+		r.log.Warn("too many distinct unmatched requests between flushes; some were not recorded", "dropped", dropped)
+	}
 }
 
 // decodeBody reads a body as JSON when it parses, as text otherwise.

@@ -33,7 +33,8 @@ func undefinedFingerprint(namespace, protocol, method, path string) string {
 }
 
 // RecordUndefined stores an unmatched request or bumps the count of the same
-// request seen before (an ignored one stays ignored).
+// request seen before (an ignored one stays ignored). u.Count, when above 1,
+// records that many sightings at once.
 func (s *Store) RecordUndefined(ctx context.Context, u UndefinedRequest) (*UndefinedRequest, error) {
 	// Bodies and paths arrive as raw bytes; PostgreSQL text refuses NUL and
 	// invalid UTF-8, so every driver stores the same cleaned text.
@@ -46,16 +47,20 @@ func (s *Store) RecordUndefined(ctx context.Context, u UndefinedRequest) (*Undef
 	if u.Headers == "" {
 		u.Headers = "{}"
 	}
+	n := u.Count
+	if n < 1 {
+		n = 1
+	}
 	var out v1Undefined
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// One upsert statement: a row lock cannot serialise two first sightings
 		// of the same request (there is no row yet), a unique-key conflict can.
 		row := v1Undefined{ID: uuid.NewString(), Fingerprint: fp, Namespace: u.Namespace, Protocol: u.Protocol,
-			Method: u.Method, Path: u.Path, Body: u.Body, Headers: u.Headers, Count: 1, FirstSeen: now, LastSeen: now}
+			Method: u.Method, Path: u.Path, Body: u.Body, Headers: u.Headers, Count: n, FirstSeen: now, LastSeen: now}
 		err := tx.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "fingerprint"}},
 			DoUpdates: clause.Assignments(map[string]any{
-				"count": gorm.Expr("undefined_requests.count + 1"), "last_seen": now, "body": u.Body, "headers": u.Headers,
+				"count": gorm.Expr("undefined_requests.count + ?", n), "last_seen": now, "body": u.Body, "headers": u.Headers,
 			}),
 		}).Create(&row).Error
 		if err != nil {
