@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -29,12 +30,26 @@ var releaseID = "dev"
 func main() {
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	migrate := flag.String("migrate", "", "run database migrations and exit: up | version")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file until the server stops (for diagnosing)")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mockarty:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "mockarty:", err)
+			os.Exit(1)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	if *showVersion {
 		fmt.Println("mockarty", releaseID)
 		return
 	}
 	if err := run(*migrate); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "mockarty:", err)
 		os.Exit(1)
 	}

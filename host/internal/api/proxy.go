@@ -31,6 +31,11 @@ func (s *server) proxy(c *fiber.Ctx, req *resolve.HTTPRequest, out *resolve.Rend
 	for k, v := range req.Query {
 		q[k] = v
 	}
+	if req.Query == nil && req.LoadQuery != nil {
+		for k, v := range req.LoadQuery() {
+			q[k] = v
+		}
+	}
 	u.RawQuery = q.Encode()
 	ctx, cancel := context.WithTimeout(c.UserContext(), 30*time.Second)
 	defer cancel()
@@ -38,7 +43,11 @@ func (s *server) proxy(c *fiber.Ctx, req *resolve.HTTPRequest, out *resolve.Rend
 	if err != nil {
 		return apiErr(http.StatusBadGateway, "external", "proxy: %v", err)
 	}
-	for k, vals := range req.Header {
+	headers := req.Header
+	if headers == nil && req.LoadHeader != nil {
+		headers = req.LoadHeader()
+	}
+	for k, vals := range headers {
 		if hopHeaders[k] {
 			continue
 		}

@@ -8,11 +8,11 @@ import (
 	"errors"
 	"mime"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -50,8 +50,6 @@ type server struct {
 
 const requestIDKey = "requestID"
 
-var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
-
 // New builds the Fiber application with every route of the management API.
 // ready reports whether the host has finished starting (for /health/ready).
 func New(d Deps, ready func() bool) *fiber.App {
@@ -72,6 +70,10 @@ func New(d Deps, ready func() bool) *fiber.App {
 		// gets the handler's 415 instead of a parse error.
 		DisablePreParseMultipartForm: true,
 	})
+	// Mock traffic takes a short path: it is registered before the API's
+	// middleware and does its own request id and panic recovery.
+	app.All("/stubs", s.stubsEntry)
+	app.All("/stubs/*", s.stubsEntry)
 	app.Use(s.requestID, s.recoverPanic, s.accessLog)
 	s.routes(app)
 	app.Use(func(c *fiber.Ctx) error {
@@ -100,14 +102,27 @@ func (s *server) routes(app *fiber.App) {
 	s.undefinedRoutes(v1)
 
 	s.findRoutes(app)
-	app.All("/stubs", s.stubs)
-	app.All("/stubs/*", s.stubs)
+}
+
+// requestIDs are a random per-process prefix and a counter: unique, and
+// cheap enough for every stub request.
+var (
+	requestIDPrefix = uuid.NewString()[:8]
+	requestIDSeq    atomic.Uint64
+)
+
+func newRequestID() string {
+	var b [32]byte
+	out := append(b[:0], requestIDPrefix...)
+	out = append(out, '-')
+	out = strconv.AppendUint(out, requestIDSeq.Add(1), 36)
+	return string(out)
 }
 
 func (s *server) requestID(c *fiber.Ctx) error {
 	id := c.Get(fiber.HeaderXRequestID)
-	if !requestIDPattern.MatchString(id) {
-		id = uuid.NewString()
+	if id == "" || !validRequestID(id) {
+		id = newRequestID()
 	}
 	c.Locals(requestIDKey, id)
 	c.Set(fiber.HeaderXRequestID, id)
@@ -120,12 +135,46 @@ func requestIDOf(c *fiber.Ctx) string {
 	}
 	// Errors raised before the middleware ran (oversize bodies) get an id here.
 	id := c.Get(fiber.HeaderXRequestID)
-	if !requestIDPattern.MatchString(id) {
-		id = uuid.NewString()
+	if !validRequestID(id) {
+		id = newRequestID()
 	}
 	c.Locals(requestIDKey, id)
 	c.Set(fiber.HeaderXRequestID, id)
 	return id
+}
+
+// validRequestID accepts 1-128 characters of [A-Za-z0-9._:-].
+func validRequestID(id string) bool {
+	if len(id) == 0 || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// stubsEntry is the whole middleware chain of /stubs in one frame.
+func (s *server) stubsEntry(c *fiber.Ctx) (err error) {
+	id := c.Get(fiber.HeaderXRequestID)
+	if !validRequestID(id) {
+		id = newRequestID()
+	}
+	c.Locals(requestIDKey, id)
+	c.Set(fiber.HeaderXRequestID, id)
+	defer func() {
+		if r := recover(); r != nil {
+			s.Logger.Error("panic serving a stub", "path", c.Path(), "request_id", id, "panic", r, "stack", string(debug.Stack()))
+			err = apiErr(http.StatusInternalServerError, CodeInternal, "internal error")
+		}
+	}()
+	if s.Logger.IsDebug() {
+		return s.timed(c, func() error { return s.stubs(c) })
+	}
+	return s.stubs(c)
 }
 
 func (s *server) recoverPanic(c *fiber.Ctx) (err error) {
@@ -139,16 +188,22 @@ func (s *server) recoverPanic(c *fiber.Ctx) (err error) {
 }
 
 func (s *server) accessLog(c *fiber.Ctx) error {
-	start := time.Now()
-	err := c.Next()
-	if s.Logger.IsDebug() {
-		status := c.Response().StatusCode()
-		if err != nil {
-			status = toAPIError(err).Status
-		}
-		s.Logger.Debug("request", "method", c.Method(), "path", c.Path(), "status", status,
-			"elapsed", time.Since(start), "request_id", requestIDOf(c))
+	if !s.Logger.IsDebug() {
+		return c.Next()
 	}
+	return s.timed(c, c.Next)
+}
+
+// timed runs next and writes one debug line about the request.
+func (s *server) timed(c *fiber.Ctx, next func() error) error {
+	start := time.Now()
+	err := next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		status = toAPIError(err).Status
+	}
+	s.Logger.Debug("request", "method", c.Method(), "path", c.Path(), "status", status,
+		"elapsed", time.Since(start), "request_id", requestIDOf(c))
 	return err
 }
 

@@ -32,18 +32,22 @@ func (s *server) stubs(c *fiber.Ctx) error {
 	if route == "" {
 		route = "/"
 	}
-	req := &resolve.HTTPRequest{Namespace: ns, Method: c.Method(), Path: route, Query: map[string][]string{}, Header: map[string][]string{}, Body: c.Body()}
-	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
-		key := string(k)
-		if key == "namespace" && q != "" {
-			return
-		}
-		req.Query[key] = append(req.Query[key], string(v))
-	})
-	c.Request().Header.VisitAll(func(k, v []byte) {
-		key := strings.ToLower(string(k))
-		req.Header[key] = append(req.Header[key], string(v))
-	})
+	req := &resolve.HTTPRequest{Namespace: ns, Method: c.Method(), Path: route, Body: c.Body(),
+		RawQuery: string(c.Request().URI().QueryString()),
+		LoadQuery: func() map[string][]string {
+			out := map[string][]string{}
+			c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+				key := string(k)
+				if key == "namespace" && q != "" {
+					return
+				}
+				out[key] = append(out[key], string(v))
+			})
+			return out
+		},
+		LoadHeader: func() map[string][]string { return requestHeaders(c) },
+		RawHeader:  func() []byte { return c.Request().Header.Header() },
+	}
 	res := s.Resolver.ResolveHTTP(req)
 	if !res.Matched {
 		return c.Status(http.StatusNotFound).JSON(fiber.Map{"error": res.NearMiss.Error, "code": "no_match",
@@ -75,6 +79,15 @@ func (s *server) stubs(c *fiber.Ctx) error {
 	}
 	c.Set("X-Mockarty-Mock-Id", res.MockID)
 	return c.Status(out.Status).Send(out.Body)
+}
+
+func requestHeaders(c *fiber.Ctx) map[string][]string {
+	out := make(map[string][]string, 8)
+	c.Request().Header.VisitAll(func(k, v []byte) {
+		key := strings.ToLower(string(k))
+		out[key] = append(out[key], string(v))
+	})
+	return out
 }
 
 func splitFirst(p string) (string, string) {

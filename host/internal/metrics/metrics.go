@@ -3,6 +3,7 @@
 package metrics
 
 import (
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,6 +16,14 @@ type Metrics struct {
 	resolutions *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	storeOps    *prometheus.CounterVec
+
+	// children caches the labelled series so a request does not hash labels.
+	children sync.Map // protocol + "\x00" + namespace -> *series
+}
+
+type series struct {
+	matched, unmatched prometheus.Counter
+	duration           prometheus.Observer
 }
 
 // New registers the collectors; activeMocks is read at scrape time.
@@ -47,12 +56,22 @@ func (m *Metrics) Resolved(protocol, namespace string, matched bool, start time.
 	if m == nil {
 		return
 	}
-	result := "unmatched"
-	if matched {
-		result = "matched"
+	key := protocol + "\x00" + namespace
+	v, ok := m.children.Load(key)
+	if !ok {
+		v, _ = m.children.LoadOrStore(key, &series{
+			matched:   m.resolutions.WithLabelValues(protocol, namespace, "matched"),
+			unmatched: m.resolutions.WithLabelValues(protocol, namespace, "unmatched"),
+			duration:  m.duration.WithLabelValues(protocol),
+		})
 	}
-	m.resolutions.WithLabelValues(protocol, namespace, result).Inc()
-	m.duration.WithLabelValues(protocol).Observe(time.Since(start).Seconds())
+	s := v.(*series)
+	if matched {
+		s.matched.Inc()
+	} else {
+		s.unmatched.Inc()
+	}
+	s.duration.Observe(time.Since(start).Seconds())
 }
 
 // StoreWrite records one store write.

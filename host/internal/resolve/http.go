@@ -11,7 +11,9 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 )
 
-// HTTPRequest is a plain HTTP request to resolve.
+// HTTPRequest is a plain HTTP request to resolve. Query and Header may be
+// left nil with loaders given instead: they are then built only when a
+// condition or template needs them.
 type HTTPRequest struct {
 	Namespace string
 	Method    string
@@ -19,6 +21,27 @@ type HTTPRequest struct {
 	Query     map[string][]string // as received
 	Header    map[string][]string // lower-case names
 	Body      []byte
+
+	LoadQuery  func() map[string][]string
+	LoadHeader func() map[string][]string
+	// RawQuery and RawHeader describe the request for its log when the maps
+	// were never built; they are copied before the call returns.
+	RawQuery  string
+	RawHeader func() []byte
+}
+
+func (r *HTTPRequest) headers() map[string][]string {
+	if r.Header == nil && r.LoadHeader != nil {
+		r.Header = r.LoadHeader()
+	}
+	return r.Header
+}
+
+func (r *HTTPRequest) query() map[string][]string {
+	if r.Query == nil && r.LoadQuery != nil {
+		r.Query = r.LoadQuery()
+	}
+	return r.Query
 }
 
 // HTTPResult is the outcome: a rendered response, or a near-miss report.
@@ -106,7 +129,7 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 		return r.answerHTTP(e, hits[i].Params(), req, body)
 	}
 	r.recordUndefined(store.UndefinedRequest{Namespace: req.Namespace, Protocol: model.ProtoHTTP, Method: req.Method,
-		Path: req.Path, Body: string(req.Body), Headers: headersJSON(req.Header)})
+		Path: req.Path, Body: string(req.Body), Headers: headersJSON(req.headers())})
 	if len(near) > maxCandidates {
 		near = near[:maxCandidates]
 	}
@@ -124,12 +147,12 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 func checkHTTP(e *match.Entry, req *HTTPRequest, body any, files match.FileReader) (bool, *match.Failure, string) {
 	ns := e.Mock.Namespace
 	if list := e.Lists["header"]; len(list) > 0 {
-		if ok, f := match.CheckAll(list, &match.Input{Multi: req.Header}, files, ns); !ok {
+		if ok, f := match.CheckAll(list, &match.Input{Multi: req.headers()}, files, ns); !ok {
 			return false, f, "header"
 		}
 	}
 	if list := e.Lists["queryParams"]; len(list) > 0 {
-		if ok, f := match.CheckAll(list, &match.Input{Multi: req.Query}, files, ns); !ok {
+		if ok, f := match.CheckAll(list, &match.Input{Multi: req.query()}, files, ns); !ok {
 			return false, f, "queryParams"
 		}
 	}
@@ -144,7 +167,10 @@ func checkHTTP(e *match.Entry, req *HTTPRequest, body any, files match.FileReade
 func (r *Resolver) answerHTTP(e *match.Entry, params map[string]string, req *HTTPRequest, body any) *HTTPResult {
 	m := e.Mock
 	v := r.newView(m)
-	d := &render.Data{Body: body, Headers: req.Header, Query: req.Query, PathParams: params, Namespace: req.Namespace, Stores: v}
+	d := &render.Data{Body: body, PathParams: params, Namespace: req.Namespace, Stores: v}
+	if e.Compiled.(*compiled).needsRequest {
+		d.Headers, d.Query = req.headers(), req.query()
+	}
 	r.extract(m, d, v)
 	out := r.renderResponse(e, pick(e), d)
 	if out.Status == 0 {
@@ -154,8 +180,7 @@ func (r *Resolver) answerHTTP(e *match.Entry, params map[string]string, req *HTT
 		d.Response = responseValue(out)
 		r.fireWebhooks(m, d, out.Status >= 400 || out.Error != "")
 	}
-	r.logCall(m.ID, map[string]any{"method": req.Method, "url": req.Path, "queryParam": req.Query, "header": req.Header, "body": body,
-		"pathParam": params}, map[string]any{"statusCode": out.Status})
+	e.Compiled.(*compiled).logs.add(r.logLimit, time.Now().UnixMilli(), req, params, out.Status)
 	return &HTTPResult{Matched: true, MockID: m.ID, Rendered: out}
 }
 
@@ -165,4 +190,22 @@ func headersJSON(h map[string][]string) string {
 		return "{}"
 	}
 	return string(b)
+}
+
+// parseRawHeader reads "Name: value" lines after the request line.
+func parseRawHeader(raw []byte) map[string][]string {
+	out := map[string][]string{}
+	lines := strings.Split(string(raw), "\r\n")
+	for i, line := range lines {
+		if i == 0 || line == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		out[k] = append(out[k], strings.TrimSpace(v))
+	}
+	return out
 }

@@ -98,6 +98,7 @@ func (r *Resolver) Close() {
 	close(r.quit)
 	r.wg.Wait()
 	r.flushCounters()
+	r.flushRings(r.Index.Entries())
 	r.flushPending()
 	r.Stores.Close()
 }
@@ -110,6 +111,7 @@ func (r *Resolver) flusher() {
 		select {
 		case <-t.C:
 			r.flushCounters()
+			r.flushRings(r.Index.Entries())
 			r.flushPending()
 			r.expire()
 		case <-r.quit:
@@ -183,6 +185,9 @@ func (r *Resolver) Removed(ids ...string) {
 // compiled is what the index keeps per mock for rendering.
 type compiled struct {
 	responses []*compiledResponse
+	// needsRequest: templates, webhooks or extraction may read headers or query.
+	needsRequest bool
+	logs         logRing
 }
 
 type compiledResponse struct {
@@ -228,6 +233,14 @@ func compileMock(m *model.Mock) (any, error) {
 				return nil, err
 			}
 		}
+	}
+	for _, cr := range c.responses {
+		if (cr.payload != nil && cr.payload.Dynamic()) || len(cr.headers) > 0 || cr.src.PayloadTemplatePath != "" {
+			c.needsRequest = true
+		}
+	}
+	if m.Extract != nil || len(m.Webhooks) > 0 {
+		c.needsRequest = true
 	}
 	return c, nil
 }
@@ -364,6 +377,9 @@ func (r *Resolver) extract(m *model.Mock, d *render.Data, v *view) {
 }
 
 func (r *Resolver) newView(m *model.Mock) *view {
+	if len(m.MStore) == 0 && (m.Extract == nil || len(m.Extract.MStore) == 0) {
+		return &view{s: r.Stores, ns: m.Namespace, chain: m.ChainID}
+	}
 	ms := map[string]any{}
 	for k, raw := range m.MStore {
 		var v any
