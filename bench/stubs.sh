@@ -3,12 +3,15 @@
 #   bare      a Fiber handler returning fixed bytes (bench/bare)
 #   static    GET /stubs/sandbox/api/static: one mock, fixed payload
 #   templated GET /stubs/sandbox/api/templated: 3 conditions, 3 fakers
+# Each case runs ROUNDS times (default 3), interleaved with the others, and
+# the median is reported, because a 2-core machine is noisy.
 # Usage: bench/stubs.sh [duration]   (default 10s; needs wrk, installed from Debian if missing)
 set -eu
 cd "$(dirname "$0")/.."
 DUR=${1:-10s}
 CONC=${CONC:-64}
 THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-3}
 PORT_BARE=${PORT_BARE:-5790}
 PORT_MK=${PORT_MK:-5791}
 
@@ -21,8 +24,12 @@ make build >/dev/null
 
 tmp=$(mktemp -d)
 pids=""
-cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
-trap cleanup EXIT INT TERM
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM HUP PIPE
 
 STATIC='{"message":"Hello, World!"}'
 HTTP_PORT=$PORT_MK MOCKARTY_DATA_DIR=$tmp LOG_LEVEL=warn ./bin/mockarty 2>"$tmp/mockarty.log" &
@@ -44,10 +51,10 @@ curl -fs -X POST "$API" -H 'Content-Type: application/json' -d '{"id":"templated
 
 run() { # name url [header]
 	if [ -n "${3:-}" ]; then
-		wrk -t"$THREADS" -c"$CONC" -d2s -H "$3" "$2" >/dev/null
+		wrk -t"$THREADS" -c"$CONC" -d1s -H "$3" "$2" >/dev/null
 		wrk -t"$THREADS" -c"$CONC" -d"$DUR" --latency -H "$3" "$2" >"$tmp/$1.txt"
 	else
-		wrk -t"$THREADS" -c"$CONC" -d2s "$2" >/dev/null
+		wrk -t"$THREADS" -c"$CONC" -d1s "$2" >/dev/null
 		wrk -t"$THREADS" -c"$CONC" -d"$DUR" --latency "$2" >"$tmp/$1.txt"
 	fi
 	rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/$1.txt")
@@ -57,15 +64,19 @@ run() { # name url [header]
 	echo "$1 $rps $p50 $p99 ${non2xx:-0}"
 }
 
-{
+for round in $(seq 1 "$ROUNDS"); do
 	run bare "http://127.0.0.1:$PORT_BARE/api/static"
 	run static "http://127.0.0.1:$PORT_MK/stubs/sandbox/api/static"
 	run templated "http://127.0.0.1:$PORT_MK/stubs/sandbox/api/templated?limit=10&format=json" "Authorization: Bearer bench"
-} >"$tmp/results"
+done >"$tmp/all"
+# The median round of each case (by req/s).
+for c in bare static templated; do
+	awk -v c="$c" '$1==c' "$tmp/all" | sort -k2 -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'
+done >"$tmp/results"
 
 bare=$(awk '$1=="bare" {print $2}' "$tmp/results")
 echo "| case | req/s | p50 | p99 | non-2xx | vs bare |"
 echo "|---|---:|---:|---:|---:|---:|"
 awk -v bare="$bare" '{printf "| %s | %.0f | %s | %s | %s | %.2fx |\n", $1, $2, $3, $4, $5, $2/bare}' "$tmp/results"
 echo
-echo "wrk -t$THREADS -c$CONC -d$DUR on $(nproc) cores, $(date -u +%Y-%m-%d), $(go version | awk '{print $3}')"
+echo "median of $ROUNDS interleaved rounds of wrk -t$THREADS -c$CONC -d$DUR on $(nproc) cores, $(date -u +%Y-%m-%d), $(go version | awk '{print $3}')"

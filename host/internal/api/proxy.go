@@ -31,8 +31,8 @@ func (s *server) proxy(c *fiber.Ctx, req *resolve.HTTPRequest, out *resolve.Rend
 	for k, v := range req.Query {
 		q[k] = v
 	}
-	if req.Query == nil && req.LoadQuery != nil {
-		for k, v := range req.LoadQuery() {
+	if req.Query == nil && req.Source != nil {
+		for k, v := range req.Source.QueryMap() {
 			q[k] = v
 		}
 	}
@@ -44,8 +44,8 @@ func (s *server) proxy(c *fiber.Ctx, req *resolve.HTTPRequest, out *resolve.Rend
 		return apiErr(http.StatusBadGateway, "external", "proxy: %v", err)
 	}
 	headers := req.Header
-	if headers == nil && req.LoadHeader != nil {
-		headers = req.LoadHeader()
+	if headers == nil && req.Source != nil {
+		headers = req.Source.HeaderMap()
 	}
 	for k, vals := range headers {
 		if hopHeaders[k] {

@@ -133,6 +133,9 @@ func requestIDOf(c *fiber.Ctx) string {
 	if id, ok := c.Locals(requestIDKey).(string); ok {
 		return id
 	}
+	if raw := c.Response().Header.Peek(fiber.HeaderXRequestID); len(raw) > 0 {
+		return string(raw)
+	}
 	// Errors raised before the middleware ran (oversize bodies) get an id here.
 	id := c.Get(fiber.HeaderXRequestID)
 	if !validRequestID(id) {
@@ -159,12 +162,13 @@ func validRequestID(id string) bool {
 
 // stubsEntry is the whole middleware chain of /stubs in one frame.
 func (s *server) stubsEntry(c *fiber.Ctx) (err error) {
-	id := c.Get(fiber.HeaderXRequestID)
-	if !validRequestID(id) {
+	var id string
+	if raw := c.Request().Header.Peek(fiber.HeaderXRequestID); len(raw) > 0 && validRequestID(string(raw)) {
+		id = string(raw)
+	} else {
 		id = newRequestID()
 	}
-	c.Locals(requestIDKey, id)
-	c.Set(fiber.HeaderXRequestID, id)
+	c.Set(fiber.HeaderXRequestID, id) // requestIDOf finds it there
 	defer func() {
 		if r := recover(); r != nil {
 			s.Logger.Error("panic serving a stub", "path", c.Path(), "request_id", id, "panic", r, "stack", string(debug.Stack()))

@@ -16,7 +16,10 @@ import (
 func (s *server) stubs(c *fiber.Ctx) error {
 	rest := strings.TrimPrefix(string(c.Request().URI().Path()), "/stubs")
 	seg0, route := splitFirst(rest)
-	q := c.Query("namespace")
+	var q string
+	if raw := c.Context().QueryArgs().Peek("namespace"); len(raw) > 0 {
+		q = string(raw)
+	}
 	known := s.knownNamespace(seg0)
 	var ns string
 	switch {
@@ -32,22 +35,10 @@ func (s *server) stubs(c *fiber.Ctx) error {
 	if route == "" {
 		route = "/"
 	}
-	req := &resolve.HTTPRequest{Namespace: ns, Method: c.Method(), Path: route, Body: c.Body(),
-		RawQuery: string(c.Request().URI().QueryString()),
-		LoadQuery: func() map[string][]string {
-			out := map[string][]string{}
-			c.Context().QueryArgs().VisitAll(func(k, v []byte) {
-				key := string(k)
-				if key == "namespace" && q != "" {
-					return
-				}
-				out[key] = append(out[key], string(v))
-			})
-			return out
-		},
-		LoadHeader: func() map[string][]string { return requestHeaders(c) },
-		RawHeader:  func() []byte { return c.Request().Header.Header() },
-	}
+	sr := &stubRequest{c: c, nsQuery: q != ""}
+	sr.HTTPRequest = resolve.HTTPRequest{Namespace: ns, Method: methodName(c.Context().Method()), Path: route, Body: c.Body(),
+		RawQuery: string(c.Request().URI().QueryString()), Source: sr}
+	req := &sr.HTTPRequest
 	res := s.Resolver.ResolveHTTP(req)
 	if !res.Matched {
 		return c.Status(http.StatusNotFound).JSON(fiber.Map{"error": res.NearMiss.Error, "code": "no_match",
@@ -72,14 +63,36 @@ func (s *server) stubs(c *fiber.Ctx) error {
 	}
 	if !hasHeader(out.Headers, "Content-Type") {
 		if out.IsText {
-			c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+			c.Response().Header.SetContentType(fiber.MIMETextPlainCharsetUTF8)
 		} else {
-			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+			c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
 		}
 	}
 	c.Set("X-Mockarty-Mock-Id", res.MockID)
 	return c.Status(out.Status).Send(out.Body)
 }
+
+// stubRequest is a /stubs request with its fiber context, in one allocation.
+type stubRequest struct {
+	resolve.HTTPRequest
+	c       *fiber.Ctx
+	nsQuery bool // ?namespace= chose the namespace: it is not a query parameter of the mock
+}
+
+func (r *stubRequest) QueryMap() map[string][]string {
+	out := map[string][]string{}
+	r.c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+		key := string(k)
+		if key == "namespace" && r.nsQuery {
+			return
+		}
+		out[key] = append(out[key], string(v))
+	})
+	return out
+}
+
+func (r *stubRequest) HeaderMap() map[string][]string { return requestHeaders(r.c) }
+func (r *stubRequest) RawHeader() []byte              { return r.c.Request().Header.Header() }
 
 func requestHeaders(c *fiber.Ctx) map[string][]string {
 	out := make(map[string][]string, 8)
@@ -116,4 +129,25 @@ func hasHeader(h map[string][]string, name string) bool {
 		}
 	}
 	return false
+}
+
+// methodName returns the method without allocating for the common ones.
+func methodName(m []byte) string {
+	switch string(m) {
+	case http.MethodGet:
+		return http.MethodGet
+	case http.MethodPost:
+		return http.MethodPost
+	case http.MethodPut:
+		return http.MethodPut
+	case http.MethodPatch:
+		return http.MethodPatch
+	case http.MethodDelete:
+		return http.MethodDelete
+	case http.MethodHead:
+		return http.MethodHead
+	case http.MethodOptions:
+		return http.MethodOptions
+	}
+	return string(m)
 }

@@ -1,29 +1,48 @@
 // Package metrics holds the Prometheus collectors of the host, with the
-// names of the integrations guide. Updating them costs a few atomic adds.
+// names of the integrations guide. Recording a resolution costs a map
+// lookup under a read lock and a few atomic adds on sharded counters.
 package metrics
 
 import (
+	"math/rand/v2"
+	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
-// Metrics is one registry with the host's collectors.
-type Metrics struct {
-	Registry    *prometheus.Registry
-	resolutions *prometheus.CounterVec
-	duration    *prometheus.HistogramVec
-	storeOps    *prometheus.CounterVec
+// durationBuckets are the upper bounds, in seconds, of the resolution histogram.
+var durationBuckets = []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1}
 
-	// children caches the labelled series so a request does not hash labels.
-	children sync.Map // protocol + "\x00" + namespace -> *series
+const shards = 8
+
+// shard is one slice of a series' counters, padded to its own cache lines so
+// concurrent requests on different cores do not contend.
+type shard struct {
+	matched, unmatched atomic.Uint64
+	count              atomic.Uint64
+	sumNanos           atomic.Uint64
+	buckets            [14]atomic.Uint64 // len(durationBuckets)+1 (+Inf)
+	_                  [64]byte
 }
 
 type series struct {
-	matched, unmatched prometheus.Counter
-	duration           prometheus.Observer
+	protocol, namespace string
+	shards              [shards]shard
+}
+
+// Metrics is one registry with the host's collectors.
+type Metrics struct {
+	Registry *prometheus.Registry
+	storeOps *prometheus.CounterVec
+
+	mu     sync.RWMutex
+	series map[string]map[string]*series // protocol -> namespace -> series
+
+	resolutionsDesc, durationDesc *prometheus.Desc
 }
 
 // New registers the collectors; activeMocks is read at scrape time.
@@ -31,24 +50,42 @@ func New(activeMocks func() float64) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
 		Registry: reg,
-		resolutions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "mockarty_mock_resolutions_total",
-			Help: "Requests resolved against mocks, by protocol, namespace and result (matched or unmatched).",
-		}, []string{"protocol", "namespace", "result"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "mockarty_request_duration_seconds",
-			Help:    "Time to resolve and render a mock response, without configured delays.",
-			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
-		}, []string{"protocol"}),
+		series:   map[string]map[string]*series{},
 		storeOps: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mockarty_store_operations_total",
 			Help: "Writes to the global and chain stores, by store and source (api or extract).",
 		}, []string{"store", "source"}),
+		resolutionsDesc: prometheus.NewDesc("mockarty_mock_resolutions_total",
+			"Requests resolved against mocks, by protocol, namespace and result (matched or unmatched).",
+			[]string{"protocol", "namespace", "result"}, nil),
+		durationDesc: prometheus.NewDesc("mockarty_request_duration_seconds",
+			"Time to resolve and render a mock response, without configured delays.", []string{"protocol"}, nil),
 	}
-	reg.MustRegister(m.resolutions, m.duration, m.storeOps,
+	reg.MustRegister(m.storeOps, resolutionCollector{m},
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mockarty_active_mocks", Help: "Mocks in the in-memory index."}, activeMocks),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+func (m *Metrics) seriesFor(protocol, namespace string) *series {
+	m.mu.RLock()
+	s := m.series[protocol][namespace]
+	m.mu.RUnlock()
+	if s != nil {
+		return s
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	byNS := m.series[protocol]
+	if byNS == nil {
+		byNS = map[string]*series{}
+		m.series[protocol] = byNS
+	}
+	if s = byNS[namespace]; s == nil {
+		s = &series{protocol: protocol, namespace: namespace}
+		byNS[namespace] = s
+	}
+	return s
 }
 
 // Resolved records one resolution.
@@ -56,22 +93,18 @@ func (m *Metrics) Resolved(protocol, namespace string, matched bool, start time.
 	if m == nil {
 		return
 	}
-	key := protocol + "\x00" + namespace
-	v, ok := m.children.Load(key)
-	if !ok {
-		v, _ = m.children.LoadOrStore(key, &series{
-			matched:   m.resolutions.WithLabelValues(protocol, namespace, "matched"),
-			unmatched: m.resolutions.WithLabelValues(protocol, namespace, "unmatched"),
-			duration:  m.duration.WithLabelValues(protocol),
-		})
-	}
-	s := v.(*series)
+	d := time.Since(start)
+	sh := &m.seriesFor(protocol, namespace).shards[rand.Uint32()%shards]
 	if matched {
-		s.matched.Inc()
+		sh.matched.Add(1)
 	} else {
-		s.unmatched.Inc()
+		sh.unmatched.Add(1)
 	}
-	s.duration.Observe(time.Since(start).Seconds())
+	sh.count.Add(1)
+	sh.sumNanos.Add(uint64(d))
+	secs := d.Seconds()
+	i := sort.SearchFloat64s(durationBuckets, secs)
+	sh.buckets[i].Add(1)
 }
 
 // StoreWrite records one store write.
@@ -80,4 +113,58 @@ func (m *Metrics) StoreWrite(store, source string) {
 		return
 	}
 	m.storeOps.WithLabelValues(store, source).Inc()
+}
+
+// resolutionCollector turns the sharded counters into Prometheus series at scrape time.
+type resolutionCollector struct{ m *Metrics }
+
+func (c resolutionCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.m.resolutionsDesc
+	ch <- c.m.durationDesc
+}
+
+func (c resolutionCollector) Collect(ch chan<- prometheus.Metric) {
+	c.m.mu.RLock()
+	var all []*series
+	for _, byNS := range c.m.series {
+		for _, s := range byNS {
+			all = append(all, s)
+		}
+	}
+	c.m.mu.RUnlock()
+	type hist struct {
+		count   uint64
+		sum     float64
+		buckets []uint64
+	}
+	perProto := map[string]*hist{}
+	for _, s := range all {
+		var matched, unmatched uint64
+		h := perProto[s.protocol]
+		if h == nil {
+			h = &hist{buckets: make([]uint64, len(durationBuckets)+1)}
+			perProto[s.protocol] = h
+		}
+		for i := range s.shards {
+			sh := &s.shards[i]
+			matched += sh.matched.Load()
+			unmatched += sh.unmatched.Load()
+			h.count += sh.count.Load()
+			h.sum += float64(sh.sumNanos.Load()) / 1e9
+			for b := range h.buckets {
+				h.buckets[b] += sh.buckets[b].Load()
+			}
+		}
+		ch <- prometheus.MustNewConstMetric(c.m.resolutionsDesc, prometheus.CounterValue, float64(matched), s.protocol, s.namespace, "matched")
+		ch <- prometheus.MustNewConstMetric(c.m.resolutionsDesc, prometheus.CounterValue, float64(unmatched), s.protocol, s.namespace, "unmatched")
+	}
+	for proto, h := range perProto {
+		cum := map[float64]uint64{}
+		var running uint64
+		for i, ub := range durationBuckets {
+			running += h.buckets[i]
+			cum[ub] = running
+		}
+		ch <- prometheus.MustNewConstHistogram(c.m.durationDesc, h.count, h.sum, cum, proto)
+	}
 }

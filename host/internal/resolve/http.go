@@ -3,6 +3,7 @@ package resolve
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mockarty-oss/mockarty/host/internal/match"
@@ -22,24 +23,30 @@ type HTTPRequest struct {
 	Header    map[string][]string // lower-case names
 	Body      []byte
 
-	LoadQuery  func() map[string][]string
-	LoadHeader func() map[string][]string
-	// RawQuery and RawHeader describe the request for its log when the maps
-	// were never built; they are copied before the call returns.
-	RawQuery  string
-	RawHeader func() []byte
+	// Source builds Query and Header on demand when they are nil.
+	Source RequestSource
+	// RawQuery describes the query for the request log when Query was never built.
+	RawQuery string
+}
+
+// RequestSource reads the parts of a request that are costly to copy; it is
+// only used while the resolution runs.
+type RequestSource interface {
+	QueryMap() map[string][]string
+	HeaderMap() map[string][]string // lower-case names
+	RawHeader() []byte              // the raw header block, for logs
 }
 
 func (r *HTTPRequest) headers() map[string][]string {
-	if r.Header == nil && r.LoadHeader != nil {
-		r.Header = r.LoadHeader()
+	if r.Header == nil && r.Source != nil {
+		r.Header = r.Source.HeaderMap()
 	}
 	return r.Header
 }
 
 func (r *HTTPRequest) query() map[string][]string {
-	if r.Query == nil && r.LoadQuery != nil {
-		r.Query = r.LoadQuery()
+	if r.Query == nil && r.Source != nil {
+		r.Query = r.Source.QueryMap()
 	}
 	return r.Query
 }
@@ -75,6 +82,9 @@ type Candidate struct {
 
 const maxCandidates = 5
 
+// hitPool recycles candidate lists so a lookup allocates nothing.
+var hitPool = sync.Pool{New: func() any { b := make([]match.Hit, 0, 8); return &b }}
+
 func methodMatches(want, got string) bool {
 	return want == "" || want == "ANY" || want == "*" || strings.EqualFold(want, got)
 }
@@ -88,8 +98,13 @@ func (r *Resolver) ResolveHTTP(req *HTTPRequest) *HTTPResult {
 }
 
 func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
-	var buf [8]match.Hit
-	hits := r.Index.LookupRoute(buf[:0], req.Namespace, model.ProtoHTTP, req.Path)
+	bufp := hitPool.Get().(*[]match.Hit)
+	hits := r.Index.LookupRoute((*bufp)[:0], req.Namespace, model.ProtoHTTP, req.Path)
+	defer func() {
+		clear(hits) // drop entry references before pooling
+		*bufp = hits[:0]
+		hitPool.Put(bufp)
+	}()
 	var body any
 	bodyDone := false
 	var near []Candidate
@@ -126,7 +141,7 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 			near = append(near, cand)
 			continue
 		}
-		return r.answerHTTP(e, hits[i].Params(), req, body)
+		return r.answerHTTP(e, hits[i].Params(), req, body, now)
 	}
 	r.recordUndefined(store.UndefinedRequest{Namespace: req.Namespace, Protocol: model.ProtoHTTP, Method: req.Method,
 		Path: req.Path, Body: string(req.Body), Headers: headersJSON(req.headers())})
@@ -164,24 +179,35 @@ func checkHTTP(e *match.Entry, req *HTTPRequest, body any, files match.FileReade
 	return true, nil, ""
 }
 
-func (r *Resolver) answerHTTP(e *match.Entry, params map[string]string, req *HTTPRequest, body any) *HTTPResult {
+// httpAnswer holds everything one answer needs, in a single allocation.
+type httpAnswer struct {
+	res HTTPResult
+	out Rendered
+	d   render.Data
+	v   view
+}
+
+func (r *Resolver) answerHTTP(e *match.Entry, params map[string]string, req *HTTPRequest, body any, now int64) *HTTPResult {
 	m := e.Mock
-	v := r.newView(m)
-	d := &render.Data{Body: body, PathParams: params, Namespace: req.Namespace, Stores: v}
-	if e.Compiled.(*compiled).needsRequest {
-		d.Headers, d.Query = req.headers(), req.query()
+	c := e.Compiled.(*compiled)
+	a := &httpAnswer{}
+	r.fillView(&a.v, m)
+	a.d = render.Data{Body: body, PathParams: params, Namespace: req.Namespace, Stores: &a.v}
+	if c.needsRequest {
+		a.d.Headers, a.d.Query = req.headers(), req.query()
 	}
-	r.extract(m, d, v)
-	out := r.renderResponse(e, pick(e), d)
-	if out.Status == 0 {
-		out.Status = http.StatusOK
+	r.extract(m, &a.d, &a.v)
+	r.renderInto(&a.out, e, pick(e), &a.d)
+	if a.out.Status == 0 {
+		a.out.Status = http.StatusOK
 	}
 	if len(m.Webhooks) > 0 {
-		d.Response = responseValue(out)
-		r.fireWebhooks(m, d, out.Status >= 400 || out.Error != "")
+		a.d.Response = responseValue(&a.out)
+		r.fireWebhooks(m, &a.d, a.out.Status >= 400 || a.out.Error != "")
 	}
-	e.Compiled.(*compiled).logs.add(r.logLimit, time.Now().UnixMilli(), req, params, out.Status)
-	return &HTTPResult{Matched: true, MockID: m.ID, Rendered: out}
+	c.logs.add(r.logLimit, now, req, params, a.out.Status)
+	a.res = HTTPResult{Matched: true, MockID: m.ID, Rendered: &a.out}
+	return &a.res
 }
 
 func headersJSON(h map[string][]string) string {

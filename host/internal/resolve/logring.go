@@ -44,8 +44,8 @@ func (l *logRing) add(limit int, at int64, req *HTTPRequest, params map[string]s
 	s.rawQuery = append(s.rawQuery[:0], req.RawQuery...)
 	s.header = req.Header
 	s.rawHeader = s.rawHeader[:0]
-	if req.Header == nil && req.RawHeader != nil {
-		s.rawHeader = append(s.rawHeader, req.RawHeader()...)
+	if req.Header == nil && req.Source != nil {
+		s.rawHeader = append(s.rawHeader, req.Source.RawHeader()...)
 	}
 	s.body = append(s.body[:0], req.Body...)
 	l.next = (l.next + 1) % limit

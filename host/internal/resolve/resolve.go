@@ -276,9 +276,16 @@ func pick(e *match.Entry) *compiledResponse {
 
 // renderResponse renders a chosen response for one request.
 func (r *Resolver) renderResponse(e *match.Entry, cr *compiledResponse, d *render.Data) *Rendered {
-	out := &Rendered{Proxy: e.Mock.Proxy}
+	out := &Rendered{}
+	r.renderInto(out, e, cr, d)
+	return out
+}
+
+// renderInto renders a chosen response into out.
+func (r *Resolver) renderInto(out *Rendered, e *match.Entry, cr *compiledResponse, d *render.Data) {
+	out.Proxy = e.Mock.Proxy
 	if cr == nil {
-		return out
+		return
 	}
 	src := cr.src
 	out.Response = src
@@ -306,7 +313,6 @@ func (r *Resolver) renderResponse(e *match.Entry, cr *compiledResponse, d *rende
 			}
 		}
 	}
-	return out
 }
 
 // renderTemplateFile applies the same substitution as an inline payload; the
@@ -377,17 +383,25 @@ func (r *Resolver) extract(m *model.Mock, d *render.Data, v *view) {
 }
 
 func (r *Resolver) newView(m *model.Mock) *view {
+	v := &view{}
+	r.fillView(v, m)
+	return v
+}
+
+// fillView prepares the stores a request of mock m sees; the mock store is
+// a fresh copy of the mock's mStore, so requests never share it.
+func (r *Resolver) fillView(v *view, m *model.Mock) {
+	v.s, v.ns, v.chain = r.Stores, m.Namespace, m.ChainID
 	if len(m.MStore) == 0 && (m.Extract == nil || len(m.Extract.MStore) == 0) {
-		return &view{s: r.Stores, ns: m.Namespace, chain: m.ChainID}
+		return
 	}
-	ms := map[string]any{}
+	v.mock = map[string]any{}
 	for k, raw := range m.MStore {
-		var v any
-		if json.Unmarshal(raw, &v) == nil {
-			ms[k] = v
+		var val any
+		if json.Unmarshal(raw, &val) == nil {
+			v.mock[k] = val
 		}
 	}
-	return &view{s: r.Stores, ns: m.Namespace, chain: m.ChainID, mock: ms}
 }
 
 // maxPendingUndefined bounds the distinct unmatched requests kept between flushes.
