@@ -58,7 +58,6 @@ func New(d Deps, ready func() bool) *fiber.App {
 		AppName:               "mockarty",
 		BodyLimit:             d.BodyLimit,
 		IdleTimeout:           d.IdleTimeout,
-		ReadTimeout:           60 * time.Second,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.handleError,
 		// Route matching for /stubs must see the raw path.
@@ -160,18 +159,14 @@ func validRequestID(id string) bool {
 	return true
 }
 
-// stubsEntry is the whole middleware chain of /stubs in one frame.
+// stubsEntry is the whole middleware chain of /stubs in one frame. A mock's
+// reply carries only what the mock says (plus X-Mockarty-Mock-Id); a request
+// id is made only when the reply is ours (a near-miss report or an error),
+// keeping an incoming X-Request-Id.
 func (s *server) stubsEntry(c *fiber.Ctx) (err error) {
-	var id string
-	if raw := c.Request().Header.Peek(fiber.HeaderXRequestID); len(raw) > 0 && validRequestID(string(raw)) {
-		id = string(raw)
-	} else {
-		id = newRequestID()
-	}
-	c.Set(fiber.HeaderXRequestID, id) // requestIDOf finds it there
 	defer func() {
 		if r := recover(); r != nil {
-			s.Logger.Error("panic serving a stub", "path", c.Path(), "request_id", id, "panic", r, "stack", string(debug.Stack()))
+			s.Logger.Error("panic serving a stub", "path", c.Path(), "request_id", requestIDOf(c), "panic", r, "stack", string(debug.Stack()))
 			err = apiErr(http.StatusInternalServerError, CodeInternal, "internal error")
 		}
 	}()

@@ -343,3 +343,46 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+func TestStubsRequestIDsAndLogs(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", helloWorld)
+	r := s.do("GET", "/stubs/sandbox/api/greeting?x=1", nil, "X-Trace", "abc")
+	if r.Header.Get("X-Mockarty-Mock-Id") != "hello-world" {
+		t.Fatalf("matched replies name their mock: %v", r.Header)
+	}
+	r = s.do("GET", "/stubs/sandbox/api/missing", nil, "X-Request-Id", "client-id-1")
+	v := r.JSON(t)
+	if r.Status != 404 || v["request_id"] != "client-id-1" || r.Header.Get("X-Request-Id") != "client-id-1" {
+		t.Fatalf("a near-miss keeps the caller's request id: %d %v %v", r.Status, v["request_id"], r.Header.Get("X-Request-Id"))
+	}
+	r = s.do("GET", "/stubs/sandbox/api/missing", nil)
+	if id := r.JSON(t)["request_id"]; id == "" || id != r.Header.Get("X-Request-Id") {
+		t.Fatalf("a near-miss gets a request id: %v / %q", id, r.Header.Get("X-Request-Id"))
+	}
+	// Calls are logged per mock, newest first, with the request's parts.
+	for i := 0; i < 4; i++ {
+		s.do("GET", fmt.Sprintf("/stubs/sandbox/api/greeting?n=%d", i), nil, "X-Trace", "abc")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v := s.expect(200, "GET", "/api/v1/mocks/hello-world/logs", nil)
+		reqs := v["requests"].([]any)
+		var ns []any
+		for _, r := range reqs {
+			ns = append(ns, r.(map[string]any)["req"].(map[string]any)["queryParam"].(map[string]any)["n"])
+		}
+		if len(reqs) == 3 && fmt.Sprint(ns) == "[[3] [2] [1]]" {
+			first := reqs[0].(map[string]any)["req"].(map[string]any)
+			h := first["header"].(map[string]any)
+			if first["url"] != "/api/greeting" || first["method"] != "GET" || h["x-trace"].([]any)[0] != "abc" {
+				t.Fatalf("newest log: %v", first)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("logs: %v", v)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -21,7 +21,7 @@ type logRing struct {
 }
 
 type httpLogSlot struct {
-	at           int64
+	at, seq      int64
 	method, path string
 	rawQuery     []byte
 	rawHeader    []byte
@@ -40,7 +40,7 @@ func (l *logRing) add(limit int, at int64, req *HTTPRequest, params map[string]s
 		l.slots, l.next, l.pending = make([]httpLogSlot, limit), 0, 0
 	}
 	s := &l.slots[l.next]
-	s.at, s.method, s.path, s.params, s.status = at, req.Method, req.Path, params, status
+	s.at, s.seq, s.method, s.path, s.params, s.status = at, store.NextLogSeq(), req.Method, req.Path, params, status
 	s.rawQuery = append(s.rawQuery[:0], req.RawQuery...)
 	s.header = req.Header
 	s.rawHeader = s.rawHeader[:0]
@@ -84,7 +84,7 @@ func (s *httpLogSlot) encode() store.RequestLog {
 	req, _ := json.Marshal(map[string]any{"method": s.method, "url": s.path, "queryParam": q, "header": h,
 		"body": decodeBody(s.body), "pathParam": s.params})
 	resp, _ := json.Marshal(map[string]any{"statusCode": s.status})
-	return store.RequestLog{CalledAt: s.at, Req: req, Response: resp}
+	return store.RequestLog{CalledAt: s.at, Seq: s.seq, Req: req, Response: resp}
 }
 
 // flushRings writes the calls kept in every HTTP mock's ring.

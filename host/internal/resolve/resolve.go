@@ -410,13 +410,13 @@ const maxPendingUndefined = 10000
 // pendingLog is a call waiting to be logged; it is encoded only if it is
 // still among the newest when the flush comes.
 type pendingLog struct {
-	at        int64
+	at, seq   int64
 	req, resp any
 }
 
 // logCall keeps a request log for the next flush (the newest logLimit per mock).
 func (r *Resolver) logCall(mockID string, req any, resp any) {
-	l := pendingLog{at: time.Now().UnixMilli(), req: req, resp: resp}
+	l := pendingLog{at: time.Now().UnixMilli(), seq: store.NextLogSeq(), req: req, resp: resp}
 	r.pendingMu.Lock()
 	list := append(r.pendingLogs[mockID], l)
 	if r.logLimit > 0 && len(list) > r.logLimit {
@@ -460,7 +460,7 @@ func (r *Resolver) flushPending() {
 		for _, p := range list {
 			reqB, _ := json.Marshal(p.req)
 			respB, _ := json.Marshal(p.resp)
-			l := store.RequestLog{CalledAt: p.at, Req: reqB, Response: respB}
+			l := store.RequestLog{CalledAt: p.at, Seq: p.seq, Req: reqB, Response: respB}
 			if err := r.st.AppendMockLog(ctx, id, l, r.logLimit); err != nil {
 				r.log.Debug("persist request log", "mock", id, "error", err)
 				break

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"sync/atomic"
+	"time"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,8 +64,26 @@ func versionFromRow(r *v1MockVersion) (*MockVersion, error) {
 type RequestLog struct {
 	ID       string          `json:"id"`
 	CalledAt int64           `json:"-"`
+	Seq      int64           `json:"-"` // arrival order; NextLogSeq when zero
 	Req      json.RawMessage `json:"req"`
 	Response json.RawMessage `json:"response,omitempty"`
+}
+
+var logSeq atomic.Int64
+
+// NextLogSeq returns a number larger than any returned before, also across
+// restarts (it starts from the clock in nanoseconds).
+func NextLogSeq() int64 {
+	for {
+		last := logSeq.Load()
+		next := time.Now().UnixNano()
+		if next <= last {
+			next = last + 1
+		}
+		if logSeq.CompareAndSwap(last, next) {
+			return next
+		}
+	}
 }
 
 // AppendMockLog stores a call and keeps only the newest limit calls of the mock.
@@ -79,36 +99,39 @@ func (s *Store) AppendMockLog(ctx context.Context, mockID string, l RequestLog, 
 		return err
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&v1MockLog{ID: l.ID, MockID: mockID, CalledAt: l.CalledAt, Document: string(doc)}).Error; err != nil {
+		if l.Seq == 0 {
+			l.Seq = NextLogSeq()
+		}
+		if err := tx.Create(&mockLogRow{ID: l.ID, MockID: mockID, CalledAt: l.CalledAt, Seq: l.Seq, Document: string(doc)}).Error; err != nil {
 			return err
 		}
 		if limit <= 0 {
 			return nil
 		}
 		var stale []string
-		if err := tx.Model(&v1MockLog{}).Where("mock_id = ?", mockID).Order("called_at DESC").Order("id DESC").
+		if err := tx.Model(&mockLogRow{}).Where("mock_id = ?", mockID).Order("called_at DESC").Order("seq DESC").Order("id DESC").
 			Offset(limit).Pluck("id", &stale).Error; err != nil {
 			return err
 		}
 		if len(stale) == 0 {
 			return nil
 		}
-		return tx.Where("id IN ?", stale).Delete(&v1MockLog{}).Error
+		return tx.Where("id IN ?", stale).Delete(&mockLogRow{}).Error
 	})
 }
 
 // MockLogs returns a page of the calls of a mock, newest first, and their total.
 func (s *Store) MockLogs(ctx context.Context, mockID string, offset, limit int) ([]RequestLog, int64, error) {
-	q := s.db.WithContext(ctx).Model(&v1MockLog{}).Where("mock_id = ?", mockID)
+	q := s.db.WithContext(ctx).Model(&mockLogRow{}).Where("mock_id = ?", mockID)
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
-	q = q.Order("called_at DESC").Order("id DESC").Offset(offset)
+	q = q.Order("called_at DESC").Order("seq DESC").Order("id DESC").Offset(offset)
 	if limit > 0 {
 		q = q.Limit(limit)
 	}
-	var rows []v1MockLog
+	var rows []mockLogRow
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, 0, err
 	}
@@ -126,6 +149,6 @@ func (s *Store) MockLogs(ctx context.Context, mockID string, offset, limit int) 
 
 // DeleteMockLogs removes every logged call of a mock and returns how many.
 func (s *Store) DeleteMockLogs(ctx context.Context, mockID string) (int64, error) {
-	res := s.db.WithContext(ctx).Where("mock_id = ?", mockID).Delete(&v1MockLog{})
+	res := s.db.WithContext(ctx).Where("mock_id = ?", mockID).Delete(&mockLogRow{})
 	return res.RowsAffected, res.Error
 }

@@ -124,10 +124,25 @@ type v1Undefined struct {
 
 func (v1Undefined) TableName() string { return "undefined_requests" }
 
+// mockLogRow is the request log row since step 2, which added seq: the
+// arrival order of calls made within the same millisecond.
+type mockLogRow struct {
+	ID       string `gorm:"primaryKey;type:varchar(64)"`
+	MockID   string `gorm:"type:varchar(200);not null;index:idx_mock_logs_mock,priority:1"`
+	CalledAt int64  `gorm:"not null;index:idx_mock_logs_mock,priority:2"`
+	Seq      int64  `gorm:"not null;default:0"`
+	Document string `gorm:"type:text;not null"`
+}
+
+func (mockLogRow) TableName() string { return "mock_logs" }
+
 var migrations = []migration{
 	{1, "initial schema", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&v1Mock{}, &v1MockVersion{}, &v1MockLog{}, &v1Namespace{},
 			&v1StoreValue{}, &v1Folder{}, &v1Tag{}, &v1Undefined{})
+	}},
+	{2, "request log arrival order", func(tx *gorm.DB) error {
+		return tx.Migrator().AddColumn(&mockLogRow{}, "Seq")
 	}},
 }
 

@@ -253,7 +253,7 @@ func (s *Store) PurgeMock(ctx context.Context, id string) error {
 		if err := tx.Where("mock_id = ?", id).Delete(&v1MockVersion{}).Error; err != nil {
 			return err
 		}
-		return tx.Where("mock_id = ?", id).Delete(&v1MockLog{}).Error
+		return tx.Where("mock_id = ?", id).Delete(&mockLogRow{}).Error
 	})
 }
 
