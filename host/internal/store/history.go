@@ -2,11 +2,11 @@ package store
 
 import (
 	"context"
-	"sync/atomic"
-	"time"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
