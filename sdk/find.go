@@ -139,3 +139,102 @@ type FindSMTPResponse struct {
 	Headers       map[string]string `json:"headers,omitempty"`
 	Delay         int64             `json:"delay,omitempty"`
 }
+
+// The HTTP-family protocols (SOAP, MCP, GraphQL, SSE) are served natively
+// under /stubs by the spec; their plugins resolve through these bodies of
+// POST /mock/findSoap, /mock/findMcp, /mock/findGraphql and /mock/findSse.
+
+// FindSOAPRequest is the body of POST /mock/findSoap.
+type FindSOAPRequest struct {
+	Namespace  string              `json:"namespace,omitempty"`
+	ServerName string              `json:"serverName,omitempty"`
+	Path       string              `json:"path,omitempty"`
+	Action     string              `json:"action,omitempty"`    // the SOAPAction
+	Operation  string              `json:"operation,omitempty"` // the first element of the Body
+	Headers    map[string][]string `json:"headers,omitempty"`
+	Data       json.RawMessage     `json:"data,omitempty"` // the Body as JSON, for conditions and templates
+}
+
+// SOAPFault is a SOAP fault to send instead of a response.
+type SOAPFault struct {
+	FaultCode   string `json:"faultCode,omitempty"`
+	FaultString string `json:"faultString,omitempty"`
+	FaultActor  string `json:"faultActor,omitempty"`
+	Detail      string `json:"detail,omitempty"`
+	HTTPStatus  int    `json:"httpStatus,omitempty"`
+}
+
+// FindSOAPResponse is the reply of POST /mock/findSoap.
+type FindSOAPResponse struct {
+	MockID     string              `json:"mockId"`
+	StatusCode int                 `json:"statusCode"`
+	Headers    map[string][]string `json:"headers,omitempty"`
+	Data       json.RawMessage     `json:"data,omitempty"` // JSON to wrap in an envelope, or a string of raw XML
+	Fault      *SOAPFault          `json:"soapFault,omitempty"`
+	Proxy      *ProxyTarget        `json:"proxy,omitempty"`
+	Delay      int64               `json:"delay,omitempty"`
+}
+
+// FindMCPRequest is the body of POST /mock/findMcp.
+type FindMCPRequest struct {
+	Namespace  string              `json:"namespace,omitempty"`
+	ServerName string              `json:"serverName,omitempty"`
+	Method     string              `json:"method"` // tools/call or resources/read
+	Tool       string              `json:"tool,omitempty"`
+	Resource   string              `json:"resource,omitempty"`
+	Arguments  json.RawMessage     `json:"arguments,omitempty"`
+	Headers    map[string][]string `json:"headers,omitempty"`
+}
+
+// FindMCPResponse is the reply of POST /mock/findMcp: the MCP result body.
+type FindMCPResponse struct {
+	MockID  string          `json:"mockId"`
+	Result  json.RawMessage `json:"result,omitempty"`
+	IsError bool            `json:"isError,omitempty"`
+	Delay   int64           `json:"delay,omitempty"`
+}
+
+// FindGraphQLRequest is the body of POST /mock/findGraphql: one root field.
+type FindGraphQLRequest struct {
+	Namespace string              `json:"namespace,omitempty"`
+	Path      string              `json:"path,omitempty"`
+	Operation string              `json:"operation"` // query, mutation or subscription
+	Field     string              `json:"field"`
+	Arguments json.RawMessage     `json:"arguments,omitempty"` // the field's arguments with variables applied
+	Variables json.RawMessage     `json:"variables,omitempty"`
+	Headers   map[string][]string `json:"headers,omitempty"`
+}
+
+// GraphQLError follows the June 2018 GraphQL spec.
+type GraphQLError struct {
+	Message    string          `json:"message"`
+	Path       []any           `json:"path,omitempty"`
+	Locations  json.RawMessage `json:"locations,omitempty"`
+	Extensions json.RawMessage `json:"extensions,omitempty"`
+}
+
+// FindGraphQLResponse is the reply of POST /mock/findGraphql.
+type FindGraphQLResponse struct {
+	MockID string          `json:"mockId"`
+	Data   json.RawMessage `json:"data,omitempty"`
+	Errors []GraphQLError  `json:"errors,omitempty"`
+	Delay  int64           `json:"delay,omitempty"`
+}
+
+// FindSSERequest is the body of POST /mock/findSse.
+type FindSSERequest struct {
+	Namespace string              `json:"namespace,omitempty"`
+	Path      string              `json:"path"`
+	Query     map[string][]string `json:"query,omitempty"`
+	Headers   map[string][]string `json:"headers,omitempty"`
+}
+
+// FindSSEResponse is the reply of POST /mock/findSse: the event chain to play.
+type FindSSEResponse struct {
+	MockID     string              `json:"mockId"`
+	StatusCode int                 `json:"statusCode"`
+	Headers    map[string][]string `json:"headers,omitempty"`
+	EventChain json.RawMessage     `json:"sseEventChain,omitempty"`
+	Data       json.RawMessage     `json:"data,omitempty"`
+	Delay      int64               `json:"delay,omitempty"`
+}

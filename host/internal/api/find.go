@@ -19,6 +19,10 @@ func (s *server) findRoutes(app *fiber.App) {
 	app.Post("/mock/findRabbitMQ", s.findRabbitMQ)
 	app.Post("/mock/findSmtp", s.findSMTP)
 	app.Post("/mock/findHttp", s.findHTTP)
+	app.Post("/mock/findSoap", s.findSOAP)
+	app.Post("/mock/findMcp", s.findMCP)
+	app.Post("/mock/findGraphql", s.findGraphQL)
+	app.Post("/mock/findSse", s.findSSE)
 }
 
 func (s *server) noMatch(c *fiber.Ctx, nm *resolve.NearMiss) error {
@@ -168,4 +172,81 @@ func (s *server) findHTTP(c *fiber.Ctx) error {
 		resp["proxy"] = fiber.Map{"target": out.Proxy.Target}
 	}
 	return c.JSON(resp)
+}
+
+func (s *server) findSOAP(c *fiber.Ctx) error {
+	var req sdk.FindSOAPRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Action == "" && req.Operation == "" && req.Path == "" {
+		return fieldErr("action", "one of action, operation or path is required")
+	}
+	if err := findNamespace(c, &req.Namespace); err != nil {
+		return err
+	}
+	out, nm := s.Resolver.FindSOAP(&req)
+	if nm != nil {
+		return s.noMatch(c, nm)
+	}
+	return c.JSON(out)
+}
+
+func (s *server) findMCP(c *fiber.Ctx) error {
+	var req sdk.FindMCPRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Tool == "" && req.Resource == "" {
+		return fieldErr("tool", "tool (for tools/call) or resource (for resources/read) is required")
+	}
+	if err := findNamespace(c, &req.Namespace); err != nil {
+		return err
+	}
+	out, nm := s.Resolver.FindMCP(&req)
+	if nm != nil {
+		return s.noMatch(c, nm)
+	}
+	return c.JSON(out)
+}
+
+func (s *server) findGraphQL(c *fiber.Ctx) error {
+	var req sdk.FindGraphQLRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Field == "" {
+		return fieldErr("field", "is required")
+	}
+	switch req.Operation {
+	case "", "query", "mutation", "subscription":
+	default:
+		return fieldErr("operation", "must be query, mutation or subscription")
+	}
+	if err := findNamespace(c, &req.Namespace); err != nil {
+		return err
+	}
+	out, nm := s.Resolver.FindGraphQL(&req)
+	if nm != nil {
+		return s.noMatch(c, nm)
+	}
+	return c.JSON(out)
+}
+
+func (s *server) findSSE(c *fiber.Ctx) error {
+	var req sdk.FindSSERequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(req.Path, "/") {
+		return fieldErr("path", "must start with '/'")
+	}
+	if err := findNamespace(c, &req.Namespace); err != nil {
+		return err
+	}
+	out, nm := s.Resolver.FindSSE(&req)
+	if nm != nil {
+		return s.noMatch(c, nm)
+	}
+	return c.JSON(out)
 }

@@ -102,3 +102,64 @@ func TestFindSMTPAndHTTP(t *testing.T) {
 		t.Fatalf("findHttp miss: %d", r.Status)
 	}
 }
+
+func TestFindWebProtocols(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"soap-get","soap":{"action":"urn:GetAccount","path":"/ws/accounts",
+"conditions":[{"path":"$.GetAccount.id","assertAction":"equals","value":"7"}]},
+"response":{"payload":{"Envelope":{"Body":{"GetAccountResponse":{"id":"$.req.GetAccount.id","balance":100}}}}}}`)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"soap-fault","soap":{"method":"Withdraw"},
+"response":{"soapFault":{"faultCode":"soap:Client","faultString":"insufficient funds","httpStatus":400}}}`)
+	v := s.expect(200, "POST", "/mock/findSoap", `{"action":"urn:GetAccount","path":"/ws/accounts","operation":"GetAccount","data":{"GetAccount":{"id":"7"}}}`)
+	if v["mockId"] != "soap-get" || v["data"].(map[string]any)["Envelope"].(map[string]any)["Body"].(map[string]any)["GetAccountResponse"].(map[string]any)["id"] != "7" {
+		t.Fatalf("soap: %v", v)
+	}
+	v = s.expect(200, "POST", "/mock/findSoap", `{"operation":"Withdraw","data":{}}`)
+	if v["statusCode"] != float64(400) || v["soapFault"].(map[string]any)["faultString"] != "insufficient funds" {
+		t.Fatalf("soap fault: %v", v)
+	}
+
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"weather","mcp":{"tool":"get_weather","description":"Weather by city",
+"conditions":[{"path":"$.city","assertAction":"equals","value":"Paris"}]},
+"response":{"payload":{"content":[{"type":"text","text":"Sunny in $.req.city"}]}}}`)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"weather-err","mcp":{"tool":"get_weather"},
+"response":{"payload":{"content":[{"type":"text","text":"unknown city"}]},"mcpIsError":true}}`)
+	v = s.expect(200, "POST", "/mock/findMcp", `{"method":"tools/call","tool":"get_weather","arguments":{"city":"Paris"}}`)
+	if v["isError"] != nil || v["result"].(map[string]any)["content"].([]any)[0].(map[string]any)["text"] != "Sunny in Paris" {
+		t.Fatalf("mcp: %v", v)
+	}
+	v = s.expect(200, "POST", "/mock/findMcp", `{"method":"tools/call","tool":"get_weather","arguments":{"city":"Atlantis"}}`)
+	if v["isError"] != true {
+		t.Fatalf("mcp tool error: %v", v)
+	}
+
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"user-q","graphql":{"operation":"query","field":"user",
+"conditions":[{"path":"$.id","assertAction":"equals","value":"1"}]},"response":{"payload":{"id":"$.req.id","name":"Ann"}}}`)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"user-missing","graphql":{"operation":"query","field":"user"},
+"response":{"payload":null,"graphqlErrors":[{"message":"not found","path":["user"],"extensions":{"code":"NOT_FOUND"}}]}}`)
+	v = s.expect(200, "POST", "/mock/findGraphql", `{"operation":"query","field":"user","arguments":{"id":"1"}}`)
+	if v["data"].(map[string]any)["name"] != "Ann" || v["errors"] != nil {
+		t.Fatalf("graphql: %v", v)
+	}
+	v = s.expect(200, "POST", "/mock/findGraphql", `{"field":"user","arguments":{"id":"2"}}`)
+	errs := v["errors"].([]any)
+	if len(errs) != 1 || errs[0].(map[string]any)["message"] != "not found" || errs[0].(map[string]any)["extensions"].(map[string]any)["code"] != "NOT_FOUND" {
+		t.Fatalf("graphql errors: %v", v)
+	}
+
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"orders-stream","sse":{"eventPath":"/events/orders/:shop",
+"conditions":[{"path":"since","assertAction":"notEmpty"}]},
+"response":{"sseEventChain":{"events":[{"eventName":"order","id":"1","data":{"shop":"$.pathParam.shop","n":1}},{"eventName":"order","id":"2","data":"plain $.queryParams.since"}],"maxLoops":2}}}`)
+	v = s.expect(200, "POST", "/mock/findSse", `{"path":"/events/orders/s1","query":{"since":["5"]}}`)
+	chain := v["sseEventChain"].(map[string]any)
+	evs := chain["events"].([]any)
+	if v["mockId"] != "orders-stream" || len(evs) != 2 || evs[0].(map[string]any)["data"].(map[string]any)["shop"] != "s1" ||
+		evs[1].(map[string]any)["data"] != "plain 5" || chain["maxLoops"] != float64(2) {
+		t.Fatalf("sse: %v", v)
+	}
+	if r := s.do("POST", "/mock/findSse", `{"path":"/events/orders/s1"}`); r.Status != 404 {
+		t.Fatalf("sse query condition: %d", r.Status)
+	}
+	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "field", "POST", "/mock/findGraphql", `{"operation":"query"}`)
+	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "tool", "POST", "/mock/findMcp", `{"method":"tools/call"}`)
+}
