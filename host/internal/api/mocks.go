@@ -25,6 +25,7 @@ func (s *server) mockRoutes(app *fiber.App, v1 fiber.Router) {
 	m.Patch("/batch/tags", s.batchTags)
 	m.Patch("/batch/move", s.batchMove)
 	m.Post("/copy-to-namespace", s.copyToNamespace)
+	m.Get("/preview", s.previewMock)
 	m.Get("/chains/:chainId", s.getChain)
 	m.Delete("/chains/:chainId", s.deleteChain)
 	m.Get("/:id", s.getMock)

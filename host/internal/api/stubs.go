@@ -151,3 +151,33 @@ func methodName(m []byte) string {
 	}
 	return string(m)
 }
+
+// previewMock answers GET /api/v1/mocks/preview?route=&method=&namespace=
+// (also body=, and header.<Name>= / query.<name>= to feed conditions).
+func (s *server) previewMock(c *fiber.Ctx) error {
+	route := c.Query("route", c.Query("path"))
+	if !strings.HasPrefix(route, "/") {
+		e := badRequest("route is required and must start with '/' (for example ?route=/api/users/42&method=GET)")
+		e.Field = "route"
+		return e
+	}
+	ns, err := namespaceOf(c, "")
+	if err != nil {
+		return err
+	}
+	method := strings.ToUpper(c.Query("method", http.MethodGet))
+	req := &resolve.HTTPRequest{Namespace: ns, Method: method, Path: route, Body: []byte(c.Query("body")),
+		Query: map[string][]string{}, Header: map[string][]string{}}
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+		key := string(k)
+		switch {
+		case strings.HasPrefix(key, "header."):
+			name := strings.ToLower(strings.TrimPrefix(key, "header."))
+			req.Header[name] = append(req.Header[name], string(v))
+		case strings.HasPrefix(key, "query."):
+			name := strings.TrimPrefix(key, "query.")
+			req.Query[name] = append(req.Query[name], string(v))
+		}
+	})
+	return c.JSON(s.Resolver.PreviewHTTP(req))
+}

@@ -386,3 +386,31 @@ func TestStubsRequestIDsAndLogs(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestPreview(t *testing.T) {
+	s := newTestServer(t)
+	limited := httpMock("limited", "/api/users/:id")
+	limited["useLimiter"] = 1
+	limited["priority"] = 9
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", limited)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"admin","priority":5,"http":{"route":"/api/users/:id","httpMethod":"GET",
+"header":[{"path":"X-Role","assertAction":"equals","value":"admin"}]},"response":{"statusCode":200}}`)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", httpMock("any-user", "/api/users/:id"))
+	v := s.expect(200, "GET", "/api/v1/mocks/preview?route=/api/users/42&method=GET", nil)
+	if v["mockId"] != "limited" || v["found"] != true || len(v["candidates"].([]any)) != 3 {
+		t.Fatalf("preview: %v", v)
+	}
+	// Previewing takes nothing: the limited mock still answers the real call once.
+	s.expect(200, "GET", "/stubs/sandbox/api/users/42", nil)
+	v = s.expect(200, "GET", "/api/v1/mocks/preview?route=/api/users/42", nil)
+	c := v["candidates"].([]any)
+	if v["mockId"] != "any-user" || c[0].(map[string]any)["reason"] != "use limit reached (useLimiter)" ||
+		c[1].(map[string]any)["where"] != "header" {
+		t.Fatalf("after the limit: %v", v)
+	}
+	v = s.expect(200, "GET", "/api/v1/mocks/preview?route=/api/users/42&header.X-Role=admin", nil)
+	if v["mockId"] != "admin" {
+		t.Fatalf("header fed to conditions: %v", v)
+	}
+	s.expectError(http.StatusBadRequest, CodeValidation, "route", "GET", "/api/v1/mocks/preview", nil)
+}

@@ -235,3 +235,47 @@ func parseRawHeader(raw []byte) map[string][]string {
 	}
 	return out
 }
+
+// Preview is a dry run of ResolveHTTP: which mock would answer, in what
+// order the candidates are tried, and why each one would be passed over. It
+// uses no limit, writes no store, log or counter.
+type Preview struct {
+	Namespace  string      `json:"namespace"`
+	Method     string      `json:"method"`
+	Path       string      `json:"path"`
+	Found      bool        `json:"found"`
+	MockID     string      `json:"mockId,omitempty"`
+	Candidates []Candidate `json:"candidates"`
+}
+
+// PreviewHTTP runs the selection of ResolveHTTP without side effects.
+func (r *Resolver) PreviewHTTP(req *HTTPRequest) *Preview {
+	now := time.Now().UnixMilli()
+	p := &Preview{Namespace: req.Namespace, Method: req.Method, Path: req.Path, Candidates: []Candidate{}}
+	body := decodeBody(req.Body)
+	files := r.FileReader()
+	for _, h := range r.Index.LookupRoute(nil, req.Namespace, model.ProtoHTTP, req.Path) {
+		e := h.Entry
+		m := e.Mock
+		cand := Candidate{MockID: m.ID, Route: e.Route(), Method: m.HTTP.HTTPMethod}
+		switch {
+		case !methodMatches(m.HTTP.HTTPMethod, req.Method):
+			cand.Reason = "method " + req.Method + " does not match " + m.HTTP.HTTPMethod
+		case m.ExpireAt > 0 && m.ExpireAt <= now:
+			cand.Reason = "expired (ttl)"
+		case e.Exhausted():
+			cand.Reason = "use limit reached (useLimiter)"
+		default:
+			if ok, f, where := checkHTTP(e, req, body, files); !ok {
+				cand.Reason, cand.Failure, cand.Where = "condition failed", f, where
+			} else if !p.Found {
+				cand.Reason = "would answer"
+				p.Found, p.MockID = true, m.ID
+			} else {
+				cand.Reason = "would match, after " + p.MockID
+			}
+		}
+		p.Candidates = append(p.Candidates, cand)
+	}
+	return p
+}

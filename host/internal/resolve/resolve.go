@@ -76,7 +76,11 @@ func New(ctx context.Context, o Options) (*Resolver, error) {
 		pendingLogs: map[string][]pendingLog{}, pendingUndef: map[string]*store.UndefinedRequest{}}
 	r.Index = match.NewIndex(compileMock)
 	r.Metrics = metrics.New(func() float64 { return float64(r.Index.Len()) })
-	r.Stores = NewStores(o.Store, o.Logger.Named("stores"))
+	stores, err := NewStores(ctx, o.Store, o.Logger.Named("stores"))
+	if err != nil {
+		return nil, fmt.Errorf("load stores: %w", err)
+	}
+	r.Stores = stores
 	r.Stores.metrics = r.Metrics
 	mocks, _, err := o.Store.ListMocks(ctx, store.MockFilter{})
 	if err != nil {

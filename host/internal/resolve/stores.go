@@ -37,12 +37,28 @@ type storeWrite struct {
 	value json.RawMessage
 }
 
-// NewStores starts the background writer.
-func NewStores(st *store.Store, log hclog.Logger) *Stores {
+// NewStores loads every store into memory and starts the background writer.
+// From then on the memory copy is authoritative: every write goes through it.
+func NewStores(ctx context.Context, st *store.Store, log hclog.Logger) (*Stores, error) {
 	s := &Stores{st: st, log: log, cache: map[storeKey]map[string]any{}, queue: make(chan storeWrite, 4096), done: make(chan struct{})}
+	all, err := st.AllStoreValues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range all {
+		k := storeKey{e.Namespace, e.ChainID}
+		m := s.cache[k]
+		if m == nil {
+			m = map[string]any{}
+			s.cache[k] = m
+		}
+		if v, err := decodeExact(e.Value); err == nil {
+			m[e.Key] = v
+		}
+	}
 	s.wg.Add(1)
 	go s.writer()
-	return s
+	return s, nil
 }
 
 func (s *Stores) writer() {
@@ -76,36 +92,27 @@ func (s *Stores) Close() {
 	s.wg.Wait()
 }
 
-func (s *Stores) load(k storeKey) map[string]any {
+// load returns the map of a store; a store never written is empty and is
+// only added to the cache when create is set (for a write).
+func (s *Stores) load(k storeKey, create bool) map[string]any {
 	s.mu.RLock()
 	m, ok := s.cache[k]
 	s.mu.RUnlock()
-	if ok {
+	if ok || !create {
 		return m
 	}
-	vals, err := s.st.StoreValues(context.Background(), k.ns, k.chain)
-	m = map[string]any{}
-	if err != nil {
-		s.log.Error("load store", "namespace", k.ns, "chain", k.chain, "error", err)
-	}
-	for key, raw := range vals {
-		if v, err := decodeExact(raw); err == nil {
-			m[key] = v
-		}
-	}
 	s.mu.Lock()
-	if cur, ok := s.cache[k]; ok {
-		m = cur
-	} else {
+	defer s.mu.Unlock()
+	if m, ok = s.cache[k]; !ok {
+		m = map[string]any{}
 		s.cache[k] = m
 	}
-	s.mu.Unlock()
 	return m
 }
 
 // Get reads one value.
 func (s *Stores) Get(ns, chain, key string) (any, bool) {
-	m := s.load(storeKey{ns, chain})
+	m := s.load(storeKey{ns, chain}, false)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	v, ok := m[key]
@@ -114,7 +121,7 @@ func (s *Stores) Get(ns, chain, key string) (any, bool) {
 
 // All returns a copy of a whole store.
 func (s *Stores) All(ns, chain string) map[string]any {
-	m := s.load(storeKey{ns, chain})
+	m := s.load(storeKey{ns, chain}, false)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make(map[string]any, len(m))
@@ -131,7 +138,7 @@ func (s *Stores) SetAsync(ns, chain, key string, v any) {
 		return
 	}
 	k := storeKey{ns, chain}
-	m := s.load(k)
+	m := s.load(k, true)
 	s.mu.Lock()
 	m[key] = v
 	s.mu.Unlock()
@@ -149,7 +156,7 @@ func (s *Stores) Set(ctx context.Context, ns, chain, key string, raw json.RawMes
 		return err
 	}
 	v, _ := decodeExact(raw)
-	m := s.load(storeKey{ns, chain})
+	m := s.load(storeKey{ns, chain}, true)
 	s.mu.Lock()
 	m[key] = v
 	s.mu.Unlock()
@@ -162,7 +169,7 @@ func (s *Stores) Delete(ctx context.Context, ns, chain, key string) error {
 	if err := s.st.DeleteStoreValue(ctx, ns, chain, key); err != nil {
 		return err
 	}
-	m := s.load(storeKey{ns, chain})
+	m := s.load(storeKey{ns, chain}, false)
 	s.mu.Lock()
 	delete(m, key)
 	s.mu.Unlock()

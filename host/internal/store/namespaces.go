@@ -51,6 +51,25 @@ func (s *Store) StoreValues(ctx context.Context, namespace, chainID string) (map
 	return out, nil
 }
 
+// StoreEntry is one key of a global (ChainID "") or chain store.
+type StoreEntry struct {
+	Namespace, ChainID, Key string
+	Value                   json.RawMessage
+}
+
+// AllStoreValues returns every key of every store (to fill the memory cache at start).
+func (s *Store) AllStoreValues(ctx context.Context) ([]StoreEntry, error) {
+	var rows []v1StoreValue
+	if err := s.db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]StoreEntry, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, StoreEntry{Namespace: r.Namespace, ChainID: r.ChainID, Key: r.Key, Value: json.RawMessage(r.Value)})
+	}
+	return out, nil
+}
+
 // SetStoreValue writes one key; value is any JSON document.
 func (s *Store) SetStoreValue(ctx context.Context, namespace, chainID, key string, value json.RawMessage) error {
 	now := nowMs()
