@@ -40,6 +40,7 @@ func (s *server) stubs(c *fiber.Ctx) error {
 		RawQuery: string(c.Request().URI().QueryString()), Source: sr}
 	req := &sr.HTTPRequest
 	res := s.Resolver.ResolveHTTP(req)
+	defer s.Resolver.Release(res)
 	if !res.Matched {
 		return c.Status(http.StatusNotFound).JSON(fiber.Map{"error": res.NearMiss.Error, "code": "no_match",
 			"request_id": requestIDOf(c), "namespace": res.NearMiss.Namespace, "method": res.NearMiss.Method,

@@ -57,6 +57,7 @@ type HTTPResult struct {
 	MockID   string
 	Rendered *Rendered
 	NearMiss *NearMiss
+	answer   *httpAnswer // pooled storage of a match, see Release
 }
 
 // NearMiss explains why no mock answered: the closest candidates and the
@@ -179,7 +180,7 @@ func checkHTTP(e *match.Entry, req *HTTPRequest, body any, files match.FileReade
 	return true, nil, ""
 }
 
-// httpAnswer holds everything one answer needs, in a single allocation.
+// httpAnswer holds everything one answer needs, in one pooled object.
 type httpAnswer struct {
 	res HTTPResult
 	out Rendered
@@ -187,10 +188,23 @@ type httpAnswer struct {
 	v   view
 }
 
+var answerPool = sync.Pool{New: func() any { return new(httpAnswer) }}
+
+// Release returns a matched result to the pool once its reply is written.
+// The body bytes are not reused, so a transport may still be sending them.
+func (r *Resolver) Release(res *HTTPResult) {
+	if res == nil || res.answer == nil {
+		return
+	}
+	a := res.answer
+	*a = httpAnswer{}
+	answerPool.Put(a)
+}
+
 func (r *Resolver) answerHTTP(e *match.Entry, params map[string]string, req *HTTPRequest, body any, now int64) *HTTPResult {
 	m := e.Mock
 	c := e.Compiled.(*compiled)
-	a := &httpAnswer{}
+	a := answerPool.Get().(*httpAnswer)
 	r.fillView(&a.v, m)
 	a.d = render.Data{Body: body, PathParams: params, Namespace: req.Namespace, Stores: &a.v}
 	if c.needsRequest {
@@ -206,7 +220,7 @@ func (r *Resolver) answerHTTP(e *match.Entry, params map[string]string, req *HTT
 		r.fireWebhooks(m, &a.d, a.out.Status >= 400 || a.out.Error != "")
 	}
 	c.logs.add(r.logLimit, now, req, params, a.out.Status)
-	a.res = HTTPResult{Matched: true, MockID: m.ID, Rendered: &a.out}
+	a.res = HTTPResult{Matched: true, MockID: m.ID, Rendered: &a.out, answer: a}
 	return &a.res
 }
 
