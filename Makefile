@@ -5,10 +5,10 @@ BIN      := $(CURDIR)/bin
 RELEASE  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.releaseID=$(RELEASE)
 PLUGINS  := $(patsubst plugins/%/go.mod,%,$(wildcard plugins/*/go.mod))
-MODULES  := host sdk $(addprefix plugins/,$(PLUGINS))
+MODULES  := host sdk bench $(addprefix plugins/,$(PLUGINS))
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all build run test lint fmt vet bench clean
+.PHONY: all build run test lint fmt vet bench bench-stubs clean
 
 all: build
 
@@ -40,6 +40,10 @@ vet:
 
 bench:
 	@for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; done
+
+# End-to-end: /stubs against a bare Fiber handler with wrk (docs/benchmarks.md).
+bench-stubs:
+	bench/stubs.sh 10s
 
 clean:
 	rm -rf $(BIN)

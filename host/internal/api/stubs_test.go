@@ -335,7 +335,7 @@ func TestMetrics(t *testing.T) {
 		`mockarty_mock_resolutions_total{namespace="sandbox",protocol="http",result="matched"} 2`,
 		`mockarty_mock_resolutions_total{namespace="sandbox",protocol="http",result="unmatched"} 1`,
 		`mockarty_active_mocks 1`,
-		`mockarty_store_operations_total{source="api",store="global"} 1`,
+		`mockarty_store_operations_total{op="write",source="api",store="global"} 1`,
 		`mockarty_request_duration_seconds_count{protocol="http"} 3`,
 	} {
 		if !strings.Contains(body, want) {

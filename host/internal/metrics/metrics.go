@@ -43,6 +43,9 @@ type Metrics struct {
 	series map[string]map[string]*series // protocol -> namespace -> series
 
 	resolutionsDesc, durationDesc *prometheus.Desc
+
+	readsOnce               sync.Once
+	globalReads, chainReads prometheus.Counter
 }
 
 // New registers the collectors; activeMocks is read at scrape time.
@@ -53,8 +56,8 @@ func New(activeMocks func() float64) *Metrics {
 		series:   map[string]map[string]*series{},
 		storeOps: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mockarty_store_operations_total",
-			Help: "Writes to the global and chain stores, by store and source (api or extract).",
-		}, []string{"store", "source"}),
+			Help: "Reads and writes of the global and chain stores, by store, operation and source (api, template, extract).",
+		}, []string{"store", "op", "source"}),
 		resolutionsDesc: prometheus.NewDesc("mockarty_mock_resolutions_total",
 			"Requests resolved against mocks, by protocol, namespace and result (matched or unmatched).",
 			[]string{"protocol", "namespace", "result"}, nil),
@@ -112,7 +115,23 @@ func (m *Metrics) StoreWrite(store, source string) {
 	if m == nil {
 		return
 	}
-	m.storeOps.WithLabelValues(store, source).Inc()
+	m.storeOps.WithLabelValues(store, "write", source).Inc()
+}
+
+// StoreRead records one read of a store by a template.
+func (m *Metrics) StoreRead(chain bool) {
+	if m == nil {
+		return
+	}
+	m.readsOnce.Do(func() {
+		m.globalReads = m.storeOps.WithLabelValues("global", "read", "template")
+		m.chainReads = m.storeOps.WithLabelValues("chain", "read", "template")
+	})
+	if chain {
+		m.chainReads.Inc()
+	} else {
+		m.globalReads.Inc()
+	}
 }
 
 // resolutionCollector turns the sharded counters into Prometheus series at scrape time.

@@ -194,11 +194,13 @@ type view struct {
 func (v *view) StoreValue(scope, key string) (any, bool) {
 	switch scope {
 	case "gS":
+		v.s.metrics.StoreRead(false)
 		return v.s.Get(v.ns, "", key)
 	case "cS":
 		if v.chain == "" {
 			return nil, false
 		}
+		v.s.metrics.StoreRead(true)
 		return v.s.Get(v.ns, v.chain, key)
 	case "mS":
 		val, ok := v.mock[key]
