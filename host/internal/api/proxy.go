@@ -75,15 +75,7 @@ func (s *server) proxy(c *fiber.Ctx, req *resolve.HTTPRequest, out *resolve.Rend
 			c.Response().Header.Add(k, v)
 		}
 	}
-	for k, vals := range out.Headers {
-		for i, v := range vals {
-			if i == 0 {
-				c.Set(k, v)
-			} else {
-				c.Response().Header.Add(k, v)
-			}
-		}
-	}
+	setHeaders(c, out.Headers)
 	return c.Status(resp.StatusCode).Send(b)
 }
 

@@ -53,15 +53,7 @@ func (s *server) stubs(c *fiber.Ctx) error {
 	if out.Delay > 0 {
 		time.Sleep(out.Delay)
 	}
-	for k, vals := range out.Headers {
-		for i, v := range vals {
-			if i == 0 {
-				c.Set(k, v)
-			} else {
-				c.Response().Header.Add(k, v)
-			}
-		}
-	}
+	setHeaders(c, out.Headers)
 	if !hasHeader(out.Headers, "Content-Type") {
 		if out.IsText {
 			c.Response().Header.SetContentType(fiber.MIMETextPlainCharsetUTF8)
@@ -181,4 +173,17 @@ func (s *server) previewMock(c *fiber.Ctx) error {
 		}
 	})
 	return c.JSON(s.Resolver.PreviewHTTP(req))
+}
+
+// setHeaders writes a mock's headers; the first value of a name replaces, the rest add.
+func setHeaders(c *fiber.Ctx, h map[string][]string) {
+	for k, vals := range h {
+		for i, v := range vals {
+			if i == 0 {
+				c.Set(k, v)
+			} else {
+				c.Response().Header.Add(k, v)
+			}
+		}
+	}
 }

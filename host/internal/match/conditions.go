@@ -5,7 +5,6 @@ package match
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -16,8 +15,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/PaesslerAG/gval"
-	"github.com/PaesslerAG/jsonpath"
+	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 )
 
@@ -40,9 +38,8 @@ type FileReader func(namespace, name string) ([]byte, error)
 type Condition struct {
 	Src       model.Condition
 	source    Source
-	keys      []string // simple path
-	jp        gval.Evaluable
-	name      string // header / query name
+	path      *jpath.Path // body conditions
+	name      string      // header / query name
 	action    string
 	expected  any
 	hasValue  bool
@@ -50,8 +47,6 @@ type Condition struct {
 	sortArray bool
 	decode    bool
 }
-
-var jsonpathLang = gval.Full(jsonpath.Language())
 
 // regexps shares compiled patterns between mocks: thousands of mocks often
 // use the same few patterns, and a compiled regexp is large.
@@ -107,19 +102,11 @@ func compileCondition(mc model.Condition, src Source, globalSort bool) (*Conditi
 	}
 	switch src {
 	case SourceBody:
-		p := bodyPath(mc.Path)
-		if p == "" {
-			break
+		jp, err := jpath.Compile(bodyPath(mc.Path))
+		if err != nil {
+			return nil, fmt.Errorf("path %q: %v", mc.Path, err)
 		}
-		if keys, ok := simpleKeys(p); ok {
-			c.keys = keys
-		} else {
-			jp, err := jsonpathLang.NewEvaluable("$" + p)
-			if err != nil {
-				return nil, fmt.Errorf("path %q: %v", mc.Path, err)
-			}
-			c.jp = jp
-		}
+		c.path = jp
 	case SourceHeader, SourceQuery:
 		c.name = fieldName(mc.Path)
 		if src == SourceHeader {
@@ -195,45 +182,6 @@ func fieldName(p string) string {
 		p = p[:i]
 	}
 	return p
-}
-
-func simpleKeys(rest string) ([]string, bool) {
-	var keys []string
-	i := 0
-	for i < len(rest) {
-		switch rest[i] {
-		case '.':
-			j := i + 1
-			for j < len(rest) && rest[j] != '.' && rest[j] != '[' {
-				if strings.ContainsRune("*?()@ ", rune(rest[j])) {
-					return nil, false
-				}
-				j++
-			}
-			if j == i+1 {
-				return nil, false
-			}
-			keys = append(keys, rest[i+1:j])
-			i = j
-		case '[':
-			j := strings.IndexByte(rest[i:], ']')
-			if j < 0 {
-				return nil, false
-			}
-			inner := rest[i+1 : i+j]
-			if _, err := strconv.Atoi(inner); err == nil {
-				keys = append(keys, inner)
-			} else if len(inner) >= 2 && (inner[0] == '\'' || inner[0] == '"') && inner[len(inner)-1] == inner[0] {
-				keys = append(keys, inner[1:len(inner)-1])
-			} else {
-				return nil, false
-			}
-			i += j + 1
-		default:
-			return nil, false
-		}
-	}
-	return keys, true
 }
 
 // Input is the request part a condition list looks at.
@@ -318,14 +266,7 @@ func (c *Condition) fail(actual any, reason string) *Failure {
 func (c *Condition) extract(in *Input) (any, bool) {
 	switch c.source {
 	case SourceBody:
-		if c.jp != nil {
-			v, err := c.jp(context.Background(), in.Body)
-			if err != nil || v == nil {
-				return nil, false
-			}
-			return v, true
-		}
-		return walk(in.Body, c.keys)
+		return c.path.Get(in.Body, false)
 	case SourceHeader, SourceQuery:
 		if c.name == "" {
 			return nil, false
@@ -352,28 +293,6 @@ func (c *Condition) extract(in *Input) (any, bool) {
 		return out, len(out) > 0
 	}
 	return nil, false
-}
-
-func walk(v any, keys []string) (any, bool) {
-	for _, k := range keys {
-		switch c := v.(type) {
-		case map[string]any:
-			nv, ok := c[k]
-			if !ok {
-				return nil, false
-			}
-			v = nv
-		case []any:
-			i, err := strconv.Atoi(k)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil, false
-			}
-			v = c[i]
-		default:
-			return nil, false
-		}
-	}
-	return v, true
 }
 
 func decodeB64(v any) (any, bool) {

@@ -6,7 +6,6 @@
 package render
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -14,8 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/PaesslerAG/gval"
-	"github.com/PaesslerAG/jsonpath"
+	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 )
 
 // Data is what a template can read while one request is served.
@@ -133,9 +131,8 @@ func toNumber(v any) (float64, bool) {
 
 // pathNode reads a value from one of the roots, then walks the rest.
 type pathNode struct {
-	root string   // req, reqHeader, queryParams, pathParam, namespace, gS, cS, mS, response
-	keys []string // simple dotted keys / indexes, when the rest is simple
-	jp   gval.Evaluable
+	root string      // req, reqHeader, queryParams, pathParam, namespace, gS, cS, mS, response
+	path *jpath.Path // nil: the root itself
 	src  string
 }
 
@@ -160,25 +157,23 @@ func (p pathNode) eval(d *Data) (any, bool) {
 		if d.Stores == nil {
 			return nil, false
 		}
-		if len(p.keys) > 0 && p.jp == nil {
-			v, ok := d.Stores.StoreValue(p.root, p.keys[0])
-			if !ok {
-				return nil, false
+		if p.path != nil {
+			if keys, simple := p.path.Simple(); simple && len(keys) > 0 {
+				v, ok := d.Stores.StoreValue(p.root, keys[0])
+				if !ok {
+					return nil, false
+				}
+				return jpath.Walk(v, keys[1:], false)
 			}
-			return walk(v, p.keys[1:])
 		}
 		base = d.Stores.StoreAll(p.root)
 	case "response":
 		base = d.Response
 	}
-	if p.jp != nil {
-		v, err := p.jp(context.Background(), base)
-		if err != nil {
-			return nil, false
-		}
-		return v, v != nil
+	if p.path == nil {
+		return base, base != nil
 	}
-	return walk(base, p.keys)
+	return p.path.Get(base, p.root == "reqHeader")
 }
 
 func headerMap(h map[string][]string) map[string]any {
@@ -208,37 +203,6 @@ func queryMap(q map[string][]string) map[string]any {
 	}
 	return m
 }
-
-// walk follows dotted keys; a numeric key indexes an array. Header names are
-// looked up case-insensitively.
-func walk(v any, keys []string) (any, bool) {
-	for _, k := range keys {
-		switch c := v.(type) {
-		case map[string]any:
-			nv, ok := c[k]
-			if !ok {
-				nv, ok = c[strings.ToLower(k)]
-			}
-			if !ok {
-				return nil, false
-			}
-			v = nv
-		case []any:
-			i, err := strconv.Atoi(k)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil, false
-			}
-			v = c[i]
-		default:
-			return nil, false
-		}
-	}
-	return v, true
-}
-
-// jsonpathLang is JSONPath with gval's operators, so filters such as
-// [?(@.price > 100)] work.
-var jsonpathLang = gval.Full(jsonpath.Language())
 
 var roots = map[string]bool{"req": true, "body": true, "reqHeader": true, "queryParams": true, "pathParam": true,
 	"namespace": true, "gS": true, "cS": true, "mS": true, "response": true, "fake": true}
@@ -457,53 +421,12 @@ func newPathNode(root, rest string) (node, error) {
 	if rest == "" {
 		return n, nil
 	}
-	if simple, ok := simpleKeys(rest); ok {
-		n.keys = simple
-		return n, nil
-	}
-	jp, err := jsonpathLang.NewEvaluable("$" + rest)
+	p, err := jpath.Compile(rest)
 	if err != nil {
 		return nil, fmt.Errorf("JSONPath $.%s%s: %v", root, rest, err)
 	}
-	n.jp = jp
+	n.path = p
 	return n, nil
-}
-
-// simpleKeys splits ".a.b[0].c" into keys when no JSONPath feature is used.
-func simpleKeys(rest string) ([]string, bool) {
-	var keys []string
-	i := 0
-	for i < len(rest) {
-		switch rest[i] {
-		case '.':
-			j := i + 1
-			for j < len(rest) && isIdent(rest[j]) {
-				j++
-			}
-			if j == i+1 {
-				return nil, false
-			}
-			keys = append(keys, rest[i+1:j])
-			i = j
-		case '[':
-			j := strings.IndexByte(rest[i:], ']')
-			if j < 0 {
-				return nil, false
-			}
-			inner := rest[i+1 : i+j]
-			if _, err := strconv.Atoi(inner); err == nil {
-				keys = append(keys, inner)
-			} else if len(inner) >= 2 && (inner[0] == '\'' || inner[0] == '"') && inner[len(inner)-1] == inner[0] {
-				keys = append(keys, inner[1:len(inner)-1])
-			} else {
-				return nil, false
-			}
-			i += j + 1
-		default:
-			return nil, false
-		}
-	}
-	return keys, true
 }
 
 // Compile parses one expression that must span the whole string.

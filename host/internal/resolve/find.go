@@ -59,13 +59,7 @@ func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
 				near = append(near, cand)
 				continue
 			}
-			if m.ExpireAt > 0 && m.ExpireAt <= now {
-				cand.Reason = "expired (ttl)"
-				near = append(near, cand)
-				continue
-			}
-			if e.Exhausted() {
-				cand.Reason = "use limit reached (useLimiter)"
+			if cand.Reason = passOver(e, now); cand.Reason != "" {
 				near = append(near, cand)
 				continue
 			}
@@ -86,7 +80,7 @@ func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
 				continue
 			}
 			if !e.TryUse(now) {
-				cand.Reason = "use limit reached (useLimiter)"
+				cand.Reason = reasonLimit
 				near = append(near, cand)
 				continue
 			}
@@ -118,17 +112,7 @@ func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
 	}
 	u.Headers = headersJSON(q.headers)
 	r.recordUndefined(u)
-	if len(near) > maxCandidates {
-		near = near[:maxCandidates]
-	}
-	if near == nil {
-		near = []Candidate{}
-	}
-	msg := "no " + q.proto + " mock matches " + u.Path + " in namespace " + q.namespace
-	if len(near) > 0 {
-		msg += "; closest: " + near[0].MockID + " (" + near[0].Reason + ")"
-	}
-	return nil, &NearMiss{Error: msg, Code: "no_match", Namespace: q.namespace, Method: u.Method, Path: u.Path, Candidates: near}
+	return nil, newNearMiss("no "+q.proto+" mock matches "+u.Path, q.namespace, u.Method, u.Path, near)
 }
 
 func sortedLists(e *match.Entry) []string {

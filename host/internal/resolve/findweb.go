@@ -147,8 +147,7 @@ func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *Near
 		e := hits[i].Entry
 		m := e.Mock
 		cand := Candidate{MockID: m.ID, Route: e.Route()}
-		if m.ExpireAt > 0 && m.ExpireAt <= now {
-			cand.Reason = "expired (ttl)"
+		if cand.Reason = passOver(e, now); cand.Reason != "" {
 			near = append(near, cand)
 			continue
 		}
@@ -163,7 +162,7 @@ func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *Near
 			continue
 		}
 		if !e.TryUse(now) {
-			cand.Reason = "use limit reached (useLimiter)"
+			cand.Reason = reasonLimit
 			near = append(near, cand)
 			continue
 		}
@@ -193,14 +192,7 @@ func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *Near
 	}
 	r.recordUndefined(store.UndefinedRequest{Namespace: ns, Protocol: model.ProtoSSE, Method: "GET", Path: req.Path, Headers: headersJSON(headers)})
 	r.Metrics.Resolved(model.ProtoSSE, ns, false, start)
-	if len(near) > maxCandidates {
-		near = near[:maxCandidates]
-	}
-	if near == nil {
-		near = []Candidate{}
-	}
-	return nil, &NearMiss{Error: "no sse mock matches " + req.Path + " in namespace " + ns, Code: "no_match", Namespace: ns,
-		Method: "GET", Path: req.Path, Candidates: near}
+	return nil, newNearMiss("no sse mock matches "+req.Path, ns, "GET", req.Path, near)
 }
 
 // renderChain renders the data of every event (templatePath files included).

@@ -83,6 +83,38 @@ type Candidate struct {
 
 const maxCandidates = 5
 
+// Why a candidate is passed over before its conditions are checked.
+const (
+	reasonExpired = "expired (ttl)"
+	reasonLimit   = "use limit reached (useLimiter)"
+)
+
+// newNearMiss builds the report of a miss from the candidates passed over.
+func newNearMiss(what, ns, method, path string, near []Candidate) *NearMiss {
+	if len(near) > maxCandidates {
+		near = near[:maxCandidates]
+	}
+	if near == nil {
+		near = []Candidate{}
+	}
+	msg := what + " in namespace " + ns
+	if len(near) > 0 {
+		msg += "; closest: " + near[0].MockID + " (" + near[0].Reason + ")"
+	}
+	return &NearMiss{Error: msg, Code: "no_match", Namespace: ns, Method: method, Path: path, Candidates: near}
+}
+
+// passOver says why a candidate cannot answer now, or "" when it may be tried.
+func passOver(e *match.Entry, now int64) string {
+	switch {
+	case e.Mock.ExpireAt > 0 && e.Mock.ExpireAt <= now:
+		return reasonExpired
+	case e.Exhausted():
+		return reasonLimit
+	}
+	return ""
+}
+
 // hitPool recycles candidate lists so a lookup allocates nothing.
 var hitPool = sync.Pool{New: func() any { b := make([]match.Hit, 0, 8); return &b }}
 
@@ -119,13 +151,7 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 			near = append(near, cand)
 			continue
 		}
-		if m.ExpireAt > 0 && m.ExpireAt <= now {
-			cand.Reason = "expired (ttl)"
-			near = append(near, cand)
-			continue
-		}
-		if e.Exhausted() {
-			cand.Reason = "use limit reached (useLimiter)"
+		if cand.Reason = passOver(e, now); cand.Reason != "" {
 			near = append(near, cand)
 			continue
 		}
@@ -138,7 +164,7 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 			continue
 		}
 		if !e.TryUse(now) {
-			cand.Reason = "use limit reached (useLimiter)"
+			cand.Reason = reasonLimit
 			near = append(near, cand)
 			continue
 		}
@@ -146,18 +172,7 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 	}
 	r.recordUndefined(store.UndefinedRequest{Namespace: req.Namespace, Protocol: model.ProtoHTTP, Method: req.Method,
 		Path: req.Path, Body: string(req.Body), Headers: headersJSON(req.headers())})
-	if len(near) > maxCandidates {
-		near = near[:maxCandidates]
-	}
-	if near == nil {
-		near = []Candidate{}
-	}
-	msg := "no mock matches " + req.Method + " " + req.Path + " in namespace " + req.Namespace
-	if len(near) > 0 {
-		msg += "; closest: " + near[0].MockID + " (" + near[0].Reason + ")"
-	}
-	return &HTTPResult{NearMiss: &NearMiss{Error: msg, Code: "no_match", Namespace: req.Namespace, Method: req.Method,
-		Path: req.Path, Candidates: near}}
+	return &HTTPResult{NearMiss: newNearMiss("no mock matches "+req.Method+" "+req.Path, req.Namespace, req.Method, req.Path, near)}
 }
 
 func checkHTTP(e *match.Entry, req *HTTPRequest, body any, files match.FileReader) (bool, *match.Failure, string) {
@@ -275,10 +290,8 @@ func (r *Resolver) PreviewHTTP(req *HTTPRequest) *Preview {
 		switch {
 		case !methodMatches(m.HTTP.HTTPMethod, req.Method):
 			cand.Reason = "method " + req.Method + " does not match " + m.HTTP.HTTPMethod
-		case m.ExpireAt > 0 && m.ExpireAt <= now:
-			cand.Reason = "expired (ttl)"
-		case e.Exhausted():
-			cand.Reason = "use limit reached (useLimiter)"
+		case passOver(e, now) != "":
+			cand.Reason = passOver(e, now)
 		default:
 			if ok, f, where := checkHTTP(e, req, body, files); !ok {
 				cand.Reason, cand.Failure, cand.Where = "condition failed", f, where
