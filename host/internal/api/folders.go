@@ -82,6 +82,9 @@ func validFolderName(name *string) error {
 	if len(*name) > 200 {
 		return fieldErr("name", "must be at most 200 characters")
 	}
+	if !model.PlainText(*name) {
+		return fieldErr("name", "must not contain control characters")
+	}
 	return nil
 }
 
@@ -232,6 +235,9 @@ func (s *server) createTag(c *fiber.Ctx) error {
 	}
 	if len(name) > 100 {
 		return fieldErr("tag", "must be at most 100 characters")
+	}
+	if !model.PlainText(name) || !model.PlainText(b.Color) || len(b.Color) > 32 {
+		return fieldErr("tag", "tag and color must be plain text (color at most 32 characters)")
 	}
 	ns, err := namespaceOf(c, b.Namespace)
 	if err != nil {

@@ -41,9 +41,12 @@ func (s *server) mockRoutes(app *fiber.App, v1 fiber.Router) {
 	m.Post("/:id/versions/:version/restore", s.restoreVersion)
 }
 
+// param reads a path parameter, unescaped. A value with control characters
+// or invalid UTF-8 cannot name anything stored, so it is kept escaped: the
+// lookup then misses cleanly (404) instead of reaching the database with it.
 func param(c *fiber.Ctx, name string) string {
 	v := c.Params(name)
-	if u, err := url.PathUnescape(v); err == nil {
+	if u, err := url.PathUnescape(v); err == nil && model.PlainText(u) {
 		return u
 	}
 	return v
@@ -125,6 +128,13 @@ func (s *server) listMocks(c *fiber.Ctx) error {
 	}
 	f := store.MockFilter{Namespace: ns, Tags: csvQuery(c, "tags"), Search: c.Query("search"),
 		Protocol: strings.ToLower(c.Query("protocol")), ChainID: c.Query("chainId"), Offset: offset, Limit: limit}
+	for name, v := range map[string]string{"search": f.Search, "chainId": f.ChainID, "tags": strings.Join(f.Tags, ",")} {
+		if !model.PlainText(v) || len(v) > 1000 {
+			e := badRequest("query parameter %s must be plain text of at most 1000 characters", name)
+			e.Field = name
+			return e
+		}
+	}
 	if f.Protocol != "" && !knownProtocol(f.Protocol) {
 		e := badRequest("unknown protocol %q; use one of %s", f.Protocol, strings.Join(model.Protocols, ", "))
 		e.Field = "protocol"
@@ -132,6 +142,11 @@ func (s *server) listMocks(c *fiber.Ctx) error {
 	}
 	f.Tags = append(f.Tags, csvQuery(c, "tag")...)
 	if v, ok := c.Queries()["folderId"]; ok {
+		if !model.PlainText(v) {
+			e := badRequest("query parameter folderId must be plain text")
+			e.Field = "folderId"
+			return e
+		}
 		if v == "root" {
 			v = ""
 		}

@@ -475,3 +475,17 @@ func TestTTLSetsExpireAt(t *testing.T) {
 		t.Fatalf("expireAt = createdAt + ttl (ms): %v", v)
 	}
 }
+
+// Control characters never reach the database (PostgreSQL refuses NUL).
+func TestControlCharactersAreRefused(t *testing.T) {
+	s := newTestServer(t)
+	s.expectError(http.StatusNotFound, CodeNotFound, "", "GET", "/api/v1/mocks/a%00b", nil)
+	s.expectError(http.StatusNotFound, CodeNotFound, "", "DELETE", "/api/v1/stores/global/k%00", nil)
+	s.expectError(http.StatusBadRequest, CodeValidation, "search", "GET", "/api/v1/mocks?search=a%00", nil)
+	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "serverName", "POST", "/api/v1/mocks",
+		`{"id":"x","serverName":"a\u0000b","http":{"route":"/a"},"response":{}}`)
+	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "tags[0]", "POST", "/api/v1/mocks",
+		`{"id":"x","tags":["a\u0000"],"http":{"route":"/a"},"response":{}}`)
+	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "key", "POST", "/api/v1/stores/global", `{"key":"a\u0000","value":1}`)
+	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "name", "POST", "/api/v1/mock-folders", `{"name":"a\u0000"}`)
+}

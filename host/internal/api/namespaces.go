@@ -108,6 +108,9 @@ func (s *server) setStore(chain bool) fiber.Handler {
 		if len(*b.Key) > 500 {
 			return fieldErr("key", "must be at most 500 characters")
 		}
+		if !model.PlainText(*b.Key) {
+			return fieldErr("key", "must not contain control characters")
+		}
 		if b.Value == nil {
 			return fieldErr("value", "is required (any JSON value, null included)")
 		}

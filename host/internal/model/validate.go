@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Assert actions known to the matcher. "match" is the legacy spelling of
@@ -118,6 +119,17 @@ func (v *validator) mock(m *Mock) {
 	if m.PathPrefix != "" && !strings.HasPrefix(m.PathPrefix, "/") {
 		v.fail("pathPrefix", "must start with '/'")
 	}
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"serverName", m.ServerName, 200}, {"folderId", m.FolderID, 100}, {"pathPrefix", m.PathPrefix, 1000}} {
+		if len(f.value) > f.max {
+			v.fail(f.name, "must be at most %d characters", f.max)
+		}
+		if !PlainText(f.value) {
+			v.fail(f.name, "must not contain control characters")
+		}
+	}
 	if m.TTL < 0 {
 		v.fail("ttl", "must be 0 (unlimited) or a positive number of milliseconds")
 	}
@@ -127,6 +139,9 @@ func (v *validator) mock(m *Mock) {
 	for i, t := range m.Tags {
 		if len(t) > 100 {
 			v.fail(fmt.Sprintf("tags[%d]", i), "must be at most 100 characters")
+		}
+		if !PlainText(t) {
+			v.fail(fmt.Sprintf("tags[%d]", i), "must not contain control characters")
 		}
 	}
 
@@ -549,6 +564,20 @@ func ValidFileName(name string) bool {
 		return false
 	}
 	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// PlainText reports whether s is valid UTF-8 without NUL or other control
+// characters (names that end up in indexed database columns).
+func PlainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
 			return false
 		}
