@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
@@ -58,7 +59,7 @@ func (s *server) getTemplate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name := param(c, "fileName")
+	name := fileParam(c)
 	b, err := s.Templates.Read(ns, name)
 	if err != nil {
 		if err == templatefiles.ErrNotFound {
@@ -82,7 +83,7 @@ func (s *server) uploadTemplate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name := param(c, "fileName")
+	name := fileParam(c)
 	content := append([]byte(nil), c.Body()...)
 	if wrapped, ok := contentWrapper(content); ok {
 		content = wrapped
@@ -166,7 +167,7 @@ func (s *server) deleteTemplate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name := param(c, "fileName")
+	name := fileParam(c)
 	if err := s.Templates.Delete(ns, name); err != nil {
 		if err == templatefiles.ErrNotFound {
 			return notFoundErr("template %q not found in namespace %q", name, ns)
@@ -174,4 +175,14 @@ func (s *server) deleteTemplate(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"name": name, "namespace": ns, "deleted": true})
+}
+
+// fileParam is the template name from the path, unescaped as sent: the name
+// check refuses anything that is not a plain file name.
+func fileParam(c *fiber.Ctx) string {
+	v := c.Params("fileName")
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
 }
