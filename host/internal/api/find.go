@@ -41,7 +41,7 @@ func findNamespace(c *fiber.Ctx, ns *string) error {
 
 func (s *server) findGRPC(c *fiber.Ctx) error {
 	var req sdk.FindGRPCRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Service == "" || req.Method == "" {
@@ -59,7 +59,7 @@ func (s *server) findGRPC(c *fiber.Ctx) error {
 
 func (s *server) findSocket(c *fiber.Ctx) error {
 	var req sdk.FindSocketRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if err := findNamespace(c, &req.Namespace); err != nil {
@@ -74,7 +74,7 @@ func (s *server) findSocket(c *fiber.Ctx) error {
 
 func (s *server) findKafka(c *fiber.Ctx) error {
 	var req sdk.FindKafkaRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Topic == "" {
@@ -92,7 +92,7 @@ func (s *server) findKafka(c *fiber.Ctx) error {
 
 func (s *server) findRabbitMQ(c *fiber.Ctx) error {
 	var req sdk.FindRabbitMQRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Queue == "" && req.Exchange == "" {
@@ -111,7 +111,7 @@ func (s *server) findRabbitMQ(c *fiber.Ctx) error {
 // findSMTP always answers 200: "found": false is the SMTP contract's own way to say no.
 func (s *server) findSMTP(c *fiber.Ctx) error {
 	var req sdk.FindSMTPRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if err := findNamespace(c, &req.Namespace); err != nil {
@@ -135,7 +135,7 @@ func (s *server) findHTTP(c *fiber.Ctx) error {
 		Headers   map[string][]string `json:"headers"`
 		Body      json.RawMessage     `json:"body"`
 	}
-	if err := decodeJSON(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if !strings.HasPrefix(req.Path, "/") {
@@ -176,7 +176,7 @@ func (s *server) findHTTP(c *fiber.Ctx) error {
 
 func (s *server) findSOAP(c *fiber.Ctx) error {
 	var req sdk.FindSOAPRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Action == "" && req.Operation == "" && req.Path == "" {
@@ -194,7 +194,7 @@ func (s *server) findSOAP(c *fiber.Ctx) error {
 
 func (s *server) findMCP(c *fiber.Ctx) error {
 	var req sdk.FindMCPRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Tool == "" && req.Resource == "" {
@@ -212,7 +212,7 @@ func (s *server) findMCP(c *fiber.Ctx) error {
 
 func (s *server) findGraphQL(c *fiber.Ctx) error {
 	var req sdk.FindGraphQLRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if req.Field == "" {
@@ -235,7 +235,7 @@ func (s *server) findGraphQL(c *fiber.Ctx) error {
 
 func (s *server) findSSE(c *fiber.Ctx) error {
 	var req sdk.FindSSERequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if !strings.HasPrefix(req.Path, "/") {

@@ -163,3 +163,15 @@ func TestFindWebProtocols(t *testing.T) {
 	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "field", "POST", "/mock/findGraphql", `{"operation":"query"}`)
 	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "tool", "POST", "/mock/findMcp", `{"method":"tools/call"}`)
 }
+
+func TestFindNumericConditions(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"n","kafka":{"topic":"t","conditions":[{"path":"$.id","assertAction":"equals","value":42},
+{"path":"$.tags","assertAction":"contains","value":7},{"path":"$.price","assertAction":"not_equals","value":1}]},"response":{"payload":{}}}`)
+	if r := s.do("POST", "/mock/findKafka", `{"topic":"t","data":{"id":42,"tags":[1,7],"price":2.5}}`); r.Status != 200 {
+		t.Fatalf("numbers in a message: %d %s", r.Status, r.Body)
+	}
+	if r := s.do("POST", "/mock/findKafka", `{"topic":"t","data":{"id":42,"tags":[1,7],"price":1}}`); r.Status != 404 {
+		t.Fatalf("not_equals on a number: %d", r.Status)
+	}
+}

@@ -90,7 +90,7 @@ func validFolderName(name *string) error {
 
 func (s *server) createFolder(c *fiber.Ctx) error {
 	var b folderBody
-	if err := decodeJSON(c, &b); err != nil {
+	if err := s.decodeJSON(c, &b); err != nil {
 		return err
 	}
 	if err := validFolderName(b.Name); err != nil {
@@ -124,7 +124,7 @@ func (s *server) updateFolder(c *fiber.Ctx) error {
 		return folderErr(err, id)
 	}
 	var b folderBody
-	if err := decodeJSON(c, &b); err != nil {
+	if err := s.decodeJSON(c, &b); err != nil {
 		return err
 	}
 	f := *cur
@@ -157,14 +157,15 @@ func (s *server) moveFolder(c *fiber.Ctx) error {
 		ParentID  *string `json:"parentId"`
 		SortOrder *int64  `json:"sortOrder"`
 	}
-	if err := decodeJSON(c, &b); err != nil {
+	if err := s.decodeJSON(c, &b); err != nil {
 		return err
 	}
-	if !hasJSONKey(c.Body(), "parentId") && b.SortOrder == nil {
+	raw, _ := s.rawBody(c)
+	if !hasJSONKey(raw, "parentId") && b.SortOrder == nil {
 		return badRequest("nothing to move: send {\"parentId\": \"<folder id>\"} (null, \"\" or \"root\" for the top level)")
 	}
 	f := *cur
-	if hasJSONKey(c.Body(), "parentId") {
+	if hasJSONKey(raw, "parentId") {
 		f.ParentID = ""
 		if b.ParentID != nil && *b.ParentID != "root" {
 			f.ParentID = *b.ParentID
@@ -223,7 +224,7 @@ func (s *server) createTag(c *fiber.Ctx) error {
 		Color     string `json:"color"`
 		Namespace string `json:"namespace"`
 	}
-	if err := decodeJSON(c, &b); err != nil {
+	if err := s.decodeJSON(c, &b); err != nil {
 		return err
 	}
 	name := strings.TrimSpace(b.Tag)

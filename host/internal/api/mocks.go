@@ -53,8 +53,8 @@ func param(c *fiber.Ctx, name string) string {
 }
 
 // decodeMockBody reads one mock and fills its namespace from the request.
-func decodeMockBody(c *fiber.Ctx) (*model.Mock, error) {
-	b, err := body(c)
+func (s *server) decodeMockBody(c *fiber.Ctx) (*model.Mock, error) {
+	b, err := s.body(c)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (s *server) createMock(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, err := decodeMockBody(c)
+	m, err := s.decodeMockBody(c)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func knownProtocol(p string) bool {
 }
 
 func (s *server) patchMock(c *fiber.Ctx) error {
-	b, err := body(c)
+	b, err := s.body(c)
 	if err != nil {
 		return err
 	}
@@ -261,7 +261,7 @@ func (s *server) purgeMock(c *fiber.Ctx) error {
 }
 
 func (s *server) batchCreate(c *fiber.Ctx) error {
-	b, err := body(c)
+	b, err := s.body(c)
 	if err != nil {
 		return err
 	}
@@ -308,9 +308,9 @@ func joinIndex(i int, field string) string {
 	return p + "." + field
 }
 
-func readIDs(c *fiber.Ctx) ([]string, error) {
+func (s *server) readIDs(c *fiber.Ctx) ([]string, error) {
 	var b idsBody
-	if err := decodeJSON(c, &b); err != nil {
+	if err := s.decodeJSON(c, &b); err != nil {
 		return nil, err
 	}
 	ids := b.list()
@@ -323,7 +323,7 @@ func readIDs(c *fiber.Ctx) ([]string, error) {
 }
 
 func (s *server) batchDelete(c *fiber.Ctx) error {
-	ids, err := readIDs(c)
+	ids, err := s.readIDs(c)
 	if err != nil {
 		return err
 	}
@@ -335,7 +335,7 @@ func (s *server) batchDelete(c *fiber.Ctx) error {
 }
 
 func (s *server) batchRestore(c *fiber.Ctx) error {
-	ids, err := readIDs(c)
+	ids, err := s.readIDs(c)
 	if err != nil {
 		return err
 	}
@@ -362,7 +362,7 @@ func (s *server) batchTags(c *fiber.Ctx) error {
 		RemoveTags   []string  `json:"removeTags"`
 		Tags         *[]string `json:"tags"`
 	}
-	if err := decodeJSON(c, &b); err != nil {
+	if err := s.decodeJSON(c, &b); err != nil {
 		return err
 	}
 	ids := b.list()
@@ -397,7 +397,7 @@ func (s *server) batchMove(c *fiber.Ctx) error {
 		idsBody
 		FolderID *string `json:"folderId"`
 	}
-	if err := decodeJSON(c, &b); err != nil {
+	if err := s.decodeJSON(c, &b); err != nil {
 		return err
 	}
 	ids := b.list()
@@ -423,7 +423,7 @@ func (s *server) copyToNamespace(c *fiber.Ctx) error {
 		TargetNamespace string `json:"targetNamespace"`
 		SourceNamespace string `json:"sourceNamespace"`
 	}
-	if err := decodeJSON(c, &b); err != nil {
+	if err := s.decodeJSON(c, &b); err != nil {
 		return err
 	}
 	ids := b.list()

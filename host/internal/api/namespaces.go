@@ -40,7 +40,7 @@ func (s *server) createNamespace(c *fiber.Ctx) error {
 	var b struct {
 		Name string `json:"name"`
 	}
-	if err := decodeJSON(c, &b); err != nil {
+	if err := s.decodeJSON(c, &b); err != nil {
 		return err
 	}
 	b.Name = strings.TrimSpace(b.Name)
@@ -99,7 +99,7 @@ func (s *server) setStore(chain bool) fiber.Handler {
 			Value     json.RawMessage `json:"value"`
 			Namespace string          `json:"namespace"`
 		}
-		if err := decodeJSON(c, &b); err != nil {
+		if err := s.decodeJSON(c, &b); err != nil {
 			return err
 		}
 		if b.Key == nil || strings.TrimSpace(*b.Key) == "" {

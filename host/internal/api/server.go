@@ -218,8 +218,11 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 
 // body returns the request body after checking that its media type can hold JSON.
 // curl's default form type is accepted because the spec's own examples send JSON with it.
-func body(c *fiber.Ctx) ([]byte, error) {
-	b := c.Body()
+func (s *server) body(c *fiber.Ctx) ([]byte, error) {
+	b, err := s.rawBody(c)
+	if err != nil {
+		return nil, err
+	}
 	if ct := c.Get(fiber.HeaderContentType); ct != "" && len(bytes.TrimSpace(b)) > 0 {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil {
@@ -236,8 +239,8 @@ func body(c *fiber.Ctx) ([]byte, error) {
 }
 
 // decodeJSON reads the body into v with a clear error for bad input.
-func decodeJSON(c *fiber.Ctx, v any) error {
-	b, err := body(c)
+func (s *server) decodeJSON(c *fiber.Ctx, v any) error {
+	b, err := s.body(c)
 	if err != nil {
 		return err
 	}

@@ -35,8 +35,12 @@ func (s *server) stubs(c *fiber.Ctx) error {
 	if route == "" {
 		route = "/"
 	}
+	b, err := s.rawBody(c)
+	if err != nil {
+		return err
+	}
 	sr := &stubRequest{c: c, nsQuery: q != ""}
-	sr.HTTPRequest = resolve.HTTPRequest{Namespace: ns, Method: methodName(c.Context().Method()), Path: route, Body: c.Body(),
+	sr.HTTPRequest = resolve.HTTPRequest{Namespace: ns, Method: methodName(c.Context().Method()), Path: route, Body: b,
 		RawQuery: string(c.Request().URI().QueryString()), Source: sr}
 	req := &sr.HTTPRequest
 	res := s.Resolver.ResolveHTTP(req)

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -413,4 +415,64 @@ func TestPreview(t *testing.T) {
 		t.Fatalf("header fed to conditions: %v", v)
 	}
 	s.expectError(http.StatusBadRequest, CodeValidation, "route", "GET", "/api/v1/mocks/preview", nil)
+}
+
+func gz(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	return buf.Bytes()
+}
+
+func TestCompressedBodies(t *testing.T) {
+	s := newTestServer(t, serverOpts{bodyLimit: 64 << 10})
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"gz","http":{"route":"/gz","httpMethod":"POST",
+"conditions":[{"path":"$.kind","assertAction":"equals","value":"ok"}]},"response":{"payload":{"got":"$.req.kind"}}}`)
+	r := s.do("POST", "/stubs/sandbox/gz", gz(t, []byte(`{"kind":"ok"}`)), "Content-Encoding", "gzip")
+	if r.Status != 200 || r.JSON(t)["got"] != "ok" {
+		t.Fatalf("gzip body: %d %s", r.Status, r.Body)
+	}
+	// A small compressed body that expands past the limit is refused, not inflated.
+	bomb := gz(t, bytes.Repeat([]byte("a"), 10<<20))
+	if len(bomb) > 64<<10 {
+		t.Fatalf("test bomb too large: %d", len(bomb))
+	}
+	r = s.do("POST", "/stubs/sandbox/gz", bomb, "Content-Encoding", "gzip")
+	checkEnvelope(t, r, r.JSON(t), CodeTooLarge, "")
+	r = s.do("POST", "/api/v1/mocks", bomb, "Content-Encoding", "gzip")
+	if r.Status != 413 {
+		t.Fatalf("api bomb: %d", r.Status)
+	}
+	s.expectError(http.StatusBadRequest, CodeValidation, "", "POST", "/stubs/sandbox/gz", "not gzip", "Content-Encoding", "gzip")
+	s.expectError(http.StatusUnsupportedMediaType, CodeMediaType, "", "POST", "/stubs/sandbox/gz", "x", "Content-Encoding", "gzip, gzip")
+}
+
+// $.increment in extract counts every one of many concurrent requests.
+func TestStubsIncrementIsAtomic(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"count","http":{"route":"/count"},
+"extract":{"gStore":{"n":"$.increment($.gS.n || 0)"}},"response":{"payload":{"n":"$.gS.n"}}}`)
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				res, err := http.Get(s.URL + "/stubs/sandbox/count")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				res.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	if v := s.expect(200, "GET", "/api/v1/stores/global", nil); v["n"] != float64(400) {
+		t.Fatalf("n = %v, want 400", v["n"])
+	}
 }

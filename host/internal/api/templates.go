@@ -84,7 +84,11 @@ func (s *server) uploadTemplate(c *fiber.Ctx) error {
 		return err
 	}
 	name := fileParam(c)
-	content := append([]byte(nil), c.Body()...)
+	raw, err := s.rawBody(c)
+	if err != nil {
+		return err
+	}
+	content := append([]byte(nil), raw...)
 	if wrapped, ok := contentWrapper(content); ok {
 		content = wrapped
 	}
@@ -123,7 +127,7 @@ func (s *server) uploadTemplateJSON(c *fiber.Ctx) error {
 		Content   *string `json:"content"`
 		Namespace string  `json:"namespace"`
 	}
-	if err := decodeJSON(c, &b); err != nil {
+	if err := s.decodeJSON(c, &b); err != nil {
 		return err
 	}
 	if b.Name == "" {

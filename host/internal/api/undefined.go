@@ -78,7 +78,7 @@ func (s *server) ignoreUndefined(c *fiber.Ctx) error {
 
 func (s *server) deleteUndefined(c *fiber.Ctx) error {
 	var b idsBody
-	if err := decodeJSON(c, &b); err != nil {
+	if err := s.decodeJSON(c, &b); err != nil {
 		return err
 	}
 	ids := b.list()
@@ -118,11 +118,15 @@ func (s *server) undefinedToMock(c *fiber.Ctx) error {
 		return err
 	}
 	doc, _ := json.Marshal(mockFromUndefined(u))
-	if b := bytes.TrimSpace(c.Body()); len(b) > 0 {
+	raw, err := s.rawBody(c)
+	if err != nil {
+		return err
+	}
+	if b := bytes.TrimSpace(raw); len(b) > 0 {
 		var wrap struct {
 			MockData json.RawMessage `json:"mockData"`
 		}
-		if err := decodeJSON(c, &wrap); err != nil {
+		if err := s.decodeJSON(c, &wrap); err != nil {
 			return err
 		}
 		if len(wrap.MockData) > 0 && string(wrap.MockData) != "null" {

@@ -340,6 +340,7 @@ func (c *Condition) equal(actual, expected any) bool {
 // looseEqual is deep equality where a string equals a number or boolean
 // with the same text (query parameters and headers are always strings).
 func looseEqual(a, b any) bool {
+	a, b = scalar(a), scalar(b)
 	switch x := a.(type) {
 	case string:
 		switch y := b.(type) {
@@ -384,8 +385,20 @@ func looseEqual(a, b any) bool {
 	return reflect.DeepEqual(a, b)
 }
 
+// scalar turns a json.Number (bodies decoded with exact numbers) into float64.
+func scalar(v any) any {
+	if n, ok := v.(json.Number); ok {
+		if f, err := n.Float64(); err == nil {
+			return f
+		}
+		return n.String()
+	}
+	return v
+}
+
 // contains: substring for strings, subset for objects, element presence for arrays.
 func contains(actual, expected any) bool {
+	actual, expected = scalar(actual), scalar(expected)
 	switch a := actual.(type) {
 	case string:
 		switch e := expected.(type) {

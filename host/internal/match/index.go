@@ -547,7 +547,9 @@ func newHit(e *Entry, vals []string) Hit {
 // the caller's: every method's mocks are returned so a near-miss report can
 // name them.
 func (ix *Index) LookupRoute(buf []Hit, ns, proto, path string) []Hit {
+	// The tree is changed in place by writes, so the whole walk holds the read lock.
 	ix.mu.RLock()
+	defer ix.mu.RUnlock()
 	sp := ix.spaces[ns]
 	var root *node
 	var patterns []*Entry
@@ -555,7 +557,6 @@ func (ix *Index) LookupRoute(buf []Hit, ns, proto, path string) []Hit {
 		root = sp.routes[proto]
 		patterns = sp.patterns[proto]
 	}
-	ix.mu.RUnlock()
 	hits := buf[:0]
 	if root != nil {
 		var vals [16]string

@@ -275,3 +275,27 @@ func benchIndex(b *testing.B, n int) {
 func BenchmarkResolveRoute10(b *testing.B)     { benchIndex(b, 10) }
 func BenchmarkResolveRoute1000(b *testing.B)   { benchIndex(b, 1000) }
 func BenchmarkResolveRoute100000(b *testing.B) { benchIndex(b, 100000) }
+
+// Lookups run while mocks are written (go test -race checks the tree).
+func TestConcurrentLookupAndWrite(t *testing.T) {
+	ix := NewIndex(nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 2000; i++ {
+			m := &model.Mock{ID: fmt.Sprintf("w%d", i%50), Namespace: "ns", HTTP: &model.HTTPContext{Route: fmt.Sprintf("/a/r%d/:id", i)}, Response: &model.ContentResponse{}}
+			if err := ix.Upsert(m); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		default:
+			ix.LookupRoute(nil, "ns", "http", "/a/r1999/x")
+		}
+	}
+}

@@ -358,32 +358,40 @@ func (r *Resolver) extract(m *model.Mock, d *render.Data, v *view) {
 	if m.Extract == nil {
 		return
 	}
-	eval := func(raw json.RawMessage) any {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			if strings.Contains(s, "$.") {
-				t, err := render.CompileJSON(raw)
-				if err == nil {
-					return t.Value(d)
-				}
-			}
-			return s
-		}
-		var val any
-		_ = json.Unmarshal(raw, &val)
-		return val
-	}
 	for k, raw := range m.Extract.MStore {
-		v.mock[k] = eval(raw)
+		v.mock[k] = extractValue(raw, d)
 	}
-	for k, raw := range m.Extract.GStore {
-		r.Stores.SetAsync(m.Namespace, "", k, eval(raw))
+	// Each store is updated under its own lock, so read-modify-write values
+	// such as $.increment($.gS.n || 0) count every request.
+	if len(m.Extract.GStore) > 0 {
+		r.Stores.Update(m.Namespace, "", func(set func(key string, v any)) {
+			for k, raw := range m.Extract.GStore {
+				set(k, extractValue(raw, d))
+			}
+		})
 	}
-	if m.ChainID != "" {
-		for k, raw := range m.Extract.CStore {
-			r.Stores.SetAsync(m.Namespace, m.ChainID, k, eval(raw))
+	if m.ChainID != "" && len(m.Extract.CStore) > 0 {
+		r.Stores.Update(m.Namespace, m.ChainID, func(set func(key string, v any)) {
+			for k, raw := range m.Extract.CStore {
+				set(k, extractValue(raw, d))
+			}
+		})
+	}
+}
+
+// extractValue evaluates one extract entry: a template string, or a literal.
+func extractValue(raw json.RawMessage, d *render.Data) any {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		if strings.Contains(s, "$.") {
+			if t, err := render.CompileJSON(raw); err == nil {
+				return t.Value(d)
+			}
 		}
+		return s
 	}
+	v, _ := decodeExact(raw)
+	return v
 }
 
 func (r *Resolver) newView(m *model.Mock) *view {
