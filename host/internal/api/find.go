@@ -27,7 +27,7 @@ func (s *server) findRoutes(app *fiber.App) {
 
 func (s *server) noMatch(c *fiber.Ctx, nm *resolve.NearMiss) error {
 	return c.Status(http.StatusNotFound).JSON(fiber.Map{"error": nm.Error, "code": "no_match", "request_id": requestIDOf(c),
-		"namespace": nm.Namespace, "path": nm.Path, "candidates": nm.Candidates})
+		"namespace": nm.Namespace, "path": nm.Path, "candidates": publicCandidates(nm.Candidates)})
 }
 
 func findNamespace(c *fiber.Ctx, ns *string) error {
@@ -120,7 +120,7 @@ func (s *server) findSMTP(c *fiber.Ctx) error {
 	out, nm := s.Resolver.FindSMTP(&req)
 	if nm != nil {
 		return c.JSON(fiber.Map{"found": false, "statusCode": out.StatusCode, "statusMessage": out.StatusMessage,
-			"acceptMail": false, "storeEmail": false, "candidates": nm.Candidates})
+			"acceptMail": false, "storeEmail": false, "candidates": publicCandidates(nm.Candidates)})
 	}
 	return c.JSON(out)
 }

@@ -53,6 +53,7 @@ func (s *server) createNamespace(c *fiber.Ctx) error {
 		}
 		return err
 	}
+	s.Resolver.AddNamespace(b.Name)
 	return c.Status(http.StatusCreated).JSON(fiber.Map{"name": b.Name, "namespace": b.Name, "created": true})
 }
 

@@ -19,6 +19,11 @@ func (s *server) stubs(c *fiber.Ctx) error {
 	var q string
 	if raw := c.Context().QueryArgs().Peek("namespace"); len(raw) > 0 {
 		q = string(raw)
+		if !model.NamePattern.MatchString(q) {
+			e := badRequest("namespace %q: use 1-100 letters, digits, '.', '_' or '-'", q)
+			e.Field = "namespace"
+			return e
+		}
 	}
 	known := s.knownNamespace(seg0)
 	var ns string
@@ -48,7 +53,7 @@ func (s *server) stubs(c *fiber.Ctx) error {
 	if !res.Matched {
 		return c.Status(http.StatusNotFound).JSON(fiber.Map{"error": res.NearMiss.Error, "code": "no_match",
 			"request_id": requestIDOf(c), "namespace": res.NearMiss.Namespace, "method": res.NearMiss.Method,
-			"path": res.NearMiss.Path, "candidates": res.NearMiss.Candidates})
+			"path": res.NearMiss.Path, "candidates": publicCandidates(res.NearMiss.Candidates)})
 	}
 	out := res.Rendered
 	if out.Proxy != nil {
@@ -110,13 +115,7 @@ func splitFirst(p string) (string, string) {
 }
 
 func (s *server) knownNamespace(ns string) bool {
-	if ns == "" {
-		return false
-	}
-	if ns == model.DefaultNamespace {
-		return true
-	}
-	return s.Resolver.Index.HasNamespace(ns)
+	return ns != "" && s.Resolver.KnownNamespace(ns)
 }
 
 func hasHeader(h map[string][]string, name string) bool {
@@ -190,4 +189,20 @@ func setHeaders(c *fiber.Ctx, h map[string][]string) {
 			}
 		}
 	}
+}
+
+// publicCandidates drops the expected values of failed conditions: the
+// near-miss report is open to anyone, and a condition may hold a secret
+// (an expected token). /api/v1/mocks/preview shows them to API users.
+func publicCandidates(list []resolve.Candidate) []resolve.Candidate {
+	out := make([]resolve.Candidate, len(list))
+	for i, c := range list {
+		if c.Failure != nil {
+			f := *c.Failure
+			f.Expected = nil
+			c.Failure = &f
+		}
+		out[i] = c
+	}
+	return out
 }

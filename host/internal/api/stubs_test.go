@@ -476,3 +476,47 @@ func TestStubsIncrementIsAtomic(t *testing.T) {
 		t.Fatalf("n = %v, want 400", v["n"])
 	}
 }
+
+func TestNearMissHidesExpectedValues(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"secret","http":{"route":"/s",
+"header":[{"path":"Authorization","assertAction":"equals","value":"Bearer s3cret-token"}]},"response":{}}`)
+	r := s.do("GET", "/stubs/sandbox/s", nil, "Authorization", "Bearer guess")
+	if r.Status != 404 || strings.Contains(string(r.Body), "s3cret-token") || !strings.Contains(string(r.Body), "failedCondition") {
+		t.Fatalf("the public report must not show the expected value: %s", r.Body)
+	}
+	v := s.expect(200, "GET", "/api/v1/mocks/preview?route=/s", nil)
+	if !strings.Contains(fmt.Sprint(v), "s3cret-token") {
+		t.Fatalf("preview (an API call) shows it: %v", v)
+	}
+	s.expectError(http.StatusBadRequest, CodeValidation, "namespace", "GET", "/stubs/x?namespace=bad/ns", nil)
+	// Metrics only label known namespaces.
+	for i := 0; i < 5; i++ {
+		s.do("GET", fmt.Sprintf("/stubs/sandbox/s?namespace=ns%d", i), nil)
+	}
+	m := string(s.do("GET", "/metrics", nil).Body)
+	if strings.Contains(m, `namespace="ns1"`) || !strings.Contains(m, `namespace="_other"`) {
+		t.Fatalf("metrics labels: %s", m)
+	}
+}
+
+// Editing a mock keeps its live use counter: a patch cannot reopen a used-up limit.
+func TestEditKeepsUsage(t *testing.T) {
+	s := newTestServer(t)
+	m := httpMock("once", "/once")
+	m["useLimiter"] = 1
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", m)
+	if r := s.do("GET", "/stubs/sandbox/once", nil); r.Status != 200 {
+		t.Fatalf("first use: %d", r.Status)
+	}
+	s.expect(200, "PATCH", "/api/v1/mocks/once", `{"tags":["edited"]}`)
+	s.expect(200, "PATCH", "/api/v1/mocks/batch/tags", `{"mockIds":["once"],"tagsToAdd":["again"]}`)
+	if r := s.do("GET", "/stubs/sandbox/once", nil); r.Status != 404 {
+		t.Fatalf("after an edit the limit still holds: %d", r.Status)
+	}
+	// An overwrite is a new mock: its uses start again.
+	s.expect(200, "POST", "/api/v1/mocks", m)
+	if r := s.do("GET", "/stubs/sandbox/once", nil); r.Status != 200 {
+		t.Fatalf("after an overwrite: %d", r.Status)
+	}
+}

@@ -21,6 +21,7 @@ var ErrInvalid = errors.New("invalid request")
 // in step with the database.
 type Observer interface {
 	Changed(mocks ...*model.Mock)
+	Edited(mocks ...*model.Mock) // like Changed, but live usage counters carry over
 	Removed(ids ...string)
 	ChainCleared(namespace, chainID string)
 }
@@ -43,6 +44,7 @@ func New(st *store.Store, versioning bool, obs Observer) *Catalog {
 type nopObserver struct{}
 
 func (nopObserver) Changed(...*model.Mock)      {}
+func (nopObserver) Edited(...*model.Mock)       {}
 func (nopObserver) Removed(...string)           {}
 func (nopObserver) ChainCleared(string, string) {}
 
@@ -214,7 +216,7 @@ func (c *Catalog) Patch(ctx context.Context, id string, patch json.RawMessage) (
 		c.obs.Removed(id)
 		return c.st.GetMock(ctx, id)
 	}
-	c.obs.Changed(res.Mock)
+	c.obs.Edited(res.Mock)
 	return res.Mock, nil
 }
 
@@ -293,7 +295,7 @@ func (c *Catalog) updateMocks(ctx context.Context, ids []string, fn func(*model.
 	}
 	for _, m := range out {
 		if m.ClosedAt == 0 {
-			c.obs.Changed(m)
+			c.obs.Edited(m)
 		}
 	}
 	return out, nil

@@ -15,12 +15,12 @@ import (
 // Entry is one compiled mock in the index. The mock itself is read-only;
 // counters that change per request are atomic.
 type Entry struct {
-	Mock       *model.Mock
-	Lists      map[string][]*Condition // condition lists by context key ("conditions", "header", ...)
-	Compiled   any                     // what the resolver prepared for this mock
-	UseCounter atomic.Int64
-	LastUse    atomic.Int64
-	OneOfPos   atomic.Int64
+	Mock     *model.Mock
+	Lists    map[string][]*Condition // condition lists by context key ("conditions", "header", ...)
+	Compiled any                     // what the resolver prepared for this mock
+	// Usage is shared by the versions of an edited mock, so a use taken on
+	// the old version while the new one is swapped in still counts.
+	Usage *Usage
 
 	fullRoute   string
 	conditions  int // how many conditions: a more specific mock goes first
@@ -29,17 +29,24 @@ type Entry struct {
 	routeRegexp *regexp.Regexp
 }
 
+// Usage counts the uses of a mock.
+type Usage struct {
+	Count    atomic.Int64
+	LastUse  atomic.Int64
+	OneOfPos atomic.Int64
+}
+
 // TryUse takes one use of the mock's limit; false when it is used up.
 // It stays exact under any number of concurrent callers.
 func (e *Entry) TryUse(nowMs int64) bool {
 	limit := e.Mock.UseLimiter
 	for {
-		n := e.UseCounter.Load()
+		n := e.Usage.Count.Load()
 		if limit > 0 && n >= limit {
 			return false
 		}
-		if e.UseCounter.CompareAndSwap(n, n+1) {
-			e.LastUse.Store(nowMs)
+		if e.Usage.Count.CompareAndSwap(n, n+1) {
+			e.Usage.LastUse.Store(nowMs)
 			return true
 		}
 	}
@@ -47,7 +54,7 @@ func (e *Entry) TryUse(nowMs int64) bool {
 
 // Exhausted reports whether the use limit is reached.
 func (e *Entry) Exhausted() bool {
-	return e.Mock.UseLimiter > 0 && e.UseCounter.Load() >= e.Mock.UseLimiter
+	return e.Mock.UseLimiter > 0 && e.Usage.Count.Load() >= e.Mock.UseLimiter
 }
 
 // Route is the full HTTP-style route (pathPrefix + route) of the entry.
@@ -109,9 +116,15 @@ func (ix *Index) Entries() []*Entry {
 }
 
 // Upsert compiles a mock and puts it in the index, replacing the previous
-// version of the same ID. Deleted mocks are removed instead. Counters carry
-// over when the mock is only edited.
-func (ix *Index) Upsert(m *model.Mock) error {
+// version of the same ID (whose usage starts again from the mock's
+// useCounter). Deleted mocks are removed instead.
+func (ix *Index) Upsert(m *model.Mock) error { return ix.upsert(m, false) }
+
+// Edit is Upsert for a changed mock that keeps its live usage: counters,
+// last use and oneOf position carry over, uses in flight included.
+func (ix *Index) Edit(m *model.Mock) error { return ix.upsert(m, true) }
+
+func (ix *Index) upsert(m *model.Mock, keepUsage bool) error {
 	if m.ClosedAt > 0 {
 		ix.Remove(m.ID)
 		return nil
@@ -123,6 +136,9 @@ func (ix *Index) Upsert(m *model.Mock) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if old, ok := ix.byID[m.ID]; ok {
+		if keepUsage {
+			e.Usage = old.Usage
+		}
 		ix.removeLocked(old)
 	}
 	ix.insertLocked(e)
@@ -162,11 +178,11 @@ func (ix *Index) Remove(id string) {
 }
 
 func (ix *Index) build(m *model.Mock) (*Entry, error) {
-	e := &Entry{Mock: m, Lists: map[string][]*Condition{}}
-	e.UseCounter.Store(m.UseCounter)
-	e.LastUse.Store(m.LastUse)
+	e := &Entry{Mock: m, Lists: map[string][]*Condition{}, Usage: &Usage{}}
+	e.Usage.Count.Store(m.UseCounter)
+	e.Usage.LastUse.Store(m.LastUse)
 	if m.OneOf != nil {
-		e.OneOfPos.Store(m.OneOf.Offset)
+		e.Usage.OneOfPos.Store(m.OneOf.Offset)
 	}
 	if err := compileLists(e); err != nil {
 		return nil, err

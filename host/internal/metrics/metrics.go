@@ -41,6 +41,7 @@ type Metrics struct {
 
 	mu     sync.RWMutex
 	series map[string]map[string]*series // protocol -> namespace -> series
+	count  int
 
 	resolutionsDesc, durationDesc *prometheus.Desc
 
@@ -70,6 +71,13 @@ func New(activeMocks func() float64) *Metrics {
 	return m
 }
 
+// MaxSeries caps the distinct (protocol, namespace) series; beyond it,
+// resolutions count under the namespace label "_other".
+const MaxSeries = 1000
+
+// OtherNamespace labels resolutions of namespaces that are not tracked.
+const OtherNamespace = "_other"
+
 func (m *Metrics) seriesFor(protocol, namespace string) *series {
 	m.mu.RLock()
 	s := m.series[protocol][namespace]
@@ -85,8 +93,15 @@ func (m *Metrics) seriesFor(protocol, namespace string) *series {
 		m.series[protocol] = byNS
 	}
 	if s = byNS[namespace]; s == nil {
+		if m.count >= MaxSeries {
+			namespace = OtherNamespace
+			if s = byNS[namespace]; s != nil {
+				return s
+			}
+		}
 		s = &series{protocol: protocol, namespace: namespace}
 		byNS[namespace] = s
+		m.count++
 	}
 	return s
 }

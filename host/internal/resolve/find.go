@@ -35,7 +35,7 @@ type Found struct {
 func (r *Resolver) findKeyed(q *keyedQuery) (*Found, *NearMiss) {
 	start := time.Now()
 	f, nm := r.findKeyedAt(q, start.UnixMilli())
-	r.Metrics.Resolved(q.proto, q.namespace, f != nil, start)
+	r.Metrics.Resolved(q.proto, r.metricNamespace(q.namespace), f != nil, start)
 	return f, nm
 }
 

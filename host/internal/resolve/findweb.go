@@ -187,11 +187,11 @@ func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *Near
 		}
 		r.logCall(m.ID, map[string]any{"protocol": model.ProtoSSE, "url": req.Path, "queryParam": req.Query, "header": headers},
 			map[string]any{"statusCode": res.StatusCode})
-		r.Metrics.Resolved(model.ProtoSSE, ns, true, start)
+		r.Metrics.Resolved(model.ProtoSSE, r.metricNamespace(ns), true, start)
 		return res, nil
 	}
 	r.recordUndefined(store.UndefinedRequest{Namespace: ns, Protocol: model.ProtoSSE, Method: "GET", Path: req.Path, Headers: headersJSON(headers)})
-	r.Metrics.Resolved(model.ProtoSSE, ns, false, start)
+	r.Metrics.Resolved(model.ProtoSSE, r.metricNamespace(ns), false, start)
 	return nil, newNearMiss("no sse mock matches "+req.Path, ns, "GET", req.Path, near)
 }
 

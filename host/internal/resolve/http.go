@@ -126,7 +126,7 @@ func methodMatches(want, got string) bool {
 func (r *Resolver) ResolveHTTP(req *HTTPRequest) *HTTPResult {
 	start := time.Now()
 	res := r.resolveHTTP(req, start.UnixMilli())
-	r.Metrics.Resolved(model.ProtoHTTP, req.Namespace, res.Matched, start)
+	r.Metrics.Resolved(model.ProtoHTTP, r.metricNamespace(req.Namespace), res.Matched, start)
 	return res
 }
 

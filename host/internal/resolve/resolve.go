@@ -54,6 +54,8 @@ type Resolver struct {
 
 	persistedMu sync.Mutex
 	persisted   map[string]int64 // use counters as last written
+
+	namespaces sync.Map // created namespaces, for /stubs routing and metric labels
 }
 
 // Options configure a Resolver.
@@ -92,6 +94,13 @@ func New(ctx context.Context, o Options) (*Resolver, error) {
 	for _, m := range mocks {
 		r.persisted[m.ID] = m.UseCounter
 	}
+	names, err := o.Store.Namespaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		r.AddNamespace(n)
+	}
 	r.wg.Add(1)
 	go r.flusher()
 	return r, nil
@@ -126,14 +135,14 @@ func (r *Resolver) flusher() {
 
 func (r *Resolver) flushCounters() {
 	for _, e := range r.Index.Entries() {
-		n := e.UseCounter.Load()
+		n := e.Usage.Count.Load()
 		r.persistedMu.Lock()
 		old, ok := r.persisted[e.Mock.ID]
 		r.persistedMu.Unlock()
 		if ok && old == n {
 			continue
 		}
-		if err := r.st.SetUsage(context.Background(), e.Mock.ID, n, e.LastUse.Load()); err != nil {
+		if err := r.st.SetUsage(context.Background(), e.Mock.ID, n, e.Usage.LastUse.Load()); err != nil {
 			if !errors.Is(err, store.ErrNotFound) {
 				r.log.Error("persist use counter", "mock", e.Mock.ID, "error", err)
 			}
@@ -176,6 +185,17 @@ func (r *Resolver) Changed(mocks ...*model.Mock) {
 		r.persistedMu.Lock()
 		r.persisted[m.ID] = m.UseCounter
 		r.persistedMu.Unlock()
+	}
+}
+
+// Edited keeps the index in step after a change that keeps usage (patch,
+// tags, folder): live counters carry over.
+func (r *Resolver) Edited(mocks ...*model.Mock) {
+	for _, m := range mocks {
+		if err := r.Index.Edit(m); err != nil {
+			r.log.Error("index mock", "mock", m.ID, "error", err)
+			r.Index.Remove(m.ID)
+		}
 	}
 }
 
@@ -274,7 +294,7 @@ func pick(e *match.Entry) *compiledResponse {
 	if e.Mock.OneOf.Order == "random" {
 		return c.responses[rand.Int64N(n)]
 	}
-	i := e.OneOfPos.Add(1) - 1
+	i := e.Usage.OneOfPos.Add(1) - 1
 	return c.responses[((i%n)+n)%n]
 }
 
@@ -506,6 +526,27 @@ func decodeBody(b []byte) any {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// metricNamespace keeps metric labels to namespaces that exist: a request
+// naming any other counts under "_other", so callers cannot grow the series.
+func (r *Resolver) metricNamespace(ns string) string {
+	if r.KnownNamespace(ns) {
+		return ns
+	}
+	return metrics.OtherNamespace
+}
+
+// KnownNamespace reports a namespace that has mocks or was created.
+func (r *Resolver) KnownNamespace(ns string) bool {
+	if ns == model.DefaultNamespace || r.Index.HasNamespace(ns) {
+		return true
+	}
+	_, ok := r.namespaces.Load(ns)
+	return ok
+}
+
+// AddNamespace records a namespace created without mocks.
+func (r *Resolver) AddNamespace(ns string) { r.namespaces.Store(ns, struct{}{}) }
 
 // ChainCleared forgets a chain store that the database no longer has.
 func (r *Resolver) ChainCleared(namespace, chainID string) { r.Stores.DropChain(namespace, chainID) }
