@@ -26,17 +26,23 @@ func (s *server) proxy(c *fiber.Ctx, req *resolve.HTTPRequest, out *resolve.Rend
 		return apiErr(http.StatusBadGateway, "external", "proxy target %q is not a URL", out.Proxy.Target)
 	}
 	u := *target
-	u.Path = strings.TrimRight(target.Path, "/") + req.Path
-	q := url.Values{}
-	for k, v := range req.Query {
-		q[k] = v
+	// The route part of the path as it arrived (escapes kept), and the query as sent.
+	rawPath := string(c.Request().URI().PathOriginal())
+	if i := strings.Index(rawPath, req.Path); req.Path != "" && i >= 0 {
+		rawPath = rawPath[i:]
+	} else {
+		rawPath = req.Path
 	}
-	if req.Query == nil && req.Source != nil {
-		for k, v := range req.Source.QueryMap() {
+	u.Path = strings.TrimRight(target.Path, "/") + req.Path
+	u.RawPath = strings.TrimRight(target.EscapedPath(), "/") + rawPath
+	u.RawQuery = req.RawQuery
+	if req.Query != nil {
+		q := url.Values{}
+		for k, v := range req.Query {
 			q[k] = v
 		}
+		u.RawQuery = q.Encode()
 	}
-	u.RawQuery = q.Encode()
 	ctx, cancel := context.WithTimeout(c.UserContext(), 30*time.Second)
 	defer cancel()
 	up, err := http.NewRequestWithContext(ctx, req.Method, u.String(), bytes.NewReader(req.Body))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 )
 
@@ -42,8 +43,42 @@ func NewClient(allowPrivate bool) *http.Client {
 	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-// IsPrivate reports loopback, private, link-local and unspecified addresses.
+// blocked are ranges that reach the host, its network or cloud metadata
+// services besides what net.IP's own predicates cover.
+var blocked = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),     // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT (some cloud metadata lives here)
+	netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),   // reserved
+	netip.MustParsePrefix("255.255.255.255/32"),
+}
+
+// IsPrivate reports loopback, private, link-local, unspecified and other
+// internal addresses, looking through IPv4-mapped, NAT64 and 6to4 forms.
 func IsPrivate(ip net.IP) bool {
-	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsInterfaceLocalMulticast()
+	addr, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return true
+	}
+	addr = addr.Unmap()
+	if addr.Is6() {
+		b := addr.As16()
+		switch {
+		case netip.MustParsePrefix("64:ff9b::/96").Contains(addr), netip.MustParsePrefix("64:ff9b:1::/48").Contains(addr):
+			addr = netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}) // NAT64
+		case netip.MustParsePrefix("2002::/16").Contains(addr):
+			addr = netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}) // 6to4
+		}
+	}
+	if addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() ||
+		addr.IsUnspecified() || addr.IsInterfaceLocalMulticast() || addr.IsMulticast() {
+		return true
+	}
+	for _, p := range blocked {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }

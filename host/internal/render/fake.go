@@ -87,22 +87,28 @@ var fakeFuncs = map[string]func(f *gofakeit.Faker, args []float64) (any, error){
 	"IntBetween": intRange,
 	"IntRange":   intRange,
 	"FloatRange": func(f *gofakeit.Faker, a []float64) (any, error) {
-		if len(a) != 2 || a[0] > a[1] {
-			return nil, fmt.Errorf("FloatRange needs (min, max) with min <= max")
+		if len(a) != 2 || a[0] > a[1] || math.IsInf(a[0], 0) || math.IsInf(a[1], 0) {
+			return nil, fmt.Errorf("FloatRange needs finite (min, max) with min <= max")
 		}
 		return round2(f.Float64Range(a[0], a[1])), nil
 	},
 	"Price": func(f *gofakeit.Faker, a []float64) (any, error) {
-		if len(a) != 2 || a[0] > a[1] {
-			return nil, fmt.Errorf("Price needs (min, max) with min <= max")
+		if len(a) != 2 || a[0] > a[1] || math.IsInf(a[0], 0) || math.IsInf(a[1], 0) {
+			return nil, fmt.Errorf("Price needs finite (min, max) with min <= max")
 		}
 		return round2(f.Price(a[0], a[1])), nil
 	},
 }
 
+// maxFakeInt bounds integer faker arguments so the conversion cannot overflow.
+const maxFakeInt = 1 << 53
+
 func intRange(f *gofakeit.Faker, a []float64) (any, error) {
 	if len(a) != 2 || a[0] > a[1] {
 		return nil, fmt.Errorf("IntBetween needs (min, max) with min <= max")
+	}
+	if math.Abs(a[0]) > maxFakeInt || math.Abs(a[1]) > maxFakeInt {
+		return nil, fmt.Errorf("IntBetween arguments must be within ±2^53")
 	}
 	return f.IntRange(int(a[0]), int(a[1])), nil
 }
@@ -158,7 +164,7 @@ func parseArgs(s string) ([]float64, error) {
 	out := make([]float64, 0, len(parts))
 	for _, p := range parts {
 		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil {
+		if err != nil || math.IsNaN(v) {
 			return nil, fmt.Errorf("argument %q is not a number", strings.TrimSpace(p))
 		}
 		out = append(out, v)

@@ -41,13 +41,13 @@ func (l *logRing) add(limit int, at int64, req *HTTPRequest, params map[string]s
 	}
 	s := &l.slots[l.next]
 	s.at, s.seq, s.method, s.path, s.params, s.status = at, store.NextLogSeq(), req.Method, req.Path, params, status
-	s.rawQuery = append(s.rawQuery[:0], req.RawQuery...)
+	s.rawQuery = append(s.rawQuery[:0], capBytes(req.RawQuery, maxLoggedBody)...)
 	s.header = req.Header
 	s.rawHeader = s.rawHeader[:0]
 	if req.Header == nil && req.Source != nil {
-		s.rawHeader = append(s.rawHeader, req.Source.RawHeader()...)
+		s.rawHeader = append(s.rawHeader, capBytes(req.Source.RawHeader(), maxLoggedBody)...)
 	}
-	s.body = append(s.body[:0], req.Body...)
+	s.body = append(s.body[:0], capBytes(req.Body, maxLoggedBody)...)
 	l.next = (l.next + 1) % limit
 	if l.pending < limit {
 		l.pending++
@@ -102,4 +102,12 @@ func (r *Resolver) flushRings(entries []*match.Entry) {
 			}
 		}
 	}
+}
+
+// capBytes keeps at most n bytes (a logged body is a sample, not an archive).
+func capBytes[T ~string | ~[]byte](b T, n int) T {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
 }

@@ -56,6 +56,9 @@ type Resolver struct {
 	persisted   map[string]int64 // use counters as last written
 
 	namespaces sync.Map // created namespaces, for /stubs routing and metric labels
+
+	hooks  chan func() // async webhooks
+	hookWG sync.WaitGroup
 }
 
 // Options configure a Resolver.
@@ -101,6 +104,7 @@ func New(ctx context.Context, o Options) (*Resolver, error) {
 	for _, n := range names {
 		r.AddNamespace(n)
 	}
+	r.startWebhookWorkers()
 	r.wg.Add(1)
 	go r.flusher()
 	return r, nil
@@ -108,6 +112,8 @@ func New(ctx context.Context, o Options) (*Resolver, error) {
 
 // Close flushes counters, logs and store writes.
 func (r *Resolver) Close() {
+	close(r.hooks)
+	r.hookWG.Wait()
 	close(r.quit)
 	r.wg.Wait()
 	r.flushCounters()
@@ -436,8 +442,21 @@ func (r *Resolver) fillView(v *view, m *model.Mock) {
 	}
 }
 
-// maxPendingUndefined bounds the distinct unmatched requests kept between flushes.
-const maxPendingUndefined = 10000
+// Bounds on what unmatched requests and request logs may hold in memory.
+const (
+	maxPendingUndefined = 2000     // distinct unmatched requests between flushes
+	maxLoggedBody       = 64 << 10 // bytes of a body kept in a request log
+	maxUndefinedBody    = 16 << 10 // bytes of a body kept for an unmatched request
+	maxUndefinedRows    = 10000    // unmatched requests kept in the database
+)
+
+// truncate cuts s to n bytes, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "...(truncated)"
+}
 
 // pendingLog is a call waiting to be logged; it is encoded only if it is
 // still among the newest when the flush comes.
@@ -461,6 +480,10 @@ func (r *Resolver) logCall(mockID string, req any, resp any) {
 // recordUndefined counts an unmatched request for the next flush.
 func (r *Resolver) recordUndefined(u store.UndefinedRequest) {
 	u.LastSeen = time.Now().UnixMilli()
+	u.Body, u.Headers = truncate(u.Body, maxUndefinedBody), truncate(u.Headers, maxUndefinedBody)
+	if !json.Valid([]byte(u.Headers)) {
+		u.Headers = "{}"
+	}
 	key := u.Namespace + "\x00" + u.Protocol + "\x00" + u.Method + "\x00" + u.Path
 	r.pendingMu.Lock()
 	defer r.pendingMu.Unlock()
@@ -502,6 +525,13 @@ func (r *Resolver) flushPending() {
 	for _, u := range undef {
 		if _, err := r.st.RecordUndefined(ctx, *u); err != nil {
 			r.log.Error("record undefined request", "error", err)
+		}
+	}
+	if len(undef) > 0 {
+		if n, err := r.st.PruneUndefined(ctx, maxUndefinedRows); err != nil {
+			r.log.Error("prune undefined requests", "error", err)
+		} else if n > 0 {
+			r.log.Debug("pruned old undefined requests", "count", n)
 		}
 	}
 	if dropped > 0 {

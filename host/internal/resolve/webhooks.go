@@ -16,6 +16,27 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/render"
 )
 
+// Async webhooks run on a fixed set of workers with a bounded queue, so a
+// flood of requests to a mock with a slow webhook target cannot pile up
+// goroutines.
+const (
+	webhookWorkers = 16
+	webhookQueue   = 1024
+)
+
+func (r *Resolver) startWebhookWorkers() {
+	r.hooks = make(chan func(), webhookQueue)
+	for i := 0; i < webhookWorkers; i++ {
+		r.hookWG.Add(1)
+		go func() {
+			defer r.hookWG.Done()
+			for job := range r.hooks {
+				job()
+			}
+		}()
+	}
+}
+
 // SignatureHeader carries the HMAC-SHA256 of a webhook body when the
 // webhook has a secret: "sha256=<hex>".
 const SignatureHeader = "X-Mockarty-Signature"
@@ -43,10 +64,15 @@ func (r *Resolver) fireWebhooks(m *model.Mock, d *render.Data, failed bool) {
 			continue
 		}
 		body := renderWebhookBody(w.Body, d)
-		if w.Async {
-			go r.sendWebhook(m.ID, &w, body)
-		} else {
+		if !w.Async {
 			r.sendWebhook(m.ID, &w, body)
+			continue
+		}
+		id := m.ID
+		select {
+		case r.hooks <- func() { r.sendWebhook(id, &w, body) }:
+		default:
+			r.log.Warn("webhook queue full: dropping an async webhook", "mock", id, "url", w.URL)
 		}
 	}
 }

@@ -9,6 +9,24 @@ import (
 )
 
 var dataCases = []storeCase{
+	{name: "prune undefined", fn: func(t *testing.T, o store.Options, s *store.Store) {
+		ctx := t.Context()
+		for i := 1; i <= 5; i++ {
+			_, err := s.RecordUndefined(ctx, store.UndefinedRequest{Namespace: "ns", Protocol: "http", Method: "GET",
+				Path: fmt.Sprintf("/p%d", i), LastSeen: int64(i * 100)})
+			noErr(t, err, "RecordUndefined")
+		}
+		n, err := s.PruneUndefined(ctx, 3)
+		noErr(t, err, "PruneUndefined")
+		equal(t, "pruned", n, int64(2))
+		list, total, err := s.UndefinedRequests(ctx, store.UndefinedFilter{})
+		noErr(t, err, "UndefinedRequests")
+		equal(t, "kept", total, int64(3))
+		equal(t, "newest kept first", list[0].Path, "/p5")
+		n, err = s.PruneUndefined(ctx, 3)
+		noErr(t, err, "PruneUndefined again")
+		equal(t, "nothing more to prune", n, int64(0))
+	}},
 	{name: "namespaces", fn: func(t *testing.T, o store.Options, s *store.Store) {
 		ctx := t.Context()
 		noErr(t, s.CreateNamespace(ctx, "team-b"), "CreateNamespace")

@@ -176,3 +176,28 @@ func (s *Store) CountUndefined(ctx context.Context) (int64, error) {
 	err := s.db.WithContext(ctx).Model(&v1Undefined{}).Where("ignored = ?", false).Count(&n).Error
 	return n, err
 }
+
+// PruneUndefined keeps the keep most recently seen unmatched requests and
+// deletes the rest, returning how many it deleted.
+func (s *Store) PruneUndefined(ctx context.Context, keep int) (int64, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&v1Undefined{}).Count(&n).Error; err != nil {
+		return 0, err
+	}
+	if n <= int64(keep) {
+		return 0, nil
+	}
+	var cutoff v1Undefined
+	if err := s.db.WithContext(ctx).Order("last_seen DESC").Order("id DESC").Offset(keep).Limit(1).Take(&cutoff).Error; err != nil {
+		return 0, notFoundAsZero(err)
+	}
+	res := s.db.WithContext(ctx).Where("last_seen <= ?", cutoff.LastSeen).Delete(&v1Undefined{})
+	return res.RowsAffected, res.Error
+}
+
+func notFoundAsZero(err error) error {
+	if notFound(err) == ErrNotFound {
+		return nil
+	}
+	return err
+}
