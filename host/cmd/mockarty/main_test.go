@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -1053,4 +1054,44 @@ func TestMigrateFlag(t *testing.T) {
 
 	// The migrated folder serves.
 	startServer(t, dir)
+}
+
+// TestReadmeTour runs the README's 30-second tour against the real binary,
+// with the mock JSON taken from the README itself.
+func TestReadmeTour(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)curl -X POST http://localhost:5770/api/v1/mocks \\\n-H "Content-Type: application/json" \\\n-d '(\{.*?\n\})'`).FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("the README's Hello World curl command was not found")
+	}
+	if !strings.Contains(string(readme), "curl http://localhost:5770/stubs/sandbox/api/greeting") {
+		t.Fatal("the README no longer calls the stub")
+	}
+	s := startServer(t, t.TempDir())
+	r := s.do(t, http.MethodPost, "/api/v1/mocks", m[1], "application/json")
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	got := obj(t, s.getJSON(t, "/stubs/sandbox/api/greeting"), "greeting")
+	if got["message"] != "Hello, World!" {
+		t.Fatalf("stub: %v", got)
+	}
+	if _, err := time.Parse(time.RFC3339, fmt.Sprint(got["timestamp"])); err != nil {
+		t.Fatalf("timestamp %v: %v", got["timestamp"], err)
+	}
+	// The rest of the tour: patch, store, health.
+	s.call(t, http.StatusOK, http.MethodPatch, "/api/v1/mocks/hello-world", []byte(`{"response": {"statusCode": 201}}`))
+	if r := s.do(t, http.MethodGet, "/stubs/sandbox/api/greeting", nil, ""); r.Status != 201 {
+		t.Fatalf("after patch: %d", r.Status)
+	}
+	s.call(t, http.StatusOK, http.MethodPost, "/api/v1/stores/global", []byte(`{"key": "totalUsers", "value": 100, "namespace": "sandbox"}`))
+	if st := obj(t, s.getJSON(t, "/api/v1/stores/global?namespace=sandbox"), "store"); fmt.Sprint(st["totalUsers"]) != "100" {
+		t.Fatalf("store: %v", st)
+	}
+	if h := obj(t, s.getJSON(t, "/health"), "health"); h["status"] != "up" {
+		t.Fatalf("health: %v", h)
+	}
 }
