@@ -8,7 +8,7 @@ PLUGINS  := $(patsubst plugins/%/go.mod,%,$(wildcard plugins/*/go.mod))
 MODULES  := host sdk bench $(addprefix plugins/,$(PLUGINS))
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all build run test lint fmt vet bench bench-stubs clean
+.PHONY: all build run test lint fmt vet bench bench-stubs proto proto-check proto-tools clean
 
 all: build
 
@@ -30,7 +30,7 @@ test: lint
 		(cd $$m && $(GO) test $(TESTFLAGS) ./...) || exit 1; \
 	done
 
-lint: fmt vet
+lint: fmt vet proto-check
 
 fmt:
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -44,6 +44,33 @@ bench:
 # End-to-end: /stubs against a bare Fiber handler with wrk (docs/benchmarks.md).
 bench-stubs:
 	bench/stubs.sh 10s
+
+# The plugin wire contract: sdk/proto -> sdk/gen (generated code is committed).
+PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+GOBIN_DIR          := $(shell $(GO) env GOPATH)/bin
+PROTO_FILES        := $(shell find sdk/proto -name '*.proto')
+
+proto-tools:
+	@command -v protoc >/dev/null 2>&1 || { echo "installing protoc"; apt-get install -y protobuf-compiler >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y protobuf-compiler >/dev/null; }; }
+	@test -x $(GOBIN_DIR)/protoc-gen-go || $(GO) install $(PROTOC_GEN_GO)
+	@test -x $(GOBIN_DIR)/protoc-gen-go-grpc || $(GO) install $(PROTOC_GEN_GO_GRPC)
+
+proto: proto-tools
+	cd sdk && PATH="$(GOBIN_DIR):$$PATH" protoc -I proto \
+		--go_out=. --go_opt=module=github.com/mockarty-oss/mockarty/sdk \
+		--go-grpc_out=. --go-grpc_opt=module=github.com/mockarty-oss/mockarty/sdk \
+		$(patsubst sdk/proto/%,%,$(PROTO_FILES))
+
+# Fails when sdk/gen is not what sdk/proto generates.
+proto-check: proto-tools
+	@tmp=$$(mktemp -d); \
+	(cd sdk && PATH="$(GOBIN_DIR):$$PATH" protoc -I proto \
+		--go_out=$$tmp --go_opt=module=github.com/mockarty-oss/mockarty/sdk \
+		--go-grpc_out=$$tmp --go-grpc_opt=module=github.com/mockarty-oss/mockarty/sdk \
+		$(patsubst sdk/proto/%,%,$(PROTO_FILES))) && \
+	diff -r $$tmp/gen sdk/gen >/dev/null || { echo "sdk/gen is out of date: run make proto"; rm -rf $$tmp; exit 1; }; \
+	rm -rf $$tmp
 
 clean:
 	rm -rf $(BIN)

@@ -238,3 +238,25 @@ type FindSSEResponse struct {
 	Data       json.RawMessage     `json:"data,omitempty"`
 	Delay      int64               `json:"delay,omitempty"`
 }
+
+// FindHTTPRequest is the body of POST /mock/findHttp.
+type FindHTTPRequest struct {
+	Namespace  string              `json:"namespace,omitempty"`
+	ServerName string              `json:"serverName,omitempty"`
+	Method     string              `json:"method"`
+	Path       string              `json:"path"`
+	Query      map[string][]string `json:"query,omitempty"`
+	Headers    map[string][]string `json:"headers,omitempty"`
+	Body       json.RawMessage     `json:"body,omitempty"` // JSON, or a JSON string holding the raw body
+}
+
+// FindHTTPResponse is the reply of POST /mock/findHttp.
+type FindHTTPResponse struct {
+	Found      bool                `json:"found"`
+	MockID     string              `json:"mockId"`
+	StatusCode int                 `json:"statusCode"`
+	Headers    map[string][]string `json:"headers,omitempty"`
+	Body       json.RawMessage     `json:"body,omitempty"` // JSON, or a JSON string of text
+	Delay      int64               `json:"delay,omitempty"`
+	Proxy      *ProxyTarget        `json:"proxy,omitempty"`
+}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -127,51 +126,21 @@ func (s *server) findSMTP(c *fiber.Ctx) error {
 
 // findHTTP resolves a plain HTTP request for a listener plugin.
 func (s *server) findHTTP(c *fiber.Ctx) error {
-	var req struct {
-		Namespace string              `json:"namespace"`
-		Method    string              `json:"method"`
-		Path      string              `json:"path"`
-		Query     map[string][]string `json:"query"`
-		Headers   map[string][]string `json:"headers"`
-		Body      json.RawMessage     `json:"body"`
-	}
+	var req sdk.FindHTTPRequest
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if !strings.HasPrefix(req.Path, "/") {
 		return fieldErr("path", "must start with '/'")
 	}
-	if req.Method == "" {
-		req.Method = "GET"
-	}
 	if err := findNamespace(c, &req.Namespace); err != nil {
 		return err
 	}
-	headers := map[string][]string{}
-	for k, v := range req.Headers {
-		headers[strings.ToLower(k)] = v
+	out, nm := s.Resolver.FindHTTP(&req)
+	if nm != nil {
+		return s.noMatch(c, nm)
 	}
-	body := []byte(req.Body)
-	var str string
-	if json.Unmarshal(req.Body, &str) == nil {
-		body = []byte(str) // a body sent as a JSON string is the raw body
-	}
-	res := s.Resolver.ResolveHTTP(&resolve.HTTPRequest{Namespace: req.Namespace, Method: strings.ToUpper(req.Method), Path: req.Path,
-		Query: req.Query, Header: headers, Body: body})
-	if !res.Matched {
-		return s.noMatch(c, res.NearMiss)
-	}
-	out := res.Rendered
-	resp := fiber.Map{"found": true, "mockId": res.MockID, "statusCode": out.Status, "headers": out.Headers, "delay": out.Delay.Milliseconds()}
-	if out.IsText {
-		resp["body"] = string(out.Body)
-	} else if len(out.Body) > 0 {
-		resp["body"] = json.RawMessage(out.Body)
-	}
-	if out.Proxy != nil {
-		resp["proxy"] = fiber.Map{"target": out.Proxy.Target}
-	}
-	return c.JSON(resp)
+	return c.JSON(out)
 }
 
 func (s *server) findSOAP(c *fiber.Ctx) error {

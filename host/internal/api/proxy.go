@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/mockarty-oss/mockarty/host/internal/outbound"
+	"github.com/mockarty-oss/mockarty/sdk/outbound"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 )
 

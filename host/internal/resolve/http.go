@@ -17,11 +17,14 @@ import (
 // condition or template needs them.
 type HTTPRequest struct {
 	Namespace string
-	Method    string
-	Path      string              // the route part, after /stubs/<namespace>
-	Query     map[string][]string // as received
-	Header    map[string][]string // lower-case names
-	Body      []byte
+	// ServerName, when set, passes over mocks that name another serverName
+	// (a listener serving one server's mocks).
+	ServerName string
+	Method     string
+	Path       string              // the route part, after /stubs/<namespace>
+	Query      map[string][]string // as received
+	Header     map[string][]string // lower-case names
+	Body       []byte
 
 	// Source builds Query and Header on demand when they are nil.
 	Source RequestSource
@@ -148,6 +151,11 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 		cand := Candidate{MockID: m.ID, Route: e.Route(), Method: m.HTTP.HTTPMethod}
 		if !methodMatches(m.HTTP.HTTPMethod, req.Method) {
 			cand.Reason = "method " + req.Method + " does not match " + m.HTTP.HTTPMethod
+			near = append(near, cand)
+			continue
+		}
+		if req.ServerName != "" && m.ServerName != "" && m.ServerName != req.ServerName {
+			cand.Reason = "serverName " + m.ServerName + " does not match " + req.ServerName
 			near = append(near, cand)
 			continue
 		}

@@ -22,7 +22,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/match"
 	"github.com/mockarty-oss/mockarty/host/internal/metrics"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
-	"github.com/mockarty-oss/mockarty/host/internal/outbound"
+	"github.com/mockarty-oss/mockarty/sdk/outbound"
 	"github.com/mockarty-oss/mockarty/host/internal/render"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"

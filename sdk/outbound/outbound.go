@@ -1,5 +1,5 @@
-// Package outbound makes the HTTP client for calls the server makes on a
-// mock's behalf (proxying, webhooks): private and loopback addresses are
+// Package outbound makes the HTTP client for calls made on a mock's behalf
+// (proxying, webhooks), by the host or a plugin: private and loopback addresses are
 // refused unless ALLOW_PROXY_TO_PRIVATE_IPS allows them, checked on the
 // address actually dialled so DNS cannot smuggle one in.
 package outbound

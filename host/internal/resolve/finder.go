@@ -1,0 +1,112 @@
+package resolve
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/sdk"
+)
+
+// Finder serves the plugins' Find calls: the same bodies as POST
+// /mock/find<Protocol>, decoded, resolved and encoded here.
+type Finder struct{ R *Resolver }
+
+// Find implements sdk.Finder.
+func (f Finder) Find(_ context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
+	var (
+		out any
+		nm  *NearMiss
+		err error
+	)
+	switch protocol {
+	case model.ProtoHTTP:
+		var req sdk.FindHTTPRequest
+		if err = json.Unmarshal(body, &req); err == nil {
+			out, nm = f.R.FindHTTP(&req)
+		}
+	case model.ProtoGRPC:
+		out, nm, err = decodeFind(body, f.R.FindGRPC)
+	case model.ProtoSocket:
+		out, nm, err = decodeFind(body, f.R.FindSocket)
+	case model.ProtoKafka:
+		out, nm, err = decodeFind(body, f.R.FindKafka)
+	case model.ProtoRabbitMQ:
+		out, nm, err = decodeFind(body, f.R.FindRabbitMQ)
+	case model.ProtoSMTP:
+		out, nm, err = decodeFind(body, f.R.FindSMTP)
+	case model.ProtoSOAP:
+		out, nm, err = decodeFind(body, f.R.FindSOAP)
+	case model.ProtoMCP:
+		out, nm, err = decodeFind(body, f.R.FindMCP)
+	case model.ProtoGraphQL:
+		out, nm, err = decodeFind(body, f.R.FindGraphQL)
+	case model.ProtoSSE:
+		out, nm, err = decodeFind(body, f.R.FindSSE)
+	default:
+		return false, nil, nil, fmt.Errorf("unknown protocol %q", protocol)
+	}
+	if err != nil {
+		return false, nil, nil, fmt.Errorf("%s find request: %w", protocol, err)
+	}
+	if nm != nil {
+		near, err := json.Marshal(nm)
+		return false, nil, near, err
+	}
+	resp, err := json.Marshal(out)
+	return true, resp, nil, err
+}
+
+func decodeFind[Req, Resp any](body []byte, fn func(*Req) (*Resp, *NearMiss)) (any, *NearMiss, error) {
+	var req Req
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, nil, err
+	}
+	out, nm := fn(&req)
+	return out, nm, nil
+}
+
+// FindHTTP resolves an HTTP request described by the find contract.
+func (r *Resolver) FindHTTP(req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *NearMiss) {
+	headers := map[string][]string{}
+	for k, v := range req.Headers {
+		headers[strings.ToLower(k)] = v
+	}
+	body := []byte(req.Body)
+	var str string
+	if json.Unmarshal(req.Body, &str) == nil {
+		body = []byte(str) // a body sent as a JSON string is the raw body
+	}
+	ns := req.Namespace
+	if ns == "" {
+		ns = model.DefaultNamespace
+	}
+	method := strings.ToUpper(req.Method)
+	if method == "" {
+		method = "GET"
+	}
+	query := req.Query
+	if query == nil {
+		query = map[string][]string{}
+	}
+	res := r.ResolveHTTP(&HTTPRequest{Namespace: ns, ServerName: req.ServerName, Method: method, Path: req.Path,
+		Query: query, Header: headers, Body: body})
+	defer r.Release(res)
+	if !res.Matched {
+		return nil, res.NearMiss
+	}
+	out := res.Rendered
+	resp := &sdk.FindHTTPResponse{Found: true, MockID: res.MockID, StatusCode: out.Status, Headers: out.Headers,
+		Delay: out.Delay.Milliseconds()}
+	if out.IsText {
+		resp.Body, _ = json.Marshal(string(out.Body))
+	} else if len(out.Body) > 0 {
+		resp.Body = append(json.RawMessage(nil), out.Body...)
+	}
+	if out.Proxy != nil {
+		resp.Proxy = &sdk.ProxyTarget{Target: out.Proxy.Target}
+	}
+	return resp, nil
+}

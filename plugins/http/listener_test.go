@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
+)
+
+func TestServesThroughTheHost(t *testing.T) {
+	host := &plugintest.FakeHost{Answer: func(protocol string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
+		var req sdk.FindHTTPRequest
+		if err := json.Unmarshal(body, &req); err != nil {
+			t.Errorf("request body: %v", err)
+		}
+		switch req.Path {
+		case "/api/users/42":
+			return true, &sdk.FindHTTPResponse{Found: true, MockID: "u42", StatusCode: 201,
+				Headers: map[string][]string{"X-Mock": {"yes"}}, Body: json.RawMessage(`{"id":"42","ns":"` + req.Namespace + `"}`)}, nil
+		case "/text":
+			return true, &sdk.FindHTTPResponse{Found: true, MockID: "t", StatusCode: 200, Body: json.RawMessage(`"plain text"`)}, nil
+		}
+		return false, nil, &sdk.NearMiss{Error: "no mock matches " + req.Method + " " + req.Path, Code: "no_match", Namespace: req.Namespace}
+	}}
+	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"namespace":"qa","serverName":"shop"}`), host)
+	if len(p.Addresses) != 1 {
+		t.Fatalf("addresses: %v", p.Addresses)
+	}
+	base := "http://" + p.Addresses[0]
+
+	res, err := http.Post(base+"/api/users/42?x=1", "application/json", strings.NewReader(`{"k":"v"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 201 || res.Header.Get("X-Mock") != "yes" || res.Header.Get("X-Mockarty-Mock-Id") != "u42" || string(b) != `{"id":"42","ns":"qa"}` {
+		t.Fatalf("reply: %d %v %s", res.StatusCode, res.Header, b)
+	}
+	calls := host.Calls()
+	var req sdk.FindHTTPRequest
+	_ = json.Unmarshal(calls[0].Body, &req)
+	var sent string
+	_ = json.Unmarshal(req.Body, &sent)
+	if calls[0].Protocol != "http" || req.Method != "POST" || req.ServerName != "shop" || req.Query["x"][0] != "1" || sent != `{"k":"v"}` {
+		t.Fatalf("the find request: %+v body %q", req, sent)
+	}
+
+	res, _ = http.Get(base + "/text")
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(b) != "plain text" || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("text reply: %q %v", b, res.Header)
+	}
+	res, _ = http.Get(base + "/missing")
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 404 || !strings.Contains(string(b), "no_match") {
+		t.Fatalf("miss: %d %s", res.StatusCode, b)
+	}
+	if err := p.Client.Health(t.Context()); err != nil {
+		t.Fatalf("health: %v", err)
+	}
+}
+
+func TestProxyMocks(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "upstream %s %s", r.URL.Path, r.URL.RawQuery)
+	}))
+	defer up.Close()
+	host := &plugintest.FakeHost{Answer: func(string, json.RawMessage) (bool, any, *sdk.NearMiss) {
+		return true, &sdk.FindHTTPResponse{Found: true, MockID: "p", Proxy: &sdk.ProxyTarget{Target: up.URL},
+			Headers: map[string][]string{"X-Added": {"1"}}}, nil
+	}}
+	open := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"allowPrivateProxy":true}`), host)
+	res, err := http.Get("http://" + open.Addresses[0] + "/a/b?q=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(b) != "upstream /a/b q=1" || res.Header.Get("X-Added") != "1" {
+		t.Fatalf("proxied: %q %v", b, res.Header)
+	}
+	guarded := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), host)
+	res, err = http.Get("http://" + guarded.Addresses[0] + "/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadGateway {
+		t.Fatalf("a loopback upstream is refused by default: %d", res.StatusCode)
+	}
+}
+
+func TestBadSettings(t *testing.T) {
+	l := &Listener{}
+	if err := l.Configure(t.Context(), json.RawMessage(`{"addresses":[]}`)); err == nil {
+		t.Fatal("empty addresses must be refused")
+	}
+	if err := l.Configure(t.Context(), json.RawMessage(`{"addresses":`)); err == nil {
+		t.Fatal("malformed settings must be refused")
+	}
+}

@@ -1,0 +1,94 @@
+// Package plugintest runs a plugin in-process, over the real gRPC contract,
+// against a fake host, so a plugin author can test without building a
+// binary or running the host.
+package plugintest
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/go-plugin"
+	"github.com/mockarty-oss/mockarty/sdk"
+)
+
+// Call is one Find the plugin made.
+type Call struct {
+	Protocol string
+	Body     json.RawMessage
+}
+
+// FakeHost answers the plugin's Find calls with a function of the test's.
+type FakeHost struct {
+	mu    sync.Mutex
+	calls []Call
+	// Answer decides each Find; a nil Answer finds nothing.
+	Answer func(protocol string, body json.RawMessage) (found bool, resp any, nearMiss *sdk.NearMiss)
+}
+
+// Find implements sdk.Finder.
+func (h *FakeHost) Find(_ context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
+	h.mu.Lock()
+	h.calls = append(h.calls, Call{Protocol: protocol, Body: append(json.RawMessage(nil), body...)})
+	answer := h.Answer
+	h.mu.Unlock()
+	if answer == nil {
+		nm, _ := json.Marshal(&sdk.NearMiss{Error: "no mock (fake host)", Code: "no_match"})
+		return false, nil, nm, nil
+	}
+	found, resp, near := answer(protocol, body)
+	if !found {
+		if near == nil {
+			near = &sdk.NearMiss{Error: "no mock (fake host)", Code: "no_match"}
+		}
+		nm, err := json.Marshal(near)
+		return false, nil, nm, err
+	}
+	b, err := json.Marshal(resp)
+	return true, b, nil, err
+}
+
+// Calls returns the Find calls so far.
+func (h *FakeHost) Calls() []Call {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]Call(nil), h.calls...)
+}
+
+// Plugin is a plugin running in-process behind the real contract.
+type Plugin struct {
+	Client    *sdk.Client
+	Addresses []string
+}
+
+// Start connects to p over gRPC, configures it with settings and, for a
+// listener, starts it against host. Everything stops when the test ends.
+func Start(t testing.TB, p sdk.Plugin, settings json.RawMessage, host *FakeHost) *Plugin {
+	t.Helper()
+	client, _ := plugin.TestPluginGRPCConn(t, false, plugin.PluginSet{sdk.PluginKey: &sdk.GRPCPlugin{Impl: p}})
+	raw, err := client.Dispense(sdk.PluginKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := raw.(*sdk.Client)
+	ctx := context.Background()
+	if err := c.Configure(ctx, settings); err != nil {
+		t.Fatalf("configure: %v", err)
+	}
+	out := &Plugin{Client: c}
+	if _, ok := p.(sdk.Listener); ok {
+		addrs, err := c.Start(ctx, host)
+		if err != nil {
+			t.Fatalf("start: %v", err)
+		}
+		out.Addresses = addrs
+	}
+	t.Cleanup(func() {
+		if _, ok := p.(sdk.Listener); ok {
+			_ = c.Stop(context.Background())
+		}
+		client.Close() // also shuts the in-process server down
+	})
+	return out
+}
