@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/mockarty-oss/mockarty/sdk/outbound"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
+	"github.com/mockarty-oss/mockarty/sdk/outbound"
 )
 
 // hopHeaders are not forwarded by a proxy (RFC 9110 section 7.6.1).

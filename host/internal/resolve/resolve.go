@@ -22,10 +22,10 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/match"
 	"github.com/mockarty-oss/mockarty/host/internal/metrics"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
-	"github.com/mockarty-oss/mockarty/sdk/outbound"
 	"github.com/mockarty-oss/mockarty/host/internal/render"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
+	"github.com/mockarty-oss/mockarty/sdk/outbound"
 )
 
 // Resolver answers requests from the in-memory index.
