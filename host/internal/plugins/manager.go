@@ -1,0 +1,510 @@
+// Package plugins is the plugin manager: it finds plugin binaries
+// (mockarty-plugin-<name>) in the plugin folder, loads the ones this
+// deployment selects, checks and configures them, starts listeners with the
+// host's resolution service, watches their health, restarts them with
+// backoff, and gives up on a crash loop. A plugin that fails never blocks
+// the host or the other plugins.
+package plugins
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// BinaryPrefix names plugin binaries: mockarty-plugin-<name>.
+const BinaryPrefix = "mockarty-plugin-"
+
+// States of a plugin.
+const (
+	StateStarting   = "starting"
+	StateRunning    = "running"
+	StateRestarting = "restarting"
+	StateUnhealthy  = "unhealthy"
+	StateFailed     = "failed"  // gave up after a crash loop
+	StateRefused    = "refused" // wrong protocol, bad settings, refused configuration
+	StateStopped    = "stopped"
+)
+
+// Spec is one plugin the deployment wants.
+type Spec struct {
+	Name     string
+	Path     string          // the binary
+	SHA256   string          // optional pin of the binary's hash
+	Settings json.RawMessage // a JSON object
+}
+
+// Status is what GET /api/v1/plugins shows of a plugin.
+type Status struct {
+	Name        string   `json:"name"`
+	Kind        string   `json:"kind,omitempty"`
+	Version     string   `json:"version,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Protocols   []string `json:"protocols,omitempty"`
+	State       string   `json:"state"`
+	Restarts    int      `json:"restarts"`
+	Addresses   []string `json:"addresses"`
+	LastError   string   `json:"lastError,omitempty"`
+	PID         int      `json:"pid,omitempty"`
+	Path        string   `json:"path"`
+	StartedAt   int64    `json:"startedAt,omitempty"`
+}
+
+// Options tune supervision.
+type Options struct {
+	Logger         hclog.Logger
+	Finder         sdk.Finder    // the host's resolution service
+	HealthInterval time.Duration // default 5s
+	MaxRestarts    int           // restarts within CrashWindow before giving up (default 5)
+	CrashWindow    time.Duration // default 1 minute
+	BackoffMin     time.Duration // default 100ms
+	BackoffMax     time.Duration // default 5s
+	StartTimeout   time.Duration // handshake to running (default 15s)
+}
+
+// Manager runs the plugins of one host.
+type Manager struct {
+	opts    Options
+	mu      sync.Mutex
+	plugins map[string]*managed
+	wg      sync.WaitGroup
+}
+
+type managed struct {
+	spec    Spec
+	mu      sync.Mutex
+	status  Status
+	client  *plugin.Client
+	handle  *sdk.Client
+	stop    chan struct{}
+	restart chan struct{}
+	crashes []time.Time
+}
+
+// New makes a manager; call Start to launch plugins.
+func New(o Options) *Manager {
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	if o.HealthInterval == 0 {
+		o.HealthInterval = 5 * time.Second
+	}
+	if o.MaxRestarts == 0 {
+		o.MaxRestarts = 5
+	}
+	if o.CrashWindow == 0 {
+		o.CrashWindow = time.Minute
+	}
+	if o.BackoffMin == 0 {
+		o.BackoffMin = 100 * time.Millisecond
+	}
+	if o.BackoffMax == 0 {
+		o.BackoffMax = 5 * time.Second
+	}
+	if o.StartTimeout == 0 {
+		o.StartTimeout = 15 * time.Second
+	}
+	return &Manager{opts: o, plugins: map[string]*managed{}}
+}
+
+// Discover lists the plugin binaries in dir by name.
+func Discover(dir string) (map[string]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return map[string]string{}, nil
+		}
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, BinaryPrefix) || e.IsDir() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.Mode()&0o111 == 0 {
+			continue
+		}
+		out[strings.TrimPrefix(name, BinaryPrefix)] = filepath.Join(dir, name)
+	}
+	return out, nil
+}
+
+// Start launches every plugin in the background: it returns at once, and
+// each plugin comes up (or fails) on its own. A spec without a binary is
+// listed as refused.
+func (m *Manager) Start(specs []Spec) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range specs {
+		p := &managed{spec: s, stop: make(chan struct{}), restart: make(chan struct{}, 1),
+			status: Status{Name: s.Name, State: StateStarting, Path: s.Path, Addresses: []string{}}}
+		m.plugins[s.Name] = p
+		if s.Path == "" {
+			p.status.State, p.status.LastError = StateRefused, "no binary "+BinaryPrefix+s.Name+" in the plugin folder"
+			continue
+		}
+		m.wg.Add(1)
+		go m.supervise(p)
+	}
+}
+
+// List reports every plugin, sorted by name.
+func (m *Manager) List() []Status {
+	m.mu.Lock()
+	list := make([]*managed, 0, len(m.plugins))
+	for _, p := range m.plugins {
+		list = append(list, p)
+	}
+	m.mu.Unlock()
+	out := make([]Status, 0, len(list))
+	for _, p := range list {
+		p.mu.Lock()
+		st := p.status
+		st.Addresses = append([]string{}, p.status.Addresses...)
+		p.mu.Unlock()
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// ErrUnknown is returned for a plugin name that is not loaded.
+var ErrUnknown = errors.New("no such plugin")
+
+// Restart restarts one plugin now (also one that failed or was refused).
+func (m *Manager) Restart(name string) error {
+	m.mu.Lock()
+	p, ok := m.plugins[name]
+	m.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknown, name)
+	}
+	p.mu.Lock()
+	p.crashes = nil
+	p.mu.Unlock()
+	select {
+	case p.restart <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Stop stops every plugin gracefully, then kills what is left.
+func (m *Manager) Stop(ctx context.Context) {
+	m.mu.Lock()
+	for _, p := range m.plugins {
+		close(p.stop)
+	}
+	m.mu.Unlock()
+	done := make(chan struct{})
+	go func() { m.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+func (p *managed) set(fn func(s *Status)) {
+	p.mu.Lock()
+	fn(&p.status)
+	p.mu.Unlock()
+}
+
+// supervise keeps one plugin running until Stop.
+func (m *Manager) supervise(p *managed) {
+	defer m.wg.Done()
+	log := m.opts.Logger.Named(p.spec.Name)
+	backoff := m.opts.BackoffMin
+	for {
+		err := m.launch(p, log)
+		var refused *refusal
+		switch {
+		case errors.As(err, &refused):
+			m.kill(p)
+			log.Error("plugin refused", "reason", refused.reason)
+			p.set(func(s *Status) { s.State, s.LastError, s.PID, s.Addresses = StateRefused, refused.reason, 0, []string{} })
+			if !m.wait(p, 0) {
+				return
+			}
+			continue
+		case err != nil:
+			log.Error("plugin did not start", "error", err)
+			p.set(func(s *Status) { s.LastError = err.Error() })
+		default:
+			backoff = m.opts.BackoffMin
+			if !m.watch(p, log) {
+				m.shutdown(p, log)
+				return
+			}
+		}
+		m.kill(p)
+		// A crash, a failed health check or a failed start: restart with backoff,
+		// unless the plugin keeps crashing.
+		now := time.Now()
+		p.mu.Lock()
+		p.crashes = append(p.crashes, now)
+		for len(p.crashes) > 0 && now.Sub(p.crashes[0]) > m.opts.CrashWindow {
+			p.crashes = p.crashes[1:]
+		}
+		loop := len(p.crashes) > m.opts.MaxRestarts
+		p.mu.Unlock()
+		if loop {
+			log.Error("plugin is crash-looping; giving up", "restarts_in_window", m.opts.MaxRestarts)
+			p.set(func(s *Status) { s.State, s.PID, s.Addresses = StateFailed, 0, []string{} })
+			if !m.wait(p, 0) {
+				return
+			}
+			backoff = m.opts.BackoffMin
+			continue
+		}
+		p.set(func(s *Status) { s.State, s.Restarts, s.PID, s.Addresses = StateRestarting, s.Restarts+1, 0, []string{} })
+		log.Warn("restarting plugin", "in", backoff)
+		if !m.wait(p, backoff) {
+			return
+		}
+		backoff *= 2
+		if backoff > m.opts.BackoffMax {
+			backoff = m.opts.BackoffMax
+		}
+	}
+}
+
+// wait sleeps for d (0: until a restart request); false means stop.
+func (m *Manager) wait(p *managed, d time.Duration) bool {
+	var timer <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-p.stop:
+		return false
+	case <-p.restart:
+		return true
+	case <-timer:
+		return true
+	}
+}
+
+// refusal is a reason not to retry until someone asks (a restart request).
+type refusal struct{ reason string }
+
+func (r *refusal) Error() string { return r.reason }
+
+// launch starts the process, checks it and starts it serving.
+func (m *Manager) launch(p *managed, log hclog.Logger) error {
+	if p.spec.SHA256 != "" {
+		sum, err := fileSHA256(p.spec.Path)
+		if err != nil {
+			return &refusal{fmt.Sprintf("read the binary: %v", err)}
+		}
+		if !strings.EqualFold(sum, p.spec.SHA256) {
+			return &refusal{fmt.Sprintf("binary sha256 %s does not match the pinned %s", sum, p.spec.SHA256)}
+		}
+	}
+	p.set(func(s *Status) { s.State = StateStarting })
+	cmd := exec.Command(p.spec.Path)
+	// The plugin dies with the host, even when the host is killed with SIGKILL.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake,
+		Plugins:          plugin.PluginSet{sdk.PluginKey: &sdk.GRPCPlugin{}},
+		Cmd:              cmd,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           log,
+		StartTimeout:     m.opts.StartTimeout,
+		SyncStdout:       io.Discard,
+		SyncStderr:       io.Discard,
+	})
+	p.mu.Lock()
+	p.client = client
+	p.mu.Unlock()
+	rpc, err := client.Client()
+	if err != nil {
+		msg := err.Error()
+		if l := strings.ToLower(msg); strings.Contains(l, "incompatible api version") || strings.Contains(l, "protocol version") {
+			return &refusal{fmt.Sprintf("plugin speaks another protocol version (host: %d): %s", sdk.ProtocolVersion, msg)}
+		}
+		return fmt.Errorf("handshake: %w", err)
+	}
+	raw, err := rpc.Dispense(sdk.PluginKey)
+	if err != nil {
+		return fmt.Errorf("dispense: %w", err)
+	}
+	h := raw.(*sdk.Client)
+	ctx, cancel := context.WithTimeout(context.Background(), m.opts.StartTimeout)
+	defer cancel()
+	info, err := h.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("info: %w", err)
+	}
+	p.set(func(s *Status) {
+		s.Kind, s.Version, s.Description, s.Protocols = info.Kind, info.Version, info.Description, info.Protocols
+		if rc := client.ReattachConfig(); rc != nil {
+			s.PID = rc.Pid
+		}
+	})
+	if info.Name != p.spec.Name {
+		return &refusal{fmt.Sprintf("binary %s calls itself %q", filepath.Base(p.spec.Path), info.Name)}
+	}
+	settings := p.spec.Settings
+	if len(bytes.TrimSpace(settings)) == 0 {
+		settings = json.RawMessage(`{}`)
+	}
+	if err := validateSettings(info.SettingsSchema, settings); err != nil {
+		return &refusal{"invalid settings: " + err.Error()}
+	}
+	if err := h.Configure(ctx, settings); err != nil {
+		return &refusal{"configure: " + err.Error()}
+	}
+	var addrs []string
+	if info.Kind == sdk.KindListener {
+		if addrs, err = h.Start(ctx, m.opts.Finder); err != nil {
+			return fmt.Errorf("start: %w", err)
+		}
+	}
+	p.mu.Lock()
+	p.handle = h
+	p.status.State, p.status.Addresses, p.status.LastError = StateRunning, append([]string{}, addrs...), ""
+	p.status.StartedAt = time.Now().UnixMilli()
+	p.mu.Unlock()
+	log.Info("plugin running", "version", info.Version, "addresses", addrs)
+	return nil
+}
+
+// watch returns false on Stop, true when the plugin must be restarted.
+func (m *Manager) watch(p *managed, log hclog.Logger) bool {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	health := time.NewTicker(m.opts.HealthInterval)
+	defer health.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return false
+		case <-p.restart:
+			log.Info("restart requested")
+			return true
+		case <-tick.C:
+			p.mu.Lock()
+			exited := p.client.Exited()
+			p.mu.Unlock()
+			if exited {
+				log.Error("plugin process exited")
+				p.set(func(s *Status) { s.LastError = "process exited" })
+				return true
+			}
+		case <-health.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			err := p.handle.Health(ctx)
+			cancel()
+			if err != nil {
+				log.Warn("plugin unhealthy", "error", err)
+				p.set(func(s *Status) { s.State, s.LastError = StateUnhealthy, "health: " + err.Error() })
+				return true
+			}
+		}
+	}
+}
+
+// shutdown stops a listener gracefully, then ends the process.
+func (m *Manager) shutdown(p *managed, log hclog.Logger) {
+	p.mu.Lock()
+	h := p.handle
+	p.mu.Unlock()
+	if h != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := h.Stop(ctx); err != nil {
+			log.Warn("plugin stop", "error", err)
+		}
+		cancel()
+	}
+	m.kill(p)
+	p.set(func(s *Status) { s.State, s.PID, s.Addresses = StateStopped, 0, []string{} })
+}
+
+func (m *Manager) kill(p *managed) {
+	p.mu.Lock()
+	c := p.client
+	p.client, p.handle = nil, nil
+	p.mu.Unlock()
+	if c != nil {
+		c.Kill()
+	}
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// validateSettings checks settings against the plugin's JSON Schema.
+func validateSettings(schema, settings json.RawMessage) error {
+	var doc any
+	if err := json.Unmarshal(settings, &doc); err != nil {
+		return fmt.Errorf("not JSON: %v", err)
+	}
+	if len(bytes.TrimSpace(schema)) == 0 {
+		if m, ok := doc.(map[string]any); ok && len(m) > 0 {
+			return errors.New("the plugin takes no settings")
+		}
+		return nil
+	}
+	s, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
+	if err != nil {
+		return fmt.Errorf("the plugin's settings schema is not JSON: %v", err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("settings.json", s); err != nil {
+		return err
+	}
+	sch, err := c.Compile("settings.json")
+	if err != nil {
+		return fmt.Errorf("the plugin's settings schema does not compile: %v", err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(settings))
+	if err != nil {
+		return err
+	}
+	if err := sch.Validate(inst); err != nil {
+		// The first line names the schema file; the rest says what is wrong where.
+		lines := strings.Split(err.Error(), "\n")
+		if len(lines) > 1 {
+			lines = lines[1:]
+		}
+		for i := range lines {
+			lines[i] = strings.TrimPrefix(strings.TrimSpace(lines[i]), "- ")
+		}
+		return errors.New(strings.Join(lines, "; "))
+	}
+	return nil
+}
