@@ -19,6 +19,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/api"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/config"
+	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
@@ -116,8 +117,24 @@ func run(migrate string) error {
 	}
 	defer res.Close()
 
+	pluginCfg, err := plugins.ReadConfig(cfg.PluginsConfig)
+	if err != nil {
+		return err
+	}
+	found, err := plugins.Discover(cfg.PluginsDir)
+	if err != nil {
+		return fmt.Errorf("plugin folder %s: %w", cfg.PluginsDir, err)
+	}
+	pm := plugins.New(plugins.Options{Logger: log.Named("plugin"), Finder: resolve.Finder{R: res}})
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		pm.Stop(ctx)
+	}()
+
 	var ready atomic.Bool
 	app := api.New(api.Deps{
+		Plugins:     pm,
 		Catalog:           catalog.New(st, cfg.EnableVersioning, res),
 		Resolver:          res,
 		AllowPrivateProxy: cfg.AllowPrivateProxy,
@@ -142,6 +159,13 @@ func run(migrate string) error {
 		"templates", cfg.TemplatesDir, "release", cfg.ReleaseID, "startup", time.Since(started).Round(time.Millisecond))
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()
+	specs := plugins.Select(found, cfg.Plugins, pluginCfg)
+	pm.Start(specs)
+	names := make([]string, 0, len(specs))
+	for _, s := range specs {
+		names = append(names, s.Name)
+	}
+	log.Info("plugins", "folder", cfg.PluginsDir, "loading", names)
 	ready.Store(true)
 
 	select {

@@ -1095,3 +1095,66 @@ func TestReadmeTour(t *testing.T) {
 		t.Fatalf("health: %v", h)
 	}
 }
+
+// TestHostRunsTheHTTPPlugin: the host loads the HTTP listener plugin, a mock
+// made through the API answers on the plugin's port, and a host killed with
+// SIGKILL leaves no plugin process behind.
+func TestHostRunsTheHTTPPlugin(t *testing.T) {
+	pluginDir := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "mockarty-plugin-http"), ".")
+	build.Dir = filepath.Join("..", "..", "..", "plugins", "http")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the http plugin: %v\n%s", err, out)
+	}
+	data := t.TempDir()
+	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	cfg := fmt.Sprintf(`{"http": {"settings": {"addresses": [%q], "namespace": "sandbox"}}}`, listen)
+	if err := os.WriteFile(filepath.Join(data, "plugins.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, data, "PLUGINS_DIR="+pluginDir)
+	s.call(t, http.StatusCreated, http.MethodPost, "/api/v1/mocks", []byte(`{"id":"p1","http":{"route":"/hello/:name","httpMethod":"GET"},
+"response":{"statusCode":200,"payload":{"hi":"$.pathParam.name"}}}`))
+
+	var pid int
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ps := list(t, obj(t, s.getJSON(t, "/api/v1/plugins"), "plugins")["plugins"], "plugins")
+		if len(ps) == 1 {
+			p := obj(t, ps[0], "plugin")
+			if p["state"] == "running" {
+				addrs := list(t, p["addresses"], "addresses")
+				if p["name"] != "http" || p["kind"] != "listener" || len(addrs) != 1 || addrs[0] != listen {
+					t.Fatalf("plugin status: %v", p)
+				}
+				pid = int(num(t, p["pid"], "pid"))
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the http plugin never ran: %v", s.getJSON(t, "/api/v1/plugins"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	res, err := http.Get("http://" + listen + "/hello/ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(b) != `{"hi":"ann"}` {
+		t.Fatalf("mock through the plugin: %d %s", res.StatusCode, b)
+	}
+	s.call(t, http.StatusNotFound, http.MethodPost, "/api/v1/plugins/nope/restart", nil)
+
+	// Kill the host: the plugin dies with it.
+	s.kill(t)
+	deadline = time.Now().Add(10 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("plugin %d outlived the host", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
 )
@@ -37,6 +38,8 @@ type Deps struct {
 	ShutdownDeadline time.Duration
 	// Resolver serves /stubs and owns the in-memory stores.
 	Resolver *resolve.Resolver
+	// Plugins is the plugin manager (nil: no plugins).
+	Plugins *plugins.Manager
 	// AllowPrivateProxy lets proxy mocks reach private and loopback addresses.
 	AllowPrivateProxy bool
 }
@@ -99,6 +102,8 @@ func (s *server) routes(app *fiber.App) {
 	s.folderRoutes(v1)
 	s.tagRoutes(v1)
 	s.undefinedRoutes(v1)
+	v1.Get("/plugins", s.listPlugins)
+	v1.Post("/plugins/:name/restart", s.restartPlugin)
 
 	s.findRoutes(app)
 }

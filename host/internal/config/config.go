@@ -33,6 +33,11 @@ type Config struct {
 	LogFormat string // LOG_FORMAT: text | json (default text)
 	Env       string // ENV
 
+	// Plugins
+	PluginsDir    string // PLUGINS_DIR (default: the folder of the mockarty binary)
+	Plugins       string // PLUGINS: comma list to load; "none"; empty loads every plugin found
+	PluginsConfig string // PLUGINS_CONFIG (default <data>/plugins.json): settings per plugin
+
 	// AllowPrivateProxy lets proxy mocks and webhooks reach private and
 	// loopback addresses (ALLOW_PROXY_TO_PRIVATE_IPS, default false).
 	AllowPrivateProxy bool
@@ -87,6 +92,13 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.BindAddr = "127.0.0.1"
 	}
 	c.TemplatesDir = r.str("TEMPLATES_DIR", filepath.Join(c.DataDir, "templates"))
+	exeDir := "."
+	if exe, err := os.Executable(); err == nil {
+		exeDir = filepath.Dir(exe)
+	}
+	c.PluginsDir = r.str("PLUGINS_DIR", exeDir)
+	c.Plugins = r.str("PLUGINS", "")
+	c.PluginsConfig = r.str("PLUGINS_CONFIG", filepath.Join(c.DataDir, "plugins.json"))
 	switch c.DBUse {
 	case "":
 		if isPostgresDSN(c.DBDSN) {

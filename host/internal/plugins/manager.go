@@ -242,7 +242,9 @@ func (m *Manager) supervise(p *managed) {
 		case errors.As(err, &refused):
 			m.kill(p)
 			log.Error("plugin refused", "reason", refused.reason)
-			p.set(func(s *Status) { s.State, s.LastError, s.PID, s.Addresses = StateRefused, refused.reason, 0, []string{} })
+			p.set(func(s *Status) {
+				s.State, s.LastError, s.PID, s.Addresses = StateRefused, refused.reason, 0, []string{}
+			})
 			if !m.wait(p, 0) {
 				return
 			}
@@ -277,7 +279,9 @@ func (m *Manager) supervise(p *managed) {
 			backoff = m.opts.BackoffMin
 			continue
 		}
-		p.set(func(s *Status) { s.State, s.Restarts, s.PID, s.Addresses = StateRestarting, s.Restarts+1, 0, []string{} })
+		p.set(func(s *Status) {
+			s.State, s.Restarts, s.PID, s.Addresses = StateRestarting, s.Restarts+1, 0, []string{}
+		})
 		log.Warn("restarting plugin", "in", backoff)
 		if !m.wait(p, backoff) {
 			return
@@ -421,7 +425,7 @@ func (m *Manager) watch(p *managed, log hclog.Logger) bool {
 			cancel()
 			if err != nil {
 				log.Warn("plugin unhealthy", "error", err)
-				p.set(func(s *Status) { s.State, s.LastError = StateUnhealthy, "health: " + err.Error() })
+				p.set(func(s *Status) { s.State, s.LastError = StateUnhealthy, "health: "+err.Error() })
 				return true
 			}
 		}
