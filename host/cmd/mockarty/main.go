@@ -134,7 +134,7 @@ func run(migrate string) error {
 
 	var ready atomic.Bool
 	app := api.New(api.Deps{
-		Plugins:     pm,
+		Plugins:           pm,
 		Catalog:           catalog.New(st, cfg.EnableVersioning, res),
 		Resolver:          res,
 		AllowPrivateProxy: cfg.AllowPrivateProxy,
