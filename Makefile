@@ -6,6 +6,8 @@ RELEASE  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X main.releaseID=$(RELEASE)
 PLUGINS  := $(patsubst plugins/%/go.mod,%,$(wildcard plugins/*/go.mod))
 MODULES  := host sdk bench $(addprefix plugins/,$(PLUGINS))
+# Examples build outside the workspace, as a third-party author's would.
+EXAMPLES := $(patsubst %/go.mod,%,$(wildcard examples/*/go.mod))
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
 .PHONY: all build run test lint fmt vet bench bench-stubs proto proto-check proto-tools clean
@@ -29,11 +31,15 @@ test: lint
 		echo "== test $$m"; \
 		(cd $$m && $(GO) test $(TESTFLAGS) ./...) || exit 1; \
 	done
+	@for e in $(EXAMPLES); do \
+		echo "== test $$e (outside the workspace)"; \
+		(cd $$e && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test $(TESTFLAGS) ./...) || exit 1; \
+	done
 
 lint: fmt vet proto-check
 
 fmt:
-	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l $(MODULES) $(EXAMPLES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 vet:
 	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
