@@ -3,6 +3,7 @@
 #   bare      a Fiber handler returning fixed bytes (bench/bare)
 #   static    GET /stubs/sandbox/api/static: one mock, fixed payload
 #   templated GET /stubs/sandbox/api/templated: 3 conditions, 3 fakers
+#   plugin    GET /api/static on the HTTP listener plugin (the same static mock)
 # Each case runs ROUNDS times (default 3), interleaved with the others, and
 # the median is reported, because a 2-core machine is noisy.
 # Usage: bench/stubs.sh [duration]   (default 10s; needs wrk, installed from Debian if missing)
@@ -14,6 +15,7 @@ THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-3}
 PORT_BARE=${PORT_BARE:-5790}
 PORT_MK=${PORT_MK:-5791}
+PORT_PLUGIN=${PORT_PLUGIN:-5792}
 
 if ! command -v wrk >/dev/null 2>&1; then
 	echo "installing wrk" >&2
@@ -32,12 +34,14 @@ cleanup() {
 trap cleanup EXIT INT TERM HUP PIPE
 
 STATIC='{"message":"Hello, World!"}'
-HTTP_PORT=$PORT_MK MOCKARTY_DATA_DIR=$tmp LOG_LEVEL=warn ./bin/mockarty 2>"$tmp/mockarty.log" &
+echo "{\"http\": {\"settings\": {\"addresses\": [\"127.0.0.1:$PORT_PLUGIN\"]}}}" >"$tmp/plugins.json"
+HTTP_PORT=$PORT_MK MOCKARTY_DATA_DIR=$tmp LOG_LEVEL=warn PLUGINS=http PLUGINS_CONFIG="$tmp/plugins.json" ./bin/mockarty 2>"$tmp/mockarty.log" &
 pids="$pids $!"
 ./bin/bench-bare -addr 127.0.0.1:$PORT_BARE -body "$STATIC" &
 pids="$pids $!"
 for i in $(seq 1 50); do
-	curl -fs "http://127.0.0.1:$PORT_MK/health/ready" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$PORT_BARE/" >/dev/null 2>&1 && break
+	curl -fs "http://127.0.0.1:$PORT_MK/health/ready" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$PORT_BARE/" >/dev/null 2>&1 &&
+		curl -s "http://127.0.0.1:$PORT_PLUGIN/" >/dev/null 2>&1 && break
 	sleep 0.2
 done
 
@@ -68,9 +72,10 @@ for round in $(seq 1 "$ROUNDS"); do
 	run bare "http://127.0.0.1:$PORT_BARE/api/static"
 	run static "http://127.0.0.1:$PORT_MK/stubs/sandbox/api/static"
 	run templated "http://127.0.0.1:$PORT_MK/stubs/sandbox/api/templated?limit=10&format=json" "Authorization: Bearer bench"
+	run plugin "http://127.0.0.1:$PORT_PLUGIN/api/static"
 done >"$tmp/all"
 # The median round of each case (by req/s).
-for c in bare static templated; do
+for c in bare static templated plugin; do
 	awk -v c="$c" '$1==c' "$tmp/all" | sort -k2 -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'
 done >"$tmp/results"
 
