@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,9 +34,11 @@ type Settings struct {
 	// AllowPrivateProxy lets proxy mocks reach private and loopback addresses
 	// (the host's ALLOW_PROXY_TO_PRIVATE_IPS).
 	AllowPrivateProxy bool `json:"allowPrivateProxy"`
+	// TLS serves HTTPS (and mutual TLS with a client CA) instead of HTTP.
+	TLS *TLSSettings `json:"tls"`
 }
 
-const settingsSchema = `{
+var settingsSchema = `{
   "type": "object",
   "additionalProperties": false,
   "properties": {
@@ -44,7 +47,8 @@ const settingsSchema = `{
     "serverName": {"type": "string", "maxLength": 200},
     "hostRouting": {"type": "boolean"},
     "maxBodyBytes": {"type": "integer", "minimum": 1},
-    "allowPrivateProxy": {"type": "boolean"}
+    "allowPrivateProxy": {"type": "boolean"},
+    "tls": ` + tlsSchema + `
   }
 }`
 
@@ -95,6 +99,14 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.host = host
+	var tlsCfg *tls.Config
+	if l.settings.TLS != nil {
+		cfg, err := l.settings.TLS.config()
+		if err != nil {
+			return nil, err
+		}
+		tlsCfg = cfg
+	}
 	var addrs []string
 	for _, a := range l.settings.Addresses {
 		ln, err := net.Listen("tcp", a)
@@ -106,6 +118,9 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 			return nil, fmt.Errorf("listen on %s: %w", a, err)
 		}
 		srv := &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+		if tlsCfg != nil {
+			ln = tls.NewListener(ln, tlsCfg)
+		}
 		l.servers = append(l.servers, srv)
 		addrs = append(addrs, ln.Addr().String())
 		go func() { _ = srv.Serve(ln) }()
