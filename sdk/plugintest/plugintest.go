@@ -60,6 +60,18 @@ func (h *FakeHost) Calls() []Call {
 type Plugin struct {
 	Client    *sdk.Client
 	Addresses []string
+	host      *FakeHost
+}
+
+// Run runs a job on a tool plugin with the fake host, collecting progress.
+func (p *Plugin) Run(ctx context.Context, job sdk.Job) (json.RawMessage, []sdk.Progress, error) {
+	var steps []sdk.Progress
+	var finder sdk.Finder
+	if p.host != nil {
+		finder = p.host
+	}
+	res, err := p.Client.Run(ctx, job, finder, func(pr sdk.Progress) { steps = append(steps, pr) })
+	return res, steps, err
 }
 
 // Start connects to p over gRPC, configures it with settings and, for a
@@ -76,7 +88,7 @@ func Start(t testing.TB, p sdk.Plugin, settings json.RawMessage, host *FakeHost)
 	if err := c.Configure(ctx, settings); err != nil {
 		t.Fatalf("configure: %v", err)
 	}
-	out := &Plugin{Client: c}
+	out := &Plugin{Client: c, host: host}
 	if _, ok := p.(sdk.Listener); ok {
 		addrs, err := c.Start(ctx, host)
 		if err != nil {

@@ -584,6 +584,167 @@ func (x *FindResponse) GetNearMiss() []byte {
 	return nil
 }
 
+type RunRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JobId         string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	Kind          string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`                                        // what to do, as the tool defines it
+	Params        []byte                 `protobuf:"bytes,3,opt,name=params,proto3" json:"params,omitempty"`                                    // JSON object
+	HostBrokerId  uint32                 `protobuf:"varint,4,opt,name=host_broker_id,json=hostBrokerId,proto3" json:"host_broker_id,omitempty"` // the Host service, for tools that resolve mocks
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RunRequest) Reset() {
+	*x = RunRequest{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RunRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RunRequest) ProtoMessage() {}
+
+func (x *RunRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RunRequest.ProtoReflect.Descriptor instead.
+func (*RunRequest) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RunRequest) GetJobId() string {
+	if x != nil {
+		return x.JobId
+	}
+	return ""
+}
+
+func (x *RunRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *RunRequest) GetParams() []byte {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
+func (x *RunRequest) GetHostBrokerId() uint32 {
+	if x != nil {
+		return x.HostBrokerId
+	}
+	return 0
+}
+
+// RunEvent is progress, or (last) the result or the error.
+type RunEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Percent       float64                `protobuf:"fixed64,1,opt,name=percent,proto3" json:"percent,omitempty"`
+	Message       string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	Done          int64                  `protobuf:"varint,3,opt,name=done,proto3" json:"done,omitempty"`
+	Total         int64                  `protobuf:"varint,4,opt,name=total,proto3" json:"total,omitempty"`
+	Finished      bool                   `protobuf:"varint,5,opt,name=finished,proto3" json:"finished,omitempty"`
+	Result        []byte                 `protobuf:"bytes,6,opt,name=result,proto3" json:"result,omitempty"` // JSON, when finished without error
+	Error         string                 `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`   // when finished with an error
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RunEvent) Reset() {
+	*x = RunEvent{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RunEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RunEvent) ProtoMessage() {}
+
+func (x *RunEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RunEvent.ProtoReflect.Descriptor instead.
+func (*RunEvent) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RunEvent) GetPercent() float64 {
+	if x != nil {
+		return x.Percent
+	}
+	return 0
+}
+
+func (x *RunEvent) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *RunEvent) GetDone() int64 {
+	if x != nil {
+		return x.Done
+	}
+	return 0
+}
+
+func (x *RunEvent) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *RunEvent) GetFinished() bool {
+	if x != nil {
+		return x.Finished
+	}
+	return false
+}
+
+func (x *RunEvent) GetResult() []byte {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *RunEvent) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 var File_mockarty_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_mockarty_plugin_v1_plugin_proto_rawDesc = "" +
@@ -616,13 +777,28 @@ const file_mockarty_plugin_v1_plugin_proto_rawDesc = "" +
 	"\fFindResponse\x12\x14\n" +
 	"\x05found\x18\x01 \x01(\bR\x05found\x12\x12\n" +
 	"\x04body\x18\x02 \x01(\fR\x04body\x12\x1b\n" +
-	"\tnear_miss\x18\x03 \x01(\fR\bnearMiss2\x97\x03\n" +
+	"\tnear_miss\x18\x03 \x01(\fR\bnearMiss\"u\n" +
+	"\n" +
+	"RunRequest\x12\x15\n" +
+	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06params\x18\x03 \x01(\fR\x06params\x12$\n" +
+	"\x0ehost_broker_id\x18\x04 \x01(\rR\fhostBrokerId\"\xb2\x01\n" +
+	"\bRunEvent\x12\x18\n" +
+	"\apercent\x18\x01 \x01(\x01R\apercent\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12\x12\n" +
+	"\x04done\x18\x03 \x01(\x03R\x04done\x12\x14\n" +
+	"\x05total\x18\x04 \x01(\x03R\x05total\x12\x1a\n" +
+	"\bfinished\x18\x05 \x01(\bR\bfinished\x12\x16\n" +
+	"\x06result\x18\x06 \x01(\fR\x06result\x12\x14\n" +
+	"\x05error\x18\a \x01(\tR\x05error2\xde\x03\n" +
 	"\x06Plugin\x12I\n" +
 	"\x04Info\x12\x1f.mockarty.plugin.v1.InfoRequest\x1a .mockarty.plugin.v1.InfoResponse\x12X\n" +
 	"\tConfigure\x12$.mockarty.plugin.v1.ConfigureRequest\x1a%.mockarty.plugin.v1.ConfigureResponse\x12O\n" +
 	"\x06Health\x12!.mockarty.plugin.v1.HealthRequest\x1a\".mockarty.plugin.v1.HealthResponse\x12L\n" +
 	"\x05Start\x12 .mockarty.plugin.v1.StartRequest\x1a!.mockarty.plugin.v1.StartResponse\x12I\n" +
-	"\x04Stop\x12\x1f.mockarty.plugin.v1.StopRequest\x1a .mockarty.plugin.v1.StopResponse2Q\n" +
+	"\x04Stop\x12\x1f.mockarty.plugin.v1.StopRequest\x1a .mockarty.plugin.v1.StopResponse\x12E\n" +
+	"\x03Run\x12\x1e.mockarty.plugin.v1.RunRequest\x1a\x1c.mockarty.plugin.v1.RunEvent0\x012Q\n" +
 	"\x04Host\x12I\n" +
 	"\x04Find\x12\x1f.mockarty.plugin.v1.FindRequest\x1a .mockarty.plugin.v1.FindResponseB3Z1github.com/mockarty-oss/mockarty/sdk/gen/pluginv1b\x06proto3"
 
@@ -638,7 +814,7 @@ func file_mockarty_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_mockarty_plugin_v1_plugin_proto_rawDescData
 }
 
-var file_mockarty_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_mockarty_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_mockarty_plugin_v1_plugin_proto_goTypes = []any{
 	(*InfoRequest)(nil),       // 0: mockarty.plugin.v1.InfoRequest
 	(*InfoResponse)(nil),      // 1: mockarty.plugin.v1.InfoResponse
@@ -652,6 +828,8 @@ var file_mockarty_plugin_v1_plugin_proto_goTypes = []any{
 	(*StopResponse)(nil),      // 9: mockarty.plugin.v1.StopResponse
 	(*FindRequest)(nil),       // 10: mockarty.plugin.v1.FindRequest
 	(*FindResponse)(nil),      // 11: mockarty.plugin.v1.FindResponse
+	(*RunRequest)(nil),        // 12: mockarty.plugin.v1.RunRequest
+	(*RunEvent)(nil),          // 13: mockarty.plugin.v1.RunEvent
 }
 var file_mockarty_plugin_v1_plugin_proto_depIdxs = []int32{
 	0,  // 0: mockarty.plugin.v1.Plugin.Info:input_type -> mockarty.plugin.v1.InfoRequest
@@ -659,15 +837,17 @@ var file_mockarty_plugin_v1_plugin_proto_depIdxs = []int32{
 	4,  // 2: mockarty.plugin.v1.Plugin.Health:input_type -> mockarty.plugin.v1.HealthRequest
 	6,  // 3: mockarty.plugin.v1.Plugin.Start:input_type -> mockarty.plugin.v1.StartRequest
 	8,  // 4: mockarty.plugin.v1.Plugin.Stop:input_type -> mockarty.plugin.v1.StopRequest
-	10, // 5: mockarty.plugin.v1.Host.Find:input_type -> mockarty.plugin.v1.FindRequest
-	1,  // 6: mockarty.plugin.v1.Plugin.Info:output_type -> mockarty.plugin.v1.InfoResponse
-	3,  // 7: mockarty.plugin.v1.Plugin.Configure:output_type -> mockarty.plugin.v1.ConfigureResponse
-	5,  // 8: mockarty.plugin.v1.Plugin.Health:output_type -> mockarty.plugin.v1.HealthResponse
-	7,  // 9: mockarty.plugin.v1.Plugin.Start:output_type -> mockarty.plugin.v1.StartResponse
-	9,  // 10: mockarty.plugin.v1.Plugin.Stop:output_type -> mockarty.plugin.v1.StopResponse
-	11, // 11: mockarty.plugin.v1.Host.Find:output_type -> mockarty.plugin.v1.FindResponse
-	6,  // [6:12] is the sub-list for method output_type
-	0,  // [0:6] is the sub-list for method input_type
+	12, // 5: mockarty.plugin.v1.Plugin.Run:input_type -> mockarty.plugin.v1.RunRequest
+	10, // 6: mockarty.plugin.v1.Host.Find:input_type -> mockarty.plugin.v1.FindRequest
+	1,  // 7: mockarty.plugin.v1.Plugin.Info:output_type -> mockarty.plugin.v1.InfoResponse
+	3,  // 8: mockarty.plugin.v1.Plugin.Configure:output_type -> mockarty.plugin.v1.ConfigureResponse
+	5,  // 9: mockarty.plugin.v1.Plugin.Health:output_type -> mockarty.plugin.v1.HealthResponse
+	7,  // 10: mockarty.plugin.v1.Plugin.Start:output_type -> mockarty.plugin.v1.StartResponse
+	9,  // 11: mockarty.plugin.v1.Plugin.Stop:output_type -> mockarty.plugin.v1.StopResponse
+	13, // 12: mockarty.plugin.v1.Plugin.Run:output_type -> mockarty.plugin.v1.RunEvent
+	11, // 13: mockarty.plugin.v1.Host.Find:output_type -> mockarty.plugin.v1.FindResponse
+	7,  // [7:14] is the sub-list for method output_type
+	0,  // [0:7] is the sub-list for method input_type
 	0,  // [0:0] is the sub-list for extension type_name
 	0,  // [0:0] is the sub-list for extension extendee
 	0,  // [0:0] is the sub-list for field type_name
@@ -684,7 +864,7 @@ func file_mockarty_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mockarty_plugin_v1_plugin_proto_rawDesc), len(file_mockarty_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -27,6 +27,7 @@ const (
 	Plugin_Health_FullMethodName    = "/mockarty.plugin.v1.Plugin/Health"
 	Plugin_Start_FullMethodName     = "/mockarty.plugin.v1.Plugin/Start"
 	Plugin_Stop_FullMethodName      = "/mockarty.plugin.v1.Plugin/Stop"
+	Plugin_Run_FullMethodName       = "/mockarty.plugin.v1.Plugin/Run"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -45,6 +46,8 @@ type PluginClient interface {
 	Start(ctx context.Context, in *StartRequest, opts ...grpc.CallOption) (*StartResponse, error)
 	// Stop stops a listener gracefully.
 	Stop(ctx context.Context, in *StopRequest, opts ...grpc.CallOption) (*StopResponse, error)
+	// Run runs one job of a tool, streaming progress and ending with the result.
+	Run(ctx context.Context, in *RunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RunEvent], error)
 }
 
 type pluginClient struct {
@@ -105,6 +108,25 @@ func (c *pluginClient) Stop(ctx context.Context, in *StopRequest, opts ...grpc.C
 	return out, nil
 }
 
+func (c *pluginClient) Run(ctx context.Context, in *RunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RunEvent], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Plugin_ServiceDesc.Streams[0], Plugin_Run_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[RunRequest, RunEvent]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Plugin_RunClient = grpc.ServerStreamingClient[RunEvent]
+
 // PluginServer is the server API for Plugin service.
 // All implementations must embed UnimplementedPluginServer
 // for forward compatibility.
@@ -121,6 +143,8 @@ type PluginServer interface {
 	Start(context.Context, *StartRequest) (*StartResponse, error)
 	// Stop stops a listener gracefully.
 	Stop(context.Context, *StopRequest) (*StopResponse, error)
+	// Run runs one job of a tool, streaming progress and ending with the result.
+	Run(*RunRequest, grpc.ServerStreamingServer[RunEvent]) error
 	mustEmbedUnimplementedPluginServer()
 }
 
@@ -145,6 +169,9 @@ func (UnimplementedPluginServer) Start(context.Context, *StartRequest) (*StartRe
 }
 func (UnimplementedPluginServer) Stop(context.Context, *StopRequest) (*StopResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Stop not implemented")
+}
+func (UnimplementedPluginServer) Run(*RunRequest, grpc.ServerStreamingServer[RunEvent]) error {
+	return status.Error(codes.Unimplemented, "method Run not implemented")
 }
 func (UnimplementedPluginServer) mustEmbedUnimplementedPluginServer() {}
 func (UnimplementedPluginServer) testEmbeddedByValue()                {}
@@ -257,6 +284,17 @@ func _Plugin_Stop_Handler(srv interface{}, ctx context.Context, dec func(interfa
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Plugin_Run_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(RunRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(PluginServer).Run(m, &grpc.GenericServerStream[RunRequest, RunEvent]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Plugin_RunServer = grpc.ServerStreamingServer[RunEvent]
+
 // Plugin_ServiceDesc is the grpc.ServiceDesc for Plugin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -285,7 +323,13 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Plugin_Stop_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Run",
+			Handler:       _Plugin_Run_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "mockarty/plugin/v1/plugin.proto",
 }
 
