@@ -143,3 +143,23 @@ func (s *server) stats(c *fiber.Ctx) error {
 		"generatedAt":   time.Now().UnixMilli(),
 	})
 }
+
+// features reports what this server offers (GET /api/v1/features).
+func (s *server) features(c *fiber.Ctx) error {
+	plugins := []string{}
+	if s.Plugins != nil {
+		for _, p := range s.Plugins.List() {
+			if p.State == "running" {
+				plugins = append(plugins, p.Name)
+			}
+		}
+	}
+	return c.JSON(fiber.Map{
+		"versioning": s.Catalog.Versioning(),
+		"auth":       false,
+		"protocols":  []string{"http", "grpc", "mcp", "socket", "soap", "graphql", "sse", "kafka", "rabbitmq", "smtp"},
+		"plugins":    plugins,
+		"metrics":    true,
+		"webhooks":   []string{"http"},
+	})
+}

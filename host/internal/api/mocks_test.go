@@ -489,3 +489,38 @@ func TestControlCharactersAreRefused(t *testing.T) {
 	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "key", "POST", "/api/v1/stores/global", `{"key":"a\u0000","value":1}`)
 	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "name", "POST", "/api/v1/mock-folders", `{"name":"a\u0000"}`)
 }
+
+func TestEngineChecksAtSave(t *testing.T) {
+	s := newTestServer(t)
+	cases := []struct{ field, doc string }{
+		{"response.payload", `{"id":"x","http":{"route":"/a"},"response":{"payload":{"v":"$.fake.Nope"}}}`},
+		{"oneOf.responses[1].payload", `{"id":"x","http":{"route":"/a"},"oneOf":{"responses":[{},{"payload":"x-$.fake.Blah-y"}]}}`},
+		{"webhooks[0]", `{"id":"x","http":{"route":"/a"},"response":{},"webhooks":[{"url":"http://h.test","body":{"a":"$.fake.IntBetween"}}]}`},
+		{"http.conditions[0].path", `{"id":"x","http":{"route":"/a","conditions":[{"path":"$.items[?(@.p >","assertAction":"any"}]},"response":{}}`},
+		{"http.conditions[0].valueFromFile", `{"id":"x","http":{"route":"/a","conditions":[{"path":"$.a","assertAction":"equals","valueFromFile":"../../etc/passwd"}]},"response":{}}`},
+		{"id", `{"id":"preview","http":{"route":"/a"},"response":{}}`},
+		{"useLimiter", `{"id":"x","useLimiter":4294967296,"http":{"route":"/a"},"response":{}}`},
+		{"response.delay", `{"id":"x","http":{"route":"/a"},"response":{"delay":99999999999}}`},
+		{"ttl", `{"id":"x","ttl":9223372036854775807,"http":{"route":"/a"},"response":{}}`},
+	}
+	for _, c := range cases {
+		s.expectError(http.StatusUnprocessableEntity, CodeValidation, c.field, "POST", "/api/v1/mocks", c.doc)
+	}
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"ok","http":{"route":"/a","conditions":[{"path":"$.a","assertAction":"equals","valueFromFile":"/templates/x.json"}]},"response":{"payload":"$.fake.IntBetween(1, 3)"}}`)
+}
+
+func TestLongHeadersAndMissingTemplate(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"t","http":{"route":"/t"},"response":{"statusCode":200,"payloadTemplatePath":"nope.json"}}`)
+	r := s.do("GET", "/stubs/sandbox/t", nil, "Authorization", "Bearer "+strings.Repeat("x", 20000))
+	if r.Status != 500 {
+		t.Fatalf("a missing template: %d %s", r.Status, r.Body)
+	}
+	if v := r.JSON(t); v["code"] != "template_not_found" || !strings.Contains(v["error"].(string), `"nope.json"`) {
+		t.Fatalf("well-formed error: %v", v)
+	}
+	v := s.expect(200, "GET", "/api/v1/features", nil)
+	if v["versioning"] != false || len(v["protocols"].([]any)) != 10 {
+		t.Fatalf("features: %v", v)
+	}
+}

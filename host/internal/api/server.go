@@ -58,9 +58,13 @@ const requestIDKey = "requestID"
 func New(d Deps, ready func() bool) *fiber.App {
 	s := &server{Deps: d, ready: ready}
 	app := fiber.New(fiber.Config{
-		AppName:               "mockarty",
-		BodyLimit:             d.BodyLimit,
-		IdleTimeout:           d.IdleTimeout,
+		AppName:     "mockarty",
+		BodyLimit:   d.BodyLimit,
+		IdleTimeout: d.IdleTimeout,
+		// A request must arrive whole within a minute (slow senders hold no connection forever).
+		ReadTimeout: 60 * time.Second,
+		// Long JWTs and cookies: headers up to 64 KiB.
+		ReadBufferSize:        64 << 10,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.handleError,
 		// Route matching for /stubs must see the raw path.
@@ -92,6 +96,7 @@ func (s *server) routes(app *fiber.App) {
 
 	v1 := app.Group("/api/v1")
 	v1.Get("/status", s.status)
+	v1.Get("/features", s.features)
 	v1.Get("/counts", s.counts)
 	v1.Get("/stats", s.stats)
 

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mockarty-oss/mockarty/host/internal/match"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/render"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 )
 
@@ -82,13 +84,66 @@ func ParseIntent(s string) (Intent, error) {
 	return "", fmt.Errorf("%w: intent must be create_new or overwrite, got %q", ErrInvalid, s)
 }
 
-// Prepare normalises and validates a decoded mock for saving.
+// Prepare normalises and validates a decoded mock for saving: the model's
+// rules, then what only the engine can tell (conditions that compile,
+// fakers that exist).
 func Prepare(m *model.Mock, defaultNamespace string) *model.FieldError {
 	if strings.TrimSpace(m.Namespace) == "" {
 		m.Namespace = defaultNamespace
 	}
 	m.Normalise()
-	return m.Validate()
+	if ferr := m.Validate(); ferr != nil {
+		return ferr
+	}
+	var ferr *model.FieldError
+	model.EachConditionList(m, func(path string, list []model.Condition) {
+		for i := range list {
+			if ferr != nil {
+				return
+			}
+			if _, err := match.CompileConditions(list[i:i+1], match.SourceBody, false); err != nil {
+				ferr = &model.FieldError{Field: fmt.Sprintf("%s[%d].path", path, i), Message: err.Error()}
+			}
+		}
+	})
+	if ferr != nil {
+		return ferr
+	}
+	check := func(field string, doc json.RawMessage) {
+		if ferr == nil && len(doc) > 0 {
+			if err := render.CheckFakers(doc); err != nil {
+				ferr = &model.FieldError{Field: field, Message: err.Error()}
+			}
+		}
+	}
+	checkResponse := func(path string, r *model.ContentResponse) {
+		check(path+".payload", r.Payload)
+		if len(r.Headers) > 0 {
+			b, _ := json.Marshal(r.Headers)
+			check(path+".headers", b)
+		}
+		if r.SSEEventChain != nil {
+			b, _ := json.Marshal(r.SSEEventChain)
+			check(path+".sseEventChain", b)
+		}
+	}
+	if m.Response != nil {
+		checkResponse("response", m.Response)
+	}
+	if m.OneOf != nil {
+		for i := range m.OneOf.Responses {
+			checkResponse(fmt.Sprintf("oneOf.responses[%d]", i), &m.OneOf.Responses[i])
+		}
+	}
+	for i, w := range m.Webhooks {
+		b, _ := json.Marshal(w)
+		check(fmt.Sprintf("webhooks[%d]", i), b)
+	}
+	if m.Extract != nil {
+		b, _ := json.Marshal(m.Extract)
+		check("extract", b)
+	}
+	return ferr
 }
 
 // Save creates or overwrites a mock. m must have passed Prepare.

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
 	"strings"
@@ -25,6 +26,21 @@ const (
 	// PluginAssertPrefix marks an operator contributed by a plugin.
 	PluginAssertPrefix = "plugin:"
 )
+
+// Bounds of numeric fields.
+const (
+	MaxTTL   = 100 * 365 * 24 * 3600 * 1000 // ms
+	MaxDelay = 3600 * 1000                  // ms
+)
+
+// reservedIDs cannot be mock ids: they are fixed segments of /api/v1/mocks/...
+var reservedIDs = map[string]bool{"batch": true, "preview": true, "chains": true, "copy-to-namespace": true}
+
+// TemplateName is the file name a template reference points to: "x.json",
+// "/templates/x.json" and "templates/x.json" all name x.json.
+func TemplateName(ref string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(ref, "/templates/"), "templates/")
+}
 
 var valueRequired = map[string]bool{
 	AssertEquals: true, AssertContains: true, AssertNotEquals: true,
@@ -65,7 +81,7 @@ func (m *Mock) Normalise() {
 	if m.HTTP != nil {
 		m.HTTP.HTTPMethod = strings.ToUpper(strings.TrimSpace(m.HTTP.HTTPMethod))
 	}
-	eachConditionList(m, func(_ string, list []Condition) {
+	EachConditionList(m, func(_ string, list []Condition) {
 		for i := range list {
 			if list[i].AssertAction == assertMatchLegacy {
 				list[i].AssertAction = AssertMatches
@@ -109,6 +125,8 @@ func (v *validator) mock(m *Mock) {
 		v.fail("id", "is required")
 	case !ValidID(m.ID):
 		v.fail("id", "must be 1-200 characters of letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit")
+	case reservedIDs[m.ID]:
+		v.fail("id", "%q is a reserved word of the API paths; choose another id", m.ID)
 	}
 	if !NamePattern.MatchString(m.Namespace) {
 		v.fail("namespace", "must be 1-100 characters of letters, digits, '.', '_' or '-', starting with a letter or digit")
@@ -130,11 +148,11 @@ func (v *validator) mock(m *Mock) {
 			v.fail(f.name, "must not contain control characters")
 		}
 	}
-	if m.TTL < 0 {
-		v.fail("ttl", "must be 0 (unlimited) or a positive number of milliseconds")
+	if m.TTL < 0 || m.TTL > MaxTTL {
+		v.fail("ttl", "must be 0 (unlimited) or a positive number of milliseconds up to %d (100 years)", int64(MaxTTL))
 	}
-	if m.UseLimiter < 0 {
-		v.fail("useLimiter", "must be 0 (unlimited) or positive")
+	if m.UseLimiter < 0 || m.UseLimiter > math.MaxInt32 {
+		v.fail("useLimiter", "must be 0 (unlimited) or positive, at most %d", math.MaxInt32)
 	}
 	for i, t := range m.Tags {
 		if len(t) > 100 {
@@ -217,7 +235,7 @@ func (v *validator) mock(m *Mock) {
 			}
 		}
 	}
-	eachConditionList(m, func(path string, list []Condition) {
+	EachConditionList(m, func(path string, list []Condition) {
 		for i := range list {
 			v.condition(fmt.Sprintf("%s[%d]", path, i), &list[i])
 		}
@@ -378,8 +396,8 @@ func (v *validator) condition(path string, c *Condition) {
 	default:
 		v.fail(path+".decode", "must be \"base64\" when set, got %q", c.Decode)
 	}
-	if c.ValueFromFile != "" && strings.Contains(c.ValueFromFile, "\x00") {
-		v.fail(path+".valueFromFile", "is not a valid file name")
+	if c.ValueFromFile != "" && !ValidFileName(TemplateName(c.ValueFromFile)) {
+		v.fail(path+".valueFromFile", "must name a template file (x.json or /templates/x.json), not a path")
 	}
 }
 
@@ -394,8 +412,8 @@ func (v *validator) response(path string, r *ContentResponse, proto string) {
 			v.fail(path+".statusCode", "must be between 100 and 599")
 		}
 	}
-	if r.Delay < 0 {
-		v.fail(path+".delay", "must not be negative")
+	if r.Delay < 0 || r.Delay > MaxDelay {
+		v.fail(path+".delay", "must be between 0 and %d milliseconds (one hour)", int64(MaxDelay))
 	}
 	switch r.Decode {
 	case "":
@@ -507,8 +525,8 @@ func (v *validator) webhook(path string, w *Callback) {
 	}
 }
 
-// eachConditionList calls fn with every condition list of the mock and its JSON path.
-func eachConditionList(m *Mock, fn func(path string, list []Condition)) {
+// EachConditionList calls fn with every condition list of the mock and its JSON path.
+func EachConditionList(m *Mock, fn func(path string, list []Condition)) {
 	if h := m.HTTP; h != nil {
 		fn("http.conditions", h.Conditions)
 		fn("http.queryParams", h.QueryParams)

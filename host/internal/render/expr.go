@@ -213,6 +213,10 @@ var mathFuncs = map[string]bool{"increment": true, "sum": true, "multiply": true
 type parser struct {
 	s   string
 	pos int
+	// interp: the expression sits inside longer text, where "pre-$.req.a-post"
+	// must end at the hyphen (header names, which have hyphens, still work).
+	interp bool
+	hyphen bool
 }
 
 func (p *parser) skipSpace() {
@@ -276,6 +280,10 @@ func (p *parser) parseOperand() (node, error) {
 				return literal{v}, nil
 			}
 		}
+		// A bare word is a string default: $.req.mode || fallback
+		if w := p.ident(); w != "" {
+			return literal{w}, nil
+		}
 	}
 	return nil, fmt.Errorf("unexpected %q", truncate(rest, 20))
 }
@@ -293,7 +301,10 @@ func isIdent(c byte) bool {
 
 func (p *parser) ident() string {
 	start := p.pos
-	for p.pos < len(p.s) && isIdent(p.s[p.pos]) && !(p.s[p.pos] == '-' && p.pos == start) {
+	for p.pos < len(p.s) && isIdent(p.s[p.pos]) {
+		if p.s[p.pos] == '-' && (p.pos == start || (p.interp && !p.hyphen)) {
+			break
+		}
 		p.pos++
 	}
 	return p.s[start:p.pos]
@@ -343,6 +354,7 @@ func (p *parser) parseDollar() (node, error) {
 	if !roots[name] {
 		return nil, fmt.Errorf("unknown prefix $.%s", name)
 	}
+	p.hyphen = name == "reqHeader"
 	if name == "fake" {
 		if p.pos >= len(p.s) || p.s[p.pos] != '.' {
 			return nil, fmt.Errorf("expected $.fake.<Name>")

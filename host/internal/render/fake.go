@@ -1,8 +1,10 @@
 package render
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -170,4 +172,25 @@ func parseArgs(s string) ([]float64, error) {
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// fakeRef finds $.fake.<Name> references (with or without arguments).
+var fakeRef = regexp.MustCompile(`\$\.fake\.([A-Za-z0-9_]+)(\()?`)
+
+// CheckFakers reports the first unknown faker named in a JSON document's strings.
+func CheckFakers(doc json.RawMessage) error {
+	for _, m := range fakeRef.FindAllSubmatch(doc, -1) {
+		name, withArgs := string(m[1]), len(m[2]) > 0
+		_, plain := fakers[name]
+		_, fn := fakeFuncs[name]
+		switch {
+		case withArgs && !fn:
+			return fmt.Errorf("unknown faker $.fake.%s(...)", name)
+		case !withArgs && !plain && !fn:
+			return fmt.Errorf("unknown faker $.fake.%s", name)
+		case !withArgs && !plain && fn:
+			return fmt.Errorf("faker $.fake.%s needs arguments, for example $.fake.%s(1, 100)", name, name)
+		}
+	}
+	return nil
 }

@@ -137,3 +137,18 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+func TestDefaultsHyphensAndFakerCheck(t *testing.T) {
+	d := testData()
+	if got := render(t, `{"a":"$.req.missing || fallback","b":"pre-$.req.userId-post","c":"id: $.reqHeader.Authorization[0]!"}`, d); got != `{"a":"fallback","b":"pre-u-1-post","c":"id: Bearer abc!"}` {
+		t.Fatalf("got %s", got)
+	}
+	if err := CheckFakers(json.RawMessage(`{"a":"$.fake.UUID","b":"x-$.fake.IntBetween(1,2)"}`)); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{`"$.fake.Nope"`, `"x-$.fake.Blah-y"`, `"$.fake.IntBetween"`, `"$.fake.UUID(1,2)"`} {
+		if err := CheckFakers(json.RawMessage(bad)); err == nil {
+			t.Errorf("%s must be refused", bad)
+		}
+	}
+}

@@ -271,7 +271,7 @@ func compileString(s string) (tnode, error) {
 		}
 		lit.WriteString(s[i : i+j])
 		i += j
-		p := &parser{s: s, pos: i}
+		p := &parser{s: s, pos: i, interp: true}
 		n, err := p.parseOperand()
 		if err != nil || p.pos == i {
 			lit.WriteString("$.")

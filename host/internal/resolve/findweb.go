@@ -202,7 +202,7 @@ func (r *Resolver) renderChain(m *model.Mock, c *model.SSEEventChain, d *render.
 	for i, ev := range c.Events {
 		switch {
 		case ev.TemplatePath != "":
-			b, text := r.renderTemplateFile(m.Namespace, ev.TemplatePath, d)
+			b, text, _ := r.renderTemplateFile(m.Namespace, ev.TemplatePath, d)
 			if text {
 				ev.Data = rawOf(string(b))
 			} else {

@@ -324,7 +324,13 @@ func (r *Resolver) renderInto(out *Rendered, e *match.Entry, cr *compiledRespons
 	out.Error = src.Error
 	switch {
 	case src.PayloadTemplatePath != "":
-		out.Body, out.IsText = r.renderTemplateFile(e.Mock.Namespace, src.PayloadTemplatePath, d)
+		var found bool
+		out.Body, out.IsText, found = r.renderTemplateFile(e.Mock.Namespace, src.PayloadTemplatePath, d)
+		if !found {
+			// The mock names a template nobody uploaded: say so, as a server-side fault.
+			out.Status, out.Headers = http.StatusInternalServerError, nil
+			return
+		}
 	case src.Decode == "base64":
 		var s string
 		_ = json.Unmarshal(src.Payload, &s)
@@ -347,22 +353,23 @@ func (r *Resolver) renderInto(out *Rendered, e *match.Entry, cr *compiledRespons
 
 // renderTemplateFile applies the same substitution as an inline payload; the
 // result is JSON when it parses, text otherwise (model.md section 9).
-func (r *Resolver) renderTemplateFile(ns, name string, d *render.Data) ([]byte, bool) {
+func (r *Resolver) renderTemplateFile(ns, name string, d *render.Data) (body []byte, text, found bool) {
 	b, err := r.readTemplate(ns, name)
 	if err != nil {
 		r.log.Warn("payload template missing", "namespace", ns, "template", name, "error", err)
-		return []byte(fmt.Sprintf(`{"error":"payload template %q not found"}`, name)), false
+		msg, _ := json.Marshal(map[string]string{"error": fmt.Sprintf("payload template %q not found in namespace %q", name, ns), "code": "template_not_found"})
+		return msg, false, false
 	}
 	t, err := render.CompileAny(b)
 	if err != nil {
-		return b, !json.Valid(b)
+		return b, !json.Valid(b), true
 	}
-	return t.Render(d), t.IsText()
+	return t.Render(d), t.IsText(), true
 }
 
 // readTemplate reads a template of the namespace, then of the default namespace.
 func (r *Resolver) readTemplate(ns, name string) ([]byte, error) {
-	name = strings.TrimPrefix(strings.TrimPrefix(name, "/templates/"), "templates/")
+	name = model.TemplateName(name)
 	if r.tpl == nil {
 		return nil, os.ErrNotExist
 	}
