@@ -4,7 +4,10 @@
 // plugin in Go and a generated server in any language resolve traffic alike.
 package sdk
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"reflect"
+)
 
 // GRPCError is a gRPC status with rich error details.
 type GRPCError struct {
@@ -31,12 +34,12 @@ type ProxyTarget struct {
 
 // FindGRPCRequest is the body of POST /mock/findGrpc.
 type FindGRPCRequest struct {
-	Namespace  string              `json:"namespace,omitempty"`
-	ServerName string              `json:"serverName,omitempty"`
-	Service    string              `json:"service"`
-	Method     string              `json:"method"`
-	Meta       map[string][]string `json:"meta,omitempty"`
-	Data       json.RawMessage     `json:"data,omitempty"`
+	Namespace  string          `json:"namespace,omitempty"`
+	ServerName string          `json:"serverName,omitempty"`
+	Service    string          `json:"service"`
+	Method     string          `json:"method"`
+	Meta       MultiMap        `json:"meta,omitempty"`
+	Data       json.RawMessage `json:"data,omitempty"`
 }
 
 // FindGRPCResponse is the reply of POST /mock/findGrpc.
@@ -146,13 +149,13 @@ type FindSMTPResponse struct {
 
 // FindSOAPRequest is the body of POST /mock/findSoap.
 type FindSOAPRequest struct {
-	Namespace  string              `json:"namespace,omitempty"`
-	ServerName string              `json:"serverName,omitempty"`
-	Path       string              `json:"path,omitempty"`
-	Action     string              `json:"action,omitempty"`    // the SOAPAction
-	Operation  string              `json:"operation,omitempty"` // the first element of the Body
-	Headers    map[string][]string `json:"headers,omitempty"`
-	Data       json.RawMessage     `json:"data,omitempty"` // the Body as JSON, for conditions and templates
+	Namespace  string          `json:"namespace,omitempty"`
+	ServerName string          `json:"serverName,omitempty"`
+	Path       string          `json:"path,omitempty"`
+	Action     string          `json:"action,omitempty"`    // the SOAPAction
+	Operation  string          `json:"operation,omitempty"` // the first element of the Body
+	Headers    MultiMap        `json:"headers,omitempty"`
+	Data       json.RawMessage `json:"data,omitempty"` // the Body as JSON, for conditions and templates
 }
 
 // SOAPFault is a SOAP fault to send instead of a response.
@@ -177,13 +180,13 @@ type FindSOAPResponse struct {
 
 // FindMCPRequest is the body of POST /mock/findMcp.
 type FindMCPRequest struct {
-	Namespace  string              `json:"namespace,omitempty"`
-	ServerName string              `json:"serverName,omitempty"`
-	Method     string              `json:"method"` // tools/call or resources/read
-	Tool       string              `json:"tool,omitempty"`
-	Resource   string              `json:"resource,omitempty"`
-	Arguments  json.RawMessage     `json:"arguments,omitempty"`
-	Headers    map[string][]string `json:"headers,omitempty"`
+	Namespace  string          `json:"namespace,omitempty"`
+	ServerName string          `json:"serverName,omitempty"`
+	Method     string          `json:"method"` // tools/call or resources/read
+	Tool       string          `json:"tool,omitempty"`
+	Resource   string          `json:"resource,omitempty"`
+	Arguments  json.RawMessage `json:"arguments,omitempty"`
+	Headers    MultiMap        `json:"headers,omitempty"`
 }
 
 // FindMCPResponse is the reply of POST /mock/findMcp: the MCP result body.
@@ -196,13 +199,13 @@ type FindMCPResponse struct {
 
 // FindGraphQLRequest is the body of POST /mock/findGraphql: one root field.
 type FindGraphQLRequest struct {
-	Namespace string              `json:"namespace,omitempty"`
-	Path      string              `json:"path,omitempty"`
-	Operation string              `json:"operation"` // query, mutation or subscription
-	Field     string              `json:"field"`
-	Arguments json.RawMessage     `json:"arguments,omitempty"` // the field's arguments with variables applied
-	Variables json.RawMessage     `json:"variables,omitempty"`
-	Headers   map[string][]string `json:"headers,omitempty"`
+	Namespace string          `json:"namespace,omitempty"`
+	Path      string          `json:"path,omitempty"`
+	Operation string          `json:"operation"` // query, mutation or subscription
+	Field     string          `json:"field"`
+	Arguments json.RawMessage `json:"arguments,omitempty"` // the field's arguments with variables applied
+	Variables json.RawMessage `json:"variables,omitempty"`
+	Headers   MultiMap        `json:"headers,omitempty"`
 }
 
 // GraphQLError follows the June 2018 GraphQL spec.
@@ -223,10 +226,10 @@ type FindGraphQLResponse struct {
 
 // FindSSERequest is the body of POST /mock/findSse.
 type FindSSERequest struct {
-	Namespace string              `json:"namespace,omitempty"`
-	Path      string              `json:"path"`
-	Query     map[string][]string `json:"query,omitempty"`
-	Headers   map[string][]string `json:"headers,omitempty"`
+	Namespace string   `json:"namespace,omitempty"`
+	Path      string   `json:"path"`
+	Query     MultiMap `json:"query,omitempty"`
+	Headers   MultiMap `json:"headers,omitempty"`
 }
 
 // FindSSEResponse is the reply of POST /mock/findSse: the event chain to play.
@@ -241,13 +244,13 @@ type FindSSEResponse struct {
 
 // FindHTTPRequest is the body of POST /mock/findHttp.
 type FindHTTPRequest struct {
-	Namespace  string              `json:"namespace,omitempty"`
-	ServerName string              `json:"serverName,omitempty"`
-	Method     string              `json:"method"`
-	Path       string              `json:"path"`
-	Query      map[string][]string `json:"query,omitempty"`
-	Headers    map[string][]string `json:"headers,omitempty"`
-	Body       json.RawMessage     `json:"body,omitempty"` // JSON, or a JSON string holding the raw body
+	Namespace  string          `json:"namespace,omitempty"`
+	ServerName string          `json:"serverName,omitempty"`
+	Method     string          `json:"method"`
+	Path       string          `json:"path"`
+	Query      MultiMap        `json:"query,omitempty"`
+	Headers    MultiMap        `json:"headers,omitempty"`
+	Body       json.RawMessage `json:"body,omitempty"` // JSON, or a JSON string holding the raw body
 }
 
 // FindHTTPResponse is the reply of POST /mock/findHttp.
@@ -259,4 +262,31 @@ type FindHTTPResponse struct {
 	Body       json.RawMessage     `json:"body,omitempty"` // JSON, or a JSON string of text
 	Delay      int64               `json:"delay,omitempty"`
 	Proxy      *ProxyTarget        `json:"proxy,omitempty"`
+}
+
+// MultiMap is a header, query or metadata map. It reads both
+// {"k": ["v1","v2"]} and {"k": "v"} (clients write either).
+type MultiMap map[string][]string
+
+// UnmarshalJSON accepts string or string-array values.
+func (m *MultiMap) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make(MultiMap, len(raw))
+	for k, v := range raw {
+		var list []string
+		if err := json.Unmarshal(v, &list); err == nil {
+			out[k] = list
+			continue
+		}
+		var one string
+		if err := json.Unmarshal(v, &one); err != nil {
+			return &json.UnmarshalTypeError{Value: "value of " + k, Type: reflect.TypeOf(""), Field: k}
+		}
+		out[k] = []string{one}
+	}
+	*m = out
+	return nil
 }

@@ -163,7 +163,7 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rawBody, _ := json.Marshal(string(body))
 	req := &sdk.FindHTTPRequest{Namespace: s.Namespace, ServerName: server, Method: r.Method, Path: r.URL.Path,
-		Query: r.URL.Query(), Headers: r.Header, Body: rawBody}
+		Query: sdk.MultiMap(r.URL.Query()), Headers: sdk.MultiMap(r.Header), Body: rawBody}
 	resp, nm, err := host.FindHTTP(r.Context(), req)
 	switch {
 	case err != nil:

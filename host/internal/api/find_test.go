@@ -175,3 +175,15 @@ func TestFindNumericConditions(t *testing.T) {
 		t.Fatalf("not_equals on a number: %d", r.Status)
 	}
 }
+
+func TestFindAcceptsStringMaps(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"h","http":{"route":"/a","queryParams":[{"path":"x","assertAction":"equals","value":"1"}],
+"header":[{"path":"X-A","assertAction":"equals","value":"b"}]},"response":{"payload":{"ok":true}}}`)
+	v := s.expect(200, "POST", "/mock/findHttp", `{"method":"GET","path":"/a","query":{"x":"1"},"headers":{"X-A":"b"}}`)
+	if v["found"] != true {
+		t.Fatalf("string maps: %v", v)
+	}
+	s.expect(200, "POST", "/mock/findHttp", `{"method":"GET","path":"/a","query":{"x":["1"]},"headers":{"X-A":["b"]}}`)
+	s.expectError(http.StatusBadRequest, CodeValidation, "", "POST", "/mock/findHttp", `{"method":"GET","path":"/a","query":{"x":1}}`)
+}

@@ -20,14 +20,14 @@ type hookSink struct {
 }
 
 type hookCall struct {
-	method, path, sig, body string
+	method, path, sig, body, header string
 }
 
 func (h *hookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.calls = append(h.calls, hookCall{r.Method, r.URL.Path, r.Header.Get("X-Mockarty-Signature"), string(b)})
+	h.calls = append(h.calls, hookCall{r.Method, r.URL.Path, r.Header.Get("X-Mockarty-Signature"), string(b), r.Header.Get("X-Order")})
 	if h.fail > 0 {
 		h.fail--
 		w.WriteHeader(500)
@@ -50,7 +50,7 @@ func TestWebhooks(t *testing.T) {
 	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", fmt.Sprintf(`{"id":"order","http":{"route":"/orders/:id","httpMethod":"POST"},
 "response":{"statusCode":201,"payload":{"orderId":"$.pathParam.id","total":"$.body.total"}},
 "webhooks":[
- {"type":"http","trigger":"on_success","url":"%[1]s/hook","method":"PUT","secret":"s3cret","retryCount":2,"retryDelay":10,
+ {"type":"http","trigger":"on_success","url":"%[1]s/hook","method":"PUT","secret":"s3cret","retryCount":2,"retryDelay":10,"headers":{"X-Order":"order-$.pathParam.id"},
   "body":{"event":"order.created","id":"$.response.orderId","total":"$.response.total"}},
  {"url":"%[1]s/errors","trigger":"on_error","body":{"x":1}}
 ]}`, up.URL))
@@ -61,7 +61,7 @@ func TestWebhooks(t *testing.T) {
 		t.Fatalf("calls = %+v", calls)
 	}
 	c := calls[1]
-	if c.method != "PUT" || c.path != "/hook" || c.body != `{"event":"order.created","id":"o-7","total":12.5}` {
+	if c.method != "PUT" || c.path != "/hook" || c.body != `{"event":"order.created","id":"o-7","total":12.5}` || c.header != "order-o-7" {
 		t.Fatalf("webhook: %+v", c)
 	}
 	mac := hmac.New(sha256.New, []byte("s3cret"))

@@ -503,7 +503,7 @@ func (r *Resolver) recordUndefined(u store.UndefinedRequest) {
 		r.droppedUndef++
 		return
 	}
-	u.Count = 1
+	u.Count, u.FirstSeen = 1, u.LastSeen
 	r.pendingUndef[key] = &u
 }
 

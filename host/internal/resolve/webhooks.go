@@ -64,6 +64,17 @@ func (r *Resolver) fireWebhooks(m *model.Mock, d *render.Data, failed bool) {
 			continue
 		}
 		body := renderWebhookBody(w.Body, d)
+		if len(w.Headers) > 0 {
+			// Header values are templates too; w is this iteration's copy.
+			h := make(map[string]string, len(w.Headers))
+			for k, v := range w.Headers {
+				if t, err := render.CompileText(v); err == nil {
+					v = string(t.Render(d))
+				}
+				h[k] = v
+			}
+			w.Headers = h
+		}
 		if !w.Async {
 			r.sendWebhook(m.ID, &w, body)
 			continue

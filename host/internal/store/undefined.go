@@ -44,6 +44,10 @@ func (s *Store) RecordUndefined(ctx context.Context, u UndefinedRequest) (*Undef
 	if now == 0 {
 		now = nowMs()
 	}
+	first := u.FirstSeen
+	if first == 0 || first > now {
+		first = now
+	}
 	if u.Headers == "" {
 		u.Headers = "{}"
 	}
@@ -56,7 +60,7 @@ func (s *Store) RecordUndefined(ctx context.Context, u UndefinedRequest) (*Undef
 		// One upsert statement: a row lock cannot serialise two first sightings
 		// of the same request (there is no row yet), a unique-key conflict can.
 		row := v1Undefined{ID: uuid.NewString(), Fingerprint: fp, Namespace: u.Namespace, Protocol: u.Protocol,
-			Method: u.Method, Path: u.Path, Body: u.Body, Headers: u.Headers, Count: n, FirstSeen: now, LastSeen: now}
+			Method: u.Method, Path: u.Path, Body: u.Body, Headers: u.Headers, Count: n, FirstSeen: first, LastSeen: now}
 		err := tx.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "fingerprint"}},
 			DoUpdates: clause.Assignments(map[string]any{
