@@ -10,18 +10,91 @@ import (
 )
 
 // findRoutes are the resolution contract of protocol listeners and generated
-// servers (api-reference section 15). They need no authentication.
+// servers (api-reference section 15). They need no authentication. Each one
+// decodes its sdk request, checks the fields it cannot do without, fills the
+// namespace (body, ?namespace=, X-Namespace, sandbox) and resolves.
 func (s *server) findRoutes(app *fiber.App) {
-	app.Post("/mock/findGrpc", s.findGRPC)
-	app.Post("/mock/findSocket", s.findSocket)
-	app.Post("/mock/findKafka", s.findKafka)
-	app.Post("/mock/findRabbitMQ", s.findRabbitMQ)
+	r := s.Resolver
+	app.Post("/mock/findGrpc", findHandler(s, r.FindGRPC, func(q *sdk.FindGRPCRequest) (*string, error) {
+		if q.Service == "" || q.Method == "" {
+			return nil, fieldErr("service", "service and method are required")
+		}
+		return &q.Namespace, nil
+	}))
+	app.Post("/mock/findSocket", findHandler(s, r.FindSocket, func(q *sdk.FindSocketRequest) (*string, error) {
+		return &q.Namespace, nil
+	}))
+	app.Post("/mock/findKafka", findHandler(s, r.FindKafka, func(q *sdk.FindKafkaRequest) (*string, error) {
+		if q.Topic == "" {
+			return nil, fieldErr("topic", "is required")
+		}
+		return &q.Namespace, nil
+	}))
+	app.Post("/mock/findRabbitMQ", findHandler(s, r.FindRabbitMQ, func(q *sdk.FindRabbitMQRequest) (*string, error) {
+		if q.Queue == "" && q.Exchange == "" {
+			return nil, fieldErr("queue", "queue or exchange is required")
+		}
+		return &q.Namespace, nil
+	}))
 	app.Post("/mock/findSmtp", s.findSMTP)
-	app.Post("/mock/findHttp", s.findHTTP)
-	app.Post("/mock/findSoap", s.findSOAP)
-	app.Post("/mock/findMcp", s.findMCP)
-	app.Post("/mock/findGraphql", s.findGraphQL)
-	app.Post("/mock/findSse", s.findSSE)
+	app.Post("/mock/findHttp", findHandler(s, r.FindHTTP, func(q *sdk.FindHTTPRequest) (*string, error) {
+		if !strings.HasPrefix(q.Path, "/") {
+			return nil, fieldErr("path", "must start with '/'")
+		}
+		return &q.Namespace, nil
+	}))
+	app.Post("/mock/findSoap", findHandler(s, r.FindSOAP, func(q *sdk.FindSOAPRequest) (*string, error) {
+		if q.Action == "" && q.Operation == "" && q.Path == "" {
+			return nil, fieldErr("action", "one of action, operation or path is required")
+		}
+		return &q.Namespace, nil
+	}))
+	app.Post("/mock/findMcp", findHandler(s, r.FindMCP, func(q *sdk.FindMCPRequest) (*string, error) {
+		if q.Tool == "" && q.Resource == "" {
+			return nil, fieldErr("tool", "tool (for tools/call) or resource (for resources/read) is required")
+		}
+		return &q.Namespace, nil
+	}))
+	app.Post("/mock/findGraphql", findHandler(s, r.FindGraphQL, func(q *sdk.FindGraphQLRequest) (*string, error) {
+		if q.Field == "" {
+			return nil, fieldErr("field", "is required")
+		}
+		switch q.Operation {
+		case "", "query", "mutation", "subscription":
+		default:
+			return nil, fieldErr("operation", "must be query, mutation or subscription")
+		}
+		return &q.Namespace, nil
+	}))
+	app.Post("/mock/findSse", findHandler(s, r.FindSSE, func(q *sdk.FindSSERequest) (*string, error) {
+		if !strings.HasPrefix(q.Path, "/") {
+			return nil, fieldErr("path", "must start with '/'")
+		}
+		return &q.Namespace, nil
+	}))
+}
+
+// findHandler makes the handler of one find endpoint. check validates the
+// request and returns where its namespace field is.
+func findHandler[Req, Resp any](s *server, find func(*Req) (*Resp, *resolve.NearMiss), check func(*Req) (*string, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		req := new(Req)
+		if err := s.decodeJSON(c, req); err != nil {
+			return err
+		}
+		ns, err := check(req)
+		if err != nil {
+			return err
+		}
+		if err := findNamespace(c, ns); err != nil {
+			return err
+		}
+		out, nm := find(req)
+		if nm != nil {
+			return s.noMatch(c, nm)
+		}
+		return c.JSON(out)
+	}
 }
 
 func (s *server) noMatch(c *fiber.Ctx, nm *resolve.NearMiss) error {
@@ -38,75 +111,6 @@ func findNamespace(c *fiber.Ctx, ns *string) error {
 	return nil
 }
 
-func (s *server) findGRPC(c *fiber.Ctx) error {
-	var req sdk.FindGRPCRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if req.Service == "" || req.Method == "" {
-		return fieldErr("service", "service and method are required")
-	}
-	if err := findNamespace(c, &req.Namespace); err != nil {
-		return err
-	}
-	out, nm := s.Resolver.FindGRPC(&req)
-	if nm != nil {
-		return s.noMatch(c, nm)
-	}
-	return c.JSON(out)
-}
-
-func (s *server) findSocket(c *fiber.Ctx) error {
-	var req sdk.FindSocketRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if err := findNamespace(c, &req.Namespace); err != nil {
-		return err
-	}
-	out, nm := s.Resolver.FindSocket(&req)
-	if nm != nil {
-		return s.noMatch(c, nm)
-	}
-	return c.JSON(out)
-}
-
-func (s *server) findKafka(c *fiber.Ctx) error {
-	var req sdk.FindKafkaRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if req.Topic == "" {
-		return fieldErr("topic", "is required")
-	}
-	if err := findNamespace(c, &req.Namespace); err != nil {
-		return err
-	}
-	out, nm := s.Resolver.FindKafka(&req)
-	if nm != nil {
-		return s.noMatch(c, nm)
-	}
-	return c.JSON(out)
-}
-
-func (s *server) findRabbitMQ(c *fiber.Ctx) error {
-	var req sdk.FindRabbitMQRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if req.Queue == "" && req.Exchange == "" {
-		return fieldErr("queue", "queue or exchange is required")
-	}
-	if err := findNamespace(c, &req.Namespace); err != nil {
-		return err
-	}
-	out, nm := s.Resolver.FindRabbitMQ(&req)
-	if nm != nil {
-		return s.noMatch(c, nm)
-	}
-	return c.JSON(out)
-}
-
 // findSMTP always answers 200: "found": false is the SMTP contract's own way to say no.
 func (s *server) findSMTP(c *fiber.Ctx) error {
 	var req sdk.FindSMTPRequest
@@ -120,102 +124,6 @@ func (s *server) findSMTP(c *fiber.Ctx) error {
 	if nm != nil {
 		return c.JSON(fiber.Map{"found": false, "statusCode": out.StatusCode, "statusMessage": out.StatusMessage,
 			"acceptMail": false, "storeEmail": false, "candidates": publicCandidates(nm.Candidates)})
-	}
-	return c.JSON(out)
-}
-
-// findHTTP resolves a plain HTTP request for a listener plugin.
-func (s *server) findHTTP(c *fiber.Ctx) error {
-	var req sdk.FindHTTPRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if !strings.HasPrefix(req.Path, "/") {
-		return fieldErr("path", "must start with '/'")
-	}
-	if err := findNamespace(c, &req.Namespace); err != nil {
-		return err
-	}
-	out, nm := s.Resolver.FindHTTP(&req)
-	if nm != nil {
-		return s.noMatch(c, nm)
-	}
-	return c.JSON(out)
-}
-
-func (s *server) findSOAP(c *fiber.Ctx) error {
-	var req sdk.FindSOAPRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if req.Action == "" && req.Operation == "" && req.Path == "" {
-		return fieldErr("action", "one of action, operation or path is required")
-	}
-	if err := findNamespace(c, &req.Namespace); err != nil {
-		return err
-	}
-	out, nm := s.Resolver.FindSOAP(&req)
-	if nm != nil {
-		return s.noMatch(c, nm)
-	}
-	return c.JSON(out)
-}
-
-func (s *server) findMCP(c *fiber.Ctx) error {
-	var req sdk.FindMCPRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if req.Tool == "" && req.Resource == "" {
-		return fieldErr("tool", "tool (for tools/call) or resource (for resources/read) is required")
-	}
-	if err := findNamespace(c, &req.Namespace); err != nil {
-		return err
-	}
-	out, nm := s.Resolver.FindMCP(&req)
-	if nm != nil {
-		return s.noMatch(c, nm)
-	}
-	return c.JSON(out)
-}
-
-func (s *server) findGraphQL(c *fiber.Ctx) error {
-	var req sdk.FindGraphQLRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if req.Field == "" {
-		return fieldErr("field", "is required")
-	}
-	switch req.Operation {
-	case "", "query", "mutation", "subscription":
-	default:
-		return fieldErr("operation", "must be query, mutation or subscription")
-	}
-	if err := findNamespace(c, &req.Namespace); err != nil {
-		return err
-	}
-	out, nm := s.Resolver.FindGraphQL(&req)
-	if nm != nil {
-		return s.noMatch(c, nm)
-	}
-	return c.JSON(out)
-}
-
-func (s *server) findSSE(c *fiber.Ctx) error {
-	var req sdk.FindSSERequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if !strings.HasPrefix(req.Path, "/") {
-		return fieldErr("path", "must start with '/'")
-	}
-	if err := findNamespace(c, &req.Namespace); err != nil {
-		return err
-	}
-	out, nm := s.Resolver.FindSSE(&req)
-	if nm != nil {
-		return s.noMatch(c, nm)
 	}
 	return c.JSON(out)
 }
