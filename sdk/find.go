@@ -251,6 +251,8 @@ type FindHTTPRequest struct {
 	Query      MultiMap        `json:"query,omitempty"`
 	Headers    MultiMap        `json:"headers,omitempty"`
 	Body       json.RawMessage `json:"body,omitempty"` // JSON, or a JSON string holding the raw body
+	// BodyBase64 carries a body that is not UTF-8 text (it wins over Body).
+	BodyBase64 []byte `json:"bodyBase64,omitempty"`
 }
 
 // FindHTTPResponse is the reply of POST /mock/findHttp.
@@ -260,8 +262,10 @@ type FindHTTPResponse struct {
 	StatusCode int                 `json:"statusCode"`
 	Headers    map[string][]string `json:"headers,omitempty"`
 	Body       json.RawMessage     `json:"body,omitempty"` // JSON, or a JSON string of text
-	Delay      int64               `json:"delay,omitempty"`
-	Proxy      *ProxyTarget        `json:"proxy,omitempty"`
+	// BodyBase64 carries a reply that is not UTF-8 text (decode: base64 payloads).
+	BodyBase64 []byte       `json:"bodyBase64,omitempty"`
+	Delay      int64        `json:"delay,omitempty"`
+	Proxy      *ProxyTarget `json:"proxy,omitempty"`
 }
 
 // MultiMap is a header, query or metadata map. It reads both

@@ -26,10 +26,15 @@ func Serve(p Plugin) {
 	})
 }
 
+// stderr is the process's real stderr: go-plugin redirects os.Stderr once
+// Serve runs, and the host reads logs from the real one.
+var stderr = os.Stderr
+
 // Logger is the logger a plugin should use: hclog, JSON on stderr, which
-// the host reads and re-logs under the plugin's name.
+// the host reads and re-logs under the plugin's name. It may be made at any
+// time, before or after Serve.
 func Logger() hclog.Logger {
-	return hclog.New(&hclog.LoggerOptions{Level: hclog.Trace, Output: os.Stderr, JSONFormat: true})
+	return hclog.New(&hclog.LoggerOptions{Level: hclog.Trace, Output: stderr, JSONFormat: true})
 }
 
 // GRPCPlugin is the go-plugin glue of the contract, used on both sides.
@@ -186,7 +191,11 @@ type hostServer struct {
 func (h *hostServer) Find(ctx context.Context, r *pluginv1.FindRequest) (*pluginv1.FindResponse, error) {
 	found, body, near, err := h.finder.Find(ctx, r.Protocol, r.Body)
 	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+		code := codes.InvalidArgument
+		if ctx.Err() != nil {
+			code = codes.DeadlineExceeded
+		}
+		return nil, status.Error(code, err.Error())
 	}
 	return &pluginv1.FindResponse{Found: found, Body: body, NearMiss: near}, nil
 }

@@ -66,11 +66,21 @@ func (c *Client) Run(ctx context.Context, job Job, host Finder, onProgress func(
 	req := &pluginv1.RunRequest{JobId: job.ID, Kind: job.Kind, Params: job.Params}
 	if host != nil {
 		id := c.broker.NextId()
+		srv := make(chan *grpc.Server, 1)
 		go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
 			s := grpc.NewServer(opts...)
 			pluginv1.RegisterHostServer(s, &hostServer{finder: host})
+			srv <- s
 			return s
 		})
+		// The job's Host service ends with the job.
+		defer func() {
+			select {
+			case s := <-srv:
+				s.Stop()
+			default:
+			}
+		}()
 		req.HostBrokerId = id
 	}
 	stream, err := c.rpc.Run(ctx, req)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/outbound"
@@ -150,21 +151,36 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l.mu.Unlock()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
 	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", "request body is larger than maxBodyBytes")
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", "request body is larger than maxBodyBytes")
+		} else {
+			writeError(w, http.StatusBadRequest, "validation", "unreadable request body: "+err.Error())
+		}
 		return
 	}
 	server := s.ServerName
 	if s.HostRouting {
 		h := r.Host
-		if i := strings.IndexByte(h, ':'); i >= 0 {
-			h = h[:i]
+		if hp, _, err := net.SplitHostPort(h); err == nil {
+			h = hp
 		}
-		server, _, _ = strings.Cut(h, ".")
+		if net.ParseIP(strings.Trim(h, "[]")) == nil { // an IP literal names no server
+			server, _, _ = strings.Cut(h, ".")
+		}
 	}
-	rawBody, _ := json.Marshal(string(body))
+	headers := sdk.MultiMap(r.Header.Clone())
+	headers["Host"] = []string{r.Host} // net/http keeps Host out of r.Header
 	req := &sdk.FindHTTPRequest{Namespace: s.Namespace, ServerName: server, Method: r.Method, Path: r.URL.Path,
-		Query: sdk.MultiMap(r.URL.Query()), Headers: sdk.MultiMap(r.Header), Body: rawBody}
-	resp, nm, err := host.FindHTTP(r.Context(), req)
+		Query: sdk.MultiMap(r.URL.Query()), Headers: headers}
+	if utf8.Valid(body) {
+		req.Body, _ = json.Marshal(string(body))
+	} else {
+		req.BodyBase64 = body
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	resp, nm, err := host.FindHTTP(ctx, req)
 	switch {
 	case err != nil:
 		writeError(w, http.StatusBadGateway, "unavailable", "the mock host did not answer: "+err.Error())
@@ -193,7 +209,12 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []byte(resp.Body)
 	var text string
-	if json.Unmarshal(resp.Body, &text) == nil {
+	if len(resp.BodyBase64) > 0 {
+		out = resp.BodyBase64
+		if w.Header().Get("Content-Type") == "" {
+			w.Header().Set("Content-Type", "application/octet-stream")
+		}
+	} else if json.Unmarshal(resp.Body, &text) == nil {
 		out = []byte(text)
 		if w.Header().Get("Content-Type") == "" {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -202,7 +223,11 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 	}
 	w.Header().Set("X-Mockarty-Mock-Id", resp.MockID)
-	w.WriteHeader(resp.StatusCode)
+	status := resp.StatusCode
+	if status < 100 || status > 999 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
 	_, _ = w.Write(out)
 }
 

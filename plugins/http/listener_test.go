@@ -108,3 +108,26 @@ func TestBadSettings(t *testing.T) {
 		t.Fatal("malformed settings must be refused")
 	}
 }
+
+func TestBinaryBodiesAndHostHeader(t *testing.T) {
+	var got sdk.FindHTTPRequest
+	host := &plugintest.FakeHost{Answer: func(_ string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
+		_ = json.Unmarshal(body, &got)
+		return true, &sdk.FindHTTPResponse{Found: true, MockID: "b", BodyBase64: []byte{0xff, 0x00, 0xfe}}, nil
+	}}
+	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"hostRouting":true}`), host)
+	req, _ := http.NewRequest("POST", "http://"+p.Addresses[0]+"/bin", strings.NewReader("\xff\xfe\x00\x01"))
+	req.Host = "orders.example.test"
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(b) != "\xff\x00\xfe" {
+		t.Fatalf("binary reply: %d %q", res.StatusCode, b)
+	}
+	if string(got.BodyBase64) != "\xff\xfe\x00\x01" || got.Headers["Host"][0] != "orders.example.test" || got.ServerName != "orders" {
+		t.Fatalf("request sent to the host: %+v", got)
+	}
+}

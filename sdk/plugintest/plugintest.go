@@ -90,6 +90,9 @@ func Start(t testing.TB, p sdk.Plugin, settings json.RawMessage, host *FakeHost)
 	}
 	out := &Plugin{Client: c, host: host}
 	if _, ok := p.(sdk.Listener); ok {
+		if host == nil {
+			host = &FakeHost{} // finds nothing
+		}
 		addrs, err := c.Start(ctx, host)
 		if err != nil {
 			t.Fatalf("start: %v", err)

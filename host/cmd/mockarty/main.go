@@ -117,13 +117,16 @@ func run(migrate string) error {
 	}
 	defer res.Close()
 
+	// Plugin trouble never stops the host: it runs without the plugins it cannot load.
 	pluginCfg, err := plugins.ReadConfig(cfg.PluginsConfig)
 	if err != nil {
-		return err
+		log.Error("plugins configuration unreadable; loading no plugins", "file", cfg.PluginsConfig, "error", err)
+		cfg.Plugins = "none"
 	}
 	found, err := plugins.Discover(cfg.PluginsDir)
 	if err != nil {
-		return fmt.Errorf("plugin folder %s: %w", cfg.PluginsDir, err)
+		log.Error("plugin folder unreadable; loading no plugins", "folder", cfg.PluginsDir, "error", err)
+		cfg.Plugins = "none"
 	}
 	pm := plugins.New(plugins.Options{Logger: log.Named("plugin"), Finder: resolve.Finder{R: res}})
 	defer func() {

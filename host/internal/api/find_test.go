@@ -187,3 +187,13 @@ func TestFindAcceptsStringMaps(t *testing.T) {
 	s.expect(200, "POST", "/mock/findHttp", `{"method":"GET","path":"/a","query":{"x":["1"]},"headers":{"X-A":["b"]}}`)
 	s.expectError(http.StatusBadRequest, CodeValidation, "", "POST", "/mock/findHttp", `{"method":"GET","path":"/a","query":{"x":1}}`)
 }
+
+func TestFindHTTPBinaryBodies(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"b","http":{"route":"/bin","httpMethod":"POST",
+"conditions":[{"path":"","assertAction":"notEmpty"}]},"response":{"decode":"base64","payload":"/wD+"}}`)
+	v := s.expect(200, "POST", "/mock/findHttp", `{"method":"POST","path":"/bin","bodyBase64":"//4AAQ=="}`)
+	if v["bodyBase64"] != "/wD+" || v["body"] != nil {
+		t.Fatalf("binary reply: %v", v)
+	}
+}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"net/http"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
@@ -23,6 +24,9 @@ func (s *server) restartPlugin(c *fiber.Ctx) error {
 	if err := s.Plugins.Restart(name); err != nil {
 		if errors.Is(err, plugins.ErrUnknown) {
 			return notFoundErr("plugin %q is not loaded", name)
+		}
+		if errors.Is(err, plugins.ErrNoBinary) {
+			return apiErr(http.StatusConflict, CodeConflict, "plugin %q: %v", name, err)
 		}
 		return err
 	}

@@ -21,7 +21,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -82,21 +81,24 @@ type Options struct {
 
 // Manager runs the plugins of one host.
 type Manager struct {
-	opts    Options
-	mu      sync.Mutex
-	plugins map[string]*managed
-	wg      sync.WaitGroup
+	opts     Options
+	mu       sync.Mutex
+	plugins  map[string]*managed
+	wg       sync.WaitGroup
+	stopOnce sync.Once
 }
 
 type managed struct {
-	spec    Spec
-	mu      sync.Mutex
-	status  Status
-	client  *plugin.Client
-	handle  *sdk.Client
-	stop    chan struct{}
-	restart chan struct{}
-	crashes []time.Time
+	spec      Spec
+	mu        sync.Mutex
+	status    Status
+	client    *plugin.Client
+	handle    *sdk.Client
+	stop      chan struct{}
+	restart   chan struct{}
+	crashes   []time.Time
+	failures  int  // consecutive starts that did not reach running
+	requested bool // the next restart was asked for: not a crash
 }
 
 // New makes a manager; call Start to launch plugins.
@@ -191,6 +193,9 @@ func (m *Manager) List() []Status {
 // ErrUnknown is returned for a plugin name that is not loaded.
 var ErrUnknown = errors.New("no such plugin")
 
+// ErrNoBinary is returned when restarting a plugin whose binary was missing at start.
+var ErrNoBinary = errors.New("the plugin's binary was not found when the host started; add it and restart the host")
+
 // Restart restarts one plugin now (also one that failed or was refused).
 func (m *Manager) Restart(name string) error {
 	m.mu.Lock()
@@ -199,8 +204,11 @@ func (m *Manager) Restart(name string) error {
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknown, name)
 	}
+	if p.spec.Path == "" {
+		return ErrNoBinary
+	}
 	p.mu.Lock()
-	p.crashes = nil
+	p.crashes, p.failures = nil, 0
 	p.mu.Unlock()
 	select {
 	case p.restart <- struct{}{}:
@@ -209,19 +217,35 @@ func (m *Manager) Restart(name string) error {
 	return nil
 }
 
-// Stop stops every plugin gracefully, then kills what is left.
+// Stop stops every plugin gracefully and kills what is left when ctx ends.
+// Calling it again does nothing.
 func (m *Manager) Stop(ctx context.Context) {
-	m.mu.Lock()
-	for _, p := range m.plugins {
-		close(p.stop)
-	}
-	m.mu.Unlock()
-	done := make(chan struct{})
-	go func() { m.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
+	m.stopOnce.Do(func() {
+		m.mu.Lock()
+		list := make([]*managed, 0, len(m.plugins))
+		for _, p := range m.plugins {
+			close(p.stop)
+			list = append(list, p)
+		}
+		m.mu.Unlock()
+		done := make(chan struct{})
+		go func() { m.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			for _, p := range list {
+				m.kill(p) // also ends a start that hangs in the handshake
+			}
+			<-done
+		}
+		for _, p := range list {
+			p.set(func(s *Status) {
+				if s.State != StateRefused {
+					s.State, s.PID, s.Addresses = StateStopped, 0, []string{}
+				}
+			})
+		}
+	})
 }
 
 func (p *managed) set(fn func(s *Status)) {
@@ -252,23 +276,43 @@ func (m *Manager) supervise(p *managed) {
 		case err != nil:
 			log.Error("plugin did not start", "error", err)
 			p.set(func(s *Status) { s.LastError = err.Error() })
+			p.mu.Lock()
+			p.failures++
+			p.mu.Unlock()
 		default:
 			backoff = m.opts.BackoffMin
+			p.mu.Lock()
+			p.failures = 0
+			p.mu.Unlock()
 			if !m.watch(p, log) {
 				m.shutdown(p, log)
 				return
 			}
 		}
+		p.mu.Lock()
+		requested := p.requested
+		p.requested = false
+		p.mu.Unlock()
+		if requested {
+			// An asked-for restart: stop gracefully, and it is no crash.
+			m.shutdown(p, log)
+			p.set(func(s *Status) { s.State, s.Restarts = StateRestarting, s.Restarts+1 })
+			continue
+		}
 		m.kill(p)
 		// A crash, a failed health check or a failed start: restart with backoff,
-		// unless the plugin keeps crashing.
+		// unless the plugin keeps crashing (too many restarts within the window,
+		// or too many starts in a row that never reached running, however slow).
 		now := time.Now()
 		p.mu.Lock()
 		p.crashes = append(p.crashes, now)
 		for len(p.crashes) > 0 && now.Sub(p.crashes[0]) > m.opts.CrashWindow {
 			p.crashes = p.crashes[1:]
 		}
-		loop := len(p.crashes) > m.opts.MaxRestarts
+		loop := len(p.crashes) > m.opts.MaxRestarts || p.failures > m.opts.MaxRestarts
+		if loop {
+			p.failures = 0
+		}
 		p.mu.Unlock()
 		if loop {
 			log.Error("plugin is crash-looping; giving up", "restarts_in_window", m.opts.MaxRestarts)
@@ -329,8 +373,7 @@ func (m *Manager) launch(p *managed, log hclog.Logger) error {
 	}
 	p.set(func(s *Status) { s.State = StateStarting })
 	cmd := exec.Command(p.spec.Path)
-	// The plugin dies with the host, even when the host is killed with SIGKILL.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	dieWithHost(cmd)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		Plugins:          plugin.PluginSet{sdk.PluginKey: &sdk.GRPCPlugin{}},
@@ -382,6 +425,9 @@ func (m *Manager) launch(p *managed, log hclog.Logger) error {
 	if err := h.Configure(ctx, settings); err != nil {
 		return &refusal{"configure: " + err.Error()}
 	}
+	if info.Kind != sdk.KindListener && info.Kind != sdk.KindTool {
+		return &refusal{fmt.Sprintf("unknown plugin kind %q (want %s or %s)", info.Kind, sdk.KindListener, sdk.KindTool)}
+	}
 	var addrs []string
 	if info.Kind == sdk.KindListener {
 		if addrs, err = h.Start(ctx, m.opts.Finder); err != nil {
@@ -409,6 +455,9 @@ func (m *Manager) watch(p *managed, log hclog.Logger) bool {
 			return false
 		case <-p.restart:
 			log.Info("restart requested")
+			p.mu.Lock()
+			p.requested = true
+			p.mu.Unlock()
 			return true
 		case <-tick.C:
 			p.mu.Lock()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/sdk"
@@ -76,7 +77,10 @@ func (r *Resolver) FindHTTP(req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *N
 	}
 	body := []byte(req.Body)
 	var str string
-	if json.Unmarshal(req.Body, &str) == nil {
+	switch {
+	case len(req.BodyBase64) > 0:
+		body = req.BodyBase64
+	case json.Unmarshal(req.Body, &str) == nil:
 		body = []byte(str) // a body sent as a JSON string is the raw body
 	}
 	ns := req.Namespace
@@ -100,9 +104,12 @@ func (r *Resolver) FindHTTP(req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *N
 	out := res.Rendered
 	resp := &sdk.FindHTTPResponse{Found: true, MockID: res.MockID, StatusCode: out.Status, Headers: out.Headers,
 		Delay: out.Delay.Milliseconds()}
-	if out.IsText {
+	switch {
+	case out.IsText && !utf8.Valid(out.Body):
+		resp.BodyBase64 = append([]byte(nil), out.Body...)
+	case out.IsText:
 		resp.Body, _ = json.Marshal(string(out.Body))
-	} else if len(out.Body) > 0 {
+	case len(out.Body) > 0:
 		resp.Body = append(json.RawMessage(nil), out.Body...)
 	}
 	if out.Proxy != nil {
