@@ -1147,6 +1147,34 @@ func TestHostRunsTheHTTPPlugin(t *testing.T) {
 	}
 	s.call(t, http.StatusNotFound, http.MethodPost, "/api/v1/plugins/nope/restart", nil)
 
+	// SIGKILL the plugin: /stubs keeps serving, and the plugin comes back.
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if got := obj(t, s.getJSON(t, "/stubs/sandbox/hello/bob"), "stub"); got["hi"] != "bob" {
+		t.Fatalf("/stubs while the plugin restarts: %v", got)
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		p := obj(t, list(t, obj(t, s.getJSON(t, "/api/v1/plugins"), "plugins")["plugins"], "plugins")[0], "plugin")
+		if p["state"] == "running" && int(num(t, p["pid"], "pid")) != pid {
+			if num(t, p["restarts"], "restarts") < 1 {
+				t.Fatalf("restarts: %v", p)
+			}
+			pid = int(num(t, p["pid"], "pid"))
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the plugin did not come back: %v", p)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if res, err := http.Get("http://" + listen + "/hello/eve"); err != nil || res.StatusCode != 200 {
+		t.Fatalf("the restarted plugin serves: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+
 	// Kill the host: the plugin dies with it.
 	s.kill(t)
 	deadline = time.Now().Add(10 * time.Second)
