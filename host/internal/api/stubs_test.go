@@ -520,3 +520,21 @@ func TestEditKeepsUsage(t *testing.T) {
 		t.Fatalf("after an overwrite: %d", r.Status)
 	}
 }
+
+func TestNearMissSimilarRoutes(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", helloWorld)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", httpMock("users", "/api/users/:id"))
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", httpMock("far", "/other/thing"))
+	r := s.do("GET", "/stubs/sandbox/api/greetin", nil)
+	v := r.JSON(t)
+	c := v["candidates"].([]any)
+	if r.Status != 404 || len(c) == 0 || c[0].(map[string]any)["mockId"] != "hello-world" {
+		t.Fatalf("a typo names the closest route first: %s", r.Body)
+	}
+	for _, x := range c {
+		if x.(map[string]any)["mockId"] == "far" {
+			t.Fatalf("an unrelated route is not a candidate: %s", r.Body)
+		}
+	}
+}

@@ -656,3 +656,93 @@ func (ix *Index) Namespaces() []string {
 	sort.Strings(out)
 	return out
 }
+
+// maxSimilarScan bounds the work a miss may cost when looking for similar routes.
+const maxSimilarScan = 5000
+
+// SimilarRoutes returns up to n mocks of a namespace whose routes look most
+// like path (shared leading segments, then a small edit distance), for the
+// report of a request that matched no route at all. It looks at no more
+// than maxSimilarScan mocks, so a flood of misses stays cheap.
+func (ix *Index) SimilarRoutes(ns, proto, path string, n int) []*Entry {
+	want := splitPath(normalisePath(path))
+	type scored struct {
+		e     *Entry
+		score int
+	}
+	var best []scored
+	ix.mu.RLock()
+	seen := 0
+	for _, e := range ix.byID {
+		if seen >= maxSimilarScan {
+			break
+		}
+		if e.Mock.Namespace != ns || e.fullRoute == "" || routeProto(e.Mock) != proto {
+			continue
+		}
+		seen++
+		s := routeSimilarity(splitPath(e.fullRoute), want)
+		if s <= 0 {
+			continue
+		}
+		best = append(best, scored{e, s})
+	}
+	ix.mu.RUnlock()
+	sort.Slice(best, func(i, j int) bool {
+		if best[i].score != best[j].score {
+			return best[i].score > best[j].score
+		}
+		return best[i].e.Mock.ID < best[j].e.Mock.ID
+	})
+	out := make([]*Entry, 0, n)
+	for i := 0; i < len(best) && i < n; i++ {
+		out = append(out, best[i].e)
+	}
+	return out
+}
+
+// routeSimilarity scores a route against a path: 10 per matching leading
+// segment (a :param matches anything), plus up to 5 for a last differing
+// segment that is one or two edits away.
+func routeSimilarity(route, path []string) int {
+	score := 0
+	for i := 0; i < len(route) && i < len(path); i++ {
+		r, p := route[i], path[i]
+		switch {
+		case r == p || strings.HasPrefix(r, ":") || strings.HasPrefix(r, "*"):
+			score += 10
+			continue
+		case editDistance(r, p) <= 2:
+			score += 5
+		}
+		break
+	}
+	if len(route) != len(path) {
+		score -= 2
+	}
+	return score
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 99
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -178,6 +178,13 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 		}
 		return r.answerHTTP(e, hits[i].Params(), req, body, now)
 	}
+	if len(hits) == 0 {
+		// No route matched: name the mocks whose routes look most like the path.
+		for _, e := range r.Index.SimilarRoutes(req.Namespace, model.ProtoHTTP, req.Path, 3) {
+			near = append(near, Candidate{MockID: e.Mock.ID, Route: e.Route(), Method: e.Mock.HTTP.HTTPMethod,
+				Reason: "route " + e.Route() + " does not match " + req.Path})
+		}
+	}
 	r.recordUndefined(store.UndefinedRequest{Namespace: req.Namespace, Protocol: model.ProtoHTTP, Method: req.Method,
 		Path: req.Path, Body: string(req.Body), Headers: headersJSON(req.headers())})
 	return &HTTPResult{NearMiss: newNearMiss("no mock matches "+req.Method+" "+req.Path, req.Namespace, req.Method, req.Path, near)}
