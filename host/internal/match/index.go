@@ -96,14 +96,6 @@ func (ix *Index) Len() int {
 	return len(ix.byID)
 }
 
-// Get returns the entry of a mock ID.
-func (ix *Index) Get(id string) (*Entry, bool) {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	e, ok := ix.byID[id]
-	return e, ok
-}
-
 // Entries returns every entry (for persistence of counters and for stats).
 func (ix *Index) Entries() []*Entry {
 	ix.mu.RLock()
@@ -643,18 +635,6 @@ func (ix *Index) HasNamespace(ns string) bool {
 	defer ix.mu.RUnlock()
 	_, ok := ix.spaces[ns]
 	return ok
-}
-
-// Namespaces lists the namespaces with indexed mocks.
-func (ix *Index) Namespaces() []string {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	out := make([]string, 0, len(ix.spaces))
-	for ns := range ix.spaces {
-		out = append(out, ns)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // maxSimilarScan bounds the work a miss may cost when looking for similar routes.

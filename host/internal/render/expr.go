@@ -455,14 +455,4 @@ func Compile(expr string) (node, error) {
 	return n, nil
 }
 
-// Eval compiles and evaluates an expression once (for extract and conditions).
-func Eval(expr string, d *Data) (any, error) {
-	n, err := Compile(expr)
-	if err != nil {
-		return nil, err
-	}
-	v, _ := n.eval(d)
-	return v, nil
-}
-
 func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

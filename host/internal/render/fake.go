@@ -146,18 +146,6 @@ func Fake(name string, args []float64, hasArgs bool) (any, error) {
 	return nil, fmt.Errorf("unknown faker %q", name)
 }
 
-// FakerNames lists the generators (for docs and error messages).
-func FakerNames() []string {
-	out := make([]string, 0, len(fakers)+len(fakeFuncs))
-	for k := range fakers {
-		out = append(out, k)
-	}
-	for k := range fakeFuncs {
-		out = append(out, k+"(min,max)")
-	}
-	return out
-}
-
 func parseArgs(s string) ([]float64, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
