@@ -65,7 +65,7 @@ proto-tools:
 proto: proto-tools
 	cd sdk && PATH="$(GOBIN_DIR):$$PATH" protoc -I proto \
 		--go_out=. --go_opt=module=github.com/mockarty-oss/mockarty/sdk \
-		--go-grpc_out=. --go-grpc_opt=module=github.com/mockarty-oss/mockarty/sdk \
+		--go-grpc_out=. --go-grpc_opt=module=github.com/mockarty-oss/mockarty/sdk,require_unimplemented_servers=false \
 		$(patsubst sdk/proto/%,%,$(PROTO_FILES))
 
 # Fails when sdk/gen is not what sdk/proto generates.
@@ -73,7 +73,7 @@ proto-check: proto-tools
 	@tmp=$$(mktemp -d); \
 	(cd sdk && PATH="$(GOBIN_DIR):$$PATH" protoc -I proto \
 		--go_out=$$tmp --go_opt=module=github.com/mockarty-oss/mockarty/sdk \
-		--go-grpc_out=$$tmp --go-grpc_opt=module=github.com/mockarty-oss/mockarty/sdk \
+		--go-grpc_out=$$tmp --go-grpc_opt=module=github.com/mockarty-oss/mockarty/sdk,require_unimplemented_servers=false \
 		$(patsubst sdk/proto/%,%,$(PROTO_FILES))) && \
 	diff -r $$tmp/gen sdk/gen >/dev/null || { echo "sdk/gen is out of date: run make proto"; rm -rf $$tmp; exit 1; }; \
 	rm -rf $$tmp

@@ -54,8 +54,10 @@ func (g *GRPCPlugin) GRPCClient(_ context.Context, broker *plugin.GRPCBroker, c 
 	return &Client{rpc: pluginv1.NewPluginClient(c), broker: broker}, nil
 }
 
+// pluginServer implements every method of the contract itself: it embeds
+// no "unimplemented" fallback, so a method added to the proto fails the
+// build until it is written.
 type pluginServer struct {
-	pluginv1.UnimplementedPluginServer
 	impl   Plugin
 	broker *plugin.GRPCBroker
 	conn   *grpc.ClientConn
@@ -184,9 +186,13 @@ func (c *Client) Stop(ctx context.Context) error {
 }
 
 type hostServer struct {
-	pluginv1.UnimplementedHostServer
 	finder Finder
 }
+
+var (
+	_ pluginv1.PluginServer = (*pluginServer)(nil)
+	_ pluginv1.HostServer   = (*hostServer)(nil)
+)
 
 func (h *hostServer) Find(ctx context.Context, r *pluginv1.FindRequest) (*pluginv1.FindResponse, error) {
 	found, body, near, err := h.finder.Find(ctx, r.Protocol, r.Body)

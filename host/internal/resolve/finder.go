@@ -24,10 +24,7 @@ func (f Finder) Find(_ context.Context, protocol string, body []byte) (bool, []b
 	)
 	switch protocol {
 	case model.ProtoHTTP:
-		var req sdk.FindHTTPRequest
-		if err = json.Unmarshal(body, &req); err == nil {
-			out, nm = f.R.FindHTTP(&req)
-		}
+		out, nm, err = decodeFind(body, f.R.FindHTTP)
 	case model.ProtoGRPC:
 		out, nm, err = decodeFind(body, f.R.FindGRPC)
 	case model.ProtoSocket:

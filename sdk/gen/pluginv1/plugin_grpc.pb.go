@@ -128,7 +128,7 @@ func (c *pluginClient) Run(ctx context.Context, in *RunRequest, opts ...grpc.Cal
 type Plugin_RunClient = grpc.ServerStreamingClient[RunEvent]
 
 // PluginServer is the server API for Plugin service.
-// All implementations must embed UnimplementedPluginServer
+// All implementations should embed UnimplementedPluginServer
 // for forward compatibility.
 //
 // Plugin is served by every plugin process.
@@ -145,10 +145,9 @@ type PluginServer interface {
 	Stop(context.Context, *StopRequest) (*StopResponse, error)
 	// Run runs one job of a tool, streaming progress and ending with the result.
 	Run(*RunRequest, grpc.ServerStreamingServer[RunEvent]) error
-	mustEmbedUnimplementedPluginServer()
 }
 
-// UnimplementedPluginServer must be embedded to have
+// UnimplementedPluginServer should be embedded to have
 // forward compatible implementations.
 //
 // NOTE: this should be embedded by value instead of pointer to avoid a nil
@@ -173,8 +172,7 @@ func (UnimplementedPluginServer) Stop(context.Context, *StopRequest) (*StopRespo
 func (UnimplementedPluginServer) Run(*RunRequest, grpc.ServerStreamingServer[RunEvent]) error {
 	return status.Error(codes.Unimplemented, "method Run not implemented")
 }
-func (UnimplementedPluginServer) mustEmbedUnimplementedPluginServer() {}
-func (UnimplementedPluginServer) testEmbeddedByValue()                {}
+func (UnimplementedPluginServer) testEmbeddedByValue() {}
 
 // UnsafePluginServer may be embedded to opt out of forward compatibility for this service.
 // Use of this interface is not recommended, as added methods to PluginServer will
@@ -367,7 +365,7 @@ func (c *hostClient) Find(ctx context.Context, in *FindRequest, opts ...grpc.Cal
 }
 
 // HostServer is the server API for Host service.
-// All implementations must embed UnimplementedHostServer
+// All implementations should embed UnimplementedHostServer
 // for forward compatibility.
 //
 // Host is served by the host to plugins through the go-plugin broker.
@@ -375,10 +373,9 @@ type HostServer interface {
 	// Find resolves traffic of one protocol. The request and response bodies
 	// are the JSON documents of the host's POST /mock/find<Protocol>.
 	Find(context.Context, *FindRequest) (*FindResponse, error)
-	mustEmbedUnimplementedHostServer()
 }
 
-// UnimplementedHostServer must be embedded to have
+// UnimplementedHostServer should be embedded to have
 // forward compatible implementations.
 //
 // NOTE: this should be embedded by value instead of pointer to avoid a nil
@@ -388,8 +385,7 @@ type UnimplementedHostServer struct{}
 func (UnimplementedHostServer) Find(context.Context, *FindRequest) (*FindResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Find not implemented")
 }
-func (UnimplementedHostServer) mustEmbedUnimplementedHostServer() {}
-func (UnimplementedHostServer) testEmbeddedByValue()              {}
+func (UnimplementedHostServer) testEmbeddedByValue() {}
 
 // UnsafeHostServer may be embedded to opt out of forward compatibility for this service.
 // Use of this interface is not recommended, as added methods to HostServer will
