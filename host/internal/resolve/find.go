@@ -86,7 +86,7 @@ func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
 			}
 			v := r.newView(m)
 			d := &render.Data{Body: q.body, Headers: q.headers, Namespace: q.namespace, Stores: v}
-			r.extract(m, d, v)
+			r.extract(e, d, v)
 			out := r.renderResponse(e, pick(e), d)
 			var val any
 			if len(out.Body) > 0 {

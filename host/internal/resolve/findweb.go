@@ -168,7 +168,7 @@ func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *Near
 		}
 		v := r.newView(m)
 		d := &render.Data{Headers: headers, Query: req.Query, PathParams: hits[i].Params(), Namespace: ns, Stores: v}
-		r.extract(m, d, v)
+		r.extract(e, d, v)
 		cr := pick(e)
 		out := r.renderResponse(e, cr, d)
 		res := &sdk.FindSSEResponse{MockID: m.ID, StatusCode: out.Status, Headers: out.Headers, Delay: out.Delay.Milliseconds()}

@@ -240,7 +240,7 @@ func (r *Resolver) answerHTTP(e *match.Entry, params map[string]string, req *HTT
 	if c.needsRequest {
 		a.d.Headers, a.d.Query = req.headers(), req.query()
 	}
-	r.extract(m, &a.d, &a.v)
+	r.extract(e, &a.d, &a.v)
 	r.renderInto(&a.out, e, pick(e), &a.d)
 	if a.out.Status == 0 {
 		a.out.Status = http.StatusOK

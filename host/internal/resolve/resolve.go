@@ -217,6 +217,7 @@ type compiled struct {
 	responses []*compiledResponse
 	// needsRequest: templates, webhooks or extraction may read headers or query.
 	needsRequest bool
+	extract      *compiledExtract
 	logs         logRing
 }
 
@@ -272,6 +273,11 @@ func compileMock(m *model.Mock) (any, error) {
 	if m.Extract != nil || len(m.Webhooks) > 0 {
 		c.needsRequest = true
 	}
+	x, err := compileExtract(m.Extract)
+	if err != nil {
+		return nil, err
+	}
+	c.extract = x
 	return c, nil
 }
 
@@ -387,44 +393,65 @@ func (r *Resolver) FileReader() match.FileReader {
 
 // extract runs the mock's extract block into the stores, before rendering,
 // so the response can read what this very request stored.
-func (r *Resolver) extract(m *model.Mock, d *render.Data, v *view) {
-	if m.Extract == nil {
+func (r *Resolver) extract(e *match.Entry, d *render.Data, v *view) {
+	c, _ := e.Compiled.(*compiled)
+	if c == nil || c.extract == nil {
 		return
 	}
-	for k, raw := range m.Extract.MStore {
-		v.mock[k] = extractValue(raw, d)
+	m := e.Mock
+	for k, t := range c.extract.mStore {
+		v.mock[k] = t.Value(d)
 	}
 	// Each store is updated under its own lock, so read-modify-write values
 	// such as $.increment($.gS.n || 0) count every request.
-	if len(m.Extract.GStore) > 0 {
+	if len(c.extract.gStore) > 0 {
 		r.Stores.Update(m.Namespace, "", func(set func(key string, v any)) {
-			for k, raw := range m.Extract.GStore {
-				set(k, extractValue(raw, d))
+			for k, t := range c.extract.gStore {
+				set(k, t.Value(d))
 			}
 		})
 	}
-	if m.ChainID != "" && len(m.Extract.CStore) > 0 {
+	if m.ChainID != "" && len(c.extract.cStore) > 0 {
 		r.Stores.Update(m.Namespace, m.ChainID, func(set func(key string, v any)) {
-			for k, raw := range m.Extract.CStore {
-				set(k, extractValue(raw, d))
+			for k, t := range c.extract.cStore {
+				set(k, t.Value(d))
 			}
 		})
 	}
 }
 
-// extractValue evaluates one extract entry: a template string, or a literal.
-func extractValue(raw json.RawMessage, d *render.Data) any {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		if strings.Contains(s, "$.") {
-			if t, err := render.CompileJSON(raw); err == nil {
-				return t.Value(d)
-			}
-		}
-		return s
+// compiledExtract holds a mock's extract values, compiled once.
+type compiledExtract struct {
+	mStore, cStore, gStore map[string]*render.Template
+}
+
+func compileExtract(x *model.Extract) (*compiledExtract, error) {
+	if x == nil {
+		return nil, nil
 	}
-	v, _ := decodeExact(raw)
-	return v
+	one := func(in map[string]json.RawMessage) (map[string]*render.Template, error) {
+		out := make(map[string]*render.Template, len(in))
+		for k, raw := range in {
+			t, err := render.CompileJSON(raw)
+			if err != nil {
+				return nil, fmt.Errorf("extract %s: %w", k, err)
+			}
+			out[k] = t
+		}
+		return out, nil
+	}
+	var c compiledExtract
+	var err error
+	if c.mStore, err = one(x.MStore); err != nil {
+		return nil, err
+	}
+	if c.cStore, err = one(x.CStore); err != nil {
+		return nil, err
+	}
+	if c.gStore, err = one(x.GStore); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
 
 func (r *Resolver) newView(m *model.Mock) *view {

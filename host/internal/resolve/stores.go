@@ -264,7 +264,11 @@ func (s *Stores) DropChain(ns, chain string) {
 // Update runs fn with the store locked against other updates; fn reads
 // through the usual views and writes with set.
 func (s *Stores) Update(ns, chain string, fn func(set func(key string, v any))) {
-	mu, _ := s.updates.LoadOrStore(storeKey{ns, chain}, new(sync.Mutex))
+	k := storeKey{ns, chain}
+	mu, ok := s.updates.Load(k)
+	if !ok {
+		mu, _ = s.updates.LoadOrStore(k, new(sync.Mutex))
+	}
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
 	fn(func(key string, v any) { s.SetAsync(ns, chain, key, v) })
