@@ -7,6 +7,7 @@ package sdk
 import (
 	"encoding/json"
 	"reflect"
+	"unicode/utf8"
 )
 
 // GRPCError is a gRPC status with rich error details.
@@ -253,6 +254,49 @@ type FindHTTPRequest struct {
 	Body       json.RawMessage `json:"body,omitempty"` // JSON, or a JSON string holding the raw body
 	// BodyBase64 carries a body that is not UTF-8 text (it wins over Body).
 	BodyBase64 []byte `json:"bodyBase64,omitempty"`
+
+	raw    []byte // the body as received, set by SetBody
+	rawSet bool
+}
+
+// SetBody sets the request body as received. Listeners should use it
+// rather than filling Body or BodyBase64: the SDK then sends the bytes as
+// they are, and encodes them as JSON only when the host needs JSON.
+func (r *FindHTTPRequest) SetBody(b []byte) { r.raw, r.rawSet = b, true }
+
+// RawBody returns the request body as received: what SetBody set, else
+// BodyBase64, else Body (a JSON string is the raw text; other JSON is
+// the body itself).
+func (r *FindHTTPRequest) RawBody() []byte {
+	switch {
+	case r.rawSet:
+		return r.raw
+	case len(r.BodyBase64) > 0:
+		return r.BodyBase64
+	}
+	var text string
+	if len(r.Body) > 0 && r.Body[0] == '"' && json.Unmarshal(r.Body, &text) == nil {
+		return []byte(text)
+	}
+	return r.Body
+}
+
+// forJSON returns the request with a SetBody body moved into Body or
+// BodyBase64, ready to be sent as JSON.
+func (r *FindHTTPRequest) forJSON() *FindHTTPRequest {
+	if !r.rawSet {
+		return r
+	}
+	out := *r
+	out.raw, out.rawSet, out.Body, out.BodyBase64 = nil, false, nil, nil
+	switch {
+	case len(r.raw) == 0:
+	case utf8.Valid(r.raw):
+		out.Body, _ = json.Marshal(string(r.raw))
+	default:
+		out.BodyBase64 = r.raw
+	}
+	return &out
 }
 
 // FindHTTPResponse is the reply of POST /mock/findHttp.
@@ -266,6 +310,65 @@ type FindHTTPResponse struct {
 	BodyBase64 []byte       `json:"bodyBase64,omitempty"`
 	Delay      int64        `json:"delay,omitempty"`
 	Proxy      *ProxyTarget `json:"proxy,omitempty"`
+
+	raw     []byte // the body as bytes, set by SetPayload
+	rawKind PayloadKind
+	rawSet  bool
+}
+
+// PayloadKind says how a reply body was written in the mock.
+type PayloadKind int
+
+// The kinds of reply bodies.
+const (
+	PayloadJSON   PayloadKind = iota // a JSON document
+	PayloadText                      // text: a string payload or a template file
+	PayloadBinary                    // bytes that are not UTF-8 text
+)
+
+// ContentType is the content type a reply of this kind has when its mock
+// sets none ("" for an empty JSON body).
+func (k PayloadKind) ContentType() string {
+	switch k {
+	case PayloadText:
+		return "text/plain; charset=utf-8"
+	case PayloadBinary:
+		return "application/octet-stream"
+	}
+	return "application/json"
+}
+
+// SetPayload sets the reply body: it fills Body or BodyBase64 as the JSON
+// contract has them, and keeps the bytes for Payload.
+func (r *FindHTTPResponse) SetPayload(b []byte, kind PayloadKind) {
+	if kind == PayloadText && !utf8.Valid(b) {
+		kind = PayloadBinary
+	}
+	r.raw, r.rawKind, r.rawSet = b, kind, true
+	r.Body, r.BodyBase64 = nil, nil
+	switch {
+	case kind == PayloadBinary:
+		r.BodyBase64 = b
+	case kind == PayloadText:
+		r.Body, _ = json.Marshal(string(b))
+	case len(b) > 0:
+		r.Body = b
+	}
+}
+
+// Payload returns the reply body as the bytes to send, and its kind.
+func (r *FindHTTPResponse) Payload() ([]byte, PayloadKind) {
+	switch {
+	case r.rawSet:
+		return r.raw, r.rawKind
+	case len(r.BodyBase64) > 0:
+		return r.BodyBase64, PayloadBinary
+	}
+	var text string
+	if len(r.Body) > 0 && r.Body[0] == '"' && json.Unmarshal(r.Body, &text) == nil {
+		return []byte(text), PayloadText
+	}
+	return r.Body, PayloadJSON
 }
 
 // MultiMap is a header, query or metadata map. It reads both

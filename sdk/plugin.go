@@ -93,6 +93,13 @@ type Finder interface {
 	Find(ctx context.Context, protocol string, body []byte) (found bool, resp, nearMiss []byte, err error)
 }
 
+// HTTPFinder is a Finder's optional typed path for HTTP calls, taken
+// instead of the JSON one when the Finder has it (the host's does, and so
+// does the SDK's connection to it).
+type HTTPFinder interface {
+	FindHTTP(ctx context.Context, req *FindHTTPRequest) (*FindHTTPResponse, *NearMiss, error)
+}
+
 // HostFromFinder builds the typed Host over a Finder.
 func HostFromFinder(f Finder) Host { return typedHost{f} }
 
@@ -120,7 +127,10 @@ func find[Req, Resp any](ctx context.Context, f Finder, protocol string, req *Re
 }
 
 func (h typedHost) FindHTTP(ctx context.Context, r *FindHTTPRequest) (*FindHTTPResponse, *NearMiss, error) {
-	return find[FindHTTPRequest, FindHTTPResponse](ctx, h.f, "http", r)
+	if hf, ok := h.f.(HTTPFinder); ok {
+		return hf.FindHTTP(ctx, r)
+	}
+	return find[FindHTTPRequest, FindHTTPResponse](ctx, h.f, "http", r.forJSON())
 }
 func (h typedHost) FindGRPC(ctx context.Context, r *FindGRPCRequest) (*FindGRPCResponse, *NearMiss, error) {
 	return find[FindGRPCRequest, FindGRPCResponse](ctx, h.f, "grpc", r)

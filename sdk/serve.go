@@ -61,6 +61,7 @@ type pluginServer struct {
 	impl   Plugin
 	broker *plugin.GRPCBroker
 	conn   *grpc.ClientConn
+	finder *remoteFinder
 }
 
 func (s *pluginServer) Info(context.Context, *pluginv1.InfoRequest) (*pluginv1.InfoResponse, error) {
@@ -97,7 +98,8 @@ func (s *pluginServer) Start(ctx context.Context, r *pluginv1.StartRequest) (*pl
 		return nil, status.Errorf(codes.Unavailable, "connect to the host: %v", err)
 	}
 	s.conn = conn
-	addrs, err := l.Start(ctx, HostFromFinder(&remoteFinder{rpc: pluginv1.NewHostClient(conn)}))
+	s.finder = newRemoteFinder(pluginv1.NewHostClient(conn))
+	addrs, err := l.Start(ctx, HostFromFinder(s.finder))
 	if err != nil {
 		return nil, status.Error(codes.FailedPrecondition, err.Error())
 	}
@@ -110,6 +112,9 @@ func (s *pluginServer) Stop(ctx context.Context, _ *pluginv1.StopRequest) (*plug
 		return &pluginv1.StopResponse{}, nil
 	}
 	err := l.Stop(ctx)
+	if s.finder != nil {
+		s.finder.close()
+	}
 	if s.conn != nil {
 		_ = s.conn.Close()
 	}
@@ -117,17 +122,6 @@ func (s *pluginServer) Stop(ctx context.Context, _ *pluginv1.StopRequest) (*plug
 		return nil, status.Error(codes.Internal, err.Error())
 	}
 	return &pluginv1.StopResponse{}, nil
-}
-
-// remoteFinder calls the host's Find over the broker.
-type remoteFinder struct{ rpc pluginv1.HostClient }
-
-func (f *remoteFinder) Find(ctx context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
-	r, err := f.rpc.Find(ctx, &pluginv1.FindRequest{Protocol: protocol, Body: body})
-	if err != nil {
-		return false, nil, nil, err
-	}
-	return r.Found, r.Body, r.NearMiss, nil
 }
 
 // Client is the host's handle on a running plugin.
@@ -168,9 +162,7 @@ func (c *Client) Health(ctx context.Context) error {
 func (c *Client) Start(ctx context.Context, host Finder) ([]string, error) {
 	id := c.broker.NextId()
 	go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-		s := grpc.NewServer(opts...)
-		pluginv1.RegisterHostServer(s, &hostServer{finder: host})
-		return s
+		return newHostGRPCServer(opts, host)
 	})
 	r, err := c.rpc.Start(ctx, &pluginv1.StartRequest{HostBrokerId: id})
 	if err != nil {
@@ -185,6 +177,17 @@ func (c *Client) Stop(ctx context.Context) error {
 	return plainError(err)
 }
 
+// maxFindMessage bounds one Find call on the wire; listeners cap request
+// bodies far below it (the HTTP listener's default is 5 MiB).
+const maxFindMessage = 256 << 20
+
+// newHostGRPCServer serves finder to a plugin as the Host service.
+func newHostGRPCServer(opts []grpc.ServerOption, finder Finder) *grpc.Server {
+	s := grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(maxFindMessage))...)
+	pluginv1.RegisterHostServer(s, &hostServer{finder: finder})
+	return s
+}
+
 type hostServer struct {
 	finder Finder
 }
@@ -194,7 +197,12 @@ var (
 	_ pluginv1.HostServer   = (*hostServer)(nil)
 )
 
-func (h *hostServer) Find(ctx context.Context, r *pluginv1.FindRequest) (*pluginv1.FindResponse, error) {
+func (h *hostServer) Find(ctx context.Context, r *pluginv1.FindRequest) (_ *pluginv1.FindResponse, err error) {
+	defer func() {
+		if p := recover(); p != nil { // a failed call must not take the host down
+			err = status.Errorf(codes.Internal, "the host failed on this call: %v", p)
+		}
+	}()
 	found, body, near, err := h.finder.Find(ctx, r.Protocol, r.Body)
 	if err != nil {
 		code := codes.InvalidArgument

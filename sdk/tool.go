@@ -45,7 +45,9 @@ func (s *pluginServer) Run(r *pluginv1.RunRequest, stream grpc.ServerStreamingSe
 			return status.Errorf(codes.Unavailable, "connect to the host: %v", err)
 		}
 		defer conn.Close()
-		host = HostFromFinder(&remoteFinder{rpc: pluginv1.NewHostClient(conn)})
+		finder := newRemoteFinder(pluginv1.NewHostClient(conn))
+		defer finder.close()
+		host = HostFromFinder(finder)
 	}
 	report := func(p Progress) {
 		_ = stream.Send(&pluginv1.RunEvent{Percent: p.Percent, Message: p.Message, Done: p.Done, Total: p.Total})
@@ -68,8 +70,7 @@ func (c *Client) Run(ctx context.Context, job Job, host Finder, onProgress func(
 		id := c.broker.NextId()
 		srv := make(chan *grpc.Server, 1)
 		go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-			s := grpc.NewServer(opts...)
-			pluginv1.RegisterHostServer(s, &hostServer{finder: host})
+			s := newHostGRPCServer(opts, host)
 			srv <- s
 			return s
 		})

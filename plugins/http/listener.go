@@ -10,13 +10,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/outbound"
+	"github.com/valyala/fasthttp"
 )
 
 // Settings of the HTTP listener.
@@ -47,24 +49,31 @@ var settingsSchema = `{
     "namespace": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},
     "serverName": {"type": "string", "maxLength": 200},
     "hostRouting": {"type": "boolean"},
-    "maxBodyBytes": {"type": "integer", "minimum": 1},
+    "maxBodyBytes": {"type": "integer", "minimum": 1, "maximum": 1073741824},
     "allowPrivateProxy": {"type": "boolean"},
     "tls": ` + tlsSchema + `
   }
 }`
 
-// Listener serves HTTP mocks on its own addresses.
+// Listener serves HTTP mocks on its own addresses. The servers are
+// fasthttp's: a request costs a fraction of net/http's, which matters
+// because every request also makes a round trip to the host.
 type Listener struct {
 	mu       sync.Mutex
 	settings Settings
-	servers  []*http.Server
+	servers  []*fasthttp.Server
 	host     sdk.Host
 	client   *http.Client // for proxy mocks
+	// base is the context of every host call and delay; Stop cancels it.
+	// (fasthttp's RequestCtx is not used as a parent: it would cost a
+	// goroutine per request, and its Done races with Shutdown.)
+	base   context.Context
+	cancel context.CancelFunc
 }
 
 // Info describes the plugin.
 func (l *Listener) Info() sdk.Info {
-	return sdk.Info{Name: "http", Kind: sdk.KindListener, Version: "1.0.0", Protocols: []string{"http"},
+	return sdk.Info{Name: "http", Kind: sdk.KindListener, Version: "1.1.0", Protocols: []string{"http"},
 		Description:    "Serves a namespace's HTTP mocks at the root path of its own addresses.",
 		SettingsSchema: json.RawMessage(settingsSchema)}
 }
@@ -78,12 +87,26 @@ func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
 	if len(s.Addresses) == 0 {
 		return errors.New("settings: addresses must not be empty")
 	}
+	if s.MaxBodyBytes > maxBodyLimit {
+		return fmt.Errorf("settings: maxBodyBytes must be at most %d", int64(maxBodyLimit))
+	}
 	l.mu.Lock()
 	l.settings = s
 	l.client = outbound.NewClient(s.AllowPrivateProxy)
 	l.mu.Unlock()
 	return nil
 }
+
+// The listener's heap is small and short-lived (requests and replies), so
+// it collects less often than Go's default unless GOGC says otherwise.
+func init() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+}
+
+// maxBodyLimit is the largest maxBodyBytes (fasthttp counts in an int).
+const maxBodyLimit = 1 << 30
 
 // Health reports a problem when no address is being served.
 func (l *Listener) Health(context.Context) error {
@@ -100,6 +123,7 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.host = host
+	l.base, l.cancel = context.WithCancel(context.Background())
 	var tlsCfg *tls.Config
 	if l.settings.TLS != nil {
 		cfg, err := l.settings.TLS.config()
@@ -113,12 +137,23 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 		ln, err := net.Listen("tcp", a)
 		if err != nil {
 			for _, s := range l.servers {
-				_ = s.Close()
+				_ = s.Shutdown()
 			}
 			l.servers = nil
 			return nil, fmt.Errorf("listen on %s: %w", a, err)
 		}
-		srv := &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+		srv := &fasthttp.Server{
+			Handler:               l.serve,
+			ErrorHandler:          requestError,
+			Name:                  "mockarty",
+			MaxRequestBodySize:    int(l.settings.MaxBodyBytes),
+			ReadTimeout:           60 * time.Second,
+			IdleTimeout:           120 * time.Second,
+			NoDefaultContentType:  true,
+			NoDefaultServerHeader: true,
+			CloseOnShutdown:       true,
+			Logger:                connLogger{},
+		}
 		if tlsCfg != nil {
 			ln = tls.NewListener(ln, tlsCfg)
 		}
@@ -132,36 +167,47 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 // Stop shuts the servers down gracefully.
 func (l *Listener) Stop(ctx context.Context) error {
 	l.mu.Lock()
-	servers := l.servers
+	servers, cancel := l.servers, l.cancel
 	l.servers = nil
 	l.mu.Unlock()
+	if cancel != nil {
+		defer cancel() // after the graceful shutdown: requests in flight finish
+	}
 	var errs []error
 	for _, s := range servers {
-		if err := s.Shutdown(ctx); err != nil {
+		if err := s.ShutdownWithContext(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// ServeHTTP resolves one request through the host and writes the mock's reply.
-func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	l.mu.Lock()
-	s, host, client := l.settings, l.host, l.client
-	l.mu.Unlock()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", "request body is larger than maxBodyBytes")
-		} else {
-			writeError(w, http.StatusBadRequest, "validation", "unreadable request body: "+err.Error())
-		}
+// connLogger relays fasthttp's connection errors (a failed TLS handshake,
+// a client that went away) to the host's log at debug level.
+type connLogger struct{}
+
+var pluginLog = sdk.Logger().Named("http")
+
+func (connLogger) Printf(format string, args ...any) { pluginLog.Debug(fmt.Sprintf(format, args...)) }
+
+// requestError answers a request fasthttp could not read.
+func requestError(ctx *fasthttp.RequestCtx, err error) {
+	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+		writeError(ctx, http.StatusRequestEntityTooLarge, "payload_too_large", "request body is larger than maxBodyBytes")
 		return
 	}
+	writeError(ctx, http.StatusBadRequest, "validation", "unreadable request: "+err.Error())
+}
+
+// serve resolves one request through the host and writes the mock's reply.
+func (l *Listener) serve(ctx *fasthttp.RequestCtx) {
+	l.mu.Lock()
+	s, host, client, base := l.settings, l.host, l.client, l.base
+	l.mu.Unlock()
+	hostHeader := string(ctx.Host())
 	server := s.ServerName
 	if s.HostRouting {
-		h := r.Host
+		h := hostHeader
 		if hp, _, err := net.SplitHostPort(h); err == nil {
 			h = hp
 		}
@@ -169,72 +215,77 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			server, _, _ = strings.Cut(h, ".")
 		}
 	}
-	headers := sdk.MultiMap(r.Header.Clone())
-	headers["Host"] = []string{r.Host} // net/http keeps Host out of r.Header
-	req := &sdk.FindHTTPRequest{Namespace: s.Namespace, ServerName: server, Method: r.Method, Path: r.URL.Path,
-		Query: sdk.MultiMap(r.URL.Query()), Headers: headers}
-	if utf8.Valid(body) {
-		req.Body, _ = json.Marshal(string(body))
-	} else {
-		req.BodyBase64 = body
+	headers := sdk.MultiMap{}
+	ctx.Request.Header.VisitAll(func(k, v []byte) {
+		name := string(k)
+		headers[name] = append(headers[name], string(v))
+	})
+	if _, ok := headers["Host"]; !ok && hostHeader != "" {
+		headers["Host"] = []string{hostHeader}
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
-	defer cancel()
-	resp, nm, err := host.FindHTTP(ctx, req)
+	var query sdk.MultiMap
+	if args := ctx.QueryArgs(); args.Len() > 0 {
+		query = make(sdk.MultiMap, args.Len())
+		args.VisitAll(func(k, v []byte) {
+			name := string(k)
+			query[name] = append(query[name], string(v))
+		})
+	}
+	body := ctx.PostBody()
+	req := &sdk.FindHTTPRequest{Namespace: s.Namespace, ServerName: server, Method: string(ctx.Method()),
+		Path: string(ctx.Path()), Query: query, Headers: headers}
+	req.SetBody(body)
+	// No per-request deadline: the host answers every call or its stream
+	// fails, and both end the wait.
+	resp, nm, err := host.FindHTTP(base, req)
 	switch {
 	case err != nil:
-		writeError(w, http.StatusBadGateway, "unavailable", "the mock host did not answer: "+err.Error())
+		writeError(ctx, http.StatusBadGateway, "unavailable", "the mock host did not answer: "+err.Error())
 		return
 	case nm != nil:
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		_ = json.NewEncoder(w).Encode(nm)
+		b, _ := json.Marshal(nm)
+		ctx.SetStatusCode(http.StatusNotFound)
+		ctx.SetContentType("application/json")
+		ctx.SetBody(append(b, '\n'))
 		return
 	}
 	if resp.Delay > 0 {
+		t := time.NewTimer(time.Duration(resp.Delay) * time.Millisecond)
 		select {
-		case <-time.After(time.Duration(resp.Delay) * time.Millisecond):
-		case <-r.Context().Done():
+		case <-t.C:
+		case <-base.Done(): // the listener has stopped
+			t.Stop()
 			return
 		}
 	}
 	if resp.Proxy != nil {
-		proxy(w, r, body, resp, client)
+		proxy(base, ctx, body, resp, client)
 		return
 	}
 	for k, vals := range resp.Headers {
 		for _, v := range vals {
-			w.Header().Add(k, v)
+			ctx.Response.Header.Add(k, v)
 		}
 	}
-	out := []byte(resp.Body)
-	var text string
-	if len(resp.BodyBase64) > 0 {
-		out = resp.BodyBase64
-		if w.Header().Get("Content-Type") == "" {
-			w.Header().Set("Content-Type", "application/octet-stream")
-		}
-	} else if json.Unmarshal(resp.Body, &text) == nil {
-		out = []byte(text)
-		if w.Header().Get("Content-Type") == "" {
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		}
-	} else if w.Header().Get("Content-Type") == "" && len(out) > 0 {
-		w.Header().Set("Content-Type", "application/json")
+	out, kind := resp.Payload()
+	if len(ctx.Response.Header.ContentType()) == 0 && (len(out) > 0 || kind != sdk.PayloadJSON) {
+		ctx.SetContentType(kind.ContentType())
 	}
-	w.Header().Set("X-Mockarty-Mock-Id", resp.MockID)
+	ctx.Response.Header.Set("X-Mockarty-Mock-Id", resp.MockID)
 	status := resp.StatusCode
 	if status < 100 || status > 999 {
 		status = http.StatusOK
 	}
-	w.WriteHeader(status)
-	_, _ = w.Write(out)
+	ctx.SetStatusCode(status)
+	ctx.SetBody(out)
 }
 
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg, "code": code})
+func writeError(ctx *fasthttp.RequestCtx, status int, code, msg string) {
+	b, _ := json.Marshal(map[string]string{"error": msg, "code": code})
+	ctx.Response.Reset()
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	ctx.SetBody(append(b, '\n'))
 }
 
 // hopHeaders are not forwarded (RFC 9110 section 7.6.1).
@@ -242,37 +293,50 @@ var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Proxy-
 	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true}
 
 // proxy forwards the request to the mock's upstream and adds the mock's headers.
-func proxy(w http.ResponseWriter, r *http.Request, body []byte, resp *sdk.FindHTTPResponse, client *http.Client) {
-	target := strings.TrimRight(resp.Proxy.Target, "/") + r.URL.EscapedPath()
-	if r.URL.RawQuery != "" {
-		target += "?" + r.URL.RawQuery
+func proxy(base context.Context, ctx *fasthttp.RequestCtx, body []byte, resp *sdk.FindHTTPResponse, client *http.Client) {
+	uri := ctx.Request.URI()
+	target := strings.TrimRight(resp.Proxy.Target, "/") + string(uri.PathOriginal())
+	if q := uri.QueryString(); len(q) > 0 {
+		target += "?" + string(q)
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	pctx, cancel := context.WithTimeout(base, 30*time.Second)
 	defer cancel()
-	up, err := http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(body))
+	up, err := http.NewRequestWithContext(pctx, string(ctx.Method()), target, bytes.NewReader(body))
 	if err != nil {
-		writeError(w, http.StatusBadGateway, "external", "proxy target: "+err.Error())
+		writeError(ctx, http.StatusBadGateway, "external", "proxy target: "+err.Error())
 		return
 	}
-	for k, vals := range r.Header {
-		if !hopHeaders[k] {
-			up.Header[k] = vals
+	ctx.Request.Header.VisitAll(func(k, v []byte) {
+		name := http.CanonicalHeaderKey(string(k))
+		if !hopHeaders[name] && name != "Host" && name != "Content-Length" {
+			up.Header.Add(name, string(v))
 		}
-	}
+	})
 	res, err := client.Do(up)
 	if err != nil {
-		writeError(w, http.StatusBadGateway, "external", "proxy: "+err.Error())
+		writeError(ctx, http.StatusBadGateway, "external", "proxy: "+err.Error())
 		return
 	}
 	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		writeError(ctx, http.StatusBadGateway, "external", "proxy: reading the upstream answer: "+err.Error())
+		return
+	}
 	for k, vals := range res.Header {
-		if !hopHeaders[k] {
-			w.Header()[k] = vals
+		if hopHeaders[k] || k == "Content-Length" {
+			continue
+		}
+		for _, v := range vals {
+			ctx.Response.Header.Add(k, v)
 		}
 	}
 	for k, vals := range resp.Headers {
-		w.Header()[http.CanonicalHeaderKey(k)] = vals
+		ctx.Response.Header.Del(k)
+		for _, v := range vals {
+			ctx.Response.Header.Add(k, v)
+		}
 	}
-	w.WriteHeader(res.StatusCode)
-	_, _ = io.Copy(w, res.Body)
+	ctx.SetStatusCode(res.StatusCode)
+	ctx.SetBody(out)
 }

@@ -131,3 +131,45 @@ func TestBinaryBodiesAndHostHeader(t *testing.T) {
 		t.Fatalf("request sent to the host: %+v", got)
 	}
 }
+
+func TestBodyLimits(t *testing.T) {
+	host := &plugintest.FakeHost{Answer: func(_ string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
+		var req sdk.FindHTTPRequest
+		_ = json.Unmarshal(body, &req)
+		resp := &sdk.FindHTTPResponse{Found: true, MockID: "echo", StatusCode: 200}
+		resp.SetPayload(req.RawBody(), sdk.PayloadText)
+		return true, resp, nil
+	}}
+	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxBodyBytes":1048576}`), host)
+	base := "http://" + p.Addresses[0]
+	// A body under the limit but larger than what travels on the find
+	// stream goes to the host whole, and comes back whole.
+	big := strings.Repeat("0123456789", 60_000)
+	res, err := http.Post(base+"/echo", "text/plain", strings.NewReader(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(b) != big {
+		t.Fatalf("echo of %d bytes: %d, %d bytes back", len(big), res.StatusCode, len(b))
+	}
+	// Over the limit: 413 in the error shape, and the host is not asked.
+	calls := len(host.Calls())
+	res, err = http.Post(base+"/echo", "text/plain", strings.NewReader(strings.Repeat("x", 1048577)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	var e struct{ Error, Code string }
+	if res.StatusCode != http.StatusRequestEntityTooLarge || json.Unmarshal(b, &e) != nil || e.Code != "payload_too_large" {
+		t.Fatalf("oversize: %d %s", res.StatusCode, b)
+	}
+	if len(host.Calls()) != calls {
+		t.Fatal("an oversize request must not reach the host")
+	}
+	if err := (&Listener{}).Configure(t.Context(), json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxBodyBytes":2147483648}`)); err == nil {
+		t.Fatal("a maxBodyBytes over the cap must be refused")
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/sdk"
@@ -66,19 +65,27 @@ func decodeFind[Req, Resp any](body []byte, fn func(*Req) (*Resp, *NearMiss)) (a
 	return out, nm, nil
 }
 
+// FindHTTP implements sdk.HTTPFinder: the plugins' typed path for HTTP.
+func (f Finder) FindHTTP(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *sdk.NearMiss, error) {
+	resp, nm := f.R.FindHTTP(req)
+	if nm == nil {
+		return resp, nil, nil
+	}
+	cands, err := json.Marshal(nm.Candidates)
+	if err != nil {
+		return nil, nil, err
+	}
+	return nil, &sdk.NearMiss{Error: nm.Error, Code: nm.Code, Namespace: nm.Namespace, Method: nm.Method,
+		Path: nm.Path, Candidates: cands}, nil
+}
+
+var _ sdk.HTTPFinder = Finder{}
+
 // FindHTTP resolves an HTTP request described by the find contract.
 func (r *Resolver) FindHTTP(req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *NearMiss) {
-	headers := map[string][]string{}
+	headers := make(map[string][]string, len(req.Headers))
 	for k, v := range req.Headers {
 		headers[strings.ToLower(k)] = v
-	}
-	body := []byte(req.Body)
-	var str string
-	switch {
-	case len(req.BodyBase64) > 0:
-		body = req.BodyBase64
-	case json.Unmarshal(req.Body, &str) == nil:
-		body = []byte(str) // a body sent as a JSON string is the raw body
 	}
 	ns := req.Namespace
 	if ns == "" {
@@ -93,7 +100,7 @@ func (r *Resolver) FindHTTP(req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *N
 		query = map[string][]string{}
 	}
 	res := r.ResolveHTTP(&HTTPRequest{Namespace: ns, ServerName: req.ServerName, Method: method, Path: req.Path,
-		Query: query, Header: headers, Body: body})
+		Query: query, Header: headers, Body: req.RawBody()})
 	defer r.Release(res)
 	if !res.Matched {
 		return nil, res.NearMiss
@@ -101,13 +108,12 @@ func (r *Resolver) FindHTTP(req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *N
 	out := res.Rendered
 	resp := &sdk.FindHTTPResponse{Found: true, MockID: res.MockID, StatusCode: out.Status, Headers: out.Headers,
 		Delay: out.Delay.Milliseconds()}
-	switch {
-	case out.IsText && !utf8.Valid(out.Body):
-		resp.BodyBase64 = append([]byte(nil), out.Body...)
-	case out.IsText:
-		resp.Body, _ = json.Marshal(string(out.Body))
-	case len(out.Body) > 0:
-		resp.Body = append(json.RawMessage(nil), out.Body...)
+	kind := sdk.PayloadJSON
+	if out.IsText {
+		kind = sdk.PayloadText // SetPayload makes text that is not UTF-8 binary
+	}
+	if len(out.Body) > 0 || out.IsText {
+		resp.SetPayload(append([]byte(nil), out.Body...), kind)
 	}
 	if out.Proxy != nil {
 		resp.Proxy = &sdk.ProxyTarget{Target: out.Proxy.Target}

@@ -24,6 +24,56 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// PayloadKind says how an HTTP reply body was written in the mock.
+type PayloadKind int32
+
+const (
+	PayloadKind_PAYLOAD_KIND_JSON   PayloadKind = 0 // a JSON document
+	PayloadKind_PAYLOAD_KIND_TEXT   PayloadKind = 1 // text (a string payload, a template file)
+	PayloadKind_PAYLOAD_KIND_BINARY PayloadKind = 2 // bytes that are not UTF-8 text
+)
+
+// Enum value maps for PayloadKind.
+var (
+	PayloadKind_name = map[int32]string{
+		0: "PAYLOAD_KIND_JSON",
+		1: "PAYLOAD_KIND_TEXT",
+		2: "PAYLOAD_KIND_BINARY",
+	}
+	PayloadKind_value = map[string]int32{
+		"PAYLOAD_KIND_JSON":   0,
+		"PAYLOAD_KIND_TEXT":   1,
+		"PAYLOAD_KIND_BINARY": 2,
+	}
+)
+
+func (x PayloadKind) Enum() *PayloadKind {
+	p := new(PayloadKind)
+	*p = x
+	return p
+}
+
+func (x PayloadKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PayloadKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_mockarty_plugin_v1_plugin_proto_enumTypes[0].Descriptor()
+}
+
+func (PayloadKind) Type() protoreflect.EnumType {
+	return &file_mockarty_plugin_v1_plugin_proto_enumTypes[0]
+}
+
+func (x PayloadKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PayloadKind.Descriptor instead.
+func (PayloadKind) EnumDescriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{0}
+}
+
 type InfoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -584,6 +634,449 @@ func (x *FindResponse) GetNearMiss() []byte {
 	return nil
 }
 
+// KeyValues is one name of a header, query or metadata map with its values.
+type KeyValues struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Values        []string               `protobuf:"bytes,2,rep,name=values,proto3" json:"values,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KeyValues) Reset() {
+	*x = KeyValues{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KeyValues) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KeyValues) ProtoMessage() {}
+
+func (x *KeyValues) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KeyValues.ProtoReflect.Descriptor instead.
+func (*KeyValues) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *KeyValues) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *KeyValues) GetValues() []string {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+// HTTPCall is the typed form of the body of POST /mock/findHttp.
+type HTTPCall struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Namespace     string                 `protobuf:"bytes,1,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	ServerName    string                 `protobuf:"bytes,2,opt,name=server_name,json=serverName,proto3" json:"server_name,omitempty"`
+	Method        string                 `protobuf:"bytes,3,opt,name=method,proto3" json:"method,omitempty"`
+	Path          string                 `protobuf:"bytes,4,opt,name=path,proto3" json:"path,omitempty"`
+	Query         []*KeyValues           `protobuf:"bytes,5,rep,name=query,proto3" json:"query,omitempty"`
+	Headers       []*KeyValues           `protobuf:"bytes,6,rep,name=headers,proto3" json:"headers,omitempty"`
+	Body          []byte                 `protobuf:"bytes,7,opt,name=body,proto3" json:"body,omitempty"` // as received
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HTTPCall) Reset() {
+	*x = HTTPCall{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HTTPCall) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HTTPCall) ProtoMessage() {}
+
+func (x *HTTPCall) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HTTPCall.ProtoReflect.Descriptor instead.
+func (*HTTPCall) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *HTTPCall) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *HTTPCall) GetServerName() string {
+	if x != nil {
+		return x.ServerName
+	}
+	return ""
+}
+
+func (x *HTTPCall) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *HTTPCall) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *HTTPCall) GetQuery() []*KeyValues {
+	if x != nil {
+		return x.Query
+	}
+	return nil
+}
+
+func (x *HTTPCall) GetHeaders() []*KeyValues {
+	if x != nil {
+		return x.Headers
+	}
+	return nil
+}
+
+func (x *HTTPCall) GetBody() []byte {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// HTTPReply is the typed form of the reply of POST /mock/findHttp.
+type HTTPReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MockId        string                 `protobuf:"bytes,1,opt,name=mock_id,json=mockId,proto3" json:"mock_id,omitempty"`
+	StatusCode    int32                  `protobuf:"varint,2,opt,name=status_code,json=statusCode,proto3" json:"status_code,omitempty"`
+	Headers       []*KeyValues           `protobuf:"bytes,3,rep,name=headers,proto3" json:"headers,omitempty"`
+	Body          []byte                 `protobuf:"bytes,4,opt,name=body,proto3" json:"body,omitempty"`
+	Kind          PayloadKind            `protobuf:"varint,5,opt,name=kind,proto3,enum=mockarty.plugin.v1.PayloadKind" json:"kind,omitempty"`
+	DelayMs       int64                  `protobuf:"varint,6,opt,name=delay_ms,json=delayMs,proto3" json:"delay_ms,omitempty"`
+	ProxyTarget   string                 `protobuf:"bytes,7,opt,name=proxy_target,json=proxyTarget,proto3" json:"proxy_target,omitempty"` // forward upstream instead ("" for none)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HTTPReply) Reset() {
+	*x = HTTPReply{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HTTPReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HTTPReply) ProtoMessage() {}
+
+func (x *HTTPReply) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HTTPReply.ProtoReflect.Descriptor instead.
+func (*HTTPReply) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *HTTPReply) GetMockId() string {
+	if x != nil {
+		return x.MockId
+	}
+	return ""
+}
+
+func (x *HTTPReply) GetStatusCode() int32 {
+	if x != nil {
+		return x.StatusCode
+	}
+	return 0
+}
+
+func (x *HTTPReply) GetHeaders() []*KeyValues {
+	if x != nil {
+		return x.Headers
+	}
+	return nil
+}
+
+func (x *HTTPReply) GetBody() []byte {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+func (x *HTTPReply) GetKind() PayloadKind {
+	if x != nil {
+		return x.Kind
+	}
+	return PayloadKind_PAYLOAD_KIND_JSON
+}
+
+func (x *HTTPReply) GetDelayMs() int64 {
+	if x != nil {
+		return x.DelayMs
+	}
+	return 0
+}
+
+func (x *HTTPReply) GetProxyTarget() string {
+	if x != nil {
+		return x.ProxyTarget
+	}
+	return ""
+}
+
+type FindStreamRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Types that are valid to be assigned to Call:
+	//
+	//	*FindStreamRequest_Find
+	//	*FindStreamRequest_Http
+	Call          isFindStreamRequest_Call `protobuf_oneof:"call"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FindStreamRequest) Reset() {
+	*x = FindStreamRequest{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FindStreamRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FindStreamRequest) ProtoMessage() {}
+
+func (x *FindStreamRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FindStreamRequest.ProtoReflect.Descriptor instead.
+func (*FindStreamRequest) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *FindStreamRequest) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *FindStreamRequest) GetCall() isFindStreamRequest_Call {
+	if x != nil {
+		return x.Call
+	}
+	return nil
+}
+
+func (x *FindStreamRequest) GetFind() *FindRequest {
+	if x != nil {
+		if x, ok := x.Call.(*FindStreamRequest_Find); ok {
+			return x.Find
+		}
+	}
+	return nil
+}
+
+func (x *FindStreamRequest) GetHttp() *HTTPCall {
+	if x != nil {
+		if x, ok := x.Call.(*FindStreamRequest_Http); ok {
+			return x.Http
+		}
+	}
+	return nil
+}
+
+type isFindStreamRequest_Call interface {
+	isFindStreamRequest_Call()
+}
+
+type FindStreamRequest_Find struct {
+	Find *FindRequest `protobuf:"bytes,2,opt,name=find,proto3,oneof"` // any protocol, JSON bodies
+}
+
+type FindStreamRequest_Http struct {
+	Http *HTTPCall `protobuf:"bytes,3,opt,name=http,proto3,oneof"` // an HTTP call, typed
+}
+
+func (*FindStreamRequest_Find) isFindStreamRequest_Call() {}
+
+func (*FindStreamRequest_Http) isFindStreamRequest_Call() {}
+
+type FindStreamResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`      // the id of the call answered
+	Error    string                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"` // the call failed (a malformed request)
+	Found    bool                   `protobuf:"varint,3,opt,name=found,proto3" json:"found,omitempty"`
+	NearMiss []byte                 `protobuf:"bytes,4,opt,name=near_miss,json=nearMiss,proto3" json:"near_miss,omitempty"` // JSON near-miss report (when not found)
+	// Types that are valid to be assigned to Result:
+	//
+	//	*FindStreamResponse_Body
+	//	*FindStreamResponse_Http
+	Result        isFindStreamResponse_Result `protobuf_oneof:"result"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FindStreamResponse) Reset() {
+	*x = FindStreamResponse{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FindStreamResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FindStreamResponse) ProtoMessage() {}
+
+func (x *FindStreamResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FindStreamResponse.ProtoReflect.Descriptor instead.
+func (*FindStreamResponse) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *FindStreamResponse) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *FindStreamResponse) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *FindStreamResponse) GetFound() bool {
+	if x != nil {
+		return x.Found
+	}
+	return false
+}
+
+func (x *FindStreamResponse) GetNearMiss() []byte {
+	if x != nil {
+		return x.NearMiss
+	}
+	return nil
+}
+
+func (x *FindStreamResponse) GetResult() isFindStreamResponse_Result {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *FindStreamResponse) GetBody() []byte {
+	if x != nil {
+		if x, ok := x.Result.(*FindStreamResponse_Body); ok {
+			return x.Body
+		}
+	}
+	return nil
+}
+
+func (x *FindStreamResponse) GetHttp() *HTTPReply {
+	if x != nil {
+		if x, ok := x.Result.(*FindStreamResponse_Http); ok {
+			return x.Http
+		}
+	}
+	return nil
+}
+
+type isFindStreamResponse_Result interface {
+	isFindStreamResponse_Result()
+}
+
+type FindStreamResponse_Body struct {
+	Body []byte `protobuf:"bytes,5,opt,name=body,proto3,oneof"` // JSON response body of a FindRequest (when found)
+}
+
+type FindStreamResponse_Http struct {
+	Http *HTTPReply `protobuf:"bytes,6,opt,name=http,proto3,oneof"` // the answer to an HTTPCall (when found)
+}
+
+func (*FindStreamResponse_Body) isFindStreamResponse_Result() {}
+
+func (*FindStreamResponse_Http) isFindStreamResponse_Result() {}
+
 type RunRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	JobId         string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
@@ -596,7 +1089,7 @@ type RunRequest struct {
 
 func (x *RunRequest) Reset() {
 	*x = RunRequest{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -608,7 +1101,7 @@ func (x *RunRequest) String() string {
 func (*RunRequest) ProtoMessage() {}
 
 func (x *RunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -621,7 +1114,7 @@ func (x *RunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunRequest.ProtoReflect.Descriptor instead.
 func (*RunRequest) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RunRequest) GetJobId() string {
@@ -668,7 +1161,7 @@ type RunEvent struct {
 
 func (x *RunEvent) Reset() {
 	*x = RunEvent{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -680,7 +1173,7 @@ func (x *RunEvent) String() string {
 func (*RunEvent) ProtoMessage() {}
 
 func (x *RunEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -693,7 +1186,7 @@ func (x *RunEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunEvent.ProtoReflect.Descriptor instead.
 func (*RunEvent) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RunEvent) GetPercent() float64 {
@@ -777,7 +1270,41 @@ const file_mockarty_plugin_v1_plugin_proto_rawDesc = "" +
 	"\fFindResponse\x12\x14\n" +
 	"\x05found\x18\x01 \x01(\bR\x05found\x12\x12\n" +
 	"\x04body\x18\x02 \x01(\fR\x04body\x12\x1b\n" +
-	"\tnear_miss\x18\x03 \x01(\fR\bnearMiss\"u\n" +
+	"\tnear_miss\x18\x03 \x01(\fR\bnearMiss\"5\n" +
+	"\tKeyValues\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x16\n" +
+	"\x06values\x18\x02 \x03(\tR\x06values\"\xf7\x01\n" +
+	"\bHTTPCall\x12\x1c\n" +
+	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x1f\n" +
+	"\vserver_name\x18\x02 \x01(\tR\n" +
+	"serverName\x12\x16\n" +
+	"\x06method\x18\x03 \x01(\tR\x06method\x12\x12\n" +
+	"\x04path\x18\x04 \x01(\tR\x04path\x123\n" +
+	"\x05query\x18\x05 \x03(\v2\x1d.mockarty.plugin.v1.KeyValuesR\x05query\x127\n" +
+	"\aheaders\x18\x06 \x03(\v2\x1d.mockarty.plugin.v1.KeyValuesR\aheaders\x12\x12\n" +
+	"\x04body\x18\a \x01(\fR\x04body\"\x85\x02\n" +
+	"\tHTTPReply\x12\x17\n" +
+	"\amock_id\x18\x01 \x01(\tR\x06mockId\x12\x1f\n" +
+	"\vstatus_code\x18\x02 \x01(\x05R\n" +
+	"statusCode\x127\n" +
+	"\aheaders\x18\x03 \x03(\v2\x1d.mockarty.plugin.v1.KeyValuesR\aheaders\x12\x12\n" +
+	"\x04body\x18\x04 \x01(\fR\x04body\x123\n" +
+	"\x04kind\x18\x05 \x01(\x0e2\x1f.mockarty.plugin.v1.PayloadKindR\x04kind\x12\x19\n" +
+	"\bdelay_ms\x18\x06 \x01(\x03R\adelayMs\x12!\n" +
+	"\fproxy_target\x18\a \x01(\tR\vproxyTarget\"\x96\x01\n" +
+	"\x11FindStreamRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x125\n" +
+	"\x04find\x18\x02 \x01(\v2\x1f.mockarty.plugin.v1.FindRequestH\x00R\x04find\x122\n" +
+	"\x04http\x18\x03 \x01(\v2\x1c.mockarty.plugin.v1.HTTPCallH\x00R\x04httpB\x06\n" +
+	"\x04call\"\xc2\x01\n" +
+	"\x12FindStreamResponse\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x14\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\x12\x14\n" +
+	"\x05found\x18\x03 \x01(\bR\x05found\x12\x1b\n" +
+	"\tnear_miss\x18\x04 \x01(\fR\bnearMiss\x12\x14\n" +
+	"\x04body\x18\x05 \x01(\fH\x00R\x04body\x123\n" +
+	"\x04http\x18\x06 \x01(\v2\x1d.mockarty.plugin.v1.HTTPReplyH\x00R\x04httpB\b\n" +
+	"\x06result\"u\n" +
 	"\n" +
 	"RunRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x12\n" +
@@ -791,16 +1318,22 @@ const file_mockarty_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05total\x18\x04 \x01(\x03R\x05total\x12\x1a\n" +
 	"\bfinished\x18\x05 \x01(\bR\bfinished\x12\x16\n" +
 	"\x06result\x18\x06 \x01(\fR\x06result\x12\x14\n" +
-	"\x05error\x18\a \x01(\tR\x05error2\xde\x03\n" +
+	"\x05error\x18\a \x01(\tR\x05error*T\n" +
+	"\vPayloadKind\x12\x15\n" +
+	"\x11PAYLOAD_KIND_JSON\x10\x00\x12\x15\n" +
+	"\x11PAYLOAD_KIND_TEXT\x10\x01\x12\x17\n" +
+	"\x13PAYLOAD_KIND_BINARY\x10\x022\xde\x03\n" +
 	"\x06Plugin\x12I\n" +
 	"\x04Info\x12\x1f.mockarty.plugin.v1.InfoRequest\x1a .mockarty.plugin.v1.InfoResponse\x12X\n" +
 	"\tConfigure\x12$.mockarty.plugin.v1.ConfigureRequest\x1a%.mockarty.plugin.v1.ConfigureResponse\x12O\n" +
 	"\x06Health\x12!.mockarty.plugin.v1.HealthRequest\x1a\".mockarty.plugin.v1.HealthResponse\x12L\n" +
 	"\x05Start\x12 .mockarty.plugin.v1.StartRequest\x1a!.mockarty.plugin.v1.StartResponse\x12I\n" +
 	"\x04Stop\x12\x1f.mockarty.plugin.v1.StopRequest\x1a .mockarty.plugin.v1.StopResponse\x12E\n" +
-	"\x03Run\x12\x1e.mockarty.plugin.v1.RunRequest\x1a\x1c.mockarty.plugin.v1.RunEvent0\x012Q\n" +
+	"\x03Run\x12\x1e.mockarty.plugin.v1.RunRequest\x1a\x1c.mockarty.plugin.v1.RunEvent0\x012\xb2\x01\n" +
 	"\x04Host\x12I\n" +
-	"\x04Find\x12\x1f.mockarty.plugin.v1.FindRequest\x1a .mockarty.plugin.v1.FindResponseB3Z1github.com/mockarty-oss/mockarty/sdk/gen/pluginv1b\x06proto3"
+	"\x04Find\x12\x1f.mockarty.plugin.v1.FindRequest\x1a .mockarty.plugin.v1.FindResponse\x12_\n" +
+	"\n" +
+	"FindStream\x12%.mockarty.plugin.v1.FindStreamRequest\x1a&.mockarty.plugin.v1.FindStreamResponse(\x010\x01B3Z1github.com/mockarty-oss/mockarty/sdk/gen/pluginv1b\x06proto3"
 
 var (
 	file_mockarty_plugin_v1_plugin_proto_rawDescOnce sync.Once
@@ -814,43 +1347,59 @@ func file_mockarty_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_mockarty_plugin_v1_plugin_proto_rawDescData
 }
 
-var file_mockarty_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_mockarty_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_mockarty_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_mockarty_plugin_v1_plugin_proto_goTypes = []any{
-	(*InfoRequest)(nil),       // 0: mockarty.plugin.v1.InfoRequest
-	(*InfoResponse)(nil),      // 1: mockarty.plugin.v1.InfoResponse
-	(*ConfigureRequest)(nil),  // 2: mockarty.plugin.v1.ConfigureRequest
-	(*ConfigureResponse)(nil), // 3: mockarty.plugin.v1.ConfigureResponse
-	(*HealthRequest)(nil),     // 4: mockarty.plugin.v1.HealthRequest
-	(*HealthResponse)(nil),    // 5: mockarty.plugin.v1.HealthResponse
-	(*StartRequest)(nil),      // 6: mockarty.plugin.v1.StartRequest
-	(*StartResponse)(nil),     // 7: mockarty.plugin.v1.StartResponse
-	(*StopRequest)(nil),       // 8: mockarty.plugin.v1.StopRequest
-	(*StopResponse)(nil),      // 9: mockarty.plugin.v1.StopResponse
-	(*FindRequest)(nil),       // 10: mockarty.plugin.v1.FindRequest
-	(*FindResponse)(nil),      // 11: mockarty.plugin.v1.FindResponse
-	(*RunRequest)(nil),        // 12: mockarty.plugin.v1.RunRequest
-	(*RunEvent)(nil),          // 13: mockarty.plugin.v1.RunEvent
+	(PayloadKind)(0),           // 0: mockarty.plugin.v1.PayloadKind
+	(*InfoRequest)(nil),        // 1: mockarty.plugin.v1.InfoRequest
+	(*InfoResponse)(nil),       // 2: mockarty.plugin.v1.InfoResponse
+	(*ConfigureRequest)(nil),   // 3: mockarty.plugin.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),  // 4: mockarty.plugin.v1.ConfigureResponse
+	(*HealthRequest)(nil),      // 5: mockarty.plugin.v1.HealthRequest
+	(*HealthResponse)(nil),     // 6: mockarty.plugin.v1.HealthResponse
+	(*StartRequest)(nil),       // 7: mockarty.plugin.v1.StartRequest
+	(*StartResponse)(nil),      // 8: mockarty.plugin.v1.StartResponse
+	(*StopRequest)(nil),        // 9: mockarty.plugin.v1.StopRequest
+	(*StopResponse)(nil),       // 10: mockarty.plugin.v1.StopResponse
+	(*FindRequest)(nil),        // 11: mockarty.plugin.v1.FindRequest
+	(*FindResponse)(nil),       // 12: mockarty.plugin.v1.FindResponse
+	(*KeyValues)(nil),          // 13: mockarty.plugin.v1.KeyValues
+	(*HTTPCall)(nil),           // 14: mockarty.plugin.v1.HTTPCall
+	(*HTTPReply)(nil),          // 15: mockarty.plugin.v1.HTTPReply
+	(*FindStreamRequest)(nil),  // 16: mockarty.plugin.v1.FindStreamRequest
+	(*FindStreamResponse)(nil), // 17: mockarty.plugin.v1.FindStreamResponse
+	(*RunRequest)(nil),         // 18: mockarty.plugin.v1.RunRequest
+	(*RunEvent)(nil),           // 19: mockarty.plugin.v1.RunEvent
 }
 var file_mockarty_plugin_v1_plugin_proto_depIdxs = []int32{
-	0,  // 0: mockarty.plugin.v1.Plugin.Info:input_type -> mockarty.plugin.v1.InfoRequest
-	2,  // 1: mockarty.plugin.v1.Plugin.Configure:input_type -> mockarty.plugin.v1.ConfigureRequest
-	4,  // 2: mockarty.plugin.v1.Plugin.Health:input_type -> mockarty.plugin.v1.HealthRequest
-	6,  // 3: mockarty.plugin.v1.Plugin.Start:input_type -> mockarty.plugin.v1.StartRequest
-	8,  // 4: mockarty.plugin.v1.Plugin.Stop:input_type -> mockarty.plugin.v1.StopRequest
-	12, // 5: mockarty.plugin.v1.Plugin.Run:input_type -> mockarty.plugin.v1.RunRequest
-	10, // 6: mockarty.plugin.v1.Host.Find:input_type -> mockarty.plugin.v1.FindRequest
-	1,  // 7: mockarty.plugin.v1.Plugin.Info:output_type -> mockarty.plugin.v1.InfoResponse
-	3,  // 8: mockarty.plugin.v1.Plugin.Configure:output_type -> mockarty.plugin.v1.ConfigureResponse
-	5,  // 9: mockarty.plugin.v1.Plugin.Health:output_type -> mockarty.plugin.v1.HealthResponse
-	7,  // 10: mockarty.plugin.v1.Plugin.Start:output_type -> mockarty.plugin.v1.StartResponse
-	9,  // 11: mockarty.plugin.v1.Plugin.Stop:output_type -> mockarty.plugin.v1.StopResponse
-	13, // 12: mockarty.plugin.v1.Plugin.Run:output_type -> mockarty.plugin.v1.RunEvent
-	11, // 13: mockarty.plugin.v1.Host.Find:output_type -> mockarty.plugin.v1.FindResponse
-	7,  // [7:14] is the sub-list for method output_type
-	0,  // [0:7] is the sub-list for method input_type
-	0,  // [0:0] is the sub-list for extension type_name
-	0,  // [0:0] is the sub-list for extension extendee
-	0,  // [0:0] is the sub-list for field type_name
+	13, // 0: mockarty.plugin.v1.HTTPCall.query:type_name -> mockarty.plugin.v1.KeyValues
+	13, // 1: mockarty.plugin.v1.HTTPCall.headers:type_name -> mockarty.plugin.v1.KeyValues
+	13, // 2: mockarty.plugin.v1.HTTPReply.headers:type_name -> mockarty.plugin.v1.KeyValues
+	0,  // 3: mockarty.plugin.v1.HTTPReply.kind:type_name -> mockarty.plugin.v1.PayloadKind
+	11, // 4: mockarty.plugin.v1.FindStreamRequest.find:type_name -> mockarty.plugin.v1.FindRequest
+	14, // 5: mockarty.plugin.v1.FindStreamRequest.http:type_name -> mockarty.plugin.v1.HTTPCall
+	15, // 6: mockarty.plugin.v1.FindStreamResponse.http:type_name -> mockarty.plugin.v1.HTTPReply
+	1,  // 7: mockarty.plugin.v1.Plugin.Info:input_type -> mockarty.plugin.v1.InfoRequest
+	3,  // 8: mockarty.plugin.v1.Plugin.Configure:input_type -> mockarty.plugin.v1.ConfigureRequest
+	5,  // 9: mockarty.plugin.v1.Plugin.Health:input_type -> mockarty.plugin.v1.HealthRequest
+	7,  // 10: mockarty.plugin.v1.Plugin.Start:input_type -> mockarty.plugin.v1.StartRequest
+	9,  // 11: mockarty.plugin.v1.Plugin.Stop:input_type -> mockarty.plugin.v1.StopRequest
+	18, // 12: mockarty.plugin.v1.Plugin.Run:input_type -> mockarty.plugin.v1.RunRequest
+	11, // 13: mockarty.plugin.v1.Host.Find:input_type -> mockarty.plugin.v1.FindRequest
+	16, // 14: mockarty.plugin.v1.Host.FindStream:input_type -> mockarty.plugin.v1.FindStreamRequest
+	2,  // 15: mockarty.plugin.v1.Plugin.Info:output_type -> mockarty.plugin.v1.InfoResponse
+	4,  // 16: mockarty.plugin.v1.Plugin.Configure:output_type -> mockarty.plugin.v1.ConfigureResponse
+	6,  // 17: mockarty.plugin.v1.Plugin.Health:output_type -> mockarty.plugin.v1.HealthResponse
+	8,  // 18: mockarty.plugin.v1.Plugin.Start:output_type -> mockarty.plugin.v1.StartResponse
+	10, // 19: mockarty.plugin.v1.Plugin.Stop:output_type -> mockarty.plugin.v1.StopResponse
+	19, // 20: mockarty.plugin.v1.Plugin.Run:output_type -> mockarty.plugin.v1.RunEvent
+	12, // 21: mockarty.plugin.v1.Host.Find:output_type -> mockarty.plugin.v1.FindResponse
+	17, // 22: mockarty.plugin.v1.Host.FindStream:output_type -> mockarty.plugin.v1.FindStreamResponse
+	15, // [15:23] is the sub-list for method output_type
+	7,  // [7:15] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_mockarty_plugin_v1_plugin_proto_init() }
@@ -858,18 +1407,27 @@ func file_mockarty_plugin_v1_plugin_proto_init() {
 	if File_mockarty_plugin_v1_plugin_proto != nil {
 		return
 	}
+	file_mockarty_plugin_v1_plugin_proto_msgTypes[15].OneofWrappers = []any{
+		(*FindStreamRequest_Find)(nil),
+		(*FindStreamRequest_Http)(nil),
+	}
+	file_mockarty_plugin_v1_plugin_proto_msgTypes[16].OneofWrappers = []any{
+		(*FindStreamResponse_Body)(nil),
+		(*FindStreamResponse_Http)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mockarty_plugin_v1_plugin_proto_rawDesc), len(file_mockarty_plugin_v1_plugin_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   14,
+			NumEnums:      1,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
 		GoTypes:           file_mockarty_plugin_v1_plugin_proto_goTypes,
 		DependencyIndexes: file_mockarty_plugin_v1_plugin_proto_depIdxs,
+		EnumInfos:         file_mockarty_plugin_v1_plugin_proto_enumTypes,
 		MessageInfos:      file_mockarty_plugin_v1_plugin_proto_msgTypes,
 	}.Build()
 	File_mockarty_plugin_v1_plugin_proto = out.File

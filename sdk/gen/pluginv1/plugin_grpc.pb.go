@@ -332,7 +332,8 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Host_Find_FullMethodName = "/mockarty.plugin.v1.Host/Find"
+	Host_Find_FullMethodName       = "/mockarty.plugin.v1.Host/Find"
+	Host_FindStream_FullMethodName = "/mockarty.plugin.v1.Host/FindStream"
 )
 
 // HostClient is the client API for Host service.
@@ -344,6 +345,11 @@ type HostClient interface {
 	// Find resolves traffic of one protocol. The request and response bodies
 	// are the JSON documents of the host's POST /mock/find<Protocol>.
 	Find(ctx context.Context, in *FindRequest, opts ...grpc.CallOption) (*FindResponse, error)
+	// FindStream carries many Find calls over one stream, for listeners with
+	// high call rates: each call has an id that its answer repeats, and
+	// answers come in any order. HTTP calls travel as typed messages (no
+	// JSON). A host without it answers UNIMPLEMENTED and plugins use Find.
+	FindStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[FindStreamRequest, FindStreamResponse], error)
 }
 
 type hostClient struct {
@@ -364,6 +370,19 @@ func (c *hostClient) Find(ctx context.Context, in *FindRequest, opts ...grpc.Cal
 	return out, nil
 }
 
+func (c *hostClient) FindStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[FindStreamRequest, FindStreamResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Host_ServiceDesc.Streams[0], Host_FindStream_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[FindStreamRequest, FindStreamResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Host_FindStreamClient = grpc.BidiStreamingClient[FindStreamRequest, FindStreamResponse]
+
 // HostServer is the server API for Host service.
 // All implementations should embed UnimplementedHostServer
 // for forward compatibility.
@@ -373,6 +392,11 @@ type HostServer interface {
 	// Find resolves traffic of one protocol. The request and response bodies
 	// are the JSON documents of the host's POST /mock/find<Protocol>.
 	Find(context.Context, *FindRequest) (*FindResponse, error)
+	// FindStream carries many Find calls over one stream, for listeners with
+	// high call rates: each call has an id that its answer repeats, and
+	// answers come in any order. HTTP calls travel as typed messages (no
+	// JSON). A host without it answers UNIMPLEMENTED and plugins use Find.
+	FindStream(grpc.BidiStreamingServer[FindStreamRequest, FindStreamResponse]) error
 }
 
 // UnimplementedHostServer should be embedded to have
@@ -384,6 +408,9 @@ type UnimplementedHostServer struct{}
 
 func (UnimplementedHostServer) Find(context.Context, *FindRequest) (*FindResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Find not implemented")
+}
+func (UnimplementedHostServer) FindStream(grpc.BidiStreamingServer[FindStreamRequest, FindStreamResponse]) error {
+	return status.Error(codes.Unimplemented, "method FindStream not implemented")
 }
 func (UnimplementedHostServer) testEmbeddedByValue() {}
 
@@ -423,6 +450,13 @@ func _Host_Find_Handler(srv interface{}, ctx context.Context, dec func(interface
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Host_FindStream_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(HostServer).FindStream(&grpc.GenericServerStream[FindStreamRequest, FindStreamResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Host_FindStreamServer = grpc.BidiStreamingServer[FindStreamRequest, FindStreamResponse]
+
 // Host_ServiceDesc is the grpc.ServiceDesc for Host service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -435,6 +469,13 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Host_Find_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "FindStream",
+			Handler:       _Host_FindStream_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "mockarty/plugin/v1/plugin.proto",
 }
