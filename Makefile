@@ -17,6 +17,7 @@ all: build
 build:
 	@mkdir -p $(BIN)
 	cd host && $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/mockarty ./cmd/mockarty
+	cd host && $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/mockarty-cli ./cmd/mockarty-cli
 	@for p in $(PLUGINS); do \
 		echo "build plugin $$p"; \
 		(cd plugins/$$p && $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/mockarty-plugin-$$p .) || exit 1; \
