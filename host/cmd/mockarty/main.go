@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/api"
+	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/config"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
@@ -135,8 +136,31 @@ func run(migrate string) error {
 		pm.Stop(ctx)
 	}()
 
+	access := auth.New(auth.Options{Store: st, Mode: cfg.AuthMode, Logger: log.Named("auth"),
+		SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost})
+	if cfg.AuthMode == auth.ModeFull {
+		created, oneTime, err := access.EnsureFirstAdmin(ctx, cfg.FirstAdminLogin, cfg.FirstAdminPass, cfg.FirstAdminEmail)
+		if err != nil {
+			return fmt.Errorf("create the first admin: %w", err)
+		}
+		switch {
+		case created && oneTime != "":
+			// Shown once, here, and never stored in clear.
+			log.Warn("first admin created with a one-time password: log in and change it (POST /api/v1/auth/change-password)",
+				"login", cfg.FirstAdminLogin, "password", oneTime)
+		case created:
+			log.Info("first admin created from FIRST_ADMIN_LOGIN / FIRST_ADMIN_PASSWORD", "login", cfg.FirstAdminLogin)
+		}
+	} else if !cfg.Loopback() {
+		log.Warn("AUTH_MODE=local on a non-loopback address: anyone who can reach the server can change every mock", "addr", cfg.Addr())
+	}
+
 	var ready atomic.Bool
 	app := api.New(api.Deps{
+		Auth:              access,
+		RateLimit:         auth.NewLimiter(cfg.RateLimit, cfg.RateBurst),
+		LoginLimit:        auth.NewLimiter(cfg.LoginAttempts, cfg.LoginAttempts),
+		CookieSecure:      cfg.CookieSecure,
 		Plugins:           pm,
 		Catalog:           catalog.New(st, cfg.EnableVersioning, res),
 		Resolver:          res,
@@ -158,7 +182,7 @@ func run(migrate string) error {
 	if cfg.DBUse == "pg" {
 		where = "postgresql"
 	}
-	log.Info("mockarty started", "mocks", res.Index.Len(), "addr", "http://"+ln.Addr().String(), "db", cfg.DBUse, "data", where,
+	log.Info("mockarty started", "auth", cfg.AuthMode, "mocks", res.Index.Len(), "addr", "http://"+ln.Addr().String(), "db", cfg.DBUse, "data", where,
 		"templates", cfg.TemplatesDir, "release", cfg.ReleaseID, "startup", time.Since(started).Round(time.Millisecond))
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 )
@@ -34,7 +35,7 @@ func folderJSON(f *store.Folder) fiber.Map {
 }
 
 func (s *server) listFolders(c *fiber.Ctx) error {
-	ns, err := namespaceOf(c, "")
+	ns, err := namespaceFor(c, "", auth.Read)
 	if err != nil {
 		return err
 	}
@@ -52,9 +53,9 @@ func (s *server) listFolders(c *fiber.Ctx) error {
 }
 
 func (s *server) getFolder(c *fiber.Ctx) error {
-	f, err := s.Catalog.Store().GetFolder(c.UserContext(), param(c, "id"))
+	f, err := s.needFolder(c, param(c, "id"), auth.Read)
 	if err != nil {
-		return folderErr(err, param(c, "id"))
+		return err
 	}
 	return c.JSON(folderJSON(f))
 }
@@ -99,7 +100,7 @@ func (s *server) createFolder(c *fiber.Ctx) error {
 	if b.ID != "" && !model.NamePattern.MatchString(b.ID) {
 		return fieldErr("id", "must be 1-100 letters, digits, '.', '_' or '-'")
 	}
-	ns, err := namespaceOf(c, b.Namespace)
+	ns, err := namespaceFor(c, b.Namespace, auth.Write)
 	if err != nil {
 		return err
 	}
@@ -119,9 +120,9 @@ func (s *server) createFolder(c *fiber.Ctx) error {
 
 func (s *server) updateFolder(c *fiber.Ctx) error {
 	id := param(c, "id")
-	cur, err := s.Catalog.Store().GetFolder(c.UserContext(), id)
+	cur, err := s.needFolder(c, id, auth.Write)
 	if err != nil {
-		return folderErr(err, id)
+		return err
 	}
 	var b folderBody
 	if err := s.decodeJSON(c, &b); err != nil {
@@ -149,9 +150,9 @@ func (s *server) updateFolder(c *fiber.Ctx) error {
 
 func (s *server) moveFolder(c *fiber.Ctx) error {
 	id := param(c, "id")
-	cur, err := s.Catalog.Store().GetFolder(c.UserContext(), id)
+	cur, err := s.needFolder(c, id, auth.Write)
 	if err != nil {
-		return folderErr(err, id)
+		return err
 	}
 	var b struct {
 		ParentID  *string `json:"parentId"`
@@ -183,6 +184,9 @@ func (s *server) moveFolder(c *fiber.Ctx) error {
 
 func (s *server) deleteFolder(c *fiber.Ctx) error {
 	id := param(c, "id")
+	if _, err := s.needFolder(c, id, auth.Delete); err != nil {
+		return err
+	}
 	if err := s.Catalog.Store().DeleteFolder(c.UserContext(), id); err != nil {
 		return folderErr(err, id)
 	}
@@ -200,9 +204,33 @@ func (s *server) listTags(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	tags, err := s.Catalog.Store().Tags(c.UserContext(), ns)
-	if err != nil {
-		return err
+	var tags []store.Tag
+	if readable := readableNamespaces(c); ns == "" && readable != nil {
+		// Only the namespaces the caller may read, merged by name.
+		byName := map[string]int{}
+		for _, n := range readable {
+			list, err := s.Catalog.Store().Tags(c.UserContext(), n)
+			if err != nil {
+				return err
+			}
+			for _, t := range list {
+				if i, ok := byName[t.Name]; ok {
+					tags[i].Count += t.Count
+					continue
+				}
+				byName[t.Name] = len(tags)
+				tags = append(tags, t)
+			}
+		}
+	} else {
+		if ns != "" {
+			if err := need(c, ns, auth.Read); err != nil {
+				return err
+			}
+		}
+		if tags, err = s.Catalog.Store().Tags(c.UserContext(), ns); err != nil {
+			return err
+		}
 	}
 	names := make([]string, 0, len(tags))
 	items := make([]fiber.Map, 0, len(tags))
@@ -240,7 +268,7 @@ func (s *server) createTag(c *fiber.Ctx) error {
 	if !model.PlainText(name) || !model.PlainText(b.Color) || len(b.Color) > 32 {
 		return fieldErr("tag", "tag and color must be plain text (color at most 32 characters)")
 	}
-	ns, err := namespaceOf(c, b.Namespace)
+	ns, err := namespaceFor(c, b.Namespace, auth.Write)
 	if err != nil {
 		return err
 	}
@@ -254,7 +282,7 @@ func (s *server) createTag(c *fiber.Ctx) error {
 }
 
 func (s *server) deleteTag(c *fiber.Ctx) error {
-	ns, err := namespaceOf(c, "")
+	ns, err := namespaceFor(c, "", auth.Delete)
 	if err != nil {
 		return err
 	}

@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
@@ -24,6 +26,10 @@ type testServer struct {
 	t     *testing.T
 	URL   string
 	Store *store.Store
+	// Auth is access control (nil unless serverOpts.authMode is set).
+	Auth *auth.Service
+	// Logs holds everything the server logged (authMode servers only).
+	Logs *syncBuffer
 	// Dir is the test's temporary folder; TemplateDir is the template folder inside it.
 	Dir, TemplateDir string
 }
@@ -32,6 +38,11 @@ type serverOpts struct {
 	versioning  bool
 	denyPrivate bool
 	bodyLimit   int
+	// authMode turns access control on ("full" or "local"); the first
+	// admin is admin / admin-pass-1.
+	authMode             string
+	rateLimit, rateBurst int
+	loginLimit           int
 }
 
 func newTestServer(t *testing.T, opts ...serverOpts) *testServer {
@@ -58,12 +69,36 @@ func newTestServer(t *testing.T, opts ...serverOpts) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	deps := Deps{}
+	var logs *syncBuffer
+	var access *auth.Service
+	if o.authMode != "" {
+		logs = &syncBuffer{}
+		deps.Logger = hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Trace})
+		access = auth.New(auth.Options{Store: st, Mode: o.authMode, Logger: deps.Logger, BcryptCost: 4})
+		if o.authMode == auth.ModeFull {
+			if _, _, err := access.EnsureFirstAdmin(ctx, "admin", "admin-pass-1", "admin@example.test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deps.Auth = access
+		deps.RateLimit = auth.NewLimiter(o.rateLimit, o.rateBurst)
+		deps.LoginLimit = auth.NewLimiter(max(o.loginLimit, 1000), max(o.loginLimit, 1000))
+		if o.loginLimit > 0 {
+			deps.LoginLimit = auth.NewLimiter(o.loginLimit, o.loginLimit)
+		}
+	} else {
+		deps.Logger = hclog.NewNullLogger()
+	}
 	app := New(Deps{
+		Auth:              deps.Auth,
+		RateLimit:         deps.RateLimit,
+		LoginLimit:        deps.LoginLimit,
 		Catalog:           catalog.New(st, o.versioning, res),
 		Resolver:          res,
 		AllowPrivateProxy: !o.denyPrivate,
 		Templates:         tpl,
-		Logger:            hclog.NewNullLogger(),
+		Logger:            deps.Logger,
 		BodyLimit:         o.bodyLimit,
 		ReleaseID:         "test",
 		StartedAt:         time.Now(),
@@ -80,7 +115,25 @@ func newTestServer(t *testing.T, opts ...serverOpts) *testServer {
 		_ = tpl.Close()
 		_ = st.Close()
 	})
-	return &testServer{t: t, URL: "http://" + ln.Addr().String(), Store: st, Dir: dir, TemplateDir: tplDir}
+	return &testServer{t: t, URL: "http://" + ln.Addr().String(), Store: st, Dir: dir, TemplateDir: tplDir, Auth: access, Logs: logs}
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // resp is a finished HTTP exchange.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
@@ -91,6 +92,9 @@ func (s *server) createMock(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.needSave(c, m); err != nil {
+		return err
+	}
 	res, err := s.Catalog.Save(c.UserContext(), m, intent)
 	if err != nil {
 		return err
@@ -103,9 +107,9 @@ func (s *server) createMock(c *fiber.Ctx) error {
 }
 
 func (s *server) getMock(c *fiber.Ctx) error {
-	m, err := s.Catalog.Store().GetMock(c.UserContext(), param(c, "id"))
+	m, err := s.needMock(c, param(c, "id"), auth.Read)
 	if err != nil {
-		return mockNotFound(err, param(c, "id"))
+		return err
 	}
 	return c.JSON(m)
 }
@@ -126,7 +130,12 @@ func (s *server) listMocks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := store.MockFilter{Namespace: ns, Tags: csvQuery(c, "tags"), Search: c.Query("search"),
+	if ns != "" {
+		if err := need(c, ns, auth.Read); err != nil {
+			return err
+		}
+	}
+	f := store.MockFilter{Namespace: ns, Namespaces: readableNamespaces(c), Tags: csvQuery(c, "tags"), Search: c.Query("search"),
 		Protocol: strings.ToLower(c.Query("protocol")), ChainID: c.Query("chainId"), Offset: offset, Limit: limit}
 	for name, v := range map[string]string{"search": f.Search, "chainId": f.ChainID, "tags": strings.Join(f.Tags, ",")} {
 		if !model.PlainText(v) || len(v) > 1000 {
@@ -203,6 +212,17 @@ func (s *server) patchMock(c *fiber.Ctx) error {
 	if _, err := model.MergePatch(nil, b); err != nil {
 		return err
 	}
+	if _, err := s.needMock(c, param(c, "id"), auth.Write); err != nil {
+		return err
+	}
+	var moved struct {
+		Namespace string `json:"namespace"`
+	}
+	if json.Unmarshal(b, &moved) == nil && moved.Namespace != "" {
+		if err := need(c, moved.Namespace, auth.Write); err != nil {
+			return err
+		}
+	}
 	m, err := s.Catalog.Patch(c.UserContext(), param(c, "id"), b)
 	if err != nil {
 		return mockNotFound(err, param(c, "id"))
@@ -224,9 +244,9 @@ func mockFields(m *model.Mock) map[string]any {
 
 func (s *server) deleteMock(c *fiber.Ctx) error {
 	id := param(c, "id")
-	m, err := s.Catalog.Store().GetMock(c.UserContext(), id)
+	m, err := s.needMock(c, id, auth.Delete)
 	if err != nil {
-		return mockNotFound(err, id)
+		return err
 	}
 	if m.ClosedAt > 0 {
 		return c.JSON(fiber.Map{"id": id, "deleted": false, "message": "mock is already deleted"})
@@ -239,8 +259,8 @@ func (s *server) deleteMock(c *fiber.Ctx) error {
 
 func (s *server) restoreMock(c *fiber.Ctx) error {
 	id := param(c, "id")
-	if _, err := s.Catalog.Store().GetMock(c.UserContext(), id); err != nil {
-		return mockNotFound(err, id)
+	if _, err := s.needMock(c, id, auth.Write); err != nil {
+		return err
 	}
 	if _, err := s.Catalog.Restore(c.UserContext(), []string{id}); err != nil {
 		return err
@@ -254,6 +274,9 @@ func (s *server) restoreMock(c *fiber.Ctx) error {
 
 func (s *server) purgeMock(c *fiber.Ctx) error {
 	id := param(c, "id")
+	if _, err := s.needMock(c, id, auth.Delete); err != nil {
+		return err
+	}
 	if err := s.Catalog.Purge(c.UserContext(), id); err != nil {
 		return mockNotFound(err, id)
 	}
@@ -281,6 +304,9 @@ func (s *server) batchCreate(c *fiber.Ctx) error {
 			ferr.Field = joinIndex(i, ferr.Field)
 			return ferr
 		}
+	}
+	if err := s.needSave(c, mocks...); err != nil {
+		return err
 	}
 	results, err := s.Catalog.SaveBatch(c.UserContext(), mocks)
 	if err != nil {
@@ -327,6 +353,9 @@ func (s *server) batchDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.needMocks(c, ids, auth.Delete); err != nil {
+		return err
+	}
 	changed, err := s.Catalog.Delete(c.UserContext(), ids)
 	if err != nil {
 		return err
@@ -337,6 +366,9 @@ func (s *server) batchDelete(c *fiber.Ctx) error {
 func (s *server) batchRestore(c *fiber.Ctx) error {
 	ids, err := s.readIDs(c)
 	if err != nil {
+		return err
+	}
+	if err := s.needMocks(c, ids, auth.Write); err != nil {
 		return err
 	}
 	changed, err := s.Catalog.Restore(c.UserContext(), ids)
@@ -378,6 +410,9 @@ func (s *server) batchTags(c *fiber.Ctx) error {
 	if len(ch.Add) == 0 && len(ch.Remove) == 0 && !ch.ReplaceSet {
 		return badRequest("nothing to change: give tagsToAdd, tagsToRemove or tags")
 	}
+	if err := s.needMocks(c, ids, auth.Write); err != nil {
+		return err
+	}
 	mocks, err := s.Catalog.UpdateTags(c.UserContext(), ids, ch)
 	if err != nil {
 		return err
@@ -410,6 +445,9 @@ func (s *server) batchMove(c *fiber.Ctx) error {
 	if b.FolderID != nil && *b.FolderID != "root" {
 		folder = *b.FolderID
 	}
+	if err := s.needMocks(c, ids, auth.Write); err != nil {
+		return err
+	}
 	mocks, err := s.Catalog.Move(c.UserContext(), ids, folder)
 	if err != nil {
 		return err
@@ -436,6 +474,12 @@ func (s *server) copyToNamespace(c *fiber.Ctx) error {
 		e := badRequest("targetNamespace is required: 1-100 letters, digits, '.', '_' or '-'")
 		e.Field = "targetNamespace"
 		return e
+	}
+	if err := s.needMocks(c, ids, auth.Read); err != nil {
+		return err
+	}
+	if err := need(c, b.TargetNamespace, auth.Write); err != nil {
+		return err
 	}
 	if b.SourceNamespace != "" {
 		mocks, err := s.Catalog.Store().MocksByIDs(c.UserContext(), ids)
@@ -467,11 +511,22 @@ func (s *server) getChain(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if ns != "" {
+		if err := need(c, ns, auth.Read); err != nil {
+			return err
+		}
+	}
 	mocks, err := s.Catalog.Store().ChainMocks(c.UserContext(), param(c, "chainId"), ns)
 	if err != nil {
 		return err
 	}
-	return c.JSON(nonNilMocks(mocks))
+	visible := mocks[:0]
+	for _, m := range mocks {
+		if principal(c).Allows(m.Namespace, auth.Read) {
+			visible = append(visible, m)
+		}
+	}
+	return c.JSON(nonNilMocks(visible))
 }
 
 func (s *server) deleteChain(c *fiber.Ctx) error {
@@ -480,6 +535,20 @@ func (s *server) deleteChain(c *fiber.Ctx) error {
 		return err
 	}
 	chain := param(c, "chainId")
+	if ns != "" {
+		if err := need(c, ns, auth.Delete); err != nil {
+			return err
+		}
+	}
+	live, err := s.Catalog.Store().ChainMocks(c.UserContext(), chain, ns)
+	if err != nil {
+		return err
+	}
+	for _, m := range live {
+		if err := need(c, m.Namespace, auth.Delete); err != nil {
+			return err
+		}
+	}
 	deleted, err := s.Catalog.DeleteChain(c.UserContext(), chain, ns)
 	if err != nil {
 		return err
@@ -492,8 +561,8 @@ func (s *server) deleteChain(c *fiber.Ctx) error {
 
 func (s *server) getLogs(c *fiber.Ctx) error {
 	id := param(c, "id")
-	if _, err := s.Catalog.Store().GetMock(c.UserContext(), id); err != nil {
-		return mockNotFound(err, id)
+	if _, err := s.needMock(c, id, auth.Read); err != nil {
+		return err
 	}
 	offset, limit, err := paging(c, 50, 1000)
 	if err != nil {
@@ -516,8 +585,8 @@ func (s *server) getLogs(c *fiber.Ctx) error {
 
 func (s *server) deleteLogs(c *fiber.Ctx) error {
 	id := param(c, "id")
-	if _, err := s.Catalog.Store().GetMock(c.UserContext(), id); err != nil {
-		return mockNotFound(err, id)
+	if _, err := s.needMock(c, id, auth.Delete); err != nil {
+		return err
 	}
 	n, err := s.Catalog.Store().DeleteMockLogs(c.UserContext(), id)
 	if err != nil {
@@ -533,8 +602,8 @@ func versionJSON(v *store.MockVersion) fiber.Map {
 
 func (s *server) listVersions(c *fiber.Ctx) error {
 	id := param(c, "id")
-	if _, err := s.Catalog.Store().GetMock(c.UserContext(), id); err != nil {
-		return mockNotFound(err, id)
+	if _, err := s.needMock(c, id, auth.Read); err != nil {
+		return err
 	}
 	vs, err := s.Catalog.Store().MockVersions(c.UserContext(), id)
 	if err != nil {
@@ -566,6 +635,9 @@ func (s *server) getVersion(c *fiber.Ctx) error {
 	if !s.Catalog.Versioning() {
 		return notFoundErr("versioning is off: set DB_ENABLE_VERSIONING=true to keep mock history")
 	}
+	if _, err := s.needMock(c, id, auth.Read); err != nil {
+		return err
+	}
 	ver, err := s.Catalog.Store().GetMockVersion(c.UserContext(), id, v)
 	if err != nil {
 		if err == store.ErrNotFound {
@@ -584,6 +656,9 @@ func (s *server) restoreVersion(c *fiber.Ctx) error {
 	id := param(c, "id")
 	v, err := versionParam(c)
 	if err != nil {
+		return err
+	}
+	if _, err := s.needMock(c, id, auth.Write); err != nil {
 		return err
 	}
 	m, err := s.Catalog.RestoreVersion(c.UserContext(), id, v)

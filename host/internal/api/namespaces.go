@@ -5,8 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 )
@@ -23,6 +25,15 @@ func (s *server) listNamespaces(c *fiber.Ctx) error {
 	}
 	if !contains(names, model.DefaultNamespace) {
 		names = append([]string{model.DefaultNamespace}, names...)
+	}
+	if readable := readableNamespaces(c); readable != nil {
+		visible := names[:0]
+		for _, n := range names {
+			if contains(readable, n) {
+				visible = append(visible, n)
+			}
+		}
+		names = visible
 	}
 	return c.JSON(fiber.Map{"namespaces": names, "total": len(names)})
 }
@@ -47,6 +58,10 @@ func (s *server) createNamespace(c *fiber.Ctx) error {
 	if !model.NamePattern.MatchString(b.Name) {
 		return fieldErr("name", "is required: 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
+	p := principal(c)
+	if p.Via == "integration" && p.IntegrationType != "orchestrator" {
+		return forbidden("integration %s tokens cannot create namespaces", p.IntegrationType)
+	}
 	if err := s.Catalog.Store().CreateNamespace(c.UserContext(), b.Name); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return apiErr(http.StatusConflict, CodeConflict, "namespace %q already exists", b.Name)
@@ -54,6 +69,15 @@ func (s *server) createNamespace(c *fiber.Ctx) error {
 		return err
 	}
 	s.Resolver.AddNamespace(b.Name)
+	if s.Auth != nil && p.Via != "local" && p.Via != "integration" {
+		// The creator owns the new namespace.
+		if err := s.Auth.Store().SetMember(c.UserContext(), &store.Member{Namespace: b.Name, UserID: p.UserID,
+			Role: auth.RoleOwner, CreatedMs: time.Now().UnixMilli()}); err != nil {
+			return err
+		}
+		s.Auth.Invalidate()
+		s.audit(c, "namespace.create", b.Name, b.Name, "owner "+p.Login, true)
+	}
 	return c.Status(http.StatusCreated).JSON(fiber.Map{"name": b.Name, "namespace": b.Name, "created": true})
 }
 
@@ -81,7 +105,7 @@ func chainParam(c *fiber.Ctx, chain bool) (string, error) {
 
 func (s *server) getStore(chain bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		ns, err := namespaceOf(c, "")
+		ns, err := namespaceFor(c, "", auth.Read)
 		if err != nil {
 			return err
 		}
@@ -115,7 +139,7 @@ func (s *server) setStore(chain bool) fiber.Handler {
 		if b.Value == nil {
 			return fieldErr("value", "is required (any JSON value, null included)")
 		}
-		ns, err := namespaceOf(c, b.Namespace)
+		ns, err := namespaceFor(c, b.Namespace, auth.Write)
 		if err != nil {
 			return err
 		}
@@ -136,7 +160,7 @@ func (s *server) setStore(chain bool) fiber.Handler {
 
 func (s *server) deleteStoreKey(chain bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		ns, err := namespaceOf(c, "")
+		ns, err := namespaceFor(c, "", auth.Delete)
 		if err != nil {
 			return err
 		}

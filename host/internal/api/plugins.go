@@ -18,6 +18,9 @@ func (s *server) listPlugins(c *fiber.Ctx) error {
 
 func (s *server) restartPlugin(c *fiber.Ctx) error {
 	name := param(c, "name")
+	if err := needAdmin(c); err != nil {
+		return err
+	}
 	if s.Plugins == nil {
 		return notFoundErr("plugin %q is not loaded", name)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
@@ -42,6 +43,13 @@ type Deps struct {
 	Plugins *plugins.Manager
 	// AllowPrivateProxy lets proxy mocks reach private and loopback addresses.
 	AllowPrivateProxy bool
+	// Auth is access control (nil: off, every caller is the local admin).
+	Auth *auth.Service
+	// RateLimit throttles management calls per credential or client
+	// address; LoginLimit throttles failed logins (nil: no limit).
+	RateLimit, LoginLimit *auth.Limiter
+	// CookieSecure marks the session cookie Secure.
+	CookieSecure bool
 }
 
 type server struct {
@@ -80,7 +88,7 @@ func New(d Deps, ready func() bool) *fiber.App {
 	// middleware and does its own request id and panic recovery.
 	app.All("/stubs", s.stubsEntry)
 	app.All("/stubs/*", s.stubsEntry)
-	app.Use(s.requestID, s.recoverPanic, s.accessLog)
+	app.Use(s.requestID, s.recoverPanic, s.accessLog, s.authenticate)
 	s.routes(app)
 	app.Use(func(c *fiber.Ctx) error {
 		return notFoundErr("no route for %s %s", c.Method(), c.Path())
@@ -107,6 +115,7 @@ func (s *server) routes(app *fiber.App) {
 	s.folderRoutes(v1)
 	s.tagRoutes(v1)
 	s.undefinedRoutes(v1)
+	s.authRoutes(app, v1)
 	v1.Get("/plugins", s.listPlugins)
 	v1.Post("/plugins/:name/restart", s.restartPlugin)
 

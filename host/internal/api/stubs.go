@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 )
@@ -157,7 +158,7 @@ func (s *server) previewMock(c *fiber.Ctx) error {
 		e.Field = "route"
 		return e
 	}
-	ns, err := namespaceOf(c, "")
+	ns, err := namespaceFor(c, "", auth.Read)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
 )
@@ -25,7 +26,7 @@ func templateJSON(f *templatefiles.File) fiber.Map {
 }
 
 func (s *server) listTemplates(c *fiber.Ctx) error {
-	ns, err := namespaceOf(c, "")
+	ns, err := namespaceFor(c, "", auth.Read)
 	if err != nil {
 		return err
 	}
@@ -55,7 +56,7 @@ func (s *server) listTemplates(c *fiber.Ctx) error {
 }
 
 func (s *server) getTemplate(c *fiber.Ctx) error {
-	ns, err := namespaceOf(c, "")
+	ns, err := namespaceFor(c, "", auth.Read)
 	if err != nil {
 		return err
 	}
@@ -79,7 +80,7 @@ func (s *server) getTemplate(c *fiber.Ctx) error {
 // form {"content": "<string>"} is unwrapped (the documented upload shape);
 // any other body is stored as sent.
 func (s *server) uploadTemplate(c *fiber.Ctx) error {
-	ns, err := namespaceOf(c, "")
+	ns, err := namespaceFor(c, "", auth.Write)
 	if err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ func (s *server) uploadTemplateJSON(c *fiber.Ctx) error {
 		e.Field = "name"
 		return e
 	}
-	ns, err := namespaceOf(c, b.Namespace)
+	ns, err := namespaceFor(c, b.Namespace, auth.Write)
 	if err != nil {
 		return err
 	}
@@ -167,7 +168,7 @@ func (s *server) writeTemplate(c *fiber.Ctx, ns, name string, content []byte) er
 }
 
 func (s *server) deleteTemplate(c *fiber.Ctx) error {
-	ns, err := namespaceOf(c, "")
+	ns, err := namespaceFor(c, "", auth.Delete)
 	if err != nil {
 		return err
 	}

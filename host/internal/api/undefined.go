@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
@@ -53,8 +54,13 @@ func (s *server) listUndefined(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if ns != "" {
+		if err := need(c, ns, auth.Read); err != nil {
+			return err
+		}
+	}
 	list, total, err := s.Catalog.Store().UndefinedRequests(c.UserContext(), store.UndefinedFilter{
-		Namespace: ns, Protocol: strings.ToLower(c.Query("protocol")), IncludeIgnored: withIgnored, Offset: offset, Limit: limit})
+		Namespace: ns, Namespaces: readableNamespaces(c), Protocol: strings.ToLower(c.Query("protocol")), IncludeIgnored: withIgnored, Offset: offset, Limit: limit})
 	if err != nil {
 		return err
 	}
@@ -67,6 +73,9 @@ func (s *server) listUndefined(c *fiber.Ctx) error {
 
 func (s *server) ignoreUndefined(c *fiber.Ctx) error {
 	id := param(c, "id")
+	if _, err := s.needUndefined(c, id, auth.Write); err != nil {
+		return err
+	}
 	if err := s.Catalog.Store().IgnoreUndefined(c.UserContext(), id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return notFoundErr("undefined request %q not found", id)
@@ -87,6 +96,11 @@ func (s *server) deleteUndefined(c *fiber.Ctx) error {
 		e.Field = "ids"
 		return e
 	}
+	for _, id := range ids {
+		if _, err := s.needUndefined(c, id, auth.Delete); err != nil && !isNotFound(err) {
+			return err
+		}
+	}
 	n, err := s.Catalog.Store().DeleteUndefined(c.UserContext(), ids)
 	if err != nil {
 		return err
@@ -99,22 +113,56 @@ func (s *server) deleteAllUndefined(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.Catalog.Store().DeleteAllUndefined(c.UserContext(), ns)
-	if err != nil {
-		return err
+	var n int64
+	if readable := readableNamespaces(c); ns == "" && readable != nil {
+		// Everything the caller may clear, namespace by namespace.
+		for _, one := range readable {
+			if need(c, one, auth.Delete) != nil {
+				continue
+			}
+			k, err := s.Catalog.Store().DeleteAllUndefined(c.UserContext(), one)
+			if err != nil {
+				return err
+			}
+			n += k
+		}
+	} else {
+		if ns != "" {
+			if err := need(c, ns, auth.Delete); err != nil {
+				return err
+			}
+		}
+		if n, err = s.Catalog.Store().DeleteAllUndefined(c.UserContext(), ns); err != nil {
+			return err
+		}
 	}
 	return c.JSON(fiber.Map{"deleted": n})
+}
+
+// needUndefined loads an undefined request and checks the caller may do a
+// in its namespace.
+func (s *server) needUndefined(c *fiber.Ctx, id string, a auth.Action) (*store.UndefinedRequest, error) {
+	u, err := s.Catalog.Store().GetUndefined(c.UserContext(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !principal(c).Allows(u.Namespace, auth.Read)) {
+		return nil, notFoundErr("undefined request %q not found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return u, need(c, u.Namespace, a)
+}
+
+func isNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusNotFound
 }
 
 // undefinedToMock turns a captured request into a mock that answers it. An
 // optional body {"mockData": {...}} is merged into the generated mock.
 func (s *server) undefinedToMock(c *fiber.Ctx) error {
 	id := param(c, "id")
-	u, err := s.Catalog.Store().GetUndefined(c.UserContext(), id)
+	u, err := s.needUndefined(c, id, auth.Write)
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return notFoundErr("undefined request %q not found", id)
-		}
 		return err
 	}
 	doc, _ := json.Marshal(mockFromUndefined(u))
@@ -141,6 +189,9 @@ func (s *server) undefinedToMock(c *fiber.Ctx) error {
 	}
 	if ferr := catalog.Prepare(m, u.Namespace); ferr != nil {
 		return ferr
+	}
+	if err := s.needSave(c, m); err != nil {
+		return err
 	}
 	res, err := s.Catalog.Save(c.UserContext(), m, catalog.IntentAny)
 	if err != nil {

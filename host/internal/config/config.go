@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -42,7 +43,25 @@ type Config struct {
 	// loopback addresses (ALLOW_PROXY_TO_PRIVATE_IPS, default false).
 	AllowPrivateProxy bool
 
+	// Access control
+	AuthMode        string        // AUTH_MODE: local | full (default: local on a loopback address, full elsewhere)
+	SessionTTL      time.Duration // AUTH_SESSION_EXPIRATION in hours (default 24)
+	CookieSecure    bool          // COOKIE_SECURE: the session cookie only travels over HTTPS
+	FirstAdminLogin string        // FIRST_ADMIN_LOGIN (default admin)
+	FirstAdminPass  string        // FIRST_ADMIN_PASSWORD (default: generated, printed once)
+	FirstAdminEmail string        // FIRST_ADMIN_EMAIL
+	RateLimit       int           // AUTH_RATE_LIMIT_PER_MINUTE: management API calls per token or client address (0: off)
+	RateBurst       int           // AUTH_RATE_LIMIT_BURST
+	LoginAttempts   int           // AUTH_LOGIN_ATTEMPTS_PER_MINUTE: failed logins per address and per login
+	BcryptCost      int           // AUTH_BCRYPT_COST (default 10)
+
 	ReleaseID string // set at build time
+}
+
+// Loopback reports whether the server listens only on a loopback address.
+func (c *Config) Loopback() bool {
+	ip := net.ParseIP(strings.Trim(c.BindAddr, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 // Addr is the HTTP listen address.
@@ -95,6 +114,36 @@ func Load(getenv func(string) string) (*Config, error) {
 	exeDir := "."
 	if exe, err := os.Executable(); err == nil {
 		exeDir = filepath.Dir(exe)
+	}
+	c.AuthMode = strings.ToLower(r.str("AUTH_MODE", ""))
+	switch c.AuthMode {
+	case "":
+		c.AuthMode = "full"
+		if c.Loopback() {
+			c.AuthMode = "local"
+		}
+	case "local", "full":
+	default:
+		r.errs = append(r.errs, fmt.Sprintf("AUTH_MODE=%q: use local or full", c.AuthMode))
+	}
+	c.SessionTTL = time.Duration(r.positiveInt("AUTH_SESSION_EXPIRATION", 24)) * time.Hour
+	c.CookieSecure = r.boolean("COOKIE_SECURE", false)
+	c.FirstAdminLogin = r.str("FIRST_ADMIN_LOGIN", "admin")
+	c.FirstAdminPass = r.str("FIRST_ADMIN_PASSWORD", "")
+	c.FirstAdminEmail = r.str("FIRST_ADMIN_EMAIL", "")
+	defRate := 0 // a developer's own machine is not throttled
+	if c.AuthMode == "full" {
+		defRate = 3000
+	}
+	c.RateLimit = r.nonNegativeInt("AUTH_RATE_LIMIT_PER_MINUTE", defRate)
+	c.RateBurst = r.nonNegativeInt("AUTH_RATE_LIMIT_BURST", max(c.RateLimit/6, 100))
+	c.LoginAttempts = r.positiveInt("AUTH_LOGIN_ATTEMPTS_PER_MINUTE", 5)
+	c.BcryptCost = r.positiveInt("AUTH_BCRYPT_COST", 10)
+	if c.BcryptCost < 4 || c.BcryptCost > 31 {
+		r.errs = append(r.errs, fmt.Sprintf("AUTH_BCRYPT_COST=%d: use 4 to 31", c.BcryptCost))
+	}
+	if c.FirstAdminPass != "" && len(c.FirstAdminPass) < 8 {
+		r.errs = append(r.errs, "FIRST_ADMIN_PASSWORD must have at least 8 characters")
 	}
 	c.PluginsDir = r.str("PLUGINS_DIR", exeDir)
 	c.Plugins = r.str("PLUGINS", "")
@@ -162,6 +211,19 @@ func (r *reader) positiveInt(name string, def int) int {
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
 		r.errs = append(r.errs, fmt.Sprintf("%s=%q: want a positive integer", name, v))
+		return def
+	}
+	return n
+}
+
+func (r *reader) nonNegativeInt(name string, def int) int {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 {
+		r.errs = append(r.errs, fmt.Sprintf("%s=%q: want a whole number, 0 or more", name, v))
 		return def
 	}
 	return n

@@ -144,6 +144,7 @@ var migrations = []migration{
 	{2, "request log arrival order", func(tx *gorm.DB) error {
 		return tx.Migrator().AddColumn(&mockLogRow{}, "Seq")
 	}},
+	{3, "users, tokens, namespace roles, audit", migrateAuth},
 }
 
 // LatestSchemaVersion is the schema version this build migrates to.

@@ -18,14 +18,17 @@ type mockRow = v1Mock
 // MockFilter selects mocks for listing. Zero values mean "any".
 type MockFilter struct {
 	Namespace string
-	Tags      []string // every tag must be present
-	Search    string   // case-insensitive substring of id, route, service, topic, ...
-	Protocol  string
-	ChainID   string
-	FolderID  *string // nil: any folder; "": only mocks at the root
-	Deleted   bool    // list soft-deleted mocks (the trash) instead of live ones
-	Offset    int
-	Limit     int // 0: no limit
+	// Namespaces, when not nil, restricts the list to these namespaces
+	// (the ones the caller may read).
+	Namespaces []string
+	Tags       []string // every tag must be present
+	Search     string   // case-insensitive substring of id, route, service, topic, ...
+	Protocol   string
+	ChainID    string
+	FolderID   *string // nil: any folder; "": only mocks at the root
+	Deleted    bool    // list soft-deleted mocks (the trash) instead of live ones
+	Offset     int
+	Limit      int // 0: no limit
 }
 
 // Version changes recorded in the history.
@@ -157,6 +160,9 @@ func (s *Store) ListMocks(ctx context.Context, f MockFilter) ([]*model.Mock, int
 		q = q.Where("closed_at > 0")
 	} else {
 		q = q.Where("closed_at = 0")
+	}
+	if f.Namespaces != nil {
+		q = q.Where("namespace IN ?", append(f.Namespaces, "")) // "": never empty
 	}
 	if f.Namespace != "" {
 		q = q.Where("namespace = ?", f.Namespace)

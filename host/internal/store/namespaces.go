@@ -34,7 +34,7 @@ func (s *Store) EnsureNamespace(ctx context.Context, name string) error {
 // Namespaces lists every namespace by name.
 func (s *Store) Namespaces(ctx context.Context) ([]string, error) {
 	var names []string
-	err := s.db.WithContext(ctx).Model(&v1Namespace{}).Order("name").Pluck("name", &names).Error
+	err := s.db.WithContext(ctx).Model(&namespaceRow{}).Where("deleted_at = 0").Order("name").Pluck("name", &names).Error
 	return names, err
 }
 

@@ -94,7 +94,8 @@ func undefinedFromRow(r *v1Undefined) UndefinedRequest {
 
 // UndefinedFilter selects undefined requests.
 type UndefinedFilter struct {
-	Namespace      string // "" for all
+	Namespace      string   // "" for all
+	Namespaces     []string // when not nil: only these (the ones the caller may read)
 	Protocol       string
 	IncludeIgnored bool
 	Offset, Limit  int
@@ -103,6 +104,9 @@ type UndefinedFilter struct {
 // UndefinedRequests lists unmatched requests, most recently seen first.
 func (s *Store) UndefinedRequests(ctx context.Context, f UndefinedFilter) ([]UndefinedRequest, int64, error) {
 	q := s.db.WithContext(ctx).Model(&v1Undefined{})
+	if f.Namespaces != nil {
+		q = q.Where("namespace IN ?", append(f.Namespaces, "")) // "": never empty
+	}
 	if f.Namespace != "" {
 		q = q.Where("namespace = ?", f.Namespace)
 	}
