@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -212,8 +213,8 @@ func (rec *recorder) set(status int, body string) {
 }
 
 // TestTokenPrecedenceAndHeaders: the token goes out as both headers, and
-// only when one is set. The real server has no authentication yet, so a
-// stand-in records the headers.
+// only when one is set; a recording server shows exactly what is sent
+// (TestRealServerAuth checks the same against the real server).
 func TestTokenPrecedenceAndHeaders(t *testing.T) {
 	rec := &recorder{status: 200, body: `{"plugins":[],"total":0}`}
 	ts := httptest.NewServer(rec)
@@ -250,30 +251,13 @@ func TestTokenPrecedenceAndHeaders(t *testing.T) {
 	check("an empty --token sends none", "")
 }
 
-// TestAuthErrorsHint: 401/403 answers get the server's message and a hint
-// about the token. The real server has no authentication yet, so a stand-in
-// answers with the API's error envelope.
-func TestAuthErrorsHint(t *testing.T) {
+// TestAuthErrorsHint: answers that are not the API's (a proxy page, a
+// server that reports itself down) still give a clear line.
+func TestNonAPIErrors(t *testing.T) {
 	rec := &recorder{}
 	ts := httptest.NewServer(rec)
 	t.Cleanup(ts.Close)
 	o := cliOpts{server: ts.URL}
-
-	rec.set(401, `{"error":"an API token is required","code":"unauthorized","request_id":"req-401"}`)
-	r := runCLI(t, o, "mock", "list")
-	lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
-	if r.Code != exitFailure || len(lines) != 2 ||
-		lines[0] != "Error: an API token is required (401 unauthorized, request id req-401)" ||
-		!strings.HasPrefix(lines[1], "Hint: ") || !strings.Contains(lines[1], "mockarty-cli config set token") {
-		t.Fatalf("401 without a token: %s", r)
-	}
-
-	rec.set(403, `{"error":"token lacks write access","code":"forbidden","request_id":"req-403"}`)
-	r = runCLI(t, cliOpts{server: ts.URL, env: []string{envToken + "=mk_read_only"}}, "mock", "delete", "x")
-	if r.Code != exitFailure || !strings.Contains(r.Stderr, "Error: token lacks write access (403 forbidden, request id req-403)") ||
-		!strings.Contains(r.Stderr, "refused the token") {
-		t.Fatalf("403 with a token: %s", r)
-	}
 
 	// Something that is not the API (a proxy page) still gives a clear line,
 	// with the request id from the header when there is one.
@@ -281,7 +265,7 @@ func TestAuthErrorsHint(t *testing.T) {
 	rec.header = http.Header{"X-Request-Id": {"hdr-502"}}
 	rec.mu.Unlock()
 	rec.set(502, "<html><body>upstream down</body></html>")
-	r = runCLI(t, o, "health")
+	r := runCLI(t, o, "health")
 	if r.Code != exitFailure || !strings.Contains(r.Stderr, "Bad Gateway") || !strings.Contains(r.Stderr, "upstream down") ||
 		!strings.Contains(r.Stderr, "(502, request id hdr-502)") {
 		t.Fatalf("502 from a proxy: %s", r)
@@ -414,4 +398,90 @@ func TestEveryCommandHasExamples(t *testing.T) {
 		t.Fatalf("only %d commands walked", count)
 	}
 	t.Logf("%d commands have examples", count)
+}
+
+// TestRealServerAuth runs the CLI against a server with access control on:
+// no token, a read-only token, a revoked token, and the precedence of
+// flag, env and config file, all with the server's own answers.
+func TestRealServerAuth(t *testing.T) {
+	dir := t.TempDir()
+	s, err := startServer(dir, "AUTH_MODE=full", "FIRST_ADMIN_LOGIN=admin", "FIRST_ADMIN_PASSWORD=admin-pass-1", "AUTH_BCRYPT_COST=4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.stop)
+	// Tokens come from the API (the CLI has no login command).
+	post := func(path, body, token string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest("POST", s.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("X-API-Key", token)
+		}
+		res, err := s.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var v map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&v)
+		if res.StatusCode/100 != 2 {
+			t.Fatalf("POST %s: %d %v", path, res.StatusCode, v)
+		}
+		if c := res.Header.Get("Set-Cookie"); c != "" {
+			v["cookie"] = strings.SplitN(c, ";", 2)[0]
+		}
+		return v
+	}
+	cookie := post("/api/v1/auth/login", `{"username":"admin","password":"admin-pass-1"}`, "")["cookie"].(string)
+	newToken := func(body string) (string, string) {
+		req, _ := http.NewRequest("POST", s.URL+"/api/v1/auth/tokens", strings.NewReader(body))
+		req.Header.Set("Cookie", cookie)
+		res, err := s.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var v map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&v)
+		return v["token"].(string), v["id"].(string)
+	}
+	full, fullID := newToken(`{"name":"cli"}`)
+	readOnly, _ := newToken(`{"name":"ro","permissions":["read"]}`)
+	home := t.TempDir()
+	o := cliOpts{home: home, server: s.URL}
+
+	// No token: the server's 401, its request id, and a hint.
+	r := runCLI(t, o, "mock", "list")
+	lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
+	if r.Code != exitFailure || len(lines) != 2 || !strings.HasPrefix(lines[0], "Error: authentication required") ||
+		!strings.Contains(lines[0], "(401 unauthorized, request id ") || !strings.Contains(lines[1], "mockarty-cli config set token") {
+		t.Fatalf("401 without a token: %s", r)
+	}
+	// The config file's token works.
+	okWith(t, cliOpts{home: home, server: "-"}, "config", "set", "token", full)
+	okWith(t, o, "mock", "create", "--id", "authed", "--route", "/authed", "--body", `{"ok":true}`)
+	// The env's read-only token beats the config file: it reads, and a delete gets the server's 403.
+	ro := cliOpts{home: home, server: s.URL, env: []string{envToken + "=" + readOnly}}
+	if out := okWith(t, ro, "mock", "get", "authed", "-o", "json"); !strings.Contains(out, `"authed"`) {
+		t.Fatalf("read with a read-only token: %s", out)
+	}
+	r = runCLI(t, ro, "mock", "delete", "authed")
+	if r.Code != exitFailure || !strings.Contains(r.Stderr, "(403 forbidden, request id ") || !strings.Contains(r.Stderr, "refused the token") {
+		t.Fatalf("403 with a read-only token: %s", r)
+	}
+	// A flag beats the env.
+	okWith(t, ro, "mock", "delete", "authed", "--token", full)
+	// A revoked token stops working at once.
+	req, _ := http.NewRequest("DELETE", s.URL+"/api/v1/auth/tokens/"+fullID, nil)
+	req.Header.Set("Cookie", cookie)
+	res, err := s.client.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("revoke: %v %v", res, err)
+	}
+	res.Body.Close()
+	r = runCLI(t, o, "mock", "list")
+	if r.Code != exitFailure || !strings.Contains(r.Stderr, "revoked") || !strings.Contains(r.Stderr, "401 unauthorized") {
+		t.Fatalf("a revoked token: %s", r)
+	}
 }

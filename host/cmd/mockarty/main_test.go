@@ -90,6 +90,9 @@ var configVars = map[string]bool{
 	"HTTP_KEEP_ALIVE_TIMEOUT": true, "SHUTDOWN_TIMEOUT": true, "MOCKARTY_DATA_DIR": true,
 	"DB_USE": true, "DB_DSN": true, "DB_ENABLE_VERSIONING": true, "TEMPLATES_DIR": true,
 	"REPO_LOG_LIMIT": true, "LOG_LEVEL": true, "LOG_FORMAT": true, "ENV": true,
+	"AUTH_MODE": true, "AUTH_SESSION_EXPIRATION": true, "COOKIE_SECURE": true, "FIRST_ADMIN_LOGIN": true,
+	"FIRST_ADMIN_PASSWORD": true, "FIRST_ADMIN_EMAIL": true, "AUTH_RATE_LIMIT_PER_MINUTE": true,
+	"AUTH_RATE_LIMIT_BURST": true, "AUTH_LOGIN_ATTEMPTS_PER_MINUTE": true, "AUTH_BCRYPT_COST": true,
 }
 
 // childEnv is the process environment without the host's variables, then
@@ -1093,6 +1096,75 @@ func TestReadmeTour(t *testing.T) {
 	}
 	if h := obj(t, s.getJSON(t, "/health"), "health"); h["status"] != "up" {
 		t.Fatalf("health: %v", h)
+	}
+}
+
+// TestFullModeFirstAdmin: in full mode the first admin gets a one-time
+// password printed once in the log; the API is closed until a login, and
+// the password must be changed before anything else.
+func TestFullModeFirstAdmin(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir, "AUTH_MODE=full", "AUTH_BCRYPT_COST=4")
+	m := regexp.MustCompile(`one-time password.*login=admin password=(\S+)`).FindStringSubmatch(s.Stderr())
+	if m == nil {
+		t.Fatalf("no one-time password in the log:\n%s", s.Stderr())
+	}
+	pw := m[1]
+	srv := s // the server the helpers talk to
+	if r := s.do(t, http.MethodGet, "/api/v1/mocks", nil, ""); r.Status != http.StatusUnauthorized {
+		t.Fatalf("without login: %d %s", r.Status, r.Body)
+	}
+	login := func(pw string) string {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/auth/login", strings.NewReader(`{"username":"admin","password":"`+pw+`"}`))
+		res, err := srv.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("login: %d", res.StatusCode)
+		}
+		return strings.SplitN(res.Header.Get("Set-Cookie"), ";", 2)[0]
+	}
+	withCookie := func(cookie, method, path, body string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Cookie", cookie)
+		res, err := srv.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	cookie := login(pw)
+	if st := withCookie(cookie, http.MethodGet, "/api/v1/mocks", ""); st != http.StatusForbidden {
+		t.Fatalf("before changing the one-time password: %d", st)
+	}
+	if st := withCookie(cookie, http.MethodPost, "/api/v1/auth/change-password",
+		`{"currentPassword":"`+pw+`","newPassword":"a-better-password"}`); st != http.StatusOK {
+		t.Fatalf("change password: %d", st)
+	}
+	if st := withCookie(cookie, http.MethodGet, "/api/v1/mocks", ""); st != http.StatusOK {
+		t.Fatalf("after the change: %d", st)
+	}
+	// /stubs stays open.
+	if r := s.do(t, http.MethodGet, "/stubs/sandbox/nothing", nil, ""); r.Status != http.StatusNotFound {
+		t.Fatalf("stubs: %d", r.Status)
+	}
+	// The password is printed once: a restart creates no admin and prints none.
+	s.kill(t)
+	s2 := startServer(t, dir, "AUTH_MODE=full", "AUTH_BCRYPT_COST=4")
+	if strings.Contains(s2.Stderr(), "one-time password") || strings.Contains(s2.Stderr(), pw) {
+		t.Fatalf("the second start printed a password:\n%s", s2.Stderr())
+	}
+	srv = s2
+	if st := withCookie(login("a-better-password"), http.MethodGet, "/api/v1/auth/me", ""); st != http.StatusOK {
+		t.Fatalf("me after restart: %d", st)
+	}
+	if strings.Contains(s.Stderr()+s2.Stderr(), "$2a$") {
+		t.Fatal("a password hash appeared in the log")
 	}
 }
 

@@ -470,3 +470,75 @@ func TestLocalModeNeedsNoLogin(t *testing.T) {
 	ts.expect(200, "POST", "/api/v1/auth/login", map[string]string{"username": "x", "password": "y"})
 	ts.expectError(409, CodeConflict, "", "POST", "/api/v1/auth/tokens", map[string]any{"name": "t"})
 }
+
+// TestIsolationOfOtherResources: templates, folders, tags and unmatched
+// requests of a namespace are out of reach of a user without a role there.
+func TestIsolationOfOtherResources(t *testing.T) {
+	ts := fullServer(t)
+	admin := ts.login("admin", "admin-pass-1")
+	alice, bob := ts.user(admin, "alice"), ts.user(admin, "bob")
+	ts.expect(201, "POST", "/api/v1/namespaces", map[string]string{"name": "team-a"}, key(alice)...)
+	ts.expect(201, "POST", "/api/v1/namespaces", map[string]string{"name": "team-b"}, key(bob)...)
+
+	// Templates.
+	ts.expect(201, "POST", "/api/v1/templates", map[string]any{"name": "a.json", "content": "{}", "namespace": "team-a"}, key(alice)...)
+	ts.expectError(403, CodeForbidden, "", "GET", "/api/v1/templates/a.json?namespace=team-a", nil, key(bob)...)
+	ts.expectError(403, CodeForbidden, "", "GET", "/api/v1/templates?namespace=team-a", nil, key(bob)...)
+	ts.expectError(403, CodeForbidden, "", "DELETE", "/api/v1/templates/a.json?namespace=team-a", nil, key(bob)...)
+	ts.expectError(403, CodeForbidden, "", "POST", "/api/v1/templates", map[string]any{"name": "b.json", "content": "{}", "namespace": "team-a"}, key(bob)...)
+
+	// Folders.
+	f := ts.expect(201, "POST", "/api/v1/mock-folders", map[string]any{"name": "A stuff", "namespace": "team-a"}, key(alice)...)
+	fid := f["id"].(string)
+	ts.expectError(404, CodeNotFound, "", "GET", "/api/v1/mock-folders/"+fid, nil, key(bob)...)
+	ts.expectError(404, CodeNotFound, "", "PUT", "/api/v1/mock-folders/"+fid, map[string]any{"name": "mine"}, key(bob)...)
+	ts.expectError(404, CodeNotFound, "", "DELETE", "/api/v1/mock-folders/"+fid, nil, key(bob)...)
+	ts.expectError(403, CodeForbidden, "", "GET", "/api/v1/mock-folders?namespace=team-a", nil, key(bob)...)
+
+	// Tags: a list without a namespace shows only the caller's namespaces.
+	ts.expect(201, "POST", "/api/v1/tags", map[string]any{"tag": "a-only", "namespace": "team-a"}, key(alice)...)
+	ts.expect(201, "POST", "/api/v1/tags", map[string]any{"tag": "b-only", "namespace": "team-b"}, key(bob)...)
+	tags := ts.expect(200, "GET", "/api/v1/tags", nil, key(bob)...)["tags"].([]any)
+	if len(tags) != 1 || tags[0] != "b-only" {
+		t.Fatalf("bob's tags: %v", tags)
+	}
+	ts.expectError(403, CodeForbidden, "", "DELETE", "/api/v1/tags/a-only?namespace=team-a", nil, key(bob)...)
+
+	// Unmatched requests.
+	ts.do("GET", "/stubs/team-a/secret-path", nil)
+	var uid string
+	for i := 0; i < 100 && uid == ""; i++ { // recorded in batches
+		items := ts.expect(200, "GET", "/api/v1/undefined-requests?namespace=team-a", nil, key(alice)...)["items"].([]any)
+		if len(items) > 0 {
+			uid = items[0].(map[string]any)["id"].(string)
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if uid == "" {
+		t.Fatal("the unmatched request was not recorded")
+	}
+	if items := ts.expect(200, "GET", "/api/v1/undefined-requests", nil, key(bob)...)["items"].([]any); len(items) != 0 {
+		t.Fatalf("bob sees team-a's unmatched requests: %v", items)
+	}
+	ts.expectError(404, CodeNotFound, "", "POST", "/api/v1/undefined-requests/"+uid+"/create-mock", nil, key(bob)...)
+	ts.expectError(404, CodeNotFound, "", "PATCH", "/api/v1/undefined-requests/"+uid+"/ignore", nil, key(bob)...)
+	ts.expectError(404, CodeNotFound, "", "DELETE", "/api/v1/undefined-requests", map[string]any{"ids": []string{uid}}, key(bob)...)
+	ts.expect(200, "DELETE", "/api/v1/undefined-requests/all", nil, key(bob)...) // clears only team-b
+	if items := ts.expect(200, "GET", "/api/v1/undefined-requests?namespace=team-a", nil, key(alice)...)["items"].([]any); len(items) != 1 {
+		t.Fatalf("bob's clear-all reached team-a: %v", items)
+	}
+	ts.expect(201, "POST", "/api/v1/undefined-requests/"+uid+"/create-mock", nil, key(alice)...)
+}
+
+func TestServerWideFiguresAreForAdmins(t *testing.T) {
+	ts := fullServer(t)
+	admin := ts.login("admin", "admin-pass-1")
+	hana := ts.user(admin, "hana")
+	ts.expectError(403, CodeForbidden, "", "GET", "/api/v1/stats", nil, key(hana)...)
+	ts.expectError(403, CodeForbidden, "", "GET", "/api/v1/counts", nil, key(hana)...)
+	ts.expect(200, "GET", "/api/v1/stats", nil, "Cookie", admin)
+	if f := ts.expect(200, "GET", "/api/v1/features", nil); f["auth"] != true || f["authMode"] != "full" {
+		t.Fatalf("features: %v", f)
+	}
+}

@@ -116,6 +116,9 @@ func (s *server) gatherCounts(ctx context.Context) (*countsResult, error) {
 }
 
 func (s *server) counts(c *fiber.Ctx) error {
+	if err := needAdmin(c); err != nil { // server-wide figures, every namespace
+		return err
+	}
 	r, err := s.gatherCounts(c.UserContext())
 	if err != nil {
 		return err
@@ -126,6 +129,9 @@ func (s *server) counts(c *fiber.Ctx) error {
 }
 
 func (s *server) stats(c *fiber.Ctx) error {
+	if err := needAdmin(c); err != nil { // server-wide figures, every namespace
+		return err
+	}
 	r, err := s.gatherCounts(c.UserContext())
 	if err != nil {
 		return err
@@ -154,9 +160,14 @@ func (s *server) features(c *fiber.Ctx) error {
 			}
 		}
 	}
+	mode := "local"
+	if s.Auth != nil {
+		mode = s.Auth.Mode()
+	}
 	return c.JSON(fiber.Map{
 		"versioning": s.Catalog.Versioning(),
-		"auth":       false,
+		"auth":       mode == "full",
+		"authMode":   mode,
 		"protocols":  []string{"http", "grpc", "mcp", "socket", "soap", "graphql", "sse", "kafka", "rabbitmq", "smtp"},
 		"plugins":    plugins,
 		"metrics":    true,

@@ -97,7 +97,11 @@ func (s *server) deleteUndefined(c *fiber.Ctx) error {
 		return e
 	}
 	for _, id := range ids {
-		if _, err := s.needUndefined(c, id, auth.Delete); err != nil && !isNotFound(err) {
+		// Unknown ids are skipped; another namespace's are not found.
+		if _, err := s.Catalog.Store().GetUndefined(c.UserContext(), id); errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if _, err := s.needUndefined(c, id, auth.Delete); err != nil {
 			return err
 		}
 	}
@@ -150,11 +154,6 @@ func (s *server) needUndefined(c *fiber.Ctx, id string, a auth.Action) (*store.U
 		return nil, err
 	}
 	return u, need(c, u.Namespace, a)
-}
-
-func isNotFound(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Status == http.StatusNotFound
 }
 
 // undefinedToMock turns a captured request into a mock that answers it. An

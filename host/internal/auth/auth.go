@@ -665,7 +665,7 @@ func (s *Service) EnsureFirstAdmin(ctx context.Context, login, pw, email string)
 	}
 	mustChange := false
 	if pw == "" {
-		pw, oneTime, mustChange = GeneratePassword(), "", true
+		pw, mustChange = GeneratePassword(), true
 		oneTime = pw
 	}
 	u, err := s.NewUser(login, email, pw, true)
