@@ -28,6 +28,7 @@ func TestStore(t *testing.T) {
 	cases = append(cases, historyCases...)
 	cases = append(cases, dataCases...)
 	cases = append(cases, concurrencyCases...)
+	cases = append(cases, authCases...)
 	for _, d := range drivers(t) {
 		t.Run(d.name, func(t *testing.T) {
 			for _, c := range cases {
