@@ -84,6 +84,7 @@ type Manager struct {
 	opts     Options
 	mu       sync.Mutex
 	plugins  map[string]*managed
+	order    []*managed // in start order; Stop goes backwards
 	wg       sync.WaitGroup
 	stopOnce sync.Once
 }
@@ -95,6 +96,7 @@ type managed struct {
 	client    *plugin.Client
 	handle    *sdk.Client
 	stop      chan struct{}
+	done      chan struct{} // closed when its supervisor has returned
 	restart   chan struct{}
 	crashes   []time.Time
 	failures  int  // consecutive starts that did not reach running
@@ -158,11 +160,13 @@ func (m *Manager) Start(specs []Spec) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, s := range specs {
-		p := &managed{spec: s, stop: make(chan struct{}), restart: make(chan struct{}, 1),
+		p := &managed{spec: s, stop: make(chan struct{}), done: make(chan struct{}), restart: make(chan struct{}, 1),
 			status: Status{Name: s.Name, State: StateStarting, Path: s.Path, Addresses: []string{}}}
 		m.plugins[s.Name] = p
+		m.order = append(m.order, p)
 		if s.Path == "" {
 			p.status.State, p.status.LastError = StateRefused, "no binary "+BinaryPrefix+s.Name+" in the plugin folder"
+			close(p.done)
 			continue
 		}
 		m.wg.Add(1)
@@ -222,22 +226,29 @@ func (m *Manager) Restart(name string) error {
 func (m *Manager) Stop(ctx context.Context) {
 	m.stopOnce.Do(func() {
 		m.mu.Lock()
-		list := make([]*managed, 0, len(m.plugins))
-		for _, p := range m.plugins {
-			close(p.stop)
-			list = append(list, p)
-		}
+		list := append([]*managed(nil), m.order...)
 		m.mu.Unlock()
-		done := make(chan struct{})
-		go func() { m.wg.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-ctx.Done():
-			for _, p := range list {
-				m.kill(p) // also ends a start that hangs in the handshake
+		// Plugins start at once, in name order (none waits for another); they
+		// stop one by one in the reverse order, each gracefully, until ctx
+		// ends: then the rest are killed.
+		for i := len(list) - 1; i >= 0; i-- {
+			p := list[i]
+			close(p.stop)
+			select {
+			case <-p.done:
+				m.opts.Logger.Debug("plugin stopped", "plugin", p.spec.Name)
+				continue
+			case <-ctx.Done():
 			}
-			<-done
+			for _, q := range list[:i+1] {
+				if q != p {
+					close(q.stop)
+				}
+				m.kill(q) // also ends a start that hangs in the handshake
+			}
+			break
 		}
+		m.wg.Wait()
 		for _, p := range list {
 			p.set(func(s *Status) {
 				if s.State != StateRefused {
@@ -257,6 +268,7 @@ func (p *managed) set(fn func(s *Status)) {
 // supervise keeps one plugin running until Stop.
 func (m *Manager) supervise(p *managed) {
 	defer m.wg.Done()
+	defer close(p.done)
 	log := m.opts.Logger.Named(p.spec.Name)
 	backoff := m.opts.BackoffMin
 	for {

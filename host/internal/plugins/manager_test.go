@@ -11,10 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
@@ -31,11 +33,15 @@ func TestMain(m *testing.M) {
 		"http":     "../../../plugins/http",
 		"crasher":  "./testdata/crasher",
 		"oldproto": "./testdata/oldproto",
+		"lines":    "../../../examples/plugin-lines", // its own module, outside the workspace
 	}
 	for name, src := range builds {
 		out := filepath.Join(dir, BinaryPrefix+name)
 		cmd := exec.Command("go", "build", "-o", out, ".")
 		cmd.Dir = src
+		if name == "lines" {
+			cmd.Env = append(os.Environ(), "GOWORK=off")
+		}
 		if b, err := cmd.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", name, err, b)
 			os.RemoveAll(dir)
@@ -140,6 +146,55 @@ func TestRunsRestartsAfterSIGKILL(t *testing.T) {
 	if err := m.Restart("nope"); err == nil {
 		t.Fatal("restarting an unknown plugin must fail")
 	}
+}
+
+// TestStopsInReverseOrder: plugins start in name order and stop one by
+// one in the reverse order, each gracefully.
+func TestStopsInReverseOrder(t *testing.T) {
+	found, err := Discover(binDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := Select(found, "lines,http", FileConfig{
+		"http":  {Settings: json.RawMessage(fmt.Sprintf(`{"addresses":[%q]}`, freeAddr(t)))},
+		"lines": {Settings: json.RawMessage(fmt.Sprintf(`{"address":%q}`, freeAddr(t)))},
+	})
+	logs := &lockedBuffer{}
+	m := New(Options{Finder: answering(), Logger: hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug})})
+	m.Start(specs)
+	for _, name := range []string{"http", "lines"} {
+		waitFor(t, m, name, func(s Status) bool { return s.State == StateRunning })
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m.Stop(ctx)
+	out := logs.String()
+	first, second := strings.Index(out, "plugin stopped: plugin=lines"), strings.Index(out, "plugin stopped: plugin=http")
+	if first < 0 || second < 0 || first > second {
+		t.Fatalf("want lines stopped before http (the reverse of the start order):\n%s", out)
+	}
+	for _, s := range m.List() {
+		if s.State != StateStopped || s.PID != 0 {
+			t.Fatalf("after Stop: %+v", s)
+		}
+	}
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func TestCrashLoopIsGivenUp(t *testing.T) {
