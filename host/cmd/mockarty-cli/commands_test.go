@@ -1,13 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -495,4 +498,56 @@ func TestPluginsAndHealth(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(ok(t, "health", "-o", "yaml")), &y); err != nil || y["status"] != "up" {
 		t.Fatalf("health -o yaml: %v %v", err, y)
 	}
+}
+
+// TestPluginsRestart: with the HTTP listener plugin loaded, plugins list
+// shows it running and plugins restart brings it back with a new process.
+func TestPluginsRestart(t *testing.T) {
+	dir := t.TempDir()
+	pluginDir := filepath.Join(dir, "plugins")
+	build := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "mockarty-plugin-http"), ".")
+	build.Dir = filepath.Join("..", "..", "..", "plugins", "http")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the HTTP plugin: %v\n%s", err, out)
+	}
+	cfg := filepath.Join(dir, "plugins.json")
+	if err := os.WriteFile(cfg, []byte(`{"http":{"settings":{"addresses":["127.0.0.1:0"]}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := startServer(dir, "PLUGINS=http", "PLUGINS_DIR="+pluginDir, "PLUGINS_CONFIG="+cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.stop)
+	o := cliOpts{server: s.URL}
+	pid := func() string {
+		t.Helper()
+		for i := 0; i < 200; i++ {
+			var v map[string]any
+			if err := json.Unmarshal([]byte(okWith(t, o, "plugins", "list", "-o", "json")), &v); err != nil {
+				t.Fatal(err)
+			}
+			if list, _ := v["plugins"].([]any); len(list) == 1 {
+				p := list[0].(map[string]any)
+				if p["state"] == "running" {
+					return fmt.Sprint(p["pid"])
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatal("the HTTP plugin never ran")
+		return ""
+	}
+	before := pid()
+	if out := okWith(t, o, "plugins", "list"); !tableHas(out, "http", "running") {
+		t.Fatalf("plugins list:\n%s", out)
+	}
+	okWith(t, o, "plugins", "restart", "http")
+	for i := 0; i < 200; i++ {
+		if after := pid(); after != before {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("plugins restart did not start a new plugin process")
 }
