@@ -75,6 +75,11 @@ type Host interface {
 	FindMCP(ctx context.Context, req *FindMCPRequest) (*FindMCPResponse, *NearMiss, error)
 	FindGraphQL(ctx context.Context, req *FindGraphQLRequest) (*FindGraphQLResponse, *NearMiss, error)
 	FindSSE(ctx context.Context, req *FindSSERequest) (*FindSSEResponse, *NearMiss, error)
+
+	// HostData: the mocks and documents a listener serves, their changes,
+	// and messages kept for the host's API (ErrNotSupported from a host
+	// without them).
+	HostData
 }
 
 // NearMiss is the host's report of a request no mock matched.

@@ -223,11 +223,7 @@ func (f finderFunc) Find(ctx context.Context, protocol string, body []byte) (boo
 }
 
 // unaryOnlyHost is a host built before FindStream existed.
-type unaryOnlyHost struct{ finder Finder }
-
-func (h unaryOnlyHost) Find(ctx context.Context, r *pluginv1.FindRequest) (*pluginv1.FindResponse, error) {
-	return (&hostServer{finder: h.finder}).Find(ctx, r)
-}
+type unaryOnlyHost struct{ *hostServer }
 
 func (unaryOnlyHost) FindStream(pluginv1.Host_FindStreamServer) error {
 	return status.Error(codes.Unimplemented, "unknown method FindStream")
@@ -237,7 +233,7 @@ func TestPluginFallsBackToUnaryFindOnAnOlderHost(t *testing.T) {
 	echo := &echoHTTP{}
 	host, f := serveHost(t, func() *grpc.Server {
 		s := grpc.NewServer()
-		pluginv1.RegisterHostServer(s, unaryOnlyHost{finder: echo})
+		pluginv1.RegisterHostServer(s, unaryOnlyHost{&hostServer{finder: echo}})
 		return s
 	})
 	for i := 0; i < 3; i++ {

@@ -6,6 +6,7 @@ package plugintest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -19,12 +20,85 @@ type Call struct {
 	Body     json.RawMessage
 }
 
-// FakeHost answers the plugin's Find calls with a function of the test's.
+// FakeHost answers the plugin's Find calls with a function of the test's,
+// and serves the mocks, documents and captures the test sets.
 type FakeHost struct {
 	mu    sync.Mutex
 	calls []Call
 	// Answer decides each Find; a nil Answer finds nothing.
 	Answer func(protocol string, body json.RawMessage) (found bool, resp any, nearMiss *sdk.NearMiss)
+
+	mocks    map[string][]json.RawMessage // by protocol
+	docs     map[string][]sdk.Document    // by kind
+	captured []sdk.Captured
+	watchers []*sdk.Topics
+}
+
+// SetMocks sets the mocks of a protocol that ListMocks returns, and tells
+// the plugin's watchers.
+func (h *FakeHost) SetMocks(protocol string, mocks ...json.RawMessage) {
+	h.mu.Lock()
+	if h.mocks == nil {
+		h.mocks = map[string][]json.RawMessage{}
+	}
+	h.mocks[protocol] = mocks
+	watchers := append([]*sdk.Topics(nil), h.watchers...)
+	h.mu.Unlock()
+	for _, w := range watchers {
+		w.Add(sdk.MocksTopic(protocol))
+	}
+}
+
+// SetDocuments sets the documents of a kind, and tells the watchers.
+func (h *FakeHost) SetDocuments(kind string, docs ...sdk.Document) {
+	h.mu.Lock()
+	if h.docs == nil {
+		h.docs = map[string][]sdk.Document{}
+	}
+	h.docs[kind] = docs
+	watchers := append([]*sdk.Topics(nil), h.watchers...)
+	h.mu.Unlock()
+	for _, w := range watchers {
+		w.Add(sdk.DocumentsTopic(kind))
+	}
+}
+
+// Captured returns what the plugin captured so far.
+func (h *FakeHost) Captured() []sdk.Captured {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]sdk.Captured(nil), h.captured...)
+}
+
+// ListMocks implements sdk.HostData (namespace filtering is the test's).
+func (h *FakeHost) ListMocks(_ context.Context, protocol, _ string) ([]json.RawMessage, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]json.RawMessage(nil), h.mocks[protocol]...), nil
+}
+
+// ListDocuments implements sdk.HostData.
+func (h *FakeHost) ListDocuments(_ context.Context, kind, _ string) ([]sdk.Document, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]sdk.Document(nil), h.docs[kind]...), nil
+}
+
+// Watch implements sdk.HostData.
+func (h *FakeHost) Watch(ctx context.Context, topics []string) (<-chan []string, error) {
+	t := sdk.NewTopics(topics)
+	h.mu.Lock()
+	h.watchers = append(h.watchers, t)
+	h.mu.Unlock()
+	return t.Channel(ctx), nil
+}
+
+// Capture implements sdk.HostData.
+func (h *FakeHost) Capture(_ context.Context, c *sdk.Captured) (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.captured = append(h.captured, *c)
+	return fmt.Sprintf("capture-%d", len(h.captured)), nil
 }
 
 // Find implements sdk.Finder.

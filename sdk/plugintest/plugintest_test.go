@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/mockarty-oss/mockarty/sdk"
@@ -57,5 +58,66 @@ func TestToolJobs(t *testing.T) {
 	info, err := p.Client.Info(t.Context())
 	if err != nil || info.Kind != sdk.KindTool {
 		t.Fatalf("info: %+v %v", info, err)
+	}
+}
+
+// watcher is a listener that reads the host's data.
+type watcher struct{ host sdk.Host }
+
+func (*watcher) Info() sdk.Info {
+	return sdk.Info{Name: "watcher", Kind: sdk.KindListener, Version: "0.0.1"}
+}
+func (*watcher) Configure(context.Context, json.RawMessage) error { return nil }
+func (*watcher) Health(context.Context) error                     { return nil }
+func (w *watcher) Start(_ context.Context, h sdk.Host) ([]string, error) {
+	w.host = h
+	return nil, nil
+}
+func (*watcher) Stop(context.Context) error { return nil }
+func (*watcher) Call(_ context.Context, action string, params json.RawMessage) (json.RawMessage, error) {
+	if action != "echo" {
+		return nil, sdk.ErrUnknownAction
+	}
+	return params, nil
+}
+
+func TestHostDataOverTheContract(t *testing.T) {
+	host := &FakeHost{}
+	w := &watcher{}
+	p := Start(t, w, nil, host)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes, err := w.host.Watch(ctx, []string{sdk.MocksTopic("kafka"), sdk.DocumentsTopic(sdk.DocumentProto)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host.SetMocks("kafka", json.RawMessage(`{"id":"k1","kafka":{"topic":"orders"}}`))
+	if got := <-changes; len(got) != 1 || got[0] != "mocks:kafka" {
+		t.Fatalf("change: %v", got)
+	}
+	mocks, err := w.host.ListMocks(ctx, "kafka", "")
+	if err != nil || len(mocks) != 1 || !strings.Contains(string(mocks[0]), `"orders"`) {
+		t.Fatalf("mocks: %s %v", mocks, err)
+	}
+	host.SetMocks("grpc") // not watched: no event
+	host.SetDocuments(sdk.DocumentProto, sdk.Document{Name: "a.proto", Content: []byte("syntax = \"proto3\";")})
+	if got := <-changes; len(got) != 1 || got[0] != "documents:proto" {
+		t.Fatalf("documents change: %v", got)
+	}
+	docs, err := w.host.ListDocuments(ctx, sdk.DocumentProto, "")
+	if err != nil || len(docs) != 1 || docs[0].Name != "a.proto" {
+		t.Fatalf("documents: %+v %v", docs, err)
+	}
+	id, err := w.host.Capture(ctx, &sdk.Captured{Protocol: "smtp", Summary: json.RawMessage(`{"subject":"hi"}`), Raw: []byte("Subject: hi\r\n\r\nbody")})
+	if err != nil || id == "" || len(host.Captured()) != 1 || string(host.Captured()[0].Raw) != "Subject: hi\r\n\r\nbody" {
+		t.Fatalf("capture: %q %v %+v", id, err, host.Captured())
+	}
+	// The host calls the plugin's actions.
+	out, err := p.Client.Call(ctx, "echo", json.RawMessage(`{"x":1}`))
+	if err != nil || string(out) != `{"x":1}` {
+		t.Fatalf("call: %s %v", out, err)
+	}
+	if _, err := p.Client.Call(ctx, "nope", nil); !errors.Is(err, sdk.ErrUnknownAction) {
+		t.Fatalf("unknown action: %v", err)
 	}
 }

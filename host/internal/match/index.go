@@ -160,6 +160,16 @@ func (ix *Index) Load(mocks []*model.Mock) error {
 	return nil
 }
 
+// Get returns the indexed mock with this id, or nil.
+func (ix *Index) Get(id string) *model.Mock {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if e, ok := ix.byID[id]; ok {
+		return e.Mock
+	}
+	return nil
+}
+
 // Remove drops a mock from the index.
 func (ix *Index) Remove(id string) {
 	ix.mu.Lock()

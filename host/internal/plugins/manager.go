@@ -221,6 +221,27 @@ func (m *Manager) Restart(name string) error {
 	return nil
 }
 
+// ErrNotRunning is returned when calling a plugin that is not running.
+var ErrNotRunning = errors.New("the plugin is not running")
+
+// Call runs one of a running plugin's actions (sdk.Caller); it returns
+// sdk.ErrUnknownAction for an action the plugin does not have.
+func (m *Manager) Call(ctx context.Context, name, action string, params json.RawMessage) (json.RawMessage, error) {
+	m.mu.Lock()
+	p, ok := m.plugins[name]
+	m.mu.Unlock()
+	if !ok {
+		return nil, ErrUnknown
+	}
+	p.mu.Lock()
+	h := p.handle
+	p.mu.Unlock()
+	if h == nil {
+		return nil, ErrNotRunning
+	}
+	return h.Call(ctx, action, params)
+}
+
 // Stop stops every plugin gracefully and kills what is left when ctx ends.
 // Calling it again does nothing.
 func (m *Manager) Stop(ctx context.Context) {

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/sdk"
 )
 
@@ -119,4 +121,77 @@ func (r *Resolver) FindHTTP(req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *N
 		resp.Proxy = &sdk.ProxyTarget{Target: out.Proxy.Target}
 	}
 	return resp, nil
+}
+
+var _ sdk.HostData = Finder{}
+
+// ListMocks implements sdk.HostData: the live mocks of a protocol, from
+// the index (what is served), as the API's JSON.
+func (f Finder) ListMocks(_ context.Context, protocol, namespace string) ([]json.RawMessage, error) {
+	if !knownProtocol(protocol) {
+		return nil, fmt.Errorf("unknown protocol %q", protocol)
+	}
+	var out []json.RawMessage
+	for _, e := range f.R.Index.Entries() {
+		m := e.Mock
+		if m.Protocol() != protocol || (namespace != "" && m.Namespace != namespace) {
+			continue
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+func knownProtocol(p string) bool {
+	for _, k := range model.Protocols {
+		if k == p {
+			return true
+		}
+	}
+	return false
+}
+
+// ListDocuments implements sdk.HostData.
+func (f Finder) ListDocuments(ctx context.Context, kind, namespace string) ([]sdk.Document, error) {
+	rows, err := f.R.st.Documents(ctx, kind, namespace)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sdk.Document, len(rows))
+	for i, d := range rows {
+		out[i] = sdk.Document{Name: d.Name, Namespace: d.Namespace, Content: []byte(d.Content), UpdatedAt: d.UpdatedMs}
+	}
+	return out, nil
+}
+
+// Watch implements sdk.HostData.
+func (f Finder) Watch(ctx context.Context, topics []string) (<-chan []string, error) {
+	return f.R.watch(ctx, topics), nil
+}
+
+// Capture implements sdk.HostData: the message is kept in the database.
+func (f Finder) Capture(ctx context.Context, c *sdk.Captured) (string, error) {
+	if !knownProtocol(c.Protocol) {
+		return "", fmt.Errorf("unknown protocol %q", c.Protocol)
+	}
+	ns := c.Namespace
+	if ns == "" {
+		ns = model.DefaultNamespace
+	}
+	summary := string(c.Summary)
+	if summary == "" {
+		summary = "{}"
+	} else if !json.Valid(c.Summary) {
+		return "", fmt.Errorf("capture summary is not JSON")
+	}
+	row := &store.CaptureRow{Protocol: c.Protocol, Namespace: ns, ServerName: c.ServerName, MockID: c.MockID,
+		Summary: summary, Raw: c.Raw, CreatedMs: time.Now().UnixMilli()}
+	if err := f.R.st.AddCapture(ctx, row); err != nil {
+		return "", err
+	}
+	return row.ID, nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/render"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
+	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/outbound"
 )
 
@@ -59,6 +60,9 @@ type Resolver struct {
 
 	hooks  chan func() // async webhooks
 	hookWG sync.WaitGroup
+
+	watchMu  sync.Mutex
+	watchers map[*sdk.Topics]struct{} // plugins watching mock and document changes
 }
 
 // Options configure a Resolver.
@@ -182,6 +186,7 @@ func (r *Resolver) expire() {
 
 // Changed keeps the index in step after a write to the database.
 func (r *Resolver) Changed(mocks ...*model.Mock) {
+	defer r.notifyMocks(mocks)
 	for _, m := range mocks {
 		if err := r.Index.Upsert(m); err != nil {
 			r.log.Error("index mock", "mock", m.ID, "error", err)
@@ -197,6 +202,7 @@ func (r *Resolver) Changed(mocks ...*model.Mock) {
 // Edited keeps the index in step after a change that keeps usage (patch,
 // tags, folder): live counters carry over.
 func (r *Resolver) Edited(mocks ...*model.Mock) {
+	defer r.notifyMocks(mocks)
 	for _, m := range mocks {
 		if err := r.Index.Edit(m); err != nil {
 			r.log.Error("index mock", "mock", m.ID, "error", err)
@@ -207,9 +213,56 @@ func (r *Resolver) Edited(mocks ...*model.Mock) {
 
 // Removed drops mocks from the index.
 func (r *Resolver) Removed(ids ...string) {
+	var gone []*model.Mock
 	for _, id := range ids {
+		if m := r.Index.Get(id); m != nil {
+			gone = append(gone, m)
+		}
 		r.Index.Remove(id)
 	}
+	r.notifyMocks(gone)
+}
+
+// Notify tells the plugins watching these topics (sdk.MocksTopic,
+// sdk.DocumentsTopic) that they changed.
+func (r *Resolver) Notify(topics ...string) {
+	r.watchMu.Lock()
+	defer r.watchMu.Unlock()
+	for t := range r.watchers {
+		t.Add(topics...)
+	}
+}
+
+func (r *Resolver) notifyMocks(mocks []*model.Mock) {
+	seen := map[string]bool{}
+	var topics []string
+	for _, m := range mocks {
+		if p := m.Protocol(); !seen[p] {
+			seen[p] = true
+			topics = append(topics, sdk.MocksTopic(p))
+		}
+	}
+	if len(topics) > 0 {
+		r.Notify(topics...)
+	}
+}
+
+// watch registers a watcher until ctx ends.
+func (r *Resolver) watch(ctx context.Context, topics []string) <-chan []string {
+	t := sdk.NewTopics(topics)
+	r.watchMu.Lock()
+	if r.watchers == nil {
+		r.watchers = map[*sdk.Topics]struct{}{}
+	}
+	r.watchers[t] = struct{}{}
+	r.watchMu.Unlock()
+	go func() {
+		<-ctx.Done()
+		r.watchMu.Lock()
+		delete(r.watchers, t)
+		r.watchMu.Unlock()
+	}()
+	return t.Channel(ctx)
 }
 
 // compiled is what the index keeps per mock for rendering.

@@ -145,6 +145,7 @@ var migrations = []migration{
 		return tx.Migrator().AddColumn(&mockLogRow{}, "Seq")
 	}},
 	{3, "users, tokens, namespace roles, audit", migrateAuth},
+	{4, "registered documents, captured messages", migrateDocuments},
 }
 
 // LatestSchemaVersion is the schema version this build migrates to.

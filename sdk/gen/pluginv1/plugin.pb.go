@@ -1077,6 +1077,578 @@ func (*FindStreamResponse_Body) isFindStreamResponse_Result() {}
 
 func (*FindStreamResponse_Http) isFindStreamResponse_Result() {}
 
+type ListMocksRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Protocol      string                 `protobuf:"bytes,1,opt,name=protocol,proto3" json:"protocol,omitempty"`
+	Namespace     string                 `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"` // "" for every namespace
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMocksRequest) Reset() {
+	*x = ListMocksRequest{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMocksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMocksRequest) ProtoMessage() {}
+
+func (x *ListMocksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMocksRequest.ProtoReflect.Descriptor instead.
+func (*ListMocksRequest) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListMocksRequest) GetProtocol() string {
+	if x != nil {
+		return x.Protocol
+	}
+	return ""
+}
+
+func (x *ListMocksRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+type ListMocksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Mocks         [][]byte               `protobuf:"bytes,1,rep,name=mocks,proto3" json:"mocks,omitempty"` // JSON documents
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMocksResponse) Reset() {
+	*x = ListMocksResponse{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMocksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMocksResponse) ProtoMessage() {}
+
+func (x *ListMocksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMocksResponse.ProtoReflect.Descriptor instead.
+func (*ListMocksResponse) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListMocksResponse) GetMocks() [][]byte {
+	if x != nil {
+		return x.Mocks
+	}
+	return nil
+}
+
+type ListDocumentsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`           // proto, graphql, wsdl
+	Namespace     string                 `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"` // "" for every namespace
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDocumentsRequest) Reset() {
+	*x = ListDocumentsRequest{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDocumentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDocumentsRequest) ProtoMessage() {}
+
+func (x *ListDocumentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDocumentsRequest.ProtoReflect.Descriptor instead.
+func (*ListDocumentsRequest) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListDocumentsRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ListDocumentsRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+type Document struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Namespace     string                 `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Content       []byte                 `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	UpdatedAt     int64                  `protobuf:"varint,4,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"` // epoch ms
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Document) Reset() {
+	*x = Document{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Document) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Document) ProtoMessage() {}
+
+func (x *Document) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Document.ProtoReflect.Descriptor instead.
+func (*Document) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *Document) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Document) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *Document) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+func (x *Document) GetUpdatedAt() int64 {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return 0
+}
+
+type ListDocumentsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Documents     []*Document            `protobuf:"bytes,1,rep,name=documents,proto3" json:"documents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDocumentsResponse) Reset() {
+	*x = ListDocumentsResponse{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDocumentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDocumentsResponse) ProtoMessage() {}
+
+func (x *ListDocumentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDocumentsResponse.ProtoReflect.Descriptor instead.
+func (*ListDocumentsResponse) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListDocumentsResponse) GetDocuments() []*Document {
+	if x != nil {
+		return x.Documents
+	}
+	return nil
+}
+
+type WatchRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Topics        []string               `protobuf:"bytes,1,rep,name=topics,proto3" json:"topics,omitempty"` // "mocks:<protocol>" or "documents:<kind>"
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchRequest) Reset() {
+	*x = WatchRequest{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchRequest) ProtoMessage() {}
+
+func (x *WatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
+func (*WatchRequest) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *WatchRequest) GetTopics() []string {
+	if x != nil {
+		return x.Topics
+	}
+	return nil
+}
+
+type WatchEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Topics        []string               `protobuf:"bytes,1,rep,name=topics,proto3" json:"topics,omitempty"` // the topics that changed since the last event
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchEvent) Reset() {
+	*x = WatchEvent{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchEvent) ProtoMessage() {}
+
+func (x *WatchEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchEvent.ProtoReflect.Descriptor instead.
+func (*WatchEvent) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *WatchEvent) GetTopics() []string {
+	if x != nil {
+		return x.Topics
+	}
+	return nil
+}
+
+type CaptureRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Protocol      string                 `protobuf:"bytes,1,opt,name=protocol,proto3" json:"protocol,omitempty"`
+	Namespace     string                 `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	ServerName    string                 `protobuf:"bytes,3,opt,name=server_name,json=serverName,proto3" json:"server_name,omitempty"`
+	MockId        string                 `protobuf:"bytes,4,opt,name=mock_id,json=mockId,proto3" json:"mock_id,omitempty"`
+	Summary       []byte                 `protobuf:"bytes,5,opt,name=summary,proto3" json:"summary,omitempty"` // JSON: what the API lists (from, to, subject, ...)
+	Raw           []byte                 `protobuf:"bytes,6,opt,name=raw,proto3" json:"raw,omitempty"`         // the message as received (raw MIME, ...)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CaptureRequest) Reset() {
+	*x = CaptureRequest{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CaptureRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CaptureRequest) ProtoMessage() {}
+
+func (x *CaptureRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CaptureRequest.ProtoReflect.Descriptor instead.
+func (*CaptureRequest) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *CaptureRequest) GetProtocol() string {
+	if x != nil {
+		return x.Protocol
+	}
+	return ""
+}
+
+func (x *CaptureRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *CaptureRequest) GetServerName() string {
+	if x != nil {
+		return x.ServerName
+	}
+	return ""
+}
+
+func (x *CaptureRequest) GetMockId() string {
+	if x != nil {
+		return x.MockId
+	}
+	return ""
+}
+
+func (x *CaptureRequest) GetSummary() []byte {
+	if x != nil {
+		return x.Summary
+	}
+	return nil
+}
+
+func (x *CaptureRequest) GetRaw() []byte {
+	if x != nil {
+		return x.Raw
+	}
+	return nil
+}
+
+type CaptureResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CaptureResponse) Reset() {
+	*x = CaptureResponse{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CaptureResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CaptureResponse) ProtoMessage() {}
+
+func (x *CaptureResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CaptureResponse.ProtoReflect.Descriptor instead.
+func (*CaptureResponse) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *CaptureResponse) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type CallRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Action        string                 `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
+	Params        []byte                 `protobuf:"bytes,2,opt,name=params,proto3" json:"params,omitempty"` // JSON
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CallRequest) Reset() {
+	*x = CallRequest{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CallRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CallRequest) ProtoMessage() {}
+
+func (x *CallRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CallRequest.ProtoReflect.Descriptor instead.
+func (*CallRequest) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *CallRequest) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *CallRequest) GetParams() []byte {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
+type CallResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Result        []byte                 `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"` // JSON
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CallResponse) Reset() {
+	*x = CallResponse{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CallResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CallResponse) ProtoMessage() {}
+
+func (x *CallResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CallResponse.ProtoReflect.Descriptor instead.
+func (*CallResponse) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *CallResponse) GetResult() []byte {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
 type RunRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	JobId         string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
@@ -1089,7 +1661,7 @@ type RunRequest struct {
 
 func (x *RunRequest) Reset() {
 	*x = RunRequest{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1101,7 +1673,7 @@ func (x *RunRequest) String() string {
 func (*RunRequest) ProtoMessage() {}
 
 func (x *RunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1114,7 +1686,7 @@ func (x *RunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunRequest.ProtoReflect.Descriptor instead.
 func (*RunRequest) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RunRequest) GetJobId() string {
@@ -1161,7 +1733,7 @@ type RunEvent struct {
 
 func (x *RunEvent) Reset() {
 	*x = RunEvent{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1173,7 +1745,7 @@ func (x *RunEvent) String() string {
 func (*RunEvent) ProtoMessage() {}
 
 func (x *RunEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1186,7 +1758,7 @@ func (x *RunEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunEvent.ProtoReflect.Descriptor instead.
 func (*RunEvent) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RunEvent) GetPercent() float64 {
@@ -1304,7 +1876,43 @@ const file_mockarty_plugin_v1_plugin_proto_rawDesc = "" +
 	"\tnear_miss\x18\x04 \x01(\fR\bnearMiss\x12\x14\n" +
 	"\x04body\x18\x05 \x01(\fH\x00R\x04body\x123\n" +
 	"\x04http\x18\x06 \x01(\v2\x1d.mockarty.plugin.v1.HTTPReplyH\x00R\x04httpB\b\n" +
-	"\x06result\"u\n" +
+	"\x06result\"L\n" +
+	"\x10ListMocksRequest\x12\x1a\n" +
+	"\bprotocol\x18\x01 \x01(\tR\bprotocol\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\")\n" +
+	"\x11ListMocksResponse\x12\x14\n" +
+	"\x05mocks\x18\x01 \x03(\fR\x05mocks\"H\n" +
+	"\x14ListDocumentsRequest\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\"u\n" +
+	"\bDocument\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x18\n" +
+	"\acontent\x18\x03 \x01(\fR\acontent\x12\x1d\n" +
+	"\n" +
+	"updated_at\x18\x04 \x01(\x03R\tupdatedAt\"S\n" +
+	"\x15ListDocumentsResponse\x12:\n" +
+	"\tdocuments\x18\x01 \x03(\v2\x1c.mockarty.plugin.v1.DocumentR\tdocuments\"&\n" +
+	"\fWatchRequest\x12\x16\n" +
+	"\x06topics\x18\x01 \x03(\tR\x06topics\"$\n" +
+	"\n" +
+	"WatchEvent\x12\x16\n" +
+	"\x06topics\x18\x01 \x03(\tR\x06topics\"\xb0\x01\n" +
+	"\x0eCaptureRequest\x12\x1a\n" +
+	"\bprotocol\x18\x01 \x01(\tR\bprotocol\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x1f\n" +
+	"\vserver_name\x18\x03 \x01(\tR\n" +
+	"serverName\x12\x17\n" +
+	"\amock_id\x18\x04 \x01(\tR\x06mockId\x12\x18\n" +
+	"\asummary\x18\x05 \x01(\fR\asummary\x12\x10\n" +
+	"\x03raw\x18\x06 \x01(\fR\x03raw\"!\n" +
+	"\x0fCaptureResponse\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"=\n" +
+	"\vCallRequest\x12\x16\n" +
+	"\x06action\x18\x01 \x01(\tR\x06action\x12\x16\n" +
+	"\x06params\x18\x02 \x01(\fR\x06params\"&\n" +
+	"\fCallResponse\x12\x16\n" +
+	"\x06result\x18\x01 \x01(\fR\x06result\"u\n" +
 	"\n" +
 	"RunRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x12\n" +
@@ -1322,18 +1930,23 @@ const file_mockarty_plugin_v1_plugin_proto_rawDesc = "" +
 	"\vPayloadKind\x12\x15\n" +
 	"\x11PAYLOAD_KIND_JSON\x10\x00\x12\x15\n" +
 	"\x11PAYLOAD_KIND_TEXT\x10\x01\x12\x17\n" +
-	"\x13PAYLOAD_KIND_BINARY\x10\x022\xde\x03\n" +
+	"\x13PAYLOAD_KIND_BINARY\x10\x022\xa9\x04\n" +
 	"\x06Plugin\x12I\n" +
 	"\x04Info\x12\x1f.mockarty.plugin.v1.InfoRequest\x1a .mockarty.plugin.v1.InfoResponse\x12X\n" +
 	"\tConfigure\x12$.mockarty.plugin.v1.ConfigureRequest\x1a%.mockarty.plugin.v1.ConfigureResponse\x12O\n" +
 	"\x06Health\x12!.mockarty.plugin.v1.HealthRequest\x1a\".mockarty.plugin.v1.HealthResponse\x12L\n" +
 	"\x05Start\x12 .mockarty.plugin.v1.StartRequest\x1a!.mockarty.plugin.v1.StartResponse\x12I\n" +
 	"\x04Stop\x12\x1f.mockarty.plugin.v1.StopRequest\x1a .mockarty.plugin.v1.StopResponse\x12E\n" +
-	"\x03Run\x12\x1e.mockarty.plugin.v1.RunRequest\x1a\x1c.mockarty.plugin.v1.RunEvent0\x012\xb2\x01\n" +
+	"\x03Run\x12\x1e.mockarty.plugin.v1.RunRequest\x1a\x1c.mockarty.plugin.v1.RunEvent0\x01\x12I\n" +
+	"\x04Call\x12\x1f.mockarty.plugin.v1.CallRequest\x1a .mockarty.plugin.v1.CallResponse2\x93\x04\n" +
 	"\x04Host\x12I\n" +
 	"\x04Find\x12\x1f.mockarty.plugin.v1.FindRequest\x1a .mockarty.plugin.v1.FindResponse\x12_\n" +
 	"\n" +
-	"FindStream\x12%.mockarty.plugin.v1.FindStreamRequest\x1a&.mockarty.plugin.v1.FindStreamResponse(\x010\x01B3Z1github.com/mockarty-oss/mockarty/sdk/gen/pluginv1b\x06proto3"
+	"FindStream\x12%.mockarty.plugin.v1.FindStreamRequest\x1a&.mockarty.plugin.v1.FindStreamResponse(\x010\x01\x12X\n" +
+	"\tListMocks\x12$.mockarty.plugin.v1.ListMocksRequest\x1a%.mockarty.plugin.v1.ListMocksResponse\x12d\n" +
+	"\rListDocuments\x12(.mockarty.plugin.v1.ListDocumentsRequest\x1a).mockarty.plugin.v1.ListDocumentsResponse\x12K\n" +
+	"\x05Watch\x12 .mockarty.plugin.v1.WatchRequest\x1a\x1e.mockarty.plugin.v1.WatchEvent0\x01\x12R\n" +
+	"\aCapture\x12\".mockarty.plugin.v1.CaptureRequest\x1a#.mockarty.plugin.v1.CaptureResponseB3Z1github.com/mockarty-oss/mockarty/sdk/gen/pluginv1b\x06proto3"
 
 var (
 	file_mockarty_plugin_v1_plugin_proto_rawDescOnce sync.Once
@@ -1348,28 +1961,39 @@ func file_mockarty_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_mockarty_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_mockarty_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_mockarty_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_mockarty_plugin_v1_plugin_proto_goTypes = []any{
-	(PayloadKind)(0),           // 0: mockarty.plugin.v1.PayloadKind
-	(*InfoRequest)(nil),        // 1: mockarty.plugin.v1.InfoRequest
-	(*InfoResponse)(nil),       // 2: mockarty.plugin.v1.InfoResponse
-	(*ConfigureRequest)(nil),   // 3: mockarty.plugin.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),  // 4: mockarty.plugin.v1.ConfigureResponse
-	(*HealthRequest)(nil),      // 5: mockarty.plugin.v1.HealthRequest
-	(*HealthResponse)(nil),     // 6: mockarty.plugin.v1.HealthResponse
-	(*StartRequest)(nil),       // 7: mockarty.plugin.v1.StartRequest
-	(*StartResponse)(nil),      // 8: mockarty.plugin.v1.StartResponse
-	(*StopRequest)(nil),        // 9: mockarty.plugin.v1.StopRequest
-	(*StopResponse)(nil),       // 10: mockarty.plugin.v1.StopResponse
-	(*FindRequest)(nil),        // 11: mockarty.plugin.v1.FindRequest
-	(*FindResponse)(nil),       // 12: mockarty.plugin.v1.FindResponse
-	(*KeyValues)(nil),          // 13: mockarty.plugin.v1.KeyValues
-	(*HTTPCall)(nil),           // 14: mockarty.plugin.v1.HTTPCall
-	(*HTTPReply)(nil),          // 15: mockarty.plugin.v1.HTTPReply
-	(*FindStreamRequest)(nil),  // 16: mockarty.plugin.v1.FindStreamRequest
-	(*FindStreamResponse)(nil), // 17: mockarty.plugin.v1.FindStreamResponse
-	(*RunRequest)(nil),         // 18: mockarty.plugin.v1.RunRequest
-	(*RunEvent)(nil),           // 19: mockarty.plugin.v1.RunEvent
+	(PayloadKind)(0),              // 0: mockarty.plugin.v1.PayloadKind
+	(*InfoRequest)(nil),           // 1: mockarty.plugin.v1.InfoRequest
+	(*InfoResponse)(nil),          // 2: mockarty.plugin.v1.InfoResponse
+	(*ConfigureRequest)(nil),      // 3: mockarty.plugin.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),     // 4: mockarty.plugin.v1.ConfigureResponse
+	(*HealthRequest)(nil),         // 5: mockarty.plugin.v1.HealthRequest
+	(*HealthResponse)(nil),        // 6: mockarty.plugin.v1.HealthResponse
+	(*StartRequest)(nil),          // 7: mockarty.plugin.v1.StartRequest
+	(*StartResponse)(nil),         // 8: mockarty.plugin.v1.StartResponse
+	(*StopRequest)(nil),           // 9: mockarty.plugin.v1.StopRequest
+	(*StopResponse)(nil),          // 10: mockarty.plugin.v1.StopResponse
+	(*FindRequest)(nil),           // 11: mockarty.plugin.v1.FindRequest
+	(*FindResponse)(nil),          // 12: mockarty.plugin.v1.FindResponse
+	(*KeyValues)(nil),             // 13: mockarty.plugin.v1.KeyValues
+	(*HTTPCall)(nil),              // 14: mockarty.plugin.v1.HTTPCall
+	(*HTTPReply)(nil),             // 15: mockarty.plugin.v1.HTTPReply
+	(*FindStreamRequest)(nil),     // 16: mockarty.plugin.v1.FindStreamRequest
+	(*FindStreamResponse)(nil),    // 17: mockarty.plugin.v1.FindStreamResponse
+	(*ListMocksRequest)(nil),      // 18: mockarty.plugin.v1.ListMocksRequest
+	(*ListMocksResponse)(nil),     // 19: mockarty.plugin.v1.ListMocksResponse
+	(*ListDocumentsRequest)(nil),  // 20: mockarty.plugin.v1.ListDocumentsRequest
+	(*Document)(nil),              // 21: mockarty.plugin.v1.Document
+	(*ListDocumentsResponse)(nil), // 22: mockarty.plugin.v1.ListDocumentsResponse
+	(*WatchRequest)(nil),          // 23: mockarty.plugin.v1.WatchRequest
+	(*WatchEvent)(nil),            // 24: mockarty.plugin.v1.WatchEvent
+	(*CaptureRequest)(nil),        // 25: mockarty.plugin.v1.CaptureRequest
+	(*CaptureResponse)(nil),       // 26: mockarty.plugin.v1.CaptureResponse
+	(*CallRequest)(nil),           // 27: mockarty.plugin.v1.CallRequest
+	(*CallResponse)(nil),          // 28: mockarty.plugin.v1.CallResponse
+	(*RunRequest)(nil),            // 29: mockarty.plugin.v1.RunRequest
+	(*RunEvent)(nil),              // 30: mockarty.plugin.v1.RunEvent
 }
 var file_mockarty_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 0: mockarty.plugin.v1.HTTPCall.query:type_name -> mockarty.plugin.v1.KeyValues
@@ -1379,27 +2003,38 @@ var file_mockarty_plugin_v1_plugin_proto_depIdxs = []int32{
 	11, // 4: mockarty.plugin.v1.FindStreamRequest.find:type_name -> mockarty.plugin.v1.FindRequest
 	14, // 5: mockarty.plugin.v1.FindStreamRequest.http:type_name -> mockarty.plugin.v1.HTTPCall
 	15, // 6: mockarty.plugin.v1.FindStreamResponse.http:type_name -> mockarty.plugin.v1.HTTPReply
-	1,  // 7: mockarty.plugin.v1.Plugin.Info:input_type -> mockarty.plugin.v1.InfoRequest
-	3,  // 8: mockarty.plugin.v1.Plugin.Configure:input_type -> mockarty.plugin.v1.ConfigureRequest
-	5,  // 9: mockarty.plugin.v1.Plugin.Health:input_type -> mockarty.plugin.v1.HealthRequest
-	7,  // 10: mockarty.plugin.v1.Plugin.Start:input_type -> mockarty.plugin.v1.StartRequest
-	9,  // 11: mockarty.plugin.v1.Plugin.Stop:input_type -> mockarty.plugin.v1.StopRequest
-	18, // 12: mockarty.plugin.v1.Plugin.Run:input_type -> mockarty.plugin.v1.RunRequest
-	11, // 13: mockarty.plugin.v1.Host.Find:input_type -> mockarty.plugin.v1.FindRequest
-	16, // 14: mockarty.plugin.v1.Host.FindStream:input_type -> mockarty.plugin.v1.FindStreamRequest
-	2,  // 15: mockarty.plugin.v1.Plugin.Info:output_type -> mockarty.plugin.v1.InfoResponse
-	4,  // 16: mockarty.plugin.v1.Plugin.Configure:output_type -> mockarty.plugin.v1.ConfigureResponse
-	6,  // 17: mockarty.plugin.v1.Plugin.Health:output_type -> mockarty.plugin.v1.HealthResponse
-	8,  // 18: mockarty.plugin.v1.Plugin.Start:output_type -> mockarty.plugin.v1.StartResponse
-	10, // 19: mockarty.plugin.v1.Plugin.Stop:output_type -> mockarty.plugin.v1.StopResponse
-	19, // 20: mockarty.plugin.v1.Plugin.Run:output_type -> mockarty.plugin.v1.RunEvent
-	12, // 21: mockarty.plugin.v1.Host.Find:output_type -> mockarty.plugin.v1.FindResponse
-	17, // 22: mockarty.plugin.v1.Host.FindStream:output_type -> mockarty.plugin.v1.FindStreamResponse
-	15, // [15:23] is the sub-list for method output_type
-	7,  // [7:15] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	21, // 7: mockarty.plugin.v1.ListDocumentsResponse.documents:type_name -> mockarty.plugin.v1.Document
+	1,  // 8: mockarty.plugin.v1.Plugin.Info:input_type -> mockarty.plugin.v1.InfoRequest
+	3,  // 9: mockarty.plugin.v1.Plugin.Configure:input_type -> mockarty.plugin.v1.ConfigureRequest
+	5,  // 10: mockarty.plugin.v1.Plugin.Health:input_type -> mockarty.plugin.v1.HealthRequest
+	7,  // 11: mockarty.plugin.v1.Plugin.Start:input_type -> mockarty.plugin.v1.StartRequest
+	9,  // 12: mockarty.plugin.v1.Plugin.Stop:input_type -> mockarty.plugin.v1.StopRequest
+	29, // 13: mockarty.plugin.v1.Plugin.Run:input_type -> mockarty.plugin.v1.RunRequest
+	27, // 14: mockarty.plugin.v1.Plugin.Call:input_type -> mockarty.plugin.v1.CallRequest
+	11, // 15: mockarty.plugin.v1.Host.Find:input_type -> mockarty.plugin.v1.FindRequest
+	16, // 16: mockarty.plugin.v1.Host.FindStream:input_type -> mockarty.plugin.v1.FindStreamRequest
+	18, // 17: mockarty.plugin.v1.Host.ListMocks:input_type -> mockarty.plugin.v1.ListMocksRequest
+	20, // 18: mockarty.plugin.v1.Host.ListDocuments:input_type -> mockarty.plugin.v1.ListDocumentsRequest
+	23, // 19: mockarty.plugin.v1.Host.Watch:input_type -> mockarty.plugin.v1.WatchRequest
+	25, // 20: mockarty.plugin.v1.Host.Capture:input_type -> mockarty.plugin.v1.CaptureRequest
+	2,  // 21: mockarty.plugin.v1.Plugin.Info:output_type -> mockarty.plugin.v1.InfoResponse
+	4,  // 22: mockarty.plugin.v1.Plugin.Configure:output_type -> mockarty.plugin.v1.ConfigureResponse
+	6,  // 23: mockarty.plugin.v1.Plugin.Health:output_type -> mockarty.plugin.v1.HealthResponse
+	8,  // 24: mockarty.plugin.v1.Plugin.Start:output_type -> mockarty.plugin.v1.StartResponse
+	10, // 25: mockarty.plugin.v1.Plugin.Stop:output_type -> mockarty.plugin.v1.StopResponse
+	30, // 26: mockarty.plugin.v1.Plugin.Run:output_type -> mockarty.plugin.v1.RunEvent
+	28, // 27: mockarty.plugin.v1.Plugin.Call:output_type -> mockarty.plugin.v1.CallResponse
+	12, // 28: mockarty.plugin.v1.Host.Find:output_type -> mockarty.plugin.v1.FindResponse
+	17, // 29: mockarty.plugin.v1.Host.FindStream:output_type -> mockarty.plugin.v1.FindStreamResponse
+	19, // 30: mockarty.plugin.v1.Host.ListMocks:output_type -> mockarty.plugin.v1.ListMocksResponse
+	22, // 31: mockarty.plugin.v1.Host.ListDocuments:output_type -> mockarty.plugin.v1.ListDocumentsResponse
+	24, // 32: mockarty.plugin.v1.Host.Watch:output_type -> mockarty.plugin.v1.WatchEvent
+	26, // 33: mockarty.plugin.v1.Host.Capture:output_type -> mockarty.plugin.v1.CaptureResponse
+	21, // [21:34] is the sub-list for method output_type
+	8,  // [8:21] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_mockarty_plugin_v1_plugin_proto_init() }
@@ -1421,7 +2056,7 @@ func file_mockarty_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mockarty_plugin_v1_plugin_proto_rawDesc), len(file_mockarty_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   19,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -28,6 +28,7 @@ const (
 	Plugin_Start_FullMethodName     = "/mockarty.plugin.v1.Plugin/Start"
 	Plugin_Stop_FullMethodName      = "/mockarty.plugin.v1.Plugin/Stop"
 	Plugin_Run_FullMethodName       = "/mockarty.plugin.v1.Plugin/Run"
+	Plugin_Call_FullMethodName      = "/mockarty.plugin.v1.Plugin/Call"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -48,6 +49,9 @@ type PluginClient interface {
 	Stop(ctx context.Context, in *StopRequest, opts ...grpc.CallOption) (*StopResponse, error)
 	// Run runs one job of a tool, streaming progress and ending with the result.
 	Run(ctx context.Context, in *RunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[RunEvent], error)
+	// Call runs an action of a listener that the host's API offers (push a
+	// message to open connections, ...). Parameters and result are JSON.
+	Call(ctx context.Context, in *CallRequest, opts ...grpc.CallOption) (*CallResponse, error)
 }
 
 type pluginClient struct {
@@ -127,6 +131,16 @@ func (c *pluginClient) Run(ctx context.Context, in *RunRequest, opts ...grpc.Cal
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Plugin_RunClient = grpc.ServerStreamingClient[RunEvent]
 
+func (c *pluginClient) Call(ctx context.Context, in *CallRequest, opts ...grpc.CallOption) (*CallResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CallResponse)
+	err := c.cc.Invoke(ctx, Plugin_Call_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PluginServer is the server API for Plugin service.
 // All implementations should embed UnimplementedPluginServer
 // for forward compatibility.
@@ -145,6 +159,9 @@ type PluginServer interface {
 	Stop(context.Context, *StopRequest) (*StopResponse, error)
 	// Run runs one job of a tool, streaming progress and ending with the result.
 	Run(*RunRequest, grpc.ServerStreamingServer[RunEvent]) error
+	// Call runs an action of a listener that the host's API offers (push a
+	// message to open connections, ...). Parameters and result are JSON.
+	Call(context.Context, *CallRequest) (*CallResponse, error)
 }
 
 // UnimplementedPluginServer should be embedded to have
@@ -171,6 +188,9 @@ func (UnimplementedPluginServer) Stop(context.Context, *StopRequest) (*StopRespo
 }
 func (UnimplementedPluginServer) Run(*RunRequest, grpc.ServerStreamingServer[RunEvent]) error {
 	return status.Error(codes.Unimplemented, "method Run not implemented")
+}
+func (UnimplementedPluginServer) Call(context.Context, *CallRequest) (*CallResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Call not implemented")
 }
 func (UnimplementedPluginServer) testEmbeddedByValue() {}
 
@@ -293,6 +313,24 @@ func _Plugin_Run_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Plugin_RunServer = grpc.ServerStreamingServer[RunEvent]
 
+func _Plugin_Call_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CallRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PluginServer).Call(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Plugin_Call_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PluginServer).Call(ctx, req.(*CallRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Plugin_ServiceDesc is the grpc.ServiceDesc for Plugin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -320,6 +358,10 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "Stop",
 			Handler:    _Plugin_Stop_Handler,
 		},
+		{
+			MethodName: "Call",
+			Handler:    _Plugin_Call_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
@@ -332,8 +374,12 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Host_Find_FullMethodName       = "/mockarty.plugin.v1.Host/Find"
-	Host_FindStream_FullMethodName = "/mockarty.plugin.v1.Host/FindStream"
+	Host_Find_FullMethodName          = "/mockarty.plugin.v1.Host/Find"
+	Host_FindStream_FullMethodName    = "/mockarty.plugin.v1.Host/FindStream"
+	Host_ListMocks_FullMethodName     = "/mockarty.plugin.v1.Host/ListMocks"
+	Host_ListDocuments_FullMethodName = "/mockarty.plugin.v1.Host/ListDocuments"
+	Host_Watch_FullMethodName         = "/mockarty.plugin.v1.Host/Watch"
+	Host_Capture_FullMethodName       = "/mockarty.plugin.v1.Host/Capture"
 )
 
 // HostClient is the client API for Host service.
@@ -350,6 +396,19 @@ type HostClient interface {
 	// answers come in any order. HTTP calls travel as typed messages (no
 	// JSON). A host without it answers UNIMPLEMENTED and plugins use Find.
 	FindStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[FindStreamRequest, FindStreamResponse], error)
+	// ListMocks returns the live mocks of one protocol (the API's mock JSON),
+	// for listeners that must know them before traffic arrives (topics to
+	// consume, services to serve, tools to list).
+	ListMocks(ctx context.Context, in *ListMocksRequest, opts ...grpc.CallOption) (*ListMocksResponse, error)
+	// ListDocuments returns registered documents of one kind (proto, graphql,
+	// wsdl) with their contents.
+	ListDocuments(ctx context.Context, in *ListDocumentsRequest, opts ...grpc.CallOption) (*ListDocumentsResponse, error)
+	// Watch tells the plugin what changed (mocks of a protocol, documents of
+	// a kind) until the stream ends; the plugin then lists again.
+	Watch(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchEvent], error)
+	// Capture hands the host a message a listener kept (an accepted mail
+	// with storeEmail), to be read back through the host's API.
+	Capture(ctx context.Context, in *CaptureRequest, opts ...grpc.CallOption) (*CaptureResponse, error)
 }
 
 type hostClient struct {
@@ -383,6 +442,55 @@ func (c *hostClient) FindStream(ctx context.Context, opts ...grpc.CallOption) (g
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Host_FindStreamClient = grpc.BidiStreamingClient[FindStreamRequest, FindStreamResponse]
 
+func (c *hostClient) ListMocks(ctx context.Context, in *ListMocksRequest, opts ...grpc.CallOption) (*ListMocksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMocksResponse)
+	err := c.cc.Invoke(ctx, Host_ListMocks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *hostClient) ListDocuments(ctx context.Context, in *ListDocumentsRequest, opts ...grpc.CallOption) (*ListDocumentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDocumentsResponse)
+	err := c.cc.Invoke(ctx, Host_ListDocuments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *hostClient) Watch(ctx context.Context, in *WatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchEvent], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Host_ServiceDesc.Streams[1], Host_Watch_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchRequest, WatchEvent]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Host_WatchClient = grpc.ServerStreamingClient[WatchEvent]
+
+func (c *hostClient) Capture(ctx context.Context, in *CaptureRequest, opts ...grpc.CallOption) (*CaptureResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CaptureResponse)
+	err := c.cc.Invoke(ctx, Host_Capture_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HostServer is the server API for Host service.
 // All implementations should embed UnimplementedHostServer
 // for forward compatibility.
@@ -397,6 +505,19 @@ type HostServer interface {
 	// answers come in any order. HTTP calls travel as typed messages (no
 	// JSON). A host without it answers UNIMPLEMENTED and plugins use Find.
 	FindStream(grpc.BidiStreamingServer[FindStreamRequest, FindStreamResponse]) error
+	// ListMocks returns the live mocks of one protocol (the API's mock JSON),
+	// for listeners that must know them before traffic arrives (topics to
+	// consume, services to serve, tools to list).
+	ListMocks(context.Context, *ListMocksRequest) (*ListMocksResponse, error)
+	// ListDocuments returns registered documents of one kind (proto, graphql,
+	// wsdl) with their contents.
+	ListDocuments(context.Context, *ListDocumentsRequest) (*ListDocumentsResponse, error)
+	// Watch tells the plugin what changed (mocks of a protocol, documents of
+	// a kind) until the stream ends; the plugin then lists again.
+	Watch(*WatchRequest, grpc.ServerStreamingServer[WatchEvent]) error
+	// Capture hands the host a message a listener kept (an accepted mail
+	// with storeEmail), to be read back through the host's API.
+	Capture(context.Context, *CaptureRequest) (*CaptureResponse, error)
 }
 
 // UnimplementedHostServer should be embedded to have
@@ -411,6 +532,18 @@ func (UnimplementedHostServer) Find(context.Context, *FindRequest) (*FindRespons
 }
 func (UnimplementedHostServer) FindStream(grpc.BidiStreamingServer[FindStreamRequest, FindStreamResponse]) error {
 	return status.Error(codes.Unimplemented, "method FindStream not implemented")
+}
+func (UnimplementedHostServer) ListMocks(context.Context, *ListMocksRequest) (*ListMocksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMocks not implemented")
+}
+func (UnimplementedHostServer) ListDocuments(context.Context, *ListDocumentsRequest) (*ListDocumentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDocuments not implemented")
+}
+func (UnimplementedHostServer) Watch(*WatchRequest, grpc.ServerStreamingServer[WatchEvent]) error {
+	return status.Error(codes.Unimplemented, "method Watch not implemented")
+}
+func (UnimplementedHostServer) Capture(context.Context, *CaptureRequest) (*CaptureResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Capture not implemented")
 }
 func (UnimplementedHostServer) testEmbeddedByValue() {}
 
@@ -457,6 +590,71 @@ func _Host_FindStream_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Host_FindStreamServer = grpc.BidiStreamingServer[FindStreamRequest, FindStreamResponse]
 
+func _Host_ListMocks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMocksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).ListMocks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_ListMocks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).ListMocks(ctx, req.(*ListMocksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Host_ListDocuments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDocumentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).ListDocuments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_ListDocuments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).ListDocuments(ctx, req.(*ListDocumentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Host_Watch_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(HostServer).Watch(m, &grpc.GenericServerStream[WatchRequest, WatchEvent]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Host_WatchServer = grpc.ServerStreamingServer[WatchEvent]
+
+func _Host_Capture_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CaptureRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServer).Capture(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Host_Capture_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServer).Capture(ctx, req.(*CaptureRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Host_ServiceDesc is the grpc.ServiceDesc for Host service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -468,6 +666,18 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "Find",
 			Handler:    _Host_Find_Handler,
 		},
+		{
+			MethodName: "ListMocks",
+			Handler:    _Host_ListMocks_Handler,
+		},
+		{
+			MethodName: "ListDocuments",
+			Handler:    _Host_ListDocuments_Handler,
+		},
+		{
+			MethodName: "Capture",
+			Handler:    _Host_Capture_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
@@ -475,6 +685,11 @@ var Host_ServiceDesc = grpc.ServiceDesc{
 			Handler:       _Host_FindStream_Handler,
 			ServerStreams: true,
 			ClientStreams: true,
+		},
+		{
+			StreamName:    "Watch",
+			Handler:       _Host_Watch_Handler,
+			ServerStreams: true,
 		},
 	},
 	Metadata: "mockarty/plugin/v1/plugin.proto",

@@ -1,0 +1,94 @@
+package resolve
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/sdk"
+)
+
+func TestFinderHostData(t *testing.T) {
+	r := newResolver(t)
+	f := Finder{R: r}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes, err := f.Watch(ctx, []string{sdk.MocksTopic(model.ProtoKafka), sdk.DocumentsTopic(sdk.DocumentProto)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kafka := &model.Mock{ID: "k1", Namespace: "orders", Kafka: &model.KafkaContext{Topic: "orders.created"},
+		Response: &model.ContentResponse{Payload: json.RawMessage(`{"ok":true}`)}}
+	r.Changed(kafka, mocks(1, false)[0])
+	select {
+	case got := <-changes:
+		if len(got) != 1 || got[0] != "mocks:kafka" {
+			t.Fatalf("change: %v", got)
+		}
+	case <-time.After(5 * time.Second): // a guard against hanging only
+		t.Fatal("no change notice")
+	}
+	list, err := f.ListMocks(ctx, model.ProtoKafka, "")
+	if err != nil || len(list) != 1 || !strings.Contains(string(list[0]), `"orders.created"`) {
+		t.Fatalf("kafka mocks: %s %v", list, err)
+	}
+	if other, _ := f.ListMocks(ctx, model.ProtoKafka, "elsewhere"); len(other) != 0 {
+		t.Fatalf("namespace filter: %s", other)
+	}
+	if _, err := f.ListMocks(ctx, "carrier-pigeon", ""); err == nil {
+		t.Fatal("an unknown protocol is an error")
+	}
+	r.Removed("k1")
+	if got := <-changes; len(got) != 1 || got[0] != "mocks:kafka" {
+		t.Fatalf("removal notice: %v", got)
+	}
+	if list, _ := f.ListMocks(ctx, model.ProtoKafka, ""); len(list) != 0 {
+		t.Fatalf("after removal: %s", list)
+	}
+
+	// Documents come from the database; their API notifies.
+	if err := r.st.PutDocument(ctx, &store.DocumentRow{Kind: sdk.DocumentProto, Namespace: "orders", Name: "a.proto",
+		Content: `syntax = "proto3";`, UpdatedMs: 1}); err != nil {
+		t.Fatal(err)
+	}
+	r.Notify(sdk.DocumentsTopic(sdk.DocumentProto))
+	if got := <-changes; len(got) != 1 || got[0] != "documents:proto" {
+		t.Fatalf("document notice: %v", got)
+	}
+	docs, err := f.ListDocuments(ctx, sdk.DocumentProto, "")
+	if err != nil || len(docs) != 1 || docs[0].Name != "a.proto" || docs[0].Namespace != "orders" {
+		t.Fatalf("documents: %+v %v", docs, err)
+	}
+
+	// Captures are kept.
+	id, err := f.Capture(ctx, &sdk.Captured{Protocol: model.ProtoSMTP, ServerName: "mail", MockID: "m",
+		Summary: json.RawMessage(`{"subject":"hi"}`), Raw: []byte("Subject: hi\r\n\r\n\xff")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.st.GetCapture(ctx, id)
+	if err != nil || c.Namespace != model.DefaultNamespace || string(c.Raw) != "Subject: hi\r\n\r\n\xff" {
+		t.Fatalf("capture: %+v %v", c, err)
+	}
+	if _, err := f.Capture(ctx, &sdk.Captured{Protocol: model.ProtoSMTP, Summary: json.RawMessage(`{`)}); err == nil {
+		t.Fatal("a summary that is not JSON is refused")
+	}
+	// A watcher that ends is forgotten.
+	cancel()
+	for i := 0; ; i++ {
+		r.watchMu.Lock()
+		n := len(r.watchers)
+		r.watchMu.Unlock()
+		if n == 0 {
+			break
+		}
+		if i == 500 {
+			t.Fatalf("watchers left: %d", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
