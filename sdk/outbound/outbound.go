@@ -15,32 +15,39 @@ import (
 
 // NewClient returns a client that does not follow redirects.
 func NewClient(allowPrivate bool) *http.Client {
-	dialer := &net.Dialer{Timeout: 10 * time.Second}
 	tr := &http.Transport{
-		Proxy: nil,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			host, port, err := net.SplitHostPort(addr)
-			if err != nil {
-				return nil, err
-			}
-			ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
-			if err != nil {
-				return nil, err
-			}
-			if len(ips) == 0 {
-				return nil, fmt.Errorf("no address for %s", host)
-			}
-			for _, ip := range ips {
-				if !allowPrivate && IsPrivate(ip.IP) {
-					return nil, fmt.Errorf("refusing to call private address %s (set ALLOW_PROXY_TO_PRIVATE_IPS=true to allow)", ip.IP)
-				}
-			}
-			return dialer.DialContext(ctx, network, net.JoinHostPort(ips[0].IP.String(), port))
-		},
+		Proxy:               nil,
+		DialContext:         Dialer(allowPrivate),
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     90 * time.Second,
 	}
 	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// Dialer returns a dial function that refuses private and loopback
+// addresses unless allowPrivate, for any client that dials on a mock's
+// behalf (HTTP, gRPC, brokers).
+func Dialer(allowPrivate bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	dialer := &net.Dialer{Timeout: 10 * time.Second}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+		if err != nil {
+			return nil, err
+		}
+		if len(ips) == 0 {
+			return nil, fmt.Errorf("no address for %s", host)
+		}
+		for _, ip := range ips {
+			if !allowPrivate && IsPrivate(ip.IP) {
+				return nil, fmt.Errorf("refusing to call private address %s (set ALLOW_PROXY_TO_PRIVATE_IPS=true to allow)", ip.IP)
+			}
+		}
+		return dialer.DialContext(ctx, network, net.JoinHostPort(ips[0].IP.String(), port))
+	}
 }
 
 // blocked are ranges that reach the host, its network or cloud metadata

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mockarty-oss/mockarty/sdk"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+)
+
+// handle serves every call of every registered service: it receives the
+// request message(s) as dynamic messages, asks the host which mock
+// answers, and writes the mock's reply (or error).
+func (l *Listener) handle(_ any, stream grpc.ServerStream) error {
+	full, ok := grpc.MethodFromServerStream(stream)
+	if !ok {
+		return status.Error(codes.Internal, "no method name on the stream")
+	}
+	snap := l.current.Load()
+	md, ok := snap.methods[full]
+	if !ok {
+		svcs := strings.Join(snap.serviceNames(), ", ")
+		if svcs == "" {
+			svcs = "none: upload .proto files to /api/v1/protos"
+		}
+		return status.Errorf(codes.Unimplemented, "unknown method %s (registered services: %s)", full, svcs)
+	}
+	c := &call{l: l, stream: stream, md: md, ctx: stream.Context()}
+	c.meta = sdk.MultiMap{}
+	if in, ok := metadata.FromIncomingContext(c.ctx); ok {
+		for k, v := range in {
+			c.meta[k] = v
+		}
+	}
+	switch {
+	case md.IsStreamingClient() && md.IsStreamingServer():
+		return c.bidi()
+	case md.IsStreamingClient():
+		msgs, err := c.recvAll()
+		if err != nil {
+			return err
+		}
+		arr, _ := json.Marshal(msgs)
+		return c.answer(arr, false)
+	default:
+		req, err := c.recv()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return status.Error(codes.InvalidArgument, "no request message")
+			}
+			return err
+		}
+		return c.answer(req, md.IsStreamingServer())
+	}
+}
+
+type call struct {
+	l         *Listener
+	stream    grpc.ServerStream
+	md        protoreflect.MethodDescriptor
+	ctx       context.Context
+	meta      sdk.MultiMap
+	sentMeta  bool
+	firstData json.RawMessage // a proxied call re-sends what it received
+}
+
+// recv reads one request message as protojson.
+func (c *call) recv() (json.RawMessage, error) {
+	msg := dynamicpb.NewMessage(c.md.Input())
+	if err := c.stream.RecvMsg(msg); err != nil {
+		return nil, err
+	}
+	b, err := protojson.MarshalOptions{UseProtoNames: false, EmitUnpopulated: false}.Marshal(msg)
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "request message: %v", err)
+	}
+	return b, nil
+}
+
+func (c *call) recvAll() ([]json.RawMessage, error) {
+	var out []json.RawMessage
+	for {
+		m, err := c.recv()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+}
+
+// bidi resolves each incoming message on its own, answering in order.
+func (c *call) bidi() error {
+	for {
+		m, err := c.recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := c.answer(m, true); err != nil {
+			return err
+		}
+	}
+}
+
+// find asks the host for the mock that answers data.
+func (c *call) find(data json.RawMessage) (*sdk.FindGRPCResponse, error) {
+	svc := string(c.md.Parent().FullName())
+	req := &sdk.FindGRPCRequest{Namespace: c.l.settings.Namespace, ServerName: c.l.settings.ServerName,
+		Service: svc, Method: string(c.md.Name()), Meta: c.meta, Data: data}
+	resp, nm, err := c.l.host.FindGRPC(c.ctx, req)
+	if err != nil {
+		return nil, status.Errorf(codes.Unavailable, "the mock host did not answer: %v", err)
+	}
+	if nm != nil {
+		return nil, noMatch(nm)
+	}
+	return resp, nil
+}
+
+// answer resolves data and writes the reply: one message, or every stream
+// response when the method streams.
+func (c *call) answer(data json.RawMessage, streaming bool) error {
+	resp, err := c.find(data)
+	if err != nil {
+		return err
+	}
+	if err := sleep(c.ctx, time.Duration(resp.Delay)*time.Millisecond); err != nil {
+		return status.FromContextError(err).Err()
+	}
+	if resp.Proxy != nil {
+		return c.l.proxies.forward(c, resp.Proxy.Target, data)
+	}
+	if !c.sentMeta && len(resp.Meta) > 0 {
+		md := metadata.MD{}
+		for k, v := range resp.Meta {
+			md.Append(k, v)
+		}
+		if err := c.stream.SetHeader(md); err != nil {
+			return err
+		}
+	}
+	c.sentMeta = true
+	if resp.Error != nil {
+		return grpcError(resp.Error)
+	}
+	replies := resp.StreamResponses
+	if len(replies) == 0 {
+		replies = []json.RawMessage{resp.Data}
+	}
+	if !streaming {
+		replies = replies[:1]
+	}
+	for _, r := range replies {
+		out := dynamicpb.NewMessage(c.md.Output())
+		if len(r) > 0 && string(r) != "null" {
+			if err := protojson.Unmarshal(r, out); err != nil {
+				return status.Errorf(codes.Internal, "the mock's reply does not fit %s: %v", c.md.Output().FullName(), err)
+			}
+		}
+		if err := c.stream.SendMsg(out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noMatch is NOT_FOUND with the host's near-miss report in the message and
+// as details (ErrorInfo reason NO_MOCK, DebugInfo holding the report).
+func noMatch(nm *sdk.NearMiss) error {
+	report, _ := json.Marshal(nm)
+	st := status.New(codes.NotFound, "mockarty: "+nm.Error)
+	with, err := st.WithDetails(errorInfo("NO_MOCK", map[string]string{"namespace": nm.Namespace}), debugInfo(string(report)))
+	if err != nil {
+		return st.Err()
+	}
+	return with.Err()
+}
+
+// grpcError turns a mock's error (code, message, rich details) into a status.
+func grpcError(e *sdk.GRPCError) error {
+	st := status.New(codes.Code(e.Code), e.Message)
+	var details []protoadapt.MessageV1
+	for _, d := range e.Details {
+		m, err := detailMessage(d)
+		if err != nil {
+			return status.Errorf(codes.Internal, "the mock's error detail %q: %v", d.Type, err)
+		}
+		details = append(details, m)
+	}
+	if len(details) == 0 {
+		return st.Err()
+	}
+	with, err := st.WithDetails(details...)
+	if err != nil {
+		return status.Errorf(codes.Internal, "the mock's error details: %v", err)
+	}
+	return with.Err()
+}
