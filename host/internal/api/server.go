@@ -116,6 +116,7 @@ func (s *server) routes(app *fiber.App) {
 	s.tagRoutes(v1)
 	s.undefinedRoutes(v1)
 	s.protoRoutes(v1)
+	s.generatorRoutes(v1)
 	s.authRoutes(app, v1)
 	v1.Get("/plugins", s.listPlugins)
 	v1.Post("/plugins/:name/restart", s.restartPlugin)
