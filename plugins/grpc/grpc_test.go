@@ -91,7 +91,7 @@ func raceEnabled() bool {
 	return false
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -120,12 +120,12 @@ func (b *lockedBuffer) String() string {
 
 // env is a host running the gRPC plugin, and a client connection to it.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	api  string
 	conn *grpc.ClientConn
 }
 
-func start(t *testing.T, settings string) *env {
+func start(t testing.TB, settings string) *env {
 	t.Helper()
 	data := t.TempDir()
 	grpcAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
@@ -236,7 +236,7 @@ func (e *env) mock(doc string) {
 
 // eventually retries f until it returns nil (the plugin reloads the
 // registry asynchronously); a guard against hanging only.
-func eventually(t *testing.T, f func() error) {
+func eventually(t testing.TB, f func() error) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
