@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	hw "google.golang.org/grpc/examples/helloworld/helloworld"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	hw "google.golang.org/grpc/examples/helloworld/helloworld"
 )
 
 // BenchmarkUnary: the same unary call (helloworld SayHello, a fixed reply)

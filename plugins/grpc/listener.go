@@ -220,7 +220,8 @@ func (noExtensions) FindExtensionByNumber(protoreflect.FullName, protoreflect.Fi
 	return nil, protoregistry.NotFound
 }
 
-func (noExtensions) RangeExtensionsByMessage(protoreflect.FullName, func(protoreflect.ExtensionType) bool) {}
+func (noExtensions) RangeExtensionsByMessage(protoreflect.FullName, func(protoreflect.ExtensionType) bool) {
+}
 
 // sleep waits d unless ctx ends first.
 func sleep(ctx context.Context, d time.Duration) error {
