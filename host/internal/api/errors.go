@@ -8,8 +8,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
+	"github.com/mockarty-oss/mockarty/sdk"
 )
 
 // Error codes, as the public SDKs dispatch on them.
@@ -102,6 +104,13 @@ func toAPIError(err error) *Error {
 		return e
 	case errors.Is(err, catalog.ErrInvalid):
 		return apiErr(http.StatusBadRequest, CodeValidation, "%s", err.Error())
+	// Calls to a plugin's actions (plugins.Manager.Call).
+	case errors.Is(err, plugins.ErrUnknown):
+		return apiErr(http.StatusNotFound, CodeNotFound, "%s: it is not loaded (see GET /api/v1/plugins, and PLUGINS and PLUGINS_DIR)", err.Error())
+	case errors.Is(err, plugins.ErrNotRunning):
+		return apiErr(http.StatusConflict, CodeConflict, "%s; see its state in GET /api/v1/plugins", err.Error())
+	case errors.Is(err, sdk.ErrUnknownAction):
+		return apiErr(http.StatusNotFound, CodeNotFound, "%s: this version of the plugin does not offer it", err.Error())
 	}
 	return apiErr(http.StatusInternalServerError, CodeInternal, "internal error")
 }

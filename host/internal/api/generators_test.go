@@ -62,7 +62,7 @@ func TestGRPCGeneratorSmartMerge(t *testing.T) {
 
 	// A hand edit survives a re-run; a new method is added; nothing is duplicated.
 	ts.expect(200, "PATCH", "/api/v1/mocks/grpc-shop.orders-getorder", map[string]any{
-		"grpc": map[string]any{"conditions": []any{map[string]any{"path": "$.orderId", "assertAction": "equals", "value": "42"}}},
+		"grpc":     map[string]any{"conditions": []any{map[string]any{"path": "$.orderId", "assertAction": "equals", "value": "42"}}},
 		"response": map[string]any{"payload": map[string]any{"id": "42"}}})
 	changed := strings.Replace(shopProto, "rpc WatchOrders", "rpc CancelOrder (GetOrderRequest) returns (Order);\n  rpc WatchOrders", 1)
 	ts.expect(200, "POST", "/api/v1/protos", map[string]any{"name": "shop.proto", "content": changed})

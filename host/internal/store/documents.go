@@ -103,7 +103,10 @@ func (s *Store) Captures(ctx context.Context, f CaptureFilter) ([]CaptureRow, in
 		q = q.Where("namespace = ?", f.Namespace)
 	}
 	if f.Namespaces != nil {
-		q = q.Where("namespace IN ?", append(f.Namespaces, ""))
+		if len(f.Namespaces) == 0 {
+			return []CaptureRow{}, 0, nil // no namespace may be read
+		}
+		q = q.Where("namespace IN ?", f.Namespaces)
 	}
 	if f.ServerName != "" {
 		q = q.Where("server_name = ?", f.ServerName)
@@ -112,7 +115,8 @@ func (s *Store) Captures(ctx context.Context, f CaptureFilter) ([]CaptureRow, in
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
-	q = q.Order("created_at DESC, id").Offset(f.Offset)
+	// Lists leave the raw message out: it can be megabytes per row.
+	q = q.Omit("raw").Order("created_at DESC, id").Offset(f.Offset)
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
