@@ -55,11 +55,14 @@ type FindGRPCResponse struct {
 
 // FindSocketRequest is the body of POST /mock/findSocket.
 type FindSocketRequest struct {
-	Namespace      string          `json:"namespace,omitempty"`
-	ServerName     string          `json:"serverName,omitempty"`
-	MockServerName string          `json:"mockServerName,omitempty"`
-	Event          string          `json:"event,omitempty"`
-	Data           json.RawMessage `json:"data,omitempty"`
+	Namespace      string `json:"namespace,omitempty"`
+	ServerName     string `json:"serverName,omitempty"`
+	MockServerName string `json:"mockServerName,omitempty"`
+	// SocketType is the transport the message came on (websocket, tcp,
+	// udp): mocks that name another socketType do not answer it.
+	SocketType string          `json:"socketType,omitempty"`
+	Event      string          `json:"event,omitempty"`
+	Data       json.RawMessage `json:"data,omitempty"`
 }
 
 // FindSocketResponse is the reply of POST /mock/findSocket.

@@ -545,6 +545,18 @@ func TestEndToEnd(t *testing.T) {
 		})
 	})
 
+	t.Run("socketType routes by transport", func(t *testing.T) {
+		h.createMocks(t,
+			`{"id":"kind-tcp","socket":{"serverName":"chat","event":"kind","socketType":"tcp"},"response":{"payload":{"via":"tcp"}}}`,
+			`{"id":"kind-ws","socket":{"serverName":"chat","event":"kind","socketType":"websocket"},"response":{"payload":{"via":"websocket"}}}`)
+		sendWS(t, ws, `{"event":"kind"}`)
+		jsonEq(t, readWS(t, ws), `{"via":"websocket"}`)
+		c, r := dialTCP(t, addr(p.tcp))
+		readLineE2E(t, r) // the greeting
+		fmt.Fprint(c, "{\"event\":\"kind\"}\n")
+		jsonEq(t, readLineE2E(t, r), `{"via":"tcp"}`)
+	})
+
 	t.Run("tcp newline framing", func(t *testing.T) {
 		c, r := dialTCP(t, addr(p.tcp))
 		var welcome map[string]any

@@ -374,7 +374,7 @@ func (s *server) run(c *conn, read func() ([]byte, error)) {
 	if !s.l.isStopping() && s.l.lifecycle.wants(s.Namespace, s.ServerName, eventDisconnect) {
 		// The client is gone: the mock is resolved (and logged) for its
 		// side effects, such as stores and webhooks; its reply goes nowhere.
-		s.resolve(base, host, eventDisconnect, c.lifecycleData(eventDisconnect), true)
+		s.resolve(base, host, c.transport, eventDisconnect, c.lifecycleData(eventDisconnect), true)
 	}
 }
 
@@ -386,7 +386,7 @@ const (
 
 // answer resolves one event and sends the reply, after the mock's delay.
 func (s *server) answer(base context.Context, host sdk.Host, c *conn, event string, data json.RawMessage, lifecycle bool) {
-	out, delay := s.resolve(base, host, event, data, lifecycle)
+	out, delay := s.resolve(base, host, c.transport, event, data, lifecycle)
 	if out == nil {
 		return
 	}
@@ -406,9 +406,9 @@ func (s *server) answer(base context.Context, host sdk.Host, c *conn, event stri
 
 // resolve asks the host which mock answers and returns the bytes to send
 // (nil: nothing) and the delay before sending them.
-func (s *server) resolve(base context.Context, host sdk.Host, event string, data json.RawMessage, lifecycle bool) ([]byte, time.Duration) {
+func (s *server) resolve(base context.Context, host sdk.Host, transport, event string, data json.RawMessage, lifecycle bool) ([]byte, time.Duration) {
 	resp, nm, err := host.FindSocket(base, &sdk.FindSocketRequest{Namespace: s.Namespace, ServerName: s.ServerName,
-		Event: event, Data: data})
+		SocketType: transport, Event: event, Data: data})
 	switch {
 	case err != nil:
 		if base.Err() != nil {

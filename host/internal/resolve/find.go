@@ -22,6 +22,8 @@ type keyedQuery struct {
 	body       any
 	headers    map[string][]string
 	undefined  store.UndefinedRequest
+	// skip, when set, says why a mock cannot answer this request ("": it can).
+	skip func(m *model.Mock) string
 }
 
 // Found is a matched mock with its rendered response.
@@ -58,6 +60,12 @@ func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
 				cand.Reason = "serverName " + sn + " does not match " + q.serverName
 				near = append(near, cand)
 				continue
+			}
+			if q.skip != nil {
+				if cand.Reason = q.skip(m); cand.Reason != "" {
+					near = append(near, cand)
+					continue
+				}
 			}
 			if cand.Reason = passOver(e, now); cand.Reason != "" {
 				near = append(near, cand)
@@ -250,7 +258,16 @@ func (r *Resolver) FindSocket(req *sdk.FindSocketRequest) (*sdk.FindSocketRespon
 	if server != "" {
 		keys = append(keys, "/"+req.Event)
 	}
-	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSocket, namespace: req.Namespace, keys: keys, body: body,
+	var skip func(m *model.Mock) string
+	if req.SocketType != "" {
+		skip = func(m *model.Mock) string {
+			if t := m.Socket.SocketType; t != "" && !strings.EqualFold(t, req.SocketType) {
+				return "socketType " + t + " does not match " + req.SocketType
+			}
+			return ""
+		}
+	}
+	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSocket, namespace: req.Namespace, keys: keys, body: body, skip: skip,
 		inputs:    map[string]*match.Input{"conditions": {Body: body}},
 		undefined: store.UndefinedRequest{Method: "socket", Path: server + "/" + req.Event}})
 	if nm != nil {
