@@ -242,8 +242,10 @@ type FindSSEResponse struct {
 	StatusCode int                 `json:"statusCode"`
 	Headers    map[string][]string `json:"headers,omitempty"`
 	EventChain json.RawMessage     `json:"sseEventChain,omitempty"`
-	Data       json.RawMessage     `json:"data,omitempty"`
-	Delay      int64               `json:"delay,omitempty"`
+	// EventName names the events that have no name of their own (sse.eventName).
+	EventName string          `json:"eventName,omitempty"`
+	Data      json.RawMessage `json:"data,omitempty"`
+	Delay     int64           `json:"delay,omitempty"`
 }
 
 // FindHTTPRequest is the body of POST /mock/findHttp.

@@ -156,7 +156,10 @@ func run(migrate string) error {
 	}
 
 	var ready atomic.Bool
+	streams, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
 	app := api.New(api.Deps{
+		Streams:           streams,
 		Auth:              access,
 		RateLimit:         auth.NewLimiter(cfg.RateLimit, cfg.RateBurst),
 		LoginLimit:        auth.NewLimiter(cfg.LoginAttempts, cfg.LoginAttempts),
@@ -205,6 +208,7 @@ func run(migrate string) error {
 	}
 	ready.Store(false)
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	endStreams() // open event streams end now; other requests get the timeout
 	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
 		log.Warn("shutdown did not finish cleanly", "error", err)
 	}

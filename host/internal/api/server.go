@@ -4,6 +4,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -50,11 +51,16 @@ type Deps struct {
 	RateLimit, LoginLimit *auth.Limiter
 	// CookieSecure marks the session cookie Secure.
 	CookieSecure bool
+	// Streams ends the event streams under /stubs: cancel it before
+	// shutting the server down, or open streams hold the shutdown.
+	Streams context.Context
 }
 
 type server struct {
 	Deps
-	ready     func() bool
+	ready func() bool
+	// streams is the context of long answers (event streams).
+	streams   func() context.Context
 	proxyOnce sync.Once
 	proxyHTTP *http.Client
 }
@@ -65,6 +71,11 @@ const requestIDKey = "requestID"
 // ready reports whether the host has finished starting (for /health/ready).
 func New(d Deps, ready func() bool) *fiber.App {
 	s := &server{Deps: d, ready: ready}
+	streamCtx := d.Streams
+	if streamCtx == nil {
+		streamCtx = context.Background()
+	}
+	s.streams = func() context.Context { return streamCtx }
 	app := fiber.New(fiber.Config{
 		AppName:     "mockarty",
 		BodyLimit:   d.BodyLimit,

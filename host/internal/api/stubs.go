@@ -45,6 +45,10 @@ func (s *server) stubs(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if s.Resolver.Index.HasRoute(ns, model.ProtoSSE, route) {
+		// SSE is served natively under /stubs, as on the SSE listener.
+		return s.stubSSE(c, ns, route, q != "")
+	}
 	sr := &stubRequest{c: c, nsQuery: q != ""}
 	sr.HTTPRequest = resolve.HTTPRequest{Namespace: ns, Method: methodName(c.Context().Method()), Path: route, Body: b,
 		RawQuery: string(c.Request().URI().QueryString()), Source: sr}
@@ -196,14 +200,5 @@ func setHeaders(c *fiber.Ctx, h map[string][]string) {
 // near-miss report is open to anyone, and a condition may hold a secret
 // (an expected token). /api/v1/mocks/preview shows them to API users.
 func publicCandidates(list []resolve.Candidate) []resolve.Candidate {
-	out := make([]resolve.Candidate, len(list))
-	for i, c := range list {
-		if c.Failure != nil {
-			f := *c.Failure
-			f.Expected = nil
-			c.Failure = &f
-		}
-		out[i] = c
-	}
-	return out
+	return resolve.PublicCandidates(list)
 }

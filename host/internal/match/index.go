@@ -647,6 +647,20 @@ func (ix *Index) HasNamespace(ns string) bool {
 	return ok
 }
 
+// HasRoute reports whether a route-keyed protocol (http, sse) has a mock
+// whose route matches path in namespace ns; it costs a map lookup when the
+// namespace has no mock of that protocol.
+func (ix *Index) HasRoute(ns, proto, path string) bool {
+	ix.mu.RLock()
+	sp := ix.spaces[ns]
+	empty := sp == nil || (sp.routes[proto] == nil && len(sp.patterns[proto]) == 0)
+	ix.mu.RUnlock()
+	if empty {
+		return false
+	}
+	return len(ix.LookupRoute(nil, ns, proto, path)) > 0
+}
+
 // maxSimilarScan bounds the work a miss may cost when looking for similar routes.
 const maxSimilarScan = 5000
 

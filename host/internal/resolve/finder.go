@@ -51,7 +51,7 @@ func (f Finder) Find(_ context.Context, protocol string, body []byte) (bool, []b
 		return false, nil, nil, fmt.Errorf("%s find request: %w", protocol, err)
 	}
 	if nm != nil {
-		near, err := json.Marshal(nm)
+		near, err := json.Marshal(nm.Public()) // plugins show it to callers
 		return false, nil, near, err
 	}
 	resp, err := json.Marshal(out)
@@ -73,7 +73,7 @@ func (f Finder) FindHTTP(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.Find
 	if nm == nil {
 		return resp, nil, nil
 	}
-	cands, err := json.Marshal(nm.Candidates)
+	cands, err := json.Marshal(PublicCandidates(nm.Candidates)) // plugins show it to callers
 	if err != nil {
 		return nil, nil, err
 	}

@@ -171,7 +171,8 @@ func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *Near
 		r.extract(e, d, v)
 		cr := pick(e)
 		out := r.renderResponse(e, cr, d)
-		res := &sdk.FindSSEResponse{MockID: m.ID, StatusCode: out.Status, Headers: out.Headers, Delay: out.Delay.Milliseconds()}
+		res := &sdk.FindSSEResponse{MockID: m.ID, StatusCode: out.Status, Headers: out.Headers, Delay: out.Delay.Milliseconds(),
+			EventName: m.SSE.EventName}
 		if res.StatusCode == 0 {
 			res.StatusCode = 200
 		}

@@ -92,3 +92,27 @@ func TestFinderHostData(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestFinderHidesExpectedValues: a plugin shows the near-miss report to
+// whoever sent the request, so the values a condition expects (a token a
+// header must carry) are not in it.
+func TestFinderHidesExpectedValues(t *testing.T) {
+	r := newResolver(t)
+	f := Finder{R: r}
+	m := mocks(1, false)[0]
+	m.HTTP.Header = []model.Condition{{Path: "Authorization", AssertAction: "equals", Value: json.RawMessage(`"Bearer s3cret"`)}}
+	r.Changed(m)
+	req := &sdk.FindHTTPRequest{Method: "GET", Path: "/api/v1/resource0/1", Headers: sdk.MultiMap{"Authorization": {"Bearer wrong"}}}
+	_, nm, err := f.FindHTTP(context.Background(), req)
+	if err != nil || nm == nil {
+		t.Fatalf("want a near miss: %v %v", nm, err)
+	}
+	if strings.Contains(string(nm.Candidates), "s3cret") || !strings.Contains(string(nm.Candidates), "Authorization") {
+		t.Fatalf("typed path: %s", nm.Candidates)
+	}
+	body, _ := json.Marshal(req)
+	found, _, near, err := f.Find(context.Background(), "http", body)
+	if err != nil || found || strings.Contains(string(near), "s3cret") || !strings.Contains(string(near), "condition failed") {
+		t.Fatalf("JSON path: %s %v", near, err)
+	}
+}

@@ -86,6 +86,29 @@ type Candidate struct {
 
 const maxCandidates = 5
 
+// PublicCandidates is the near-miss list as callers of mock traffic see
+// it: the expected values of failed conditions (a token a header must
+// carry, say) are left out; the preview endpoint is where they are shown.
+func PublicCandidates(list []Candidate) []Candidate {
+	out := make([]Candidate, len(list))
+	for i, c := range list {
+		if c.Failure != nil {
+			f := *c.Failure
+			f.Expected = nil
+			c.Failure = &f
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// Public is the report with expected values left out.
+func (nm *NearMiss) Public() *NearMiss {
+	out := *nm
+	out.Candidates = PublicCandidates(nm.Candidates)
+	return &out
+}
+
 // Why a candidate is passed over before its conditions are checked.
 const (
 	reasonExpired = "expired (ttl)"
