@@ -16,7 +16,7 @@ func TestFindContractFieldNames(t *testing.T) {
 	}{
 		{FindGRPCRequest{}, []string{"namespace", "serverName", "service", "method", "meta", "data"}},
 		{FindGRPCResponse{}, []string{"data", "streamResponses", "meta", "error", "proxy", "delay"}},
-		{FindSocketRequest{}, []string{"namespace", "serverName", "mockServerName", "event", "data"}},
+		{FindSocketRequest{}, []string{"namespace", "serverName", "mockServerName", "socketType", "event", "data"}},
 		{FindSocketResponse{}, []string{"data", "error", "proxy", "delay"}},
 		{FindKafkaRequest{}, []string{"namespace", "serverName", "topic", "consumerGroup", "headers", "data"}},
 		{FindKafkaResponse{}, []string{"data", "outputHeaders", "outputMessageHeaders", "error", "delay"}},
