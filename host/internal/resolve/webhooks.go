@@ -58,12 +58,13 @@ func (r *Resolver) fireWebhooks(m *model.Mock, d *render.Data, failed bool) {
 			}
 		}
 		switch w.Type {
-		case "", "http":
+		case "", "http", "kafka", "rabbitmq":
 		default:
-			r.log.Warn("webhook type needs its protocol plugin", "mock", m.ID, "type", w.Type)
+			r.log.Warn("unknown webhook type", "mock", m.ID, "type", w.Type)
 			continue
 		}
 		body := renderWebhookBody(w.Body, d)
+		renderWebhookKey(&w, d)
 		if len(w.Headers) > 0 {
 			// Header values are templates too; w is this iteration's copy.
 			h := make(map[string]string, len(w.Headers))
@@ -113,7 +114,7 @@ func (r *Resolver) sendWebhook(mockID string, w *model.Callback, body []byte) {
 		if attempt > 0 && w.RetryDelay > 0 {
 			time.Sleep(time.Duration(w.RetryDelay) * time.Millisecond)
 		}
-		if err = r.postOnce(method, w, body, timeout); err == nil {
+		if err = r.webhookOnce(method, w, body, timeout); err == nil {
 			return
 		}
 	}
