@@ -85,6 +85,8 @@ type FindKafkaRequest struct {
 
 // FindKafkaResponse is the reply of POST /mock/findKafka.
 type FindKafkaResponse struct {
+	// MockID is the mock that answered (its output topic, key and brokers are in its kafka context).
+	MockID               string            `json:"mockId,omitempty"`
 	Data                 json.RawMessage   `json:"data,omitempty"`
 	OutputHeaders        map[string]string `json:"outputHeaders,omitempty"`
 	OutputMessageHeaders map[string]string `json:"outputMessageHeaders,omitempty"`
@@ -117,6 +119,8 @@ type FindRabbitMQRequest struct {
 
 // FindRabbitMQResponse is the reply of POST /mock/findRabbitMQ.
 type FindRabbitMQResponse struct {
+	// MockID is the mock that answered (its outputs are in its rabbitmq context).
+	MockID        string               `json:"mockId,omitempty"`
 	Data          json.RawMessage      `json:"data,omitempty"`
 	OutputHeaders map[string]string    `json:"outputHeaders,omitempty"`
 	OutputProps   *RabbitMQOutputProps `json:"outputProps,omitempty"`

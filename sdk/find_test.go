@@ -19,9 +19,9 @@ func TestFindContractFieldNames(t *testing.T) {
 		{FindSocketRequest{}, []string{"namespace", "serverName", "mockServerName", "socketType", "event", "data"}},
 		{FindSocketResponse{}, []string{"data", "error", "proxy", "delay"}},
 		{FindKafkaRequest{}, []string{"namespace", "serverName", "topic", "consumerGroup", "headers", "data"}},
-		{FindKafkaResponse{}, []string{"data", "outputHeaders", "outputMessageHeaders", "error", "delay"}},
+		{FindKafkaResponse{}, []string{"mockId", "data", "outputHeaders", "outputMessageHeaders", "error", "delay"}},
 		{FindRabbitMQRequest{}, []string{"namespace", "serverName", "queue", "exchange", "routingKey", "headers", "data"}},
-		{FindRabbitMQResponse{}, []string{"data", "outputHeaders", "outputProps", "error", "delay"}},
+		{FindRabbitMQResponse{}, []string{"mockId", "data", "outputHeaders", "outputProps", "error", "delay"}},
 		{FindSMTPRequest{}, []string{"namespace", "serverName", "from", "to", "subject", "body", "headers"}},
 		{FindSMTPResponse{}, []string{"found", "mockId", "statusCode", "statusMessage", "acceptMail", "storeEmail", "headers", "delay"}},
 	}

@@ -295,7 +295,7 @@ func (r *Resolver) FindKafka(req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse,
 		return nil, nm
 	}
 	k := f.Entry.Mock.Kafka
-	out := &sdk.FindKafkaResponse{Data: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds(),
+	out := &sdk.FindKafkaResponse{MockID: f.Entry.Mock.ID, Data: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds(),
 		OutputMessageHeaders: firstValues(f.Rendered.Headers)}
 	if len(k.OutputHeaders) > 0 {
 		d := &render.Data{Body: body, Headers: headers, Namespace: f.Entry.Mock.Namespace, Stores: r.newView(f.Entry.Mock)}
@@ -337,7 +337,7 @@ func (r *Resolver) FindRabbitMQ(req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQ
 	if nm != nil {
 		return nil, nm
 	}
-	out := &sdk.FindRabbitMQResponse{Data: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds(),
+	out := &sdk.FindRabbitMQResponse{MockID: f.Entry.Mock.ID, Data: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds(),
 		OutputHeaders: firstValues(f.Rendered.Headers)}
 	if p := f.Entry.Mock.RabbitMQ.OutputProps; p != nil {
 		out.OutputProps = &sdk.RabbitMQOutputProps{DeliveryMode: p.DeliveryMode, CorrelationID: p.CorrelationID, ReplyTo: p.ReplyTo,
