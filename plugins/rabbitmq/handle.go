@@ -71,7 +71,7 @@ func (b *broker) handle(c *consumer, d amqp.Delivery) {
 		}
 		return
 	}
-	out, ok := pickOutput(spec.Mocks, resp.OutputProps)
+	out, ok := pickOutput(spec.Mocks, resp.MockID, resp.OutputProps)
 	if !ok {
 		l.log.Warn("the queue's mocks have different outputs and the host's answer does not say which one matched; give them different outputProps",
 			"queue", spec.Name, "mocks", mockIDs(spec.Mocks))

@@ -174,7 +174,13 @@ func hasBinding(list []binding, b binding) bool {
 // answer does not say which mock matched, so when the queue's mocks have
 // different outputs the one whose outputProps equal the answer's is taken;
 // ok is false when that leaves more than one.
-func pickOutput(mocks []candidate, props *sdk.RabbitMQOutputProps) (out output, ok bool) {
+func pickOutput(mocks []candidate, mockID string, props *sdk.RabbitMQOutputProps) (out output, ok bool) {
+	// The host names the mock that answered: its outputs are the ones.
+	for _, c := range mocks {
+		if mockID != "" && c.MockID == mockID {
+			return c.Out, true
+		}
+	}
 	distinct := func(list []candidate) []output {
 		var outs []output
 		for _, c := range list {

@@ -127,17 +127,21 @@ func TestPickOutput(t *testing.T) {
 	a := candidate{MockID: "a", Out: output{RoutingKey: "qa", Queue: true}, Props: &sdk.RabbitMQOutputProps{Type: "a"}}
 	b := candidate{MockID: "b", Out: output{Exchange: "x", RoutingKey: "b"}, Props: &sdk.RabbitMQOutputProps{Type: "b"}}
 	c := candidate{MockID: "c", Out: output{Exchange: "x", RoutingKey: "b"}}
-	if out, ok := pickOutput([]candidate{b, c}, nil); !ok || out != b.Out {
+	if out, ok := pickOutput([]candidate{b, c}, "", nil); !ok || out != b.Out {
 		t.Fatalf("one output: %+v %v", out, ok)
 	}
-	if out, ok := pickOutput([]candidate{a, b}, &sdk.RabbitMQOutputProps{Type: "a"}); !ok || out != a.Out {
+	if out, ok := pickOutput([]candidate{a, b}, "", &sdk.RabbitMQOutputProps{Type: "a"}); !ok || out != a.Out {
 		t.Fatalf("told apart by outputProps: %+v %v", out, ok)
 	}
-	if _, ok := pickOutput([]candidate{a, b, {MockID: "d", Out: output{RoutingKey: "d"}, Props: &sdk.RabbitMQOutputProps{Type: "a"}}},
-		&sdk.RabbitMQOutputProps{Type: "a"}); ok {
+	d := candidate{MockID: "d", Out: output{RoutingKey: "d"}, Props: &sdk.RabbitMQOutputProps{Type: "a"}}
+	if _, ok := pickOutput([]candidate{a, b, d}, "", &sdk.RabbitMQOutputProps{Type: "a"}); ok {
 		t.Fatal("ambiguous outputs are reported")
 	}
-	if out, ok := pickOutput(nil, nil); !ok || !out.none() {
+	// The host names the mock that answered: no guessing.
+	if out, ok := pickOutput([]candidate{a, b, d}, "d", &sdk.RabbitMQOutputProps{Type: "a"}); !ok || out != d.Out {
+		t.Fatalf("by mock id: %+v %v", out, ok)
+	}
+	if out, ok := pickOutput(nil, "", nil); !ok || !out.none() {
 		t.Fatalf("no mocks: %+v", out)
 	}
 }
