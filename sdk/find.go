@@ -90,8 +90,13 @@ type FindKafkaResponse struct {
 	Data                 json.RawMessage   `json:"data,omitempty"`
 	OutputHeaders        map[string]string `json:"outputHeaders,omitempty"`
 	OutputMessageHeaders map[string]string `json:"outputMessageHeaders,omitempty"`
-	Error                *MessagingError   `json:"error,omitempty"`
-	Delay                int64             `json:"delay,omitempty"`
+	// OutputTopic, OutputBrokers and OutputKey (rendered) are where the
+	// reply goes, from the mock's kafka context ("": no reply topic).
+	OutputTopic   string          `json:"outputTopic,omitempty"`
+	OutputBrokers string          `json:"outputBrokers,omitempty"`
+	OutputKey     string          `json:"outputKey,omitempty"`
+	Error         *MessagingError `json:"error,omitempty"`
+	Delay         int64           `json:"delay,omitempty"`
 }
 
 // RabbitMQOutputProps are the AMQP properties of a reply.

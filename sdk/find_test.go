@@ -19,7 +19,7 @@ func TestFindContractFieldNames(t *testing.T) {
 		{FindSocketRequest{}, []string{"namespace", "serverName", "mockServerName", "socketType", "event", "data"}},
 		{FindSocketResponse{}, []string{"data", "error", "proxy", "delay"}},
 		{FindKafkaRequest{}, []string{"namespace", "serverName", "topic", "consumerGroup", "headers", "data"}},
-		{FindKafkaResponse{}, []string{"mockId", "data", "outputHeaders", "outputMessageHeaders", "error", "delay"}},
+		{FindKafkaResponse{}, []string{"mockId", "data", "outputHeaders", "outputMessageHeaders", "outputTopic", "outputBrokers", "outputKey", "error", "delay"}},
 		{FindRabbitMQRequest{}, []string{"namespace", "serverName", "queue", "exchange", "routingKey", "headers", "data"}},
 		{FindRabbitMQResponse{}, []string{"mockId", "data", "outputHeaders", "outputProps", "error", "delay"}},
 		{FindSMTPRequest{}, []string{"namespace", "serverName", "from", "to", "subject", "body", "headers"}},

@@ -297,16 +297,25 @@ func (r *Resolver) FindKafka(req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse,
 	k := f.Entry.Mock.Kafka
 	out := &sdk.FindKafkaResponse{MockID: f.Entry.Mock.ID, Data: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds(),
 		OutputMessageHeaders: firstValues(f.Rendered.Headers)}
-	if len(k.OutputHeaders) > 0 {
-		d := &render.Data{Body: body, Headers: headers, Namespace: f.Entry.Mock.Namespace, Stores: r.newView(f.Entry.Mock)}
-		out.OutputHeaders = map[string]string{}
-		for name, tmpl := range k.OutputHeaders {
+	out.OutputTopic, out.OutputBrokers = k.OutputTopic, k.OutputBrokers
+	if len(k.OutputHeaders) > 0 || k.OutputKey != "" {
+		d := &render.Data{Body: body, Headers: headers, Namespace: f.Entry.Mock.Namespace, Stores: r.newView(f.Entry.Mock),
+			Response: f.Value}
+		text := func(tmpl string) string {
 			t, err := render.CompileText(tmpl)
 			if err != nil {
-				out.OutputHeaders[name] = tmpl
-				continue
+				return tmpl
 			}
-			out.OutputHeaders[name] = string(t.Render(d))
+			return string(t.Render(d))
+		}
+		if k.OutputKey != "" {
+			out.OutputKey = text(k.OutputKey)
+		}
+		if len(k.OutputHeaders) > 0 {
+			out.OutputHeaders = map[string]string{}
+			for name, tmpl := range k.OutputHeaders {
+				out.OutputHeaders[name] = text(tmpl)
+			}
 		}
 	}
 	if src := f.Rendered.Response; src != nil && src.Error != "" {

@@ -116,3 +116,18 @@ func TestFinderHidesExpectedValues(t *testing.T) {
 		t.Fatalf("JSON path: %s %v", near, err)
 	}
 }
+
+func TestFindKafkaNamesTheReplyRoute(t *testing.T) {
+	r := newResolver(t)
+	r.Changed(&model.Mock{ID: "rej", Namespace: "sandbox", Kafka: &model.KafkaContext{Topic: "orders", OutputTopic: "orders.rejected",
+		OutputBrokers: "10.0.0.1:9092", OutputKey: "rej-$.req.orderId", OutputHeaders: map[string]string{"X-Order": "$.req.orderId"}},
+		Response: &model.ContentResponse{Payload: json.RawMessage(`{"status":"rejected"}`)}})
+	resp, nm := r.FindKafka(&sdk.FindKafkaRequest{Topic: "orders", Data: json.RawMessage(`{"orderId":"7"}`)})
+	if nm != nil {
+		t.Fatalf("near miss: %+v", nm)
+	}
+	if resp.MockID != "rej" || resp.OutputTopic != "orders.rejected" || resp.OutputBrokers != "10.0.0.1:9092" ||
+		resp.OutputKey != "rej-7" || resp.OutputHeaders["X-Order"] != "7" {
+		t.Fatalf("reply route: %+v", resp)
+	}
+}

@@ -1,0 +1,503 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+// The end-to-end tests run the real host binary with the real plugin
+// binary, both built here once.
+
+var (
+	hostBin   string
+	pluginDir string
+)
+
+func TestMain(m *testing.M) { os.Exit(testMain(m)) }
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "mockarty-kafka-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "temp dir:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	hostBin = filepath.Join(dir, "mockarty")
+	pluginDir = filepath.Join(dir, "plugins")
+	if err := os.MkdirAll(pluginDir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	builds := [][]string{
+		{"../../host/cmd/mockarty", hostBin},
+		{".", filepath.Join(pluginDir, "mockarty-plugin-kafka")},
+	}
+	for _, b := range builds {
+		args := []string{"build", "-o", b[1]}
+		if raceEnabled() && b[0] == "." {
+			args = append(args, "-race") // the plugin runs under the race detector too
+		}
+		cmd := exec.Command("go", append(args, b[0])...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "go %s: %v\n%s\n", strings.Join(args, " "), err, out)
+			return 1
+		}
+	}
+	return m.Run()
+}
+
+func raceEnabled() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" && s.Value == "true" {
+			return true
+		}
+	}
+	return false
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+type syncBuf struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuf) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuf) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// hostProc is a running host with the kafka plugin.
+type hostProc struct {
+	url    string
+	cmd    *exec.Cmd
+	logs   *syncBuf
+	done   chan struct{}
+	client *http.Client
+}
+
+// startHost starts the host with the kafka plugin and its settings, and
+// waits for the plugin to run.
+func startHost(t testing.TB, settings string) *hostProc {
+	t.Helper()
+	data := t.TempDir()
+	cfg := `{"kafka": {"settings": ` + settings + `}}`
+	if err := os.WriteFile(filepath.Join(data, "plugins.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	cmd := exec.Command(hostBin)
+	cmd.Dir = data
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == "DB_DSN" || k == "DB_USE" || strings.HasPrefix(k, "HTTP_") || strings.HasPrefix(k, "AUTH_") || strings.HasPrefix(k, "PLUGINS") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	// Tests log at debug, where the plugin's raw stderr (a race report)
+	// is relayed; benchmarks at info.
+	level := "debug"
+	if _, bench := t.(*testing.B); bench {
+		level = "info"
+	}
+	cmd.Env = append(env, "MOCKARTY_DATA_DIR="+data, "HTTP_BIND_ADDR=127.0.0.1", "HTTP_PORT="+strconv.Itoa(port),
+		"AUTH_MODE=local", "PLUGINS=kafka", "PLUGINS_DIR="+pluginDir, "PLUGINS_CONFIG="+filepath.Join(data, "plugins.json"),
+		"LOG_LEVEL="+level)
+	h := &hostProc{url: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, logs: &syncBuf{}, done: make(chan struct{}),
+		client: &http.Client{Timeout: 30 * time.Second}}
+	cmd.Stdout, cmd.Stderr = h.logs, h.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = cmd.Wait(); close(h.done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-h.done:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-h.done
+		}
+		if strings.Contains(h.logs.String(), "DATA RACE") {
+			t.Errorf("the race detector reported a data race in the plugin")
+		}
+		if t.Failed() || os.Getenv("KAFKA_TEST_LOGS") != "" {
+			t.Logf("host and plugin log:\n%s", h.logs.String())
+		}
+	})
+	h.waitRunning(t, 0)
+	return h
+}
+
+// do calls the API and returns the status and body.
+func (h *hostProc) do(t testing.TB, method, path, body string) (int, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, h.url+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := h.client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b
+}
+
+func (h *hostProc) createMock(t testing.TB, doc string) {
+	t.Helper()
+	if st, b := h.do(t, http.MethodPost, "/api/v1/mocks", doc); st != http.StatusOK && st != http.StatusCreated {
+		t.Fatalf("create mock: %d %s", st, b)
+	}
+}
+
+// pluginStatus is the kafka plugin's entry in GET /api/v1/plugins.
+type pluginStatus struct {
+	Name      string   `json:"name"`
+	State     string   `json:"state"`
+	Addresses []string `json:"addresses"`
+	PID       int      `json:"pid"`
+	Restarts  int      `json:"restarts"`
+	LastError string   `json:"lastError"`
+}
+
+// waitRunning waits for the plugin to run with another pid than notPID.
+func (h *hostProc) waitRunning(t testing.TB, notPID int) pluginStatus {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		select {
+		case <-h.done:
+			t.Fatalf("the host exited:\n%s", h.logs.String())
+		default:
+		}
+		req, _ := http.NewRequest(http.MethodGet, h.url+"/api/v1/plugins", nil)
+		if res, err := h.client.Do(req); err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			last = string(b)
+			var v struct {
+				Plugins []pluginStatus `json:"plugins"`
+			}
+			if json.Unmarshal(b, &v) == nil && len(v.Plugins) == 1 && v.Plugins[0].State == "running" && v.Plugins[0].PID != notPID {
+				return v.Plugins[0]
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the kafka plugin is not running: %s", last)
+	return pluginStatus{}
+}
+
+// undefinedCount is the count of the undefined kafka request on topic.
+func (h *hostProc) undefinedCount(t testing.TB, topic string) int {
+	t.Helper()
+	n, _ := h.undefined(t, topic)
+	return n
+}
+
+// undefined is the count and last body of the undefined kafka request on
+// topic.
+func (h *hostProc) undefined(t testing.TB, topic string) (int, string) {
+	t.Helper()
+	st, b := h.do(t, http.MethodGet, "/api/v1/undefined-requests?namespace=sandbox&protocol=kafka", "")
+	if st != http.StatusOK {
+		t.Fatalf("undefined requests: %d %s", st, b)
+	}
+	var v struct {
+		Requests []struct {
+			Protocol string `json:"protocol"`
+			Method   string `json:"method"`
+			Path     string `json:"path"`
+			Count    int    `json:"count"`
+			Body     any    `json:"body"`
+			RawBody  string `json:"rawBody"`
+		} `json:"requests"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("undefined requests: %v: %s", err, b)
+	}
+	for _, r := range v.Requests {
+		if r.Protocol == "kafka" && r.Path == topic {
+			if r.Method != "consume" {
+				t.Fatalf("undefined request of %s: method %q", topic, r.Method)
+			}
+			body := r.RawBody
+			if body == "" && r.Body != nil {
+				b, _ := json.Marshal(r.Body)
+				body = string(b)
+			}
+			return r.Count, body
+		}
+	}
+	return 0, ""
+}
+
+// kafkaClient is a real Kafka client (sarama) for the tests.
+type kafkaClient struct {
+	t        testing.TB
+	brokers  []string
+	cfg      *sarama.Config
+	client   sarama.Client
+	producer sarama.SyncProducer
+	consumer sarama.Consumer
+}
+
+func newKafkaClient(t testing.TB, brokers []string, tune func(*sarama.Config)) *kafkaClient {
+	t.Helper()
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V2_8_0_0
+	cfg.ClientID = "kafka-test"
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Consumer.MaxWaitTime = 50 * time.Millisecond
+	cfg.Metadata.AllowAutoTopicCreation = true
+	if tune != nil {
+		tune(cfg)
+	}
+	var client sarama.Client
+	var err error
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		client, err = sarama.NewClient(brokers, cfg)
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("kafka client for %v: %v", brokers, err)
+	}
+	// The producer has its own connections: a broker handles a
+	// connection's requests in order, so sharing them with the
+	// consumer's long-polling fetches would hold each produce up.
+	p, err := sarama.NewSyncProducer(brokers, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := sarama.NewConsumerFromClient(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &kafkaClient{t: t, brokers: brokers, cfg: cfg, client: client, producer: p, consumer: c}
+	t.Cleanup(func() {
+		_ = c.Close()
+		_ = p.Close()
+		_ = client.Close()
+	})
+	return k
+}
+
+// produce sends a message and returns its partition and offset.
+func (k *kafkaClient) produce(topic, key, value string, headers map[string]string) (int32, int64) {
+	k.t.Helper()
+	m := &sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder(value)}
+	if key != "" {
+		m.Key = sarama.StringEncoder(key)
+	}
+	for n, v := range headers {
+		m.Headers = append(m.Headers, sarama.RecordHeader{Key: []byte(n), Value: []byte(v)})
+	}
+	p, off, err := k.producer.SendMessage(m)
+	if err != nil {
+		k.t.Fatalf("produce to %s: %v", topic, err)
+	}
+	return p, off
+}
+
+// reply is a message read from an output topic, with when it was read.
+type reply struct {
+	msg *sarama.ConsumerMessage
+	at  time.Time
+}
+
+func (r reply) header(name string) string {
+	for _, h := range r.msg.Headers {
+		if string(h.Key) == name {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+func (r reply) json(t testing.TB) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(r.msg.Value, &v); err != nil {
+		t.Fatalf("reply value %q: %v", r.msg.Value, err)
+	}
+	return v
+}
+
+// listen reads every partition of topic from the start (waiting for the
+// topic to exist) and sends what arrives.
+func (k *kafkaClient) listen(topic string) <-chan reply {
+	k.t.Helper()
+	out := make(chan reply, 1000)
+	deadline := time.Now().Add(30 * time.Second)
+	var parts []int32
+	for {
+		_ = k.client.RefreshMetadata(topic)
+		ps, err := k.client.Partitions(topic)
+		if err == nil && len(ps) > 0 {
+			parts = ps
+			break
+		}
+		if time.Now().After(deadline) {
+			k.t.Fatalf("topic %s never appeared: %v", topic, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, p := range parts {
+		pc, err := k.consumer.ConsumePartition(topic, p, sarama.OffsetOldest)
+		if err != nil {
+			k.t.Fatalf("consume %s/%d: %v", topic, p, err)
+		}
+		k.t.Cleanup(func() { _ = pc.Close() })
+		go func() {
+			for m := range pc.Messages() {
+				out <- reply{msg: m, at: time.Now()}
+			}
+		}()
+	}
+	return out
+}
+
+// next waits for the next reply (a guard, not a speed requirement).
+func next(t testing.TB, ch <-chan reply, what string) reply {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no reply: %s", what)
+	}
+	return reply{}
+}
+
+// none checks that nothing is waiting on ch.
+func none(t testing.TB, ch <-chan reply, what string) {
+	t.Helper()
+	select {
+	case r := <-ch:
+		t.Fatalf("%s: unexpected reply key=%q value=%s", what, r.msg.Key, r.msg.Value)
+	default:
+	}
+}
+
+// untilReply produces probe(i) to topic until a reply for which ok holds
+// arrives on replies: the plugin consumes the topic from then on (a new
+// consumer group starts at the newest offset, so earlier messages may be
+// missed). Replies that do not satisfy ok are dropped.
+func untilReply(t testing.TB, k *kafkaClient, topic string, replies <-chan reply, probe func(i int) (string, map[string]string), ok func(reply) bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for i := 0; time.Now().Before(deadline); i++ {
+		v, h := probe(i)
+		k.produce(topic, "", v, h)
+		wait := time.After(500 * time.Millisecond)
+	drain:
+		for {
+			select {
+			case r := <-replies:
+				if ok(r) {
+					// Drop the replies of earlier probes still on their way.
+					for {
+						select {
+						case <-replies:
+						case <-time.After(300 * time.Millisecond):
+							return
+						}
+					}
+				}
+			case <-wait:
+				break drain
+			}
+		}
+	}
+	t.Fatalf("the plugin never consumed %s", topic)
+}
+
+// committed is the group's committed offset of topic/partition (-1: none).
+func committed(t testing.TB, brokers []string, group, topic string, partition int32, tune ...func(*sarama.Config)) int64 {
+	t.Helper()
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V2_8_0_0
+	for _, f := range tune {
+		f(cfg)
+	}
+	admin, err := sarama.NewClusterAdmin(brokers, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	res, err := admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: {partition}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := res.GetBlock(topic, partition)
+	if b == nil {
+		return -1
+	}
+	if !errors.Is(b.Err, sarama.ErrNoError) {
+		t.Fatalf("committed offset of %s/%d: %v", topic, partition, b.Err)
+	}
+	return b.Offset
+}
+
+// eventually polls cond until it holds (a guard of 30 s, not a speed
+// requirement).
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never: %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

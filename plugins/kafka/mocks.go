@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// kafkaMock is what the listener needs of a Kafka mock: where to consume,
+// and where and how to reply.
+type kafkaMock struct {
+	ID         string
+	Namespace  string
+	Priority   int64
+	CreatedAt  int64
+	UseLimiter int64
+	UseCounter int64
+	// ServerName is kafka.serverName, else the mock's serverName.
+	ServerName    string
+	Topic         string
+	ConsumerGroup string
+	OutputTopic   string
+	OutputBrokers string
+	OutputKey     string
+	OutputHeaders map[string]string
+}
+
+// mockDoc is the part of the API's mock JSON the listener reads.
+type mockDoc struct {
+	ID         string `json:"id"`
+	Namespace  string `json:"namespace"`
+	ServerName string `json:"serverName"`
+	Priority   int64  `json:"priority"`
+	CreatedAt  int64  `json:"createdAt"`
+	UseLimiter int64  `json:"useLimiter"`
+	UseCounter int64  `json:"useCounter"`
+	Kafka      *struct {
+		Topic         string            `json:"topic"`
+		ServerName    string            `json:"serverName"`
+		ConsumerGroup string            `json:"consumerGroup"`
+		OutputTopic   string            `json:"outputTopic"`
+		OutputBrokers string            `json:"outputBrokers"`
+		OutputKey     string            `json:"outputKey"`
+		OutputHeaders map[string]string `json:"outputHeaders"`
+	} `json:"kafka"`
+}
+
+// parseMock reads one mock document from ListMocks.
+func parseMock(raw json.RawMessage) (*kafkaMock, error) {
+	var d mockDoc
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return nil, fmt.Errorf("mock document: %w", err)
+	}
+	if d.Kafka == nil {
+		return nil, fmt.Errorf("mock %q has no kafka context", d.ID)
+	}
+	k := d.Kafka
+	if strings.TrimSpace(k.Topic) == "" {
+		return nil, fmt.Errorf("mock %q: kafka.topic is empty", d.ID)
+	}
+	m := &kafkaMock{ID: d.ID, Namespace: d.Namespace, Priority: d.Priority, CreatedAt: d.CreatedAt,
+		UseLimiter: d.UseLimiter, UseCounter: d.UseCounter, ServerName: k.ServerName,
+		Topic: k.Topic, ConsumerGroup: k.ConsumerGroup, OutputTopic: k.OutputTopic,
+		OutputBrokers: strings.TrimSpace(k.OutputBrokers), OutputKey: k.OutputKey, OutputHeaders: k.OutputHeaders}
+	if m.ServerName == "" {
+		m.ServerName = d.ServerName
+	}
+	return m, nil
+}
+
+// sortMocks orders a topic's mocks by priority, then the newer mock, then
+// the id (the consumer group of the first one is the topic's).
+func sortMocks(list []*kafkaMock) {
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if a.Priority != b.Priority {
+			return a.Priority > b.Priority
+		}
+		if a.CreatedAt != b.CreatedAt {
+			return a.CreatedAt > b.CreatedAt
+		}
+		return a.ID < b.ID
+	})
+}
