@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"io"
 	"net"
 	"net/http"
@@ -93,12 +94,7 @@ func raceEnabled() bool {
 
 func freePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return plugintest.FreePort(t) // never the same port twice
 }
 
 type lockedBuffer struct {

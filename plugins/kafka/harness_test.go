@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -75,14 +75,11 @@ func raceEnabled() bool {
 	return false
 }
 
+// freePort never gives the same port twice (the host's and the embedded
+// broker's ports once collided).
 func freePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return plugintest.FreePort(t)
 }
 
 type syncBuf struct {

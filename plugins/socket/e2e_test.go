@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"io"
 	"net"
 	"net/http"
@@ -82,12 +83,7 @@ func raceEnabled() bool {
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return plugintest.FreePort(t) // never the same port twice
 }
 
 // freeUDPPort picks a port free for UDP.

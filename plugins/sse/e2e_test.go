@@ -8,8 +8,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -109,12 +109,7 @@ type hostProc struct {
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return plugintest.FreePort(t) // never the same port twice
 }
 
 // startHost runs the host with only this plugin and waits until the plugin

@@ -121,3 +121,14 @@ func TestHostDataOverTheContract(t *testing.T) {
 		t.Fatalf("unknown action: %v", err)
 	}
 }
+
+func TestFreePortsAreNeverRepeated(t *testing.T) {
+	seen := map[int]bool{}
+	for i := 0; i < 200; i++ {
+		p := FreePort(t)
+		if seen[p] {
+			t.Fatalf("port %d given twice", p)
+		}
+		seen[p] = true
+	}
+}
