@@ -179,16 +179,34 @@ func (c *Catalog) SaveBatch(ctx context.Context, mocks []*model.Mock) ([]*store.
 		}
 		seen[m.ID] = i
 	}
-	out := make([]*store.SaveResult, 0, len(mocks))
 	for _, m := range mocks {
-		r, err := c.Save(ctx, m, IntentAny)
-		if err != nil {
-			return out, fmt.Errorf("mock %q: %w", m.ID, err)
+		if m.FolderID != "" {
+			if err := c.checkFolder(ctx, m.FolderID, m.Namespace); err != nil {
+				return nil, fmt.Errorf("mock %q: %w", m.ID, err)
+			}
 		}
-		out = append(out, r)
+	}
+	// Saved in transactions of batchChunk mocks: one commit (one fsync)
+	// per chunk instead of per mock, and few enough row locks per
+	// transaction for PostgreSQL's lock table.
+	out := make([]*store.SaveResult, 0, len(mocks))
+	for start := 0; start < len(mocks); start += batchChunk {
+		chunk := mocks[start:min(start+batchChunk, len(mocks))]
+		res, err := c.st.SaveMocks(ctx, chunk, store.ChangeOverwrite, c.versioning)
+		if err != nil {
+			return out, err
+		}
+		saved := make([]*model.Mock, len(res))
+		for i, r := range res {
+			saved[i] = r.Mock
+		}
+		c.obs.Changed(saved...)
+		out = append(out, res...)
 	}
 	return out, nil
 }
+
+const batchChunk = 500
 
 func (c *Catalog) checkFolder(ctx context.Context, folderID, namespace string) error {
 	f, err := c.st.GetFolder(ctx, folderID)

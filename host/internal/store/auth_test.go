@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
+	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 )
 
@@ -103,5 +105,26 @@ var authCases = []storeCase{
 			found = found || (i.Name == "gone" && i.DeletedMs == 42)
 		}
 		equal(t, "deleted namespace in the admin list", found, true)
+	}},
+}
+
+var batchCases = []storeCase{
+	{name: "save many in one transaction", fn: func(t *testing.T, o store.Options, s *store.Store) {
+		ctx := t.Context()
+		noErr(t, func() error { _, err := s.SaveMock(ctx, httpMock("m0", "sandbox"), store.ChangeOverwrite, true); return err }(), "first")
+		var list []*model.Mock
+		for i := 0; i < 600; i++ {
+			list = append(list, httpMock(fmt.Sprintf("m%d", i), "sandbox"))
+		}
+		res, err := s.SaveMocks(ctx, list, store.ChangeOverwrite, true)
+		noErr(t, err, "save 600")
+		equal(t, "results", len(res), 600)
+		equal(t, "m0 overwritten, m1 created", []bool{res[0].Overwritten, res[1].Overwritten}, []bool{true, false})
+		got, err := s.GetMock(ctx, "m599")
+		noErr(t, err, "get")
+		equal(t, "saved", got.ID, "m599")
+		vs, err := s.MockVersions(ctx, "m0")
+		noErr(t, err, "versions")
+		equal(t, "m0 has two versions", len(vs), 2)
 	}},
 }

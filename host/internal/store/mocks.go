@@ -51,68 +51,95 @@ type SaveResult struct {
 // mock comes back to life. A patch keeps the counters and the deleted state.
 // The caller has normalised and validated m.
 func (s *Store) SaveMock(ctx context.Context, m *model.Mock, change string, versioning bool) (*SaveResult, error) {
-	var res SaveResult
+	var res *SaveResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.driver == "pg" {
-			// FOR UPDATE cannot lock a row that does not exist yet: without this
-			// lock two first saves of one ID both create version 1 and one fails.
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", saveLockClass, m.ID).Error; err != nil {
-				return err
+		var err error
+		res, err = s.saveMockTx(tx, m, change, versioning)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// SaveMocks saves many mocks in one transaction: all of them, or none.
+func (s *Store) SaveMocks(ctx context.Context, mocks []*model.Mock, change string, versioning bool) ([]*SaveResult, error) {
+	out := make([]*SaveResult, 0, len(mocks))
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		out = out[:0]
+		for _, m := range mocks {
+			r, err := s.saveMockTx(tx, m, change, versioning)
+			if err != nil {
+				return fmt.Errorf("mock %q: %w", m.ID, err)
 			}
+			out = append(out, r)
 		}
-		var old mockRow
-		err := s.forUpdate(tx).Where("id = ?", m.ID).Take(&old).Error
-		now := nowMs()
-		row, err2 := rowFromMock(m)
-		if err2 != nil {
-			return err2
-		}
-		row.UpdatedMs = now
-		// Usage and closedAt are set by the server, never taken from the input:
-		// a saved mock starts unused and live (a patch keeps both, below).
-		row.UseCounter, row.LastUse, row.ClosedAt = 0, 0, 0
-		switch {
-		case errors.Is(err, gorm.ErrRecordNotFound):
-			row.CreatedMs = now
-			row.Version = 1
-			if change == ChangeOverwrite {
-				change = ChangeCreate
-			}
-		case err != nil:
-			return err
-		default:
-			res.Overwritten = true
-			row.CreatedMs = old.CreatedMs
-			row.Version = old.Version + 1
-			if change == ChangePatch {
-				row.UseCounter, row.LastUse, row.ClosedAt = old.UseCounter, old.LastUse, old.ClosedAt
-			}
-		}
-		row.ExpireAt = 0
-		if m.TTL > 0 {
-			row.ExpireAt = now + m.TTL
-		}
-		if err := tx.Save(row).Error; err != nil {
-			return err
-		}
-		if err := ensureNamespace(tx, row.Namespace, now); err != nil {
-			return err
-		}
-		if versioning {
-			if err := tx.Create(&v1MockVersion{MockID: row.ID, Version: row.Version, Change: change, CreatedMs: now, Document: row.Document}).Error; err != nil {
-				return err
-			}
-		}
-		out, err := mockFromRow(row)
-		if err != nil {
-			return err
-		}
-		res.Mock = out
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+func (s *Store) saveMockTx(tx *gorm.DB, m *model.Mock, change string, versioning bool) (*SaveResult, error) {
+	var res SaveResult
+	if s.driver == "pg" {
+		// FOR UPDATE cannot lock a row that does not exist yet: without this
+		// lock two first saves of one ID both create version 1 and one fails.
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", saveLockClass, m.ID).Error; err != nil {
+			return nil, err
+		}
+	}
+	var old mockRow
+	err := s.forUpdate(tx).Where("id = ?", m.ID).Take(&old).Error
+	now := nowMs()
+	row, err2 := rowFromMock(m)
+	if err2 != nil {
+		return nil, err2
+	}
+	row.UpdatedMs = now
+	// Usage and closedAt are set by the server, never taken from the input:
+	// a saved mock starts unused and live (a patch keeps both, below).
+	row.UseCounter, row.LastUse, row.ClosedAt = 0, 0, 0
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		row.CreatedMs = now
+		row.Version = 1
+		if change == ChangeOverwrite {
+			change = ChangeCreate
+		}
+	case err != nil:
+		return nil, err
+	default:
+		res.Overwritten = true
+		row.CreatedMs = old.CreatedMs
+		row.Version = old.Version + 1
+		if change == ChangePatch {
+			row.UseCounter, row.LastUse, row.ClosedAt = old.UseCounter, old.LastUse, old.ClosedAt
+		}
+	}
+	row.ExpireAt = 0
+	if m.TTL > 0 {
+		row.ExpireAt = now + m.TTL
+	}
+	if err := tx.Save(row).Error; err != nil {
+		return nil, err
+	}
+	if err := ensureNamespace(tx, row.Namespace, now); err != nil {
+		return nil, err
+	}
+	if versioning {
+		if err := tx.Create(&v1MockVersion{MockID: row.ID, Version: row.Version, Change: change, CreatedMs: now, Document: row.Document}).Error; err != nil {
+			return nil, err
+		}
+	}
+	out, err := mockFromRow(row)
+	if err != nil {
+		return nil, err
+	}
+	res.Mock = out
 	return &res, nil
 }
 

@@ -29,6 +29,7 @@ func TestStore(t *testing.T) {
 	cases = append(cases, dataCases...)
 	cases = append(cases, concurrencyCases...)
 	cases = append(cases, authCases...)
+	cases = append(cases, batchCases...)
 	for _, d := range drivers(t) {
 		t.Run(d.name, func(t *testing.T) {
 			for _, c := range cases {
