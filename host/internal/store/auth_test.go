@@ -111,7 +111,10 @@ var authCases = []storeCase{
 var batchCases = []storeCase{
 	{name: "save many in one transaction", fn: func(t *testing.T, o store.Options, s *store.Store) {
 		ctx := t.Context()
-		noErr(t, func() error { _, err := s.SaveMock(ctx, httpMock("m0", "sandbox"), store.ChangeOverwrite, true); return err }(), "first")
+		noErr(t, func() error {
+			_, err := s.SaveMock(ctx, httpMock("m0", "sandbox"), store.ChangeOverwrite, true)
+			return err
+		}(), "first")
 		var list []*model.Mock
 		for i := 0; i < 600; i++ {
 			list = append(list, httpMock(fmt.Sprintf("m%d", i), "sandbox"))
