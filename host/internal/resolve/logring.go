@@ -89,18 +89,22 @@ func (s *httpLogSlot) encode() store.RequestLog {
 
 // flushRings writes the calls kept in every HTTP mock's ring.
 func (r *Resolver) flushRings(entries []*match.Entry) {
-	ctx := context.Background()
+	batch := map[string][]store.RequestLog{}
 	for _, e := range entries {
 		c, _ := e.Compiled.(*compiled)
 		if c == nil {
 			continue
 		}
-		for _, l := range c.logs.take() {
-			if err := r.st.AppendMockLog(ctx, e.Mock.ID, l, r.logLimit); err != nil {
-				r.log.Debug("persist request log", "mock", e.Mock.ID, "error", err)
-				break
-			}
+		if logs := c.logs.take(); len(logs) > 0 {
+			batch[e.Mock.ID] = append(batch[e.Mock.ID], logs...)
 		}
+	}
+	if len(batch) == 0 {
+		return
+	}
+	// One transaction for every mock called since the last flush.
+	if err := r.st.AppendMockLogs(context.Background(), batch, r.logLimit); err != nil {
+		r.log.Debug("persist request logs", "mocks", len(batch), "error", err)
 	}
 }
 

@@ -88,35 +88,56 @@ func NextLogSeq() int64 {
 
 // AppendMockLog stores a call and keeps only the newest limit calls of the mock.
 func (s *Store) AppendMockLog(ctx context.Context, mockID string, l RequestLog, limit int) error {
-	if l.ID == "" {
-		l.ID = uuid.NewString()
+	return s.AppendMockLogs(ctx, map[string][]RequestLog{mockID: {l}}, limit)
+}
+
+// AppendMockLogs records calls of many mocks in one transaction (one
+// commit per flush, however many mocks were called), keeping the newest
+// limit per mock.
+func (s *Store) AppendMockLogs(ctx context.Context, logs map[string][]RequestLog, limit int) error {
+	rows := make([]mockLogRow, 0, len(logs))
+	for mockID, list := range logs {
+		for _, l := range list {
+			if l.ID == "" {
+				l.ID = uuid.NewString()
+			}
+			if l.Seq == 0 {
+				l.Seq = NextLogSeq()
+			}
+			doc, err := json.Marshal(struct {
+				Req      json.RawMessage `json:"req"`
+				Response json.RawMessage `json:"response,omitempty"`
+			}{l.Req, l.Response})
+			if err != nil {
+				return err
+			}
+			rows = append(rows, mockLogRow{ID: l.ID, MockID: mockID, CalledAt: l.CalledAt, Seq: l.Seq, Document: string(doc)})
+		}
 	}
-	doc, err := json.Marshal(struct {
-		Req      json.RawMessage `json:"req"`
-		Response json.RawMessage `json:"response,omitempty"`
-	}{l.Req, l.Response})
-	if err != nil {
-		return err
+	if len(rows) == 0 {
+		return nil
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if l.Seq == 0 {
-			l.Seq = NextLogSeq()
-		}
-		if err := tx.Create(&mockLogRow{ID: l.ID, MockID: mockID, CalledAt: l.CalledAt, Seq: l.Seq, Document: string(doc)}).Error; err != nil {
+		if err := tx.CreateInBatches(rows, 200).Error; err != nil {
 			return err
 		}
 		if limit <= 0 {
 			return nil
 		}
-		var stale []string
-		if err := tx.Model(&mockLogRow{}).Where("mock_id = ?", mockID).Order("called_at DESC").Order("seq DESC").Order("id DESC").
-			Offset(limit).Pluck("id", &stale).Error; err != nil {
-			return err
+		ids := make([]string, 0, len(logs))
+		for mockID := range logs {
+			ids = append(ids, mockID)
 		}
-		if len(stale) == 0 {
-			return nil
+		// Keep the newest limit of each mock: one statement for all of them.
+		for start := 0; start < len(ids); start += 500 {
+			chunk := ids[start:min(start+500, len(ids))]
+			if err := tx.Exec(`DELETE FROM mock_logs WHERE id IN (
+				SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY mock_id ORDER BY called_at DESC, seq DESC, id DESC) AS rn
+				FROM mock_logs WHERE mock_id IN ?) ranked WHERE rn > ?)`, chunk, limit).Error; err != nil {
+				return err
+			}
 		}
-		return tx.Where("id IN ?", stale).Delete(&mockLogRow{}).Error
+		return nil
 	})
 }
 
