@@ -10,7 +10,7 @@ MODULES  := host sdk bench $(addprefix plugins/,$(PLUGINS))
 EXAMPLES := $(patsubst %/go.mod,%,$(wildcard examples/*/go.mod))
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all build run test lint fmt vet bench bench-stubs proto proto-check proto-tools clean
+.PHONY: all build run test lint fmt vet bench bench-stubs bench-peers proto proto-check proto-tools clean
 
 all: build
 
@@ -51,6 +51,12 @@ bench:
 # End-to-end: /stubs against a bare Fiber handler with wrk (docs/benchmarks.md).
 bench-stubs:
 	bench/stubs.sh 10s
+
+# Side by side with WireMock and Mountebank, against the bare-server limit:
+# installs what it needs, writes docs/benchmarks.md and docs/bench-peers.png.
+# BENCH_QUICK=1 for a short smoke run that leaves docs/ alone.
+bench-peers:
+	bench/peers.sh $(if $(filter 1,$(BENCH_QUICK)),quick,10s)
 
 # The plugin wire contract: sdk/proto -> sdk/gen (generated code is committed).
 PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
