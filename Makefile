@@ -64,6 +64,9 @@ PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 GOBIN_DIR          := $(shell $(GO) env GOPATH)/bin
 PROTO_FILES        := $(shell find sdk/proto -name '*.proto')
 
+# Every generated *_grpc.pb.go loses its "Unimplemented" fallback types.
+STRIP_UNIMPLEMENTED = for f in $$(find $(1) -name '*_grpc.pb.go'); do awk -f $(CURDIR)/sdk/proto/strip-unimplemented.awk $$f > $$f.tmp && mv $$f.tmp $$f; done; true
+
 proto-tools:
 	@command -v protoc >/dev/null 2>&1 || { echo "installing protoc"; apt-get install -y protobuf-compiler >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y protobuf-compiler >/dev/null; }; }
 	@test -x $(GOBIN_DIR)/protoc-gen-go || $(GO) install $(PROTOC_GEN_GO)
@@ -74,6 +77,7 @@ proto: proto-tools
 		--go_out=. --go_opt=module=github.com/mockarty-oss/mockarty/sdk \
 		--go-grpc_out=. --go-grpc_opt=module=github.com/mockarty-oss/mockarty/sdk,require_unimplemented_servers=false \
 		$(patsubst sdk/proto/%,%,$(PROTO_FILES))
+	$(call STRIP_UNIMPLEMENTED,sdk/gen)
 
 # Fails when sdk/gen is not what sdk/proto generates.
 proto-check: proto-tools
@@ -82,6 +86,7 @@ proto-check: proto-tools
 		--go_out=$$tmp --go_opt=module=github.com/mockarty-oss/mockarty/sdk \
 		--go-grpc_out=$$tmp --go-grpc_opt=module=github.com/mockarty-oss/mockarty/sdk,require_unimplemented_servers=false \
 		$(patsubst sdk/proto/%,%,$(PROTO_FILES))) && \
+	$(call STRIP_UNIMPLEMENTED,$$tmp/gen) && \
 	diff -r $$tmp/gen sdk/gen >/dev/null || { echo "sdk/gen is out of date: run make proto"; rm -rf $$tmp; exit 1; }; \
 	rm -rf $$tmp
 

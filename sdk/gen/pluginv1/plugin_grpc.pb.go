@@ -12,8 +12,6 @@ package pluginv1
 import (
 	context "context"
 	grpc "google.golang.org/grpc"
-	codes "google.golang.org/grpc/codes"
-	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -142,7 +140,7 @@ func (c *pluginClient) Call(ctx context.Context, in *CallRequest, opts ...grpc.C
 }
 
 // PluginServer is the server API for Plugin service.
-// All implementations should embed UnimplementedPluginServer
+// Every implementation implements every method (there is no "unimplemented" fallback).
 // for forward compatibility.
 //
 // Plugin is served by every plugin process.
@@ -163,36 +161,6 @@ type PluginServer interface {
 	// message to open connections, ...). Parameters and result are JSON.
 	Call(context.Context, *CallRequest) (*CallResponse, error)
 }
-
-// UnimplementedPluginServer should be embedded to have
-// forward compatible implementations.
-//
-// NOTE: this should be embedded by value instead of pointer to avoid a nil
-// pointer dereference when methods are called.
-type UnimplementedPluginServer struct{}
-
-func (UnimplementedPluginServer) Info(context.Context, *InfoRequest) (*InfoResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method Info not implemented")
-}
-func (UnimplementedPluginServer) Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method Configure not implemented")
-}
-func (UnimplementedPluginServer) Health(context.Context, *HealthRequest) (*HealthResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method Health not implemented")
-}
-func (UnimplementedPluginServer) Start(context.Context, *StartRequest) (*StartResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method Start not implemented")
-}
-func (UnimplementedPluginServer) Stop(context.Context, *StopRequest) (*StopResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method Stop not implemented")
-}
-func (UnimplementedPluginServer) Run(*RunRequest, grpc.ServerStreamingServer[RunEvent]) error {
-	return status.Error(codes.Unimplemented, "method Run not implemented")
-}
-func (UnimplementedPluginServer) Call(context.Context, *CallRequest) (*CallResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method Call not implemented")
-}
-func (UnimplementedPluginServer) testEmbeddedByValue() {}
 
 // UnsafePluginServer may be embedded to opt out of forward compatibility for this service.
 // Use of this interface is not recommended, as added methods to PluginServer will
@@ -492,7 +460,7 @@ func (c *hostClient) Capture(ctx context.Context, in *CaptureRequest, opts ...gr
 }
 
 // HostServer is the server API for Host service.
-// All implementations should embed UnimplementedHostServer
+// Every implementation implements every method (there is no "unimplemented" fallback).
 // for forward compatibility.
 //
 // Host is served by the host to plugins through the go-plugin broker.
@@ -519,33 +487,6 @@ type HostServer interface {
 	// with storeEmail), to be read back through the host's API.
 	Capture(context.Context, *CaptureRequest) (*CaptureResponse, error)
 }
-
-// UnimplementedHostServer should be embedded to have
-// forward compatible implementations.
-//
-// NOTE: this should be embedded by value instead of pointer to avoid a nil
-// pointer dereference when methods are called.
-type UnimplementedHostServer struct{}
-
-func (UnimplementedHostServer) Find(context.Context, *FindRequest) (*FindResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method Find not implemented")
-}
-func (UnimplementedHostServer) FindStream(grpc.BidiStreamingServer[FindStreamRequest, FindStreamResponse]) error {
-	return status.Error(codes.Unimplemented, "method FindStream not implemented")
-}
-func (UnimplementedHostServer) ListMocks(context.Context, *ListMocksRequest) (*ListMocksResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ListMocks not implemented")
-}
-func (UnimplementedHostServer) ListDocuments(context.Context, *ListDocumentsRequest) (*ListDocumentsResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ListDocuments not implemented")
-}
-func (UnimplementedHostServer) Watch(*WatchRequest, grpc.ServerStreamingServer[WatchEvent]) error {
-	return status.Error(codes.Unimplemented, "method Watch not implemented")
-}
-func (UnimplementedHostServer) Capture(context.Context, *CaptureRequest) (*CaptureResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method Capture not implemented")
-}
-func (UnimplementedHostServer) testEmbeddedByValue() {}
 
 // UnsafeHostServer may be embedded to opt out of forward compatibility for this service.
 // Use of this interface is not recommended, as added methods to HostServer will
