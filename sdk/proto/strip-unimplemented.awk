@@ -6,9 +6,10 @@
 /^\tstatus "google.golang.org\/grpc\/status"$/ { next }
 /^\/\/ All implementations should embed Unimplemented/ {
 	print "// Every implementation implements every method (there is no \"unimplemented\" fallback)."
+	prev = "fallback"
 	next
 }
-/^\/\/ for forward compatibility\.$/ && prev ~ /no "unimplemented" fallback/ { prev = $0; next }
+/^\/\/ for forward compatibility\.$/ && prev == "fallback" { prev = $0; next }
 /^\/\/ Unimplemented.*Server should be embedded/ { skip = 1 }
 /^\/\/ Unsafe.*Server may be embedded/ { skip = 0 }
 !skip { print; prev = $0 }

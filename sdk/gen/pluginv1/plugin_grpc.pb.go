@@ -141,7 +141,6 @@ func (c *pluginClient) Call(ctx context.Context, in *CallRequest, opts ...grpc.C
 
 // PluginServer is the server API for Plugin service.
 // Every implementation implements every method (there is no "unimplemented" fallback).
-// for forward compatibility.
 //
 // Plugin is served by every plugin process.
 type PluginServer interface {
@@ -461,7 +460,6 @@ func (c *hostClient) Capture(ctx context.Context, in *CaptureRequest, opts ...gr
 
 // HostServer is the server API for Host service.
 // Every implementation implements every method (there is no "unimplemented" fallback).
-// for forward compatibility.
 //
 // Host is served by the host to plugins through the go-plugin broker.
 type HostServer interface {
