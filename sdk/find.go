@@ -169,6 +169,9 @@ type FindSOAPRequest struct {
 	Operation  string          `json:"operation,omitempty"` // the first element of the Body
 	Headers    MultiMap        `json:"headers,omitempty"`
 	Data       json.RawMessage `json:"data,omitempty"` // the Body as JSON, for conditions and templates
+	// XML is the whole envelope as received: conditions whose path starts
+	// with '/' are XPath expressions evaluated on it.
+	XML string `json:"xml,omitempty"`
 }
 
 // SOAPFault is a SOAP fault to send instead of a response.
@@ -195,9 +198,10 @@ type FindSOAPResponse struct {
 type FindMCPRequest struct {
 	Namespace  string          `json:"namespace,omitempty"`
 	ServerName string          `json:"serverName,omitempty"`
-	Method     string          `json:"method"` // tools/call or resources/read
+	Method     string          `json:"method"` // tools/call, resources/read or prompts/get
 	Tool       string          `json:"tool,omitempty"`
 	Resource   string          `json:"resource,omitempty"`
+	Prompt     string          `json:"prompt,omitempty"`
 	Arguments  json.RawMessage `json:"arguments,omitempty"`
 	Headers    MultiMap        `json:"headers,omitempty"`
 }

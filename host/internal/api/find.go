@@ -50,8 +50,8 @@ func (s *server) findRoutes(app *fiber.App) {
 		return &q.Namespace, nil
 	}))
 	app.Post("/mock/findMcp", findHandler(s, r.FindMCP, func(q *sdk.FindMCPRequest) (*string, error) {
-		if q.Tool == "" && q.Resource == "" {
-			return nil, fieldErr("tool", "tool (for tools/call) or resource (for resources/read) is required")
+		if q.Tool == "" && q.Resource == "" && q.Prompt == "" {
+			return nil, fieldErr("tool", "tool (for tools/call), resource (for resources/read) or prompt (for prompts/get) is required")
 		}
 		return &q.Namespace, nil
 	}))

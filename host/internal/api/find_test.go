@@ -1,8 +1,11 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -159,6 +162,34 @@ func TestFindWebProtocols(t *testing.T) {
 	}
 	if r := s.do("POST", "/mock/findSse", `{"path":"/events/orders/s1"}`); r.Status != 404 {
 		t.Fatalf("sse query condition: %d", r.Status)
+	}
+	// XPath conditions read the envelope; a prompt is found by its name;
+	// a GraphQL mock answers only at its path.
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"soap-xpath","soap":{"method":"Transfer",
+"conditions":[{"path":"//*[local-name()='amount']","assertAction":"equals","value":100}]},"response":{"payload":{"TransferResponse":{"ok":true}}}}`)
+	env := `<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body><Transfer xmlns="urn:b"><amount>100</amount></Transfer></Body></Envelope>`
+	q, _ := json.Marshal(map[string]any{"operation": "Transfer", "xml": env})
+	if v = s.expect(200, "POST", "/mock/findSoap", string(q)); v["mockId"] != "soap-xpath" {
+		t.Fatalf("xpath: %v", v)
+	}
+	q, _ = json.Marshal(map[string]any{"operation": "Transfer", "xml": strings.Replace(env, ">100<", ">5<", 1)})
+	if r := s.do("POST", "/mock/findSoap", string(q)); r.Status != 404 || !strings.Contains(string(r.Body), "amount") {
+		t.Fatalf("xpath miss: %d %s", r.Status, r.Body)
+	}
+	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "soap.conditions[0].path", "POST", "/api/v1/mocks",
+		`{"id":"bad-xpath","soap":{"method":"X","conditions":[{"path":"//*[","assertAction":"equals","value":1}]},"response":{}}`)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"review","mcp":{"prompt":"code_review"},
+"response":{"payload":{"messages":[{"role":"user","content":{"type":"text","text":"Review $.req.language code"}}]}}}`)
+	v = s.expect(200, "POST", "/mock/findMcp", `{"method":"prompts/get","prompt":"code_review","arguments":{"language":"Go"}}`)
+	if v["mockId"] != "review" || !strings.Contains(fmt.Sprint(v["result"]), "Review Go code") {
+		t.Fatalf("prompt: %v", v)
+	}
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"v2-user","graphql":{"field":"account","path":"/v2/graphql"},"response":{"payload":{"v":2}}}`)
+	if v = s.expect(200, "POST", "/mock/findGraphql", `{"field":"account","path":"/v2/graphql"}`); v["mockId"] != "v2-user" {
+		t.Fatalf("graphql path: %v", v)
+	}
+	if r := s.do("POST", "/mock/findGraphql", `{"field":"account","path":"/graphql"}`); r.Status != 404 || !strings.Contains(string(r.Body), "served at /v2/graphql") {
+		t.Fatalf("graphql other path: %d %s", r.Status, r.Body)
 	}
 	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "field", "POST", "/mock/findGraphql", `{"operation":"query"}`)
 	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "tool", "POST", "/mock/findMcp", `{"method":"tools/call"}`)

@@ -95,12 +95,43 @@ func (s *server) generateGRPC(preview bool) fiber.Handler {
 		if len(generated) == 0 {
 			return badRequest("no service methods to generate from (service filter %q)", b.Service)
 		}
-		return s.merge(c, ns, generated, preview)
+		return s.merge(c, ns, generated, preview, grpcIdentity)
 	}
 }
 
+// identity is how a generator's mocks are recognised on a re-run: which
+// fields of the protocol context a generated mock owns (the rest, like
+// conditions and responses, belong to the user).
+type identity struct {
+	// same says whether cur already has g's generated fields.
+	same func(cur, g *model.Mock) bool
+	// adopt returns cur with g's generated fields (cur is a copy).
+	adopt func(cur, g *model.Mock) *model.Mock
+	// describe is a generated mock's entry in the report.
+	describe func(g *model.Mock) fiber.Map
+}
+
+var grpcIdentity = identity{
+	same: func(cur, g *model.Mock) bool {
+		return cur.GRPC != nil && cur.GRPC.Service == g.GRPC.Service && cur.GRPC.Method == g.GRPC.Method &&
+			cur.GRPC.MethodType == g.GRPC.MethodType
+	},
+	adopt: func(cur, g *model.Mock) *model.Mock {
+		ctx := model.GRPCContext{}
+		if cur.GRPC != nil {
+			ctx = *cur.GRPC // keeps conditions and meta
+		}
+		ctx.Service, ctx.Method, ctx.MethodType = g.GRPC.Service, g.GRPC.Method, g.GRPC.MethodType
+		cur.GRPC = &ctx
+		return cur
+	},
+	describe: func(g *model.Mock) fiber.Map {
+		return fiber.Map{"service": g.GRPC.Service, "method": g.GRPC.Method, "methodType": g.GRPC.MethodType}
+	},
+}
+
 // merge plans (and unless preview, applies) the smart merge of generated mocks.
-func (s *server) merge(c *fiber.Ctx, ns string, generated []*model.Mock, preview bool) error {
+func (s *server) merge(c *fiber.Ctx, ns string, generated []*model.Mock, preview bool, id identity) error {
 	ids := make([]string, len(generated))
 	for i, m := range generated {
 		ids[i] = m.ID
@@ -126,23 +157,17 @@ func (s *server) merge(c *fiber.Ctx, ns string, generated []*model.Mock, preview
 			act, save = "skip", nil // the id is taken elsewhere
 		case cur.ClosedAt > 0:
 			act, save = "skip", nil // deleted by someone: not brought back
-		case cur.GRPC != nil && cur.GRPC.Service == g.GRPC.Service && cur.GRPC.Method == g.GRPC.Method &&
-			cur.GRPC.MethodType == g.GRPC.MethodType:
+		case id.same(cur, g):
 			act, save = "unchanged", nil
 		default:
 			act = "update"
 			upd := *cur
-			grpcCtx := model.GRPCContext{}
-			if cur.GRPC != nil {
-				grpcCtx = *cur.GRPC // keeps conditions and meta
-			}
-			grpcCtx.Service, grpcCtx.Method, grpcCtx.MethodType = g.GRPC.Service, g.GRPC.Method, g.GRPC.MethodType
-			upd.GRPC = &grpcCtx
-			save = &upd
+			save = id.adopt(&upd, g)
 		}
 		counts[act]++
-		items = append(items, fiber.Map{"id": g.ID, "service": g.GRPC.Service, "method": g.GRPC.Method,
-			"methodType": g.GRPC.MethodType, "action": act})
+		item := id.describe(g)
+		item["id"], item["action"] = g.ID, act
+		items = append(items, item)
 		if save != nil {
 			if ferr := catalog.Prepare(save, ns); ferr != nil {
 				return ferr

@@ -128,6 +128,7 @@ func (s *server) routes(app *fiber.App) {
 	s.undefinedRoutes(v1)
 	s.mailRoutes(v1)
 	s.protoRoutes(v1)
+	s.registryRoutes(v1)
 	s.generatorRoutes(v1)
 	s.socketRoutes(v1)
 	s.authRoutes(app, v1)

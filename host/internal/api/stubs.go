@@ -45,6 +45,10 @@ func (s *server) stubs(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if p := s.Resolver.Index.HandOff(ns, route); p != "" {
+		// SOAP, GraphQL and MCP: served by their plugin's listener.
+		return s.handOff(c, p, ns, route, b)
+	}
 	if s.Resolver.Index.HasRoute(ns, model.ProtoSSE, route) {
 		// SSE is served natively under /stubs, as on the SSE listener.
 		return s.stubSSE(c, ns, route, q != "")

@@ -96,12 +96,16 @@ func Prepare(m *model.Mock, defaultNamespace string) *model.FieldError {
 		return ferr
 	}
 	var ferr *model.FieldError
+	src := match.SourceBody
+	if m.SOAP != nil {
+		src = match.SourceSOAP // XPath paths too
+	}
 	model.EachConditionList(m, func(path string, list []model.Condition) {
 		for i := range list {
 			if ferr != nil {
 				return
 			}
-			if _, err := match.CompileConditions(list[i:i+1], match.SourceBody, false); err != nil {
+			if _, err := match.CompileConditions(list[i:i+1], src, false); err != nil {
 				ferr = &model.FieldError{Field: fmt.Sprintf("%s[%d].path", path, i), Message: err.Error()}
 			}
 		}

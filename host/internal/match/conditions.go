@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/antchfx/xpath"
 	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 )
@@ -29,6 +30,7 @@ const (
 	SourceQuery                // a multi-valued map with case-sensitive names
 	SourceText                 // a whole string (SMTP sender, subject, body)
 	SourceList                 // a list of strings (SMTP recipients)
+	SourceSOAP                 // SourceBody, or XPath on Input.XML for paths starting with '/'
 )
 
 // FileReader reads the file a condition names in valueFromFile.
@@ -39,6 +41,7 @@ type Condition struct {
 	Src       model.Condition
 	source    Source
 	path      *jpath.Path // body conditions
+	xpath     *xpath.Expr // SOAP conditions on the XML
 	name      string      // header / query name
 	action    string
 	expected  any
@@ -101,6 +104,16 @@ func compileCondition(mc model.Condition, src Source, globalSort bool) (*Conditi
 		c.re = re
 	}
 	switch src {
+	case SourceSOAP:
+		if IsXPath(mc.Path) {
+			xp, err := compileXPath(mc.Path)
+			if err != nil {
+				return nil, err
+			}
+			c.xpath = xp
+			break
+		}
+		fallthrough
 	case SourceBody:
 		jp, err := jpath.Compile(bodyPath(mc.Path))
 		if err != nil {
@@ -190,6 +203,7 @@ type Input struct {
 	Multi map[string][]string // SourceHeader (lower-case keys) or SourceQuery
 	Text  string              // SourceText
 	List  []string            // SourceList
+	XML   *XMLDoc             // SourceSOAP: the envelope for XPath paths
 }
 
 // Failure explains why a condition did not hold (for near-miss reports).
@@ -265,7 +279,10 @@ func (c *Condition) fail(actual any, reason string) *Failure {
 
 func (c *Condition) extract(in *Input) (any, bool) {
 	switch c.source {
-	case SourceBody:
+	case SourceBody, SourceSOAP:
+		if c.xpath != nil {
+			return evalXPath(c.xpath, in.XML)
+		}
 		return c.path.Get(in.Body, false)
 	case SourceHeader, SourceQuery:
 		if c.name == "" {

@@ -260,7 +260,7 @@ func compileLists(e *Entry) error {
 	case m.Socket != nil:
 		push(add("conditions", m.Socket.Conditions, SourceBody, m.Socket.SortArray))
 	case m.SOAP != nil:
-		push(add("conditions", m.SOAP.Conditions, SourceBody, m.SOAP.SortArray))
+		push(add("conditions", m.SOAP.Conditions, SourceSOAP, m.SOAP.SortArray))
 		push(add("header", m.SOAP.Header, SourceHeader, m.SOAP.SortArray))
 	case m.GraphQL != nil:
 		push(add("conditions", m.GraphQL.Conditions, SourceBody, m.GraphQL.SortArray))
@@ -334,8 +334,11 @@ func keysOf(m *model.Mock) (proto string, keys []string) {
 	case m.Socket != nil:
 		return model.ProtoSocket, []string{serverOf(m.Socket.ServerName, m.ServerName) + "/" + m.Socket.Event}
 	case m.MCP != nil:
-		if m.MCP.Resource != "" {
+		switch {
+		case m.MCP.Resource != "":
 			return model.ProtoMCP, []string{"resource:" + m.MCP.Resource}
+		case m.MCP.Prompt != "":
+			return model.ProtoMCP, []string{"prompt:" + m.MCP.Prompt}
 		}
 		return model.ProtoMCP, []string{"tool:" + m.MCP.Tool}
 	case m.SOAP != nil:
@@ -349,13 +352,18 @@ func keysOf(m *model.Mock) (proto string, keys []string) {
 		if len(k) == 0 {
 			k = append(k, "path:"+joinRoute(m.PathPrefix, m.SOAP.Path))
 		}
+		// at:<path> is never a lookup key of a request: it says which
+		// /stubs paths belong to the SOAP listener (EndpointAt).
+		if m.SOAP.Path != "" {
+			k = append(k, EndpointKey(joinRoute(m.PathPrefix, m.SOAP.Path)))
+		}
 		return model.ProtoSOAP, k
 	case m.GraphQL != nil:
 		op := m.GraphQL.Operation
 		if op == "" {
 			op = "query"
 		}
-		return model.ProtoGraphQL, []string{op + "/" + m.GraphQL.Field}
+		return model.ProtoGraphQL, []string{op + "/" + m.GraphQL.Field, EndpointKey(GraphQLPath(m))}
 	}
 	return "", nil
 }
@@ -639,6 +647,34 @@ func (ix *Index) LookupKey(ns, proto, key string) []*Entry {
 	return sp.keyed[proto][key]
 }
 
+// DefaultGraphQLPath is where a GraphQL mock without a path is served.
+const DefaultGraphQLPath = "/graphql"
+
+// GraphQLPath is the endpoint path of a GraphQL mock.
+func GraphQLPath(m *model.Mock) string {
+	if m.GraphQL == nil || m.GraphQL.Path == "" {
+		return joinRoute(m.PathPrefix, DefaultGraphQLPath)
+	}
+	return joinRoute(m.PathPrefix, m.GraphQL.Path)
+}
+
+// EndpointKey is the key saying a keyed protocol has an endpoint at path.
+func EndpointKey(path string) string { return "at:" + path }
+
+// EndpointAt reports whether a keyed protocol served over HTTP (SOAP,
+// GraphQL) has a mock at path in namespace ns.
+func (ix *Index) EndpointAt(ns, proto, path string) bool {
+	return len(ix.LookupKey(ns, proto, EndpointKey(path))) > 0
+}
+
+// HasKeyed reports whether namespace ns has live mocks of a keyed protocol.
+func (ix *Index) HasKeyed(ns, proto string) bool {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	sp := ix.spaces[ns]
+	return sp != nil && len(sp.keyed[proto]) > 0
+}
+
 // HasNamespace reports whether a namespace has indexed mocks.
 func (ix *Index) HasNamespace(ns string) bool {
 	ix.mu.RLock()
@@ -749,4 +785,44 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// HandOff names the protocol whose listener serves a /stubs request for
+// route in namespace ns: soap or graphql when one of their mocks is served
+// at that path, mcp when the namespace has MCP mocks and route is an MCP
+// endpoint ("/", "/mcp", "/sse", "/message", or those under a serverName);
+// "" when the request is plain HTTP. It costs map lookups under one read
+// lock, so the HTTP path pays next to nothing.
+func (ix *Index) HandOff(ns, route string) string {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	sp := ix.spaces[ns]
+	if sp == nil || len(sp.keyed) == 0 {
+		return ""
+	}
+	if k := sp.keyed[model.ProtoSOAP]; len(k) > 0 && len(k[EndpointKey(route)]) > 0 {
+		return model.ProtoSOAP
+	}
+	if k := sp.keyed[model.ProtoGraphQL]; len(k) > 0 && len(k[EndpointKey(route)]) > 0 {
+		return model.ProtoGraphQL
+	}
+	if len(sp.keyed[model.ProtoMCP]) > 0 && IsMCPRoute(route) {
+		return model.ProtoMCP
+	}
+	return ""
+}
+
+// IsMCPRoute says whether route is an endpoint of the MCP listener.
+func IsMCPRoute(route string) bool {
+	if route == "/" {
+		return true
+	}
+	p := strings.TrimPrefix(route, "/")
+	if i := strings.IndexByte(p, '/'); i >= 0 {
+		if i == 0 || strings.Contains(p[i+1:], "/") {
+			return false
+		}
+		p = p[i+1:] // /<serverName>/<endpoint>
+	}
+	return p == "mcp" || p == "sse" || p == "message"
 }

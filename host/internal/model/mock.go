@@ -100,13 +100,20 @@ type GRPCContext struct {
 
 // MCPContext selects MCP JSON-RPC requests (tools and resources).
 type MCPContext struct {
-	Method      string      `json:"method,omitempty"`
-	Tool        string      `json:"tool,omitempty"`
-	Resource    string      `json:"resource,omitempty"`
-	Description string      `json:"description,omitempty"`
-	Conditions  []Condition `json:"conditions,omitempty"`
-	Header      []Condition `json:"header,omitempty"`
-	SortArray   bool        `json:"sortArray,omitempty"`
+	Method   string `json:"method,omitempty"`
+	Tool     string `json:"tool,omitempty"`
+	Resource string `json:"resource,omitempty"`
+	// Prompt names a prompt (method prompts/get): an extension of the spec's fields.
+	Prompt      string `json:"prompt,omitempty"`
+	Description string `json:"description,omitempty"`
+	// InputSchema is the tool's JSON Schema for tools/list (the mock kits'
+	// input_schema); without it the schema is derived from the conditions.
+	InputSchema json.RawMessage `json:"inputSchema,omitempty"`
+	// MimeType of a resource for resources/list.
+	MimeType   string      `json:"mimeType,omitempty"`
+	Conditions []Condition `json:"conditions,omitempty"`
+	Header     []Condition `json:"header,omitempty"`
+	SortArray  bool        `json:"sortArray,omitempty"`
 }
 
 // SocketContext selects WebSocket, TCP and UDP messages.

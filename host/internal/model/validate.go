@@ -81,6 +81,9 @@ func (m *Mock) Normalise() {
 	if m.HTTP != nil {
 		m.HTTP.HTTPMethod = strings.ToUpper(strings.TrimSpace(m.HTTP.HTTPMethod))
 	}
+	if c := m.MCP; c != nil {
+		c.normalise()
+	}
 	EachConditionList(m, func(_ string, list []Condition) {
 		for i := range list {
 			if list[i].AssertAction == assertMatchLegacy {
@@ -275,8 +278,30 @@ func (v *validator) contexts(m *Mock) {
 		}
 	}
 	if c := m.MCP; c != nil {
-		if c.Tool == "" && c.Resource == "" && c.Method == "" {
-			v.fail("mcp.tool", "is required (or mcp.resource)")
+		named := 0
+		for _, s := range []string{c.Tool, c.Resource, c.Prompt} {
+			if s != "" {
+				named++
+			}
+		}
+		switch {
+		case named == 0:
+			v.fail("mcp.tool", "is required (or mcp.resource for resources/read, mcp.prompt for prompts/get)")
+		case named > 1:
+			v.fail("mcp.tool", "set one of mcp.tool, mcp.resource and mcp.prompt")
+		case c.Method != MCPToolsCall && c.Method != MCPResourcesRead && c.Method != MCPPromptsGet:
+			v.fail("mcp.method", "must be tools/call, resources/read or prompts/get")
+		case c.Method == MCPToolsCall && c.Tool == "", c.Method == MCPResourcesRead && c.Resource == "",
+			c.Method == MCPPromptsGet && c.Prompt == "":
+			v.fail("mcp.method", "%s does not fit the name given (tool, resource or prompt)", c.Method)
+		}
+		if len(c.InputSchema) > 0 {
+			var schema map[string]any
+			if json.Unmarshal(c.InputSchema, &schema) != nil {
+				v.fail("mcp.inputSchema", "must be a JSON Schema object")
+			} else if t, ok := schema["type"]; ok && t != "object" {
+				v.fail("mcp.inputSchema", "an MCP tool's input schema has type \"object\"")
+			}
 		}
 	}
 	if s := m.SOAP; s != nil {
@@ -601,4 +626,33 @@ func PlainText(s string) bool {
 		}
 	}
 	return true
+}
+
+// MCP methods a mock answers.
+const (
+	MCPToolsCall     = "tools/call"
+	MCPResourcesRead = "resources/read"
+	MCPPromptsGet    = "prompts/get"
+)
+
+// normalise fills the method from the name given, and reads the older
+// form where mcp.method held the tool name ("get_pet_by_id").
+func (c *MCPContext) normalise() {
+	c.Method = strings.TrimSpace(c.Method)
+	switch c.Method {
+	case MCPToolsCall, MCPResourcesRead, MCPPromptsGet:
+	case "":
+		switch {
+		case c.Resource != "":
+			c.Method = MCPResourcesRead
+		case c.Prompt != "":
+			c.Method = MCPPromptsGet
+		default:
+			c.Method = MCPToolsCall
+		}
+	default:
+		if c.Tool == "" && c.Resource == "" && c.Prompt == "" {
+			c.Tool, c.Method = c.Method, MCPToolsCall
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -593,4 +594,44 @@ func validateSettings(schema, settings json.RawMessage) error {
 		return errors.New(strings.Join(lines, "; "))
 	}
 	return nil
+}
+
+// Endpoint is where the running plugin serving protocol listens (its first
+// address, with a wildcard host made dialable), for the host's /stubs
+// hand-off. ok is false when no plugin of that protocol is running; state
+// then says what the plugin is doing ("" when none is loaded).
+func (m *Manager) Endpoint(protocol string) (addr, name, state string, ok bool) {
+	if m == nil {
+		return "", "", "", false
+	}
+	for _, st := range m.List() {
+		serves := false
+		for _, p := range st.Protocols {
+			serves = serves || p == protocol
+		}
+		if !serves {
+			continue
+		}
+		if st.State == StateRunning && len(st.Addresses) > 0 {
+			return dialable(st.Addresses[0]), st.Name, st.State, true
+		}
+		name, state = st.Name, st.State
+	}
+	return "", name, state, false
+}
+
+// dialable turns a listen address (":5787", "0.0.0.0:5787", "[::]:5787")
+// into one to connect to.
+func dialable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	return net.JoinHostPort(host, port)
 }

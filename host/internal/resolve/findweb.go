@@ -27,8 +27,8 @@ func (r *Resolver) FindSOAP(req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *N
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSOAP, namespace: req.Namespace, serverName: req.ServerName, keys: keys,
 		body: body, headers: headers,
-		inputs:    map[string]*match.Input{"conditions": {Body: body}, "header": {Multi: headers}},
-		undefined: store.UndefinedRequest{Method: req.Action, Path: req.Path + "#" + req.Operation}})
+		inputs:    map[string]*match.Input{"conditions": {Body: body, XML: &match.XMLDoc{Text: req.XML}}, "header": {Multi: headers}},
+		undefined: store.UndefinedRequest{Method: req.Action, Path: req.Path + "#" + req.Operation, Body: req.XML}})
 	if nm != nil {
 		return nil, nm
 	}
@@ -67,8 +67,11 @@ func (r *Resolver) FindMCP(req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, *Near
 	args := bodyOf(req.Arguments)
 	headers := lowerMulti(req.Headers)
 	key, name := "tool:"+req.Tool, req.Tool
-	if req.Method == "resources/read" || (req.Tool == "" && req.Resource != "") {
+	switch {
+	case req.Method == "resources/read" || (req.Tool == "" && req.Resource != ""):
 		key, name = "resource:"+req.Resource, req.Resource
+	case req.Method == "prompts/get" || (req.Tool == "" && req.Prompt != ""):
+		key, name = "prompt:"+req.Prompt, req.Prompt
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoMCP, namespace: req.Namespace, serverName: req.ServerName, keys: []string{key},
 		body: args, headers: headers,
@@ -103,8 +106,18 @@ func (r *Resolver) FindGraphQL(req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLRes
 		doc["variables"] = vars
 	}
 	headers := lowerMulti(req.Headers)
+	var skip func(m *model.Mock) string
+	if req.Path != "" {
+		want := normalise(req.Path)
+		skip = func(m *model.Mock) string {
+			if p := match.GraphQLPath(m); p != want {
+				return "served at " + p + ", not " + want
+			}
+			return ""
+		}
+	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoGraphQL, namespace: req.Namespace, keys: []string{op + "/" + req.Field},
-		body: doc, headers: headers,
+		body: doc, headers: headers, skip: skip,
 		inputs:    map[string]*match.Input{"conditions": {Body: doc}, "header": {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: op, Path: req.Field}})
 	if nm != nil {

@@ -1,0 +1,236 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/auth"
+	"github.com/mockarty-oss/mockarty/host/internal/generate"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/sdk"
+)
+
+// Schema registries of the listeners that read documents: GraphQL SDL files
+// (/api/v1/graphql/schemas: a namespace's files together form the schema
+// its GraphQL endpoints validate against and introspect) and WSDL files
+// (/api/v1/soap/wsdls: served at ?wsdl). Every change is checked first, so
+// the registry only holds what its listener can use; listeners hear of
+// changes through Watch(documents:<kind>).
+
+// registry is one kind of registered document.
+type registry struct {
+	kind string   // sdk.DocumentGraphQL, sdk.DocumentWSDL
+	noun string   // for messages
+	exts []string // accepted file name endings
+	// check validates the namespace's set as it would be after the change.
+	check func(set map[string]string) error
+}
+
+var (
+	graphqlRegistry = &registry{kind: sdk.DocumentGraphQL, noun: "GraphQL schema", exts: []string{".graphql", ".graphqls", ".gql"},
+		check: checkGraphQLSet}
+	wsdlRegistry = &registry{kind: sdk.DocumentWSDL, noun: "WSDL", exts: []string{".wsdl", ".xml"},
+		check: checkWSDLSet}
+)
+
+func (s *server) registryRoutes(v1 fiber.Router) {
+	for prefix, r := range map[string]*registry{"/graphql/schemas": graphqlRegistry, "/soap/wsdls": wsdlRegistry} {
+		v1.Get(prefix, s.listDocs(r))
+		v1.Post(prefix, s.putDoc(r))
+		v1.Get(prefix+"/*", s.getDoc(r))
+		v1.Put(prefix+"/*", s.putDoc(r))
+		v1.Delete(prefix+"/*", s.deleteDoc(r))
+	}
+}
+
+var docNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
+
+// docName reads the file name from the path (it may hold slashes), the body or ?name=.
+func (r *registry) docName(c *fiber.Ctx, fromBody string) (string, error) {
+	name := c.Params("*")
+	if u, err := url.PathUnescape(name); err == nil {
+		name = u
+	}
+	if name == "" {
+		name = strings.TrimSpace(fromBody)
+	}
+	if name == "" {
+		name = c.Query("name")
+	}
+	ok := docNamePattern.MatchString(name) && !strings.Contains(name, "..")
+	if ok {
+		ok = false
+		for _, e := range r.exts {
+			ok = ok || strings.HasSuffix(strings.ToLower(name), e)
+		}
+	}
+	if !ok {
+		return "", fieldErr("name", "%q is not a %s file name: letters, digits, '.', '_', '-' and '/', ending in %s",
+			name, r.noun, strings.Join(r.exts, ", "))
+	}
+	return name, nil
+}
+
+// set is the namespace's registered files as name -> source.
+func (s *server) docSet(c *fiber.Ctx, r *registry, ns string) (map[string]string, map[string]store.DocumentRow, error) {
+	rows, err := s.Catalog.Store().Documents(c.UserContext(), r.kind, ns)
+	if err != nil {
+		return nil, nil, err
+	}
+	set := make(map[string]string, len(rows))
+	byName := make(map[string]store.DocumentRow, len(rows))
+	for _, row := range rows {
+		set[row.Name] = row.Content
+		byName[row.Name] = row
+	}
+	return set, byName, nil
+}
+
+func docJSON(row *store.DocumentRow) fiber.Map {
+	return fiber.Map{"name": row.Name, "namespace": row.Namespace, "size": len(row.Content), "updatedAt": row.UpdatedMs}
+}
+
+// checkErr turns a validator's error into the API's 422.
+func checkErr(err error) error {
+	var ie *generate.InputError
+	if errors.As(err, &ie) {
+		return fieldErr("content", "%s", ie.Message)
+	}
+	return fieldErr("content", "%v", err)
+}
+
+func (s *server) listDocs(r *registry) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ns, err := namespaceFor(c, "", auth.Read)
+		if err != nil {
+			return err
+		}
+		_, rows, err := s.docSet(c, r, ns)
+		if err != nil {
+			return err
+		}
+		out := []fiber.Map{}
+		for _, name := range sortedKeys(rows) {
+			row := rows[name]
+			out = append(out, docJSON(&row))
+		}
+		return c.JSON(fiber.Map{"items": out, "total": len(out), "namespace": ns})
+	}
+}
+
+func (s *server) putDoc(r *registry) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var b struct {
+			Name      string  `json:"name"`
+			Content   *string `json:"content"`
+			Namespace string  `json:"namespace"`
+		}
+		raw, err := s.rawBody(c)
+		if err != nil {
+			return err
+		}
+		ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+		if strings.HasPrefix(ct, "application/json") || (ct == "" && len(raw) > 0 && raw[0] == '{') {
+			if err := s.decodeJSON(c, &b); err != nil {
+				return err
+			}
+		} else {
+			content := string(raw)
+			b.Content = &content // the file itself (text/plain, application/graphql, text/xml, ...)
+		}
+		if b.Content == nil || strings.TrimSpace(*b.Content) == "" {
+			return fieldErr("content", "is required: the %s source (JSON {\"name\",\"content\"}, or the file itself with ?name=)", r.noun)
+		}
+		ns, err := namespaceFor(c, b.Namespace, auth.Write)
+		if err != nil {
+			return err
+		}
+		name, err := r.docName(c, b.Name)
+		if err != nil {
+			return err
+		}
+		set, rows, err := s.docSet(c, r, ns)
+		if err != nil {
+			return err
+		}
+		_, existed := rows[name]
+		set[name] = *b.Content
+		if err := r.check(set); err != nil {
+			return checkErr(err)
+		}
+		row := &store.DocumentRow{Kind: r.kind, Namespace: ns, Name: name, Content: *b.Content, UpdatedMs: time.Now().UnixMilli()}
+		if err := s.Catalog.Store().PutDocument(c.UserContext(), row); err != nil {
+			return err
+		}
+		s.Resolver.AddNamespace(ns)
+		s.Resolver.Notify(sdk.DocumentsTopic(r.kind))
+		status := http.StatusCreated
+		if existed {
+			status = http.StatusOK
+		}
+		return c.Status(status).JSON(docJSON(row))
+	}
+}
+
+func (s *server) getDoc(r *registry) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ns, err := namespaceFor(c, "", auth.Read)
+		if err != nil {
+			return err
+		}
+		name, err := r.docName(c, "")
+		if err != nil {
+			return err
+		}
+		row, err := s.Catalog.Store().GetDocument(c.UserContext(), r.kind, ns, name)
+		if errors.Is(err, store.ErrNotFound) || row == nil {
+			return notFoundErr("%s %q not found in namespace %q", r.noun, name, ns)
+		}
+		if err != nil {
+			return err
+		}
+		if c.Query("raw") == "true" {
+			c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
+			return c.SendString(row.Content)
+		}
+		out := docJSON(row)
+		out["content"] = row.Content
+		return c.JSON(out)
+	}
+}
+
+func (s *server) deleteDoc(r *registry) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ns, err := namespaceFor(c, "", auth.Delete)
+		if err != nil {
+			return err
+		}
+		name, err := r.docName(c, "")
+		if err != nil {
+			return err
+		}
+		set, rows, err := s.docSet(c, r, ns)
+		if err != nil {
+			return err
+		}
+		if _, ok := rows[name]; !ok {
+			return notFoundErr("%s %q not found in namespace %q", r.noun, name, ns)
+		}
+		delete(set, name)
+		if len(set) > 0 {
+			if err := r.check(set); err != nil {
+				return apiErr(http.StatusConflict, CodeConflict, "the other files need %s: %v", name, err)
+			}
+		}
+		if err := s.Catalog.Store().DeleteDocument(c.UserContext(), r.kind, ns, name); err != nil {
+			return err
+		}
+		s.Resolver.Notify(sdk.DocumentsTopic(r.kind))
+		return c.JSON(fiber.Map{"name": name, "namespace": ns, "deleted": true})
+	}
+}

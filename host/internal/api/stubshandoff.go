@@ -1,0 +1,135 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// SOAP, GraphQL and MCP are served under /stubs as on their own listeners,
+// and their protocol logic lives only in their plugins: the host hands such
+// a request to the plugin's listener by reverse proxy. The listener learns
+// the namespace from X-Mockarty-Namespace, the public prefix of its URLs
+// (an MCP SSE endpoint, a WSDL's address) from X-Forwarded-Prefix, and the
+// address the client used from the Host header, which is passed on.
+
+// Headers of the hand-off.
+const (
+	HeaderNamespace      = "X-Mockarty-Namespace"
+	HeaderForwardedPrefx = "X-Forwarded-Prefix"
+)
+
+// handOffTransport talks to plugin listeners on this machine: no proxy from
+// the environment, bodies passed through as they are (no gzip added).
+var handOffTransport = &http.Transport{
+	Proxy:                 nil,
+	DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+	MaxIdleConns:          256,
+	MaxIdleConnsPerHost:   64,
+	IdleConnTimeout:       90 * time.Second,
+	DisableCompression:    true,
+	ResponseHeaderTimeout: 0, // a mock's delay may be long; the client's disconnect ends the call
+}
+
+// handOff proxies a /stubs request to the listener of protocol.
+func (s *server) handOff(c *fiber.Ctx, protocol, ns, route string, body []byte) error {
+	addr, name, state, ok := s.Plugins.Endpoint(protocol)
+	if !ok {
+		switch {
+		case name == "":
+			return apiErr(http.StatusServiceUnavailable, CodeUnavailable,
+				"namespace %q has %s mocks at %s, but no %s plugin is loaded (add it to PLUGINS)", ns, protocol, route, protocol)
+		default:
+			return apiErr(http.StatusServiceUnavailable, CodeUnavailable,
+				"namespace %q has %s mocks at %s, but the %s plugin is %s (GET /api/v1/plugins)", ns, protocol, route, name, state)
+		}
+	}
+	orig := string(c.Request().URI().Path())
+	prefix := strings.TrimSuffix(orig, route)
+	if route == "/" {
+		prefix = strings.TrimSuffix(orig, "/")
+	}
+	target := "http://" + addr + route
+	if q := c.Request().URI().QueryString(); len(q) > 0 {
+		target += "?" + string(q)
+	}
+	ctx, cancel := context.WithCancel(s.streams())
+	req, err := http.NewRequestWithContext(ctx, c.Method(), target, bytes.NewReader(body))
+	if err != nil {
+		cancel()
+		return badRequest("%v", err)
+	}
+	c.Request().Header.VisitAll(func(k, v []byte) {
+		key := string(k)
+		if !hopHeaders[strings.ToLower(key)] {
+			req.Header.Add(key, string(v))
+		}
+	})
+	req.Host = string(c.Request().Host())
+	req.ContentLength = int64(len(body))
+	req.Header.Set(HeaderNamespace, ns)
+	req.Header.Set(HeaderForwardedPrefx, prefix)
+	req.Header.Set("X-Forwarded-For", c.IP())
+	req.Header.Set("X-Forwarded-Proto", c.Protocol())
+	res, err := handOffTransport.RoundTrip(req)
+	if err != nil {
+		cancel()
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return apiErr(http.StatusBadGateway, CodeUnavailable, "the %s plugin did not answer: %v", name, err)
+	}
+	for k, vals := range res.Header {
+		if hopHeaders[strings.ToLower(k)] {
+			continue
+		}
+		for i, v := range vals {
+			if i == 0 {
+				c.Set(k, v)
+			} else {
+				c.Response().Header.Add(k, v)
+			}
+		}
+	}
+	c.Status(res.StatusCode)
+	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		defer cancel()
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			return apiErr(http.StatusBadGateway, CodeUnavailable, "the %s plugin's answer broke off: %v", name, err)
+		}
+		return c.Send(b)
+	}
+	// An event stream (MCP's SSE transport and streamable GET): copied as
+	// it comes; a failed write (the client left) or the host stopping ends
+	// it, and with it the plugin's side.
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer cancel()
+		defer res.Body.Close()
+		buf := make([]byte, 32*1024)
+		for {
+			n, err := res.Body.Read(buf)
+			if n > 0 {
+				if _, werr := w.Write(buf[:n]); werr != nil {
+					return
+				}
+				if werr := w.Flush(); werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+	return nil
+}
