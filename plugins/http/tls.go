@@ -1,18 +1,13 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
-	"math/big"
-	"net"
 	"os"
-	"time"
+
+	"github.com/mockarty-oss/mockarty/sdk/certs"
 )
 
 // TLSSettings switch a listener to HTTPS.
@@ -53,7 +48,7 @@ func (t *TLSSettings) config() (*tls.Config, error) {
 	case t.CertFile != "" || t.KeyFile != "":
 		return nil, errors.New("tls: give both certFile and keyFile, or neither for a self-signed certificate")
 	default:
-		cert, err = selfSigned(t.Hosts)
+		cert, err = certs.SelfSigned(t.Hosts)
 		if err != nil {
 			return nil, err
 		}
@@ -75,39 +70,4 @@ func (t *TLSSettings) config() (*tls.Config, error) {
 		}
 	}
 	return cfg, nil
-}
-
-// selfSigned makes a one-year ECDSA certificate for hosts.
-func selfSigned(hosts []string) (tls.Certificate, error) {
-	if len(hosts) == 0 {
-		hosts = []string{"localhost", "127.0.0.1", "::1"}
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: hosts[0], Organization: []string{"Mockarty self-signed"}},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(365 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	for _, h := range hosts {
-		if ip := net.ParseIP(h); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, h)
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
