@@ -191,6 +191,12 @@ func TestFindWebProtocols(t *testing.T) {
 	if r := s.do("POST", "/mock/findGraphql", `{"field":"account","path":"/graphql"}`); r.Status != 404 || !strings.Contains(string(r.Body), "served at /v2/graphql") {
 		t.Fatalf("graphql other path: %d %s", r.Status, r.Body)
 	}
+	// A payload's keys keep the mock's order (an XML sequence needs it).
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"ordered","soap":{"method":"Ordered"},"response":{"payload":{"OrderedResponse":{"zeta":1,"alpha":"$.req.Ordered.b","mid":true}}}}`)
+	if r := s.do("POST", "/mock/findSoap", `{"operation":"Ordered","data":{"Ordered":{"b":"x"}}}`); r.Status != 200 ||
+		!strings.Contains(string(r.Body), `{"OrderedResponse":{"zeta":1,"alpha":"x","mid":true}}`) {
+		t.Fatalf("order: %d %s", r.Status, r.Body)
+	}
 	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "field", "POST", "/mock/findGraphql", `{"operation":"query"}`)
 	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "tool", "POST", "/mock/findMcp", `{"method":"tools/call"}`)
 }

@@ -24,6 +24,7 @@ import (
 func (s *server) generatorRoutes(v1 fiber.Router) {
 	v1.Post("/generators/grpc/preview", s.generateGRPC(true))
 	v1.Post("/generators/grpc", s.generateGRPC(false))
+	s.webGeneratorRoutes(v1)
 }
 
 type grpcGenBody struct {

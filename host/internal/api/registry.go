@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/generate"
+	"github.com/mockarty-oss/mockarty/host/internal/generate/graphqlgen"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/sdk"
 )
@@ -33,7 +34,7 @@ type registry struct {
 
 var (
 	graphqlRegistry = &registry{kind: sdk.DocumentGraphQL, noun: "GraphQL schema", exts: []string{".graphql", ".graphqls", ".gql"},
-		check: checkGraphQLSet}
+		check: graphqlgen.Validate}
 	wsdlRegistry = &registry{kind: sdk.DocumentWSDL, noun: "WSDL", exts: []string{".wsdl", ".xml"},
 		check: checkWSDLSet}
 )

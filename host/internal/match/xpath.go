@@ -44,10 +44,29 @@ func (d *XMLDoc) root() *xmlquery.Node {
 		}
 		doc, err := xmlquery.Parse(strings.NewReader(d.Text))
 		if err == nil {
+			unprefix(doc)
 			d.doc = doc
 		}
 	})
 	return d.doc
+}
+
+// unprefix drops the namespace prefixes of elements and attributes, so a
+// plain path names elements by their local names ("//GetAccount/id"
+// matches <b:GetAccount><b:id>), the way people write them; local-name()
+// keeps working.
+func unprefix(n *xmlquery.Node) {
+	for ; n != nil; n = n.NextSibling {
+		if n.Type == xmlquery.ElementNode {
+			n.Prefix = ""
+			for i := range n.Attr {
+				if n.Attr[i].Name.Space != "xmlns" && n.Attr[i].Name.Local != "xmlns" {
+					n.Attr[i].Name.Space = ""
+				}
+			}
+		}
+		unprefix(n.FirstChild)
+	}
 }
 
 // evalXPath returns the value of an XPath expression on the document: the

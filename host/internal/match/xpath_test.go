@@ -20,6 +20,8 @@ func TestXPathConditions(t *testing.T) {
 		cond("//*[local-name()='id']", "equals", 42),
 		cond("/*[local-name()='Envelope']/*[local-name()='Body']/*[local-name()='GetAccount']/@currency", "equals", "EUR"),
 		cond("count(//*[local-name()='tag'])", "equals", 2),
+		cond("/Envelope/Body/GetAccount/id", "equals", "42"), // prefixes need not be written
+		cond("//GetAccount/@currency", "equals", "EUR"),
 		cond("//*[local-name()='Auth']", "matches", "^token-"),
 		cond("//*[local-name()='missing']", "empty", nil),
 		cond("$.GetAccount.id", "equals", "42"), // JSONPath on the Body as JSON still works

@@ -33,6 +33,19 @@ type Found struct {
 	Value    any // the payload as a value (JSON documents), or the text
 }
 
+// raw is the rendered payload as JSON: the renderer's bytes as they are
+// for a JSON document (its keys keep the mock's order, which an XML
+// sequence or a reader of the message may need), a JSON string for text.
+func (f *Found) raw() json.RawMessage {
+	switch {
+	case f.Value == nil:
+		return nil
+	case f.Rendered.IsText:
+		return rawOf(f.Value)
+	}
+	return f.Rendered.Body
+}
+
 // findKeyed runs the shared pipeline for keyed protocols.
 func (r *Resolver) findKeyed(q *keyedQuery) (*Found, *NearMiss) {
 	start := time.Now()
@@ -273,7 +286,7 @@ func (r *Resolver) FindSocket(req *sdk.FindSocketRequest) (*sdk.FindSocketRespon
 	if nm != nil {
 		return nil, nm
 	}
-	out := &sdk.FindSocketResponse{Data: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds()}
+	out := &sdk.FindSocketResponse{Data: f.raw(), Delay: f.Rendered.Delay.Milliseconds()}
 	if p := f.Entry.Mock.Proxy; p != nil {
 		out.Proxy = &sdk.ProxyTarget{Target: p.Target}
 	}
@@ -295,7 +308,7 @@ func (r *Resolver) FindKafka(req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse,
 		return nil, nm
 	}
 	k := f.Entry.Mock.Kafka
-	out := &sdk.FindKafkaResponse{MockID: f.Entry.Mock.ID, Data: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds(),
+	out := &sdk.FindKafkaResponse{MockID: f.Entry.Mock.ID, Data: f.raw(), Delay: f.Rendered.Delay.Milliseconds(),
 		OutputMessageHeaders: firstValues(f.Rendered.Headers)}
 	out.OutputTopic, out.OutputBrokers = k.OutputTopic, k.OutputBrokers
 	if len(k.OutputHeaders) > 0 || k.OutputKey != "" {
@@ -346,7 +359,7 @@ func (r *Resolver) FindRabbitMQ(req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQ
 	if nm != nil {
 		return nil, nm
 	}
-	out := &sdk.FindRabbitMQResponse{MockID: f.Entry.Mock.ID, Data: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds(),
+	out := &sdk.FindRabbitMQResponse{MockID: f.Entry.Mock.ID, Data: f.raw(), Delay: f.Rendered.Delay.Milliseconds(),
 		OutputHeaders: firstValues(f.Rendered.Headers)}
 	if p := f.Entry.Mock.RabbitMQ.OutputProps; p != nil {
 		out.OutputProps = &sdk.RabbitMQOutputProps{DeliveryMode: p.DeliveryMode, CorrelationID: p.CorrelationID, ReplyTo: p.ReplyTo,

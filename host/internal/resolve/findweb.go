@@ -33,7 +33,7 @@ func (r *Resolver) FindSOAP(req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *N
 		return nil, nm
 	}
 	out := &sdk.FindSOAPResponse{MockID: f.Entry.Mock.ID, StatusCode: f.Rendered.Status, Headers: f.Rendered.Headers,
-		Data: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds()}
+		Data: f.raw(), Delay: f.Rendered.Delay.Milliseconds()}
 	if out.StatusCode == 0 {
 		out.StatusCode = 200
 	}
@@ -80,7 +80,7 @@ func (r *Resolver) FindMCP(req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, *Near
 	if nm != nil {
 		return nil, nm
 	}
-	out := &sdk.FindMCPResponse{MockID: f.Entry.Mock.ID, Result: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds()}
+	out := &sdk.FindMCPResponse{MockID: f.Entry.Mock.ID, Result: f.raw(), Delay: f.Rendered.Delay.Milliseconds()}
 	if src := f.Rendered.Response; src != nil {
 		out.IsError = src.MCPIsError
 	}
@@ -123,7 +123,7 @@ func (r *Resolver) FindGraphQL(req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLRes
 	if nm != nil {
 		return nil, nm
 	}
-	out := &sdk.FindGraphQLResponse{MockID: f.Entry.Mock.ID, Data: rawOf(f.Value), Delay: f.Rendered.Delay.Milliseconds()}
+	out := &sdk.FindGraphQLResponse{MockID: f.Entry.Mock.ID, Data: f.raw(), Delay: f.Rendered.Delay.Milliseconds()}
 	if src := f.Rendered.Response; src != nil {
 		for _, e := range src.GraphQLErrors {
 			ge := sdk.GraphQLError{Message: e.Message}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/sdk"
+)
+
+// Settings of the GraphQL listener.
+type Settings struct {
+	// Addresses to listen on (host:port; port 0 picks a free one).
+	Addresses []string `json:"addresses"`
+	// Namespace whose GraphQL mocks and SDL are served (a request the
+	// host hands over with X-Mockarty-Namespace is served in that one).
+	Namespace string `json:"namespace"`
+}
+
+// DefaultAddress is where the plugin listens when the settings name no
+// address.
+const DefaultAddress = "127.0.0.1:5788"
+
+// DefaultNamespace is served when the settings name none.
+const DefaultNamespace = "sandbox"
+
+var settingsSchema = `{
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "addresses": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1,
+      "default": ["` + DefaultAddress + `"], "description": "host:port pairs to serve GraphQL on (port 0 picks a free one)"},
+    "namespace": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+      "default": "` + DefaultNamespace + `", "description": "the namespace whose GraphQL mocks and SDL are served"}
+  }
+}`
+
+// Listener serves GraphQL over HTTP on its own addresses: every path is an
+// endpoint, each root field of an operation is resolved through the host's
+// FindGraphQL, and the namespace's registered SDL (if any) validates
+// queries and answers introspection.
+type Listener struct {
+	mu       sync.Mutex
+	settings Settings
+	servers  []*http.Server
+	host     sdk.Host
+	schemas  *schemaCache
+	// base is the parent of every request's context; Stop cancels it
+	// last, which ends pending delays.
+	base   context.Context
+	cancel context.CancelFunc
+	// streams ends subscriptions: Stop cancels it first.
+	streams    context.Context
+	endStreams context.CancelFunc
+}
+
+// Info describes the plugin.
+func (l *Listener) Info() sdk.Info {
+	return sdk.Info{Name: "graphql", Kind: sdk.KindListener, Version: "1.0.0", Protocols: []string{"graphql"},
+		Description: "Serves a namespace's GraphQL mocks (one mock per root field) over HTTP, with validation " +
+			"and introspection from the namespace's registered SDL.",
+		SettingsSchema: json.RawMessage(settingsSchema)}
+}
+
+// Configure reads the settings (validated by the host against the schema).
+func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
+	s := Settings{Addresses: []string{DefaultAddress}, Namespace: DefaultNamespace}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return fmt.Errorf("settings: %w", err)
+		}
+	}
+	switch {
+	case len(s.Addresses) == 0:
+		return errors.New("settings: addresses must not be empty")
+	case s.Namespace == "":
+		return errors.New("settings: namespace must not be empty")
+	}
+	l.mu.Lock()
+	l.settings = s
+	l.mu.Unlock()
+	return nil
+}
+
+// Health reports a problem when no address is being served.
+func (l *Listener) Health(context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.servers) == 0 {
+		return errors.New("not listening")
+	}
+	return nil
+}
+
+var pluginLog = sdk.Logger().Named("graphql")
+
+// Start listens on every address and serves until Stop.
+func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.servers) > 0 {
+		return nil, errors.New("already started")
+	}
+	l.host = host
+	l.base, l.cancel = context.WithCancel(context.Background())
+	l.streams, l.endStreams = context.WithCancel(l.base)
+	l.schemas = newSchemaCache(host)
+	var addrs []string
+	for _, a := range l.settings.Addresses {
+		ln, err := net.Listen("tcp", a)
+		if err != nil {
+			l.cancel()
+			for _, s := range l.servers {
+				_ = s.Close()
+			}
+			l.servers = nil
+			return nil, fmt.Errorf("listen on %s: %w", a, err)
+		}
+		base := l.base
+		srv := &http.Server{
+			Handler:           l,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			// No WriteTimeout: a mock's delay or a subscription may be long.
+			BaseContext: func(net.Listener) context.Context { return base },
+			ErrorLog:    pluginLog.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
+		}
+		l.servers = append(l.servers, srv)
+		addrs = append(addrs, ln.Addr().String())
+		go func() { _ = srv.Serve(ln) }()
+	}
+	go l.schemas.watch(l.base)
+	return addrs, nil
+}
+
+// Stop ends the subscriptions, lets plain requests in flight finish
+// (within ctx), then ends whatever is left (a long delay).
+func (l *Listener) Stop(ctx context.Context) error {
+	l.mu.Lock()
+	servers, cancel, endStreams := l.servers, l.cancel, l.endStreams
+	l.servers = nil
+	l.mu.Unlock()
+	if endStreams != nil {
+		endStreams() // a subscription never ends by itself
+	}
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+			_ = s.Close()
+		}
+	}
+	if cancel != nil {
+		cancel()
+	}
+	return errors.Join(errs...)
+}
