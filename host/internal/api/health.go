@@ -171,6 +171,7 @@ func (s *server) features(c *fiber.Ctx) error {
 		"protocols":  []string{"http", "grpc", "mcp", "socket", "soap", "graphql", "sse", "kafka", "rabbitmq", "smtp"},
 		"plugins":    plugins,
 		"metrics":    true,
-		"webhooks":   []string{"http"},
+		"webhooks":   []string{"http", "kafka", "rabbitmq"},
+		"generators": []string{"grpc", "graphql", "soap", "mcp"},
 	})
 }
