@@ -9,8 +9,16 @@ MODULES  := host sdk bench $(addprefix plugins/,$(PLUGINS))
 # Examples build outside the workspace, as a third-party author's would.
 EXAMPLES := $(patsubst %/go.mod,%,$(wildcard examples/*/go.mod))
 TESTFLAGS ?= -race -count=1 -timeout 20m
+# Third-party clients some tests also drive when installed (make clients):
+# graphql-js, the npm soap client and the MCP TypeScript SDK.
+CLIENTS  := $(CURDIR)/.clients
+ifneq ($(wildcard $(CLIENTS)/node_modules),)
+export NODE_PATH      := $(CLIENTS)/node_modules
+export SOAP_NODE_PATH := $(CLIENTS)/node_modules
+export MCP_NODE_SDK   := $(CLIENTS)
+endif
 
-.PHONY: all build run test lint fmt vet bench bench-stubs bench-peers proto proto-check proto-tools clean
+.PHONY: all build run test clients lint fmt vet bench bench-stubs bench-peers proto proto-check proto-tools clean
 
 all: build
 
@@ -36,6 +44,11 @@ test: lint
 		echo "== test $$e (outside the workspace)"; \
 		(cd $$e && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test $(TESTFLAGS) ./...) || exit 1; \
 	done
+
+# Installs the npm clients the tests use when present (.clients/, ignored by git).
+clients:
+	@mkdir -p $(CLIENTS)
+	cd $(CLIENTS) && npm install --no-audit --no-fund --loglevel=error graphql@16 soap@1.13.0 @modelcontextprotocol/sdk@1.32.2
 
 lint: fmt vet proto-check
 

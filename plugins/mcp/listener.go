@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/sdk"
+)
+
+// Settings of the MCP listener.
+type Settings struct {
+	// Addresses to listen on (host:port; port 0 picks a free one).
+	Addresses []string `json:"addresses"`
+	// Namespace whose MCP mocks are served (a hand-off from the host's
+	// /stubs/<ns> names its own with X-Mockarty-Namespace).
+	Namespace string `json:"namespace"`
+}
+
+// DefaultAddress is where the plugin listens when the settings name none.
+const DefaultAddress = "127.0.0.1:5787"
+
+// namespacePattern is the host's rule for namespace names; the hand-off
+// header is checked against it too.
+const namespacePattern = `^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`
+
+var settingsSchema = `{
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "addresses": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1,
+                  "default": ["` + DefaultAddress + `"],
+                  "description": "host:port pairs to listen on (port 0 picks a free one)"},
+    "namespace": {"type": "string", "pattern": "` + namespacePattern + `", "default": "sandbox",
+                  "description": "the namespace whose MCP mocks are served"}
+  }
+}`
+
+// Listener serves MCP mocks: one MCP server per namespace (every MCP mock
+// of it) and one per serverName, each reachable over streamable HTTP and
+// SSE. The servers are made lazily and kept in step with the mocks through
+// the host's Watch.
+type Listener struct {
+	mu       sync.Mutex
+	settings Settings
+	servers  []*http.Server
+	reg      *registry
+	// base is the parent of every request's context and of the watch loop;
+	// Stop cancels it.
+	base   context.Context
+	cancel context.CancelFunc
+	loops  sync.WaitGroup
+}
+
+// Info describes the plugin.
+func (l *Listener) Info() sdk.Info {
+	return sdk.Info{Name: "mcp", Kind: sdk.KindListener, Version: "1.0.0", Protocols: []string{"mcp"},
+		Description:    "Serves a namespace's MCP mocks as MCP servers (streamable HTTP at /mcp, SSE at /sse).",
+		SettingsSchema: json.RawMessage(settingsSchema)}
+}
+
+// Configure reads the settings (validated by the host against the schema).
+func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
+	s := Settings{Addresses: []string{DefaultAddress}, Namespace: "sandbox"}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return fmt.Errorf("settings: %w", err)
+		}
+	}
+	switch {
+	case len(s.Addresses) == 0:
+		return errors.New("settings: addresses must not be empty")
+	case !validNamespace(s.Namespace):
+		return fmt.Errorf("settings: namespace %q is not a namespace name", s.Namespace)
+	}
+	l.mu.Lock()
+	l.settings = s
+	l.mu.Unlock()
+	return nil
+}
+
+// Health reports a problem when no address is being served.
+func (l *Listener) Health(context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.servers) == 0 {
+		return errors.New("not listening")
+	}
+	return nil
+}
+
+var pluginLog = sdk.Logger().Named("mcp")
+
+// Start listens on every address and serves until Stop.
+func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.servers) > 0 {
+		return nil, errors.New("already started")
+	}
+	l.base, l.cancel = context.WithCancel(context.Background())
+	l.reg = newRegistry(host, l.settings.Namespace)
+	var addrs []string
+	for _, a := range l.settings.Addresses {
+		ln, err := net.Listen("tcp", a)
+		if err != nil {
+			l.cancel()
+			for _, s := range l.servers {
+				_ = s.Close()
+			}
+			l.servers = nil
+			return nil, fmt.Errorf("listen on %s: %w", a, err)
+		}
+		base := l.base
+		srv := &http.Server{
+			Handler:           &router{reg: l.reg},
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			// No WriteTimeout: SSE and listening streams stay open.
+			BaseContext: func(net.Listener) context.Context { return base },
+			ErrorLog:    pluginLog.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
+		}
+		l.servers = append(l.servers, srv)
+		addrs = append(addrs, ln.Addr().String())
+		go func() { _ = srv.Serve(ln) }()
+	}
+	l.loops.Add(1)
+	go func() {
+		defer l.loops.Done()
+		l.reg.follow(l.base)
+	}()
+	return addrs, nil
+}
+
+// Stop closes every MCP session (their streams end), then shuts the HTTP
+// servers down and waits for the watch loop.
+func (l *Listener) Stop(ctx context.Context) error {
+	l.mu.Lock()
+	servers, cancel, reg := l.servers, l.cancel, l.reg
+	l.servers = nil
+	l.mu.Unlock()
+	if reg != nil {
+		reg.closeSessions(ctx)
+	}
+	if cancel != nil {
+		cancel()
+	}
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	l.loops.Wait()
+	return errors.Join(errs...)
+}
