@@ -133,8 +133,20 @@ var grpcIdentity = identity{
 
 // merge plans (and unless preview, applies) the smart merge of generated mocks.
 func (s *server) merge(c *fiber.Ctx, ns string, generated []*model.Mock, preview bool, id identity) error {
+	// Names that differ only in case or punctuation (getUser, GetUser)
+	// make the same id: later ones get a number, in the spec's order, so a
+	// re-run finds them again.
 	ids := make([]string, len(generated))
+	taken := make(map[string]int, len(generated))
 	for i, m := range generated {
+		if n := taken[m.ID]; n > 0 {
+			base := m.ID
+			for ; taken[m.ID] > 0; n++ {
+				m.ID = fmt.Sprintf("%s-%d", base, n+1)
+			}
+			taken[base] = n
+		}
+		taken[m.ID]++
 		ids[i] = m.ID
 	}
 	existing, err := s.Catalog.Store().MocksByIDs(c.UserContext(), ids)

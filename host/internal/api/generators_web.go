@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -232,7 +233,7 @@ func (s *server) generateMCP(preview bool) fiber.Handler {
 			return fieldErr("transport", "must be http (streamable HTTP) or sse")
 		}
 		mocks, err := mcpgen.Generate(c.UserContext(), mcpgen.Input{Namespace: ns, ServerName: b.ServerName, IDPrefix: b.IDPrefix,
-			URL: b.URL, Transport: b.Transport, Headers: b.Headers, Spec: b.Spec, HTTPClient: outbound.NewClient(s.AllowPrivateProxy)})
+			URL: b.URL, Transport: b.Transport, Headers: b.Headers, Spec: b.Spec, HTTPClient: s.outboundClient()})
 		if err != nil {
 			return genErr(err)
 		}
@@ -243,11 +244,31 @@ func (s *server) generateMCP(preview bool) fiber.Handler {
 	}
 }
 
+// jsonEqual compares two documents by value (a database may store JSON
+// with its keys in another order).
+func jsonEqual(a, b json.RawMessage) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return len(a) == len(b)
+	}
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return string(a) == string(b)
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// outboundClient is one client for live sources (its idle connections are
+// reused), keeping to the addresses the configuration allows.
+func (s *server) outboundClient() *http.Client {
+	s.outboundOnce.Do(func() { s.outbound = outbound.NewClient(s.AllowPrivateProxy) })
+	return s.outbound
+}
+
 var mcpIdentity = identity{
 	same: func(cur, g *model.Mock) bool {
 		return cur.MCP != nil && cur.MCP.Method == g.MCP.Method && cur.MCP.Tool == g.MCP.Tool && cur.MCP.Resource == g.MCP.Resource &&
-			cur.MCP.Prompt == g.MCP.Prompt && cur.ServerName == g.ServerName && string(cur.MCP.InputSchema) == string(g.MCP.InputSchema) &&
-			cur.MCP.Description == g.MCP.Description
+			cur.MCP.Prompt == g.MCP.Prompt && cur.ServerName == g.ServerName && jsonEqual(cur.MCP.InputSchema, g.MCP.InputSchema) &&
+			cur.MCP.Description == g.MCP.Description && cur.MCP.MimeType == g.MCP.MimeType
 	},
 	adopt: func(cur, g *model.Mock) *model.Mock {
 		ctx := model.MCPContext{}

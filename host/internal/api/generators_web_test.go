@@ -142,6 +142,12 @@ func TestMCPGenerator(t *testing.T) {
 	if len(v["items"].([]any)) != 1 {
 		t.Fatalf("spec: %v", v)
 	}
+	// Names that make the same id get numbered, and save.
+	v = ts.expect(201, "POST", "/api/v1/generators/mcp", map[string]any{"namespace": "kit",
+		"spec": []any{map[string]any{"name": "getUser"}, map[string]any{"name": "GetUser"}}})
+	if v["created"] != float64(2) {
+		t.Fatalf("colliding names: %v", v)
+	}
 	ts.expectError(422, CodeValidation, "url", "POST", "/api/v1/generators/mcp", map[string]any{})
 	ts.expectError(422, CodeValidation, "url", "POST", "/api/v1/generators/mcp", map[string]any{"url": url, "spec": []any{}})
 	ts.expectError(422, CodeValidation, "transport", "POST", "/api/v1/generators/mcp", map[string]any{"url": url, "transport": "ws"})

@@ -155,6 +155,8 @@ func (s *server) putDoc(r *registry) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		s.registryMu.Lock()
+		defer s.registryMu.Unlock()
 		set, rows, err := s.docSet(c, r, ns)
 		if err != nil {
 			return err
@@ -215,6 +217,8 @@ func (s *server) deleteDoc(r *registry) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		s.registryMu.Lock()
+		defer s.registryMu.Unlock()
 		set, rows, err := s.docSet(c, r, ns)
 		if err != nil {
 			return err

@@ -63,6 +63,11 @@ type server struct {
 	streams   func() context.Context
 	proxyOnce sync.Once
 	proxyHTTP *http.Client
+	// registryMu makes a registry change's check and write one step.
+	registryMu sync.Mutex
+	// outboundOnce/outbound: the client generators read live sources with.
+	outboundOnce sync.Once
+	outbound     *http.Client
 }
 
 const requestIDKey = "requestID"

@@ -46,8 +46,12 @@ func (s *server) stubs(c *fiber.Ctx) error {
 		return err
 	}
 	if p := s.Resolver.Index.HandOff(ns, route); p != "" {
-		// SOAP, GraphQL and MCP: served by their plugin's listener.
-		return s.handOff(c, p, ns, route, b)
+		// SOAP, GraphQL and MCP: served by their plugin's listener. The MCP
+		// endpoints are generic paths: an HTTP or SSE mock there wins.
+		if p != model.ProtoMCP || (!s.Resolver.Index.HasRoute(ns, model.ProtoHTTP, route) &&
+			!s.Resolver.Index.HasRoute(ns, model.ProtoSSE, route)) {
+			return s.handOff(c, p, ns, route, b)
+		}
 	}
 	if s.Resolver.Index.HasRoute(ns, model.ProtoSSE, route) {
 		// SSE is served natively under /stubs, as on the SSE listener.

@@ -4,14 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/net/http/httpguts"
 )
 
 // SOAP, GraphQL and MCP are served under /stubs as on their own listeners,
@@ -36,7 +37,7 @@ var handOffTransport = &http.Transport{
 	MaxIdleConnsPerHost:   64,
 	IdleConnTimeout:       90 * time.Second,
 	DisableCompression:    true,
-	ResponseHeaderTimeout: 0, // a mock's delay may be long; the client's disconnect ends the call
+	ResponseHeaderTimeout: 0, // a mock's delay may be long
 }
 
 // handOff proxies a /stubs request to the listener of protocol.
@@ -57,22 +58,33 @@ func (s *server) handOff(c *fiber.Ctx, protocol, ns, route string, body []byte) 
 	if route == "/" {
 		prefix = strings.TrimSuffix(orig, "/")
 	}
-	target := "http://" + addr + route
-	if q := c.Request().URI().QueryString(); len(q) > 0 {
-		target += "?" + string(q)
-	}
-	ctx, cancel := context.WithCancel(s.streams())
-	req, err := http.NewRequestWithContext(ctx, c.Method(), target, bytes.NewReader(body))
+	target := url.URL{Scheme: "http", Host: addr, Path: route, RawQuery: string(c.Request().URI().QueryString())}
+	// A plain answer is waited for as long as it takes (a mock's delay; the
+	// host's shutdown drains it); an event stream also ends when the host stops.
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, c.Method(), target.String(), bytes.NewReader(body))
 	if err != nil {
 		cancel()
 		return badRequest("%v", err)
 	}
+	decoded := len(c.Request().Header.Peek(fiber.HeaderContentEncoding)) > 0 // rawBody decompressed it
+	var bad string
 	c.Request().Header.VisitAll(func(k, v []byte) {
 		key := string(k)
-		if !hopHeaders[strings.ToLower(key)] {
-			req.Header.Add(key, string(v))
+		lower := strings.ToLower(key)
+		if hopHeaders[lower] || (decoded && lower == "content-encoding") {
+			return
 		}
+		if !httpguts.ValidHeaderFieldName(key) || !httpguts.ValidHeaderFieldValue(string(v)) {
+			bad = key
+			return
+		}
+		req.Header.Add(key, string(v))
 	})
+	if bad != "" {
+		cancel()
+		return badRequest("header %q is not valid HTTP", bad)
+	}
 	req.Host = string(c.Request().Host())
 	req.ContentLength = int64(len(body))
 	req.Header.Set(HeaderNamespace, ns)
@@ -82,9 +94,6 @@ func (s *server) handOff(c *fiber.Ctx, protocol, ns, route string, body []byte) 
 	res, err := handOffTransport.RoundTrip(req)
 	if err != nil {
 		cancel()
-		if errors.Is(err, context.Canceled) {
-			return nil
-		}
 		return apiErr(http.StatusBadGateway, CodeUnavailable, "the %s plugin did not answer: %v", name, err)
 	}
 	for k, vals := range res.Header {
@@ -112,7 +121,9 @@ func (s *server) handOff(c *fiber.Ctx, protocol, ns, route string, body []byte) 
 	// An event stream (MCP's SSE transport and streamable GET): copied as
 	// it comes; a failed write (the client left) or the host stopping ends
 	// it, and with it the plugin's side.
+	stop := context.AfterFunc(s.streams(), cancel) // the host stopping ends the stream
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer stop()
 		defer cancel()
 		defer res.Body.Close()
 		buf := make([]byte, 32*1024)

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/antchfx/xpath"
 	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 )
@@ -41,7 +40,7 @@ type Condition struct {
 	Src       model.Condition
 	source    Source
 	path      *jpath.Path // body conditions
-	xpath     *xpath.Expr // SOAP conditions on the XML
+	xpath     *xpathExpr  // SOAP conditions on the XML
 	name      string      // header / query name
 	action    string
 	expected  any

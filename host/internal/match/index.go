@@ -334,13 +334,21 @@ func keysOf(m *model.Mock) (proto string, keys []string) {
 	case m.Socket != nil:
 		return model.ProtoSocket, []string{serverOf(m.Socket.ServerName, m.ServerName) + "/" + m.Socket.Event}
 	case m.MCP != nil:
+		var k []string
 		switch {
 		case m.MCP.Resource != "":
-			return model.ProtoMCP, []string{"resource:" + m.MCP.Resource}
+			k = []string{"resource:" + m.MCP.Resource}
 		case m.MCP.Prompt != "":
-			return model.ProtoMCP, []string{"prompt:" + m.MCP.Prompt}
+			k = []string{"prompt:" + m.MCP.Prompt}
+		default:
+			k = []string{"tool:" + m.MCP.Tool}
 		}
-		return model.ProtoMCP, []string{"tool:" + m.MCP.Tool}
+		// server:<name> is never a lookup key of a request: it says which
+		// /stubs/<ns>/<serverName>/... paths belong to the MCP listener.
+		if m.ServerName != "" {
+			k = append(k, "server:"+m.ServerName)
+		}
+		return model.ProtoMCP, k
 	case m.SOAP != nil:
 		var k []string
 		if m.SOAP.Action != "" {
@@ -806,23 +814,26 @@ func (ix *Index) HandOff(ns, route string) string {
 	if k := sp.keyed[model.ProtoGraphQL]; len(k) > 0 && len(k[EndpointKey(route)]) > 0 {
 		return model.ProtoGraphQL
 	}
-	if len(sp.keyed[model.ProtoMCP]) > 0 && IsMCPRoute(route) {
-		return model.ProtoMCP
+	if k := sp.keyed[model.ProtoMCP]; len(k) > 0 {
+		if server, ok := mcpRoute(route); ok && (server == "" || len(k["server:"+server]) > 0) {
+			return model.ProtoMCP
+		}
 	}
 	return ""
 }
 
-// IsMCPRoute says whether route is an endpoint of the MCP listener.
-func IsMCPRoute(route string) bool {
+// mcpRoute says whether route is an endpoint of the MCP listener, and
+// under which server name ("" for the namespace's server).
+func mcpRoute(route string) (server string, ok bool) {
 	if route == "/" {
-		return true
+		return "", true
 	}
 	p := strings.TrimPrefix(route, "/")
 	if i := strings.IndexByte(p, '/'); i >= 0 {
 		if i == 0 || strings.Contains(p[i+1:], "/") {
-			return false
+			return "", false
 		}
-		p = p[i+1:] // /<serverName>/<endpoint>
+		server, p = p[:i], p[i+1:] // /<serverName>/<endpoint>
 	}
-	return p == "mcp" || p == "sse" || p == "message"
+	return server, p == "mcp" || p == "sse" || p == "message"
 }

@@ -20,13 +20,25 @@ func IsXPath(path string) bool {
 		strings.HasPrefix(p, "count(") || strings.HasPrefix(p, "string(") || strings.HasPrefix(p, "boolean(")
 }
 
+// xpathExpr is a compiled XPath condition path. An *xpath.Expr keeps
+// iteration state while it is evaluated, so one is never shared by two
+// requests at once: each evaluation takes one from the pool.
+type xpathExpr struct {
+	src  string
+	pool sync.Pool
+}
+
 // compileXPath compiles an XPath condition path.
-func compileXPath(path string) (*xpath.Expr, error) {
-	e, err := xpath.Compile(strings.TrimSpace(path))
+func compileXPath(path string) (*xpathExpr, error) {
+	src := strings.TrimSpace(path)
+	e, err := xpath.Compile(src)
 	if err != nil {
 		return nil, fmt.Errorf("path %q: not a valid XPath expression: %v", path, err)
 	}
-	return e, nil
+	x := &xpathExpr{src: src}
+	x.pool.New = func() any { return xpath.MustCompile(src) }
+	x.pool.Put(e)
+	return x, nil
 }
 
 // XMLDoc is a request's XML document, parsed the first time a condition
@@ -55,8 +67,9 @@ func (d *XMLDoc) root() *xmlquery.Node {
 // plain path names elements by their local names ("//GetAccount/id"
 // matches <b:GetAccount><b:id>), the way people write them; local-name()
 // keeps working.
-func unprefix(n *xmlquery.Node) {
-	for ; n != nil; n = n.NextSibling {
+func unprefix(root *xmlquery.Node) {
+	// Iterative: a deeply nested document must not exhaust the stack.
+	for n := root; n != nil; {
 		if n.Type == xmlquery.ElementNode {
 			n.Prefix = ""
 			for i := range n.Attr {
@@ -65,14 +78,25 @@ func unprefix(n *xmlquery.Node) {
 				}
 			}
 		}
-		unprefix(n.FirstChild)
+		switch {
+		case n.FirstChild != nil:
+			n = n.FirstChild
+		default:
+			for n != nil && n != root && n.NextSibling == nil {
+				n = n.Parent
+			}
+			if n == nil || n == root {
+				return
+			}
+			n = n.NextSibling
+		}
 	}
 }
 
 // evalXPath returns the value of an XPath expression on the document: the
 // text of the first selected node, or the number, string or boolean an
 // expression evaluates to.
-func evalXPath(e *xpath.Expr, d *XMLDoc) (any, bool) {
+func evalXPath(x *xpathExpr, d *XMLDoc) (any, bool) {
 	if d == nil {
 		return nil, false
 	}
@@ -80,6 +104,8 @@ func evalXPath(e *xpath.Expr, d *XMLDoc) (any, bool) {
 	if root == nil {
 		return nil, false
 	}
+	e := x.pool.Get().(*xpath.Expr)
+	defer x.pool.Put(e)
 	switch v := e.Evaluate(xmlquery.CreateXPathNavigator(root)).(type) {
 	case *xpath.NodeIterator:
 		if !v.MoveNext() {

@@ -1,6 +1,9 @@
 package match
 
 import (
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mockarty-oss/mockarty/host/internal/model"
@@ -66,6 +69,7 @@ func TestHandOff(t *testing.T) {
 		{ID: "g", Namespace: "ns", GraphQL: &model.GraphQLContext{Operation: "query", Field: "hero"}},
 		{ID: "g2", Namespace: "ns", PathPrefix: "/v2", GraphQL: &model.GraphQLContext{Field: "hero", Path: "/gql"}},
 		{ID: "m", Namespace: "tools", MCP: &model.MCPContext{Tool: "get_weather"}},
+		{ID: "m2", Namespace: "tools", ServerName: "weather", MCP: &model.MCPContext{Tool: "forecast"}},
 	}
 	for _, m := range mocks {
 		if err := ix.Upsert(m); err != nil {
@@ -83,6 +87,7 @@ func TestHandOff(t *testing.T) {
 		{"tools", "/message", model.ProtoMCP},
 		{"tools", "/weather/mcp", model.ProtoMCP},
 		{"tools", "/weather/other", ""},
+		{"tools", "/chat/message", ""}, // no MCP server of that name: plain HTTP
 		{"tools", "/a/b/mcp", ""},
 		{"tools", "/graphql", ""},
 		{"other", "/bank", ""},
@@ -97,7 +102,52 @@ func TestHandOff(t *testing.T) {
 		t.Fatal("soap action key")
 	}
 	ix.Remove("m")
+	ix.Remove("m2")
 	if ix.HandOff("tools", "/") != "" || ix.HasKeyed("tools", model.ProtoMCP) {
 		t.Fatal("the last MCP mock is gone, the namespace still hands off")
+	}
+}
+
+// Compiled XPath conditions are shared by every request of a mock: run
+// them from many goroutines at once (the race detector watches).
+func TestXPathConcurrent(t *testing.T) {
+	cs, err := CompileConditions([]model.Condition{cond("//amount > 100", "equals", true), cond("count(//tag)", "equals", 2)}, SourceSOAP, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := []string{
+		`<e><amount>150</amount><tag/><tag/></e>`,
+		`<e><amount>50</amount><tag/><tag/></e>`,
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				want := (g+i)%2 == 0
+				ok, _ := CheckAll(cs, &Input{XML: &XMLDoc{Text: docs[(g+i)%2]}}, nil, "ns")
+				if ok != want {
+					errs <- fmt.Sprintf("goroutine %d round %d: got %v", g, i, ok)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+// A deeply nested document is read without recursion.
+func TestXPathDeepDocument(t *testing.T) {
+	const depth = 100000
+	doc := strings.Repeat("<a>", depth) + "<id>7</id>" + strings.Repeat("</a>", depth)
+	cs, _ := CompileConditions([]model.Condition{cond("//id", "equals", 7)}, SourceSOAP, false)
+	if ok, f := CheckAll(cs, &Input{XML: &XMLDoc{Text: doc}}, nil, "ns"); !ok {
+		t.Fatalf("deep document: %+v", f)
 	}
 }

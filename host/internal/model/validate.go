@@ -289,7 +289,7 @@ func (v *validator) contexts(m *Mock) {
 			v.fail("mcp.tool", "is required (or mcp.resource for resources/read, mcp.prompt for prompts/get)")
 		case named > 1:
 			v.fail("mcp.tool", "set one of mcp.tool, mcp.resource and mcp.prompt")
-		case c.Method != MCPToolsCall && c.Method != MCPResourcesRead && c.Method != MCPPromptsGet:
+		case c.Method != "" && c.Method != MCPToolsCall && c.Method != MCPResourcesRead && c.Method != MCPPromptsGet:
 			v.fail("mcp.method", "must be tools/call, resources/read or prompts/get")
 		case c.Method == MCPToolsCall && c.Tool == "", c.Method == MCPResourcesRead && c.Resource == "",
 			c.Method == MCPPromptsGet && c.Prompt == "":

@@ -70,7 +70,8 @@ var roundTripMocks = map[string]string{
 	"mcp": `{
 		"id": "rt-mcp", "namespace": "rt", "serverName": "mcp-srv",
 		"mcp": {
-			"method": "tools/call", "tool": "search", "resource": "config://app/settings", "description": "Searches things",
+			"method": "tools/call", "tool": "search", "description": "Searches things",
+			"inputSchema": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]},
 			"conditions": [{"path": "$.query", "assertAction": "empty"}], "header": [{"path": "X-Key", "assertAction": "equals", "value": 7}],
 			"sortArray": true
 		},

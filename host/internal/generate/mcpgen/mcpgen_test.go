@@ -313,6 +313,9 @@ func TestSampleText(t *testing.T) {
 		`{"allOf":[{"properties":{"a":{"type":"number"}}},{"properties":{"b":{"default":"d"}}}]}`: `{"a":$.fake.Price,"b":"d"}`,
 		`{"type":"object","properties":{"self":{"$ref":"#"}}}`:                                    `{"self":{"self":{"self":{"self":{}}}}}`,
 		`not json`: `{}`,
+		// allOf that leads back to itself ends at the depth limit, never a stack overflow.
+		`{"allOf":[{"$ref":"#"}]}`: `{}`,
+		`{"$ref":"#/$defs/a","$defs":{"a":{"allOf":[{"$ref":"#/$defs/a"},{"properties":{"x":{"type":"boolean"}}}]}}}`: `{"x":$.fake.Bool}`,
 	}
 	for schema, want := range cases {
 		if got := sampleText(json.RawMessage(schema)); got != want {

@@ -111,6 +111,9 @@ func (w *sampler) resolve(s map[string]any, depth int) map[string]any {
 			merged := map[string]any{"type": "object"}
 			props := map[string]any{}
 			for _, part := range list {
+				if depth >= maxDepth {
+					break // an allOf that leads back to itself
+				}
 				p, _ := part.(map[string]any)
 				p = w.resolve(p, depth+1)
 				if pp, ok := p["properties"].(map[string]any); ok {
