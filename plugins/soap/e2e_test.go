@@ -68,6 +68,8 @@ func TestE2ECallsThroughTheRealHost(t *testing.T) {
 	// A fault, and a delayed answer.
 	e.mock(t, `{"id":"withdraw","namespace":"sandbox","soap":{"method":"Withdraw"},"response":{"soapFault":{"faultCode":"soap:Client",
 "faultString":"insufficient funds","faultActor":"urn:bank","detail":"<e:limit xmlns:e=\"urn:err\">100</e:limit>","httpStatus":400}}}`)
+	e.mock(t, `{"id":"overdrawn","namespace":"sandbox","soap":{"method":"Overdraw"},"response":{"soapFault":{"faultCode":"tns:Overdrawn",
+"faultString":"overdrawn"}}}`)
 	e.mock(t, `{"id":"slow","namespace":"sandbox","soap":{"method":"Slow"},"response":{"delay":30,"payload":{"SlowResponse":"ok"}}}`)
 	// Only answers a key k1.
 	e.mock(t, `{"id":"lookup","namespace":"sandbox","soap":{"method":"Lookup",
@@ -148,6 +150,12 @@ func TestE2ECallsThroughTheRealHost(t *testing.T) {
 			f12.Node != "urn:bank" || !strings.Contains(f12.Detail.Inner, "<e:limit") {
 			t.Fatalf("1.2 fault: %d %+v\n%s", a.status, f12, a.body)
 		}
+		// A code of the mock's own: a Subcode whose prefix is declared.
+		a = post12(t, e.soap+"/ws/accounts", "", envelope12(`<acc:Overdraw/>`))
+		if got := qnameValues(t, a.body, ns12, "Value"); a.status != 500 || len(got) != 2 || got[0] != qn(ns12, "Receiver") ||
+			got[1] != qn("urn:example:accounts", "Overdrawn") {
+			t.Fatalf("own code: %d %v\n%s", a.status, got, a.body)
+		}
 	})
 	t.Run("delay", func(t *testing.T) {
 		a := post11(t, e.soap+"/ws", "", envelope11(`<Slow/>`))
@@ -164,19 +172,23 @@ func TestE2ECallsThroughTheRealHost(t *testing.T) {
 		// A near miss names the mock whose condition failed.
 		a = post12(t, e.soap+"/ws", "", envelope12(`<acc:Lookup><acc:key>k2</acc:key></acc:Lookup>`))
 		f12 := a.soap12(t).Body.Fault
-		if a.status != 500 || f12 == nil || f12.Code.Value != "soap:Sender" || !strings.Contains(f12.Reason.Text.Value, "lookup") ||
+		if a.status != 400 || f12 == nil || f12.Code.Value != "soap:Sender" || !strings.Contains(f12.Reason.Text.Value, "lookup") ||
 			!strings.Contains(f12.Detail.Inner, "<mockId>lookup</mockId>") || strings.Contains(f12.Detail.Inner, "k1") {
 			t.Fatalf("near miss: %d %s", a.status, a.body)
 		}
 	})
 	t.Run("bad envelope", func(t *testing.T) {
 		a := post11(t, e.soap+"/ws/accounts", "urn:GetAccount", `<GetAccount><id>1</id></GetAccount>`)
-		if f := a.soap11(t).Body.Fault; a.status != 400 || f == nil || f.Code != "soap:Client" || !strings.Contains(f.String, "not a SOAP envelope") {
+		if f := a.soap11(t).Body.Fault; a.status != 500 || f == nil || f.Code != "soap:Client" || !strings.Contains(f.String, "not a SOAP envelope") {
 			t.Fatalf("bad envelope: %d %s", a.status, a.body)
 		}
 		a = post12(t, e.soap+"/ws/accounts", "urn:GetAccount", `not xml`)
 		if f := a.soap12(t).Body.Fault; a.status != 400 || f == nil || f.Code.Value != "soap:Sender" {
 			t.Fatalf("bad 1.2 envelope: %d %s", a.status, a.body)
+		}
+		a = post12(t, e.soap+"/ws/accounts", "", `<Envelope xmlns="urn:other"><Body/></Envelope>`)
+		if f := a.soap11(t).Body.Fault; a.status != 500 || f == nil || f.Code != "soap:VersionMismatch" || !strings.Contains(a.body, "Upgrade") {
+			t.Fatalf("version mismatch: %d %s", a.status, a.body)
 		}
 	})
 	t.Run("through the host's /stubs", func(t *testing.T) {

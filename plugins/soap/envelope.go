@@ -86,13 +86,23 @@ func notEnvelope(format string, args ...any) error {
 	return &errNotEnvelope{fmt.Sprintf(format, args...)}
 }
 
-// parseCall reads a SOAP request.
-func parseCall(r *http.Request, body []byte) (*call, error) {
+// errVersionMismatch is an Envelope in a namespace of neither version:
+// SOAP's VersionMismatch fault, not a Client one.
+type errVersionMismatch struct{ msg string }
+
+func (e *errVersionMismatch) Error() string { return e.msg }
+
+// parseCall reads a SOAP request of at most maxElements elements.
+func parseCall(r *http.Request, body []byte, maxElements int) (*call, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, notEnvelope("the request has no body: a SOAP call is a POST of an Envelope")
 	}
-	root, err := parseDocument(body)
-	if err != nil {
+	root, err := parseDocument(body, maxElements)
+	var tooMany *errTooManyElements
+	switch {
+	case errors.As(err, &tooMany):
+		return nil, notEnvelope("the envelope has more than %d elements (setting maxElements)", tooMany.limit)
+	case err != nil:
 		return nil, notEnvelope("the request body is not well-formed XML: %v", err)
 	}
 	c := &call{}
@@ -104,8 +114,8 @@ func parseCall(r *http.Request, body []byte) (*call, error) {
 	case root.name.Space == ns12:
 		c.version = soap12
 	default:
-		return nil, notEnvelope("the Envelope's namespace %q is neither SOAP 1.1's (%s) nor SOAP 1.2's (%s)",
-			root.name.Space, ns11, ns12)
+		return nil, &errVersionMismatch{fmt.Sprintf("the Envelope's namespace %q is neither SOAP 1.1's (%s) nor SOAP 1.2's (%s)",
+			root.name.Space, ns11, ns12)}
 	}
 	ns := root.name.Space
 	var bodyEl, header *element
@@ -310,7 +320,7 @@ func rawReply(c *call, s string) (*reply, error) {
 	if !strings.HasPrefix(text, "<") {
 		return nil, &errPayload{errors.New("a string payload must be XML (an Envelope, or elements to put in the Body)")}
 	}
-	if root, err := parseDocument([]byte(text)); err == nil && root.name.Local == "Envelope" {
+	if root, err := checkDocument([]byte(text)); err == nil && root.name.Local == "Envelope" {
 		ct := contentType11
 		if root.name.Space == ns12 {
 			ct = contentType12
@@ -337,6 +347,6 @@ func stripDeclaration(s string) string {
 // checkFragment checks that s is well-formed content (any number of
 // elements and text).
 func checkFragment(s string) error {
-	_, err := parseDocument([]byte("<fragment>" + s + "</fragment>"))
+	_, err := checkDocument([]byte("<fragment>" + s + "</fragment>"))
 	return err
 }

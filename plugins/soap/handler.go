@@ -14,12 +14,6 @@ import (
 	"github.com/mockarty-oss/mockarty/sdk"
 )
 
-// Headers of the host's /stubs hand-off.
-const (
-	headerNamespace = "X-Mockarty-Namespace"
-	headerPrefix    = "X-Forwarded-Prefix"
-)
-
 // nearMissNS is the namespace of the near-miss report in a fault's detail.
 const nearMissNS = "urn:mockarty:near-miss"
 
@@ -29,15 +23,17 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s, host, wsdls, client := l.settings, l.host, l.wsdls, l.client
 	l.mu.Unlock()
 	v := versionOfContentType(r.Header.Get("Content-Type"))
-	ns := s.Namespace
-	if h := r.Header.Get(headerNamespace); h != "" {
-		if !validNamespace(h) {
-			writeFault(w, v, http.StatusBadRequest, fault{code: codeClient, reason: fmt.Sprintf("%s %q is not a namespace name", headerNamespace, h)})
-			return
+	ns, prefix := s.Namespace, ""
+	if fromThisMachine(r) { // the host's /stubs hand-off; anyone else gets the configured namespace
+		if h := r.Header.Get(headerNamespace); h != "" {
+			if !validNamespace(h) {
+				writeFault(w, v, http.StatusBadRequest, fault{code: codeClient, reason: fmt.Sprintf("%s %q is not a namespace name", headerNamespace, h)})
+				return
+			}
+			ns = h
 		}
-		ns = h
+		prefix = strings.TrimRight(r.Header.Get(headerPrefix), "/")
 	}
-	prefix := strings.TrimRight(r.Header.Get(headerPrefix), "/")
 	path := r.URL.Path
 	if prefix != "" && strings.HasPrefix(path, prefix+"/") {
 		path = strings.TrimPrefix(path, prefix) // a proxy that did not strip its prefix
@@ -64,9 +60,16 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return // else the client went away
 	}
-	c, err := parseCall(r, body)
+	c, err := parseCall(r, body, s.MaxElements)
 	if err != nil {
-		writeFault(w, v, http.StatusBadRequest, fault{code: codeClient, reason: err.Error()})
+		var mismatch *errVersionMismatch
+		if errors.As(err, &mismatch) {
+			w.Header().Set("Content-Type", contentType11)
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write(versionMismatchEnvelope(err.Error()))
+			return
+		}
+		writeOwnFault(w, v, fault{code: codeClient, reason: err.Error()})
 		return
 	}
 	ctx := r.Context()
@@ -87,9 +90,10 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	case nm != nil:
-		// Every SOAP stack reads a fault off a 500; a 404 would be a
-		// transport error to most of them and hide the reason.
-		writeFault(w, c.version, http.StatusInternalServerError, noMockFault(nm))
+		// A fault, not a 404: a SOAP stack reads the reason off a fault's
+		// status (500, or 400 for a SOAP 1.2 Sender fault), and a 404
+		// would be a transport error to most of them.
+		writeOwnFault(w, c.version, noMockFault(nm))
 		return
 	}
 	if resp.Delay > 0 && !sleep(ctx, time.Duration(resp.Delay)*time.Millisecond) {
@@ -109,7 +113,8 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if status < 100 || status > 999 {
 			status = http.StatusInternalServerError // the SOAP 1.1 HTTP binding's fault status
 		}
-		out = &reply{c.version.contentType(), faultEnvelope(c.version, fault{code: f.FaultCode, reason: f.FaultString, actor: f.FaultActor, detail: f.Detail})}
+		out = &reply{c.version.contentType(), faultEnvelope(c.version, fault{code: f.FaultCode, reason: f.FaultString,
+			actor: f.FaultActor, detail: f.Detail, codeNS: c.opNS})}
 	} else if out, err = replyOf(c, resp.Data); err != nil {
 		pluginLog.Warn("mock payload is not SOAP", "mock", resp.MockID, "error", err)
 		writeFault(w, c.version, http.StatusInternalServerError, fault{code: codeServer, reason: err.Error() + " (mock " + resp.MockID + ")"})
@@ -158,7 +163,14 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// writeFault sends one of the listener's own faults.
+// writeOwnFault sends one of the listener's own faults with the status
+// of its version's HTTP binding.
+func writeOwnFault(w http.ResponseWriter, v version, f fault) {
+	writeFault(w, v, faultStatus(v, f.code), f)
+}
+
+// writeFault sends a fault with an HTTP status of the caller's choosing
+// (a transport-level answer: 405, 413, 502).
 func writeFault(w http.ResponseWriter, v version, status int, f fault) {
 	w.Header().Set("Content-Type", v.contentType())
 	w.WriteHeader(status)

@@ -26,6 +26,9 @@ type Settings struct {
 	ServerName string `json:"serverName"`
 	// MaxBodyBytes caps request envelopes (default 5 MiB).
 	MaxBodyBytes int64 `json:"maxBodyBytes"`
+	// MaxElements caps the elements of a request envelope (default 100000):
+	// a parsed element costs far more memory than its bytes.
+	MaxElements int `json:"maxElements"`
 	// AllowPrivateProxy lets proxy mocks reach private and loopback addresses.
 	AllowPrivateProxy bool `json:"allowPrivateProxy"`
 }
@@ -43,6 +46,8 @@ var settingsSchema = `{
       "description": "namespace whose SOAP mocks and WSDLs are served"},
     "serverName": {"type": "string", "maxLength": 200},
     "maxBodyBytes": {"type": "integer", "minimum": 1, "maximum": 1073741824, "default": 5242880},
+    "maxElements": {"type": "integer", "minimum": 1, "maximum": 100000000, "default": 100000,
+      "description": "most elements a request envelope may have (a larger one gets a Client/Sender fault)"},
     "allowPrivateProxy": {"type": "boolean", "default": false}
   }
 }`
@@ -84,6 +89,8 @@ func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
 		return fmt.Errorf("settings: namespace %q: use 1-100 letters, digits, '.', '_' or '-'", s.Namespace)
 	case s.MaxBodyBytes < 1:
 		return errors.New("settings: maxBodyBytes must be at least 1")
+	case s.MaxElements < 1:
+		return errors.New("settings: maxElements must be at least 1")
 	}
 	l.mu.Lock()
 	l.settings = s
@@ -93,7 +100,7 @@ func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
 }
 
 func defaultSettings() Settings {
-	return Settings{Addresses: []string{DefaultAddress}, Namespace: "sandbox", MaxBodyBytes: 5 << 20}
+	return Settings{Addresses: []string{DefaultAddress}, Namespace: "sandbox", MaxBodyBytes: 5 << 20, MaxElements: defaultMaxElements}
 }
 
 // validNamespace is the host's namespace pattern.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -16,7 +17,7 @@ func TestXMLToJSON(t *testing.T) {
 		{"CDATA and entities", `<a><![CDATA[<raw> & ]]>&lt;ok&gt;</a>`, `{"a":"\u003craw\u003e \u0026 \u003cok\u003e"}`},
 		{"prefixes dropped", `<q:a xmlns:q="urn:q"><q:b>1</q:b></q:a>`, `{"a":{"b":"1"}}`},
 	} {
-		root, err := parseDocument([]byte(`<Body>` + tc.xml + `</Body>`))
+		root, err := parseDocument([]byte(`<Body>`+tc.xml+`</Body>`), defaultMaxElements)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -29,7 +30,7 @@ func TestXMLToJSON(t *testing.T) {
 
 func TestCharsetsAndLimits(t *testing.T) {
 	latin1 := append([]byte(`<?xml version="1.0" encoding="ISO-8859-1"?><Body><name>Jos`), 0xe9, '<', '/', 'n', 'a', 'm', 'e', '>', '<', '/', 'B', 'o', 'd', 'y', '>')
-	root, err := parseDocument(latin1)
+	root, err := parseDocument(latin1, defaultMaxElements)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,11 +38,25 @@ func TestCharsetsAndLimits(t *testing.T) {
 		t.Fatalf("latin-1: %s", b)
 	}
 	deep := strings.Repeat("<a>", maxDepth+1) + strings.Repeat("</a>", maxDepth+1)
-	if _, err := parseDocument([]byte(deep)); err == nil || !strings.Contains(err.Error(), "deeper than") {
+	if _, err := parseDocument([]byte(deep), defaultMaxElements); err == nil || !strings.Contains(err.Error(), "deeper than") {
 		t.Fatalf("deep document: %v", err)
 	}
-	if _, err := parseDocument([]byte(`<!DOCTYPE a [<!ENTITY x "boom">]><a>&x;</a>`)); err == nil {
+	if _, err := parseDocument([]byte(`<!DOCTYPE a [<!ENTITY x "boom">]><a>&x;</a>`), defaultMaxElements); err == nil {
 		t.Fatal("an entity declared in a DTD was expanded")
+	}
+	// The element count is capped too: many tiny elements cost far more as
+	// a tree than as bytes. A stream check (a mock's raw XML) has no cap.
+	many := []byte("<r>" + strings.Repeat("<a/>", defaultMaxElements) + "</r>")
+	var tooMany *errTooManyElements
+	if _, err := parseDocument(many, defaultMaxElements); !errors.As(err, &tooMany) || tooMany.limit != defaultMaxElements ||
+		!strings.Contains(err.Error(), "more than 100000 elements") {
+		t.Fatalf("%d elements: %v", defaultMaxElements+1, err)
+	}
+	if root, err := parseDocument([]byte("<r>"+strings.Repeat("<a/>", 9)+"</r>"), 10); err != nil || len(root.children) != 9 {
+		t.Fatalf("10 elements with a cap of 10: %v", err)
+	}
+	if root, err := checkDocument(many); err != nil || root.name.Local != "r" || len(root.children) != 0 {
+		t.Fatalf("stream check: %v", err)
 	}
 	deepJSON := strings.Repeat(`{"a":`, maxDepth+2) + "1" + strings.Repeat("}", maxDepth+2)
 	if _, err := decodeOrdered([]byte(deepJSON)); err == nil {

@@ -46,19 +46,31 @@ type address struct {
 // host cannot announce changes.
 const wsdlNoWatchTTL = 2 * time.Second
 
-// wsdlCache holds each namespace's WSDLs, read again when the host
-// announces a change (Watch) or, without Watch, every few seconds.
+// maxWSDLNamespaces bounds the namespaces whose WSDLs are held: past it
+// the least recently used is dropped.
+const maxWSDLNamespaces = 256
+
+// wsdlCache holds the WSDLs of each namespace that has some (a namespace
+// without any is not held, so asking for many names costs no memory),
+// read again when the host announces a change (Watch) or, without Watch,
+// every few seconds.
 type wsdlCache struct {
 	host sdk.Host
 
 	mu       sync.Mutex
 	byNS     map[string]*wsdlSet
 	watching bool
+	// gen counts the announced changes: a read that began before one is
+	// not kept, as it may predate the change.
+	gen uint64
+	// uses counts the reads of the cache, to order the sets by last use.
+	uses uint64
 }
 
 type wsdlSet struct {
 	docs     []*wsdlDoc
 	loadedAt time.Time
+	usedAt   uint64 // the uses count of its last read
 }
 
 func newWSDLCache(host sdk.Host) *wsdlCache {
@@ -76,11 +88,11 @@ func (c *wsdlCache) watch(ctx context.Context) {
 	}
 	c.mu.Lock()
 	c.watching = true
-	clear(c.byNS) // anything read before the watch began may be stale
+	c.forget() // anything read before the watch began may be stale
 	c.mu.Unlock()
 	for range ch {
 		c.mu.Lock()
-		clear(c.byNS)
+		c.forget()
 		c.mu.Unlock()
 	}
 	c.mu.Lock()
@@ -88,11 +100,21 @@ func (c *wsdlCache) watch(ctx context.Context) {
 	c.mu.Unlock()
 }
 
+// forget drops every namespace's WSDLs (c.mu held).
+func (c *wsdlCache) forget() {
+	clear(c.byNS)
+	c.gen++
+}
+
 // docs returns the namespace's WSDLs, from the cache unless fresh is set.
 func (c *wsdlCache) docs(ctx context.Context, ns string, fresh bool) ([]*wsdlDoc, error) {
 	c.mu.Lock()
-	set := c.byNS[ns]
+	set, gen := c.byNS[ns], c.gen
 	ok := set != nil && !fresh && (c.watching || time.Since(set.loadedAt) < wsdlNoWatchTTL)
+	if ok {
+		c.uses++
+		set.usedAt = c.uses
+	}
 	c.mu.Unlock()
 	if ok {
 		return set.docs, nil
@@ -112,9 +134,29 @@ func (c *wsdlCache) docs(ctx context.Context, ns string, fresh bool) ([]*wsdlDoc
 	}
 	sort.Slice(docs, func(i, j int) bool { return docs[i].name < docs[j].name })
 	c.mu.Lock()
-	c.byNS[ns] = &wsdlSet{docs: docs, loadedAt: time.Now()}
+	c.keep(ns, docs, gen)
 	c.mu.Unlock()
 	return docs, nil
+}
+
+// keep holds a namespace's WSDLs as read at generation gen (c.mu held):
+// none, or a read older than the last change, drops what was held.
+func (c *wsdlCache) keep(ns string, docs []*wsdlDoc, gen uint64) {
+	if len(docs) == 0 || gen != c.gen {
+		delete(c.byNS, ns)
+		return
+	}
+	if _, held := c.byNS[ns]; !held && len(c.byNS) >= maxWSDLNamespaces {
+		oldest, at := "", uint64(0)
+		for k, set := range c.byNS {
+			if oldest == "" || set.usedAt < at {
+				oldest, at = k, set.usedAt
+			}
+		}
+		delete(c.byNS, oldest)
+	}
+	c.uses++
+	c.byNS[ns] = &wsdlSet{docs: docs, loadedAt: time.Now(), usedAt: c.uses}
 }
 
 // pick chooses the WSDL for a request path: by name when the query names

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -167,5 +168,63 @@ func TestAttrSpan(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s: %q", tc.tag, got)
 		}
+	}
+}
+
+// The cache holds only namespaces that have WSDLs, and at most
+// maxWSDLNamespaces of them, dropping the least recently used.
+func TestWSDLCacheIsBounded(t *testing.T) {
+	fake := &plugintest.FakeHost{}
+	var docs []sdk.Document
+	for i := range maxWSDLNamespaces + 10 {
+		docs = append(docs, sdk.Document{Name: "w", Namespace: fmt.Sprintf("ns%d", i), Content: []byte(otherWSDL)})
+	}
+	fake.SetDocuments(sdk.DocumentWSDL, docs...)
+	c := newWSDLCache(sdk.HostFromFinder(fake))
+	ctx := t.Context()
+	held := func() int {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.byNS)
+	}
+	for i := range 1000 {
+		if got, err := c.docs(ctx, fmt.Sprintf("empty%d", i), false); err != nil || len(got) != 0 {
+			t.Fatalf("empty namespace: %v %v", got, err)
+		}
+	}
+	if n := held(); n != 0 {
+		t.Fatalf("namespaces without WSDLs are held: %d", n)
+	}
+	for i := range maxWSDLNamespaces {
+		if got, err := c.docs(ctx, fmt.Sprintf("ns%d", i), false); err != nil || len(got) != 1 {
+			t.Fatalf("ns%d: %v %v", i, got, err)
+		}
+	}
+	if _, err := c.docs(ctx, "ns0", false); err != nil { // ns0 is now the most recently used
+		t.Fatal(err)
+	}
+	for i := maxWSDLNamespaces; i < maxWSDLNamespaces+10; i++ {
+		if _, err := c.docs(ctx, fmt.Sprintf("ns%d", i), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.mu.Lock()
+	_, keptRecent := c.byNS["ns0"]
+	_, keptOld := c.byNS["ns1"]
+	_, keptNew := c.byNS[fmt.Sprintf("ns%d", maxWSDLNamespaces+9)]
+	c.mu.Unlock()
+	if n := held(); n != maxWSDLNamespaces || !keptRecent || keptOld || !keptNew {
+		t.Fatalf("held %d (limit %d); ns0 %v, ns1 %v, newest %v", n, maxWSDLNamespaces, keptRecent, keptOld, keptNew)
+	}
+	// A namespace whose WSDLs are gone is dropped when read again.
+	fake.SetDocuments(sdk.DocumentWSDL)
+	if got, err := c.docs(ctx, "ns0", true); err != nil || len(got) != 0 {
+		t.Fatalf("after removal: %v %v", got, err)
+	}
+	c.mu.Lock()
+	_, still := c.byNS["ns0"]
+	c.mu.Unlock()
+	if still {
+		t.Fatal("a namespace without WSDLs stayed held")
 	}
 }

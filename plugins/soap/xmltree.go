@@ -26,6 +26,18 @@ import (
 // than walked recursively.
 const maxDepth = 256
 
+// defaultMaxElements bounds the elements of a request envelope (setting
+// maxElements): each costs far more memory as a tree than its bytes, so a
+// body of many tiny elements would cost hundreds of times its size.
+const defaultMaxElements = 100000
+
+// errTooManyElements is a document with more elements than allowed.
+type errTooManyElements struct{ limit int }
+
+func (e *errTooManyElements) Error() string {
+	return fmt.Sprintf("more than %d elements", e.limit)
+}
+
 // element is one XML element with its namespace-resolved name.
 type element struct {
 	name     xml.Name
@@ -62,11 +74,27 @@ func newDecoder(r io.Reader) *xml.Decoder {
 	return d
 }
 
-// parseDocument reads one XML document: exactly one root element.
-func parseDocument(b []byte) (*element, error) {
+// parseDocument reads one XML document, exactly one root element, into a
+// tree of at most maxElements elements.
+func parseDocument(b []byte, maxElements int) (*element, error) {
+	return readDocument(b, maxElements, true)
+}
+
+// checkDocument checks that b is one well-formed XML document and returns
+// its root element without its content: the document is streamed, never
+// held as a tree, so it has no element limit.
+func checkDocument(b []byte) (*element, error) {
+	return readDocument(b, 0, false)
+}
+
+// readDocument reads one XML document; keep says to build the tree (else
+// only the root's name and attributes are kept). maxElements <= 0 is no
+// limit.
+func readDocument(b []byte, maxElements int, keep bool) (*element, error) {
 	d := newDecoder(bytes.NewReader(b))
 	var root *element
 	var stack []*element
+	count := 0
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
@@ -83,10 +111,13 @@ func parseDocument(b []byte) (*element, error) {
 			if len(stack) >= maxDepth {
 				return nil, fmt.Errorf("elements nest deeper than %d levels", maxDepth)
 			}
+			if count++; maxElements > 0 && count > maxElements {
+				return nil, &errTooManyElements{maxElements}
+			}
 			e := &element{name: t.Name, attrs: t.Attr}
 			if len(stack) == 0 {
 				root = e
-			} else {
+			} else if keep {
 				p := stack[len(stack)-1]
 				p.children = append(p.children, e)
 			}
@@ -95,7 +126,9 @@ func parseDocument(b []byte) (*element, error) {
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
 			if len(stack) > 0 {
-				stack[len(stack)-1].text.Write(t)
+				if keep {
+					stack[len(stack)-1].text.Write(t)
+				}
 			} else if len(bytes.TrimSpace(t)) > 0 {
 				return nil, errors.New("text outside the root element")
 			}
