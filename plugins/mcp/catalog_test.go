@@ -188,16 +188,22 @@ func TestConfigure(t *testing.T) {
 		json.Unmarshal(info.SettingsSchema, &schema) != nil {
 		t.Fatalf("info: %+v", info)
 	}
+	if ka := mustJSON(schema["properties"].(map[string]any)["keepAlive"]); !strings.Contains(ka, `"default":15`) || !strings.Contains(ka, `"minimum":1`) {
+		t.Fatalf("keepAlive in the settings schema: %s", ka)
+	}
 	for raw, ok := range map[string]bool{
 		``: true, `{}`: true, `{"addresses":["127.0.0.1:0"],"namespace":"team-a"}`: true,
 		`{"addresses":[]}`: false, `{"namespace":"../x"}`: false, `{"namespace":""}`: false, `[1]`: false,
+		`{"keepAlive":1}`: true, `{"keepAlive":3600}`: true, `{"keepAlive":0}`: false, `{"keepAlive":-5}`: false,
+		`{"keepAlive":3601}`: false, `{"keepAlive":"15"}`: false, `{"keepAlive":1.5}`: false,
 	} {
 		err := l.Configure(context.Background(), json.RawMessage(raw))
 		if (err == nil) != ok {
 			t.Errorf("settings %s: %v", raw, err)
 		}
 	}
-	if err := l.Configure(context.Background(), nil); err != nil || l.settings.Addresses[0] != DefaultAddress || l.settings.Namespace != "sandbox" {
+	if err := l.Configure(context.Background(), nil); err != nil || l.settings.Addresses[0] != DefaultAddress || l.settings.Namespace != "sandbox" ||
+		l.settings.KeepAlive != DefaultKeepAlive {
 		t.Fatalf("defaults: %+v %v", l.settings, err)
 	}
 	if err := l.Health(context.Background()); err == nil {

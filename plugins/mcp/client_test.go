@@ -62,7 +62,12 @@ func tryDial(t *testing.T, mode, url string, headers map[string]string) (*conn, 
 	t.Helper()
 	// An own transport, closed with the client: no idle connection is left
 	// to look like a leak.
-	hc := &http.Client{Transport: &http.Transport{}}
+	return tryDialHC(t, mode, url, headers, &http.Client{Transport: &http.Transport{}})
+}
+
+// tryDialHC is tryDial through hc.
+func tryDialHC(t *testing.T, mode, url string, headers map[string]string, hc *http.Client) (*conn, error) {
+	t.Helper()
 	var (
 		mc  *client.Client
 		err error

@@ -44,12 +44,13 @@ var e2eMocks = []string{
 }
 
 // startE2E runs the host with this plugin and the mocks; it returns the
-// host and the plugin's base URL.
+// host and the plugin's base URL. Quiet streams are written to every
+// second, so every client here meets keep-alives.
 func startE2E(t *testing.T) (*plugintest.HostProc, string) {
 	t.Helper()
 	listen := fmt.Sprintf("127.0.0.1:%d", plugintest.FreePort(t))
 	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{
-		"mcp": {Dir: ".", Settings: fmt.Sprintf(`{"addresses":[%q],"namespace":"sandbox"}`, listen)},
+		"mcp": {Dir: ".", Settings: fmt.Sprintf(`{"addresses":[%q],"namespace":"sandbox","keepAlive":1}`, listen)},
 	}})
 	if got := h.Addresses(t, "mcp"); len(got) != 1 || got[0] != listen {
 		t.Fatalf("the plugin listens on %v", got)
@@ -215,5 +216,25 @@ func TestRealListChanged(t *testing.T) {
 	h.Do(t, http.MethodDelete, "/api/v1/mocks/greet", "", 0)
 	for _, c := range conns {
 		c.waitNote(t, "notifications/prompts/list_changed")
+	}
+}
+
+// TestRealKeepAlive: behind the host's /stubs hand-off, an idle stream of
+// every transport is written to, so the host (and the client) notice when
+// the other side is gone.
+func TestRealKeepAlive(t *testing.T) {
+	h, _ := startE2E(t)
+	for _, mode := range allModes {
+		t.Run(mode, func(t *testing.T) {
+			sn := &sniffer{next: &http.Transport{}}
+			c, err := tryDialHC(t, mode, endpoint(h.URL+"/stubs/sandbox", mode), nil, &http.Client{Transport: sn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "a keep-alive through the hand-off", sn.seen.Load)
+			if len(c.tools(t)) != 3 {
+				t.Fatalf("tools after a keep-alive: %v", c.tools(t))
+			}
+		})
 	}
 }

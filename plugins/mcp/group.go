@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -17,31 +18,35 @@ import (
 // transports. The protocol is mcp-go's; the group only keeps its lists in
 // step with the mocks and answers calls through the host.
 type group struct {
-	host       sdk.Host
-	ns, sn     string
-	srv        *server.MCPServer
-	http       *server.StreamableHTTPServer
-	sse        *server.SSEServer
-	sseStream  http.Handler // GET /sse
-	sseMessage http.Handler // POST /message
-	holds      listenHolds
-	mu         sync.Mutex
-	applied    [3]string // the tools, resources and prompts last set, as JSON
-	appliedAny bool
+	host        sdk.Host
+	ns, sn      string
+	srv         *server.MCPServer
+	http        *server.StreamableHTTPServer
+	httpHandler http.Handler // g.http with keep-alives on POST event streams
+	sse         *server.SSEServer
+	sseStream   http.Handler // GET /sse
+	sseMessage  http.Handler // POST /message
+	holds       listenHolds
+	mu          sync.Mutex
+	applied     [3]string // the tools, resources and prompts last set, as JSON
+	appliedAny  bool
 }
 
 // transportLog is where mcp-go's streamable transport reports its own
 // troubles; stderr reaches the host's log.
 var transportLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-func newGroup(host sdk.Host, ns, sn string) *group {
+// newGroup makes the server of (ns, serverName). keepAlive is how often a
+// quiet event stream is written to, so that one whose client is gone (a
+// proxy in between keeps no connection of its own alive) is noticed.
+func newGroup(host sdk.Host, ns, sn string, keepAlive time.Duration) *group {
 	name := "mockarty " + ns
 	if sn != "" {
 		name += "/" + sn
 	}
 	g := &group{host: host, ns: ns, sn: sn}
 	hooks := &server.Hooks{}
-	hooks.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) { g.holds.release(g.srv, s) })
+	g.holds.hook(hooks, func() *server.MCPServer { return g.srv })
 	g.srv = server.NewMCPServer(name, "1.0.0",
 		server.WithHooks(hooks),
 		// listChanged everywhere: agents learn of a new or deleted mock at once.
@@ -53,14 +58,19 @@ func newGroup(host sdk.Host, ns, sn string) *group {
 		server.WithInstructions("Mock server of Mockarty namespace "+ns+": every tool, resource and prompt is answered by a mock."),
 	)
 	g.http = server.NewStreamableHTTPServer(g.srv, server.WithStreamableHTTPLogger(transportLog),
-		server.WithSessionIdManager(&sessionIDs{}))
+		server.WithSessionIdManager(&sessionIDs{}),
+		server.WithHeartbeatInterval(keepAlive), // pings on the GET listening stream
+	)
 	g.sse = server.NewSSEServer(g.srv,
 		server.WithDynamicBasePath(func(r *http.Request, _ string) string { return ssePath(r, sn) }),
 		server.WithMessageEndpoint("/"+kindMessage),
 		server.WithSSEEndpoint("/"+kindSSE),
+		server.WithKeepAlive(true),
+		server.WithKeepAliveInterval(keepAlive), // pings on the event stream
 	)
-	g.sseStream = g.sse.SSEHandler()
-	g.sseMessage = g.holds.message(g.sse.MessageHandler())
+	g.httpHandler = streamKeepAlive(g.http, keepAlive) // comments on POST event streams
+	g.sseStream = markSSE(g.sse.SSEHandler(), 0)
+	g.sseMessage = markSSE(g.sse.MessageHandler(), maxBody)
 	return g
 }
 

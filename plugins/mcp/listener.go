@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -21,10 +22,20 @@ type Settings struct {
 	// Namespace whose MCP mocks are served (a hand-off from the host's
 	// /stubs/<ns> names its own with X-Mockarty-Namespace).
 	Namespace string `json:"namespace"`
+	// KeepAlive is how often, in seconds, a quiet event stream is written
+	// to (a ping or an SSE comment), so that one whose client is gone is
+	// noticed even behind a proxy.
+	KeepAlive int `json:"keepAlive"`
 }
 
 // DefaultAddress is where the plugin listens when the settings name none.
 const DefaultAddress = "127.0.0.1:5787"
+
+// Bounds of the keepAlive setting, in seconds.
+const (
+	DefaultKeepAlive = 15
+	maxKeepAlive     = 3600
+)
 
 // namespacePattern is the host's rule for namespace names; the hand-off
 // header is checked against it too.
@@ -38,7 +49,9 @@ var settingsSchema = `{
                   "default": ["` + DefaultAddress + `"],
                   "description": "host:port pairs to listen on (port 0 picks a free one)"},
     "namespace": {"type": "string", "pattern": "` + namespacePattern + `", "default": "sandbox",
-                  "description": "the namespace whose MCP mocks are served"}
+                  "description": "the namespace whose MCP mocks are served"},
+    "keepAlive": {"type": "integer", "minimum": 1, "maximum": ` + strconv.Itoa(maxKeepAlive) + `, "default": ` + strconv.Itoa(DefaultKeepAlive) + `,
+                  "description": "seconds between the pings or comments written to a quiet event stream, so that a client that went away is noticed"}
   }
 }`
 
@@ -67,7 +80,7 @@ func (l *Listener) Info() sdk.Info {
 
 // Configure reads the settings (validated by the host against the schema).
 func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
-	s := Settings{Addresses: []string{DefaultAddress}, Namespace: "sandbox"}
+	s := Settings{Addresses: []string{DefaultAddress}, Namespace: "sandbox", KeepAlive: DefaultKeepAlive}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return fmt.Errorf("settings: %w", err)
@@ -78,6 +91,8 @@ func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
 		return errors.New("settings: addresses must not be empty")
 	case !validNamespace(s.Namespace):
 		return fmt.Errorf("settings: namespace %q is not a namespace name", s.Namespace)
+	case s.KeepAlive < 1 || s.KeepAlive > maxKeepAlive:
+		return fmt.Errorf("settings: keepAlive must be between 1 and %d seconds, not %d", maxKeepAlive, s.KeepAlive)
 	}
 	l.mu.Lock()
 	l.settings = s
@@ -105,7 +120,7 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 		return nil, errors.New("already started")
 	}
 	l.base, l.cancel = context.WithCancel(context.Background())
-	l.reg = newRegistry(host, l.settings.Namespace)
+	l.reg = newRegistry(host, l.settings.Namespace, time.Duration(l.settings.KeepAlive)*time.Second)
 	var addrs []string
 	for _, a := range l.settings.Addresses {
 		ln, err := net.Listen("tcp", a)

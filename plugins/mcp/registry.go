@@ -18,6 +18,7 @@ import (
 type registry struct {
 	host      sdk.Host
 	defaultNS string
+	keepAlive time.Duration // how often quiet event streams are written to
 
 	mu     sync.Mutex
 	spaces map[string]*space
@@ -42,8 +43,8 @@ const listTimeout = 10 * time.Second
 // pollEvery is how often mocks are listed again when the host cannot Watch.
 const pollEvery = 2 * time.Second
 
-func newRegistry(host sdk.Host, defaultNS string) *registry {
-	return &registry{host: host, defaultNS: defaultNS, spaces: map[string]*space{}}
+func newRegistry(host sdk.Host, defaultNS string, keepAlive time.Duration) *registry {
+	return &registry{host: host, defaultNS: defaultNS, keepAlive: keepAlive, spaces: map[string]*space{}}
 }
 
 func (r *registry) list(ctx context.Context, ns string) ([]*mockDoc, error) {
@@ -73,7 +74,7 @@ func (r *registry) group(ctx context.Context, ns, serverName string) (*group, er
 	if serverName != "" && !serverNames(sp.mocks)[serverName] {
 		return nil, &notFoundError{fmt.Sprintf("no MCP mock has serverName %q in namespace %s", serverName, ns)}
 	}
-	g := newGroup(r.host, ns, serverName)
+	g := newGroup(r.host, ns, serverName, r.keepAlive)
 	g.apply(buildCatalog(sp.mocks, serverName))
 	sp.groups[serverName] = g
 	return g, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 // Hand-off headers: the host proxies /stubs/<ns>/... to this listener with
 // the namespace to serve and the public prefix of the URLs it announces.
+// They are honoured only from this machine (fromThisMachine).
 const (
 	headerNamespace = "X-Mockarty-Namespace"
 	headerPrefix    = "X-Forwarded-Prefix"
@@ -74,20 +76,29 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ns := rt.reg.defaultNS
 	handOff := false
-	if h := r.Header.Get(headerNamespace); h != "" {
-		if !validNamespace(h) {
-			writeRPCError(w, http.StatusBadRequest, headerNamespace+" "+h+" is not a namespace name")
+	if fromThisMachine(r) {
+		if h := r.Header.Get(headerNamespace); h != "" {
+			if !validNamespace(h) {
+				writeRPCError(w, http.StatusBadRequest, headerNamespace+" "+h+" is not a namespace name")
+				return
+			}
+			ns, handOff = h, true
+		}
+		prefix, err := cleanPrefix(r.Header.Get(headerPrefix))
+		if err != nil {
+			writeRPCError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		ns, handOff = h, true
-	}
-	prefix, err := cleanPrefix(r.Header.Get(headerPrefix))
-	if err != nil {
-		writeRPCError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	if prefix != "" {
-		handOff = true
+		if prefix != "" {
+			handOff = true
+		}
+	} else if r.Header.Get(headerNamespace) != "" || r.Header.Get(headerPrefix) != "" {
+		// Only the host, on this machine, hands requests off: from
+		// anyone else the headers are dropped, so that neither the
+		// namespace served, nor the endpoint announced, nor the
+		// DNS-rebinding check bends to them, and the mocks' header
+		// conditions do not see them.
+		r = withoutHandOff(r)
 	}
 	switch {
 	case kind == kindStreamable && r.Method != http.MethodPost && r.Method != http.MethodGet &&
@@ -127,7 +138,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case kindMessage:
 		g.sseMessage.ServeHTTP(w, r)
 	default:
-		g.http.ServeHTTP(w, r)
+		g.httpHandler.ServeHTTP(w, r)
 	}
 }
 
@@ -139,6 +150,49 @@ func ssePath(r *http.Request, serverName string) string {
 		prefix += "/" + url.PathEscape(serverName)
 	}
 	return prefix
+}
+
+// fromThisMachine: the TCP peer is this machine, the only place the host
+// proxies /stubs from. That is a loopback peer (127.0.0.1, ::1), or one
+// whose address is the connection's own local address (the host dials a
+// plugin listening on one of the machine's addresses from that address;
+// a TCP peer elsewhere cannot have it).
+func fromThisMachine(r *http.Request) bool {
+	peer, ok := addrIP(r.RemoteAddr)
+	if !ok {
+		return false
+	}
+	if peer.IsLoopback() {
+		return true
+	}
+	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if local == nil {
+		return false
+	}
+	own, ok := addrIP(local.String())
+	return ok && own == peer && !own.IsUnspecified()
+}
+
+// addrIP is the IP of a host:port address, IPv4-mapped ones as IPv4.
+func addrIP(hostport string) (netip.Addr, bool) {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return ip.Unmap().WithZone(""), true
+}
+
+// withoutHandOff returns r without the hand-off headers.
+func withoutHandOff(r *http.Request) *http.Request {
+	out := *r
+	out.Header = r.Header.Clone()
+	out.Header.Del(headerNamespace)
+	out.Header.Del(headerPrefix)
+	return &out
 }
 
 // asLocal returns r as seen at the connection's own address (Host only).
