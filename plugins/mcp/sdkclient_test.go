@@ -1,8 +1,8 @@
 package main
 
 // A third-party client: the official TypeScript SDK, when it is installed
-// (MCP_NODE_SDK names a folder holding node_modules/@modelcontextprotocol/sdk;
-// `npm install @modelcontextprotocol/sdk@1.32.2` there). Skipped otherwise.
+// (MCP_NODE_SDK names a folder holding node_modules/@modelcontextprotocol/sdk,
+// as `make clients` installs it). Skipped otherwise; under CI it must be there.
 
 import (
 	"bufio"
@@ -14,15 +14,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 func TestTypeScriptSDKClient(t *testing.T) {
 	dir := os.Getenv("MCP_NODE_SDK")
 	if dir == "" {
-		t.Skip("MCP_NODE_SDK is not set: the TypeScript SDK is not installed")
+		plugintest.MissingClient(t, "MCP_NODE_SDK is not set: the TypeScript SDK is not installed")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk")); err != nil {
-		t.Skipf("no @modelcontextprotocol/sdk under %s", dir)
+		plugintest.MissingClient(t, "no @modelcontextprotocol/sdk under %s", dir)
 	}
 	h, plugin := startE2E(t)
 	script, _ := filepath.Abs(filepath.Join("testdata", "sdkclient.mjs"))

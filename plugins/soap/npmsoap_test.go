@@ -15,16 +15,18 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 func TestE2ENPMSoapClient(t *testing.T) {
 	modules := os.Getenv("SOAP_NODE_PATH")
 	if modules == "" {
-		t.Skip("SOAP_NODE_PATH (a node_modules folder holding npm soap) is not set")
+		plugintest.MissingClient(t, "SOAP_NODE_PATH (a node_modules folder holding npm soap) is not set")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not installed")
+		plugintest.MissingClient(t, "node is not installed")
 	}
 	e := startE2E(t)
 	body, _ := json.Marshal(map[string]string{"name": "accounts.wsdl", "content": accountsWSDL})

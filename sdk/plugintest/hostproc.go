@@ -329,3 +329,15 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// MissingClient stops a test that drives a third-party client which is not
+// installed (`make clients` installs them): it fails under CI (CI=true),
+// where the client must be there, and skips elsewhere.
+func MissingClient(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...) + " (make clients installs it)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
