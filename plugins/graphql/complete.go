@@ -82,12 +82,21 @@ const (
 // (nil when not known) named typeName ("" when not known): the spec's
 // CollectFields.
 func (e *executor) collect(def *ast.Definition, typeName string, sets ...ast.SelectionSet) []*fieldGroup {
+	out, _ := e.collectCounting(def, typeName, sets...)
+	return out
+}
+
+// collectCounting is collect that also tells how many selections it went
+// through: the work of collecting, which the completion budget pays.
+func (e *executor) collectCounting(def *ast.Definition, typeName string, sets ...ast.SelectionSet) ([]*fieldGroup, int) {
 	var out []*fieldGroup
+	work := 0
 	index := map[string]*fieldGroup{}
 	visited := map[string]bool{}
 	var walk func(set ast.SelectionSet, optional bool)
 	walk = func(set ast.SelectionSet, optional bool) {
 		for _, sel := range set {
+			work++
 			switch s := sel.(type) {
 			case *ast.Field:
 				if !e.included(s.Directives) {
@@ -136,7 +145,7 @@ func (e *executor) collect(def *ast.Definition, typeName string, sets ...ast.Sel
 	for _, set := range sets {
 		walk(set, false)
 	}
-	return out
+	return out, work
 }
 
 // included applies @skip(if:) and @include(if:).
@@ -202,7 +211,7 @@ func (e *executor) fieldValue(typ *ast.Type, fields []*ast.Field, path ast.Path,
 	if err == nil {
 		return out, nil
 	}
-	if typ != nil && typ.NonNull {
+	if err == errTooLarge || (typ != nil && typ.NonNull) {
 		return nil, err
 	}
 	if err != reported {
@@ -225,6 +234,10 @@ func (e *executor) completeValue(typ *ast.Type, fields []*ast.Field, path ast.Pa
 		}
 		return out, nil
 	}
+	// Every value counts, null too: a list of a million nulls is large.
+	if !e.budget.charge(1) {
+		return nil, errTooLarge
+	}
 	if v == nil {
 		return nil, nil
 	}
@@ -238,7 +251,7 @@ func (e *executor) completeValue(typ *ast.Type, fields []*ast.Field, path ast.Pa
 		for i, item := range list {
 			val, err := e.completeValue(typ.Elem, fields, appendPath(path, ast.PathIndex(i)), item)
 			if err != nil {
-				if typ.Elem.NonNull {
+				if err == errTooLarge || typ.Elem.NonNull {
 					return nil, err
 				}
 				if err != reported {
@@ -258,7 +271,7 @@ func (e *executor) completeValue(typ *ast.Type, fields []*ast.Field, path ast.Pa
 		return e.completeUntyped(fields, path, v)
 	}
 	if named.IsLeafType() {
-		return v, nil // leaves are answered as the mock wrote them
+		return e.passThrough(v) // leaves are answered as the mock wrote them
 	}
 	switch v.(type) {
 	case map[string]any, resolver:
@@ -273,23 +286,45 @@ func (e *executor) completeValue(typ *ast.Type, fields []*ast.Field, path ast.Pa
 	return e.completeObject(obj, obj.Name, fields, path, v)
 }
 
+// passThrough answers v as it is; its budget is the values in it (one is
+// paid already): it is written once for every alias that selects it.
+func (e *executor) passThrough(v any) (any, *gqlerror.Error) {
+	if e.budget == nil {
+		return v, nil
+	}
+	switch v.(type) {
+	case []any, map[string]any, string:
+		// Counting one past what remains is enough to know it does not fit.
+		if !e.budget.charge(weight(v, e.budget.remaining()+1) - 1) {
+			return nil, errTooLarge
+		}
+	}
+	return v, nil
+}
+
 // completeUntyped follows the payload's shape (no SDL, or a type the SDL
 // does not name): objects and lists get the selection set, anything else
-// passes as it is.
+// passes as it is. v's own value is paid for by the caller.
 func (e *executor) completeUntyped(fields []*ast.Field, path ast.Path, v any) (any, *gqlerror.Error) {
 	hasSelection := false
 	for _, f := range fields {
 		hasSelection = hasSelection || len(f.SelectionSet) > 0
 	}
 	if !hasSelection {
-		return v, nil
+		return e.passThrough(v)
 	}
 	switch vv := v.(type) {
 	case []any:
 		out := make([]any, len(vv))
 		for i, item := range vv {
+			if !e.budget.charge(1) {
+				return nil, errTooLarge
+			}
 			val, err := e.completeUntyped(fields, appendPath(path, ast.PathIndex(i)), item)
 			if err != nil {
+				if err == errTooLarge {
+					return nil, err
+				}
 				if err != reported {
 					e.addError(err)
 				}
@@ -301,7 +336,7 @@ func (e *executor) completeUntyped(fields []*ast.Field, path ast.Path, v any) (a
 	case map[string]any, resolver:
 		return e.completeObject(nil, typeNameOf(v), fields, path, v)
 	}
-	return v, nil
+	return e.passThrough(v)
 }
 
 // completeObject answers the selected fields of an object value.
@@ -310,10 +345,20 @@ func (e *executor) completeObject(def *ast.Definition, typeName string, fields [
 	for i, f := range fields {
 		sets[i] = f.SelectionSet
 	}
+	groups, work := e.collectCounting(def, typeName, sets...)
+	// The values are paid as they are made; what makes none (fragments,
+	// a field asked twice, skipped fields) is paid here, so a query cannot
+	// repeat work over many objects for free.
+	if !e.budget.charge(work - len(groups)) {
+		return nil, errTooLarge
+	}
 	out := &object{}
-	for _, g := range e.collect(def, typeName, sets...) {
+	for _, g := range groups {
 		f := g.fields[0]
 		if f.Name == "__typename" && typeName != "" {
+			if !e.budget.charge(1) {
+				return nil, errTooLarge
+			}
 			out.set(g.key, typeName)
 			continue
 		}
@@ -324,6 +369,9 @@ func (e *executor) completeObject(def *ast.Definition, typeName string, fields [
 		}
 		raw, present := e.member(v, g, fd)
 		if !present && g.optional {
+			if !e.budget.charge(1) {
+				return nil, errTooLarge
+			}
 			continue
 		}
 		val, err := e.fieldValue(ft, g.fields, appendPath(path, ast.PathName(g.key)), raw)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -27,11 +28,16 @@ func TestMain(m *testing.M) {
 
 func startHost(t *testing.T) (*plugintest.HostProc, string) {
 	t.Helper()
+	return startHostWith(t, `{"addresses":["127.0.0.1:0"],"namespace":"sandbox"}`)
+}
+
+func startHostWith(t *testing.T, settings string) (*plugintest.HostProc, string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end: builds and runs the host")
 	}
 	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{
-		"graphql": {Dir: ".", Settings: `{"addresses":["127.0.0.1:0"],"namespace":"sandbox"}`},
+		"graphql": {Dir: ".", Settings: settings},
 	}})
 	addrs := h.Addresses(t, "graphql")
 	if len(addrs) == 0 {
@@ -210,6 +216,37 @@ func TestE2EStubsHandOff(t *testing.T) {
 		a := post(t, h.URL+"/stubs/"+ns+"/graphql", `{ hero { name } }`, nil)
 		if a.status != 200 || dataOf(t, a) != want {
 			t.Fatalf("/stubs/%s/graphql: %d %s", ns, a.status, a.raw)
+		}
+	}
+}
+
+func TestE2ELimitsAndGETSubscription(t *testing.T) {
+	// The limit settings pass the host's check against the plugin's schema.
+	h, url := startHostWith(t, `{"addresses":["127.0.0.1:0"],"namespace":"sandbox","maxRootFields":2,"maxDepth":3,"maxResultNodes":50}`)
+	h.Post(t, "/api/v1/mocks", `{"id":"hero","graphql":{"operation":"query","field":"hero"},
+	  "response":{"payload":{"name":"R2-D2","friends":[{"name":"Luke","friends":[{"name":"Han"}]}]}}}`, 201)
+	h.Post(t, "/api/v1/mocks", `{"id":"ticks","graphql":{"operation":"subscription","field":"tick"},
+	  "response":{"payload":[{"n":1},{"n":2}]}}`, 201)
+
+	if a := post(t, url, `{ a: hero { name } b: hero { friends { name } } }`, nil); dataOf(t, a) != `{"a":{"name":"R2-D2"},"b":{"friends":[{"name":"Luke"}]}}` {
+		t.Fatalf("within the limits: %s", a.raw)
+	}
+	limitError(t, post(t, url, `{ a: hero { name } b: hero { name } c: hero { name } }`, nil), "TOO_MANY_ROOT_FIELDS", "more than the 2 allowed")
+	limitError(t, post(t, url, `{ hero { friends { friends { name } } } }`, nil), "QUERY_TOO_DEEP", "more than the 3 allowed")
+	var many strings.Builder
+	for i := range 60 { // 61 values
+		fmt.Fprintf(&many, " n%d: name", i)
+	}
+	limitError(t, post(t, url, `{ hero {`+many.String()+` } }`, nil), "RESULT_TOO_LARGE", "more than 50 values")
+
+	// A subscription by GET, as a browser's EventSource sends it: on the
+	// plugin's address and through the host's /stubs.
+	for _, target := range []string{url, h.URL + "/stubs/sandbox/graphql"} {
+		req, _ := http.NewRequest(http.MethodGet, target+"?query="+urlQuery("subscription { tick { n } }"), nil)
+		req.Header.Set("Accept", "text/event-stream")
+		events := readStream(t, req)
+		if got := strings.Join(events, "\n"); got != `next {"data":{"tick":{"n":1}}}`+"\n"+`next {"data":{"tick":{"n":2}}}`+"\ncomplete" {
+			t.Fatalf("%s: events:\n%s", target, got)
 		}
 	}
 }

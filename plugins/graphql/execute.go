@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
@@ -19,12 +20,16 @@ import (
 // host matches a mock on <operation>/<field>, its conditions seeing the
 // field's arguments); the mock's payload is the field's value, shaped by
 // the field's selection set (complete.go). Query fields are resolved at
-// once, mutation fields one after another, as the spec orders them.
+// once (by a few workers: each is a host call), mutation fields one after
+// another, as the spec orders them.
 
 // executor runs one prepared operation.
 type executor struct {
 	*request
 	*prepared
+	// budget bounds the values of the answer (nil: not bounded, as when
+	// prepare only collects the root fields).
+	budget *budget
 
 	mu   sync.Mutex
 	errs gqlerror.List
@@ -63,28 +68,47 @@ func (e *executor) rootType() (*ast.Definition, string) {
 
 // execute runs a query or mutation and returns its response.
 func (x *request) execute(p *prepared) *result {
-	e := &executor{request: x, prepared: p}
+	e := &executor{request: x, prepared: p, budget: newBudget(x.limits.maxResultNodes)}
 	def, typeName := e.rootType()
-	groups := e.collect(def, typeName, e.op.SelectionSet)
+	groups := p.roots
 	values := make([]any, len(groups))
 	failed := make([]*gqlerror.Error, len(groups))
 	run := func(i int) {
+		if e.budget.exceeded() {
+			failed[i] = errTooLarge // the answer is lost already: ask the host no more
+			return
+		}
 		values[i], failed[i] = e.rootField(def, typeName, groups[i])
 	}
-	if e.op.Operation == ast.Mutation || len(groups) == 1 {
+	workers := min(x.limits.workers, len(groups))
+	if e.op.Operation == ast.Mutation {
+		workers = 1
+	}
+	if workers <= 1 {
 		for i := range groups {
 			run(i)
 		}
 	} else {
+		var next atomic.Int64
 		var wg sync.WaitGroup
-		for i := range groups {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				run(i)
-			}()
+		for range workers {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1)) - 1 // the next field nobody took
+					if i >= len(groups) {
+						return
+					}
+					run(i)
+				}
+			})
 		}
 		wg.Wait()
+	}
+	for _, err := range failed {
+		if err == errTooLarge {
+			// Part of an answer too large to give would mislead: no data.
+			return &result{Errors: gqlerror.List{tooLargeError(x.limits.maxResultNodes)}}
+		}
 	}
 	data := &object{}
 	var bubbled bool

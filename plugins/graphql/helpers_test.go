@@ -202,6 +202,12 @@ func readEvents(t *testing.T, url, body string) []string {
 	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
+	return readStream(t, req)
+}
+
+// readStream sends req and reads its event stream to its end.
+func readStream(t *testing.T, req *http.Request) []string {
+	t.Helper()
 	client := &http.Client{Timeout: 30 * time.Second}
 	res, err := client.Do(req)
 	if err != nil {
@@ -209,7 +215,8 @@ func readEvents(t *testing.T, url, body string) []string {
 	}
 	defer res.Body.Close()
 	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
-		t.Fatalf("content type %q", res.Header.Get("Content-Type"))
+		raw, _ := io.ReadAll(res.Body)
+		t.Fatalf("%d, content type %q: %s", res.StatusCode, res.Header.Get("Content-Type"), raw)
 	}
 	var events []string
 	sc := bufio.NewScanner(res.Body)

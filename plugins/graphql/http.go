@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/mockarty-oss/mockarty/sdk"
@@ -75,7 +78,11 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	media := responseMedia(r.Header.Get("Accept"))
-	req, rerr := readRequest(r)
+	ns, rerr := requestNamespace(r, s.Namespace)
+	var req *gqlRequest
+	if rerr == nil {
+		req, rerr = readRequest(r)
+	}
 	if rerr != nil {
 		if rerr.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", "GET, POST")
@@ -87,17 +94,13 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeResult(w, media, rerr.status, &result{Errors: gqlerror.List{e}, NoData: true})
 		return
 	}
-	ns := s.Namespace
-	if h := r.Header.Get(HeaderNamespace); h != "" {
-		ns = h
-	}
 	path := r.URL.Path
 	if path == "" {
 		path = "/"
 	}
 	x := &request{
 		ctx: r.Context(), host: host, schemas: schemas, namespace: ns, path: path,
-		method: r.Method, headers: headerMap(r), req: req,
+		method: r.Method, accept: r.Header.Get("Accept"), headers: headerMap(r), req: req, limits: s.limits(),
 	}
 	prep, status := x.prepare()
 	if prep == nil {
@@ -110,6 +113,39 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	res := x.execute(prep)
 	writeResult(w, media, http.StatusOK, res)
+}
+
+// namespacePattern is what a namespace name looks like (as the host's
+// model has it).
+var namespacePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+
+func validNamespace(ns string) bool { return namespacePattern.MatchString(ns) }
+
+// requestNamespace is the namespace a request is served in: the header's,
+// when the request comes from the host (which proxies its /stubs from this
+// machine), else the configured one. Anyone else could otherwise pick any
+// namespace, and make the listener remember a schema for each.
+func requestNamespace(r *http.Request, configured string) (string, *requestError) {
+	h := r.Header.Get(HeaderNamespace)
+	if h == "" || !fromLoopback(r) {
+		return configured, nil
+	}
+	if !validNamespace(h) {
+		return "", &requestError{status: http.StatusBadRequest, code: "BAD_NAMESPACE",
+			msg: fmt.Sprintf("%s %q is not a namespace name: 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit",
+				HeaderNamespace, h)}
+	}
+	return h, nil
+}
+
+// fromLoopback says whether the TCP peer is this machine.
+func fromLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.Unmap().IsLoopback()
 }
 
 // requestErrorStatus is the status of a request that was not executed:

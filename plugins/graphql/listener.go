@@ -21,6 +21,12 @@ type Settings struct {
 	// Namespace whose GraphQL mocks and SDL are served (a request the
 	// host hands over with X-Mockarty-Namespace is served in that one).
 	Namespace string `json:"namespace"`
+	// Limits of one request (limits.go).
+	MaxTokens               int `json:"maxTokens"`
+	MaxDepth                int `json:"maxDepth"`
+	MaxRootFields           int `json:"maxRootFields"`
+	MaxResultNodes          int `json:"maxResultNodes"`
+	MaxConcurrentRootFields int `json:"maxConcurrentRootFields"`
 }
 
 // DefaultAddress is where the plugin listens when the settings name no
@@ -37,7 +43,17 @@ var settingsSchema = `{
     "addresses": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1,
       "default": ["` + DefaultAddress + `"], "description": "host:port pairs to serve GraphQL on (port 0 picks a free one)"},
     "namespace": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
-      "default": "` + DefaultNamespace + `", "description": "the namespace whose GraphQL mocks and SDL are served"}
+      "default": "` + DefaultNamespace + `", "description": "the namespace whose GraphQL mocks and SDL are served"},
+    "maxTokens": {"type": "integer", "minimum": 1, "default": ` + fmt.Sprint(DefaultMaxTokens) + `,
+      "description": "the most tokens a query document may have (larger: a parse error)"},
+    "maxDepth": {"type": "integer", "minimum": 1, "default": ` + fmt.Sprint(DefaultMaxDepth) + `,
+      "description": "the deepest fields of a query may nest, fragments expanded (a root field is 1)"},
+    "maxRootFields": {"type": "integer", "minimum": 1, "default": ` + fmt.Sprint(DefaultMaxRootFields) + `,
+      "description": "the most root fields (each one host lookup) an operation may select"},
+    "maxResultNodes": {"type": "integer", "minimum": 1, "default": ` + fmt.Sprint(DefaultMaxResultNodes) + `,
+      "description": "the most values one answer may have (beyond: an error, result too large)"},
+    "maxConcurrentRootFields": {"type": "integer", "minimum": 1, "maximum": 256, "default": ` + fmt.Sprint(DefaultMaxConcurrentRootFields) + `,
+      "description": "how many root fields of a query are resolved at once"}
   }
 }`
 
@@ -70,7 +86,9 @@ func (l *Listener) Info() sdk.Info {
 
 // Configure reads the settings (validated by the host against the schema).
 func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
-	s := Settings{Addresses: []string{DefaultAddress}, Namespace: DefaultNamespace}
+	s := Settings{Addresses: []string{DefaultAddress}, Namespace: DefaultNamespace,
+		MaxTokens: DefaultMaxTokens, MaxDepth: DefaultMaxDepth, MaxRootFields: DefaultMaxRootFields,
+		MaxResultNodes: DefaultMaxResultNodes, MaxConcurrentRootFields: DefaultMaxConcurrentRootFields}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return fmt.Errorf("settings: %w", err)
@@ -81,6 +99,19 @@ func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
 		return errors.New("settings: addresses must not be empty")
 	case s.Namespace == "":
 		return errors.New("settings: namespace must not be empty")
+	case !validNamespace(s.Namespace):
+		return fmt.Errorf("settings: namespace %q is not a namespace name (letters, digits, '.', '_', '-')", s.Namespace)
+	}
+	// The host checks the schema's minimums; a host that does not must
+	// still not turn a zero into "no limit" or a pool with no worker.
+	for _, lim := range []struct {
+		name string
+		v    int
+	}{{"maxTokens", s.MaxTokens}, {"maxDepth", s.MaxDepth}, {"maxRootFields", s.MaxRootFields},
+		{"maxResultNodes", s.MaxResultNodes}, {"maxConcurrentRootFields", s.MaxConcurrentRootFields}} {
+		if lim.v < 1 {
+			return limitTooSmall(lim.name, lim.v)
+		}
 	}
 	l.mu.Lock()
 	l.settings = s

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -58,8 +59,10 @@ type request struct {
 	namespace string
 	path      string
 	method    string
+	accept    string
 	headers   sdk.MultiMap
 	req       *gqlRequest
+	limits    limits
 	// failure is the answer when prepare finds the request cannot run.
 	failure *result
 }
@@ -71,6 +74,8 @@ type prepared struct {
 	doc    *ast.QueryDocument
 	op     *ast.OperationDefinition
 	vars   map[string]any
+	// roots are the operation's root fields (response keys).
+	roots []*fieldGroup
 }
 
 // prepare parses, validates and picks the operation; on failure it sets
@@ -88,11 +93,17 @@ func (x *request) prepare() (*prepared, int) {
 		}
 		return fail(http.StatusBadGateway, gqlerror.Errorf("cannot read the GraphQL schema of namespace %q from the mock host: %v", x.namespace, err))
 	}
-	doc, perr := parser.ParseQuery(&ast.Source{Input: x.req.Query})
+	// The token limit bounds the parser's work and everything after it
+	// (validation, depth, fragments) by the document's size.
+	doc, perr := parser.ParseQueryWithTokenLimit(&ast.Source{Input: x.req.Query}, x.limits.maxTokens)
 	if perr != nil {
 		var gerr *gqlerror.Error
 		if !errors.As(perr, &gerr) {
 			gerr = gqlerror.Wrap(perr)
+		}
+		if strings.HasPrefix(gerr.Message, "exceeded token limit") {
+			gerr.Message += " (setting maxTokens)"
+			withCode(gerr, "QUERY_TOO_LARGE")
 		}
 		return fail(http.StatusBadRequest, withCode(gerr, "GRAPHQL_PARSE_FAILED"))
 	}
@@ -112,14 +123,33 @@ func (x *request) prepare() (*prepared, int) {
 	if gerr != nil {
 		return fail(http.StatusBadRequest, gerr)
 	}
-	if x.method == http.MethodGet && op.Operation != ast.Query {
-		return fail(http.StatusMethodNotAllowed, gqlerror.Errorf("a %s cannot be sent with GET: use POST", op.Operation))
+	// GET must not change anything: a query, or a subscription asked for
+	// as server-sent events (graphql-sse allows it, and a browser's
+	// EventSource can only GET).
+	if x.method == http.MethodGet && op.Operation != ast.Query &&
+		(op.Operation != ast.Subscription || !acceptsEventStream(x.accept)) {
+		msg := "a %s cannot be sent with GET: use POST"
+		if op.Operation == ast.Subscription {
+			msg = "a %s is sent with GET only with Accept: text/event-stream (or use POST)"
+		}
+		return fail(http.StatusMethodNotAllowed, gqlerror.Errorf(msg, op.Operation))
+	}
+	if gerr := checkDepth(doc, op, x.limits.maxDepth); gerr != nil {
+		return fail(http.StatusBadRequest, gerr)
 	}
 	vars, gerr := coerceVariables(schema, op, x.req.Variables)
 	if gerr != nil {
 		return fail(http.StatusBadRequest, withCode(gerr, "BAD_USER_INPUT"))
 	}
-	return &prepared{schema: schema, doc: doc, op: op, vars: vars}, http.StatusOK
+	p := &prepared{schema: schema, doc: doc, op: op, vars: vars}
+	// Each root field is a host call: count them before making any.
+	e := &executor{request: x, prepared: p}
+	def, typeName := e.rootType()
+	p.roots = e.collect(def, typeName, op.SelectionSet)
+	if len(p.roots) > x.limits.maxRootFields {
+		return fail(http.StatusBadRequest, tooManyRootFields(op, len(p.roots), x.limits.maxRootFields))
+	}
+	return p, http.StatusOK
 }
 
 // withCode sets extensions.code, the field clients (Apollo) read.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -16,17 +17,25 @@ import (
 // schemaCache holds each namespace's schema: every SDL file registered in
 // the namespace (ListDocuments kind "graphql"), loaded together. It is read
 // again after a change notice (Watch), or, from a host without Watch,
-// after noWatchTTL.
+// after noWatchTTL. It keeps the namespaces used last, at most limit of
+// them: the namespaces a listener is asked for are few, but nothing else
+// would stop the cache from growing with every name it hears.
 type schemaCache struct {
-	host sdk.Host
+	host  sdk.HostData
+	limit int
 
 	mu       sync.Mutex
-	entries  map[string]*schemaEntry
+	entries  map[string]*list.Element // of *schemaEntry, used last first in order
+	order    *list.List
 	gen      uint64 // bumped by every change notice
 	watching bool
 }
 
+// schemaCacheSize is how many namespaces' schemas are kept.
+const schemaCacheSize = 256
+
 type schemaEntry struct {
+	ns       string
 	mu       sync.Mutex // one load at a time per namespace
 	loaded   bool
 	gen      uint64
@@ -48,8 +57,34 @@ func (e *sdlError) Error() string {
 // noWatchTTL is how long a read is trusted without change notices.
 const noWatchTTL = 2 * time.Second
 
-func newSchemaCache(host sdk.Host) *schemaCache {
-	return &schemaCache{host: host, entries: map[string]*schemaEntry{}}
+func newSchemaCache(host sdk.HostData) *schemaCache {
+	return &schemaCache{host: host, limit: schemaCacheSize, entries: map[string]*list.Element{}, order: list.New()}
+}
+
+// entry is namespace ns's entry, made when there is none (and the one used
+// longest ago dropped when the cache is full).
+func (c *schemaCache) entry(ns string) *schemaEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el := c.entries[ns]; el != nil {
+		c.order.MoveToFront(el)
+		return el.Value.(*schemaEntry)
+	}
+	e := &schemaEntry{ns: ns}
+	c.entries[ns] = c.order.PushFront(e)
+	for c.order.Len() > c.limit {
+		last := c.order.Back()
+		c.order.Remove(last)
+		delete(c.entries, last.Value.(*schemaEntry).ns) // a load under way keeps its entry to itself
+	}
+	return e
+}
+
+// size is how many namespaces are cached.
+func (c *schemaCache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
 }
 
 // watch marks every schema stale on each change of the GraphQL documents,
@@ -78,14 +113,7 @@ func (c *schemaCache) watch(ctx context.Context) {
 
 // get returns the schema of namespace ns (nil when it registered no SDL).
 func (c *schemaCache) get(ctx context.Context, ns string) (*ast.Schema, error) {
-	c.mu.Lock()
-	e := c.entries[ns]
-	if e == nil {
-		e = &schemaEntry{}
-		c.entries[ns] = e
-	}
-	c.mu.Unlock()
-
+	e := c.entry(ns)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c.mu.Lock()

@@ -52,7 +52,7 @@ func (x *request) serveSubscription(w http.ResponseWriter, r *http.Request, p *p
 	x.ctx = ctx
 	e := &executor{request: x, prepared: p}
 	def, typeName := e.rootType()
-	groups := e.collect(def, typeName, p.op.SelectionSet)
+	groups := p.roots
 	if len(groups) != 1 {
 		reject("a subscription selects exactly one root field, this one selects %d", len(groups))
 		return
@@ -88,7 +88,8 @@ func (x *request) serveSubscription(w http.ResponseWriter, r *http.Request, p *p
 				return
 			}
 		}
-		one := &executor{request: x, prepared: p}
+		// Each event is an answer of its own, with its own budget.
+		one := &executor{request: x, prepared: p, budget: newBudget(x.limits.maxResultNodes)}
 		if i == 0 {
 			one.errs = append(one.errs, fd.errs...)
 		}
@@ -101,6 +102,11 @@ func (x *request) serveSubscription(w http.ResponseWriter, r *http.Request, p *p
 			}
 		} else {
 			val, err := one.fieldValue(fieldType, g.fields, path, ev)
+			if err == errTooLarge {
+				res = &result{Errors: gqlerror.List{tooLargeError(x.limits.maxResultNodes)}}
+				_ = writeEvent(w, flusher, "next", res)
+				break
+			}
 			if err != nil {
 				if err != reported {
 					one.errs = append(one.errs, err)
