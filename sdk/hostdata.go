@@ -182,7 +182,8 @@ func (f *remoteFinder) Capture(ctx context.Context, c *Captured) (string, error)
 	return r.Id, nil
 }
 
-// remoteError turns "not implemented by the host" into ErrNotSupported.
+// remoteError maps the gRPC Unimplemented status (a host older than the
+// call) to ErrNotSupported, so a plugin can tell "no such call" apart.
 func remoteError(err error) error {
 	if status.Code(err) == codes.Unimplemented {
 		return ErrNotSupported

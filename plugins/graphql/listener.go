@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"sync"
-	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/httpserve"
 )
 
 // Settings of the GraphQL listener.
@@ -64,7 +61,7 @@ var settingsSchema = `{
 type Listener struct {
 	mu       sync.Mutex
 	settings Settings
-	servers  []*http.Server
+	servers  *httpserve.Servers
 	host     sdk.Host
 	schemas  *schemaCache
 	// base is the parent of every request's context; Stop cancels it
@@ -123,7 +120,7 @@ func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
 func (l *Listener) Health(context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.servers) == 0 {
+	if l.servers == nil {
 		return errors.New("not listening")
 	}
 	return nil
@@ -135,37 +132,19 @@ var pluginLog = sdk.Logger().Named("graphql")
 func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.servers) > 0 {
+	if l.servers != nil {
 		return nil, errors.New("already started")
 	}
 	l.host = host
 	l.base, l.cancel = context.WithCancel(context.Background())
 	l.streams, l.endStreams = context.WithCancel(l.base)
 	l.schemas = newSchemaCache(host)
-	var addrs []string
-	for _, a := range l.settings.Addresses {
-		ln, err := net.Listen("tcp", a)
-		if err != nil {
-			l.cancel()
-			for _, s := range l.servers {
-				_ = s.Close()
-			}
-			l.servers = nil
-			return nil, fmt.Errorf("listen on %s: %w", a, err)
-		}
-		base := l.base
-		srv := &http.Server{
-			Handler:           l,
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			// No WriteTimeout: a mock's delay or a subscription may be long.
-			BaseContext: func(net.Listener) context.Context { return base },
-			ErrorLog:    pluginLog.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
-		}
-		l.servers = append(l.servers, srv)
-		addrs = append(addrs, ln.Addr().String())
-		go func() { _ = srv.Serve(ln) }()
+	servers, addrs, err := httpserve.Listen(l.settings.Addresses, l, l.base, pluginLog)
+	if err != nil {
+		l.cancel()
+		return nil, err
 	}
+	l.servers = servers
 	go l.schemas.watch(l.base)
 	return addrs, nil
 }
@@ -180,15 +159,10 @@ func (l *Listener) Stop(ctx context.Context) error {
 	if endStreams != nil {
 		endStreams() // a subscription never ends by itself
 	}
-	var errs []error
-	for _, s := range servers {
-		if err := s.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
-			_ = s.Close()
-		}
-	}
+	err := servers.Shutdown(ctx)
+	servers.Close() // what is still open after ctx
 	if cancel != nil {
 		cancel()
 	}
-	return errors.Join(errs...)
+	return err
 }

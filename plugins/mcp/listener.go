@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/httpserve"
 )
 
 // Settings of the MCP listener.
@@ -62,7 +60,7 @@ var settingsSchema = `{
 type Listener struct {
 	mu       sync.Mutex
 	settings Settings
-	servers  []*http.Server
+	servers  *httpserve.Servers
 	reg      *registry
 	// base is the parent of every request's context and of the watch loop;
 	// Stop cancels it.
@@ -104,7 +102,7 @@ func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
 func (l *Listener) Health(context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.servers) == 0 {
+	if l.servers == nil {
 		return errors.New("not listening")
 	}
 	return nil
@@ -116,35 +114,17 @@ var pluginLog = sdk.Logger().Named("mcp")
 func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.servers) > 0 {
+	if l.servers != nil {
 		return nil, errors.New("already started")
 	}
 	l.base, l.cancel = context.WithCancel(context.Background())
 	l.reg = newRegistry(host, l.settings.Namespace, time.Duration(l.settings.KeepAlive)*time.Second)
-	var addrs []string
-	for _, a := range l.settings.Addresses {
-		ln, err := net.Listen("tcp", a)
-		if err != nil {
-			l.cancel()
-			for _, s := range l.servers {
-				_ = s.Close()
-			}
-			l.servers = nil
-			return nil, fmt.Errorf("listen on %s: %w", a, err)
-		}
-		base := l.base
-		srv := &http.Server{
-			Handler:           &router{reg: l.reg},
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			// No WriteTimeout: SSE and listening streams stay open.
-			BaseContext: func(net.Listener) context.Context { return base },
-			ErrorLog:    pluginLog.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
-		}
-		l.servers = append(l.servers, srv)
-		addrs = append(addrs, ln.Addr().String())
-		go func() { _ = srv.Serve(ln) }()
+	servers, addrs, err := httpserve.Listen(l.settings.Addresses, &router{reg: l.reg}, l.base, pluginLog)
+	if err != nil {
+		l.cancel()
+		return nil, err
 	}
+	l.servers = servers
 	l.loops.Add(1)
 	go func() {
 		defer l.loops.Done()
@@ -166,12 +146,7 @@ func (l *Listener) Stop(ctx context.Context) error {
 	if cancel != nil {
 		cancel()
 	}
-	var errs []error
-	for _, s := range servers {
-		if err := s.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	err := servers.Shutdown(ctx)
 	l.loops.Wait()
-	return errors.Join(errs...)
+	return err
 }

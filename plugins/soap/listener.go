@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"sync"
-	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/httpserve"
 	"github.com/mockarty-oss/mockarty/sdk/outbound"
 )
 
@@ -57,7 +55,7 @@ var settingsSchema = `{
 type Listener struct {
 	mu       sync.Mutex
 	settings Settings
-	servers  []*http.Server
+	servers  *httpserve.Servers
 	host     sdk.Host
 	wsdls    *wsdlCache
 	client   *http.Client // for proxy mocks
@@ -123,7 +121,7 @@ func validNamespace(ns string) bool {
 func (l *Listener) Health(context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.servers) == 0 {
+	if l.servers == nil {
 		return errors.New("not listening")
 	}
 	return nil
@@ -135,7 +133,7 @@ var pluginLog = sdk.Logger().Named("soap")
 func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.servers) > 0 {
+	if l.servers != nil {
 		return nil, errors.New("already started")
 	}
 	if l.client == nil { // started without Configure: the defaults
@@ -145,30 +143,12 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	l.host = host
 	l.wsdls = newWSDLCache(host)
 	l.base, l.cancel = context.WithCancel(context.Background())
-	var addrs []string
-	for _, a := range l.settings.Addresses {
-		ln, err := net.Listen("tcp", a)
-		if err != nil {
-			l.cancel()
-			for _, s := range l.servers {
-				_ = s.Close()
-			}
-			l.servers = nil
-			return nil, fmt.Errorf("listen on %s: %w", a, err)
-		}
-		base := l.base
-		srv := &http.Server{
-			Handler:           l,
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			// No WriteTimeout: a mock's delay may be long.
-			BaseContext: func(net.Listener) context.Context { return base },
-			ErrorLog:    pluginLog.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
-		}
-		l.servers = append(l.servers, srv)
-		addrs = append(addrs, ln.Addr().String())
-		go func() { _ = srv.Serve(ln) }()
+	servers, addrs, err := httpserve.Listen(l.settings.Addresses, l, l.base, pluginLog)
+	if err != nil {
+		l.cancel()
+		return nil, err
 	}
+	l.servers = servers
 	go l.wsdls.watch(l.base)
 	return addrs, nil
 }
@@ -180,17 +160,10 @@ func (l *Listener) Stop(ctx context.Context) error {
 	servers, cancel := l.servers, l.cancel
 	l.servers = nil
 	l.mu.Unlock()
-	var errs []error
-	for _, s := range servers {
-		if err := s.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	err := servers.Shutdown(ctx)
 	if cancel != nil {
 		cancel() // ends what Shutdown left running, and the WSDL watch
 	}
-	for _, s := range servers {
-		_ = s.Close()
-	}
-	return errors.Join(errs...)
+	servers.Close()
+	return err
 }

@@ -5,215 +5,49 @@ package main
 // (a WHATWG event-stream parser on top, sseclient_test.go).
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime/debug"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-)
 
-var (
-	buildOnce sync.Once
-	buildErr  error
-	binDir    string // mockarty and mockarty-plugin-sse, built once
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "mockarty-sse-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	plugintest.Cleanup()
 	os.Exit(code)
 }
 
-// buildBinaries builds the host and this plugin (with -race when the tests
-// run with it: the plugin is what is under test).
-func buildBinaries(t *testing.T) {
-	t.Helper()
-	buildOnce.Do(func() {
-		host := exec.Command("go", "build", "-o", filepath.Join(binDir, "mockarty"), "./cmd/mockarty")
-		host.Dir = filepath.Join("..", "..", "host")
-		if out, err := host.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build the host: %v\n%s", err, out)
-			return
-		}
-		args := []string{"build", "-o", filepath.Join(binDir, "mockarty-plugin-sse")}
-		if raceEnabled() {
-			args = append(args, "-race")
-		}
-		plugin := exec.Command("go", append(args, ".")...)
-		if out, err := plugin.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build the plugin: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-}
-
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" && s.Value == "true" {
-			return true
-		}
-	}
-	return false
-}
-
-// hostVars are the variables the host reads: the caller's are not passed
-// on, so a developer's shell cannot change what the test sees.
-var hostVars = []string{"HTTP_", "MOCKARTY_", "DB_", "TEMPLATES_DIR", "REPO_LOG_LIMIT", "LOG_", "ENV=", "AUTH_",
-	"COOKIE_", "FIRST_ADMIN_", "PLUGINS", "SHUTDOWN_TIMEOUT"}
-
-// syncBuffer collects a process's output while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
+// hostProc is the real host running this plugin, and the plugin's base URL.
 type hostProc struct {
-	url    string
-	sse    string // the plugin's base URL
-	stderr *syncBuffer
+	*plugintest.HostProc
+	sse string
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	return plugintest.FreePort(t) // never the same port twice
-}
-
-// startHost runs the host with only this plugin and waits until the plugin
-// is running.
+// startHost runs the host with only this plugin and waits until it runs.
 func startHost(t *testing.T) *hostProc {
 	t.Helper()
-	buildBinaries(t)
-	data := t.TempDir()
-	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	cfg := fmt.Sprintf(`{"sse": {"settings": {"addresses": [%q], "namespace": "sandbox"}}}`, listen)
-	if err := os.WriteFile(filepath.Join(data, "plugins.json"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
+	listen := fmt.Sprintf("127.0.0.1:%d", plugintest.FreePort(t))
+	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{
+		"sse": {Dir: ".", Settings: fmt.Sprintf(`{"addresses": [%q], "namespace": "sandbox"}`, listen)}}})
+	if addrs := h.Addresses(t, "sse"); len(addrs) != 1 || addrs[0] != listen {
+		t.Fatalf("plugin addresses: %v", addrs)
 	}
-	port := freePort(t)
-	cmd := exec.Command(filepath.Join(binDir, "mockarty"))
-	cmd.Dir = data
-	for _, kv := range os.Environ() {
-		keep := true
-		for _, p := range hostVars {
-			if strings.HasPrefix(kv, p) {
-				keep = false
-			}
-		}
-		if keep {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "MOCKARTY_DATA_DIR="+data, "HTTP_BIND_ADDR=127.0.0.1", "HTTP_PORT="+strconv.Itoa(port),
-		"AUTH_MODE=local", "PLUGINS=sse", "PLUGINS_DIR="+binDir, "PLUGINS_CONFIG="+filepath.Join(data, "plugins.json"),
-		"LOG_LEVEL=warn")
-	h := &hostProc{url: "http://127.0.0.1:" + strconv.Itoa(port), sse: "http://" + listen, stderr: &syncBuffer{}}
-	cmd.Stderr, cmd.Stdout = h.stderr, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-		if strings.Contains(h.stderr.String(), "WARNING: DATA RACE") {
-			t.Errorf("the race detector fired:\n%s", h.stderr.String())
-		}
-		if t.Failed() {
-			t.Logf("host stderr:\n%s", h.stderr.String())
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		select {
-		case <-done:
-			t.Fatalf("the host exited:\n%s", h.stderr.String())
-		default:
-		}
-		if p := h.plugin(t, false); p != nil && p["state"] == "running" {
-			addrs, _ := p["addresses"].([]any)
-			if len(addrs) != 1 || addrs[0] != listen {
-				t.Fatalf("plugin addresses: %v", p)
-			}
-			return h
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the sse plugin never ran: %v\n%s", h.plugin(t, false), h.stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return &hostProc{HostProc: h, sse: "http://" + listen}
 }
 
-// plugin returns the sse plugin's entry of GET /api/v1/plugins (nil while
-// the host does not answer, unless must).
-func (h *hostProc) plugin(t *testing.T, must bool) map[string]any {
-	t.Helper()
-	res, err := http.Get(h.url + "/api/v1/plugins")
-	if err != nil {
-		if must {
-			t.Fatal(err)
-		}
-		return nil
-	}
-	defer res.Body.Close()
-	var v struct {
-		Plugins []map[string]any `json:"plugins"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&v); err != nil || len(v.Plugins) != 1 || v.Plugins[0]["name"] != "sse" {
-		if must {
-			t.Fatalf("plugins: %v %v", v, err)
-		}
-		return nil
-	}
-	return v.Plugins[0]
-}
+// plugin returns the sse plugin's entry of GET /api/v1/plugins.
+func (h *hostProc) plugin(t *testing.T) map[string]any { return h.Plugin(t, "sse") }
 
 // post sends a JSON body to the host's API and checks the status.
 func (h *hostProc) post(t *testing.T, path, body string, want int) {
 	t.Helper()
-	res, err := http.Post(h.url+path, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != want {
-		t.Fatalf("POST %s: %d %s", path, res.StatusCode, b)
-	}
+	h.Post(t, path, body, want)
 }
 
 func TestRealHostAndPlugin(t *testing.T) {
@@ -365,7 +199,7 @@ func TestRealHostAndPlugin(t *testing.T) {
 	t.Run("a client that goes away mid-stream", func(t *testing.T) {
 		h.post(t, "/api/v1/mocks", `{"id":"endless","sse":{"eventPath":"/events/endless"},
 "response":{"sseEventChain":{"events":[{"id":"e","data":"x","delay":30}],"loop":true,"maxLoops":0,"heartbeat":20}}}`, http.StatusCreated)
-		before := h.plugin(t, true)
+		before := h.plugin(t)
 		for range 5 {
 			_, r := openStream(t, h.sse+"/events/endless", nil)
 			for range 3 {
@@ -378,7 +212,7 @@ func TestRealHostAndPlugin(t *testing.T) {
 		// The plugin keeps running (same process, no restart, healthy) and
 		// serves new streams.
 		time.Sleep(100 * time.Millisecond)
-		after := h.plugin(t, true)
+		after := h.plugin(t)
 		if after["state"] != "running" || after["pid"] != before["pid"] || after["restarts"] != before["restarts"] || after["lastError"] != before["lastError"] {
 			t.Fatalf("plugin after abandoned streams: %v (before: %v)", after, before)
 		}

@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/httpserve"
 	player "github.com/mockarty-oss/mockarty/sdk/sse"
 )
 
@@ -47,7 +46,7 @@ var settingsSchema = `{
 type Listener struct {
 	mu       sync.Mutex
 	settings Settings
-	servers  []*http.Server
+	servers  *httpserve.Servers
 	host     sdk.Host
 	names    *eventNames
 	// base is the parent of every request's context; Stop cancels it,
@@ -91,7 +90,7 @@ func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
 func (l *Listener) Health(context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.servers) == 0 {
+	if l.servers == nil {
 		return errors.New("not listening")
 	}
 	return nil
@@ -103,36 +102,18 @@ var pluginLog = sdk.Logger().Named("sse")
 func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.servers) > 0 {
+	if l.servers != nil {
 		return nil, errors.New("already started")
 	}
 	l.host = host
 	l.base, l.cancel = context.WithCancel(context.Background())
 	l.names = newEventNames(host, l.settings.Namespace)
-	var addrs []string
-	for _, a := range l.settings.Addresses {
-		ln, err := net.Listen("tcp", a)
-		if err != nil {
-			l.cancel()
-			for _, s := range l.servers {
-				_ = s.Close()
-			}
-			l.servers = nil
-			return nil, fmt.Errorf("listen on %s: %w", a, err)
-		}
-		base := l.base
-		srv := &http.Server{
-			Handler:           l,
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			// No WriteTimeout: a stream lasts as long as its chain.
-			BaseContext: func(net.Listener) context.Context { return base },
-			ErrorLog:    pluginLog.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
-		}
-		l.servers = append(l.servers, srv)
-		addrs = append(addrs, ln.Addr().String())
-		go func() { _ = srv.Serve(ln) }()
+	servers, addrs, err := httpserve.Listen(l.settings.Addresses, l, l.base, pluginLog)
+	if err != nil {
+		l.cancel()
+		return nil, err
 	}
+	l.servers = servers
 	go l.names.watch(l.base)
 	return addrs, nil
 }
@@ -146,13 +127,7 @@ func (l *Listener) Stop(ctx context.Context) error {
 	if cancel != nil {
 		cancel() // streams end at once: graceful for SSE is a closed stream
 	}
-	var errs []error
-	for _, s := range servers {
-		if err := s.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return servers.Shutdown(ctx)
 }
 
 // ServeHTTP resolves one request through the host and answers with the

@@ -33,7 +33,7 @@ func itemsByID(t *testing.T, v map[string]any) map[string]map[string]any {
 
 func TestGraphQLGenerator(t *testing.T) {
 	ts := newTestServer(t)
-	sdl := readTestdata(t, "../generate/graphqlgen/testdata/starwars.graphql")
+	sdl := readTestdata(t, "../../../plugins/graphql/testdata/starwars.graphql")
 	// Preview saves nothing.
 	v := ts.expect(200, "POST", "/api/v1/generators/graphql/preview", map[string]any{"sdl": sdl})
 	items := itemsByID(t, v)

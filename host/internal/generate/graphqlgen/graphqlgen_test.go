@@ -13,11 +13,19 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/render"
 )
 
+// starWars is the graphql.org Star Wars schema, kept once for the
+// repository with the GraphQL listener's fixtures.
+const starWars = "../../../../plugins/graphql/testdata/starwars.graphql"
+
 func readSDL(t *testing.T, names ...string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, n := range names {
-		b, err := os.ReadFile("testdata/" + n)
+		path := "testdata/" + n
+		if n == "starwars.graphql" {
+			path = starWars
+		}
+		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
