@@ -73,6 +73,7 @@ func run(migrate string) error {
 		return err
 	}
 	cfg.ReleaseID = releaseID
+	cfg.ApplyLimits()
 	log := newLogger(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -129,7 +130,8 @@ func run(migrate string) error {
 		log.Error("plugin folder unreadable; loading no plugins", "folder", cfg.PluginsDir, "error", err)
 		cfg.Plugins = "none"
 	}
-	pm := plugins.New(plugins.Options{Logger: log.Named("plugin"), Finder: resolve.Finder{R: res}})
+	pm := plugins.New(plugins.Options{Logger: log.Named("plugin"), Finder: resolve.Finder{R: res}, ConfigPath: cfg.PluginsConfig})
+	res.SetServers(pm) // the serverName rule asks the running listeners' servers
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()

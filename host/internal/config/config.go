@@ -10,6 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mockarty-oss/mockarty/host/internal/jpath"
+	"github.com/mockarty-oss/mockarty/host/internal/match"
+	"github.com/mockarty-oss/mockarty/host/internal/render"
 )
 
 // Config is the host configuration.
@@ -20,6 +24,12 @@ type Config struct {
 	BodyLimitBytes   int           // HTTP_REQUEST_BODY_SIZE_LIMIT_MB (default 5)
 	KeepAliveTimeout time.Duration // HTTP_KEEP_ALIVE_TIMEOUT: idle keep-alive connections close after this
 	ShutdownTimeout  time.Duration // SHUTDOWN_TIMEOUT (default 10s)
+
+	// Work one request may cause (ApplyLimits puts them in force)
+	MaxBodyDepth      int // MAX_BODY_DEPTH: JSON bodies nested deeper get 413 (default 512)
+	JSONPathWorkLimit int // JSONPATH_WORK_LIMIT: nodes one JSONPath evaluation may visit (default 1,000,000)
+	RegexMaxInput     int // REGEX_MAX_INPUT_BYTES: text one matches condition may read (default 1 MiB)
+	TemplateMaxOutput int // TEMPLATE_MAX_OUTPUT_MB: bytes one rendering may produce (default 16 MiB)
 
 	// Storage
 	DataDir          string // MOCKARTY_DATA_DIR (default ./.mockarty)
@@ -96,6 +106,12 @@ func Load(getenv func(string) string) (*Config, error) {
 		BodyLimitBytes:   r.positiveInt("HTTP_REQUEST_BODY_SIZE_LIMIT_MB", 5) << 20,
 		KeepAliveTimeout: r.duration("HTTP_KEEP_ALIVE_TIMEOUT", 120*time.Second),
 		ShutdownTimeout:  r.duration("SHUTDOWN_TIMEOUT", 10*time.Second),
+
+		MaxBodyDepth:      r.positiveInt("MAX_BODY_DEPTH", jpath.DefaultMaxDepth),
+		JSONPathWorkLimit: r.positiveInt("JSONPATH_WORK_LIMIT", jpath.DefaultWorkLimit),
+		RegexMaxInput:     r.positiveInt("REGEX_MAX_INPUT_BYTES", match.DefaultMaxRegexInput),
+		TemplateMaxOutput: r.positiveInt("TEMPLATE_MAX_OUTPUT_MB", render.DefaultMaxOutput>>20) << 20,
+
 		DataDir:          r.str("MOCKARTY_DATA_DIR", ".mockarty"),
 		DBDSN:            r.str("DB_DSN", ""),
 		DBUse:            strings.ToLower(r.str("DB_USE", "")),
@@ -106,6 +122,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		Env:              r.str("ENV", ""),
 
 		AllowPrivateProxy: r.boolean("ALLOW_PROXY_TO_PRIVATE_IPS", false),
+	}
+	if c.MaxBodyDepth > maxBodyDepth {
+		r.errs = append(r.errs, fmt.Sprintf("MAX_BODY_DEPTH=%d: use 1 to %d (Go's JSON decoder refuses deeper bodies anyway)", c.MaxBodyDepth, maxBodyDepth))
 	}
 	if c.BindAddr == "localhost" {
 		c.BindAddr = "127.0.0.1"
@@ -184,6 +203,18 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("configuration: %s", strings.Join(r.errs, "; "))
 	}
 	return c, nil
+}
+
+// maxBodyDepth is the deepest nesting encoding/json decodes.
+const maxBodyDepth = 10000
+
+// ApplyLimits puts the limits on work per request in force: they are
+// process-wide, read by the matching and rendering code on every request.
+func (c *Config) ApplyLimits() {
+	jpath.SetMaxDepth(c.MaxBodyDepth)
+	jpath.SetWorkLimit(c.JSONPathWorkLimit)
+	match.SetMaxRegexInput(c.RegexMaxInput)
+	render.SetMaxOutput(c.TemplateMaxOutput)
 }
 
 func isPostgresDSN(dsn string) bool {

@@ -61,3 +61,31 @@ func TestAuthSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestWorkLimits(t *testing.T) {
+	cfg, err := Load(env())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxBodyDepth != 512 || cfg.JSONPathWorkLimit != 1_000_000 || cfg.RegexMaxInput != 1<<20 || cfg.TemplateMaxOutput != 16<<20 {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+	cfg, err = Load(env("MAX_BODY_DEPTH", "64", "JSONPATH_WORK_LIMIT", "1000", "REGEX_MAX_INPUT_BYTES", "4096", "TEMPLATE_MAX_OUTPUT_MB", "2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxBodyDepth != 64 || cfg.JSONPathWorkLimit != 1000 || cfg.RegexMaxInput != 4096 || cfg.TemplateMaxOutput != 2<<20 {
+		t.Fatalf("set: %+v", cfg)
+	}
+	for _, bad := range [][]string{
+		{"MAX_BODY_DEPTH", "0"},
+		{"MAX_BODY_DEPTH", "20000"},
+		{"JSONPATH_WORK_LIMIT", "-5"},
+		{"REGEX_MAX_INPUT_BYTES", "lots"},
+		{"TEMPLATE_MAX_OUTPUT_MB", "0"},
+	} {
+		if _, err := Load(env(bad...)); err == nil || !strings.Contains(err.Error(), bad[0]) {
+			t.Errorf("%s=%s: want an error naming it, got %v", bad[0], bad[1], err)
+		}
+	}
+}

@@ -1,25 +1,52 @@
 // Package jpath reads values out of decoded JSON by path: plain dotted
 // paths are walked directly (fast, no allocation); anything else is
-// JSONPath (PaesslerAG/jsonpath with gval's operators, so filters such as
-// [?(@.price > 100)] work).
+// JSONPath, evaluated here over node sets in time linear in the document
+// (recursive descent visits every node once), with gval's operators inside
+// filters such as [?(@.price > 100)]. Every evaluation also has a hard work
+// limit and stops when its context is cancelled.
 package jpath
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/PaesslerAG/gval"
-	"github.com/PaesslerAG/jsonpath"
 )
 
-// lang is JSONPath with gval's full operator set.
-var lang = gval.Full(jsonpath.Language())
+// DefaultWorkLimit is the number of nodes one evaluation may visit unless
+// SetWorkLimit says otherwise: a full pass over about 2 MB of small JSON
+// values, and at most a fraction of a second when a filter works per node.
+const DefaultWorkLimit = 1_000_000
+
+var workLimit atomic.Int64
+
+func init() { workLimit.Store(DefaultWorkLimit) }
+
+// SetWorkLimit sets how many nodes one evaluation may visit (n <= 0 restores
+// the default). It is read on every evaluation, so it may be set at start.
+func SetWorkLimit(n int) {
+	if n <= 0 {
+		n = DefaultWorkLimit
+	}
+	workLimit.Store(int64(n))
+}
+
+// ErrWorkLimit is returned by an evaluation that would visit more nodes than
+// the work limit allows (a filter that descends inside a recursive descent
+// over a large document, say).
+var ErrWorkLimit = errors.New("JSONPath evaluation stopped: it visited more nodes than the work limit (JSONPATH_WORK_LIMIT)")
+
+// errMissing reports a definite path that selects nothing.
+var errMissing = errors.New("no value at this path")
 
 // Path is a compiled path relative to a document root.
 type Path struct {
 	keys []string
-	eval gval.Evaluable
+	expr gval.Evaluable // JSONPath (or a wider gval expression: $.a + 1)
 }
 
 // Compile compiles rest, the part after "$" (".a.b[0]", "..id", "[?(@.x)]").
@@ -31,24 +58,39 @@ func Compile(rest string) (*Path, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Path{eval: e}, nil
+	return &Path{expr: e}, nil
 }
 
 // Get reads the value at the path; foldCase also tries lower-case keys
-// (header names). A JSONPath that finds nothing reports false.
+// (header names, plain paths only). A JSONPath that finds nothing, or that
+// stops at the work limit, reports false.
 func (p *Path) Get(doc any, foldCase bool) (any, bool) {
-	if p.eval != nil {
-		v, err := p.eval(context.Background(), doc)
-		if err != nil || v == nil {
-			return nil, false
-		}
-		return v, true
+	v, ok, _ := p.Eval(nil, doc, foldCase)
+	return v, ok
+}
+
+// Eval is Get with a context and the reason an evaluation stopped:
+// ErrWorkLimit, or the context's error once it is cancelled (ctx may be nil).
+// A path with wildcards, unions, slices, filters or ".." gives the list of
+// the values it selects, possibly empty; any other path gives one value.
+func (p *Path) Eval(ctx context.Context, doc any, foldCase bool) (any, bool, error) {
+	if p.expr == nil {
+		v, ok := Walk(doc, p.keys, foldCase)
+		return v, ok, nil
 	}
-	return Walk(doc, p.keys, foldCase)
+	st := newState(ctx, doc)
+	v, err := p.expr(st.context(), doc)
+	if st.err != nil {
+		return nil, false, st.err
+	}
+	if err != nil || v == nil {
+		return nil, false, nil
+	}
+	return v, true, nil
 }
 
 // Simple reports the plain keys of a path that needs no JSONPath.
-func (p *Path) Simple() ([]string, bool) { return p.keys, p.eval == nil }
+func (p *Path) Simple() ([]string, bool) { return p.keys, p.expr == nil }
 
 // Keys splits ".a.b[0]['c']" into keys when no JSONPath feature is used.
 func Keys(rest string) ([]string, bool) {
@@ -114,4 +156,75 @@ func Walk(v any, keys []string, foldCase bool) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// evalState is one evaluation: the root, the current element of a filter
+// or script (@), and the work done so far.
+type evalState struct {
+	ctx  context.Context // the caller's, for cancellation; may be nil
+	gctx context.Context // carries the state to gval expressions; built on first use
+	root any
+	cur  any
+	work int64
+	max  int64
+	next int64 // work count at which ctx is checked again
+	err  error // why the evaluation stopped (sticky)
+	// stack is the walk of recursive descent, reused between walks.
+	stack []any
+}
+
+type stateKey struct{}
+
+// ctxCheckEvery is how many visits go by between looks at the context.
+const ctxCheckEvery = 1024
+
+func newState(ctx context.Context, root any) *evalState {
+	// next 0: the first visit looks at the context.
+	return &evalState{ctx: ctx, root: root, max: workLimit.Load()}
+}
+
+// context is the state as a gval context: gval expressions (filters,
+// scripts, computed keys) reach the state and the caller's values through it.
+func (st *evalState) context() context.Context {
+	if st.gctx == nil {
+		base := st.ctx
+		if base == nil {
+			base = context.Background()
+		}
+		st.gctx = context.WithValue(base, stateKey{}, st)
+	}
+	return st.gctx
+}
+
+// visit counts n nodes of work; false means stop (work limit or cancelled).
+func (st *evalState) visit(n int) bool {
+	if st.err != nil {
+		return false
+	}
+	st.work += int64(n)
+	if st.work > st.max {
+		st.err = ErrWorkLimit
+		return false
+	}
+	if st.work >= st.next {
+		st.next = st.work + ctxCheckEvery
+		if st.ctx != nil {
+			if err := st.ctx.Err(); err != nil {
+				st.err = fmt.Errorf("JSONPath evaluation stopped: %w", err)
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// stateOf finds the evaluation a gval expression runs in; an expression run
+// on its own (no state in c) gets a fresh one over parameter.
+func stateOf(c context.Context, parameter any) *evalState {
+	if st, ok := c.Value(stateKey{}).(*evalState); ok {
+		return st
+	}
+	st := newState(nil, parameter)
+	st.gctx = context.WithValue(c, stateKey{}, st)
+	return st
 }

@@ -5,6 +5,7 @@ package match
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
@@ -48,6 +50,25 @@ type Condition struct {
 	re        *regexp.Regexp
 	sortArray bool
 	decode    bool
+}
+
+// DefaultMaxRegexInput is how many bytes of a value one matches condition
+// gives its regular expression unless SetMaxRegexInput says otherwise.
+const DefaultMaxRegexInput = 1 << 20
+
+var maxRegexInput atomic.Int64
+
+func init() { maxRegexInput.Store(DefaultMaxRegexInput) }
+
+// SetMaxRegexInput sets how many bytes of text one matches condition may
+// give its regular expression, over all the values it tries (n <= 0
+// restores the default). RE2 is linear, but linear in a 5 MB body per
+// candidate mock is still a cost worth bounding.
+func SetMaxRegexInput(n int) {
+	if n <= 0 {
+		n = DefaultMaxRegexInput
+	}
+	maxRegexInput.Store(int64(n))
 }
 
 // regexps shares compiled patterns between mocks: thousands of mocks often
@@ -198,6 +219,9 @@ func fieldName(p string) string {
 
 // Input is the request part a condition list looks at.
 type Input struct {
+	// Ctx, when set, stops JSONPath evaluation once it is cancelled (the
+	// caller went away, the server is stopping).
+	Ctx   context.Context
 	Body  any                 // SourceBody: decoded JSON (numbers as float64) or a string
 	Multi map[string][]string // SourceHeader (lower-case keys) or SourceQuery
 	Text  string              // SourceText
@@ -216,7 +240,12 @@ type Failure struct {
 
 // Check evaluates the condition; on failure it says why.
 func (c *Condition) Check(in *Input, files FileReader, namespace string) (bool, *Failure) {
-	actual, found := c.extract(in)
+	actual, found, err := c.extract(in)
+	if err != nil {
+		// The path stopped at the work limit or on cancellation: the
+		// condition cannot be decided, so it does not hold.
+		return false, c.fail(nil, err.Error())
+	}
 	if found && c.decode {
 		actual, found = decodeB64(actual)
 	}
@@ -258,7 +287,12 @@ func (c *Condition) Check(in *Input, files FileReader, namespace string) (bool, 
 	case model.AssertNotContains:
 		ok = !found || !contains(actual, expected)
 	case model.AssertMatches:
-		ok = found && re != nil && matchRegex(re, actual)
+		if found && re != nil {
+			var tooLong bool
+			if ok, tooLong = matchRegex(re, actual, int(maxRegexInput.Load())); tooLong {
+				return false, c.fail(nil, fmt.Sprintf("the value is longer than the %d bytes a regular expression may read (REGEX_MAX_INPUT_BYTES)", maxRegexInput.Load()))
+			}
+		}
 	default:
 		return false, c.fail(actual, fmt.Sprintf("operator %q is not available", c.action))
 	}
@@ -276,39 +310,40 @@ func (c *Condition) fail(actual any, reason string) *Failure {
 	return &Failure{Path: c.Src.Path, Action: c.action, Expected: c.expected, Actual: actual, Reason: reason}
 }
 
-func (c *Condition) extract(in *Input) (any, bool) {
+func (c *Condition) extract(in *Input) (any, bool, error) {
 	switch c.source {
 	case SourceBody, SourceSOAP:
 		if c.xpath != nil {
-			return evalXPath(c.xpath, in.XML)
+			v, ok := evalXPath(c.xpath, in.XML)
+			return v, ok, nil
 		}
-		return c.path.Get(in.Body, false)
+		return c.path.Eval(in.Ctx, in.Body, false)
 	case SourceHeader, SourceQuery:
 		if c.name == "" {
-			return nil, false
+			return nil, false, nil
 		}
 		vals, ok := in.Multi[c.name]
 		if !ok || len(vals) == 0 {
-			return nil, false
+			return nil, false, nil
 		}
 		if len(vals) == 1 {
-			return vals[0], true
+			return vals[0], true, nil
 		}
 		out := make([]any, len(vals))
 		for i, v := range vals {
 			out[i] = v
 		}
-		return out, true
+		return out, true, nil
 	case SourceText:
-		return in.Text, true
+		return in.Text, true, nil
 	case SourceList:
 		out := make([]any, len(in.List))
 		for i, v := range in.List {
 			out[i] = v
 		}
-		return out, len(out) > 0
+		return out, len(out) > 0, nil
 	}
-	return nil, false
+	return nil, false, nil
 }
 
 func decodeB64(v any) (any, bool) {
@@ -479,19 +514,30 @@ func stringOf(v any) string {
 	return string(b)
 }
 
-func matchRegex(re *regexp.Regexp, v any) bool {
-	if list, ok := v.([]any); ok {
+// matchRegex matches a value, or any element of a list. The text the
+// expression reads is bounded by limit over all elements: tooLong reports
+// a value (or list) past it, left undecided.
+func matchRegex(re *regexp.Regexp, v any, limit int) (ok, tooLong bool) {
+	if list, isList := v.([]any); isList {
 		for _, e := range list {
-			if re.MatchString(stringOf(e)) {
-				return true
+			s := stringOf(e)
+			if limit -= len(s); limit < 0 {
+				return false, true
+			}
+			if re.MatchString(s) {
+				return true, false
 			}
 		}
-		return false
+		return false, false
 	}
 	if v == nil {
-		return false
+		return false, false
 	}
-	return re.MatchString(stringOf(v))
+	s := stringOf(v)
+	if len(s) > limit {
+		return false, true
+	}
+	return re.MatchString(s), false
 }
 
 // sortedCopy sorts arrays at every level by their canonical JSON text.

@@ -2,6 +2,7 @@ package render
 
 import (
 	"encoding/json"
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -150,5 +151,53 @@ func TestDefaultsHyphensAndFakerCheck(t *testing.T) {
 		if err := CheckFakers(json.RawMessage(bad)); err == nil {
 			t.Errorf("%s must be refused", bad)
 		}
+	}
+}
+
+// A template that repeats the request body cannot grow one request into an
+// unbounded response: past the limit the rendering stops and fails clearly.
+func TestOutputLimit(t *testing.T) {
+	SetMaxOutput(1000)
+	defer SetMaxOutput(0)
+	big := strings.Repeat("x", 300)
+	d := &Data{Body: map[string]any{"s": big}}
+	tpl, err := CompileJSON(json.RawMessage(`{"a":"$.req.s","b":"$.req.s","c":"$.req.s","d":"$.req.s","e":"$.req.s"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tpl.RenderChecked(d)
+	var oe *OutputError
+	if !errors.As(err, &oe) || oe.Limit != 1000 || out != nil || !strings.Contains(err.Error(), "TEMPLATE_MAX_OUTPUT_MB") {
+		t.Fatalf("over the limit: %v %d bytes", err, len(out))
+	}
+	var doc map[string]string
+	if err := json.Unmarshal(tpl.Render(d), &doc); err != nil || doc["code"] != CodeTooLarge || doc["error"] == "" {
+		t.Fatalf("Render gives the error document: %s %v", tpl.Render(d), err)
+	}
+	// Three copies fit.
+	tpl, _ = CompileJSON(json.RawMessage(`["$.req.s","$.req.s","$.req.s"]`))
+	if out, err := tpl.RenderChecked(d); err != nil || len(out) < 900 {
+		t.Fatalf("under the limit: %v %d", err, len(out))
+	}
+	// Interpolated text and text documents have the same bound.
+	for _, doc := range []string{`"$.req.s $.req.s $.req.s $.req.s"`, `{"t":"$.req.s-$.req.s-$.req.s-$.req.s"}`} {
+		tpl, _ = CompileJSON(json.RawMessage(doc))
+		if _, err := tpl.RenderChecked(d); !errors.As(err, &oe) {
+			t.Fatalf("%s: %v", doc, err)
+		}
+	}
+	tpl, _ = CompileJSON(json.RawMessage(`"$.req.s $.req.s $.req.s $.req.s"`))
+	if got := string(tpl.Render(d)); !strings.Contains(got, "larger than 1000 bytes") {
+		t.Fatalf("a text document renders the message: %q", got)
+	}
+	// A stored or sent value is bounded the same way.
+	tpl, _ = CompileJSON(json.RawMessage(`{"t":"$.req.s-$.req.s-$.req.s-$.req.s"}`))
+	if v := tpl.Value(d).(map[string]any); v["t"] != nil {
+		t.Fatalf("value over the limit: %d bytes", len(v["t"].(string)))
+	}
+	// Constant documents are the mock's own: no limit.
+	tpl, _ = CompileJSON(json.RawMessage(`{"big":"` + strings.Repeat("y", 5000) + `"}`))
+	if out, err := tpl.RenderChecked(d); err != nil || len(out) < 5000 {
+		t.Fatalf("static: %v", err)
 	}
 }

@@ -3,9 +3,55 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
+
+// DefaultMaxOutput is the most bytes one rendering may produce unless
+// SetMaxOutput says otherwise.
+const DefaultMaxOutput = 16 << 20
+
+var maxOutput atomic.Int64
+
+func init() { maxOutput.Store(DefaultMaxOutput) }
+
+// SetMaxOutput sets the most bytes one rendering may produce (n <= 0
+// restores the default): a template that repeats $.req can otherwise turn
+// one request body into many times its size.
+func SetMaxOutput(n int) {
+	if n <= 0 {
+		n = DefaultMaxOutput
+	}
+	maxOutput.Store(int64(n))
+}
+
+// OutputError is a rendering that would be larger than the limit.
+type OutputError struct{ Limit int }
+
+func (e *OutputError) Error() string {
+	return fmt.Sprintf("the rendered response is larger than %d bytes (TEMPLATE_MAX_OUTPUT_MB)", e.Limit)
+}
+
+// Document is the error as the JSON error document Render gives.
+func (e *OutputError) Document() []byte {
+	doc, _ := json.Marshal(map[string]string{"error": e.Error(), "code": CodeTooLarge})
+	return doc
+}
+
+// CodeTooLarge is the error code of the document Render gives in place of
+// an oversized rendering.
+const CodeTooLarge = "response_too_large"
+
+// output is a rendering in progress; writers stop adding once it is full.
+type output struct {
+	bytes.Buffer
+	limit int
+}
+
+func (o *output) full() bool { return o.Len() > o.limit }
 
 // Template is a compiled JSON document whose strings may hold expressions.
 // Key order is kept; a document without expressions is encoded once.
@@ -16,7 +62,7 @@ type Template struct {
 }
 
 type tnode interface {
-	write(buf *bytes.Buffer, d *Data)
+	write(o *output, d *Data)
 	value(d *Data) any
 	dynamic() bool
 }
@@ -26,9 +72,9 @@ type tconst struct {
 	v   any
 }
 
-func (c tconst) write(buf *bytes.Buffer, _ *Data) { buf.Write(c.raw) }
-func (c tconst) value(*Data) any                  { return c.v }
-func (c tconst) dynamic() bool                    { return false }
+func (c tconst) write(o *output, _ *Data) { o.Write(c.raw) }
+func (c tconst) value(*Data) any          { return c.v }
+func (c tconst) dynamic() bool            { return false }
 
 type tobject struct {
 	keys  [][]byte // encoded keys
@@ -37,17 +83,20 @@ type tobject struct {
 	dyn   bool
 }
 
-func (o *tobject) write(buf *bytes.Buffer, d *Data) {
-	buf.WriteByte('{')
+func (o *tobject) write(out *output, d *Data) {
+	out.WriteByte('{')
 	for i, k := range o.keys {
-		if i > 0 {
-			buf.WriteByte(',')
+		if out.full() {
+			return
 		}
-		buf.Write(k)
-		buf.WriteByte(':')
-		o.vals[i].write(buf, d)
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		out.Write(k)
+		out.WriteByte(':')
+		o.vals[i].write(out, d)
 	}
-	buf.WriteByte('}')
+	out.WriteByte('}')
 }
 
 func (o *tobject) value(d *Data) any {
@@ -65,15 +114,18 @@ type tarray struct {
 	dyn   bool
 }
 
-func (a *tarray) write(buf *bytes.Buffer, d *Data) {
-	buf.WriteByte('[')
+func (a *tarray) write(out *output, d *Data) {
+	out.WriteByte('[')
 	for i, it := range a.items {
-		if i > 0 {
-			buf.WriteByte(',')
+		if out.full() {
+			return
 		}
-		it.write(buf, d)
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		it.write(out, d)
 	}
-	buf.WriteByte(']')
+	out.WriteByte(']')
 }
 
 func (a *tarray) value(d *Data) any {
@@ -94,15 +146,20 @@ func (e texpr) value(d *Data) any {
 	return v
 }
 
-func (e texpr) write(buf *bytes.Buffer, d *Data) { writeJSON(buf, e.value(d)) }
-func (e texpr) dynamic() bool                    { return true }
+func (e texpr) write(o *output, d *Data) { writeJSON(&o.Buffer, e.value(d)) }
+func (e texpr) dynamic() bool            { return true }
 
 // tinterp is a string with expressions inside it.
 type tinterp struct{ parts []any } // string or node
 
-func (t tinterp) text(d *Data) string {
+// text interpolates; it stops adding parts once the text is over limit
+// bytes, which the caller then refuses.
+func (t tinterp) text(d *Data, limit int) string {
 	var sb strings.Builder
 	for _, p := range t.parts {
+		if sb.Len() > limit {
+			break
+		}
 		switch x := p.(type) {
 		case string:
 			sb.WriteString(x)
@@ -114,9 +171,19 @@ func (t tinterp) text(d *Data) string {
 	return sb.String()
 }
 
-func (t tinterp) value(d *Data) any                { return t.text(d) }
-func (t tinterp) write(buf *bytes.Buffer, d *Data) { writeJSON(buf, t.text(d)) }
-func (t tinterp) dynamic() bool                    { return true }
+// value is the interpolated text; text over the output limit has no value
+// (a stored or sent value is bounded like a rendered one).
+func (t tinterp) value(d *Data) any {
+	limit := int(maxOutput.Load())
+	s := t.text(d, limit)
+	if len(s) > limit {
+		return nil
+	}
+	return s
+}
+
+func (t tinterp) write(o *output, d *Data) { writeJSON(&o.Buffer, t.text(d, o.limit-o.Len())) }
+func (t tinterp) dynamic() bool            { return true }
 
 // writeJSON encodes without HTML escaping: mock payloads are not HTML.
 func writeJSON(buf *bytes.Buffer, v any) {
@@ -171,7 +238,7 @@ func CompileJSON(doc json.RawMessage) (*Template, error) {
 	}
 	t := &Template{root: root, text: doc[0] == '"'}
 	if !root.dynamic() {
-		var buf bytes.Buffer
+		buf := output{limit: math.MaxInt} // the mock's own constants
 		root.write(&buf, nil)
 		t.static = buf.Bytes()
 		if t.text {
@@ -295,17 +362,48 @@ func compileString(s string) (tnode, error) {
 	return tinterp{parts}, nil
 }
 
-// Render writes the document for one request. Text documents are raw text.
+// Render writes the document for one request. Text documents are raw
+// text. A rendering over the output limit gives, in its place, the error
+// as a document of the same kind: {"error","code":"response_too_large"},
+// or the message as text. RenderChecked reports it as an error instead.
 func (t *Template) Render(d *Data) []byte {
+	b, err := t.RenderChecked(d)
+	if oe, ok := err.(*OutputError); ok {
+		if t.text {
+			return []byte(oe.Error())
+		}
+		return oe.Document()
+	}
+	return b
+}
+
+// RenderChecked writes the document for one request, or an *OutputError
+// when it would be larger than the limit (SetMaxOutput). Writing stops
+// soon after the limit is passed, so the work is bounded by the limit plus
+// one value.
+func (t *Template) RenderChecked(d *Data) ([]byte, error) {
 	if t.static != nil || t.root == nil {
-		return t.static
+		return t.static, nil
 	}
+	limit := int(maxOutput.Load())
 	if t.text {
-		return []byte(Stringify(t.root.value(d)))
+		var s string
+		if ti, ok := t.root.(tinterp); ok {
+			s = ti.text(d, limit)
+		} else {
+			s = Stringify(t.root.value(d))
+		}
+		if len(s) > limit {
+			return nil, &OutputError{Limit: limit}
+		}
+		return []byte(s), nil
 	}
-	var buf bytes.Buffer
+	buf := output{limit: limit}
 	t.root.write(&buf, d)
-	return buf.Bytes()
+	if buf.full() {
+		return nil, &OutputError{Limit: limit}
+	}
+	return buf.Bytes(), nil
 }
 
 // Value renders the document as a Go value (for $.response and webhooks).

@@ -1,0 +1,72 @@
+package resolve
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/mockarty-oss/mockarty/host/internal/jpath"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/sdk"
+)
+
+func nested(depth int) string {
+	return strings.Repeat(`{"x":1,"n":`, depth-1) + `{"x":"leaf"}` + strings.Repeat("}", depth-1)
+}
+
+// Plugins reach the host through Finder: a body past MAX_BODY_DEPTH is an
+// error there (the gRPC Host service answers InvalidArgument), before any
+// decoding.
+func TestFinderRefusesDeepBodies(t *testing.T) {
+	r := newResolver(t)
+	f := Finder{R: r}
+	deep := nested(jpath.DefaultMaxDepth + 10)
+	_, _, _, err := f.Find(context.Background(), model.ProtoGRPC, []byte(`{"service":"s","method":"m","data":`+deep+`}`))
+	var de *jpath.DepthError
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), "grpc find request") {
+		t.Fatalf("Find: %v", err)
+	}
+	req := &sdk.FindHTTPRequest{Method: "POST", Path: "/deep"}
+	req.SetBody([]byte(deep))
+	if _, _, err := f.FindHTTP(context.Background(), req); !errors.As(err, &de) {
+		t.Fatalf("FindHTTP: %v", err)
+	}
+	// Within the limit it is an ordinary miss.
+	found, _, near, err := f.Find(context.Background(), model.ProtoGRPC, []byte(`{"service":"s","method":"m","data":`+nested(100)+`}`))
+	if found || err != nil || len(near) == 0 {
+		t.Fatalf("depth 100: %v %s %v", found, near, err)
+	}
+}
+
+// A /stubs request carries its context: once it is done, the resolution
+// stops between candidates and inside a JSONPath walk.
+func TestResolveHTTPStopsWhenCancelled(t *testing.T) {
+	r := newResolver(t)
+	var list []*model.Mock
+	for _, id := range []string{"a", "b", "c"} {
+		list = append(list, &model.Mock{ID: id, Namespace: "sandbox", HTTP: &model.HTTPContext{Route: "/deep", HTTPMethod: "POST",
+			Conditions: []model.Condition{{Path: "$..x", AssertAction: "contains", Value: json.RawMessage(`"` + id + `"`)}}},
+			Response: &model.ContentResponse{StatusCode: 200}})
+	}
+	if err := r.Index.Load(list); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(nested(200))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res := r.ResolveHTTP(&HTTPRequest{Namespace: "sandbox", Method: "POST", Path: "/deep", Body: body, Ctx: ctx})
+	if res.Matched || !strings.Contains(res.NearMiss.Error, "resolution stopped") || len(res.NearMiss.Candidates) != 1 {
+		t.Fatalf("cancelled: %+v", res.NearMiss)
+	}
+	if f := res.NearMiss.Candidates[0].Failure; f == nil || !strings.Contains(f.Reason, "canceled") {
+		t.Fatalf("the first candidate says why: %+v", res.NearMiss.Candidates[0])
+	}
+	res = r.ResolveHTTP(&HTTPRequest{Namespace: "sandbox", Method: "POST", Path: "/deep", Body: []byte(strings.Replace(string(body), "leaf", "c", 1)),
+		Ctx: context.Background()})
+	if !res.Matched || res.MockID != "c" {
+		t.Fatalf("live context: %+v", res)
+	}
+	r.Release(res)
+}
