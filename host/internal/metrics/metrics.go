@@ -38,6 +38,7 @@ type series struct {
 type Metrics struct {
 	Registry *prometheus.Registry
 	storeOps *prometheus.CounterVec
+	persist  *prometheus.CounterVec
 
 	mu     sync.RWMutex
 	series map[string]map[string]*series // protocol -> namespace -> series
@@ -59,13 +60,17 @@ func New(activeMocks func() float64) *Metrics {
 			Name: "mockarty_store_operations_total",
 			Help: "Reads and writes of the global and chain stores, by store, operation and source (api, template, extract).",
 		}, []string{"store", "op", "source"}),
+		persist: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mockarty_persist_failures_total",
+			Help: "Failed database writes of the server's own state, by what was written: durable (store values and limited counters, retried), journal (request logs, unmatched requests, counters; retried), counters.",
+		}, []string{"what"}),
 		resolutionsDesc: prometheus.NewDesc("mockarty_mock_resolutions_total",
 			"Requests resolved against mocks, by protocol, namespace and result (matched or unmatched).",
 			[]string{"protocol", "namespace", "result"}, nil),
 		durationDesc: prometheus.NewDesc("mockarty_request_duration_seconds",
 			"Time to resolve and render a mock response, without configured delays.", []string{"protocol"}, nil),
 	}
-	reg.MustRegister(m.storeOps, resolutionCollector{m},
+	reg.MustRegister(m.storeOps, m.persist, resolutionCollector{m},
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mockarty_active_mocks", Help: "Mocks in the in-memory index."}, activeMocks),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -123,6 +128,14 @@ func (m *Metrics) Resolved(protocol, namespace string, matched bool, start time.
 	secs := d.Seconds()
 	i := sort.SearchFloat64s(durationBuckets, secs)
 	sh.buckets[i].Add(1)
+}
+
+// PersistFailed counts a failed write of the server's own state.
+func (m *Metrics) PersistFailed(what string) {
+	if m == nil {
+		return
+	}
+	m.persist.WithLabelValues(what).Inc()
 }
 
 // StoreWrite records one store write.

@@ -1,12 +1,10 @@
 package resolve
 
 import (
-	"context"
 	"encoding/json"
 	"net/url"
 	"sync"
 
-	"github.com/mockarty-oss/mockarty/host/internal/match"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 )
 
@@ -14,6 +12,8 @@ import (
 // slots and their byte buffers are reused, so logging a call is a few
 // copies under a lock of its own, with no allocation once warm.
 type logRing struct {
+	id      string   // the mock's
+	j       *journal // told when the first call since a flush arrives
 	mu      sync.Mutex
 	slots   []httpLogSlot
 	next    int // where the next call goes
@@ -49,9 +49,20 @@ func (l *logRing) add(limit int, at int64, req *HTTPRequest, params map[string]s
 	}
 	s.body = append(s.body[:0], capBytes(req.Body, maxLoggedBody)...)
 	l.next = (l.next + 1) % limit
+	first := l.pending == 0
 	if l.pending < limit {
 		l.pending++
 	}
+	l.mu.Unlock()
+	if first && l.j != nil {
+		l.j.ringDirty(l)
+	}
+}
+
+// reset forgets the calls not yet flushed.
+func (l *logRing) reset() {
+	l.mu.Lock()
+	l.pending = 0
 	l.mu.Unlock()
 }
 
@@ -85,27 +96,6 @@ func (s *httpLogSlot) encode() store.RequestLog {
 		"body": decodeBody(s.body), "pathParam": s.params})
 	resp, _ := json.Marshal(map[string]any{"statusCode": s.status})
 	return store.RequestLog{CalledAt: s.at, Seq: s.seq, Req: req, Response: resp}
-}
-
-// flushRings writes the calls kept in every HTTP mock's ring.
-func (r *Resolver) flushRings(entries []*match.Entry) {
-	batch := map[string][]store.RequestLog{}
-	for _, e := range entries {
-		c, _ := e.Compiled.(*compiled)
-		if c == nil {
-			continue
-		}
-		if logs := c.logs.take(); len(logs) > 0 {
-			batch[e.Mock.ID] = append(batch[e.Mock.ID], logs...)
-		}
-	}
-	if len(batch) == 0 {
-		return
-	}
-	// One transaction for every mock called since the last flush.
-	if err := r.st.AppendMockLogs(context.Background(), batch, r.logLimit); err != nil {
-		r.log.Debug("persist request logs", "mocks", len(batch), "error", err)
-	}
 }
 
 // capBytes keeps at most n bytes (a logged body is a sample, not an archive).

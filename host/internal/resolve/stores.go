@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
@@ -14,45 +13,37 @@ import (
 
 // Stores keeps the global (per namespace) and chain (per namespace and
 // chain) stores in memory; the memory copy is loaded at start and is
-// authoritative from then on. Every write changes memory at once and is
-// handed to one writer that persists the latest value of each key, in
-// order: a write from the API waits for its value to be in the database, a
-// write from mock extraction does not.
+// authoritative from then on. Every write changes memory at once and joins
+// the group commit (durable) in the same step, so memory and the database
+// see writes of a key in the same order; the writer returns the generation
+// to wait on before the write is acknowledged.
 type Stores struct {
 	st  *store.Store
 	log hclog.Logger
+	d   *durable
 
 	mu    sync.RWMutex
-	cache map[storeKey]map[string]any
+	cache map[storeKey]map[string]cell
 
 	updates sync.Map // storeKey -> *sync.Mutex: one extract at a time per store
 
 	metrics *metrics.Metrics
-
-	pmu     sync.Mutex
-	pending map[writeKey]*pendingWrite // latest unsaved change of each key
-	kick    chan struct{}
-	done    chan struct{}
-	wg      sync.WaitGroup
 }
 
 type storeKey struct{ ns, chain string }
 
-type writeKey struct {
-	storeKey
-	name string
+// cell is one value in memory with the generation that carries its last
+// change to the database: a request that reads it waits for that
+// generation before it answers, so no response shows a value that a crash
+// could still take back.
+type cell struct {
+	v any
+	g *generation
 }
 
-type pendingWrite struct {
-	value   json.RawMessage
-	del     bool
-	waiters []chan error
-}
-
-// NewStores loads every store into memory and starts the writer.
-func NewStores(ctx context.Context, st *store.Store, log hclog.Logger) (*Stores, error) {
-	s := &Stores{st: st, log: log, cache: map[storeKey]map[string]any{},
-		pending: map[writeKey]*pendingWrite{}, kick: make(chan struct{}, 1), done: make(chan struct{})}
+// NewStores loads every store into memory; d persists the changes.
+func NewStores(ctx context.Context, st *store.Store, log hclog.Logger, d *durable) (*Stores, error) {
+	s := &Stores{st: st, log: log, d: d, cache: map[storeKey]map[string]cell{}}
 	all, err := st.AllStoreValues(ctx)
 	if err != nil {
 		return nil, err
@@ -61,95 +52,19 @@ func NewStores(ctx context.Context, st *store.Store, log hclog.Logger) (*Stores,
 		k := storeKey{e.Namespace, e.ChainID}
 		m := s.cache[k]
 		if m == nil {
-			m = map[string]any{}
+			m = map[string]cell{}
 			s.cache[k] = m
 		}
 		if v, err := decodeExact(e.Value); err == nil {
-			m[e.Key] = v
+			m[e.Key] = cell{v: v}
 		}
 	}
-	s.wg.Add(1)
-	go s.writer()
 	return s, nil
-}
-
-func (s *Stores) writer() {
-	defer s.wg.Done()
-	for {
-		select {
-		case <-s.kick:
-			s.flush()
-		case <-s.done:
-			s.flush()
-			return
-		}
-	}
-}
-
-// flush persists the pending changes; a key changed again meanwhile is
-// simply written again by the next flush, so the database ends with the
-// latest value.
-func (s *Stores) flush() {
-	s.pmu.Lock()
-	batch := s.pending
-	s.pending = map[writeKey]*pendingWrite{}
-	s.pmu.Unlock()
-	ctx := context.Background()
-	for k, w := range batch {
-		var err error
-		if w.del {
-			err = s.st.DeleteStoreValue(ctx, k.ns, k.chain, k.name)
-			if errors.Is(err, store.ErrNotFound) {
-				err = nil
-			}
-		} else {
-			err = s.st.SetStoreValue(ctx, k.ns, k.chain, k.name, w.value)
-		}
-		if err != nil {
-			s.log.Error("persist store value", "namespace", k.ns, "chain", k.chain, "key", k.name, "error", err)
-		}
-		for _, ch := range w.waiters {
-			ch <- err
-		}
-	}
-}
-
-// Close persists what is pending and stops the writer.
-func (s *Stores) Close() {
-	close(s.done)
-	s.wg.Wait()
-}
-
-// enqueueLocked records a change for the writer (s.pmu held) and returns
-// the channel to wait on when wait is set.
-func (s *Stores) enqueueLocked(k writeKey, w *pendingWrite, wait bool) chan error {
-	var ch chan error
-	if old, ok := s.pending[k]; ok {
-		w.waiters = old.waiters
-	}
-	if wait {
-		ch = make(chan error, 1)
-		w.waiters = append(w.waiters, ch)
-	}
-	s.pending[k] = w
-	return ch
-}
-
-// kickAndWait wakes the writer and, given a channel, waits for the write.
-func (s *Stores) kickAndWait(ch chan error) error {
-	select {
-	case s.kick <- struct{}{}:
-	default:
-	}
-	if ch == nil {
-		return nil
-	}
-	return <-ch
 }
 
 // load returns the map of a store; a store never written is empty and is
 // only added to the cache when create is set (for a write).
-func (s *Stores) load(k storeKey, create bool) map[string]any {
+func (s *Stores) load(k storeKey, create bool) map[string]cell {
 	s.mu.RLock()
 	m, ok := s.cache[k]
 	s.mu.RUnlock()
@@ -159,7 +74,7 @@ func (s *Stores) load(k storeKey, create bool) map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if m, ok = s.cache[k]; !ok {
-		m = map[string]any{}
+		m = map[string]cell{}
 		s.cache[k] = m
 	}
 	return m
@@ -167,103 +82,128 @@ func (s *Stores) load(k storeKey, create bool) map[string]any {
 
 // Get reads one value.
 func (s *Stores) Get(ns, chain, key string) (any, bool) {
+	v, _, ok := s.get(ns, chain, key)
+	return v, ok
+}
+
+// get reads one value and the generation carrying its last change.
+func (s *Stores) get(ns, chain, key string) (any, *generation, bool) {
 	m := s.load(storeKey{ns, chain}, false)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	v, ok := m[key]
-	return v, ok
+	c, ok := m[key]
+	return c.v, c.g, ok
 }
 
 // All returns a copy of a whole store.
 func (s *Stores) All(ns, chain string) map[string]any {
+	out, _ := s.all(ns, chain)
+	return out
+}
+
+// all copies a whole store and gives the newest generation among its values.
+func (s *Stores) all(ns, chain string) (map[string]any, *generation) {
 	m := s.load(storeKey{ns, chain}, false)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
+	var g *generation
+	for k, c := range m {
+		out[k] = c.v
+		g = later(g, c.g)
 	}
-	return out
+	return out, g
 }
 
-// put changes memory and hands the change to the writer in one step, so
-// memory and the database see writes of a key in the same order.
-func (s *Stores) put(ns, chain, key string, v any, raw json.RawMessage, wait bool) error {
+// put changes memory and joins the group commit in one step.
+func (s *Stores) put(ns, chain, key string, v any, raw json.RawMessage) *generation {
 	k := storeKey{ns, chain}
 	m := s.load(k, true)
-	s.pmu.Lock() // memory and the pending change move together, in order
+	s.d.mu.Lock() // memory and the pending change move together, in order
+	g := s.d.addValueLocked(writeKey{k, key}, &pendingWrite{value: raw})
 	s.mu.Lock()
-	m[key] = v
+	m[key] = cell{v: v, g: g}
 	s.mu.Unlock()
-	ch := s.enqueueLocked(writeKey{k, key}, &pendingWrite{value: raw}, wait)
-	s.pmu.Unlock()
-	return s.kickAndWait(ch)
+	s.d.mu.Unlock()
+	return g
 }
 
-// SetAsync writes a value now in memory and soon in the database.
-func (s *Stores) SetAsync(ns, chain, key string, v any) {
+// setExtracted writes a value from mock extraction and returns it as
+// stored; the caller waits for the returned generation before it answers.
+func (s *Stores) setExtracted(ns, chain, key string, v any) (any, *generation) {
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return
+		return v, nil
 	}
 	s.metrics.StoreWrite(storeName(chain), "extract")
-	_ = s.put(ns, chain, key, v, raw, false)
+	// Memory keeps what a reload from the database would give (numbers
+	// as json.Number), so a value reads the same before and after a restart.
+	if dv, err := decodeExact(raw); err == nil {
+		v = dv
+	}
+	return v, s.put(ns, chain, key, v, raw)
 }
 
 // Set writes a value and returns once it is in the database (the API path).
-func (s *Stores) Set(_ context.Context, ns, chain, key string, raw json.RawMessage) error {
+func (s *Stores) Set(ctx context.Context, ns, chain, key string, raw json.RawMessage) error {
 	v, err := decodeExact(raw)
 	if err != nil {
 		return err
 	}
 	s.metrics.StoreWrite(storeName(chain), "api")
-	return s.put(ns, chain, key, v, raw, true)
+	return s.put(ns, chain, key, v, raw).wait()
 }
 
-// Delete removes a value; store.ErrNotFound if the key is not there.
+// Delete removes a value once the removal is in the database;
+// store.ErrNotFound if the key is not there.
 func (s *Stores) Delete(_ context.Context, ns, chain, key string) error {
 	k := storeKey{ns, chain}
 	m := s.load(k, false)
-	s.pmu.Lock()
+	s.d.mu.Lock()
 	s.mu.Lock()
 	_, ok := m[key]
 	if ok {
 		delete(m, key)
 	}
 	s.mu.Unlock()
-	var ch chan error
+	var g *generation
 	if ok {
-		ch = s.enqueueLocked(writeKey{k, key}, &pendingWrite{del: true}, true)
+		g = s.d.addValueLocked(writeKey{k, key}, &pendingWrite{del: true})
 	}
-	s.pmu.Unlock()
+	s.d.mu.Unlock()
 	if !ok {
 		return store.ErrNotFound
 	}
-	return s.kickAndWait(ch)
+	return g.wait()
 }
 
 // DropChain forgets a whole chain store after the database cleared it;
 // unsaved writes to it are dropped too.
 func (s *Stores) DropChain(ns, chain string) {
 	k := storeKey{ns, chain}
-	s.pmu.Lock()
-	for wk := range s.pending {
-		if wk.storeKey == k {
-			for _, ch := range s.pending[wk].waiters {
-				ch <- nil
-			}
-			delete(s.pending, wk)
-		}
-	}
+	s.d.mu.Lock()
+	s.d.dropChainLocked(k)
+	inflight := s.d.inflight
 	s.mu.Lock()
 	delete(s.cache, k)
 	s.mu.Unlock()
-	s.pmu.Unlock()
+	s.d.mu.Unlock()
+	// A commit in flight may write the chain's values back after the
+	// database cleared them: clear them again once it is through.
+	if inflight != nil {
+		<-inflight.done
+		if inflight.err == nil {
+			if _, err := s.st.DeleteStore(context.Background(), ns, chain); err != nil {
+				s.log.Warn("clear chain store after a concurrent write", "namespace", ns, "chain", chain, "error", err)
+			}
+		}
+	}
 }
 
 // Update runs fn with the store locked against other updates; fn reads
-// through the usual views and writes with set.
-func (s *Stores) Update(ns, chain string, fn func(set func(key string, v any))) {
+// through the usual views and writes with set. It returns the generation
+// that carries the writes; set returns the value as stored.
+func (s *Stores) Update(ns, chain string, fn func(set func(key string, v any) any)) *generation {
 	k := storeKey{ns, chain}
 	mu, ok := s.updates.Load(k)
 	if !ok {
@@ -271,7 +211,13 @@ func (s *Stores) Update(ns, chain string, fn func(set func(key string, v any))) 
 	}
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
-	fn(func(key string, v any) { s.SetAsync(ns, chain, key, v) })
+	var g *generation
+	fn(func(key string, v any) any {
+		stored, wg := s.setExtracted(ns, chain, key, v)
+		g = later(g, wg)
+		return stored
+	})
+	return g
 }
 
 func storeName(chain string) string {
@@ -290,25 +236,56 @@ func decodeExact(raw []byte) (any, error) {
 	return v, err
 }
 
-// view adapts the stores of one request to render.StoreReader.
+// view adapts the stores of one request to render.StoreReader. It sees
+// the values its own request wrote (own), whatever other requests write
+// meanwhile, and it remembers what its response must wait for.
 type view struct {
 	s     *Stores
 	ns    string
 	chain string
 	mock  map[string]any
+	// own holds what this request's extract wrote to the global ("gS")
+	// and chain ("cS") stores.
+	own map[string]map[string]any
+	// gen is the newest generation holding this request's changes or a
+	// value it read.
+	gen *generation
 }
+
+// wrote records a value this request stored.
+func (v *view) wrote(scope, key string, val any) {
+	if v.own == nil {
+		v.own = map[string]map[string]any{}
+	}
+	m := v.own[scope]
+	if m == nil {
+		m = map[string]any{}
+		v.own[scope] = m
+	}
+	m[key] = val
+}
+
+// settle waits until everything the response depends on is durable: its
+// own changes, and the values it read from shared stores.
+func (v *view) settle() error { return v.gen.wait() }
 
 func (v *view) StoreValue(scope, key string) (any, bool) {
 	switch scope {
-	case "gS":
-		v.s.metrics.StoreRead(false)
-		return v.s.Get(v.ns, "", key)
-	case "cS":
-		if v.chain == "" {
-			return nil, false
+	case "gS", "cS":
+		if val, ok := v.own[scope][key]; ok {
+			return val, true
 		}
-		v.s.metrics.StoreRead(true)
-		return v.s.Get(v.ns, v.chain, key)
+		chain := ""
+		if scope == "cS" {
+			if v.chain == "" {
+				return nil, false
+			}
+			chain = v.chain
+		}
+		v.s.metrics.StoreRead(chain != "")
+		val, g, ok := v.s.get(v.ns, chain, key)
+		v.gen = later(v.gen, g)
+		return val, ok
 	case "mS":
 		val, ok := v.mock[key]
 		return val, ok
@@ -317,16 +294,24 @@ func (v *view) StoreValue(scope, key string) (any, bool) {
 }
 
 func (v *view) StoreAll(scope string) map[string]any {
+	var all map[string]any
+	var g *generation
 	switch scope {
 	case "gS":
-		return v.s.All(v.ns, "")
+		all, g = v.s.all(v.ns, "")
 	case "cS":
 		if v.chain == "" {
 			return map[string]any{}
 		}
-		return v.s.All(v.ns, v.chain)
+		all, g = v.s.all(v.ns, v.chain)
 	case "mS":
 		return v.mock
+	default:
+		return nil
 	}
-	return nil
+	v.gen = later(v.gen, g)
+	for k, val := range v.own[scope] {
+		all[k] = val
+	}
+	return all
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -40,6 +41,12 @@ type Store struct {
 	db     *gorm.DB
 	driver string
 	log    hclog.Logger
+	// hot runs the statements of the write path that every request may
+	// wait for (group commit, journal). On SQLite they are prepared once:
+	// parsing a statement costs more than running it.
+	hot *gorm.DB
+	// ensured holds the namespaces whose row this process has seen.
+	ensured sync.Map
 }
 
 // Open connects to the database and runs pending migrations.
@@ -92,7 +99,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", o.Driver, err)
 	}
-	s := &Store{db: db, driver: o.Driver, log: o.Logger}
+	s := &Store{db: db, driver: o.Driver, log: o.Logger, hot: db}
+	if o.Driver == "sqlite" {
+		s.hot = db.Session(&gorm.Session{PrepareStmt: true})
+	}
 	if !o.NoMigrate {
 		if _, err := s.Migrate(ctx); err != nil {
 			_ = sqlDB.Close()

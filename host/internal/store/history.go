@@ -95,6 +95,15 @@ func (s *Store) AppendMockLog(ctx context.Context, mockID string, l RequestLog, 
 // commit per flush, however many mocks were called), keeping the newest
 // limit per mock.
 func (s *Store) AppendMockLogs(ctx context.Context, logs map[string][]RequestLog, limit int) error {
+	ids := make([]string, 0, len(logs))
+	for id := range logs {
+		ids = append(ids, id)
+	}
+	return s.WriteJournal(ctx, JournalBatch{Logs: logs, Trim: ids, Limit: limit})
+}
+
+// insertLogsTx adds calls with multi-row inserts.
+func insertLogsTx(tx *gorm.DB, logs map[string][]RequestLog) error {
 	rows := make([]mockLogRow, 0, len(logs))
 	for mockID, list := range logs {
 		for _, l := range list {
@@ -117,28 +126,24 @@ func (s *Store) AppendMockLogs(ctx context.Context, logs map[string][]RequestLog
 	if len(rows) == 0 {
 		return nil
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.CreateInBatches(rows, 200).Error; err != nil {
+	return tx.CreateInBatches(rows, writeChunk/5).Error
+}
+
+// trimLogsTx keeps the newest limit calls of each of the mocks.
+func trimLogsTx(tx *gorm.DB, ids []string, limit int) error {
+	if limit <= 0 || len(ids) == 0 {
+		return nil
+	}
+	// One statement per 500 mocks.
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		if err := tx.Exec(`DELETE FROM mock_logs WHERE id IN (
+			SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY mock_id ORDER BY called_at DESC, seq DESC, id DESC) AS rn
+			FROM mock_logs WHERE mock_id IN ?) ranked WHERE rn > ?)`, chunk, limit).Error; err != nil {
 			return err
 		}
-		if limit <= 0 {
-			return nil
-		}
-		ids := make([]string, 0, len(logs))
-		for mockID := range logs {
-			ids = append(ids, mockID)
-		}
-		// Keep the newest limit of each mock: one statement for all of them.
-		for start := 0; start < len(ids); start += 500 {
-			chunk := ids[start:min(start+500, len(ids))]
-			if err := tx.Exec(`DELETE FROM mock_logs WHERE id IN (
-				SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY mock_id ORDER BY called_at DESC, seq DESC, id DESC) AS rn
-				FROM mock_logs WHERE mock_id IN ?) ranked WHERE rn > ?)`, chunk, limit).Error; err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // MockLogs returns a page of the calls of a mock, newest first, and their total.

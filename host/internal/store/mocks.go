@@ -523,40 +523,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// SetUsage persists the use counter and last use time of a mock.
 // Usage is a mock's use counter and last use, to persist.
 type Usage struct {
 	ID               string
 	Counter, LastUse int64
 }
 
-// SetUsages persists many counters in one transaction; it returns the ids
-// that are no longer in the database.
-func (s *Store) SetUsages(ctx context.Context, list []Usage) (gone []string, err error) {
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		gone = gone[:0]
-		for _, u := range list {
-			res := tx.Model(&mockRow{}).Where("id = ?", u.ID).Updates(map[string]any{"use_counter": u.Counter, "last_use": u.LastUse})
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 0 {
-				gone = append(gone, u.ID)
-			}
-		}
-		return nil
-	})
-	return gone, err
-}
-
-func (s *Store) SetUsage(ctx context.Context, id string, counter, lastUse int64) error {
-	res := s.db.WithContext(ctx).Model(&mockRow{}).Where("id = ?", id).
-		Updates(map[string]any{"use_counter": counter, "last_use": lastUse})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
+// SetUsages persists many counters in one transaction.
+func (s *Store) SetUsages(ctx context.Context, list []Usage) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return s.setUsagesTx(tx, list) })
 }

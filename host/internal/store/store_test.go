@@ -30,6 +30,7 @@ func TestStore(t *testing.T) {
 	cases = append(cases, concurrencyCases...)
 	cases = append(cases, authCases...)
 	cases = append(cases, batchCases...)
+	cases = append(cases, durableCases...)
 	for _, d := range drivers(t) {
 		t.Run(d.name, func(t *testing.T) {
 			for _, c := range cases {

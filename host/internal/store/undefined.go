@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -36,9 +37,44 @@ func undefinedFingerprint(namespace, protocol, method, path string) string {
 // request seen before (an ignored one stays ignored). u.Count, when above 1,
 // records that many sightings at once.
 func (s *Store) RecordUndefined(ctx context.Context, u UndefinedRequest) (*UndefinedRequest, error) {
+	u, fp, first, now, n := normaliseUndefined(u)
+	var out v1Undefined
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := upsertUndefinedTx(tx, u, fp, first, now, n); err != nil {
+			return err
+		}
+		return tx.Where("fingerprint = ?", fp).Take(&out).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := undefinedFromRow(&out)
+	return &r, nil
+}
+
+// upsertUndefinedTx adds a sighting. One upsert statement: a row lock cannot
+// serialise two first sightings of the same request (there is no row yet),
+// a unique-key conflict can.
+func upsertUndefinedTx(tx *gorm.DB, u UndefinedRequest, fp string, first, now, n int64) error {
+	row := v1Undefined{ID: uuid.NewString(), Fingerprint: fp, Namespace: u.Namespace, Protocol: u.Protocol,
+		Method: u.Method, Path: u.Path, Body: u.Body, Headers: u.Headers, Count: n, FirstSeen: first, LastSeen: now}
+	return tx.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "fingerprint"}},
+		DoUpdates: clause.Assignments(map[string]any{
+			"count": gorm.Expr("undefined_requests.count + ?", n), "last_seen": now, "body": u.Body, "headers": u.Headers,
+		}),
+	}).Create(&row).Error
+}
+
+// normaliseUndefined cleans a sighting for storage and gives its
+// fingerprint, first and last sighting and count.
+func normaliseUndefined(u UndefinedRequest) (UndefinedRequest, string, int64, int64, int64) {
 	// Bodies and paths arrive as raw bytes; PostgreSQL text refuses NUL and
 	// invalid UTF-8, so every driver stores the same cleaned text.
 	u.Method, u.Path, u.Body, u.Headers = textSafe(u.Method), textSafe(u.Path), textSafe(u.Body), textSafe(u.Headers)
+	// The columns' sizes: a caller's SOAPAction or method name of any
+	// length must not make the row unwritable.
+	u.Namespace, u.Protocol, u.Method = cutText(u.Namespace, 100), cutText(u.Protocol, 16), cutText(u.Method, 200)
 	fp := undefinedFingerprint(u.Namespace, u.Protocol, u.Method, u.Path)
 	now := u.LastSeen
 	if now == 0 {
@@ -55,28 +91,15 @@ func (s *Store) RecordUndefined(ctx context.Context, u UndefinedRequest) (*Undef
 	if n < 1 {
 		n = 1
 	}
-	var out v1Undefined
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// One upsert statement: a row lock cannot serialise two first sightings
-		// of the same request (there is no row yet), a unique-key conflict can.
-		row := v1Undefined{ID: uuid.NewString(), Fingerprint: fp, Namespace: u.Namespace, Protocol: u.Protocol,
-			Method: u.Method, Path: u.Path, Body: u.Body, Headers: u.Headers, Count: n, FirstSeen: first, LastSeen: now}
-		err := tx.Clauses(clause.OnConflict{
-			Columns: []clause.Column{{Name: "fingerprint"}},
-			DoUpdates: clause.Assignments(map[string]any{
-				"count": gorm.Expr("undefined_requests.count + ?", n), "last_seen": now, "body": u.Body, "headers": u.Headers,
-			}),
-		}).Create(&row).Error
-		if err != nil {
-			return err
-		}
-		return tx.Where("fingerprint = ?", fp).Take(&out).Error
-	})
-	if err != nil {
-		return nil, err
+	return u, fp, first, now, n
+}
+
+// cutText keeps at most n characters of s.
+func cutText(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
 	}
-	r := undefinedFromRow(&out)
-	return &r, nil
+	return string([]rune(s)[:n])
 }
 
 // textSafe replaces NUL and invalid UTF-8 with U+FFFD.
