@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -78,7 +79,14 @@ func (s *pluginServer) Configure(ctx context.Context, r *pluginv1.ConfigureReque
 	if err := s.impl.Configure(ctx, settings); err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	return &pluginv1.ConfigureResponse{}, nil
+	out := &pluginv1.ConfigureResponse{}
+	if sl, ok := s.impl.(ServerLister); ok {
+		for _, sv := range sl.Servers() {
+			out.Servers = append(out.Servers, &pluginv1.Server{Name: sv.Name, Namespace: sv.Namespace,
+				Protocol: sv.Protocol, IsDefault: sv.Default, AnyName: sv.AnyName})
+		}
+	}
+	return out, nil
 }
 
 func (s *pluginServer) Health(ctx context.Context, _ *pluginv1.HealthRequest) (*pluginv1.HealthResponse, error) {
@@ -128,6 +136,9 @@ func (s *pluginServer) Stop(ctx context.Context, _ *pluginv1.StopRequest) (*plug
 type Client struct {
 	rpc    pluginv1.PluginClient
 	broker *plugin.GRPCBroker
+
+	mu      sync.Mutex
+	servers []Server
 }
 
 // Info asks the plugin to describe itself.
@@ -142,8 +153,27 @@ func (c *Client) Info(ctx context.Context) (Info, error) {
 
 // Configure hands over the (validated) settings.
 func (c *Client) Configure(ctx context.Context, settings json.RawMessage) error {
-	_, err := c.rpc.Configure(ctx, &pluginv1.ConfigureRequest{Settings: settings})
-	return plainError(err)
+	r, err := c.rpc.Configure(ctx, &pluginv1.ConfigureRequest{Settings: settings})
+	if err != nil {
+		return plainError(err)
+	}
+	servers := make([]Server, 0, len(r.Servers))
+	for _, sv := range r.Servers {
+		servers = append(servers, Server{Name: sv.Name, Namespace: sv.Namespace, Protocol: sv.Protocol,
+			Default: sv.IsDefault, AnyName: sv.AnyName})
+	}
+	c.mu.Lock()
+	c.servers = servers
+	c.mu.Unlock()
+	return nil
+}
+
+// Servers are the servers the plugin named after the last Configure (none
+// for a plugin that is no ServerLister).
+func (c *Client) Servers() []Server {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Server(nil), c.servers...)
 }
 
 // Health reports the plugin's own view of its health.

@@ -29,6 +29,9 @@ type Listener struct {
 	cancel   context.CancelFunc
 	manager  chan struct{} // closed when the mock watcher has stopped
 	started  bool
+	// startedMs is when Start ran (epoch ms): topics are not read from
+	// before it (savedSince).
+	startedMs int64
 
 	clMu     sync.Mutex
 	clusters map[string]*cluster // by name
@@ -135,7 +138,7 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	l.cands.Store(&empty)
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.manager = make(chan struct{})
-	l.started = true
+	l.started, l.startedMs = true, time.Now().UnixMilli()
 	go l.watch(l.ctx, l.manager)
 	return addrs, nil
 }
@@ -264,23 +267,20 @@ func (l *Listener) reconcile(ctx context.Context) (bool, error) {
 	cands := map[topicKey][]*kafkaMock{}
 	outputs := map[*cluster]map[string]bool{}
 	for _, m := range mocks {
-		c, err := l.inputCluster(m.ServerName)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("mock %q is not consumed: %v", m.ID, err))
-			continue
-		}
-		k := topicKey{c.name, m.Topic}
-		cands[k] = append(cands[k], m)
-		if m.OutputTopic != "" {
-			out, err := l.outputCluster(c, m.OutputBrokers)
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("mock %q: outputBrokers: %v", m.ID, err))
-				continue
+		for _, c := range l.inputClusters(m.ServerName) {
+			k := topicKey{c.name, m.Topic}
+			cands[k] = append(cands[k], m)
+			if m.OutputTopic != "" {
+				out, err := l.outputCluster(c, m.OutputBrokers)
+				if err != nil {
+					problems = append(problems, fmt.Sprintf("mock %q: outputBrokers: %v", m.ID, err))
+					continue
+				}
+				if outputs[out] == nil {
+					outputs[out] = map[string]bool{}
+				}
+				outputs[out][m.OutputTopic] = true
 			}
-			if outputs[out] == nil {
-				outputs[out] = map[string]bool{}
-			}
-			outputs[out][m.OutputTopic] = true
 		}
 	}
 	// One consumer group per topic: the first group named among the
@@ -380,16 +380,20 @@ func (l *Listener) cluster(name string) *cluster {
 	return l.clusters[name]
 }
 
-// inputCluster is the cluster a mock's topic is consumed from.
-func (l *Listener) inputCluster(serverName string) (*cluster, error) {
+// inputClusters are the clusters a mock's topic is consumed from, by the
+// serverName rule (sdk.ServerSet): every cluster for a mock without a
+// serverName, the named one, else the default one.
+func (l *Listener) inputClusters(serverName string) []*cluster {
 	if len(l.settings.Servers) == 0 {
-		return l.cluster(embeddedName), nil
+		return []*cluster{l.cluster(embeddedName)}
 	}
-	srv, err := l.settings.serverFor(serverName)
-	if err != nil {
-		return nil, err
+	var out []*cluster
+	for _, name := range l.settings.serverSet().ServersFor(l.settings.Namespace, serverName) {
+		if c := l.cluster(name); c != nil {
+			out = append(out, c)
+		}
 	}
-	return l.cluster(srv.name), nil
+	return out
 }
 
 // outputCluster is where a reply goes: the consumed cluster, a configured

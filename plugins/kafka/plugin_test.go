@@ -158,18 +158,18 @@ func TestServerFor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if srv, err := s.serverFor("payments"); err != nil || srv.name != "payments" {
-		t.Fatalf("payments: %v %v", srv, err)
+	// The serverName rule: the named server, every server for a mock
+	// without one, the default (no "default": the first by name) for a
+	// name no server has.
+	set := s.serverSet()
+	for mock, want := range map[string]string{"payments": "[payments]", "": "[main payments]", "nope": "[main]"} {
+		if got := fmt.Sprint(set.ServersFor("sandbox", mock)); got != want {
+			t.Errorf("serverName %q is consumed on %s, want %s", mock, got, want)
+		}
 	}
-	if _, err := s.serverFor(""); err == nil || !strings.Contains(err.Error(), "default") {
-		t.Fatalf("no default among two: %v", err)
-	}
-	if _, err := s.serverFor("nope"); err == nil || !strings.Contains(err.Error(), "main, payments") {
-		t.Fatalf("unknown server: %v", err)
-	}
-	one, _ := parseSettings(json.RawMessage(`{"servers": {"main": {"brokers": ["a:1"]}}}`))
-	if srv, err := one.serverFor(""); err != nil || srv.name != "main" {
-		t.Fatalf("the only server: %v %v", srv, err)
+	embedded, _ := parseSettings(json.RawMessage(`{}`))
+	if got := embedded.serverSet().ServersFor("sandbox", "anything"); len(got) != 1 || got[0] != "" {
+		t.Fatalf("the embedded broker's unnamed server serves every mock: %q", got)
 	}
 	for _, mech := range []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"} {
 		s, err := parseSettings(json.RawMessage(`{"servers": {"default": {"brokers": ["a:1"], "sasl": {"mechanism": "` + mech + `", "username": "u", "password": "p"}, "tls": {"insecureSkipVerify": true}}}}`))

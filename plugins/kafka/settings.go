@@ -12,10 +12,10 @@ import (
 	"net"
 	"os"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/xdg-go/scram"
 )
 
@@ -326,24 +326,22 @@ func (c *scramClient) Step(challenge string) (string, error) {
 
 func (c *scramClient) Done() bool { return c.conv != nil && c.conv.Done() }
 
-// serverFor picks the cluster of a mock's serverName: the server of that
-// name; for a mock without one, "default" or the only server.
-func (s *Settings) serverFor(serverName string) (*Server, error) {
-	if srv, ok := s.Servers[serverName]; ok && serverName != "" {
-		return srv, nil
+// serverSet is the listener's servers for the serverName rule: the
+// configured clusters in name order, or the embedded broker, one server
+// without a name that serves every mock.
+func (s *Settings) serverSet() *sdk.ServerSet {
+	return sdk.NewServerSet(s.serverList())
+}
+
+func (s *Settings) serverList() []sdk.Server {
+	if len(s.Servers) == 0 {
+		return []sdk.Server{{Name: "", Namespace: s.Namespace}}
 	}
-	if serverName != "" {
-		return nil, fmt.Errorf("serverName %q is not one of the configured servers (%s)", serverName, strings.Join(s.serverNames(), ", "))
+	var out []sdk.Server
+	for _, name := range s.serverNames() {
+		out = append(out, sdk.Server{Name: name, Namespace: s.Namespace})
 	}
-	if srv, ok := s.Servers["default"]; ok {
-		return srv, nil
-	}
-	if len(s.Servers) == 1 {
-		for _, srv := range s.Servers {
-			return srv, nil
-		}
-	}
-	return nil, fmt.Errorf("the mock has no serverName and no server is named \"default\" (servers: %s)", strings.Join(s.serverNames(), ", "))
+	return out
 }
 
 func (s *Settings) serverNames() []string {

@@ -120,14 +120,21 @@ func theHost(tb testing.TB) *hostProc {
 	if shared != nil {
 		return shared
 	}
+	connName := uniq("mkt-e2e-")
+	shared = launchHost(tb, connName, fmt.Sprintf(`{"namespace":"sandbox","servers":{"default":{"url":%q}},
+"connectionName":%q,"reconnectMinMs":50,"reconnectMaxMs":500,"prefetch":64}`, brokerURL, connName))
+	return shared
+}
+
+// launchHost starts a host with the plugin and the given settings, and
+// waits until the plugin runs; the caller stops it.
+func launchHost(tb testing.TB, connName, settings string) *hostProc {
+	tb.Helper()
 	data, err := os.MkdirTemp("", "mockarty-rabbitmq-data-")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	connName := uniq("mkt-e2e-")
-	settings := fmt.Sprintf(`{"rabbitmq":{"settings":{"namespace":"sandbox","servers":{"default":{"url":%q}},
-"connectionName":%q,"reconnectMinMs":50,"reconnectMaxMs":500,"prefetch":64}}}`, brokerURL, connName)
-	if err := os.WriteFile(filepath.Join(data, "plugins.json"), []byte(settings), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(data, "plugins.json"), []byte(`{"rabbitmq":{"settings":`+settings+`}}`), 0o644); err != nil {
 		tb.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -174,7 +181,6 @@ func theHost(tb testing.TB) *hostProc {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	shared = h
 	return h
 }
 

@@ -174,7 +174,7 @@ func (l *Listener) refresh(ctx context.Context) error {
 		l.mu.Unlock()
 		return err
 	}
-	p := buildPlan(l.settings.Namespace, l.settings.Servers, mocks)
+	p := buildPlan(l.settings.Namespace, sdk.NewServerSet(l.settings.serverList()), mocks)
 	l.mu.Lock()
 	before := strings.Join(l.skipped, "\n")
 	l.skipped, l.listErr = p.Skipped, ""

@@ -34,15 +34,18 @@ func echoHost(t *testing.T) *plugintest.FakeHost {
 func TestFindRequestAndRPCReply(t *testing.T) {
 	conn := needBroker(t)
 	n := cleanup(t, conn)
-	queue := n.queue(uniq("mkt-unit-rpc-"))
+	queue, other := n.queue(uniq("mkt-unit-rpc-")), n.queue(uniq("mkt-unit-other-"))
 	host := echoHost(t)
 	host.SetMocks("rabbitmq", json.RawMessage(`{"id":"m1","namespace":"qa","rabbitmq":{"queue":"`+queue+`"},"response":{}}`),
-		json.RawMessage(`{"id":"m2","namespace":"qa","serverName":"elsewhere","rabbitmq":{"queue":"q-of-another-broker"},"response":{}}`))
+		json.RawMessage(`{"id":"m2","namespace":"qa","serverName":"elsewhere","rabbitmq":{"queue":"`+other+`"},"response":{}}`))
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"namespace":"qa","reconnectMinMs":20,"reconnectMaxMs":200}`), host)
 	if len(p.Addresses) != 1 || !strings.HasPrefix(p.Addresses[0], "amqp://guest:xxxxx@127.0.0.1") {
 		t.Fatalf("addresses (redacted broker URLs): %v", p.Addresses)
 	}
 	waitConsumed(t, conn, queue, true)
+	// The mock of a server the settings do not name is consumed on the
+	// default broker (the serverName rule), not skipped.
+	waitConsumed(t, conn, other, true)
 
 	ch := channel(t, conn)
 	replyTo, replies := replyQueue(t, ch)
@@ -82,9 +85,8 @@ func TestFindRequestAndRPCReply(t *testing.T) {
 		t.Fatalf("the unmatched message was looked up %d times; %d messages wait", misses, messages)
 	}
 
-	// The mock of a server the settings do not name is reported, not consumed.
 	out, err := p.Client.Call(t.Context(), "status", nil)
-	if err != nil || !strings.Contains(string(out), `serverName \"elsewhere\" is not one of the plugin's servers`) ||
+	if err != nil || !strings.Contains(string(out), `"skipped":[]`) || !strings.Contains(string(out), other) ||
 		!strings.Contains(string(out), `"connected":true`) {
 		t.Fatalf("status: %s %v", out, err)
 	}
@@ -95,6 +97,7 @@ func TestFindRequestAndRPCReply(t *testing.T) {
 	// Deleting the mock stops the consumer.
 	host.SetMocks("rabbitmq")
 	waitConsumed(t, conn, queue, false)
+	waitConsumed(t, conn, other, false)
 }
 
 // gate is a TCP proxy to the broker that can be closed and opened: the

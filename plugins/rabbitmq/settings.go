@@ -10,20 +10,24 @@ import (
 	"sort"
 	"time"
 
+	"github.com/mockarty-oss/mockarty/sdk"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // DefaultURL is the broker of the "default" server when the settings name none.
 const DefaultURL = "amqp://guest:guest@127.0.0.1:5672/"
 
-// DefaultServer is the server of mocks that name no serverName.
+// DefaultServer is the name of the broker the settings have when they name
+// none; the broker of that name is the default server of the serverName rule.
 const DefaultServer = "default"
 
 // Settings of the RabbitMQ listener.
 type Settings struct {
 	// Namespace whose mocks are served.
 	Namespace string `json:"namespace"`
-	// Servers are the brokers by serverName; mocks without a serverName use "default".
+	// Servers are the brokers by serverName. A mock without a serverName is
+	// consumed on every broker, one naming a broker on that one, one naming
+	// no broker on the default broker ("default", else the first by name).
 	Servers map[string]ServerSettings `json:"servers"`
 	// Prefetch is the number of unacknowledged messages per queue (basic.qos):
 	// how many messages of one queue are handled at once. 1 keeps replies in order.
@@ -153,6 +157,16 @@ func parseSettings(raw json.RawMessage) (*Settings, error) {
 		}
 	}
 	return s, nil
+}
+
+// serverList is the brokers as servers of the serverName rule, in name
+// order: the one named "default" is the default server, else the first.
+func (s *Settings) serverList() []sdk.Server {
+	out := make([]sdk.Server, 0, len(s.Servers))
+	for _, name := range s.serverNames() {
+		out = append(out, sdk.Server{Name: name, Namespace: s.Namespace})
+	}
+	return out
 }
 
 func (s *Settings) serverNames() []string {

@@ -91,8 +91,11 @@ func ownQueueName(namespace, exchange, key string) string {
 	return name[:160] + "." + hex.EncodeToString(sum[:8])
 }
 
-// buildPlan turns the namespace's mocks into queues per broker.
-func buildPlan(namespace string, servers map[string]ServerSettings, mocks []json.RawMessage) *plan {
+// buildPlan turns the namespace's mocks into queues per broker. Which
+// brokers consume a mock's queue is the serverName rule (sdk.ServerSet):
+// every broker for a mock without a serverName, the named one, else the
+// default one.
+func buildPlan(namespace string, servers *sdk.ServerSet, mocks []json.RawMessage) *plan {
 	p := &plan{Queues: map[string]map[string]*queueSpec{}}
 	for _, raw := range mocks {
 		var m mockDoc
@@ -105,11 +108,9 @@ func buildPlan(namespace string, servers map[string]ServerSettings, mocks []json
 		if server == "" {
 			server = m.ServerName
 		}
-		if server == "" {
-			server = DefaultServer
-		}
-		if _, ok := servers[server]; !ok {
-			p.Skipped = append(p.Skipped, fmt.Sprintf("mock %s: serverName %q is not one of the plugin's servers", m.ID, server))
+		targets := servers.ServersFor(namespace, server)
+		if len(targets) == 0 {
+			p.Skipped = append(p.Skipped, fmt.Sprintf("mock %s: no broker serves serverName %q", m.ID, server))
 			continue
 		}
 		if r.Queue == "" && r.Exchange == "" {
@@ -124,27 +125,29 @@ func buildPlan(namespace string, servers map[string]ServerSettings, mocks []json
 			out.URL = "" // an outputURL alone names no destination
 		}
 		cand := candidate{MockID: m.ID, Out: out, Props: r.OutputProps}
-		queues := p.Queues[server]
-		if queues == nil {
-			queues = map[string]*queueSpec{}
-			p.Queues[server] = queues
-		}
 		name, own := r.Queue, false
 		if name == "" {
 			name, own = ownQueueName(namespace, r.Exchange, r.RoutingKey), true
 		}
-		q := queues[name]
-		if q == nil {
-			q = &queueSpec{Name: name, Own: own}
-			queues[name] = q
-		}
-		if r.Exchange != "" {
-			b := binding{Exchange: r.Exchange, Key: r.RoutingKey}
-			if !hasBinding(q.Bindings, b) {
-				q.Bindings = append(q.Bindings, b)
+		for _, target := range targets {
+			queues := p.Queues[target]
+			if queues == nil {
+				queues = map[string]*queueSpec{}
+				p.Queues[target] = queues
 			}
+			q := queues[name]
+			if q == nil {
+				q = &queueSpec{Name: name, Own: own}
+				queues[name] = q
+			}
+			if r.Exchange != "" {
+				b := binding{Exchange: r.Exchange, Key: r.RoutingKey}
+				if !hasBinding(q.Bindings, b) {
+					q.Bindings = append(q.Bindings, b)
+				}
+			}
+			q.Mocks = append(q.Mocks, cand)
 		}
-		q.Mocks = append(q.Mocks, cand)
 	}
 	for _, queues := range p.Queues {
 		for _, q := range queues {

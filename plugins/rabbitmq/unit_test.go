@@ -83,7 +83,8 @@ func TestSettingsSchema(t *testing.T) {
 }
 
 func TestBuildPlan(t *testing.T) {
-	servers := map[string]ServerSettings{"default": {URL: DefaultURL}, "orders": {URL: "amqp://o/"}}
+	settings := &Settings{Namespace: "ns", Servers: map[string]ServerSettings{"default": {URL: DefaultURL}, "orders": {URL: "amqp://o/"}}}
+	servers := sdk.NewServerSet(settings.serverList())
 	mocks := []json.RawMessage{
 		json.RawMessage(`{"id":"a","rabbitmq":{"queue":"q1","conditions":[{"path":"$.k","assertAction":"equals","value":"a"}]}}`),
 		json.RawMessage(`{"id":"b","rabbitmq":{"queue":"q1","exchange":"x","routingKey":"k.*","outputQueue":"out"}}`),
@@ -94,8 +95,12 @@ func TestBuildPlan(t *testing.T) {
 		json.RawMessage(`not json`),
 	}
 	p := buildPlan("ns", servers, mocks)
+	// The serverName rule: a mock without a serverName is consumed on every
+	// broker (a, b, c, f), one naming a broker on that one (d), one naming
+	// no broker on the default broker (e).
 	def, orders := p.Queues["default"], p.Queues["orders"]
-	if len(def) != 3 || len(orders) != 1 || orders["q1"].Mocks[0].MockID != "d" {
+	if len(def) != 4 || len(orders) != 3 || mockIDs(orders["q1"].Mocks) != "a, b, d" || mockIDs(def["q2"].Mocks) != "e" ||
+		orders["q2"] != nil || orders[ownQueueName("ns", "x", "k.1")] == nil || orders["q3"] == nil {
 		t.Fatalf("queues: %+v %+v", def, orders)
 	}
 	q1 := def["q1"]
@@ -115,7 +120,7 @@ func TestBuildPlan(t *testing.T) {
 	if out := def["q3"].Mocks[0].Out; !out.none() || out.URL != "" {
 		t.Fatalf("an outputURL alone is no output: %+v", out)
 	}
-	if len(p.Skipped) != 2 || !strings.Contains(strings.Join(p.Skipped, "|"), `mock e: serverName "nowhere"`) {
+	if len(p.Skipped) != 1 || !strings.Contains(p.Skipped[0], "not a RabbitMQ mock") {
 		t.Fatalf("skipped: %v", p.Skipped)
 	}
 	if long := ownQueueName("ns", strings.Repeat("x", 300), "k"); len(long) > 200 || long == ownQueueName("ns", strings.Repeat("x", 301), "k") {

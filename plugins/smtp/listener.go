@@ -386,6 +386,8 @@ func nearMissText(nm *sdk.NearMiss) string {
 		msg = "no mock matches this mail"
 	}
 	var cands []struct {
+		MockID string `json:"mockId"`
+		Reason string `json:"reason"`
 		Where  string `json:"where"`
 		Failed *struct {
 			Path     string `json:"path"`
@@ -393,9 +395,15 @@ func nearMissText(nm *sdk.NearMiss) string {
 			Expected any    `json:"expected"`
 		} `json:"failedCondition"`
 	}
-	if json.Unmarshal(nm.Candidates, &cands) == nil && len(cands) > 0 && cands[0].Failed != nil {
-		f := cands[0].Failed
-		detail := cands[0].Where
+	if json.Unmarshal(nm.Candidates, &cands) != nil || len(cands) == 0 {
+		return msg
+	}
+	// The closest mock, and why it did not answer (a failed condition, or
+	// the serverName rule giving it to another server).
+	c := cands[0]
+	detail := c.Reason
+	if f := c.Failed; f != nil {
+		detail = c.Where
 		if f.Path != "" {
 			detail += " " + f.Path
 		}
@@ -404,7 +412,12 @@ func nearMissText(nm *sdk.NearMiss) string {
 			b, _ := json.Marshal(f.Expected)
 			detail += " " + shorten(string(b), 80)
 		}
-		msg += ": " + strings.TrimSpace(detail)
+	}
+	if c.MockID != "" {
+		detail = "mock " + shorten(c.MockID, 100) + ": " + strings.TrimSpace(detail)
+	}
+	if detail = strings.TrimSpace(detail); detail != "" {
+		msg += "; " + detail
 	}
 	return msg
 }

@@ -17,9 +17,13 @@ import (
 // host's mocks (ListMocks, then Watch). When the host cannot tell (an
 // older host, or the watch broke), every lifecycle event is resolved.
 type lifecycleMocks struct {
+	// servers are the listener's servers: the serverName rule says which
+	// of them answers a mock.
+	servers *sdk.ServerSet
+
 	mu    sync.RWMutex
 	known bool
-	keys  map[string]bool // namespace NUL serverName "/" event; serverName "" answers every server
+	keys  map[string]bool // namespace NUL serverName "/" event, for each server that answers a mock
 }
 
 func lifecycleKey(ns, server, event string) string { return ns + "\x00" + server + "/" + event }
@@ -31,7 +35,7 @@ func (m *lifecycleMocks) wants(ns, server, event string) bool {
 	if !m.known {
 		return true
 	}
-	return m.keys[lifecycleKey(ns, server, event)] || m.keys[lifecycleKey(ns, "", event)]
+	return m.keys[lifecycleKey(ns, server, event)]
 }
 
 func (m *lifecycleMocks) set(keys map[string]bool) {
@@ -70,7 +74,9 @@ func (m *lifecycleMocks) load(ctx context.Context, host sdk.Host) error {
 			if ns == "" {
 				ns = defaultNamespace
 			}
-			keys[lifecycleKey(ns, server, ev)] = true
+			for _, target := range m.servers.ServersFor(ns, server) {
+				keys[lifecycleKey(ns, target, ev)] = true
+			}
 		}
 	}
 	m.set(keys)

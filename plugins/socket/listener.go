@@ -83,7 +83,7 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	l.base, l.cancel = context.WithCancel(context.Background())
 	l.servers = map[string]*server{}
 	l.order = nil
-	l.lifecycle = &lifecycleMocks{}
+	l.lifecycle = &lifecycleMocks{servers: sdk.NewServerSet(serverList(l.settings))}
 	var addrs []string
 	for _, ss := range l.settings.Servers {
 		srv := &server{ServerSettings: ss, l: l, maxBytes: l.settings.MaxMessageBytes, conns: map[string]*conn{}, peers: map[string]*conn{}}

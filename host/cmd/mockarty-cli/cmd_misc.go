@@ -13,10 +13,13 @@ func (a *app) pluginsCmd() *cobra.Command {
 	return group(&cobra.Command{
 		Use:     "plugins",
 		Aliases: []string{"plugin"},
-		Short:   "List and restart the server's protocol plugins",
+		Short:   "List, restart and configure the server's protocol plugins",
 		Example: `  mockarty-cli plugins list
-  mockarty-cli plugins restart http`,
+  mockarty-cli plugins restart http
+  mockarty-cli plugins settings get smtp
+  mockarty-cli plugins settings set http maxBodyBytes=1048576`,
 	},
+		a.pluginSettingsCmd(),
 		&cobra.Command{
 			Use:     "list",
 			Short:   "List the loaded plugins and their state",
@@ -52,7 +55,7 @@ func (a *app) pluginsCmd() *cobra.Command {
 		},
 		&cobra.Command{
 			Use:     "restart <name>",
-			Short:   "Restart a plugin",
+			Short:   "Restart a plugin (it reads its settings from the plugins configuration file again)",
 			Example: `  mockarty-cli plugins restart http`,
 			Args:    exactArgs("<name>"),
 			RunE: runE(func(cmd *cobra.Command, args []string) error {

@@ -34,6 +34,9 @@ type Usage struct {
 	Count    atomic.Int64
 	LastUse  atomic.Int64
 	OneOfPos atomic.Int64
+	// Dirty is set by the first use since the counter was last persisted,
+	// so the writer learns of a used mock once per flush, not per use.
+	Dirty atomic.Bool
 }
 
 // TryUse takes one use of the mock's limit; false when it is used up.
@@ -168,6 +171,13 @@ func (ix *Index) Get(id string) *model.Mock {
 		return e.Mock
 	}
 	return nil
+}
+
+// Entry returns the indexed entry with this id, or nil.
+func (ix *Index) Entry(id string) *Entry {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.byID[id]
 }
 
 // Remove drops a mock from the index.
@@ -330,9 +340,11 @@ func keysOf(m *model.Mock) (proto string, keys []string) {
 		}
 		return model.ProtoRabbitMQ, k
 	case m.SMTP != nil:
-		return model.ProtoSMTP, []string{serverOf(m.SMTP.ServerName, m.ServerName)}
+		// A mail names no key: every SMTP mock of the namespace is a
+		// candidate, and the serverName rule (resolve) picks the server's.
+		return model.ProtoSMTP, []string{MailKey}
 	case m.Socket != nil:
-		return model.ProtoSocket, []string{serverOf(m.Socket.ServerName, m.ServerName) + "/" + m.Socket.Event}
+		return model.ProtoSocket, []string{m.Socket.Event}
 	case m.MCP != nil:
 		var k []string
 		switch {
@@ -374,13 +386,6 @@ func keysOf(m *model.Mock) (proto string, keys []string) {
 		return model.ProtoGraphQL, []string{op + "/" + m.GraphQL.Field, EndpointKey(GraphQLPath(m))}
 	}
 	return "", nil
-}
-
-func serverOf(ctx, top string) string {
-	if ctx != "" {
-		return ctx
-	}
-	return top
 }
 
 func (ix *Index) spaceLocked(ns string) *space {
@@ -643,6 +648,9 @@ func collect(n *node, rest string, vals []string, hits *[]Hit) {
 		*hits = append(*hits, h)
 	}
 }
+
+// MailKey is the one lookup key of SMTP mocks.
+const MailKey = "mail"
 
 // LookupKey returns the candidates of a keyed protocol, best first.
 func (ix *Index) LookupKey(ns, proto, key string) []*Entry {

@@ -22,12 +22,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/mockarty-oss/mockarty/sdk"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // BinaryPrefix names plugin binaries: mockarty-plugin-<name>.
@@ -66,6 +66,11 @@ type Status struct {
 	PID         int      `json:"pid,omitempty"`
 	Path        string   `json:"path"`
 	StartedAt   int64    `json:"startedAt,omitempty"`
+	// Servers are the listener's servers (the serverName of each), as it
+	// named them after its settings were applied; Default marks the server
+	// of its protocol and namespace that serves mocks naming a serverName
+	// no server has.
+	Servers []sdk.Server `json:"servers"`
 }
 
 // Options tune supervision.
@@ -78,6 +83,10 @@ type Options struct {
 	BackoffMin     time.Duration // default 100ms
 	BackoffMax     time.Duration // default 5s
 	StartTimeout   time.Duration // handshake to running (default 15s)
+	// ConfigPath is the plugins configuration file: restarts read a
+	// plugin's settings from it again, and settings changed through the
+	// API are written to it ("": neither).
+	ConfigPath string
 }
 
 // Manager runs the plugins of one host.
@@ -88,10 +97,16 @@ type Manager struct {
 	order    []*managed // in start order; Stop goes backwards
 	wg       sync.WaitGroup
 	stopOnce sync.Once
+
+	// servers is every running listener's servers by protocol, rebuilt
+	// when one changes, read on every find request.
+	servers atomic.Pointer[map[string]*sdk.ServerSet]
+	// settingsMu makes one settings change (validate, write, reload) one step.
+	settingsMu sync.Mutex
 }
 
 type managed struct {
-	spec      Spec
+	spec      Spec // Settings and SHA256 change under mu (restart, settings API)
 	mu        sync.Mutex
 	status    Status
 	client    *plugin.Client
@@ -102,6 +117,18 @@ type managed struct {
 	crashes   []time.Time
 	failures  int  // consecutive starts that did not reach running
 	requested bool // the next restart was asked for: not a crash
+
+	schema   json.RawMessage // the settings schema from the last Info
+	gen      uint64          // bumped when the settings change
+	launched launchResult    // the outcome of the last launch
+	// launchedCh is closed (and replaced) when a launch ends.
+	launchedCh chan struct{}
+}
+
+// launchResult is how one launch ended, with the settings it used.
+type launchResult struct {
+	gen uint64
+	err error
 }
 
 // New makes a manager; call Start to launch plugins.
@@ -162,7 +189,8 @@ func (m *Manager) Start(specs []Spec) {
 	defer m.mu.Unlock()
 	for _, s := range specs {
 		p := &managed{spec: s, stop: make(chan struct{}), done: make(chan struct{}), restart: make(chan struct{}, 1),
-			status: Status{Name: s.Name, State: StateStarting, Path: s.Path, Addresses: []string{}}}
+			launchedCh: make(chan struct{}),
+			status:     Status{Name: s.Name, State: StateStarting, Path: s.Path, Addresses: []string{}, Servers: []sdk.Server{}}}
 		m.plugins[s.Name] = p
 		m.order = append(m.order, p)
 		if s.Path == "" {
@@ -188,6 +216,7 @@ func (m *Manager) List() []Status {
 		p.mu.Lock()
 		st := p.status
 		st.Addresses = append([]string{}, p.status.Addresses...)
+		st.Servers = m.markDefaults(st.Protocols, p.status.Servers)
 		p.mu.Unlock()
 		out = append(out, st)
 	}
@@ -212,6 +241,26 @@ func (m *Manager) Restart(name string) error {
 	if p.spec.Path == "" {
 		return ErrNoBinary
 	}
+	if m.opts.ConfigPath != "" {
+		fc, err := ReadConfig(m.opts.ConfigPath)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		c := fc[name]
+		p.mu.Lock()
+		if !bytes.Equal(c.Settings, p.spec.Settings) || c.SHA256 != p.spec.SHA256 {
+			p.spec.Settings, p.spec.SHA256 = c.Settings, c.SHA256
+			p.gen++
+		}
+		p.mu.Unlock()
+	}
+	m.requestRestart(p)
+	return nil
+}
+
+// requestRestart asks the supervisor for a restart (also of a plugin that
+// failed or was refused), forgetting its crashes.
+func (m *Manager) requestRestart(p *managed) {
 	p.mu.Lock()
 	p.crashes, p.failures = nil, 0
 	p.mu.Unlock()
@@ -219,7 +268,6 @@ func (m *Manager) Restart(name string) error {
 	case p.restart <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // ErrNotRunning is returned when calling a plugin that is not running.
@@ -294,7 +342,12 @@ func (m *Manager) supervise(p *managed) {
 	log := m.opts.Logger.Named(p.spec.Name)
 	backoff := m.opts.BackoffMin
 	for {
-		err := m.launch(p, log)
+		gen, err := m.launch(p, log)
+		p.mu.Lock()
+		p.launched = launchResult{gen: gen, err: err}
+		close(p.launchedCh)
+		p.launchedCh = make(chan struct{})
+		p.mu.Unlock()
 		var refused *refusal
 		switch {
 		case errors.As(err, &refused):
@@ -394,15 +447,23 @@ type refusal struct{ reason string }
 
 func (r *refusal) Error() string { return r.reason }
 
-// launch starts the process, checks it and starts it serving.
-func (m *Manager) launch(p *managed, log hclog.Logger) error {
-	if p.spec.SHA256 != "" {
+// launch starts the process, checks it and starts it serving; gen is the
+// generation of the settings it used.
+func (m *Manager) launch(p *managed, log hclog.Logger) (gen uint64, err error) {
+	p.mu.Lock()
+	gen, settings, pin := p.gen, p.spec.Settings, p.spec.SHA256
+	p.mu.Unlock()
+	return gen, m.launchWith(p, log, settings, pin)
+}
+
+func (m *Manager) launchWith(p *managed, log hclog.Logger, settings json.RawMessage, pin string) error {
+	if pin != "" {
 		sum, err := fileSHA256(p.spec.Path)
 		if err != nil {
 			return &refusal{fmt.Sprintf("read the binary: %v", err)}
 		}
-		if !strings.EqualFold(sum, p.spec.SHA256) {
-			return &refusal{fmt.Sprintf("binary sha256 %s does not match the pinned %s", sum, p.spec.SHA256)}
+		if !strings.EqualFold(sum, pin) {
+			return &refusal{fmt.Sprintf("binary sha256 %s does not match the pinned %s", sum, pin)}
 		}
 	}
 	p.set(func(s *Status) { s.State = StateStarting })
@@ -446,11 +507,13 @@ func (m *Manager) launch(p *managed, log hclog.Logger) error {
 			s.PID = rc.Pid
 		}
 	})
+	p.mu.Lock()
+	p.schema = append(json.RawMessage(nil), info.SettingsSchema...)
+	p.mu.Unlock()
 	if info.Name != p.spec.Name {
 		return &refusal{fmt.Sprintf("binary %s calls itself %q", filepath.Base(p.spec.Path), info.Name)}
 	}
-	settings := p.spec.Settings
-	if len(bytes.TrimSpace(settings)) == 0 {
+	if noSettings(settings) {
 		settings = json.RawMessage(`{}`)
 	}
 	if err := validateSettings(info.SettingsSchema, settings); err != nil {
@@ -459,6 +522,9 @@ func (m *Manager) launch(p *managed, log hclog.Logger) error {
 	if err := h.Configure(ctx, settings); err != nil {
 		return &refusal{"configure: " + err.Error()}
 	}
+	servers := h.Servers()
+	p.set(func(s *Status) { s.Servers = servers })
+	m.rebuildServers()
 	if info.Kind != sdk.KindListener && info.Kind != sdk.KindTool {
 		return &refusal{fmt.Sprintf("unknown plugin kind %q (want %s or %s)", info.Kind, sdk.KindListener, sdk.KindTool)}
 	}
@@ -535,7 +601,12 @@ func (m *Manager) kill(p *managed) {
 	p.mu.Lock()
 	c := p.client
 	p.client, p.handle = nil, nil
+	hadServers := len(p.status.Servers) > 0
+	p.status.Servers = []sdk.Server{}
 	p.mu.Unlock()
+	if hadServers {
+		m.rebuildServers()
+	}
 	if c != nil {
 		c.Kill()
 	}
@@ -552,48 +623,6 @@ func fileSHA256(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// validateSettings checks settings against the plugin's JSON Schema.
-func validateSettings(schema, settings json.RawMessage) error {
-	var doc any
-	if err := json.Unmarshal(settings, &doc); err != nil {
-		return fmt.Errorf("not JSON: %v", err)
-	}
-	if len(bytes.TrimSpace(schema)) == 0 {
-		if m, ok := doc.(map[string]any); ok && len(m) > 0 {
-			return errors.New("the plugin takes no settings")
-		}
-		return nil
-	}
-	s, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
-	if err != nil {
-		return fmt.Errorf("the plugin's settings schema is not JSON: %v", err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("settings.json", s); err != nil {
-		return err
-	}
-	sch, err := c.Compile("settings.json")
-	if err != nil {
-		return fmt.Errorf("the plugin's settings schema does not compile: %v", err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(settings))
-	if err != nil {
-		return err
-	}
-	if err := sch.Validate(inst); err != nil {
-		// The first line names the schema file; the rest says what is wrong where.
-		lines := strings.Split(err.Error(), "\n")
-		if len(lines) > 1 {
-			lines = lines[1:]
-		}
-		for i := range lines {
-			lines[i] = strings.TrimPrefix(strings.TrimSpace(lines[i]), "- ")
-		}
-		return errors.New(strings.Join(lines, "; "))
-	}
-	return nil
 }
 
 // Endpoint is where the running plugin serving protocol listens (its first

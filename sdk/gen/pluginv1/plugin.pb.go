@@ -239,7 +239,10 @@ func (x *ConfigureRequest) GetSettings() []byte {
 }
 
 type ConfigureResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The servers the settings make, for a listener that names them (see
+	// sdk.ServerLister): the host applies the serverName rule with them.
+	Servers       []*Server `protobuf:"bytes,1,rep,name=servers,proto3" json:"servers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -274,6 +277,90 @@ func (*ConfigureResponse) Descriptor() ([]byte, []int) {
 	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{3}
 }
 
+func (x *ConfigureResponse) GetServers() []*Server {
+	if x != nil {
+		return x.Servers
+	}
+	return nil
+}
+
+// Server is one server of a listener.
+type Server struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`                             // the serverName its find requests carry ("" for none)
+	Namespace     string                 `protobuf:"bytes,2,opt,name=namespace,proto3" json:"namespace,omitempty"`                   // whose mocks it serves ("" for any)
+	Protocol      string                 `protobuf:"bytes,3,opt,name=protocol,proto3" json:"protocol,omitempty"`                     // the protocol it serves ("" for every protocol of the plugin)
+	IsDefault     bool                   `protobuf:"varint,4,opt,name=is_default,json=isDefault,proto3" json:"is_default,omitempty"` // the default server of its protocol and namespace
+	AnyName       bool                   `protobuf:"varint,5,opt,name=any_name,json=anyName,proto3" json:"any_name,omitempty"`       // takes its name from each request: every serverName is its
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Server) Reset() {
+	*x = Server{}
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Server) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Server) ProtoMessage() {}
+
+func (x *Server) ProtoReflect() protoreflect.Message {
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Server.ProtoReflect.Descriptor instead.
+func (*Server) Descriptor() ([]byte, []int) {
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Server) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Server) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
+}
+
+func (x *Server) GetProtocol() string {
+	if x != nil {
+		return x.Protocol
+	}
+	return ""
+}
+
+func (x *Server) GetIsDefault() bool {
+	if x != nil {
+		return x.IsDefault
+	}
+	return false
+}
+
+func (x *Server) GetAnyName() bool {
+	if x != nil {
+		return x.AnyName
+	}
+	return false
+}
+
 type HealthRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -282,7 +369,7 @@ type HealthRequest struct {
 
 func (x *HealthRequest) Reset() {
 	*x = HealthRequest{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[4]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -294,7 +381,7 @@ func (x *HealthRequest) String() string {
 func (*HealthRequest) ProtoMessage() {}
 
 func (x *HealthRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[4]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -307,7 +394,7 @@ func (x *HealthRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthRequest.ProtoReflect.Descriptor instead.
 func (*HealthRequest) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{4}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{5}
 }
 
 type HealthResponse struct {
@@ -320,7 +407,7 @@ type HealthResponse struct {
 
 func (x *HealthResponse) Reset() {
 	*x = HealthResponse{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[5]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -332,7 +419,7 @@ func (x *HealthResponse) String() string {
 func (*HealthResponse) ProtoMessage() {}
 
 func (x *HealthResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[5]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -345,7 +432,7 @@ func (x *HealthResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthResponse.ProtoReflect.Descriptor instead.
 func (*HealthResponse) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{5}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *HealthResponse) GetOk() bool {
@@ -371,7 +458,7 @@ type StartRequest struct {
 
 func (x *StartRequest) Reset() {
 	*x = StartRequest{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[6]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -383,7 +470,7 @@ func (x *StartRequest) String() string {
 func (*StartRequest) ProtoMessage() {}
 
 func (x *StartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[6]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -396,7 +483,7 @@ func (x *StartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartRequest.ProtoReflect.Descriptor instead.
 func (*StartRequest) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{6}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *StartRequest) GetHostBrokerId() uint32 {
@@ -415,7 +502,7 @@ type StartResponse struct {
 
 func (x *StartResponse) Reset() {
 	*x = StartResponse{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[7]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -427,7 +514,7 @@ func (x *StartResponse) String() string {
 func (*StartResponse) ProtoMessage() {}
 
 func (x *StartResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[7]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -440,7 +527,7 @@ func (x *StartResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartResponse.ProtoReflect.Descriptor instead.
 func (*StartResponse) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{7}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *StartResponse) GetAddresses() []string {
@@ -458,7 +545,7 @@ type StopRequest struct {
 
 func (x *StopRequest) Reset() {
 	*x = StopRequest{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[8]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -470,7 +557,7 @@ func (x *StopRequest) String() string {
 func (*StopRequest) ProtoMessage() {}
 
 func (x *StopRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[8]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -483,7 +570,7 @@ func (x *StopRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopRequest.ProtoReflect.Descriptor instead.
 func (*StopRequest) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{8}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{9}
 }
 
 type StopResponse struct {
@@ -494,7 +581,7 @@ type StopResponse struct {
 
 func (x *StopResponse) Reset() {
 	*x = StopResponse{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[9]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -506,7 +593,7 @@ func (x *StopResponse) String() string {
 func (*StopResponse) ProtoMessage() {}
 
 func (x *StopResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[9]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -519,7 +606,7 @@ func (x *StopResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopResponse.ProtoReflect.Descriptor instead.
 func (*StopResponse) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{9}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{10}
 }
 
 type FindRequest struct {
@@ -532,7 +619,7 @@ type FindRequest struct {
 
 func (x *FindRequest) Reset() {
 	*x = FindRequest{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[10]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +631,7 @@ func (x *FindRequest) String() string {
 func (*FindRequest) ProtoMessage() {}
 
 func (x *FindRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[10]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +644,7 @@ func (x *FindRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindRequest.ProtoReflect.Descriptor instead.
 func (*FindRequest) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{10}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *FindRequest) GetProtocol() string {
@@ -585,7 +672,7 @@ type FindResponse struct {
 
 func (x *FindResponse) Reset() {
 	*x = FindResponse{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[11]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -597,7 +684,7 @@ func (x *FindResponse) String() string {
 func (*FindResponse) ProtoMessage() {}
 
 func (x *FindResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[11]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -610,7 +697,7 @@ func (x *FindResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindResponse.ProtoReflect.Descriptor instead.
 func (*FindResponse) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{11}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *FindResponse) GetFound() bool {
@@ -645,7 +732,7 @@ type KeyValues struct {
 
 func (x *KeyValues) Reset() {
 	*x = KeyValues{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -657,7 +744,7 @@ func (x *KeyValues) String() string {
 func (*KeyValues) ProtoMessage() {}
 
 func (x *KeyValues) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[12]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -670,7 +757,7 @@ func (x *KeyValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValues.ProtoReflect.Descriptor instead.
 func (*KeyValues) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{12}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *KeyValues) GetKey() string {
@@ -703,7 +790,7 @@ type HTTPCall struct {
 
 func (x *HTTPCall) Reset() {
 	*x = HTTPCall{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -715,7 +802,7 @@ func (x *HTTPCall) String() string {
 func (*HTTPCall) ProtoMessage() {}
 
 func (x *HTTPCall) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[13]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -728,7 +815,7 @@ func (x *HTTPCall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTPCall.ProtoReflect.Descriptor instead.
 func (*HTTPCall) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *HTTPCall) GetNamespace() string {
@@ -796,7 +883,7 @@ type HTTPReply struct {
 
 func (x *HTTPReply) Reset() {
 	*x = HTTPReply{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -808,7 +895,7 @@ func (x *HTTPReply) String() string {
 func (*HTTPReply) ProtoMessage() {}
 
 func (x *HTTPReply) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -821,7 +908,7 @@ func (x *HTTPReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTPReply.ProtoReflect.Descriptor instead.
 func (*HTTPReply) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *HTTPReply) GetMockId() string {
@@ -887,7 +974,7 @@ type FindStreamRequest struct {
 
 func (x *FindStreamRequest) Reset() {
 	*x = FindStreamRequest{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[15]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -899,7 +986,7 @@ func (x *FindStreamRequest) String() string {
 func (*FindStreamRequest) ProtoMessage() {}
 
 func (x *FindStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[15]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -912,7 +999,7 @@ func (x *FindStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindStreamRequest.ProtoReflect.Descriptor instead.
 func (*FindStreamRequest) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *FindStreamRequest) GetId() uint64 {
@@ -980,7 +1067,7 @@ type FindStreamResponse struct {
 
 func (x *FindStreamResponse) Reset() {
 	*x = FindStreamResponse{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[16]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -992,7 +1079,7 @@ func (x *FindStreamResponse) String() string {
 func (*FindStreamResponse) ProtoMessage() {}
 
 func (x *FindStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[16]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1005,7 +1092,7 @@ func (x *FindStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindStreamResponse.ProtoReflect.Descriptor instead.
 func (*FindStreamResponse) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *FindStreamResponse) GetId() uint64 {
@@ -1087,7 +1174,7 @@ type ListMocksRequest struct {
 
 func (x *ListMocksRequest) Reset() {
 	*x = ListMocksRequest{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1099,7 +1186,7 @@ func (x *ListMocksRequest) String() string {
 func (*ListMocksRequest) ProtoMessage() {}
 
 func (x *ListMocksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1112,7 +1199,7 @@ func (x *ListMocksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMocksRequest.ProtoReflect.Descriptor instead.
 func (*ListMocksRequest) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListMocksRequest) GetProtocol() string {
@@ -1138,7 +1225,7 @@ type ListMocksResponse struct {
 
 func (x *ListMocksResponse) Reset() {
 	*x = ListMocksResponse{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1150,7 +1237,7 @@ func (x *ListMocksResponse) String() string {
 func (*ListMocksResponse) ProtoMessage() {}
 
 func (x *ListMocksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1163,7 +1250,7 @@ func (x *ListMocksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMocksResponse.ProtoReflect.Descriptor instead.
 func (*ListMocksResponse) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListMocksResponse) GetMocks() [][]byte {
@@ -1183,7 +1270,7 @@ type ListDocumentsRequest struct {
 
 func (x *ListDocumentsRequest) Reset() {
 	*x = ListDocumentsRequest{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[19]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1195,7 +1282,7 @@ func (x *ListDocumentsRequest) String() string {
 func (*ListDocumentsRequest) ProtoMessage() {}
 
 func (x *ListDocumentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[19]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1208,7 +1295,7 @@ func (x *ListDocumentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDocumentsRequest.ProtoReflect.Descriptor instead.
 func (*ListDocumentsRequest) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{19}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListDocumentsRequest) GetKind() string {
@@ -1237,7 +1324,7 @@ type Document struct {
 
 func (x *Document) Reset() {
 	*x = Document{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[20]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1249,7 +1336,7 @@ func (x *Document) String() string {
 func (*Document) ProtoMessage() {}
 
 func (x *Document) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[20]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1262,7 +1349,7 @@ func (x *Document) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Document.ProtoReflect.Descriptor instead.
 func (*Document) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{20}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Document) GetName() string {
@@ -1302,7 +1389,7 @@ type ListDocumentsResponse struct {
 
 func (x *ListDocumentsResponse) Reset() {
 	*x = ListDocumentsResponse{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[21]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1314,7 +1401,7 @@ func (x *ListDocumentsResponse) String() string {
 func (*ListDocumentsResponse) ProtoMessage() {}
 
 func (x *ListDocumentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[21]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1327,7 +1414,7 @@ func (x *ListDocumentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDocumentsResponse.ProtoReflect.Descriptor instead.
 func (*ListDocumentsResponse) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{21}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListDocumentsResponse) GetDocuments() []*Document {
@@ -1346,7 +1433,7 @@ type WatchRequest struct {
 
 func (x *WatchRequest) Reset() {
 	*x = WatchRequest{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[22]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1358,7 +1445,7 @@ func (x *WatchRequest) String() string {
 func (*WatchRequest) ProtoMessage() {}
 
 func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[22]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1371,7 +1458,7 @@ func (x *WatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
 func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{22}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WatchRequest) GetTopics() []string {
@@ -1390,7 +1477,7 @@ type WatchEvent struct {
 
 func (x *WatchEvent) Reset() {
 	*x = WatchEvent{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[23]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1402,7 +1489,7 @@ func (x *WatchEvent) String() string {
 func (*WatchEvent) ProtoMessage() {}
 
 func (x *WatchEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[23]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1415,7 +1502,7 @@ func (x *WatchEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEvent.ProtoReflect.Descriptor instead.
 func (*WatchEvent) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{23}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WatchEvent) GetTopics() []string {
@@ -1439,7 +1526,7 @@ type CaptureRequest struct {
 
 func (x *CaptureRequest) Reset() {
 	*x = CaptureRequest{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[24]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1451,7 +1538,7 @@ func (x *CaptureRequest) String() string {
 func (*CaptureRequest) ProtoMessage() {}
 
 func (x *CaptureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[24]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1464,7 +1551,7 @@ func (x *CaptureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CaptureRequest.ProtoReflect.Descriptor instead.
 func (*CaptureRequest) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{24}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CaptureRequest) GetProtocol() string {
@@ -1518,7 +1605,7 @@ type CaptureResponse struct {
 
 func (x *CaptureResponse) Reset() {
 	*x = CaptureResponse{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[25]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1530,7 +1617,7 @@ func (x *CaptureResponse) String() string {
 func (*CaptureResponse) ProtoMessage() {}
 
 func (x *CaptureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[25]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1543,7 +1630,7 @@ func (x *CaptureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CaptureResponse.ProtoReflect.Descriptor instead.
 func (*CaptureResponse) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{25}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CaptureResponse) GetId() string {
@@ -1563,7 +1650,7 @@ type CallRequest struct {
 
 func (x *CallRequest) Reset() {
 	*x = CallRequest{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[26]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1575,7 +1662,7 @@ func (x *CallRequest) String() string {
 func (*CallRequest) ProtoMessage() {}
 
 func (x *CallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[26]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1588,7 +1675,7 @@ func (x *CallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallRequest.ProtoReflect.Descriptor instead.
 func (*CallRequest) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{26}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CallRequest) GetAction() string {
@@ -1614,7 +1701,7 @@ type CallResponse struct {
 
 func (x *CallResponse) Reset() {
 	*x = CallResponse{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[27]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1626,7 +1713,7 @@ func (x *CallResponse) String() string {
 func (*CallResponse) ProtoMessage() {}
 
 func (x *CallResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[27]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1639,7 +1726,7 @@ func (x *CallResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallResponse.ProtoReflect.Descriptor instead.
 func (*CallResponse) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{27}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CallResponse) GetResult() []byte {
@@ -1661,7 +1748,7 @@ type RunRequest struct {
 
 func (x *RunRequest) Reset() {
 	*x = RunRequest{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[28]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1673,7 +1760,7 @@ func (x *RunRequest) String() string {
 func (*RunRequest) ProtoMessage() {}
 
 func (x *RunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[28]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1686,7 +1773,7 @@ func (x *RunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunRequest.ProtoReflect.Descriptor instead.
 func (*RunRequest) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{28}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RunRequest) GetJobId() string {
@@ -1733,7 +1820,7 @@ type RunEvent struct {
 
 func (x *RunEvent) Reset() {
 	*x = RunEvent{}
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[29]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1745,7 +1832,7 @@ func (x *RunEvent) String() string {
 func (*RunEvent) ProtoMessage() {}
 
 func (x *RunEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[29]
+	mi := &file_mockarty_plugin_v1_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1758,7 +1845,7 @@ func (x *RunEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunEvent.ProtoReflect.Descriptor instead.
 func (*RunEvent) Descriptor() ([]byte, []int) {
-	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{29}
+	return file_mockarty_plugin_v1_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RunEvent) GetPercent() float64 {
@@ -1824,8 +1911,16 @@ const file_mockarty_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x0fsettings_schema\x18\x05 \x01(\tR\x0esettingsSchema\x12\x1c\n" +
 	"\tprotocols\x18\x06 \x03(\tR\tprotocols\".\n" +
 	"\x10ConfigureRequest\x12\x1a\n" +
-	"\bsettings\x18\x01 \x01(\fR\bsettings\"\x13\n" +
-	"\x11ConfigureResponse\"\x0f\n" +
+	"\bsettings\x18\x01 \x01(\fR\bsettings\"I\n" +
+	"\x11ConfigureResponse\x124\n" +
+	"\aservers\x18\x01 \x03(\v2\x1a.mockarty.plugin.v1.ServerR\aservers\"\x90\x01\n" +
+	"\x06Server\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
+	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x1a\n" +
+	"\bprotocol\x18\x03 \x01(\tR\bprotocol\x12\x1d\n" +
+	"\n" +
+	"is_default\x18\x04 \x01(\bR\tisDefault\x12\x19\n" +
+	"\bany_name\x18\x05 \x01(\bR\aanyName\"\x0f\n" +
 	"\rHealthRequest\":\n" +
 	"\x0eHealthResponse\x12\x0e\n" +
 	"\x02ok\x18\x01 \x01(\bR\x02ok\x12\x18\n" +
@@ -1961,80 +2056,82 @@ func file_mockarty_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_mockarty_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_mockarty_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_mockarty_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_mockarty_plugin_v1_plugin_proto_goTypes = []any{
 	(PayloadKind)(0),              // 0: mockarty.plugin.v1.PayloadKind
 	(*InfoRequest)(nil),           // 1: mockarty.plugin.v1.InfoRequest
 	(*InfoResponse)(nil),          // 2: mockarty.plugin.v1.InfoResponse
 	(*ConfigureRequest)(nil),      // 3: mockarty.plugin.v1.ConfigureRequest
 	(*ConfigureResponse)(nil),     // 4: mockarty.plugin.v1.ConfigureResponse
-	(*HealthRequest)(nil),         // 5: mockarty.plugin.v1.HealthRequest
-	(*HealthResponse)(nil),        // 6: mockarty.plugin.v1.HealthResponse
-	(*StartRequest)(nil),          // 7: mockarty.plugin.v1.StartRequest
-	(*StartResponse)(nil),         // 8: mockarty.plugin.v1.StartResponse
-	(*StopRequest)(nil),           // 9: mockarty.plugin.v1.StopRequest
-	(*StopResponse)(nil),          // 10: mockarty.plugin.v1.StopResponse
-	(*FindRequest)(nil),           // 11: mockarty.plugin.v1.FindRequest
-	(*FindResponse)(nil),          // 12: mockarty.plugin.v1.FindResponse
-	(*KeyValues)(nil),             // 13: mockarty.plugin.v1.KeyValues
-	(*HTTPCall)(nil),              // 14: mockarty.plugin.v1.HTTPCall
-	(*HTTPReply)(nil),             // 15: mockarty.plugin.v1.HTTPReply
-	(*FindStreamRequest)(nil),     // 16: mockarty.plugin.v1.FindStreamRequest
-	(*FindStreamResponse)(nil),    // 17: mockarty.plugin.v1.FindStreamResponse
-	(*ListMocksRequest)(nil),      // 18: mockarty.plugin.v1.ListMocksRequest
-	(*ListMocksResponse)(nil),     // 19: mockarty.plugin.v1.ListMocksResponse
-	(*ListDocumentsRequest)(nil),  // 20: mockarty.plugin.v1.ListDocumentsRequest
-	(*Document)(nil),              // 21: mockarty.plugin.v1.Document
-	(*ListDocumentsResponse)(nil), // 22: mockarty.plugin.v1.ListDocumentsResponse
-	(*WatchRequest)(nil),          // 23: mockarty.plugin.v1.WatchRequest
-	(*WatchEvent)(nil),            // 24: mockarty.plugin.v1.WatchEvent
-	(*CaptureRequest)(nil),        // 25: mockarty.plugin.v1.CaptureRequest
-	(*CaptureResponse)(nil),       // 26: mockarty.plugin.v1.CaptureResponse
-	(*CallRequest)(nil),           // 27: mockarty.plugin.v1.CallRequest
-	(*CallResponse)(nil),          // 28: mockarty.plugin.v1.CallResponse
-	(*RunRequest)(nil),            // 29: mockarty.plugin.v1.RunRequest
-	(*RunEvent)(nil),              // 30: mockarty.plugin.v1.RunEvent
+	(*Server)(nil),                // 5: mockarty.plugin.v1.Server
+	(*HealthRequest)(nil),         // 6: mockarty.plugin.v1.HealthRequest
+	(*HealthResponse)(nil),        // 7: mockarty.plugin.v1.HealthResponse
+	(*StartRequest)(nil),          // 8: mockarty.plugin.v1.StartRequest
+	(*StartResponse)(nil),         // 9: mockarty.plugin.v1.StartResponse
+	(*StopRequest)(nil),           // 10: mockarty.plugin.v1.StopRequest
+	(*StopResponse)(nil),          // 11: mockarty.plugin.v1.StopResponse
+	(*FindRequest)(nil),           // 12: mockarty.plugin.v1.FindRequest
+	(*FindResponse)(nil),          // 13: mockarty.plugin.v1.FindResponse
+	(*KeyValues)(nil),             // 14: mockarty.plugin.v1.KeyValues
+	(*HTTPCall)(nil),              // 15: mockarty.plugin.v1.HTTPCall
+	(*HTTPReply)(nil),             // 16: mockarty.plugin.v1.HTTPReply
+	(*FindStreamRequest)(nil),     // 17: mockarty.plugin.v1.FindStreamRequest
+	(*FindStreamResponse)(nil),    // 18: mockarty.plugin.v1.FindStreamResponse
+	(*ListMocksRequest)(nil),      // 19: mockarty.plugin.v1.ListMocksRequest
+	(*ListMocksResponse)(nil),     // 20: mockarty.plugin.v1.ListMocksResponse
+	(*ListDocumentsRequest)(nil),  // 21: mockarty.plugin.v1.ListDocumentsRequest
+	(*Document)(nil),              // 22: mockarty.plugin.v1.Document
+	(*ListDocumentsResponse)(nil), // 23: mockarty.plugin.v1.ListDocumentsResponse
+	(*WatchRequest)(nil),          // 24: mockarty.plugin.v1.WatchRequest
+	(*WatchEvent)(nil),            // 25: mockarty.plugin.v1.WatchEvent
+	(*CaptureRequest)(nil),        // 26: mockarty.plugin.v1.CaptureRequest
+	(*CaptureResponse)(nil),       // 27: mockarty.plugin.v1.CaptureResponse
+	(*CallRequest)(nil),           // 28: mockarty.plugin.v1.CallRequest
+	(*CallResponse)(nil),          // 29: mockarty.plugin.v1.CallResponse
+	(*RunRequest)(nil),            // 30: mockarty.plugin.v1.RunRequest
+	(*RunEvent)(nil),              // 31: mockarty.plugin.v1.RunEvent
 }
 var file_mockarty_plugin_v1_plugin_proto_depIdxs = []int32{
-	13, // 0: mockarty.plugin.v1.HTTPCall.query:type_name -> mockarty.plugin.v1.KeyValues
-	13, // 1: mockarty.plugin.v1.HTTPCall.headers:type_name -> mockarty.plugin.v1.KeyValues
-	13, // 2: mockarty.plugin.v1.HTTPReply.headers:type_name -> mockarty.plugin.v1.KeyValues
-	0,  // 3: mockarty.plugin.v1.HTTPReply.kind:type_name -> mockarty.plugin.v1.PayloadKind
-	11, // 4: mockarty.plugin.v1.FindStreamRequest.find:type_name -> mockarty.plugin.v1.FindRequest
-	14, // 5: mockarty.plugin.v1.FindStreamRequest.http:type_name -> mockarty.plugin.v1.HTTPCall
-	15, // 6: mockarty.plugin.v1.FindStreamResponse.http:type_name -> mockarty.plugin.v1.HTTPReply
-	21, // 7: mockarty.plugin.v1.ListDocumentsResponse.documents:type_name -> mockarty.plugin.v1.Document
-	1,  // 8: mockarty.plugin.v1.Plugin.Info:input_type -> mockarty.plugin.v1.InfoRequest
-	3,  // 9: mockarty.plugin.v1.Plugin.Configure:input_type -> mockarty.plugin.v1.ConfigureRequest
-	5,  // 10: mockarty.plugin.v1.Plugin.Health:input_type -> mockarty.plugin.v1.HealthRequest
-	7,  // 11: mockarty.plugin.v1.Plugin.Start:input_type -> mockarty.plugin.v1.StartRequest
-	9,  // 12: mockarty.plugin.v1.Plugin.Stop:input_type -> mockarty.plugin.v1.StopRequest
-	29, // 13: mockarty.plugin.v1.Plugin.Run:input_type -> mockarty.plugin.v1.RunRequest
-	27, // 14: mockarty.plugin.v1.Plugin.Call:input_type -> mockarty.plugin.v1.CallRequest
-	11, // 15: mockarty.plugin.v1.Host.Find:input_type -> mockarty.plugin.v1.FindRequest
-	16, // 16: mockarty.plugin.v1.Host.FindStream:input_type -> mockarty.plugin.v1.FindStreamRequest
-	18, // 17: mockarty.plugin.v1.Host.ListMocks:input_type -> mockarty.plugin.v1.ListMocksRequest
-	20, // 18: mockarty.plugin.v1.Host.ListDocuments:input_type -> mockarty.plugin.v1.ListDocumentsRequest
-	23, // 19: mockarty.plugin.v1.Host.Watch:input_type -> mockarty.plugin.v1.WatchRequest
-	25, // 20: mockarty.plugin.v1.Host.Capture:input_type -> mockarty.plugin.v1.CaptureRequest
-	2,  // 21: mockarty.plugin.v1.Plugin.Info:output_type -> mockarty.plugin.v1.InfoResponse
-	4,  // 22: mockarty.plugin.v1.Plugin.Configure:output_type -> mockarty.plugin.v1.ConfigureResponse
-	6,  // 23: mockarty.plugin.v1.Plugin.Health:output_type -> mockarty.plugin.v1.HealthResponse
-	8,  // 24: mockarty.plugin.v1.Plugin.Start:output_type -> mockarty.plugin.v1.StartResponse
-	10, // 25: mockarty.plugin.v1.Plugin.Stop:output_type -> mockarty.plugin.v1.StopResponse
-	30, // 26: mockarty.plugin.v1.Plugin.Run:output_type -> mockarty.plugin.v1.RunEvent
-	28, // 27: mockarty.plugin.v1.Plugin.Call:output_type -> mockarty.plugin.v1.CallResponse
-	12, // 28: mockarty.plugin.v1.Host.Find:output_type -> mockarty.plugin.v1.FindResponse
-	17, // 29: mockarty.plugin.v1.Host.FindStream:output_type -> mockarty.plugin.v1.FindStreamResponse
-	19, // 30: mockarty.plugin.v1.Host.ListMocks:output_type -> mockarty.plugin.v1.ListMocksResponse
-	22, // 31: mockarty.plugin.v1.Host.ListDocuments:output_type -> mockarty.plugin.v1.ListDocumentsResponse
-	24, // 32: mockarty.plugin.v1.Host.Watch:output_type -> mockarty.plugin.v1.WatchEvent
-	26, // 33: mockarty.plugin.v1.Host.Capture:output_type -> mockarty.plugin.v1.CaptureResponse
-	21, // [21:34] is the sub-list for method output_type
-	8,  // [8:21] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	5,  // 0: mockarty.plugin.v1.ConfigureResponse.servers:type_name -> mockarty.plugin.v1.Server
+	14, // 1: mockarty.plugin.v1.HTTPCall.query:type_name -> mockarty.plugin.v1.KeyValues
+	14, // 2: mockarty.plugin.v1.HTTPCall.headers:type_name -> mockarty.plugin.v1.KeyValues
+	14, // 3: mockarty.plugin.v1.HTTPReply.headers:type_name -> mockarty.plugin.v1.KeyValues
+	0,  // 4: mockarty.plugin.v1.HTTPReply.kind:type_name -> mockarty.plugin.v1.PayloadKind
+	12, // 5: mockarty.plugin.v1.FindStreamRequest.find:type_name -> mockarty.plugin.v1.FindRequest
+	15, // 6: mockarty.plugin.v1.FindStreamRequest.http:type_name -> mockarty.plugin.v1.HTTPCall
+	16, // 7: mockarty.plugin.v1.FindStreamResponse.http:type_name -> mockarty.plugin.v1.HTTPReply
+	22, // 8: mockarty.plugin.v1.ListDocumentsResponse.documents:type_name -> mockarty.plugin.v1.Document
+	1,  // 9: mockarty.plugin.v1.Plugin.Info:input_type -> mockarty.plugin.v1.InfoRequest
+	3,  // 10: mockarty.plugin.v1.Plugin.Configure:input_type -> mockarty.plugin.v1.ConfigureRequest
+	6,  // 11: mockarty.plugin.v1.Plugin.Health:input_type -> mockarty.plugin.v1.HealthRequest
+	8,  // 12: mockarty.plugin.v1.Plugin.Start:input_type -> mockarty.plugin.v1.StartRequest
+	10, // 13: mockarty.plugin.v1.Plugin.Stop:input_type -> mockarty.plugin.v1.StopRequest
+	30, // 14: mockarty.plugin.v1.Plugin.Run:input_type -> mockarty.plugin.v1.RunRequest
+	28, // 15: mockarty.plugin.v1.Plugin.Call:input_type -> mockarty.plugin.v1.CallRequest
+	12, // 16: mockarty.plugin.v1.Host.Find:input_type -> mockarty.plugin.v1.FindRequest
+	17, // 17: mockarty.plugin.v1.Host.FindStream:input_type -> mockarty.plugin.v1.FindStreamRequest
+	19, // 18: mockarty.plugin.v1.Host.ListMocks:input_type -> mockarty.plugin.v1.ListMocksRequest
+	21, // 19: mockarty.plugin.v1.Host.ListDocuments:input_type -> mockarty.plugin.v1.ListDocumentsRequest
+	24, // 20: mockarty.plugin.v1.Host.Watch:input_type -> mockarty.plugin.v1.WatchRequest
+	26, // 21: mockarty.plugin.v1.Host.Capture:input_type -> mockarty.plugin.v1.CaptureRequest
+	2,  // 22: mockarty.plugin.v1.Plugin.Info:output_type -> mockarty.plugin.v1.InfoResponse
+	4,  // 23: mockarty.plugin.v1.Plugin.Configure:output_type -> mockarty.plugin.v1.ConfigureResponse
+	7,  // 24: mockarty.plugin.v1.Plugin.Health:output_type -> mockarty.plugin.v1.HealthResponse
+	9,  // 25: mockarty.plugin.v1.Plugin.Start:output_type -> mockarty.plugin.v1.StartResponse
+	11, // 26: mockarty.plugin.v1.Plugin.Stop:output_type -> mockarty.plugin.v1.StopResponse
+	31, // 27: mockarty.plugin.v1.Plugin.Run:output_type -> mockarty.plugin.v1.RunEvent
+	29, // 28: mockarty.plugin.v1.Plugin.Call:output_type -> mockarty.plugin.v1.CallResponse
+	13, // 29: mockarty.plugin.v1.Host.Find:output_type -> mockarty.plugin.v1.FindResponse
+	18, // 30: mockarty.plugin.v1.Host.FindStream:output_type -> mockarty.plugin.v1.FindStreamResponse
+	20, // 31: mockarty.plugin.v1.Host.ListMocks:output_type -> mockarty.plugin.v1.ListMocksResponse
+	23, // 32: mockarty.plugin.v1.Host.ListDocuments:output_type -> mockarty.plugin.v1.ListDocumentsResponse
+	25, // 33: mockarty.plugin.v1.Host.Watch:output_type -> mockarty.plugin.v1.WatchEvent
+	27, // 34: mockarty.plugin.v1.Host.Capture:output_type -> mockarty.plugin.v1.CaptureResponse
+	22, // [22:35] is the sub-list for method output_type
+	9,  // [9:22] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_mockarty_plugin_v1_plugin_proto_init() }
@@ -2042,11 +2139,11 @@ func file_mockarty_plugin_v1_plugin_proto_init() {
 	if File_mockarty_plugin_v1_plugin_proto != nil {
 		return
 	}
-	file_mockarty_plugin_v1_plugin_proto_msgTypes[15].OneofWrappers = []any{
+	file_mockarty_plugin_v1_plugin_proto_msgTypes[16].OneofWrappers = []any{
 		(*FindStreamRequest_Find)(nil),
 		(*FindStreamRequest_Http)(nil),
 	}
-	file_mockarty_plugin_v1_plugin_proto_msgTypes[16].OneofWrappers = []any{
+	file_mockarty_plugin_v1_plugin_proto_msgTypes[17].OneofWrappers = []any{
 		(*FindStreamResponse_Body)(nil),
 		(*FindStreamResponse_Http)(nil),
 	}
@@ -2056,7 +2153,7 @@ func file_mockarty_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mockarty_plugin_v1_plugin_proto_rawDesc), len(file_mockarty_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   30,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

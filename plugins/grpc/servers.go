@@ -1,0 +1,10 @@
+package main
+
+import "github.com/mockarty-oss/mockarty/sdk"
+
+// Servers names the listener's one server for the host's serverName rule.
+func (l *Listener) Servers() []sdk.Server {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return []sdk.Server{{Name: l.settings.ServerName, Namespace: l.settings.Namespace}}
+}

@@ -1,0 +1,12 @@
+package main
+
+import "github.com/mockarty-oss/mockarty/sdk"
+
+// Servers names the listener's one server for the host's serverName rule.
+// With hostRouting the server's name comes from each request's Host
+// header, so every serverName is one of its servers.
+func (l *Listener) Servers() []sdk.Server {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return []sdk.Server{{Name: l.settings.ServerName, Namespace: l.settings.Namespace, AnyName: l.settings.HostRouting}}
+}
