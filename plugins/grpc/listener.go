@@ -12,11 +12,11 @@ import (
 
 	"github.com/mockarty-oss/mockarty/sdk"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthgrpc "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
 // Settings of the gRPC listener.
@@ -57,6 +57,7 @@ type Listener struct {
 	cancel   context.CancelFunc
 	current  atomic.Pointer[snapshot]
 	proxies  *proxyPool
+	health   *health.Server // grpc.health.v1.Health, shared by every address
 	log      interface{ Warn(string, ...any) }
 }
 
@@ -104,6 +105,7 @@ func (l *Listener) Start(ctx context.Context, host sdk.Host) ([]string, error) {
 	l.host = host
 	l.log = sdk.Logger().Named("grpc")
 	l.proxies = newProxyPool(l.settings.AllowPrivateProxy)
+	l.health = health.NewServer()
 	snap, err := load(ctx, host, l.settings.Namespace)
 	if err != nil {
 		// The listener still starts: the registry can be fixed while it runs.
@@ -111,7 +113,7 @@ func (l *Listener) Start(ctx context.Context, host sdk.Host) ([]string, error) {
 		snap = emptySnapshot()
 		snap.err = err
 	}
-	l.current.Store(snap)
+	l.publish(snap)
 	base, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
 	changes, err := host.Watch(base, []string{sdk.DocumentsTopic(sdk.DocumentProto)})
@@ -134,8 +136,9 @@ func (l *Listener) Start(ctx context.Context, host sdk.Host) ([]string, error) {
 		}
 		srv := grpc.NewServer(grpc.UnknownServiceHandler(l.handle),
 			grpc.MaxRecvMsgSize(l.settings.MaxMessageBytes), grpc.MaxSendMsgSize(l.settings.MaxMessageBytes))
+		healthgrpc.RegisterHealthServer(srv, l.health)
 		if l.settings.Reflection == nil || *l.settings.Reflection {
-			opts := reflection.ServerOptions{Services: dynServices{l}, DescriptorResolver: dynFiles{l}, ExtensionResolver: noExtensions{}}
+			opts := reflection.ServerOptions{Services: dynServices{l, srv}, DescriptorResolver: dynFiles{l}, ExtensionResolver: noExtensions{}}
 			reflectionv1.RegisterServerReflectionServer(srv, reflection.NewServerV1(opts))
 			reflectionv1alpha.RegisterServerReflectionServer(srv, reflection.NewServer(opts))
 		}
@@ -158,19 +161,23 @@ func (l *Listener) reload(ctx context.Context, changes <-chan []string) {
 			l.log.Warn("protos do not compile; keeping the previous services", "error", err)
 			prev := *l.current.Load()
 			prev.err = err
-			l.current.Store(&prev)
+			l.publish(&prev)
 			continue
 		}
-		l.current.Store(snap)
+		l.publish(snap)
 	}
 }
 
 // Stop drains the servers (in-flight calls finish) until ctx ends.
 func (l *Listener) Stop(ctx context.Context) error {
 	l.mu.Lock()
-	servers, cancel := l.servers, l.cancel
+	servers, cancel, hs := l.servers, l.cancel, l.health
 	l.servers = nil
 	l.mu.Unlock()
+	if hs != nil {
+		// Watchers and checks during the drain see NOT_SERVING.
+		hs.Shutdown()
+	}
 	done := make(chan struct{})
 	go func() {
 		for _, s := range servers {
@@ -192,35 +199,6 @@ func (l *Listener) Stop(ctx context.Context) error {
 		l.proxies.close()
 	}
 	return nil
-}
-
-// The reflection services read the current snapshot.
-
-type dynServices struct{ l *Listener }
-
-func (d dynServices) GetServiceInfo() map[string]grpc.ServiceInfo { return d.l.current.Load().services }
-
-type dynFiles struct{ l *Listener }
-
-func (d dynFiles) FindFileByPath(path string) (protoreflect.FileDescriptor, error) {
-	return d.l.current.Load().files.FindFileByPath(path)
-}
-
-func (d dynFiles) FindDescriptorByName(name protoreflect.FullName) (protoreflect.Descriptor, error) {
-	return d.l.current.Load().files.FindDescriptorByName(name)
-}
-
-type noExtensions struct{}
-
-func (noExtensions) FindExtensionByName(protoreflect.FullName) (protoreflect.ExtensionType, error) {
-	return nil, protoregistry.NotFound
-}
-
-func (noExtensions) FindExtensionByNumber(protoreflect.FullName, protoreflect.FieldNumber) (protoreflect.ExtensionType, error) {
-	return nil, protoregistry.NotFound
-}
-
-func (noExtensions) RangeExtensionsByMessage(protoreflect.FullName, func(protoreflect.ExtensionType) bool) {
 }
 
 // sleep waits d unless ctx ends first.

@@ -101,7 +101,7 @@ func (g *groupConsumer) run() {
 			g.l.log.Warn("consumer group", "cluster", g.c.name, "group", g.id, "error", err)
 		}
 	}()
-	h := &groupHandler{g: g}
+	h := &groupHandler{g: g, client: client}
 	for ctx.Err() == nil {
 		g.mu.Lock()
 		want := g.ts
@@ -177,10 +177,67 @@ func watchTopics(ctx context.Context, end context.CancelFunc, client sarama.Clie
 	}
 }
 
-type groupHandler struct{ g *groupConsumer }
+type groupHandler struct {
+	g      *groupConsumer
+	client sarama.Client
+}
 
-func (h *groupHandler) Setup(sarama.ConsumerGroupSession) error   { return nil }
+// Setup starts each claimed partition where it was when its topic's mocks
+// were saved (startAtSave), before any of its messages is read.
+func (h *groupHandler) Setup(sess sarama.ConsumerGroupSession) error {
+	h.startAtSave(sess)
+	return nil
+}
+
 func (h *groupHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+
+// startAtSave moves the start of each claimed partition up to the offset
+// it had when the topic's mocks were saved. A group that has no committed
+// offset would otherwise start at the newest one, as of when it joined:
+// the message a client produces right after creating the mock, while the
+// group is still joining, would be neither answered nor recorded. Marking
+// only moves forward, so a committed offset past that point is kept, and
+// messages from before the mock existed are not answered.
+func (h *groupHandler) startAtSave(sess sarama.ConsumerGroupSession) {
+	if !h.g.c.cfg.Version.IsAtLeast(sarama.V0_10_1_0) {
+		// Older brokers list offsets by segment time, not by message
+		// timestamp: that could read a topic from its beginning.
+		return
+	}
+	for topic, parts := range sess.Claims() {
+		since := h.g.l.savedSince(h.g.c.name, topic)
+		if since <= 0 {
+			continue
+		}
+		for _, p := range parts {
+			off, err := offsetAt(h.client, topic, p, since)
+			if err != nil {
+				h.g.l.log.Warn("find the offset of the time the mock was saved; reading from the newest", "cluster", h.g.c.name,
+					"topic", topic, "partition", p, "error", err)
+				continue
+			}
+			sess.MarkOffset(topic, p, off, "")
+		}
+	}
+}
+
+// offsetAt is the offset of partition p at ms (epoch ms): its first message
+// stamped at or after ms, else its end as read before that was asked (so
+// that a message arriving in between is not skipped).
+func offsetAt(client sarama.Client, topic string, p int32, ms int64) (int64, error) {
+	end, err := client.GetOffset(topic, p, sarama.OffsetNewest)
+	if err != nil {
+		return 0, err
+	}
+	at, err := client.GetOffset(topic, p, ms)
+	if err != nil {
+		return 0, err
+	}
+	if at < 0 {
+		return end, nil
+	}
+	return at, nil
+}
 
 // ConsumeClaim handles a partition's messages in order: each is resolved,
 // its reply handed on (after its delay) and its offset marked, whether a

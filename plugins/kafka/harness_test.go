@@ -427,9 +427,10 @@ func none(t testing.TB, ch <-chan reply, what string) {
 }
 
 // untilReply produces probe(i) to topic until a reply for which ok holds
-// arrives on replies: the plugin consumes the topic from then on (a new
-// consumer group starts at the newest offset, so earlier messages may be
-// missed). Replies that do not satisfy ok are dropped.
+// arrives on replies: the plugin consumes the topic from then on (a mock
+// without a save time, as a fake host lists them, is read from the newest
+// offset when its group joins, so earlier messages may be missed). Replies
+// that do not satisfy ok are dropped.
 func untilReply(t testing.TB, k *kafkaClient, topic string, replies <-chan reply, probe func(i int) (string, map[string]string), ok func(reply) bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)

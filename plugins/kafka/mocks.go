@@ -14,6 +14,7 @@ type kafkaMock struct {
 	Namespace  string
 	Priority   int64
 	CreatedAt  int64
+	UpdatedAt  int64
 	UseLimiter int64
 	UseCounter int64
 	// ServerName is kafka.serverName, else the mock's serverName.
@@ -33,6 +34,7 @@ type mockDoc struct {
 	ServerName string `json:"serverName"`
 	Priority   int64  `json:"priority"`
 	CreatedAt  int64  `json:"createdAt"`
+	UpdatedAt  int64  `json:"updatedAt"`
 	UseLimiter int64  `json:"useLimiter"`
 	UseCounter int64  `json:"useCounter"`
 	Kafka      *struct {
@@ -59,7 +61,7 @@ func parseMock(raw json.RawMessage) (*kafkaMock, error) {
 	if strings.TrimSpace(k.Topic) == "" {
 		return nil, fmt.Errorf("mock %q: kafka.topic is empty", d.ID)
 	}
-	m := &kafkaMock{ID: d.ID, Namespace: d.Namespace, Priority: d.Priority, CreatedAt: d.CreatedAt,
+	m := &kafkaMock{ID: d.ID, Namespace: d.Namespace, Priority: d.Priority, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 		UseLimiter: d.UseLimiter, UseCounter: d.UseCounter, ServerName: k.ServerName,
 		Topic: k.Topic, ConsumerGroup: k.ConsumerGroup, OutputTopic: k.OutputTopic,
 		OutputBrokers: strings.TrimSpace(k.OutputBrokers), OutputKey: k.OutputKey, OutputHeaders: k.OutputHeaders}
@@ -82,4 +84,29 @@ func sortMocks(list []*kafkaMock) {
 		}
 		return a.ID < b.ID
 	})
+}
+
+// savedAt is when the mock was last saved (epoch ms; 0: not known).
+func (m *kafkaMock) savedAt() int64 { return max(m.CreatedAt, m.UpdatedAt) }
+
+// savedSince is the earliest time a mock consuming topic on cluster was
+// saved (epoch ms; 0: not known), but not before this listener started:
+// the topic is read from that moment on. A topic that a new mock brings is
+// read from the mock's save; a group that starts afresh on a topic whose
+// mocks are old does not replay what came before the listener started.
+func (l *Listener) savedSince(cluster, topic string) int64 {
+	cands := l.cands.Load()
+	if cands == nil {
+		return 0
+	}
+	var since int64
+	for _, m := range (*cands)[topicKey{cluster, topic}] {
+		if at := m.savedAt(); at > 0 && (since == 0 || at < since) {
+			since = at
+		}
+	}
+	if since > 0 && since < l.startedMs {
+		since = l.startedMs
+	}
+	return since
 }

@@ -33,7 +33,9 @@ func TestE2ENPMSoapClient(t *testing.T) {
 	e.host.Post(t, "/api/v1/soap/wsdls", string(body), 0)
 	e.mock(t, `{"id":"acc-get","namespace":"sandbox","soap":{"action":"urn:GetAccount","path":"/ws/accounts"},
 "response":{"payload":{"GetAccountResponse":{"id":"$.req.GetAccount.id","owner":"Ada","balance":100.5}}}}`)
-	e.mock(t, `{"id":"acc-closed","namespace":"sandbox","priority":10,"soap":{"action":"urn:GetAccount",
+	// As in the docs: the fault mock is found by operation, acc-get by the
+	// SOAPAction the client sends; they compete by priority.
+	e.mock(t, `{"id":"acc-closed","namespace":"sandbox","priority":10,"soap":{"method":"GetAccount",
 "conditions":[{"path":"$.GetAccount.id","assertAction":"equals","value":"0"}]},
 "response":{"soapFault":{"faultCode":"soap:Client","faultString":"account closed","httpStatus":500}}}`)
 
