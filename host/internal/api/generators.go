@@ -42,7 +42,7 @@ type grpcGenBody struct {
 func (s *server) generateGRPC(preview bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		var b grpcGenBody
-		if err := s.decodeJSON(c, &b); err != nil {
+		if err := s.decodeUpload(c, &b, uploadDoc{field: "content", name: "name"}); err != nil {
 			return err
 		}
 		action := auth.Write

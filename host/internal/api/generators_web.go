@@ -48,9 +48,10 @@ func genErr(err error) error {
 	return err
 }
 
-// genStart reads a generator's body and checks the caller may use the namespace.
-func (s *server) genStart(c *fiber.Ctx, preview bool, body any, nsOf func() string, prefixOf func() string) (string, error) {
-	if err := s.decodeJSON(c, body); err != nil {
+// genStart reads a generator's request (doc says where its document goes)
+// and checks the caller may use the namespace.
+func (s *server) genStart(c *fiber.Ctx, preview bool, body any, doc uploadDoc, nsOf func() string, prefixOf func() string) (string, error) {
+	if err := s.decodeUpload(c, body, doc); err != nil {
 		return "", err
 	}
 	action := auth.Write
@@ -76,7 +77,7 @@ func (s *server) generateGraphQL(preview bool) fiber.Handler {
 			SDL       string `json:"sdl"`
 			Name      string `json:"name"`
 		}
-		ns, err := s.genStart(c, preview, &b, func() string { return b.Namespace }, func() string { return b.IDPrefix })
+		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "sdl", name: "name"}, func() string { return b.Namespace }, func() string { return b.IDPrefix })
 		if err != nil {
 			return err
 		}
@@ -142,7 +143,7 @@ func (s *server) generateSOAP(preview bool) fiber.Handler {
 			WSDL      string `json:"wsdl"`
 			WSDLName  string `json:"wsdlName"`
 		}
-		ns, err := s.genStart(c, preview, &b, func() string { return b.Namespace }, func() string { return b.IDPrefix })
+		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "wsdl"}, func() string { return b.Namespace }, func() string { return b.IDPrefix })
 		if err != nil {
 			return err
 		}
@@ -214,7 +215,7 @@ func (s *server) generateMCP(preview bool) fiber.Handler {
 			Headers    map[string]string `json:"headers"`
 			Spec       json.RawMessage   `json:"spec"`
 		}
-		ns, err := s.genStart(c, preview, &b, func() string { return b.Namespace }, func() string { return b.IDPrefix })
+		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "spec"}, func() string { return b.Namespace }, func() string { return b.IDPrefix })
 		if err != nil {
 			return err
 		}

@@ -129,22 +129,11 @@ func (s *server) uploadProto(c *fiber.Ctx) error {
 		Content   *string `json:"content"`
 		Namespace string  `json:"namespace"`
 	}
-	raw, err := s.rawBody(c)
-	if err != nil {
+	if err := s.decodeUpload(c, &b, uploadDoc{field: "content", name: "name"}); err != nil {
 		return err
 	}
-	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
-	switch {
-	case strings.HasPrefix(ct, "text/plain"), strings.HasPrefix(ct, "application/octet-stream"), strings.Contains(ct, "proto"):
-		content := string(raw)
-		b.Content = &content
-	default:
-		if err := s.decodeJSON(c, &b); err != nil {
-			return err
-		}
-	}
 	if b.Content == nil || strings.TrimSpace(*b.Content) == "" {
-		return fieldErr("content", "is required: the .proto source (JSON {\"name\",\"content\"}, or the file as text/plain with ?name=)")
+		return fieldErr("content", "is required: the .proto source (JSON {\"name\",\"content\"}, a multipart form with a file part, or the file itself with ?name=)")
 	}
 	ns, err := namespaceFor(c, b.Namespace, auth.Write)
 	if err != nil {

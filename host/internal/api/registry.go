@@ -131,21 +131,11 @@ func (s *server) putDoc(r *registry) fiber.Handler {
 			Content   *string `json:"content"`
 			Namespace string  `json:"namespace"`
 		}
-		raw, err := s.rawBody(c)
-		if err != nil {
+		if err := s.decodeUpload(c, &b, uploadDoc{field: "content", name: "name"}); err != nil {
 			return err
 		}
-		ct := strings.ToLower(c.Get(fiber.HeaderContentType))
-		if strings.HasPrefix(ct, "application/json") || (ct == "" && len(raw) > 0 && raw[0] == '{') {
-			if err := s.decodeJSON(c, &b); err != nil {
-				return err
-			}
-		} else {
-			content := string(raw)
-			b.Content = &content // the file itself (text/plain, application/graphql, text/xml, ...)
-		}
 		if b.Content == nil || strings.TrimSpace(*b.Content) == "" {
-			return fieldErr("content", "is required: the %s source (JSON {\"name\",\"content\"}, or the file itself with ?name=)", r.noun)
+			return fieldErr("content", "is required: the %s source (JSON {\"name\",\"content\"}, a multipart form with a file part, or the file itself with ?name=)", r.noun)
 		}
 		ns, err := namespaceFor(c, b.Namespace, auth.Write)
 		if err != nil {
