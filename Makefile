@@ -10,15 +10,18 @@ MODULES  := host sdk bench $(addprefix plugins/,$(PLUGINS))
 EXAMPLES := $(patsubst %/go.mod,%,$(wildcard examples/*/go.mod))
 TESTFLAGS ?= -race -count=1 -timeout 20m
 # Third-party clients some tests also drive when installed (make clients):
-# graphql-js, the npm soap client and the MCP TypeScript SDK.
+# graphql-js, the npm soap client, the MCP TypeScript SDK and grpcurl.
 CLIENTS  := $(CURDIR)/.clients
 ifneq ($(wildcard $(CLIENTS)/node_modules),)
 export NODE_PATH      := $(CLIENTS)/node_modules
 export SOAP_NODE_PATH := $(CLIENTS)/node_modules
 export MCP_NODE_SDK   := $(CLIENTS)
 endif
+ifneq ($(wildcard $(CLIENTS)/bin/grpcurl),)
+export GRPCURL := $(CLIENTS)/bin/grpcurl
+endif
 
-.PHONY: all build run test clients lint fmt vet bench bench-stubs bench-peers proto proto-check proto-tools clean
+.PHONY: all build run test clients lint fmt vet bench bench-stubs bench-durable bench-peers proto proto-check proto-tools clean
 
 all: build
 
@@ -45,10 +48,11 @@ test: lint
 		(cd $$e && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test $(TESTFLAGS) ./...) || exit 1; \
 	done
 
-# Installs the npm clients the tests use when present (.clients/, ignored by git).
+# Installs the clients the tests use when present (.clients/, ignored by git).
 clients:
 	@mkdir -p $(CLIENTS)
 	cd $(CLIENTS) && npm install --no-audit --no-fund --loglevel=error graphql@16 soap@1.13.0 @modelcontextprotocol/sdk@1.32.2
+	GOBIN=$(CLIENTS)/bin $(GO) install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
 
 lint: fmt vet proto-check
 
@@ -64,6 +68,11 @@ bench:
 # End-to-end: /stubs against a bare Fiber handler with wrk (docs/benchmarks.md).
 bench-stubs:
 	bench/stubs.sh 10s
+
+# The cost of durable writes (extract, useLimiter) against a static mock, on
+# SQLite, or on PostgreSQL with DB_DSN=postgres://... (docs/benchmarks.md).
+bench-durable:
+	bench/durable.sh 10s
 
 # Side by side with WireMock and Mountebank, against the bare-server limit:
 # installs what it needs, writes docs/benchmarks.md and docs/bench-peers.png.

@@ -7,8 +7,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
+	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
+	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
 	"github.com/mockarty-oss/mockarty/sdk"
@@ -27,6 +29,8 @@ const (
 	CodeUnauthorized  = "unauthorized"
 	CodeRateLimit     = "rate_limit"
 	CodeBadRequestRaw = "bad_request"
+	// CodeBodyTooDeep: a JSON body nested deeper than MAX_BODY_DEPTH.
+	CodeBodyTooDeep = "body_too_deep"
 )
 
 // Error is the one error envelope of the API:
@@ -68,6 +72,10 @@ func toAPIError(err error) *Error {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	var de *jpath.DepthError
+	if errors.As(err, &de) {
+		return apiErr(http.StatusRequestEntityTooLarge, CodeBodyTooDeep, "%s", de.Error())
+	}
 	var fe *model.FieldError
 	if errors.As(err, &fe) {
 		status := http.StatusUnprocessableEntity
@@ -98,6 +106,9 @@ func toAPIError(err error) *Error {
 		return apiErr(http.StatusNotFound, CodeNotFound, "%s", err.Error())
 	case errors.Is(err, store.ErrConflict):
 		return apiErr(http.StatusConflict, CodeConflict, "%s", err.Error())
+	case errors.Is(err, resolve.ErrNotSaved):
+		// A store write the database refused: not acknowledged, retried.
+		return apiErr(http.StatusServiceUnavailable, "unavailable", "%s", err.Error())
 	case errors.Is(err, templatefiles.ErrBadName):
 		e := apiErr(http.StatusBadRequest, CodeValidation, "%s", err.Error())
 		e.Field = "fileName"

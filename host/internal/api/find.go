@@ -98,6 +98,9 @@ func findHandler[Req, Resp any](s *server, find func(*Req) (*Resp, *resolve.Near
 }
 
 func (s *server) noMatch(c *fiber.Ctx, nm *resolve.NearMiss) error {
+	if nm.NotSaved() {
+		return apiErr(http.StatusServiceUnavailable, "unavailable", "%s", nm.Error)
+	}
 	return c.Status(http.StatusNotFound).JSON(fiber.Map{"error": nm.Error, "code": "no_match", "request_id": requestIDOf(c),
 		"namespace": nm.Namespace, "path": nm.Path, "candidates": publicCandidates(nm.Candidates)})
 }

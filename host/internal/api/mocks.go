@@ -12,6 +12,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 )
 
@@ -103,15 +104,35 @@ func (s *server) createMock(c *fiber.Ctx) error {
 	if res.Overwritten {
 		status = http.StatusOK
 	}
-	return c.Status(status).JSON(saveResponse(res))
+	out := saveResponse(res)
+	if w := s.Resolver.ServerWarnings(res.Mock); len(w) > 0 {
+		out["warnings"] = w
+	}
+	return c.Status(status).JSON(out)
 }
 
 func (s *server) getMock(c *fiber.Ctx) error {
+	if _, err := s.needMock(c, param(c, "id"), auth.Read); err != nil {
+		return err
+	}
+	// The counter of the last calls is journalled: write it, then read.
+	if err := s.syncJournal(c); err != nil {
+		return err
+	}
 	m, err := s.needMock(c, param(c, "id"), auth.Read)
 	if err != nil {
 		return err
 	}
 	return c.JSON(m)
+}
+
+// syncJournal writes the request journal before a read of logs, counters
+// or unmatched requests, so they show every call answered so far.
+func (s *server) syncJournal(c *fiber.Ctx) error {
+	if err := s.Resolver.Sync(c.UserContext()); err != nil {
+		return apiErr(http.StatusServiceUnavailable, "unavailable", "the request journal could not be read: %v", err)
+	}
+	return nil
 }
 
 func mockNotFound(err error, id string) error {
@@ -124,6 +145,9 @@ func mockNotFound(err error, id string) error {
 func (s *server) listMocks(c *fiber.Ctx) error {
 	offset, limit, err := paging(c, 50, 1000)
 	if err != nil {
+		return err
+	}
+	if err := s.syncJournal(c); err != nil {
 		return err
 	}
 	ns, err := optionalNamespace(c)
@@ -232,6 +256,9 @@ func (s *server) patchMock(c *fiber.Ctx) error {
 	out["mock"] = m
 	out["overwritten"], out["isNew"], out["success"] = true, true, true
 	out["message"] = "Mock updated successfully"
+	if w := s.Resolver.ServerWarnings(m); len(w) > 0 {
+		out["warnings"] = w
+	}
 	return c.JSON(out)
 }
 
@@ -277,7 +304,8 @@ func (s *server) purgeMock(c *fiber.Ctx) error {
 	if _, err := s.needMock(c, id, auth.Delete); err != nil {
 		return err
 	}
-	if err := s.Catalog.Purge(c.UserContext(), id); err != nil {
+	ctx := c.UserContext()
+	if err := s.Resolver.DeleteLogs(ctx, id, true, func() error { return s.Catalog.Purge(ctx, id) }); err != nil {
 		return mockNotFound(err, id)
 	}
 	return c.JSON(fiber.Map{"id": id, "purged": true, "message": "Mock permanently deleted"})
@@ -314,16 +342,26 @@ func (s *server) batchCreate(c *fiber.Ctx) error {
 	}
 	out := make([]fiber.Map, 0, len(results))
 	created, overwritten := 0, 0
+	var warnings []resolve.ServerWarning
 	for _, r := range results {
-		out = append(out, saveResponse(r))
+		one := saveResponse(r)
+		if w := s.Resolver.ServerWarnings(r.Mock); len(w) > 0 {
+			one["warnings"] = w
+			warnings = append(warnings, w...)
+		}
+		out = append(out, one)
 		if r.Overwritten {
 			overwritten++
 		} else {
 			created++
 		}
 	}
-	return c.Status(http.StatusCreated).JSON(fiber.Map{"success": true, "created": created, "overwritten": overwritten,
-		"count": len(results), "results": out, "message": strconv.Itoa(len(results)) + " mocks saved"})
+	body := fiber.Map{"success": true, "created": created, "overwritten": overwritten,
+		"count": len(results), "results": out, "message": strconv.Itoa(len(results)) + " mocks saved"}
+	if len(warnings) > 0 {
+		body["warnings"] = warnings
+	}
+	return c.Status(http.StatusCreated).JSON(body)
 }
 
 func joinIndex(i int, field string) string {
@@ -568,6 +606,9 @@ func (s *server) getLogs(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.syncJournal(c); err != nil {
+		return err
+	}
 	logs, total, err := s.Catalog.Store().MockLogs(c.UserContext(), id, offset, limit)
 	if err != nil {
 		return err
@@ -588,7 +629,12 @@ func (s *server) deleteLogs(c *fiber.Ctx) error {
 	if _, err := s.needMock(c, id, auth.Delete); err != nil {
 		return err
 	}
-	n, err := s.Catalog.Store().DeleteMockLogs(c.UserContext(), id)
+	ctx := c.UserContext()
+	var n int64
+	err := s.Resolver.DeleteLogs(ctx, id, false, func() (err error) {
+		n, err = s.Catalog.Store().DeleteMockLogs(ctx, id)
+		return err
+	})
 	if err != nil {
 		return err
 	}

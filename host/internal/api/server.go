@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
+	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
@@ -104,12 +105,31 @@ func New(d Deps, ready func() bool) *fiber.App {
 	// middleware and does its own request id and panic recovery.
 	app.All("/stubs", s.stubsEntry)
 	app.All("/stubs/*", s.stubsEntry)
+	app.Use(uiAPIPrefix, uiAPIAlias)
 	app.Use(s.requestID, s.recoverPanic, s.accessLog, s.authenticate)
 	s.routes(app)
 	app.Use(func(c *fiber.Ctx) error {
-		return notFoundErr("no route for %s %s", c.Method(), c.Path())
+		path, _, _ := strings.Cut(c.OriginalURL(), "?") // as the caller wrote it (/ui/api/...)
+		return notFoundErr("no route for %s %s", c.Method(), path)
 	})
 	return app
+}
+
+// uiAPIPrefix is an alias of /api/v1: the integrations guide's CI examples
+// call /ui/api/....
+const uiAPIPrefix = "/ui/api"
+
+// uiAPIAlias serves /ui/api/<rest> as /api/v1/<rest>: the same middleware
+// (request id, authentication, limits) and handlers run on the rewritten
+// path, so the alias can never differ from the API.
+func uiAPIAlias(c *fiber.Ctx) error {
+	p := c.Path()
+	rest := p[len(uiAPIPrefix):] // fiber matched the prefix, in any case
+	if rest != "" && rest[0] != '/' {
+		return c.Next() // /ui/apix is no alias
+	}
+	c.Path("/api/v1" + rest)
+	return c.RestartRouting()
 }
 
 func (s *server) routes(app *fiber.App) {
@@ -136,9 +156,12 @@ func (s *server) routes(app *fiber.App) {
 	s.registryRoutes(v1)
 	s.generatorRoutes(v1)
 	s.socketRoutes(v1)
-	s.authRoutes(app, v1)
+	s.authRoutes(v1)
 	v1.Get("/plugins", s.listPlugins)
 	v1.Post("/plugins/:name/restart", s.restartPlugin)
+	v1.Get("/plugins/:name/settings", s.getPluginSettings)
+	v1.Put("/plugins/:name/settings", s.putPluginSettings)
+	v1.Patch("/plugins/:name/settings", s.patchPluginSettings)
 
 	s.findRoutes(app)
 }
@@ -284,9 +307,17 @@ func (s *server) decodeJSON(c *fiber.Ctx, v any) error {
 	if err != nil {
 		return err
 	}
+	return decodeJSONBytes(b, v)
+}
+
+// decodeJSONBytes decodes one JSON value into v with a clear error for bad input.
+func decodeJSONBytes(b []byte, v any) error {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return badRequest("request body is empty; expected JSON")
+	}
+	if err := jpath.CheckDepth(b); err != nil {
+		return err // 413 body_too_deep, before any decoding
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(v); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
+	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 )
@@ -45,6 +46,9 @@ func (s *server) stubs(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := jpath.CheckDepth(b); err != nil {
+		return err // 413 body_too_deep: no mock and no plugin walks a tree that deep
+	}
 	if p := s.Resolver.Index.HandOff(ns, route); p != "" {
 		// SOAP, GraphQL and MCP: served by their plugin's listener. The MCP
 		// endpoints are generic paths: an HTTP or SSE mock there wins.
@@ -58,12 +62,15 @@ func (s *server) stubs(c *fiber.Ctx) error {
 		return s.stubSSE(c, ns, route, q != "")
 	}
 	sr := &stubRequest{c: c, nsQuery: q != ""}
-	sr.HTTPRequest = resolve.HTTPRequest{Namespace: ns, Method: methodName(c.Context().Method()), Path: route, Body: b,
-		RawQuery: string(c.Request().URI().QueryString()), Source: sr}
+	sr.HTTPRequest = resolve.HTTPRequest{Namespace: ns, AllServers: true, Method: methodName(c.Context().Method()), Path: route, Body: b,
+		RawQuery: string(c.Request().URI().QueryString()), Source: sr, Ctx: c.Context()}
 	req := &sr.HTTPRequest
 	res := s.Resolver.ResolveHTTP(req)
 	defer s.Resolver.Release(res)
 	if !res.Matched {
+		if res.NearMiss.NotSaved() {
+			return apiErr(http.StatusServiceUnavailable, "unavailable", "%s", res.NearMiss.Error)
+		}
 		return c.Status(http.StatusNotFound).JSON(fiber.Map{"error": res.NearMiss.Error, "code": "no_match",
 			"request_id": requestIDOf(c), "namespace": res.NearMiss.Namespace, "method": res.NearMiss.Method,
 			"path": res.NearMiss.Path, "candidates": publicCandidates(res.NearMiss.Candidates)})

@@ -59,6 +59,9 @@ func (s *server) listUndefined(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	if err := s.syncJournal(c); err != nil {
+		return err
+	}
 	list, total, err := s.Catalog.Store().UndefinedRequests(c.UserContext(), store.UndefinedFilter{
 		Namespace: ns, Namespaces: readableNamespaces(c), Protocol: strings.ToLower(c.Query("protocol")), IncludeIgnored: withIgnored, Offset: offset, Limit: limit})
 	if err != nil {
@@ -117,6 +120,10 @@ func (s *server) deleteAllUndefined(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// What was seen before this call is written first, so it is cleared too.
+	if err := s.syncJournal(c); err != nil {
+		return err
+	}
 	var n int64
 	if readable := readableNamespaces(c); ns == "" && readable != nil {
 		// Everything the caller may clear, namespace by namespace.
@@ -146,6 +153,9 @@ func (s *server) deleteAllUndefined(c *fiber.Ctx) error {
 // needUndefined loads an undefined request and checks the caller may do a
 // in its namespace.
 func (s *server) needUndefined(c *fiber.Ctx, id string, a auth.Action) (*store.UndefinedRequest, error) {
+	if err := s.syncJournal(c); err != nil {
+		return nil, err
+	}
 	u, err := s.Catalog.Store().GetUndefined(c.UserContext(), id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !principal(c).Allows(u.Namespace, auth.Read)) {
 		return nil, notFoundErr("undefined request %q not found", id)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/match"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/render"
@@ -24,6 +25,9 @@ type keyedQuery struct {
 	undefined  store.UndefinedRequest
 	// skip, when set, says why a mock cannot answer this request ("": it can).
 	skip func(m *model.Mock) string
+	// compete is how many of the first keys are looked up together: their
+	// candidates compete in one list, in the index's order (priority first).
+	compete int
 }
 
 // Found is a matched mock with its rendered response.
@@ -46,6 +50,20 @@ func (f *Found) raw() json.RawMessage {
 	return f.Rendered.Body
 }
 
+// candidates are the lists of mocks tried in turn: the compete keys'
+// together, then each other key's.
+func (r *Resolver) candidates(q *keyedQuery) [][]*match.Entry {
+	n := min(q.compete, len(q.keys))
+	out := make([][]*match.Entry, 0, len(q.keys)-n+1)
+	if n > 0 {
+		out = append(out, r.Index.LookupKeys(q.namespace, q.proto, q.keys[:n]...))
+	}
+	for _, key := range q.keys[n:] {
+		out = append(out, r.Index.LookupKey(q.namespace, q.proto, key))
+	}
+	return out
+}
+
 // findKeyed runs the shared pipeline for keyed protocols.
 func (r *Resolver) findKeyed(q *keyedQuery) (*Found, *NearMiss) {
 	start := time.Now()
@@ -59,18 +77,19 @@ func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
 		q.namespace = model.DefaultNamespace
 	}
 	var near []Candidate
-	files := r.FileReader()
+	files := r.FileReader(q)
+	servers := r.serverSet(q.proto)
 	seen := map[*match.Entry]bool{}
-	for _, key := range q.keys {
-		for _, e := range r.Index.LookupKey(q.namespace, q.proto, key) {
+	for _, cands := range r.candidates(q) {
+		for _, e := range cands {
 			if seen[e] {
 				continue
 			}
 			seen[e] = true
 			m := e.Mock
 			cand := Candidate{MockID: m.ID}
-			if sn := mockServer(m); sn != "" && q.serverName != "" && sn != q.serverName {
-				cand.Reason = "serverName " + sn + " does not match " + q.serverName
+			if ok, why := servers.Serves(q.namespace, q.serverName, mockServer(m)); !ok {
+				cand.Reason = why
 				near = append(near, cand)
 				continue
 			}
@@ -106,9 +125,13 @@ func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
 				continue
 			}
 			v := r.newView(m)
+			r.used(e, v)
 			d := &render.Data{Body: q.body, Headers: q.headers, Namespace: q.namespace, Stores: v}
 			r.extract(e, d, v)
 			out := r.renderResponse(e, pick(e), d)
+			if err := v.settle(); err != nil {
+				return nil, notSaved(q.namespace, q.undefined.Path, err)
+			}
 			var val any
 			if len(out.Body) > 0 {
 				if out.IsText {
@@ -121,7 +144,7 @@ func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
 				d.Response = val
 				r.fireWebhooks(m, d, out.Error != "" || out.Status >= 400)
 			}
-			r.logCall(m.ID, map[string]any{"protocol": q.proto, "keys": q.keys, "body": q.body, "header": q.headers}, map[string]any{"statusCode": out.Status, "payload": val})
+			r.journal.logCall(m.ID, map[string]any{"protocol": q.proto, "keys": q.keys, "body": q.body, "header": q.headers}, map[string]any{"statusCode": out.Status, "payload": val})
 			return &Found{Entry: e, Rendered: out, Value: val}, nil
 		}
 	}
@@ -132,7 +155,7 @@ func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
 		u.Body = string(b)
 	}
 	u.Headers = headersJSON(q.headers)
-	r.recordUndefined(u)
+	r.journal.recordUndefined(u)
 	return nil, newNearMiss("no "+q.proto+" mock matches "+u.Path, q.namespace, u.Method, u.Path, near)
 }
 
@@ -146,20 +169,6 @@ func sortedLists(e *match.Entry) []string {
 		}
 	}
 	return out
-}
-
-func mockServer(m *model.Mock) string {
-	switch {
-	case m.Kafka != nil && m.Kafka.ServerName != "":
-		return m.Kafka.ServerName
-	case m.RabbitMQ != nil && m.RabbitMQ.ServerName != "":
-		return m.RabbitMQ.ServerName
-	case m.SMTP != nil && m.SMTP.ServerName != "":
-		return m.SMTP.ServerName
-	case m.Socket != nil && m.Socket.ServerName != "":
-		return m.Socket.ServerName
-	}
-	return m.ServerName
 }
 
 func lowerMulti(h map[string][]string) map[string][]string {
@@ -178,15 +187,21 @@ func singleToMulti(h map[string]string) map[string][]string {
 	return out
 }
 
+// bodyOf decodes the data of a find request. The request itself was
+// checked against MAX_BODY_DEPTH where it came in; a JSON string holding a
+// deeper document stays a string.
 func bodyOf(raw json.RawMessage) any {
 	if len(raw) == 0 {
 		return nil
+	}
+	if jpath.CheckDepth(raw) != nil {
+		return string(raw)
 	}
 	v, err := decodeExact(raw)
 	if err != nil {
 		return string(raw)
 	}
-	if s, ok := v.(string); ok {
+	if s, ok := v.(string); ok && jpath.CheckDepth([]byte(s)) == nil {
 		// A JSON string holding JSON (a serialised message) is matched as that document.
 		if dv, err := decodeExact([]byte(s)); err == nil {
 			if _, isStr := dv.(string); !isStr {
@@ -267,10 +282,6 @@ func (r *Resolver) FindSocket(req *sdk.FindSocketRequest) (*sdk.FindSocketRespon
 	if server == "" {
 		server = req.ServerName
 	}
-	keys := []string{server + "/" + req.Event}
-	if server != "" {
-		keys = append(keys, "/"+req.Event)
-	}
 	var skip func(m *model.Mock) string
 	if req.SocketType != "" {
 		skip = func(m *model.Mock) string {
@@ -280,7 +291,8 @@ func (r *Resolver) FindSocket(req *sdk.FindSocketRequest) (*sdk.FindSocketRespon
 			return ""
 		}
 	}
-	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSocket, namespace: req.Namespace, keys: keys, body: body, skip: skip,
+	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSocket, namespace: req.Namespace, serverName: server,
+		keys: []string{req.Event}, body: body, skip: skip,
 		inputs:    map[string]*match.Input{"conditions": {Body: body}},
 		undefined: store.UndefinedRequest{Method: "socket", Path: server + "/" + req.Event}})
 	if nm != nil {
@@ -374,17 +386,14 @@ func (r *Resolver) FindRabbitMQ(req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQ
 // FindSMTP decides whether to accept a mail (POST /mock/findSmtp).
 func (r *Resolver) FindSMTP(req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, *NearMiss) {
 	headers := singleToMulti(req.Headers)
-	keys := []string{req.ServerName}
-	if req.ServerName != "" {
-		keys = append(keys, "")
-	}
 	body := map[string]any{"from": req.From, "subject": req.Subject, "body": req.Body}
 	to := make([]any, len(req.To))
 	for i, t := range req.To {
 		to[i] = t
 	}
 	body["to"] = to
-	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSMTP, namespace: req.Namespace, keys: keys, body: body, headers: headers,
+	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSMTP, namespace: req.Namespace, serverName: req.ServerName,
+		keys: []string{match.MailKey}, body: body, headers: headers,
 		inputs: map[string]*match.Input{
 			"senderConditions":    {Text: req.From},
 			"recipientConditions": {List: req.To},

@@ -3,10 +3,12 @@ package resolve
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/sdk"
@@ -18,6 +20,11 @@ type Finder struct{ R *Resolver }
 
 // Find implements sdk.Finder.
 func (f Finder) Find(_ context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
+	// A body past MAX_BODY_DEPTH is refused before it is decoded; the
+	// plugin's caller learns why (the unary call says InvalidArgument).
+	if err := jpath.CheckDepth(body); err != nil {
+		return false, nil, nil, fmt.Errorf("%s find request: %w", protocol, err)
+	}
 	var (
 		out any
 		nm  *NearMiss
@@ -50,6 +57,9 @@ func (f Finder) Find(_ context.Context, protocol string, body []byte) (bool, []b
 	if err != nil {
 		return false, nil, nil, fmt.Errorf("%s find request: %w", protocol, err)
 	}
+	if nm.NotSaved() {
+		return false, nil, nil, errors.New(nm.Error)
+	}
 	if nm != nil {
 		near, err := json.Marshal(nm.Public()) // plugins show it to callers
 		return false, nil, near, err
@@ -69,9 +79,15 @@ func decodeFind[Req, Resp any](body []byte, fn func(*Req) (*Resp, *NearMiss)) (a
 
 // FindHTTP implements sdk.HTTPFinder: the plugins' typed path for HTTP.
 func (f Finder) FindHTTP(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *sdk.NearMiss, error) {
+	if err := jpath.CheckDepth(req.RawBody()); err != nil {
+		return nil, nil, fmt.Errorf("http find request: %w", err)
+	}
 	resp, nm := f.R.FindHTTP(req)
 	if nm == nil {
 		return resp, nil, nil
+	}
+	if nm.NotSaved() {
+		return nil, nil, errors.New(nm.Error)
 	}
 	cands, err := json.Marshal(PublicCandidates(nm.Candidates)) // plugins show it to callers
 	if err != nil {

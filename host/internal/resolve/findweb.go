@@ -22,10 +22,13 @@ func (r *Resolver) FindSOAP(req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *N
 	if req.Operation != "" {
 		keys = append(keys, "method:"+req.Operation)
 	}
+	// Mocks found by SOAPAction and by operation compete by priority; one
+	// with neither (found by its path) is tried after them.
+	compete := len(keys)
 	if req.Path != "" {
 		keys = append(keys, "path:"+normalise(req.Path))
 	}
-	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSOAP, namespace: req.Namespace, serverName: req.ServerName, keys: keys,
+	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSOAP, namespace: req.Namespace, serverName: req.ServerName, keys: keys, compete: compete,
 		body: body, headers: headers,
 		inputs:    map[string]*match.Input{"conditions": {Body: body, XML: &match.XMLDoc{Text: req.XML}}, "header": {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: req.Action, Path: req.Path + "#" + req.Operation, Body: req.XML}})
@@ -153,7 +156,7 @@ func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *Near
 		ns = model.DefaultNamespace
 	}
 	headers := lowerMulti(req.Headers)
-	files := r.FileReader()
+	files := r.FileReader(dataFunc(func() *render.Data { return &render.Data{Headers: headers, Query: req.Query} }))
 	var near []Candidate
 	hits := r.Index.LookupRoute(nil, ns, model.ProtoSSE, req.Path)
 	for i := range hits {
@@ -180,6 +183,7 @@ func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *Near
 			continue
 		}
 		v := r.newView(m)
+		r.used(e, v)
 		d := &render.Data{Headers: headers, Query: req.Query, PathParams: hits[i].Params(), Namespace: ns, Stores: v}
 		r.extract(e, d, v)
 		cr := pick(e)
@@ -199,12 +203,15 @@ func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *Near
 		if cr != nil && cr.src.SSEEventChain != nil {
 			res.EventChain = r.renderChain(m, cr.src.SSEEventChain, d)
 		}
-		r.logCall(m.ID, map[string]any{"protocol": model.ProtoSSE, "url": req.Path, "queryParam": req.Query, "header": headers},
+		if err := v.settle(); err != nil {
+			return nil, notSaved(ns, req.Path, err)
+		}
+		r.journal.logCall(m.ID, map[string]any{"protocol": model.ProtoSSE, "url": req.Path, "queryParam": req.Query, "header": headers},
 			map[string]any{"statusCode": res.StatusCode})
 		r.Metrics.Resolved(model.ProtoSSE, r.metricNamespace(ns), true, start)
 		return res, nil
 	}
-	r.recordUndefined(store.UndefinedRequest{Namespace: ns, Protocol: model.ProtoSSE, Method: "GET", Path: req.Path, Headers: headersJSON(headers)})
+	r.journal.recordUndefined(store.UndefinedRequest{Namespace: ns, Protocol: model.ProtoSSE, Method: "GET", Path: req.Path, Headers: headersJSON(headers)})
 	r.Metrics.Resolved(model.ProtoSSE, r.metricNamespace(ns), false, start)
 	return nil, newNearMiss("no sse mock matches "+req.Path, ns, "GET", req.Path, near)
 }

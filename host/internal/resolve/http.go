@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/render"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/sdk"
 )
 
 // HTTPRequest is a plain HTTP request to resolve. Query and Header may be
@@ -17,9 +19,13 @@ import (
 // condition or template needs them.
 type HTTPRequest struct {
 	Namespace string
-	// ServerName, when set, passes over mocks that name another serverName
-	// (a listener serving one server's mocks).
+	// ServerName is the server the request came to: the serverName rule
+	// (sdk.ServerSet) decides which mocks it serves.
 	ServerName string
+	// AllServers says the request came to the host's /stubs/<namespace>,
+	// the namespace's own endpoint, which serves every mock whatever its
+	// serverName.
+	AllServers bool
 	Method     string
 	Path       string              // the route part, after /stubs/<namespace>
 	Query      map[string][]string // as received
@@ -28,6 +34,9 @@ type HTTPRequest struct {
 
 	// Source builds Query and Header on demand when they are nil.
 	Source RequestSource
+	// Ctx, when set, ends the resolution early once it is done (the server
+	// is stopping; a caller that can tell, went away).
+	Ctx context.Context
 	// RawQuery describes the query for the request log when Query was never built.
 	RawQuery string
 }
@@ -167,7 +176,11 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 	var body any
 	bodyDone := false
 	var near []Candidate
-	files := r.FileReader()
+	files := r.FileReader(req)
+	var servers *sdk.ServerSet // none: every mock (the caller has no serverName)
+	if !req.AllServers {
+		servers = r.serverSet(model.ProtoHTTP)
+	}
 	for i := range hits {
 		e := hits[i].Entry
 		m := e.Mock
@@ -177,8 +190,8 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 			near = append(near, cand)
 			continue
 		}
-		if req.ServerName != "" && m.ServerName != "" && m.ServerName != req.ServerName {
-			cand.Reason = "serverName " + m.ServerName + " does not match " + req.ServerName
+		if ok, why := servers.Serves(req.Namespace, req.ServerName, m.ServerName); !ok {
+			cand.Reason = why
 			near = append(near, cand)
 			continue
 		}
@@ -188,6 +201,11 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 		}
 		if !bodyDone {
 			body, bodyDone = decodeBody(req.Body), true
+		}
+		if i > 0 && req.Ctx != nil && req.Ctx.Err() != nil {
+			// Nobody waits for the other candidates.
+			return &HTTPResult{NearMiss: newNearMiss("resolution stopped ("+req.Ctx.Err().Error()+") before a mock matched "+req.Method+" "+req.Path,
+				req.Namespace, req.Method, req.Path, near)}
 		}
 		if ok, f, where := checkHTTP(e, req, body, files); !ok {
 			cand.Reason, cand.Failure, cand.Where = "condition failed", f, where
@@ -208,7 +226,7 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 				Reason: "route " + e.Route() + " does not match " + req.Path})
 		}
 	}
-	r.recordUndefined(store.UndefinedRequest{Namespace: req.Namespace, Protocol: model.ProtoHTTP, Method: req.Method,
+	r.journal.recordUndefined(store.UndefinedRequest{Namespace: req.Namespace, Protocol: model.ProtoHTTP, Method: req.Method,
 		Path: req.Path, Body: string(req.Body), Headers: headersJSON(req.headers())})
 	return &HTTPResult{NearMiss: newNearMiss("no mock matches "+req.Method+" "+req.Path, req.Namespace, req.Method, req.Path, near)}
 }
@@ -226,7 +244,7 @@ func checkHTTP(e *match.Entry, req *HTTPRequest, body any, files match.FileReade
 		}
 	}
 	if list := e.Lists["conditions"]; len(list) > 0 {
-		if ok, f := match.CheckAll(list, &match.Input{Body: body}, files, ns); !ok {
+		if ok, f := match.CheckAll(list, &match.Input{Ctx: req.Ctx, Body: body}, files, ns); !ok {
 			return false, f, "conditions"
 		}
 	}
@@ -263,10 +281,16 @@ func (r *Resolver) answerHTTP(e *match.Entry, params map[string]string, req *HTT
 	if c.needsRequest {
 		a.d.Headers, a.d.Query = req.headers(), req.query()
 	}
+	r.used(e, &a.v)
 	r.extract(e, &a.d, &a.v)
 	r.renderInto(&a.out, e, pick(e), &a.d)
 	if a.out.Status == 0 {
 		a.out.Status = http.StatusOK
+	}
+	if err := a.v.settle(); err != nil {
+		// Not durable, so not acknowledged: the client may retry.
+		a.res = HTTPResult{NearMiss: notSaved(req.Namespace, req.Path, err), answer: a}
+		return &a.res
 	}
 	if len(m.Webhooks) > 0 {
 		a.d.Response = responseValue(&a.out)
@@ -275,6 +299,18 @@ func (r *Resolver) answerHTTP(e *match.Entry, params map[string]string, req *HTT
 	c.logs.add(r.logLimit, now, req, params, a.out.Status)
 	a.res = HTTPResult{Matched: true, MockID: m.ID, Rendered: &a.out, answer: a}
 	return &a.res
+}
+
+// codeNotSaved marks a report of a request whose change could not be saved.
+const codeNotSaved = "unavailable"
+
+// NotSaved reports a request that matched but whose change (a store write,
+// a use of a limited mock) could not be saved: it is not acknowledged.
+func (nm *NearMiss) NotSaved() bool { return nm != nil && nm.Code == codeNotSaved }
+
+func notSaved(ns, path string, err error) *NearMiss {
+	return &NearMiss{Error: "the change this request made could not be saved: " + err.Error(), Code: codeNotSaved,
+		Namespace: ns, Path: path, Candidates: []Candidate{}}
 }
 
 func headersJSON(h map[string][]string) string {
@@ -320,7 +356,7 @@ func (r *Resolver) PreviewHTTP(req *HTTPRequest) *Preview {
 	now := time.Now().UnixMilli()
 	p := &Preview{Namespace: req.Namespace, Method: req.Method, Path: req.Path, Candidates: []Candidate{}}
 	body := decodeBody(req.Body)
-	files := r.FileReader()
+	files := r.FileReader(req)
 	for _, h := range r.Index.LookupRoute(nil, req.Namespace, model.ProtoHTTP, req.Path) {
 		e := h.Entry
 		m := e.Mock

@@ -1,7 +1,9 @@
 // Package resolve is the one pipeline every protocol goes through:
 // match -> extract -> render -> log. It keeps the index in step with the
-// database and persists counters, logs and unmatched requests in the
-// background, so answering a request never waits for the database.
+// database. What changes how mocks answer (store writes, counters of
+// limited mocks) is durable before a response is sent, through a group
+// commit; the request journal (logs, unmatched requests, other counters)
+// is written in batches every 100 ms and read through at once.
 package resolve
 
 import (
@@ -9,15 +11,17 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/match"
 	"github.com/mockarty-oss/mockarty/host/internal/metrics"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
@@ -40,20 +44,14 @@ type Resolver struct {
 	log      hclog.Logger
 	logLimit int
 
-	quit chan struct{}
-	wg   sync.WaitGroup
-
-	// Request logs and unmatched requests wait here and are written in
-	// batches: a flood of requests costs memory bounded by the log limit
-	// per mock and the number of distinct unmatched requests, never a
-	// database write per request.
-	pendingMu    sync.Mutex
-	pendingLogs  map[string][]pendingLog
-	pendingUndef map[string]*store.UndefinedRequest
-	droppedUndef int64
-
-	persistedMu sync.Mutex
-	persisted   map[string]int64 // use counters as last written
+	dur     *durable // group commit of store writes and limited counters
+	journal *journal // request logs, unmatched requests, other counters
+	// usageMu orders counter writes with index changes: a counter is read
+	// and written under it, and a change of the index writes the counter
+	// the new entry starts from, so a write of a replaced entry's counter
+	// never lands over it.
+	usageMu     sync.Mutex
+	expireTicks int // journal ticks, counted by expire (one goroutine)
 
 	namespaces sync.Map // created namespaces, for /stubs routing and metric labels
 
@@ -62,6 +60,8 @@ type Resolver struct {
 
 	watchMu  sync.Mutex
 	watchers map[*sdk.Topics]struct{} // plugins watching mock and document changes
+
+	serverDir atomic.Pointer[serverDir] // the listeners' servers (SetServers)
 }
 
 // Options configure a Resolver.
@@ -79,104 +79,104 @@ func New(ctx context.Context, o Options) (*Resolver, error) {
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()
 	}
-	r := &Resolver{st: o.Store, client: outbound.NewClient(o.AllowPrivate), tpl: o.Templates, log: o.Logger, logLimit: o.LogLimit,
-		quit: make(chan struct{}), persisted: map[string]int64{},
-		pendingLogs: map[string][]pendingLog{}, pendingUndef: map[string]*store.UndefinedRequest{}}
-	r.Index = match.NewIndex(compileMock)
+	r := &Resolver{st: o.Store, client: outbound.NewClient(o.AllowPrivate), tpl: o.Templates, log: o.Logger, logLimit: o.LogLimit}
+	r.Index = match.NewIndex(r.compileMock)
 	r.Metrics = metrics.New(func() float64 { return float64(r.Index.Len()) })
-	stores, err := NewStores(ctx, o.Store, o.Logger.Named("stores"))
+	r.dur = newDurable(o.Store, o.Logger.Named("durable"), &r.usageMu)
+	r.dur.metrics, r.dur.index = r.Metrics, r.Index
+	r.journal = newJournal(o.Store, o.Logger.Named("journal"), r.Index, &r.usageMu, o.LogLimit)
+	r.journal.metrics = r.Metrics
+	stores, err := NewStores(ctx, o.Store, o.Logger.Named("stores"), r.dur)
 	if err != nil {
+		r.dur.close()
 		return nil, fmt.Errorf("load stores: %w", err)
 	}
 	r.Stores = stores
 	r.Stores.metrics = r.Metrics
 	mocks, _, err := o.Store.ListMocks(ctx, store.MockFilter{})
 	if err != nil {
+		r.dur.close()
 		return nil, err
 	}
 	if err := r.Index.Load(mocks); err != nil {
+		r.dur.close()
 		return nil, err
-	}
-	for _, m := range mocks {
-		r.persisted[m.ID] = m.UseCounter
 	}
 	names, err := o.Store.Namespaces(ctx)
 	if err != nil {
+		r.dur.close()
 		return nil, err
 	}
 	for _, n := range names {
 		r.AddNamespace(n)
 	}
 	r.startWebhookWorkers()
-	r.wg.Add(1)
-	go r.flusher()
+	r.journal.start(r.expire)
 	return r, nil
 }
 
-// Close flushes counters, logs and store writes.
+// Close writes what is journalled and pending, then stops the writers.
 func (r *Resolver) Close() {
 	close(r.hooks)
 	r.hookWG.Wait()
-	close(r.quit)
-	r.wg.Wait()
-	r.flushCounters()
-	r.flushRings(r.Index.Entries())
-	r.flushPending()
-	r.Stores.Close()
+	r.journal.close()
+	r.dur.close()
 }
 
-func (r *Resolver) flusher() {
-	defer r.wg.Done()
-	t := time.NewTicker(250 * time.Millisecond)
-	defer t.Stop()
-	for tick := 1; ; tick++ {
-		select {
-		case <-t.C:
-			// Counters and request logs are written once a second: a ring
-			// keeps only the newest REPO_LOG_LIMIT calls of each mock, so a
-			// longer interval writes fewer rows under load (profiled: with
-			// 1,000 mocks called at random the writes were half the host's
-			// CPU at 250 ms). Unmatched requests and TTLs keep 250 ms.
-			if tick%4 == 0 {
-				r.flushCounters()
-				r.flushRings(r.Index.Entries())
-			}
-			r.flushPending()
-			r.expire()
-		case <-r.quit:
-			return
-		}
+// Sync writes the request journal now: the API calls it before it reads
+// request logs, counters or unmatched requests, so a call is visible the
+// moment its response was sent.
+func (r *Resolver) Sync(ctx context.Context) error { return r.journal.sync(ctx) }
+
+// DeleteLogs runs del, which deletes the logs of a mock from the database
+// (purge: the mock too), on the journal's goroutine after a flush and with
+// the calls of the mock not yet written dropped: no flush can write them
+// back after del.
+func (r *Resolver) DeleteLogs(ctx context.Context, id string, purge bool, del func() error) error {
+	var err error
+	if jerr := r.journal.do(ctx, func() {
+		r.journal.forget(id, purge)
+		err = del()
+	}); jerr != nil && !errors.Is(jerr, ErrNotSaved) {
+		// The flush before del failed: del still ran, on what is stored.
+		r.log.Debug("flush before deleting logs", "mock", id, "error", jerr)
 	}
+	return err
 }
 
-func (r *Resolver) flushCounters() {
-	var list []store.Usage
-	r.persistedMu.Lock()
-	for _, e := range r.Index.Entries() {
-		n := e.Usage.Count.Load()
-		if old, ok := r.persisted[e.Mock.ID]; ok && old == n {
-			continue
-		}
-		list = append(list, store.Usage{ID: e.Mock.ID, Counter: n, LastUse: e.Usage.LastUse.Load()})
+// used records a use of a matched mock. A limited mock's counter joins
+// the group commit, and v waits for it before the response is sent; other
+// counters go to the journal.
+func (r *Resolver) used(e *match.Entry, v *view) {
+	if e.Mock.UseLimiter > 0 {
+		v.gen = later(v.gen, r.dur.use(e))
+		return
 	}
-	r.persistedMu.Unlock()
+	r.journal.usedUnlimited(e)
+}
+
+// writeUsages writes counters now (an index change; r.usageMu held).
+func (r *Resolver) writeUsages(list []store.Usage) {
 	if len(list) == 0 {
 		return
 	}
-	// One transaction for every counter that moved since the last flush.
-	if _, err := r.st.SetUsages(context.Background(), list); err != nil {
-		r.log.Error("persist use counters", "mocks", len(list), "error", err)
-		return
+	if err := r.st.SetUsages(context.Background(), list); err != nil {
+		r.log.Warn("persist use counters", "mocks", len(list), "error", err)
+		r.Metrics.PersistFailed("counters")
 	}
-	r.persistedMu.Lock()
-	for _, u := range list {
-		r.persisted[u.ID] = u.Counter
-	}
-	r.persistedMu.Unlock()
+}
+
+func usageOf(e *match.Entry) store.Usage {
+	return store.Usage{ID: e.Mock.ID, Counter: e.Usage.Count.Load(), LastUse: e.Usage.LastUse.Load()}
 }
 
 // expire soft-deletes mocks whose ttl has run out, in the database and the index.
 func (r *Resolver) expire() {
+	// Every third journal tick: a mock past its ttl is passed over at once
+	// anyway (passOver), this only makes it a deleted mock.
+	if r.expireTicks++; r.expireTicks%3 != 0 {
+		return
+	}
 	now := time.Now().UnixMilli()
 	var ids []string
 	for _, e := range r.Index.Entries() {
@@ -195,42 +195,69 @@ func (r *Resolver) expire() {
 	r.log.Debug("expired mocks", "ids", ids)
 }
 
-// Changed keeps the index in step after a write to the database.
+// Changed keeps the index in step after a write to the database. A mock
+// that replaces one in the index starts from the counter it was saved
+// with; that counter is written again, over any write of the old one that
+// landed after the save.
 func (r *Resolver) Changed(mocks ...*model.Mock) {
 	defer r.notifyMocks(mocks)
+	r.usageMu.Lock()
+	defer r.usageMu.Unlock()
+	var rewrite []store.Usage
 	for _, m := range mocks {
+		replaced := r.Index.Entry(m.ID) != nil
 		if err := r.Index.Upsert(m); err != nil {
 			r.log.Error("index mock", "mock", m.ID, "error", err)
 			r.Index.Remove(m.ID)
 			continue
 		}
-		r.persistedMu.Lock()
-		r.persisted[m.ID] = m.UseCounter
-		r.persistedMu.Unlock()
+		if e := r.Index.Entry(m.ID); replaced && e != nil {
+			rewrite = append(rewrite, usageOf(e))
+		}
 	}
+	r.writeUsages(rewrite)
 }
 
 // Edited keeps the index in step after a change that keeps usage (patch,
-// tags, folder): live counters carry over.
+// tags, folder): live counters carry over, and are written, since the
+// saved copy may predate uses still in flight.
 func (r *Resolver) Edited(mocks ...*model.Mock) {
 	defer r.notifyMocks(mocks)
+	r.usageMu.Lock()
+	defer r.usageMu.Unlock()
+	var rewrite []store.Usage
 	for _, m := range mocks {
 		if err := r.Index.Edit(m); err != nil {
 			r.log.Error("index mock", "mock", m.ID, "error", err)
 			r.Index.Remove(m.ID)
+			continue
+		}
+		if e := r.Index.Entry(m.ID); e != nil {
+			rewrite = append(rewrite, usageOf(e))
 		}
 	}
+	r.writeUsages(rewrite)
 }
 
-// Removed drops mocks from the index.
+// Removed drops mocks from the index, writing their live counters first,
+// so a restored mock goes on from where it was.
 func (r *Resolver) Removed(ids ...string) {
 	var gone []*model.Mock
+	var last []store.Usage
+	r.usageMu.Lock()
 	for _, id := range ids {
-		if m := r.Index.Get(id); m != nil {
-			gone = append(gone, m)
+		if e := r.Index.Entry(id); e != nil {
+			gone = append(gone, e.Mock)
+			last = append(last, usageOf(e))
 		}
 		r.Index.Remove(id)
+		// Its calls not yet written are flushed from the ring all the same
+		// (a ring with calls is on the journal's list); a restored mock
+		// starts a new one.
+		r.journal.rings.Delete(id)
 	}
+	r.writeUsages(last)
+	r.usageMu.Unlock()
 	r.notifyMocks(gone)
 }
 
@@ -282,7 +309,7 @@ type compiled struct {
 	// needsRequest: templates, webhooks or extraction may read headers or query.
 	needsRequest bool
 	extract      *compiledExtract
-	logs         logRing
+	logs         *logRing // the mock's calls, shared by its versions
 }
 
 type compiledResponse struct {
@@ -291,8 +318,8 @@ type compiledResponse struct {
 	headers map[string][]*render.Template
 }
 
-func compileMock(m *model.Mock) (any, error) {
-	c := &compiled{}
+func (r *Resolver) compileMock(m *model.Mock) (any, error) {
+	c := &compiled{logs: r.journal.ring(m.ID)}
 	add := func(r *model.ContentResponse) error {
 		cr := &compiledResponse{src: r}
 		if len(r.Payload) > 0 && r.Decode != "base64" {
@@ -397,7 +424,8 @@ func (r *Resolver) renderInto(out *Rendered, e *match.Entry, cr *compiledRespons
 		var found bool
 		out.Body, out.IsText, found = r.renderTemplateFile(e.Mock.Namespace, src.PayloadTemplatePath, d)
 		if !found {
-			// The mock names a template nobody uploaded: say so, as a server-side fault.
+			// The mock names a template nobody uploaded, or its rendering is
+			// over TEMPLATE_MAX_OUTPUT_MB: say so, as a server-side fault.
 			out.Status, out.Headers = http.StatusInternalServerError, nil
 			return
 		}
@@ -409,7 +437,14 @@ func (r *Resolver) renderInto(out *Rendered, e *match.Entry, cr *compiledRespons
 			out.Body, out.IsText = b, true
 		}
 	case cr.payload != nil:
-		out.Body, out.IsText = cr.payload.Render(d), cr.payload.IsText()
+		body, err := cr.payload.RenderChecked(d)
+		if oe, ok := err.(*render.OutputError); ok {
+			// Larger than TEMPLATE_MAX_OUTPUT_MB: a server-side fault, said in the body.
+			r.log.Warn("rendered response too large", "mock", e.Mock.ID, "error", err)
+			out.Body, out.IsText, out.Status, out.Headers = oe.Document(), false, http.StatusInternalServerError, nil
+			return
+		}
+		out.Body, out.IsText = body, cr.payload.IsText()
 	}
 	if len(cr.headers) > 0 {
 		out.Headers = make(map[string][]string, len(cr.headers))
@@ -434,7 +469,12 @@ func (r *Resolver) renderTemplateFile(ns, name string, d *render.Data) (body []b
 	if err != nil {
 		return b, !json.Valid(b), true
 	}
-	return t.Render(d), t.IsText(), true
+	out, err := t.RenderChecked(d)
+	if oe, ok := err.(*render.OutputError); ok {
+		r.log.Warn("rendered template too large", "namespace", ns, "template", name, "error", err)
+		return oe.Document(), false, false
+	}
+	return out, t.IsText(), true
 }
 
 // readTemplate reads a template of the namespace, then of the default namespace.
@@ -450,11 +490,6 @@ func (r *Resolver) readTemplate(ns, name string) ([]byte, error) {
 	return b, err
 }
 
-// FileReader gives conditions access to valueFromFile templates.
-func (r *Resolver) FileReader() match.FileReader {
-	return func(ns, name string) ([]byte, error) { return r.readTemplate(ns, name) }
-}
-
 // extract runs the mock's extract block into the stores, before rendering,
 // so the response can read what this very request stored.
 func (r *Resolver) extract(e *match.Entry, d *render.Data, v *view) {
@@ -467,20 +502,21 @@ func (r *Resolver) extract(e *match.Entry, d *render.Data, v *view) {
 		v.mock[k] = t.Value(d)
 	}
 	// Each store is updated under its own lock, so read-modify-write values
-	// such as $.increment($.gS.n || 0) count every request.
+	// such as $.increment($.gS.n || 0) count every request; the view keeps
+	// what this request wrote, so its response shows its own values.
 	if len(c.extract.gStore) > 0 {
-		r.Stores.Update(m.Namespace, "", func(set func(key string, v any)) {
+		v.gen = later(v.gen, r.Stores.Update(m.Namespace, "", func(set func(key string, v any) any) {
 			for k, t := range c.extract.gStore {
-				set(k, t.Value(d))
+				v.wrote("gS", k, set(k, t.Value(d)))
 			}
-		})
+		}))
 	}
 	if m.ChainID != "" && len(c.extract.cStore) > 0 {
-		r.Stores.Update(m.Namespace, m.ChainID, func(set func(key string, v any)) {
+		v.gen = later(v.gen, r.Stores.Update(m.Namespace, m.ChainID, func(set func(key string, v any) any) {
 			for k, t := range c.extract.cStore {
-				set(k, t.Value(d))
+				v.wrote("cS", k, set(k, t.Value(d)))
 			}
-		})
+		}))
 	}
 }
 
@@ -527,7 +563,7 @@ func (r *Resolver) newView(m *model.Mock) *view {
 // fillView prepares the stores a request of mock m sees; the mock store is
 // a fresh copy of the mock's mStore, so requests never share it.
 func (r *Resolver) fillView(v *view, m *model.Mock) {
-	v.s, v.ns, v.chain = r.Stores, m.Namespace, m.ChainID
+	*v = view{s: r.Stores, ns: m.Namespace, chain: m.ChainID}
 	if len(m.MStore) == 0 && (m.Extract == nil || len(m.Extract.MStore) == 0) {
 		return
 	}
@@ -540,108 +576,16 @@ func (r *Resolver) fillView(v *view, m *model.Mock) {
 	}
 }
 
-// Bounds on what unmatched requests and request logs may hold in memory.
-const (
-	maxPendingUndefined = 2000     // distinct unmatched requests between flushes
-	maxLoggedBody       = 64 << 10 // bytes of a body kept in a request log
-	maxUndefinedBody    = 16 << 10 // bytes of a body kept for an unmatched request
-	maxUndefinedRows    = 10000    // unmatched requests kept in the database
-)
-
-// truncate cuts s to n bytes, marking the cut.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "...(truncated)"
-}
-
-// pendingLog is a call waiting to be logged; it is encoded only if it is
-// still among the newest when the flush comes.
-type pendingLog struct {
-	at, seq   int64
-	req, resp any
-}
-
-// logCall keeps a request log for the next flush (the newest logLimit per mock).
-func (r *Resolver) logCall(mockID string, req any, resp any) {
-	l := pendingLog{at: time.Now().UnixMilli(), seq: store.NextLogSeq(), req: req, resp: resp}
-	r.pendingMu.Lock()
-	list := append(r.pendingLogs[mockID], l)
-	if r.logLimit > 0 && len(list) > r.logLimit {
-		list = append(list[:0:0], list[len(list)-r.logLimit:]...)
-	}
-	r.pendingLogs[mockID] = list
-	r.pendingMu.Unlock()
-}
-
-// recordUndefined counts an unmatched request for the next flush.
-func (r *Resolver) recordUndefined(u store.UndefinedRequest) {
-	u.LastSeen = time.Now().UnixMilli()
-	u.Body, u.Headers = truncate(u.Body, maxUndefinedBody), truncate(u.Headers, maxUndefinedBody)
-	if !json.Valid([]byte(u.Headers)) {
-		u.Headers = "{}"
-	}
-	key := u.Namespace + "\x00" + u.Protocol + "\x00" + u.Method + "\x00" + u.Path
-	r.pendingMu.Lock()
-	defer r.pendingMu.Unlock()
-	if p, ok := r.pendingUndef[key]; ok {
-		p.Count++
-		p.LastSeen, p.Body, p.Headers = u.LastSeen, u.Body, u.Headers
-		return
-	}
-	if len(r.pendingUndef) >= maxPendingUndefined {
-		r.droppedUndef++
-		return
-	}
-	u.Count, u.FirstSeen = 1, u.LastSeen
-	r.pendingUndef[key] = &u
-}
-
-// flushPending writes the waiting request logs and unmatched requests.
-func (r *Resolver) flushPending() {
-	r.pendingMu.Lock()
-	logs, undef, dropped := r.pendingLogs, r.pendingUndef, r.droppedUndef
-	if len(logs) == 0 && len(undef) == 0 && dropped == 0 {
-		r.pendingMu.Unlock()
-		return
-	}
-	r.pendingLogs, r.pendingUndef, r.droppedUndef = map[string][]pendingLog{}, map[string]*store.UndefinedRequest{}, 0
-	r.pendingMu.Unlock()
-	ctx := context.Background()
-	for id, list := range logs {
-		for _, p := range list {
-			reqB, _ := json.Marshal(p.req)
-			respB, _ := json.Marshal(p.resp)
-			l := store.RequestLog{CalledAt: p.at, Seq: p.seq, Req: reqB, Response: respB}
-			if err := r.st.AppendMockLog(ctx, id, l, r.logLimit); err != nil {
-				r.log.Debug("persist request log", "mock", id, "error", err)
-				break
-			}
-		}
-	}
-	for _, u := range undef {
-		if _, err := r.st.RecordUndefined(ctx, *u); err != nil {
-			r.log.Error("record undefined request", "error", err)
-		}
-	}
-	if len(undef) > 0 {
-		if n, err := r.st.PruneUndefined(ctx, maxUndefinedRows); err != nil {
-			r.log.Error("prune undefined requests", "error", err)
-		} else if n > 0 {
-			r.log.Debug("pruned old undefined requests", "count", n)
-		}
-	}
-	if dropped > 0 {
-		r.log.Warn("too many distinct unmatched requests between flushes; some were not recorded", "dropped", dropped)
-	}
-}
-
-// decodeBody reads a body as JSON when it parses, as text otherwise.
+// decodeBody reads a body as JSON when it parses, as text otherwise. A body
+// nested deeper than MAX_BODY_DEPTH stays text: the entry points refuse it,
+// and no condition walks a tree that deep.
 func decodeBody(b []byte) any {
 	t := bytes.TrimSpace(b)
 	if len(t) == 0 {
 		return nil
+	}
+	if jpath.CheckDepth(t) != nil {
+		return string(b)
 	}
 	if t[0] == '{' || t[0] == '[' || t[0] == '"' || json.Valid(t) {
 		dec := json.NewDecoder(bytes.NewReader(t))
