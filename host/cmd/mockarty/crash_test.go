@@ -7,10 +7,16 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 // Kill -9 tests: 8 concurrent clients, the host killed with SIGKILL at a
@@ -368,5 +374,82 @@ func TestJournalReadAtOnceAndKeptAcrossChanges(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the unmatched request is not listed right after it was answered: %v", u)
+	}
+}
+
+// TestDatabaseOutageDuringWrites: while the database refuses writes, a
+// request whose change cannot be saved is held, then acknowledged once a
+// retry succeeds; held past the server's wait, it is answered 503
+// (unavailable) and the change is still saved when the database is back.
+// Every refusal is a warning and a metric.
+func TestDatabaseOutageDuringWrites(t *testing.T) {
+	dsn := freshPGSchema(t)
+	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+	})
+	srv := startServer(t, t.TempDir(), "DB_DSN="+dsn)
+	srv.call(t, http.StatusCreated, http.MethodPost, "/api/v1/mocks", map[string]any{
+		"id": "inc", "namespace": "sandbox", "http": map[string]any{"route": "/inc", "httpMethod": "POST"},
+		"extract":  map[string]any{"gStore": map[string]any{"n": "$.increment($.gS.n || 0)"}},
+		"response": map[string]any{"statusCode": 200, "payload": map[string]any{"n": "$.gS.n"}},
+	})
+	srv.call(t, http.StatusOK, http.MethodPost, "/stubs/sandbox/inc", map[string]any{})
+	outage := func(on bool) {
+		t.Helper()
+		stmt := "ALTER TABLE store_values RENAME TO store_values_away"
+		if !on {
+			stmt = "ALTER TABLE store_values_away RENAME TO store_values"
+		}
+		if err := db.Exec(stmt).Error; err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+
+	// A short outage: the request waits and is acknowledged after it.
+	outage(true)
+	back := time.AfterFunc(time.Second, func() { outage(false) })
+	r := srv.do(t, http.MethodPost, "/stubs/sandbox/inc", map[string]any{}, "")
+	back.Stop()
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"n":2`) {
+		t.Fatalf("during a short outage: %d %s", r.Status, r.Body)
+	}
+
+	// A long one: 503 in the one error shape, and the change is kept.
+	outage(true)
+	r = srv.do(t, http.MethodPost, "/stubs/sandbox/inc", map[string]any{}, "")
+	if r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("during a long outage: %d %s, want 503", r.Status, r.Body)
+	}
+	e := obj(t, decode(t, r.Body), "error")
+	if e["code"] != "unavailable" || e["request_id"] == nil || !strings.Contains(fmt.Sprint(e["error"]), "retries") {
+		t.Errorf("the 503 is not in the error shape or does not say what happens: %s", r.Body)
+	}
+	outage(false)
+	var stored int64
+	for i := 0; i < 100; i++ {
+		var v string
+		if err := db.Raw("SELECT value FROM store_values WHERE namespace = 'sandbox' AND key = 'n'").Scan(&v).Error; err == nil {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n == 3 {
+				stored = n
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if stored != 3 {
+		t.Errorf("the change refused during the outage was not saved once the database was back")
+	}
+	metrics := string(srv.call(t, http.StatusOK, http.MethodGet, "/metrics", nil).Body)
+	if !strings.Contains(metrics, `mockarty_persist_failures_total{what="durable"}`) {
+		t.Errorf("no mockarty_persist_failures_total{what=\"durable\"} in /metrics")
+	}
+	if !strings.Contains(srv.Stderr(), "persist store values and use counters") {
+		t.Errorf("no warning was logged; stderr:\n%s", srv.Stderr())
 	}
 }

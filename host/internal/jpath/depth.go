@@ -3,7 +3,8 @@ package jpath
 import (
 	"bytes"
 	"fmt"
-	"sync/atomic"
+
+	"github.com/mockarty-oss/mockarty/host/internal/limits"
 )
 
 // DefaultMaxDepth is how deeply a JSON body may nest unless SetMaxDepth
@@ -11,20 +12,15 @@ import (
 // to make recursive work expensive.
 const DefaultMaxDepth = 512
 
-var maxDepth atomic.Int64
-
-func init() { maxDepth.Store(DefaultMaxDepth) }
+var maxDepth = limits.New(DefaultMaxDepth)
 
 // SetMaxDepth sets the nesting limit of CheckDepth (n <= 0 restores the default).
 func SetMaxDepth(n int) {
-	if n <= 0 {
-		n = DefaultMaxDepth
-	}
-	maxDepth.Store(int64(n))
+	maxDepth.Set(n)
 }
 
 // MaxDepth is the nesting limit in force.
-func MaxDepth() int { return int(maxDepth.Load()) }
+func MaxDepth() int { return maxDepth.Get() }
 
 // DepthError is a body nested deeper than the limit.
 type DepthError struct{ Limit int }
@@ -39,7 +35,7 @@ func (e *DepthError) Error() string {
 // deep. A body whose first byte opens no object or array is not JSON that
 // can nest, and passes.
 func CheckDepth(b []byte) error {
-	limit := int(maxDepth.Load())
+	limit := maxDepth.Get()
 	if len(b) <= limit {
 		return nil
 	}

@@ -12,9 +12,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	"github.com/PaesslerAG/gval"
+	"github.com/mockarty-oss/mockarty/host/internal/limits"
 )
 
 // DefaultWorkLimit is the number of nodes one evaluation may visit unless
@@ -22,17 +22,12 @@ import (
 // values, and at most a fraction of a second when a filter works per node.
 const DefaultWorkLimit = 1_000_000
 
-var workLimit atomic.Int64
-
-func init() { workLimit.Store(DefaultWorkLimit) }
+var workLimit = limits.New(DefaultWorkLimit)
 
 // SetWorkLimit sets how many nodes one evaluation may visit (n <= 0 restores
 // the default). It is read on every evaluation, so it may be set at start.
 func SetWorkLimit(n int) {
-	if n <= 0 {
-		n = DefaultWorkLimit
-	}
-	workLimit.Store(int64(n))
+	workLimit.Set(n)
 }
 
 // ErrWorkLimit is returned by an evaluation that would visit more nodes than
@@ -180,7 +175,7 @@ const ctxCheckEvery = 1024
 
 func newState(ctx context.Context, root any) *evalState {
 	// next 0: the first visit looks at the context.
-	return &evalState{ctx: ctx, root: root, max: workLimit.Load()}
+	return &evalState{ctx: ctx, root: root, max: int64(workLimit.Get())}
 }
 
 // context is the state as a gval context: gval expressions (filters,

@@ -15,9 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/mockarty-oss/mockarty/host/internal/jpath"
+	"github.com/mockarty-oss/mockarty/host/internal/limits"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 )
 
@@ -56,19 +56,14 @@ type Condition struct {
 // gives its regular expression unless SetMaxRegexInput says otherwise.
 const DefaultMaxRegexInput = 1 << 20
 
-var maxRegexInput atomic.Int64
-
-func init() { maxRegexInput.Store(DefaultMaxRegexInput) }
+var maxRegexInput = limits.New(DefaultMaxRegexInput)
 
 // SetMaxRegexInput sets how many bytes of text one matches condition may
 // give its regular expression, over all the values it tries (n <= 0
 // restores the default). RE2 is linear, but linear in a 5 MB body per
 // candidate mock is still a cost worth bounding.
 func SetMaxRegexInput(n int) {
-	if n <= 0 {
-		n = DefaultMaxRegexInput
-	}
-	maxRegexInput.Store(int64(n))
+	maxRegexInput.Set(n)
 }
 
 // regexps shares compiled patterns between mocks: thousands of mocks often
@@ -289,8 +284,8 @@ func (c *Condition) Check(in *Input, files FileReader, namespace string) (bool, 
 	case model.AssertMatches:
 		if found && re != nil {
 			var tooLong bool
-			if ok, tooLong = matchRegex(re, actual, int(maxRegexInput.Load())); tooLong {
-				return false, c.fail(nil, fmt.Sprintf("the value is longer than the %d bytes a regular expression may read (REGEX_MAX_INPUT_BYTES)", maxRegexInput.Load()))
+			if ok, tooLong = matchRegex(re, actual, maxRegexInput.Get()); tooLong {
+				return false, c.fail(nil, fmt.Sprintf("the value is longer than the %d bytes a regular expression may read (REGEX_MAX_INPUT_BYTES)", maxRegexInput.Get()))
 			}
 		}
 	default:

@@ -7,25 +7,21 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync/atomic"
+
+	"github.com/mockarty-oss/mockarty/host/internal/limits"
 )
 
 // DefaultMaxOutput is the most bytes one rendering may produce unless
 // SetMaxOutput says otherwise.
 const DefaultMaxOutput = 16 << 20
 
-var maxOutput atomic.Int64
-
-func init() { maxOutput.Store(DefaultMaxOutput) }
+var maxOutput = limits.New(DefaultMaxOutput)
 
 // SetMaxOutput sets the most bytes one rendering may produce (n <= 0
 // restores the default): a template that repeats $.req can otherwise turn
 // one request body into many times its size.
 func SetMaxOutput(n int) {
-	if n <= 0 {
-		n = DefaultMaxOutput
-	}
-	maxOutput.Store(int64(n))
+	maxOutput.Set(n)
 }
 
 // OutputError is a rendering that would be larger than the limit.
@@ -174,7 +170,7 @@ func (t tinterp) text(d *Data, limit int) string {
 // value is the interpolated text; text over the output limit has no value
 // (a stored or sent value is bounded like a rendered one).
 func (t tinterp) value(d *Data) any {
-	limit := int(maxOutput.Load())
+	limit := maxOutput.Get()
 	s := t.text(d, limit)
 	if len(s) > limit {
 		return nil
@@ -385,7 +381,7 @@ func (t *Template) RenderChecked(d *Data) ([]byte, error) {
 	if t.static != nil || t.root == nil {
 		return t.static, nil
 	}
-	limit := int(maxOutput.Load())
+	limit := maxOutput.Get()
 	if t.text {
 		var s string
 		if ti, ok := t.root.(tinterp); ok {

@@ -56,18 +56,26 @@ func persistFailures(t *testing.T, r *Resolver, what string) float64 {
 
 // A store write or a limited use the database refuses is not acknowledged:
 // the request is told so, the host logs a warning and counts it.
-func TestUnsavedChangeIsNotAcknowledged(t *testing.T) {
+// loggedResolver is a resolver on its own SQLite store whose warnings are
+// kept in logs.
+func loggedResolver(t *testing.T) (r *Resolver, st *store.Store, logs *lockedBuffer) {
+	t.Helper()
 	st, err := store.Open(context.Background(), store.Options{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "db.sqlite")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
-	r, err := New(context.Background(), Options{Store: st, LogLimit: 3,
+	logs = &lockedBuffer{}
+	r, err = New(context.Background(), Options{Store: st, LogLimit: 3,
 		Logger: hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
+	return r, st, logs
+}
+
+func TestUnsavedChangeIsNotAcknowledged(t *testing.T) {
+	r, st, logs := loggedResolver(t)
 	extract := &model.Mock{ID: "x", Namespace: "sandbox", HTTP: &model.HTTPContext{Route: "/x", HTTPMethod: "GET"},
 		Extract:  &model.Extract{GStore: map[string]json.RawMessage{"n": json.RawMessage(`"$.increment($.gS.n || 0)"`)}},
 		Response: &model.ContentResponse{StatusCode: 200, Payload: json.RawMessage(`{"n":"$.gS.n"}`)}}
@@ -106,17 +114,7 @@ func TestUnsavedChangeIsNotAcknowledged(t *testing.T) {
 
 // The journal: a refused batch is a warning and a metric, and is kept.
 func TestJournalFailureIsVisible(t *testing.T) {
-	st, err := store.Open(context.Background(), store.Options{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "db.sqlite")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &lockedBuffer{}
-	r, err := New(context.Background(), Options{Store: st, LogLimit: 3,
-		Logger: hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
+	r, st, logs := loggedResolver(t)
 	if err := r.Index.Load(mocks(1, false)); err != nil {
 		t.Fatal(err)
 	}
