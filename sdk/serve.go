@@ -235,11 +235,7 @@ func (h *hostServer) Find(ctx context.Context, r *pluginv1.FindRequest) (_ *plug
 	}()
 	found, body, near, err := h.finder.Find(ctx, r.Protocol, r.Body)
 	if err != nil {
-		code := codes.InvalidArgument
-		if ctx.Err() != nil {
-			code = codes.DeadlineExceeded
-		}
-		return nil, status.Error(code, err.Error())
+		return nil, findStatus(ctx, err)
 	}
 	return &pluginv1.FindResponse{Found: found, Body: body, NearMiss: near}, nil
 }

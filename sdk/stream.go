@@ -60,7 +60,7 @@ func (f *remoteFinder) Find(ctx context.Context, protocol string, body []byte) (
 	}
 	r, err := f.rpc.Find(ctx, call)
 	if err != nil {
-		return false, nil, nil, err
+		return false, nil, nil, findError(err)
 	}
 	return r.Found, r.Body, r.NearMiss, nil
 }
@@ -110,7 +110,7 @@ func (f *remoteFinder) call(ctx context.Context, req *pluginv1.FindStreamRequest
 		}
 		chanPool.Put(ch)
 		if r.Error != "" {
-			return nil, errors.New(r.Error)
+			return nil, refused(r.ErrorReason, r.Error)
 		}
 		return r, nil
 	case <-ctx.Done():
@@ -297,6 +297,7 @@ func (h *hostServer) answer(ctx context.Context, req *pluginv1.FindStreamRequest
 		switch {
 		case err != nil:
 			out.Error = err.Error()
+			_, out.ErrorReason = refusal(ctx, err)
 		case nm != nil:
 			out.NearMiss, _ = json.Marshal(nm)
 		default:
@@ -307,6 +308,7 @@ func (h *hostServer) answer(ctx context.Context, req *pluginv1.FindStreamRequest
 		found, body, near, err := h.finder.Find(ctx, c.Find.Protocol, c.Find.Body)
 		if err != nil {
 			out.Error = err.Error()
+			_, out.ErrorReason = refusal(ctx, err)
 			break
 		}
 		out.Found, out.NearMiss = found, near

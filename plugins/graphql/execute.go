@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -223,7 +224,7 @@ func (e *executor) find(f *ast.Field, def *ast.FieldDefinition, path ast.Path) f
 	})
 	switch {
 	case err != nil:
-		return fail(withCode(fieldError(f, path, "the mock host did not answer for %s: %v", f.Name, err), "MOCK_HOST_UNAVAILABLE"))
+		return fail(findError(f, path, err))
 	case nm != nil:
 		return fail(nearMissError(f, path, string(e.op.Operation), nm))
 	}
@@ -280,6 +281,16 @@ func (e *executor) arguments(f *ast.Field, def *ast.FieldDefinition) map[string]
 		}
 	}
 	return out
+}
+
+// findError is the field error of a failed find. Input the host refuses
+// (arguments nested past its MAX_BODY_DEPTH) is the caller's: BAD_USER_INPUT,
+// the code GraphQL servers give bad arguments. Anything else is the host's.
+func findError(f *ast.Field, path ast.Path, err error) *gqlerror.Error {
+	if errors.Is(err, sdk.ErrInvalidInput) {
+		return withCode(fieldError(f, path, "%s: %v", f.Name, err), "BAD_USER_INPUT")
+	}
+	return withCode(fieldError(f, path, "the mock host did not answer for %s: %v", f.Name, err), "MOCK_HOST_UNAVAILABLE")
 }
 
 // fieldError is an error at a field of the query.

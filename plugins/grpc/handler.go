@@ -125,7 +125,7 @@ func (c *call) find(data json.RawMessage) (*sdk.FindGRPCResponse, error) {
 		Service: svc, Method: string(c.md.Name()), Meta: c.meta, Data: data}
 	resp, nm, err := c.l.host.FindGRPC(c.ctx, req)
 	if err != nil {
-		return nil, status.Errorf(codes.Unavailable, "the mock host did not answer: %v", err)
+		return nil, findError(err)
 	}
 	if nm != nil {
 		return nil, noMatch(nm)
@@ -178,6 +178,25 @@ func (c *call) answer(data json.RawMessage, streaming bool) error {
 		}
 	}
 	return nil
+}
+
+// findError is the status of a failed find: input the host refuses is the
+// caller's error, INVALID_ARGUMENT with an ErrorInfo naming the reason
+// (BODY_TOO_DEEP past the host's MAX_BODY_DEPTH); anything else is the
+// host's, UNAVAILABLE.
+func findError(err error) error {
+	if !errors.Is(err, sdk.ErrInvalidInput) {
+		return status.Errorf(codes.Unavailable, "the mock host did not answer: %v", err)
+	}
+	reason := "INVALID_INPUT"
+	if errors.Is(err, sdk.ErrBodyTooDeep) {
+		reason = "BODY_TOO_DEEP"
+	}
+	st := status.New(codes.InvalidArgument, err.Error())
+	if with, derr := st.WithDetails(errorInfo(reason, nil)); derr == nil {
+		st = with
+	}
+	return st.Err()
 }
 
 // noMatch is NOT_FOUND with the host's near-miss report in the message and

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/httpserve"
 	"github.com/mockarty-oss/mockarty/sdk/outbound"
 	"github.com/valyala/fasthttp"
 )
@@ -240,7 +241,8 @@ func (l *Listener) serve(ctx *fasthttp.RequestCtx) {
 	resp, nm, err := host.FindHTTP(base, req)
 	switch {
 	case err != nil:
-		writeError(ctx, http.StatusBadGateway, "unavailable", "the mock host did not answer: "+err.Error())
+		status, code, msg := httpserve.FindError(err)
+		writeError(ctx, status, code, msg)
 		return
 	case nm != nil:
 		b, _ := json.Marshal(nm)

@@ -26,6 +26,9 @@ func (g *group) find(ctx context.Context, req *sdk.FindMCPRequest, header http.H
 		req.Headers = sdk.MultiMap(header)
 	}
 	resp, nm, err := g.host.FindMCP(ctx, req)
+	if errors.Is(err, sdk.ErrInvalidInput) {
+		return nil, nil, err // the host answered: it refuses the arguments
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("the mock host did not answer: %w", err)
 	}
@@ -45,13 +48,18 @@ func (g *group) find(ctx context.Context, req *sdk.FindMCPRequest, header http.H
 }
 
 // callTool answers tools/call. A call no mock matches is a tool error
-// (isError) naming why, so an agent sees it and can correct its arguments.
+// (isError) naming why, so an agent sees it and can correct its arguments;
+// so are arguments the host refuses (nested past its MAX_BODY_DEPTH), as
+// MCP has input validation errors answered.
 func (g *group) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	args := req.Params.RawArguments
 	if len(args) == 0 && req.Params.Arguments != nil {
 		args, _ = json.Marshal(req.Params.Arguments)
 	}
 	resp, nm, err := g.find(ctx, &sdk.FindMCPRequest{Method: "tools/call", Tool: req.Params.Name, Arguments: args}, req.Header)
+	if errors.Is(err, sdk.ErrInvalidInput) {
+		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent("invalid arguments: " + err.Error())}, IsError: true}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

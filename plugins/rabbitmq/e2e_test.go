@@ -528,3 +528,44 @@ func TestE2EReconnect(t *testing.T) {
 		t.Fatalf("reply: %+v", r)
 	}
 }
+
+// TestE2EDeepMessageIsRejected: a message the host refuses (nested deeper
+// than MAX_BODY_DEPTH) is rejected without requeueing: it goes to the
+// queue's dead-letter exchange once, instead of coming back every second.
+func TestE2EDeepMessageIsRejected(t *testing.T) {
+	h := theHost(t)
+	conn := needBroker(t)
+	n := cleanup(t, conn)
+	ch := channel(t, conn)
+	replyTo, replies := replyQueue(t, ch)
+	q, dlx, dlq := n.queue(uniq("mkt-e2e-deep-")), n.exchange(uniq("mkt-e2e-deepdlx-")), n.queue(uniq("mkt-e2e-deepdlq-"))
+	if err := ch.ExchangeDeclare(dlx, "fanout", false, true, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(dlq, false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.QueueBind(dlq, "", dlx, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(q, true, false, false, false, amqp.Table{"x-dead-letter-exchange": dlx}); err != nil {
+		t.Fatal(err)
+	}
+	h.mock(t, fmt.Sprintf(`{"id":%q,"rabbitmq":{"queue":%q},"response":{"payload":{"ok":true}}}`, uniq("deep-"), q))
+	waitConsumed(t, conn, q, true)
+	dead := consume(t, ch, dlq)
+	deep := strings.Repeat("[", 5000) + strings.Repeat("]", 5000)
+	publish(t, ch, "", q, amqp.Publishing{ReplyTo: replyTo, CorrelationId: "deep", Body: []byte(deep)})
+	if d := receive(t, dead, "dead-lettered deep message"); string(d.Body) != deep {
+		t.Fatalf("dead letter: %d bytes", len(d.Body))
+	}
+	none(t, replies, 300*time.Millisecond, "a reply to a refused message")
+	// A normal message on the same queue is still answered.
+	publish(t, ch, "", q, amqp.Publishing{ReplyTo: replyTo, CorrelationId: "flat", Body: []byte(`{"a":1}`)})
+	if r := receive(t, replies, "reply after the refused one"); r.CorrelationId != "flat" {
+		t.Fatalf("got %q", r.CorrelationId)
+	}
+	if messages, _ := queueState(t, conn, q); messages != 0 {
+		t.Fatalf("%d messages wait in the queue: the refused one came back", messages)
+	}
+}

@@ -20,7 +20,9 @@ import (
 //
 //  1. The host resolves it (FindRabbitMQ). No mock: the host records an
 //     undefined request and the message is acknowledged, so it is never
-//     redelivered. The host unreachable: the message is requeued.
+//     redelivered. The host unreachable: the message is requeued. The host
+//     refusing the message itself (sdk.ErrInvalidInput): it is rejected
+//     without requeueing.
 //  2. The mock's delay is waited; a mock error rejects the message without
 //     requeueing (it goes to the queue's dead-letter exchange, if any).
 //  3. The reply is published with a publisher confirm, and only then is the
@@ -48,6 +50,15 @@ func (b *broker) handle(c *consumer, d amqp.Delivery) {
 		Exchange: exchange, RoutingKey: routingKey, Headers: headerStrings(d.Headers), Data: bodyJSON(d.Body)}
 	resp, miss, err := l.host.FindRabbitMQ(ctx, req)
 	switch {
+	case errors.Is(err, sdk.ErrInvalidInput):
+		// The host refuses the message itself (nested too deep, say): it
+		// would be refused on every delivery, so it is rejected without
+		// requeueing (to the queue's dead-letter exchange, if any).
+		l.log.Warn("the host refuses the message; it is rejected", "queue", spec.Name, "error", err)
+		if err := d.Nack(false, false); err != nil {
+			l.log.Debug("reject failed (the broker redelivers the message)", "queue", spec.Name, "error", err)
+		}
+		return
 	case err != nil:
 		if ctx.Err() == nil {
 			l.log.Warn("the host did not answer; the message is requeued", "queue", spec.Name, "error", err)

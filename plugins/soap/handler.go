@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/httpserve"
 )
 
 // nearMissNS is the namespace of the near-miss report in a fault's detail.
@@ -86,7 +87,13 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
-			writeFault(w, c.version, http.StatusBadGateway, fault{code: codeServer, reason: "the mock host did not answer: " + err.Error()})
+			// Input the host refuses is the caller's: a Client (Sender) fault.
+			status, _, msg := httpserve.FindError(err)
+			f := fault{code: codeServer, reason: msg}
+			if status < http.StatusInternalServerError {
+				f.code = codeClient
+			}
+			writeFault(w, c.version, status, f)
 		}
 		return
 	case nm != nil:

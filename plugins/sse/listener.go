@@ -170,7 +170,8 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if ctx.Err() != nil {
 			return // the client went away, or the listener stops
 		}
-		writeError(w, http.StatusBadGateway, "unavailable", "the mock host did not answer: "+err.Error())
+		status, code, msg := httpserve.FindError(err)
+		writeError(w, status, code, msg)
 		return
 	case nm != nil:
 		b, _ := json.Marshal(publicNearMiss(nm))

@@ -3,6 +3,8 @@
 // GraphQL, SOAP): header and idle timeouts, no write timeout (a mock's
 // delay or a stream may be long), every request's context a child of the
 // plugin's, and net/http's own errors in the plugin's log at debug level.
+// FindError answers a failed Find alike in all of them, and in the HTTP
+// listener.
 package httpserve
 
 import (
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/sdk"
 )
 
 // Servers are the HTTP servers of one listener.
@@ -71,4 +74,19 @@ func (s *Servers) Close() {
 	for _, srv := range s.list {
 		_ = srv.Close()
 	}
+}
+
+// FindError is the status, error code and message with which an HTTP
+// listener answers a Find that failed. Input the host refuses is the
+// client's error, answered as the host's /stubs answers it: 413
+// body_too_deep past MAX_BODY_DEPTH, else 400 validation, with the host's
+// message. Anything else is the host's failure: 502 unavailable.
+func FindError(err error) (status int, code, msg string) {
+	switch {
+	case errors.Is(err, sdk.ErrBodyTooDeep):
+		return http.StatusRequestEntityTooLarge, "body_too_deep", err.Error()
+	case errors.Is(err, sdk.ErrInvalidInput):
+		return http.StatusBadRequest, "validation", err.Error()
+	}
+	return http.StatusBadGateway, "unavailable", "the mock host did not answer: " + err.Error()
 }

@@ -2,12 +2,16 @@ package httpserve
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/sdk"
 )
 
 type ctxKey struct{}
@@ -53,4 +57,24 @@ func TestListenServeShutdown(t *testing.T) {
 		t.Fatal("nil Servers")
 	}
 	none.Close()
+}
+
+// A refused find is the client's error, in the status and code of the
+// host's /stubs; anything else is the host's.
+func TestFindError(t *testing.T) {
+	for _, c := range []struct {
+		err    error
+		status int
+		code   string
+		msg    string
+	}{
+		{fmt.Errorf("http find request: nested too deep: %w", sdk.ErrBodyTooDeep), 413, "body_too_deep", "http find request: nested too deep"},
+		{fmt.Errorf("grpc find request: cannot decode: %w", sdk.ErrInvalidInput), 400, "validation", "grpc find request: cannot decode"},
+		{errors.New("the host closed the find stream"), 502, "unavailable", "the mock host did not answer: the host closed the find stream"},
+	} {
+		status, code, msg := FindError(c.err)
+		if status != c.status || code != c.code || !strings.HasPrefix(msg, c.msg) {
+			t.Errorf("%v: %d %s %q", c.err, status, code, msg)
+		}
+	}
 }

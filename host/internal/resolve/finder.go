@@ -18,12 +18,35 @@ import (
 // /mock/find<Protocol>, decoded, resolved and encoded here.
 type Finder struct{ R *Resolver }
 
+// refusedInput is a find request the host refuses for what it carries:
+// it is still the error below (a *jpath.DepthError, a decode error), and
+// also kind (sdk.ErrBodyTooDeep, sdk.ErrInvalidInput), which the plugin's
+// caller hears as the protocol's "invalid argument", not as an outage.
+type refusedInput struct {
+	err  error
+	kind error
+}
+
+func (e *refusedInput) Error() string   { return e.err.Error() }
+func (e *refusedInput) Unwrap() []error { return []error{e.err, e.kind} }
+
+// refuse names the protocol's find request in err and marks it refused:
+// too deep when err is a depth error, else invalid.
+func refuse(protocol string, err error) error {
+	kind := sdk.ErrInvalidInput
+	var de *jpath.DepthError
+	if errors.As(err, &de) {
+		kind = sdk.ErrBodyTooDeep
+	}
+	return &refusedInput{err: fmt.Errorf("%s find request: %w", protocol, err), kind: kind}
+}
+
 // Find implements sdk.Finder.
 func (f Finder) Find(_ context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
 	// A body past MAX_BODY_DEPTH is refused before it is decoded; the
-	// plugin's caller learns why (the unary call says InvalidArgument).
+	// plugin's caller learns why (the host answers InvalidArgument).
 	if err := jpath.CheckDepth(body); err != nil {
-		return false, nil, nil, fmt.Errorf("%s find request: %w", protocol, err)
+		return false, nil, nil, refuse(protocol, err)
 	}
 	var (
 		out any
@@ -32,7 +55,16 @@ func (f Finder) Find(_ context.Context, protocol string, body []byte) (bool, []b
 	)
 	switch protocol {
 	case model.ProtoHTTP:
-		out, nm, err = decodeFind(body, f.R.FindHTTP)
+		// The HTTP body travels inside the find request as a JSON string
+		// (or base64), where the check above does not see its brackets: it
+		// is checked as the typed path checks it.
+		var req sdk.FindHTTPRequest
+		if err = json.Unmarshal(body, &req); err == nil {
+			if err := jpath.CheckDepth(req.RawBody()); err != nil {
+				return false, nil, nil, refuse(protocol, err)
+			}
+			out, nm = f.R.FindHTTP(&req)
+		}
 	case model.ProtoGRPC:
 		out, nm, err = decodeFind(body, f.R.FindGRPC)
 	case model.ProtoSocket:
@@ -52,10 +84,10 @@ func (f Finder) Find(_ context.Context, protocol string, body []byte) (bool, []b
 	case model.ProtoSSE:
 		out, nm, err = decodeFind(body, f.R.FindSSE)
 	default:
-		return false, nil, nil, fmt.Errorf("unknown protocol %q", protocol)
+		return false, nil, nil, &refusedInput{err: fmt.Errorf("unknown protocol %q", protocol), kind: sdk.ErrInvalidInput}
 	}
 	if err != nil {
-		return false, nil, nil, fmt.Errorf("%s find request: %w", protocol, err)
+		return false, nil, nil, refuse(protocol, err)
 	}
 	if nm.NotSaved() {
 		return false, nil, nil, errors.New(nm.Error)
@@ -80,7 +112,7 @@ func decodeFind[Req, Resp any](body []byte, fn func(*Req) (*Resp, *NearMiss)) (a
 // FindHTTP implements sdk.HTTPFinder: the plugins' typed path for HTTP.
 func (f Finder) FindHTTP(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *sdk.NearMiss, error) {
 	if err := jpath.CheckDepth(req.RawBody()); err != nil {
-		return nil, nil, fmt.Errorf("http find request: %w", err)
+		return nil, nil, refuse(model.ProtoHTTP, err)
 	}
 	resp, nm := f.R.FindHTTP(req)
 	if nm == nil {

@@ -17,21 +17,32 @@ func nested(depth int) string {
 }
 
 // Plugins reach the host through Finder: a body past MAX_BODY_DEPTH is an
-// error there (the gRPC Host service answers InvalidArgument), before any
-// decoding.
+// error there, before any decoding, and so is a find request that does not
+// decode; both are the sdk's refusals (the gRPC Host service answers
+// InvalidArgument, and the plugin's client hears "invalid argument").
 func TestFinderRefusesDeepBodies(t *testing.T) {
 	r := newResolver(t)
 	f := Finder{R: r}
 	deep := nested(jpath.DefaultMaxDepth + 10)
 	_, _, _, err := f.Find(context.Background(), model.ProtoGRPC, []byte(`{"service":"s","method":"m","data":`+deep+`}`))
 	var de *jpath.DepthError
-	if !errors.As(err, &de) || !strings.Contains(err.Error(), "grpc find request") {
+	if !errors.As(err, &de) || !errors.Is(err, sdk.ErrBodyTooDeep) || !strings.Contains(err.Error(), "grpc find request") {
 		t.Fatalf("Find: %v", err)
 	}
 	req := &sdk.FindHTTPRequest{Method: "POST", Path: "/deep"}
 	req.SetBody([]byte(deep))
-	if _, _, err := f.FindHTTP(context.Background(), req); !errors.As(err, &de) {
+	if _, _, err := f.FindHTTP(context.Background(), req); !errors.As(err, &de) || !errors.Is(err, sdk.ErrBodyTooDeep) {
 		t.Fatalf("FindHTTP: %v", err)
+	}
+	// The JSON form of an HTTP find (a plugin's body over 256 KiB) carries
+	// the body as a string: it is refused all the same.
+	asJSON, _ := json.Marshal(map[string]string{"method": "POST", "path": "/deep", "body": deep})
+	if _, _, _, err := f.Find(context.Background(), model.ProtoHTTP, asJSON); !errors.Is(err, sdk.ErrBodyTooDeep) {
+		t.Fatalf("Find(http) with the body as a JSON string: %v", err)
+	}
+	_, _, _, err = f.Find(context.Background(), model.ProtoGRPC, []byte(`{"service":42}`))
+	if !errors.Is(err, sdk.ErrInvalidInput) || errors.Is(err, sdk.ErrBodyTooDeep) || !strings.Contains(err.Error(), "grpc find request") {
+		t.Fatalf("a find request that does not decode: %v", err)
 	}
 	// Within the limit it is an ordinary miss.
 	found, _, near, err := f.Find(context.Background(), model.ProtoGRPC, []byte(`{"service":"s","method":"m","data":`+nested(100)+`}`))

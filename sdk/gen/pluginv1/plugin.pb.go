@@ -1060,7 +1060,11 @@ type FindStreamResponse struct {
 	//
 	//	*FindStreamResponse_Body
 	//	*FindStreamResponse_Http
-	Result        isFindStreamResponse_Result `protobuf_oneof:"result"`
+	Result isFindStreamResponse_Result `protobuf_oneof:"result"`
+	// With error: the ErrorInfo reason of the unary Find's INVALID_ARGUMENT
+	// (BODY_TOO_DEEP, INVALID_INPUT) when the host refuses the call's input;
+	// "" when it could not answer.
+	ErrorReason   string `protobuf:"bytes,7,opt,name=error_reason,json=errorReason,proto3" json:"error_reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1146,6 +1150,13 @@ func (x *FindStreamResponse) GetHttp() *HTTPReply {
 		}
 	}
 	return nil
+}
+
+func (x *FindStreamResponse) GetErrorReason() string {
+	if x != nil {
+		return x.ErrorReason
+	}
+	return ""
 }
 
 type isFindStreamResponse_Result interface {
@@ -1963,14 +1974,15 @@ const file_mockarty_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x125\n" +
 	"\x04find\x18\x02 \x01(\v2\x1f.mockarty.plugin.v1.FindRequestH\x00R\x04find\x122\n" +
 	"\x04http\x18\x03 \x01(\v2\x1c.mockarty.plugin.v1.HTTPCallH\x00R\x04httpB\x06\n" +
-	"\x04call\"\xc2\x01\n" +
+	"\x04call\"\xe5\x01\n" +
 	"\x12FindStreamResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\x12\x14\n" +
 	"\x05found\x18\x03 \x01(\bR\x05found\x12\x1b\n" +
 	"\tnear_miss\x18\x04 \x01(\fR\bnearMiss\x12\x14\n" +
 	"\x04body\x18\x05 \x01(\fH\x00R\x04body\x123\n" +
-	"\x04http\x18\x06 \x01(\v2\x1d.mockarty.plugin.v1.HTTPReplyH\x00R\x04httpB\b\n" +
+	"\x04http\x18\x06 \x01(\v2\x1d.mockarty.plugin.v1.HTTPReplyH\x00R\x04http\x12!\n" +
+	"\ferror_reason\x18\a \x01(\tR\verrorReasonB\b\n" +
 	"\x06result\"L\n" +
 	"\x10ListMocksRequest\x12\x1a\n" +
 	"\bprotocol\x18\x01 \x01(\tR\bprotocol\x12\x1c\n" +

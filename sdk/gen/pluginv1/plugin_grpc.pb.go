@@ -356,7 +356,12 @@ const (
 // Host is served by the host to plugins through the go-plugin broker.
 type HostClient interface {
 	// Find resolves traffic of one protocol. The request and response bodies
-	// are the JSON documents of the host's POST /mock/find<Protocol>.
+	// are the JSON documents of the host's POST /mock/find<Protocol>. A
+	// request the host refuses for what it carries fails INVALID_ARGUMENT
+	// with a google.rpc.ErrorInfo (domain "mockarty", reason BODY_TOO_DEEP
+	// for a body nested past MAX_BODY_DEPTH, else INVALID_INPUT): the
+	// listener's client sent it, and hears the protocol's "invalid
+	// argument". A host that cannot answer now fails UNAVAILABLE.
 	Find(ctx context.Context, in *FindRequest, opts ...grpc.CallOption) (*FindResponse, error)
 	// FindStream carries many Find calls over one stream, for listeners with
 	// high call rates: each call has an id that its answer repeats, and
@@ -464,7 +469,12 @@ func (c *hostClient) Capture(ctx context.Context, in *CaptureRequest, opts ...gr
 // Host is served by the host to plugins through the go-plugin broker.
 type HostServer interface {
 	// Find resolves traffic of one protocol. The request and response bodies
-	// are the JSON documents of the host's POST /mock/find<Protocol>.
+	// are the JSON documents of the host's POST /mock/find<Protocol>. A
+	// request the host refuses for what it carries fails INVALID_ARGUMENT
+	// with a google.rpc.ErrorInfo (domain "mockarty", reason BODY_TOO_DEEP
+	// for a body nested past MAX_BODY_DEPTH, else INVALID_INPUT): the
+	// listener's client sent it, and hears the protocol's "invalid
+	// argument". A host that cannot answer now fails UNAVAILABLE.
 	Find(context.Context, *FindRequest) (*FindResponse, error)
 	// FindStream carries many Find calls over one stream, for listeners with
 	// high call rates: each call has an id that its answer repeats, and
