@@ -430,7 +430,7 @@ func TestE2EConditionsUnmatchedDelayError(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	// A later message is answered, and by then the unmatched one has not
-	// come back (the host flushes undefined requests every 250 ms).
+	// come back (the host writes undefined requests every 100 ms).
 	publish(t, ch, "", q, amqp.Publishing{ReplyTo: replyTo, CorrelationId: "after", Body: []byte(`{"kind":"a"}`)})
 	if r := receive(t, replies, "reply after the unmatched one"); r.CorrelationId != "after" {
 		t.Fatalf("got %q: the unmatched message had a reply", r.CorrelationId)
@@ -454,19 +454,7 @@ func TestE2EConditionsUnmatchedDelayError(t *testing.T) {
 	}
 
 	// error: the message is rejected (dead-lettered), no reply.
-	errQ, dlx, dlq := n.queue(uniq("mkt-e2e-err-")), n.exchange(uniq("mkt-e2e-dlx-")), n.queue(uniq("mkt-e2e-dlq-"))
-	if err := ch.ExchangeDeclare(dlx, "fanout", false, true, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ch.QueueDeclare(dlq, false, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.QueueBind(dlq, "", dlx, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ch.QueueDeclare(errQ, true, false, false, false, amqp.Table{"x-dead-letter-exchange": dlx}); err != nil {
-		t.Fatal(err)
-	}
+	errQ, dlq := deadLettered(t, ch, n, "err")
 	h.mock(t, fmt.Sprintf(`{"id":%q,"rabbitmq":{"queue":%q},"response":{"error":"payment service down"}}`, uniq("err-"), errQ))
 	waitConsumed(t, conn, errQ, true)
 	dead := consume(t, ch, dlq)
@@ -538,19 +526,7 @@ func TestE2EDeepMessageIsRejected(t *testing.T) {
 	n := cleanup(t, conn)
 	ch := channel(t, conn)
 	replyTo, replies := replyQueue(t, ch)
-	q, dlx, dlq := n.queue(uniq("mkt-e2e-deep-")), n.exchange(uniq("mkt-e2e-deepdlx-")), n.queue(uniq("mkt-e2e-deepdlq-"))
-	if err := ch.ExchangeDeclare(dlx, "fanout", false, true, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ch.QueueDeclare(dlq, false, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.QueueBind(dlq, "", dlx, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ch.QueueDeclare(q, true, false, false, false, amqp.Table{"x-dead-letter-exchange": dlx}); err != nil {
-		t.Fatal(err)
-	}
+	q, dlq := deadLettered(t, ch, n, "deep")
 	h.mock(t, fmt.Sprintf(`{"id":%q,"rabbitmq":{"queue":%q},"response":{"payload":{"ok":true}}}`, uniq("deep-"), q))
 	waitConsumed(t, conn, q, true)
 	dead := consume(t, ch, dlq)
@@ -568,4 +544,24 @@ func TestE2EDeepMessageIsRejected(t *testing.T) {
 	if messages, _ := queueState(t, conn, q); messages != 0 {
 		t.Fatalf("%d messages wait in the queue: the refused one came back", messages)
 	}
+}
+
+// deadLettered declares a queue whose rejected messages go, through a
+// fanout dead-letter exchange, to a second queue; it returns both names.
+func deadLettered(t *testing.T, ch *amqp.Channel, n *names, what string) (queue, dead string) {
+	t.Helper()
+	queue, dlx, dead := n.queue(uniq("mkt-e2e-"+what+"-")), n.exchange(uniq("mkt-e2e-"+what+"dlx-")), n.queue(uniq("mkt-e2e-"+what+"dlq-"))
+	if err := ch.ExchangeDeclare(dlx, "fanout", false, true, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(dead, false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.QueueBind(dead, "", dlx, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(queue, true, false, false, false, amqp.Table{"x-dead-letter-exchange": dlx}); err != nil {
+		t.Fatal(err)
+	}
+	return queue, dead
 }

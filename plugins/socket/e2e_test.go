@@ -321,7 +321,7 @@ func (h *host) push(t *testing.T, body any) apiPush {
 }
 
 // eventually retries check until it returns "" (a guard of 20 s against
-// hanging; the host writes logs and unmatched requests every 250 ms).
+// hanging; the host writes logs and unmatched requests every 100 ms).
 func eventually(t *testing.T, what string, check func() string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)

@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,22 +29,7 @@ func TestSettingsFromPairs(t *testing.T) {
 // --replace), and the server reloads the plugin with them and keeps them
 // in the plugins file; a setting the schema refuses fails with its name.
 func TestPluginsSettings(t *testing.T) {
-	dir := t.TempDir()
-	pluginDir := filepath.Join(dir, "plugins")
-	build := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "mockarty-plugin-http"), ".")
-	build.Dir = filepath.Join("..", "..", "..", "plugins", "http")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the HTTP plugin: %v\n%s", err, out)
-	}
-	cfg := filepath.Join(dir, "plugins.json")
-	if err := os.WriteFile(cfg, []byte(`{"http":{"settings":{"addresses":["127.0.0.1:0"]}}}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s, err := startServer(dir, "PLUGINS=http", "PLUGINS_DIR="+pluginDir, "PLUGINS_CONFIG="+cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.stop)
+	s, cfg := serverWithHTTPPlugin(t)
 	o := cliOpts{server: s.URL}
 	for i := 0; ; i++ {
 		if out := okWith(t, o, "plugins", "list"); tableHas(out, "http", "running") {

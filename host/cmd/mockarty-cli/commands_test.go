@@ -503,22 +503,7 @@ func TestPluginsAndHealth(t *testing.T) {
 // TestPluginsRestart: with the HTTP listener plugin loaded, plugins list
 // shows it running and plugins restart brings it back with a new process.
 func TestPluginsRestart(t *testing.T) {
-	dir := t.TempDir()
-	pluginDir := filepath.Join(dir, "plugins")
-	build := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "mockarty-plugin-http"), ".")
-	build.Dir = filepath.Join("..", "..", "..", "plugins", "http")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the HTTP plugin: %v\n%s", err, out)
-	}
-	cfg := filepath.Join(dir, "plugins.json")
-	if err := os.WriteFile(cfg, []byte(`{"http":{"settings":{"addresses":["127.0.0.1:0"]}}}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s, err := startServer(dir, "PLUGINS=http", "PLUGINS_DIR="+pluginDir, "PLUGINS_CONFIG="+cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.stop)
+	s, _ := serverWithHTTPPlugin(t)
 	o := cliOpts{server: s.URL}
 	pid := func() string {
 		t.Helper()
@@ -550,4 +535,28 @@ func TestPluginsRestart(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("plugins restart did not start a new plugin process")
+}
+
+// serverWithHTTPPlugin starts the server with the HTTP listener plugin
+// built from source, on a port of its choosing; it returns the server and
+// its plugins configuration file.
+func serverWithHTTPPlugin(t *testing.T) (*server, string) {
+	t.Helper()
+	dir := t.TempDir()
+	pluginDir := filepath.Join(dir, "plugins")
+	build := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "mockarty-plugin-http"), ".")
+	build.Dir = filepath.Join("..", "..", "..", "plugins", "http")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the HTTP plugin: %v\n%s", err, out)
+	}
+	cfg := filepath.Join(dir, "plugins.json")
+	if err := os.WriteFile(cfg, []byte(`{"http":{"settings":{"addresses":["127.0.0.1:0"]}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := startServer(dir, "PLUGINS=http", "PLUGINS_DIR="+pluginDir, "PLUGINS_CONFIG="+cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.stop)
+	return s, cfg
 }

@@ -185,7 +185,7 @@ func TestCrashKeepsExtractWritesAndJournal(t *testing.T) {
 		persisted := num(t, mock["useCounter"], "tick useCounter")
 		var old int64
 		for _, a := range ticks {
-			if killedAt.Sub(a.at) > 500*time.Millisecond {
+			if killedAt.Sub(a.at) > 300*time.Millisecond {
 				old++
 			}
 		}
@@ -194,10 +194,10 @@ func TestCrashKeepsExtractWritesAndJournal(t *testing.T) {
 		if lost > 0 && lost <= int64(len(ticks)) {
 			window = killedAt.Sub(ticks[int64(len(ticks))-lost].at)
 		}
-		t.Logf("journal: %d calls answered, %d counted after the restart (%d lost: the last %v of traffic); %d answered more than 500 ms before the kill",
+		t.Logf("journal: %d calls answered, %d counted after the restart (%d lost: the last %v of traffic); %d answered more than 300 ms before the kill",
 			len(ticks), persisted, lost, window.Round(time.Millisecond), old)
 		if persisted < old {
-			t.Errorf("the journal lost calls answered more than 500 ms before the kill: %d counted, %d such calls", persisted, old)
+			t.Errorf("the journal lost calls answered more than 300 ms before the kill: %d counted, %d such calls", persisted, old)
 		}
 		if persisted > int64(len(ticks))+8 {
 			t.Errorf("the journal counted %d calls, more than the %d answered (+8 in flight)", persisted, len(ticks))
