@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/sdk"
 )
 
 // lockedBuffer collects log output written from several goroutines.
@@ -184,4 +186,39 @@ func BenchmarkDurableLimited(b *testing.B) {
 	m := durableBenchMock()
 	m.UseLimiter = 1 << 31 / 2
 	benchDurable(b, m)
+}
+
+// TestKafkaOutputsSeeOwnExtract: a Kafka mock's output key and headers are
+// rendered with the view its extract wrote to, so under concurrent
+// messages each reply's key shows its own message's value.
+func TestKafkaOutputsSeeOwnExtract(t *testing.T) {
+	r := newResolver(t)
+	m := &model.Mock{ID: "k", Namespace: "sandbox",
+		Kafka: &model.KafkaContext{Topic: "in", OutputTopic: "out", OutputKey: "key-$.gS.last",
+			OutputHeaders: map[string]string{"x-id": "$.gS.last", "x-literal": "plain"}},
+		Extract:  &model.Extract{GStore: map[string]json.RawMessage{"last": json.RawMessage(`"$.req.id"`)}},
+		Response: &model.ContentResponse{Payload: json.RawMessage(`{"id":"$.gS.last"}`)}}
+	if err := r.Index.Load([]*model.Mock{m}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				id := fmt.Sprintf("m%d-%d", w, i)
+				out, nm := r.FindKafka(&sdk.FindKafkaRequest{Namespace: "sandbox", Topic: "in", Data: json.RawMessage(`{"id":"` + id + `"}`)})
+				if nm != nil {
+					t.Errorf("no match: %+v", nm)
+					return
+				}
+				if out.OutputKey != "key-"+id || out.OutputHeaders["x-id"] != id || out.OutputHeaders["x-literal"] != "plain" {
+					t.Errorf("message %s: key %q headers %v", id, out.OutputKey, out.OutputHeaders)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -35,6 +35,9 @@ type Found struct {
 	Entry    *match.Entry
 	Rendered *Rendered
 	Value    any // the payload as a value (JSON documents), or the text
+	// Data is what the response was rendered with: its stores are the view
+	// the mock's extract wrote to, so outputs rendered later see the same.
+	Data *render.Data
 }
 
 // raw is the rendered payload as JSON: the renderer's bytes as they are
@@ -145,7 +148,7 @@ func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
 				r.fireWebhooks(m, d, out.Error != "" || out.Status >= 400)
 			}
 			r.journal.logCall(m.ID, map[string]any{"protocol": q.proto, "keys": q.keys, "body": q.body, "header": q.headers}, map[string]any{"statusCode": out.Status, "payload": val})
-			return &Found{Entry: e, Rendered: out, Value: val}, nil
+			return &Found{Entry: e, Rendered: out, Value: val, Data: d}, nil
 		}
 	}
 	u := q.undefined
@@ -323,23 +326,18 @@ func (r *Resolver) FindKafka(req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse,
 	out := &sdk.FindKafkaResponse{MockID: f.Entry.Mock.ID, Data: f.raw(), Delay: f.Rendered.Delay.Milliseconds(),
 		OutputMessageHeaders: firstValues(f.Rendered.Headers)}
 	out.OutputTopic, out.OutputBrokers = k.OutputTopic, k.OutputBrokers
-	if len(k.OutputHeaders) > 0 || k.OutputKey != "" {
-		d := &render.Data{Body: body, Headers: headers, Namespace: f.Entry.Mock.Namespace, Stores: r.newView(f.Entry.Mock),
-			Response: f.Value}
-		text := func(tmpl string) string {
-			t, err := render.CompileText(tmpl)
-			if err != nil {
-				return tmpl
-			}
-			return string(t.Render(d))
+	if c, _ := f.Entry.Compiled.(*compiled); c != nil && c.kafka != nil {
+		// The same data as the payload: the stores as this message's
+		// extract left them, and the rendered response.
+		d := f.Data
+		d.Response = f.Value
+		if c.kafka.key != nil {
+			out.OutputKey = c.kafka.key.render(d)
 		}
-		if k.OutputKey != "" {
-			out.OutputKey = text(k.OutputKey)
-		}
-		if len(k.OutputHeaders) > 0 {
-			out.OutputHeaders = map[string]string{}
-			for name, tmpl := range k.OutputHeaders {
-				out.OutputHeaders[name] = text(tmpl)
+		if len(c.kafka.headers) > 0 {
+			out.OutputHeaders = make(map[string]string, len(c.kafka.headers))
+			for name, t := range c.kafka.headers {
+				out.OutputHeaders[name] = t.render(d)
 			}
 		}
 	}

@@ -310,6 +310,53 @@ type compiled struct {
 	needsRequest bool
 	extract      *compiledExtract
 	logs         *logRing // the mock's calls, shared by its versions
+	kafka        *compiledKafka
+}
+
+// compiledKafka holds a Kafka mock's output key and header templates.
+type compiledKafka struct {
+	key     *textOut
+	headers map[string]*textOut
+}
+
+// textOut is an output value: a compiled template, or the text as written
+// when it is not a valid template.
+type textOut struct {
+	t   *render.Template
+	raw string
+}
+
+func newTextOut(s string) *textOut {
+	t, err := render.CompileText(s)
+	if err != nil {
+		return &textOut{raw: s}
+	}
+	return &textOut{t: t}
+}
+
+func (o *textOut) render(d *render.Data) string {
+	if o.t == nil {
+		return o.raw
+	}
+	return string(o.t.Render(d))
+}
+
+// compileKafka compiles the output templates once, when the mock is saved.
+func compileKafka(k *model.KafkaContext) *compiledKafka {
+	if k == nil || (k.OutputKey == "" && len(k.OutputHeaders) == 0) {
+		return nil
+	}
+	c := &compiledKafka{}
+	if k.OutputKey != "" {
+		c.key = newTextOut(k.OutputKey)
+	}
+	if len(k.OutputHeaders) > 0 {
+		c.headers = make(map[string]*textOut, len(k.OutputHeaders))
+		for name, v := range k.OutputHeaders {
+			c.headers[name] = newTextOut(v)
+		}
+	}
+	return c
 }
 
 type compiledResponse struct {
@@ -319,7 +366,7 @@ type compiledResponse struct {
 }
 
 func (r *Resolver) compileMock(m *model.Mock) (any, error) {
-	c := &compiled{logs: r.journal.ring(m.ID)}
+	c := &compiled{logs: r.journal.ring(m.ID), kafka: compileKafka(m.Kafka)}
 	add := func(r *model.ContentResponse) error {
 		cr := &compiledResponse{src: r}
 		if len(r.Payload) > 0 && r.Decode != "base64" {
