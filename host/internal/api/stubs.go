@@ -84,11 +84,7 @@ func (s *server) stubs(c *fiber.Ctx) error {
 	}
 	setHeaders(c, out.Headers)
 	if !hasHeader(out.Headers, "Content-Type") {
-		if out.IsText {
-			c.Response().Header.SetContentType(fiber.MIMETextPlainCharsetUTF8)
-		} else {
-			c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
-		}
+		c.Response().Header.SetContentType(out.Kind().ContentType())
 	}
 	c.Set("X-Mockarty-Mock-Id", res.MockID)
 	return c.Status(out.Status).Send(out.Body)

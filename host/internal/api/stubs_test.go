@@ -538,3 +538,26 @@ func TestNearMissSimilarRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestStubsBase64ContentType: a base64 payload gets the one Content-Type
+// rule every listener follows: UTF-8 text is text/plain, other bytes are
+// application/octet-stream, and findHttp says the same (bodyBase64).
+func TestStubsBase64ContentType(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"bin","http":{"route":"/bin"},
+		"response":{"decode":"base64","payload":"//79AAE="}}`)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"txt","http":{"route":"/txt"},
+		"response":{"decode":"base64","payload":"aGVsbG8="}}`)
+	r := s.do("GET", "/stubs/sandbox/bin", nil)
+	if r.Status != 200 || r.Header.Get("Content-Type") != "application/octet-stream" || string(r.Body) != "\xff\xfe\xfd\x00\x01" {
+		t.Fatalf("binary: %d %q %q", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+	r = s.do("GET", "/stubs/sandbox/txt", nil)
+	if r.Status != 200 || r.Header.Get("Content-Type") != "text/plain; charset=utf-8" || string(r.Body) != "hello" {
+		t.Fatalf("text: %d %q %q", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+	v := s.expect(200, "POST", "/mock/findHttp", `{"namespace":"sandbox","method":"GET","path":"/bin"}`)
+	if v["bodyBase64"] != "//79AAE=" {
+		t.Fatalf("findHttp of the binary mock: %v", v)
+	}
+}

@@ -158,12 +158,8 @@ func (r *Resolver) FindHTTP(req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *N
 	out := res.Rendered
 	resp := &sdk.FindHTTPResponse{Found: true, MockID: res.MockID, StatusCode: out.Status, Headers: out.Headers,
 		Delay: out.Delay.Milliseconds()}
-	kind := sdk.PayloadJSON
-	if out.IsText {
-		kind = sdk.PayloadText // SetPayload makes text that is not UTF-8 binary
-	}
 	if len(out.Body) > 0 || out.IsText {
-		resp.SetPayload(append([]byte(nil), out.Body...), kind)
+		resp.SetPayload(append([]byte(nil), out.Body...), out.Kind())
 	}
 	if out.Proxy != nil {
 		resp.Proxy = &sdk.ProxyTarget{Target: out.Proxy.Target}

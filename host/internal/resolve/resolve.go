@@ -19,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/jpath"
@@ -429,6 +430,19 @@ type Rendered struct {
 	Error    string
 	Response *model.ContentResponse
 	Proxy    *model.Proxy
+}
+
+// Kind is what the body is, the one rule for the Content-Type a reply gets
+// when its mock sets none (/stubs and every listener): JSON, text, or
+// bytes that are not UTF-8 text (a decoded base64 payload, say).
+func (out *Rendered) Kind() sdk.PayloadKind {
+	switch {
+	case !out.IsText:
+		return sdk.PayloadJSON
+	case utf8.Valid(out.Body):
+		return sdk.PayloadText
+	}
+	return sdk.PayloadBinary
 }
 
 // pick chooses the response of a matched entry (response, or oneOf in turn or at random).
