@@ -561,3 +561,16 @@ func TestStubsBase64ContentType(t *testing.T) {
 		t.Fatalf("findHttp of the binary mock: %v", v)
 	}
 }
+
+// TestStubsBodyNumbersExact: /stubs decodes a body as every other find
+// does (numbers exact): a large id is matched and echoed as sent.
+func TestStubsBodyNumbersExact(t *testing.T) {
+	s := newTestServer(t)
+	s.expect(http.StatusCreated, "POST", "/api/v1/mocks", `{"id":"big","http":{"route":"/big","httpMethod":"POST",
+		"conditions":[{"path":"$.id","assertAction":"equals","value":12345678901234567890}]},
+		"response":{"payload":{"id":"$.req.id","next":"$.increment($.req.n)"}}}`)
+	r := s.do("POST", "/stubs/sandbox/big", []byte(`{"id":12345678901234567890,"n":9007199254740993}`))
+	if r.Status != 200 || !strings.Contains(string(r.Body), `12345678901234567890`) {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+}

@@ -649,9 +649,7 @@ func decodeBody(b []byte) any {
 		return string(b)
 	}
 	if t[0] == '{' || t[0] == '[' || t[0] == '"' || json.Valid(t) {
-		dec := json.NewDecoder(bytes.NewReader(t))
-		var v any
-		if err := dec.Decode(&v); err == nil && !dec.More() {
+		if v, err := decodeExact(t); err == nil {
 			return v
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
@@ -227,13 +228,20 @@ func storeName(chain string) string {
 	return "chain"
 }
 
-// decodeExact keeps numbers as json.Number so large integers survive.
+// decodeExact is the one JSON decoder of request bodies, messages and
+// store values: numbers stay json.Number, so large integers survive and a
+// value reads the same whichever way it came in. Trailing data is an error.
 func decodeExact(raw []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
-	err := dec.Decode(&v)
-	return v, err
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("data after the JSON value")
+	}
+	return v, nil
 }
 
 // view adapts the stores of one request to render.StoreReader. It sees
