@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
@@ -15,78 +14,31 @@ import (
 // namespace (body, ?namespace=, X-Namespace, sandbox) and resolves.
 func (s *server) findRoutes(app *fiber.App) {
 	r := s.Resolver
-	app.Post("/mock/findGrpc", findHandler(s, r.FindGRPC, func(q *sdk.FindGRPCRequest) (*string, error) {
-		if q.Service == "" || q.Method == "" {
-			return nil, fieldErr("service", "service and method are required")
-		}
-		return &q.Namespace, nil
-	}))
-	app.Post("/mock/findSocket", findHandler(s, r.FindSocket, func(q *sdk.FindSocketRequest) (*string, error) {
-		return &q.Namespace, nil
-	}))
-	app.Post("/mock/findKafka", findHandler(s, r.FindKafka, func(q *sdk.FindKafkaRequest) (*string, error) {
-		if q.Topic == "" {
-			return nil, fieldErr("topic", "is required")
-		}
-		return &q.Namespace, nil
-	}))
-	app.Post("/mock/findRabbitMQ", findHandler(s, r.FindRabbitMQ, func(q *sdk.FindRabbitMQRequest) (*string, error) {
-		if q.Queue == "" && q.Exchange == "" {
-			return nil, fieldErr("queue", "queue or exchange is required")
-		}
-		return &q.Namespace, nil
-	}))
+	app.Post("/mock/findGrpc", findHandler(s, r.FindGRPC, func(q *sdk.FindGRPCRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findSocket", findHandler(s, r.FindSocket, func(q *sdk.FindSocketRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findKafka", findHandler(s, r.FindKafka, func(q *sdk.FindKafkaRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findRabbitMQ", findHandler(s, r.FindRabbitMQ, func(q *sdk.FindRabbitMQRequest) *string { return &q.Namespace }))
 	app.Post("/mock/findSmtp", s.findSMTP)
-	app.Post("/mock/findHttp", findHandler(s, r.FindHTTP, func(q *sdk.FindHTTPRequest) (*string, error) {
-		if !strings.HasPrefix(q.Path, "/") {
-			return nil, fieldErr("path", "must start with '/'")
-		}
-		return &q.Namespace, nil
-	}))
-	app.Post("/mock/findSoap", findHandler(s, r.FindSOAP, func(q *sdk.FindSOAPRequest) (*string, error) {
-		if q.Action == "" && q.Operation == "" && q.Path == "" {
-			return nil, fieldErr("action", "one of action, operation or path is required")
-		}
-		return &q.Namespace, nil
-	}))
-	app.Post("/mock/findMcp", findHandler(s, r.FindMCP, func(q *sdk.FindMCPRequest) (*string, error) {
-		if q.Tool == "" && q.Resource == "" && q.Prompt == "" {
-			return nil, fieldErr("tool", "tool (for tools/call), resource (for resources/read) or prompt (for prompts/get) is required")
-		}
-		return &q.Namespace, nil
-	}))
-	app.Post("/mock/findGraphql", findHandler(s, r.FindGraphQL, func(q *sdk.FindGraphQLRequest) (*string, error) {
-		if q.Field == "" {
-			return nil, fieldErr("field", "is required")
-		}
-		switch q.Operation {
-		case "", "query", "mutation", "subscription":
-		default:
-			return nil, fieldErr("operation", "must be query, mutation or subscription")
-		}
-		return &q.Namespace, nil
-	}))
-	app.Post("/mock/findSse", findHandler(s, r.FindSSE, func(q *sdk.FindSSERequest) (*string, error) {
-		if !strings.HasPrefix(q.Path, "/") {
-			return nil, fieldErr("path", "must start with '/'")
-		}
-		return &q.Namespace, nil
-	}))
+	app.Post("/mock/findHttp", findHandler(s, r.FindHTTP, func(q *sdk.FindHTTPRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findSoap", findHandler(s, r.FindSOAP, func(q *sdk.FindSOAPRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findMcp", findHandler(s, r.FindMCP, func(q *sdk.FindMCPRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findGraphql", findHandler(s, r.FindGraphQL, func(q *sdk.FindGraphQLRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findSse", findHandler(s, r.FindSSE, func(q *sdk.FindSSERequest) *string { return &q.Namespace }))
 }
 
-// findHandler makes the handler of one find endpoint. check validates the
-// request and returns where its namespace field is.
-func findHandler[Req, Resp any](s *server, find func(*Req) (*Resp, *resolve.NearMiss), check func(*Req) (*string, error)) fiber.Handler {
+// findHandler makes the handler of one find endpoint; nsOf says where the
+// request's namespace field is. The request is checked as a plugin's is
+// (resolve.CheckFind).
+func findHandler[Req, Resp any](s *server, find func(*Req) (*Resp, *resolve.NearMiss), nsOf func(*Req) *string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		req := new(Req)
 		if err := s.decodeJSON(c, req); err != nil {
 			return err
 		}
-		ns, err := check(req)
-		if err != nil {
-			return err
+		if fe := resolve.CheckFind(req); fe != nil {
+			return fe
 		}
-		if err := findNamespace(c, ns); err != nil {
+		if err := findNamespace(c, nsOf(req)); err != nil {
 			return err
 		}
 		out, nm := find(req)

@@ -63,6 +63,9 @@ func (f Finder) Find(_ context.Context, protocol string, body []byte) (bool, []b
 			if err := jpath.CheckDepth(req.RawBody()); err != nil {
 				return false, nil, nil, refuse(protocol, err)
 			}
+			if fe := CheckFind(&req); fe != nil {
+				return false, nil, nil, refuse(protocol, fe)
+			}
 			out, nm = f.R.FindHTTP(&req)
 		}
 	case model.ProtoGRPC:
@@ -105,6 +108,9 @@ func decodeFind[Req, Resp any](body []byte, fn func(*Req) (*Resp, *NearMiss)) (a
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, nil, err
 	}
+	if fe := CheckFind(&req); fe != nil {
+		return nil, nil, fe
+	}
 	out, nm := fn(&req)
 	return out, nm, nil
 }
@@ -113,6 +119,9 @@ func decodeFind[Req, Resp any](body []byte, fn func(*Req) (*Resp, *NearMiss)) (a
 func (f Finder) FindHTTP(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *sdk.NearMiss, error) {
 	if err := jpath.CheckDepth(req.RawBody()); err != nil {
 		return nil, nil, refuse(model.ProtoHTTP, err)
+	}
+	if fe := CheckFind(req); fe != nil {
+		return nil, nil, refuse(model.ProtoHTTP, fe)
 	}
 	resp, nm := f.R.FindHTTP(req)
 	if nm == nil {

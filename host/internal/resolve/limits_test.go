@@ -81,3 +81,34 @@ func TestResolveHTTPStopsWhenCancelled(t *testing.T) {
 	}
 	r.Release(res)
 }
+
+// TestFindChecksAreTheSameForPlugins: a plugin's find request missing what
+// it cannot do without is refused as the REST endpoint refuses it (the
+// field named), as the client's error, not as a miss or an outage.
+func TestFindChecksAreTheSameForPlugins(t *testing.T) {
+	f := Finder{R: newResolver(t)}
+	for proto, body := range map[string]string{
+		model.ProtoGRPC:     `{"service":"s"}`,
+		model.ProtoKafka:    `{"data":{}}`,
+		model.ProtoRabbitMQ: `{"routingKey":"k"}`,
+		model.ProtoHTTP:     `{"method":"GET","path":"no-slash"}`,
+		model.ProtoSOAP:     `{}`,
+		model.ProtoMCP:      `{"method":"tools/call"}`,
+		model.ProtoGraphQL:  `{"field":"user","operation":"fetch"}`,
+		model.ProtoSSE:      `{"path":""}`,
+	} {
+		_, _, _, err := f.Find(context.Background(), proto, []byte(body))
+		var fe *model.FieldError
+		if !errors.Is(err, sdk.ErrInvalidInput) || !errors.As(err, &fe) || fe.Field == "" {
+			t.Errorf("%s %s: %v, want a refused field", proto, body, err)
+		}
+	}
+	req := &sdk.FindHTTPRequest{Method: "GET", Path: "relative"}
+	if _, _, err := f.FindHTTP(context.Background(), req); !errors.Is(err, sdk.ErrInvalidInput) {
+		t.Errorf("FindHTTP with a relative path: %v", err)
+	}
+	// SMTP needs nothing: a mail without a sender is still looked up.
+	if _, _, _, err := f.Find(context.Background(), model.ProtoSMTP, []byte(`{}`)); err != nil {
+		t.Errorf("smtp: %v", err)
+	}
+}
