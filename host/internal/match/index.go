@@ -258,38 +258,38 @@ func compileLists(e *Entry) error {
 	}
 	switch {
 	case m.HTTP != nil:
-		push(add("conditions", m.HTTP.Conditions, SourceBody, m.HTTP.SortArray))
-		push(add("queryParams", m.HTTP.QueryParams, SourceQuery, m.HTTP.SortArray))
-		push(add("header", m.HTTP.Header, SourceHeader, m.HTTP.SortArray))
+		push(add(ListConditions, m.HTTP.Conditions, SourceBody, m.HTTP.SortArray))
+		push(add(ListQueryParams, m.HTTP.QueryParams, SourceQuery, m.HTTP.SortArray))
+		push(add(ListHeader, m.HTTP.Header, SourceHeader, m.HTTP.SortArray))
 	case m.GRPC != nil:
-		push(add("conditions", m.GRPC.Conditions, SourceBody, m.GRPC.SortArray))
-		push(add("meta", m.GRPC.Meta, SourceHeader, m.GRPC.SortArray))
+		push(add(ListConditions, m.GRPC.Conditions, SourceBody, m.GRPC.SortArray))
+		push(add(ListMeta, m.GRPC.Meta, SourceHeader, m.GRPC.SortArray))
 	case m.MCP != nil:
-		push(add("conditions", m.MCP.Conditions, SourceBody, m.MCP.SortArray))
-		push(add("header", m.MCP.Header, SourceHeader, m.MCP.SortArray))
+		push(add(ListConditions, m.MCP.Conditions, SourceBody, m.MCP.SortArray))
+		push(add(ListHeader, m.MCP.Header, SourceHeader, m.MCP.SortArray))
 	case m.Socket != nil:
-		push(add("conditions", m.Socket.Conditions, SourceBody, m.Socket.SortArray))
+		push(add(ListConditions, m.Socket.Conditions, SourceBody, m.Socket.SortArray))
 	case m.SOAP != nil:
-		push(add("conditions", m.SOAP.Conditions, SourceSOAP, m.SOAP.SortArray))
-		push(add("header", m.SOAP.Header, SourceHeader, m.SOAP.SortArray))
+		push(add(ListConditions, m.SOAP.Conditions, SourceSOAP, m.SOAP.SortArray))
+		push(add(ListHeader, m.SOAP.Header, SourceHeader, m.SOAP.SortArray))
 	case m.GraphQL != nil:
-		push(add("conditions", m.GraphQL.Conditions, SourceBody, m.GraphQL.SortArray))
-		push(add("header", m.GraphQL.Header, SourceHeader, m.GraphQL.SortArray))
+		push(add(ListConditions, m.GraphQL.Conditions, SourceBody, m.GraphQL.SortArray))
+		push(add(ListHeader, m.GraphQL.Header, SourceHeader, m.GraphQL.SortArray))
 	case m.SSE != nil:
-		push(add("conditions", m.SSE.Conditions, SourceQuery, m.SSE.SortArray))
-		push(add("headerConditions", m.SSE.HeaderConditions, SourceHeader, m.SSE.SortArray))
+		push(add(ListConditions, m.SSE.Conditions, SourceQuery, m.SSE.SortArray))
+		push(add(ListHeaderConditions, m.SSE.HeaderConditions, SourceHeader, m.SSE.SortArray))
 	case m.Kafka != nil:
-		push(add("conditions", m.Kafka.Conditions, SourceBody, m.Kafka.SortArray))
-		push(add("headers", m.Kafka.Headers, SourceHeader, m.Kafka.SortArray))
+		push(add(ListConditions, m.Kafka.Conditions, SourceBody, m.Kafka.SortArray))
+		push(add(ListHeaders, m.Kafka.Headers, SourceHeader, m.Kafka.SortArray))
 	case m.RabbitMQ != nil:
-		push(add("conditions", m.RabbitMQ.Conditions, SourceBody, m.RabbitMQ.SortArray))
-		push(add("headers", m.RabbitMQ.Headers, SourceHeader, m.RabbitMQ.SortArray))
+		push(add(ListConditions, m.RabbitMQ.Conditions, SourceBody, m.RabbitMQ.SortArray))
+		push(add(ListHeaders, m.RabbitMQ.Headers, SourceHeader, m.RabbitMQ.SortArray))
 	case m.SMTP != nil:
-		push(add("senderConditions", m.SMTP.SenderConditions, SourceText, m.SMTP.SortArray))
-		push(add("recipientConditions", m.SMTP.RecipientConditions, SourceList, m.SMTP.SortArray))
-		push(add("subjectConditions", m.SMTP.SubjectConditions, SourceText, m.SMTP.SortArray))
-		push(add("bodyConditions", m.SMTP.BodyConditions, SourceText, m.SMTP.SortArray))
-		push(add("headerConditions", m.SMTP.HeaderConditions, SourceHeader, m.SMTP.SortArray))
+		push(add(ListSender, m.SMTP.SenderConditions, SourceText, m.SMTP.SortArray))
+		push(add(ListRecipient, m.SMTP.RecipientConditions, SourceList, m.SMTP.SortArray))
+		push(add(ListSubject, m.SMTP.SubjectConditions, SourceText, m.SMTP.SortArray))
+		push(add(ListBody, m.SMTP.BodyConditions, SourceText, m.SMTP.SortArray))
+		push(add(ListHeaderConditions, m.SMTP.HeaderConditions, SourceHeader, m.SMTP.SortArray))
 	}
 	if len(errs) > 0 {
 		return errs[0]
@@ -648,6 +648,26 @@ func collect(n *node, rest string, vals []string, hits *[]Hit) {
 		*hits = append(*hits, h)
 	}
 }
+
+// The condition lists of a mock, by the name of their field in its
+// protocol block; a near-miss names the list that failed the same way.
+const (
+	ListConditions       = "conditions"
+	ListHeader           = "header"
+	ListHeaders          = "headers"
+	ListMeta             = "meta"
+	ListHeaderConditions = "headerConditions"
+	ListQueryParams      = "queryParams"
+	ListSender           = "senderConditions"
+	ListRecipient        = "recipientConditions"
+	ListSubject          = "subjectConditions"
+	ListBody             = "bodyConditions"
+)
+
+// ListOrder is the order a mock's lists are checked in: headers and
+// metadata first (cheap), the body last.
+var ListOrder = []string{ListHeader, ListHeaders, ListMeta, ListHeaderConditions, ListQueryParams, ListSender,
+	ListRecipient, ListSubject, ListBody, ListConditions}
 
 // MailKey is the one lookup key of SMTP mocks.
 const MailKey = "mail"

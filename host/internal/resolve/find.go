@@ -163,10 +163,8 @@ func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
 }
 
 func sortedLists(e *match.Entry) []string {
-	order := []string{"header", "headers", "meta", "headerConditions", "queryParams", "senderConditions",
-		"recipientConditions", "subjectConditions", "bodyConditions", "conditions"}
 	var out []string
-	for _, k := range order {
+	for _, k := range match.ListOrder {
 		if len(e.Lists[k]) > 0 {
 			out = append(out, k)
 		}
@@ -245,7 +243,7 @@ func (r *Resolver) FindGRPC(req *sdk.FindGRPCRequest) (*sdk.FindGRPCResponse, *N
 	meta := lowerMulti(req.Meta)
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoGRPC, namespace: req.Namespace, serverName: req.ServerName,
 		keys: []string{req.Service + "/" + req.Method}, body: body, headers: meta,
-		inputs:    map[string]*match.Input{"conditions": {Body: body}, "meta": {Multi: meta}},
+		inputs:    map[string]*match.Input{match.ListConditions: {Body: body}, match.ListMeta: {Multi: meta}},
 		undefined: store.UndefinedRequest{Method: "grpc", Path: "/" + req.Service + "/" + req.Method}})
 	if nm != nil {
 		return nil, nm
@@ -296,7 +294,7 @@ func (r *Resolver) FindSocket(req *sdk.FindSocketRequest) (*sdk.FindSocketRespon
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSocket, namespace: req.Namespace, serverName: server,
 		keys: []string{req.Event}, body: body, skip: skip,
-		inputs:    map[string]*match.Input{"conditions": {Body: body}},
+		inputs:    map[string]*match.Input{match.ListConditions: {Body: body}},
 		undefined: store.UndefinedRequest{Method: "socket", Path: server + "/" + req.Event}})
 	if nm != nil {
 		return nil, nm
@@ -317,7 +315,7 @@ func (r *Resolver) FindKafka(req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse,
 	headers := singleToMulti(req.Headers)
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoKafka, namespace: req.Namespace, serverName: req.ServerName,
 		keys: []string{req.Topic}, body: body, headers: headers,
-		inputs:    map[string]*match.Input{"conditions": {Body: body}, "headers": {Multi: headers}},
+		inputs:    map[string]*match.Input{match.ListConditions: {Body: body}, match.ListHeaders: {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: "consume", Path: req.Topic}})
 	if nm != nil {
 		return nil, nm
@@ -364,7 +362,7 @@ func (r *Resolver) FindRabbitMQ(req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQ
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoRabbitMQ, namespace: req.Namespace, serverName: req.ServerName,
 		keys: keys, body: body, headers: headers,
-		inputs:    map[string]*match.Input{"conditions": {Body: body}, "headers": {Multi: headers}},
+		inputs:    map[string]*match.Input{match.ListConditions: {Body: body}, match.ListHeaders: {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: "consume", Path: path}})
 	if nm != nil {
 		return nil, nm
@@ -393,11 +391,11 @@ func (r *Resolver) FindSMTP(req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, *N
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSMTP, namespace: req.Namespace, serverName: req.ServerName,
 		keys: []string{match.MailKey}, body: body, headers: headers,
 		inputs: map[string]*match.Input{
-			"senderConditions":    {Text: req.From},
-			"recipientConditions": {List: req.To},
-			"subjectConditions":   {Text: req.Subject},
-			"bodyConditions":      {Text: req.Body},
-			"headerConditions":    {Multi: headers},
+			match.ListSender:           {Text: req.From},
+			match.ListRecipient:        {List: req.To},
+			match.ListSubject:          {Text: req.Subject},
+			match.ListBody:             {Text: req.Body},
+			match.ListHeaderConditions: {Multi: headers},
 		},
 		undefined: store.UndefinedRequest{Method: "MAIL", Path: req.ServerName, Body: req.Subject}})
 	if nm != nil {

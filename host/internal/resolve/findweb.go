@@ -30,7 +30,7 @@ func (r *Resolver) FindSOAP(req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *N
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSOAP, namespace: req.Namespace, serverName: req.ServerName, keys: keys, compete: compete,
 		body: body, headers: headers,
-		inputs:    map[string]*match.Input{"conditions": {Body: body, XML: &match.XMLDoc{Text: req.XML}}, "header": {Multi: headers}},
+		inputs:    map[string]*match.Input{match.ListConditions: {Body: body, XML: &match.XMLDoc{Text: req.XML}}, match.ListHeader: {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: req.Action, Path: req.Path + "#" + req.Operation, Body: req.XML}})
 	if nm != nil {
 		return nil, nm
@@ -78,7 +78,7 @@ func (r *Resolver) FindMCP(req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, *Near
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoMCP, namespace: req.Namespace, serverName: req.ServerName, keys: []string{key},
 		body: args, headers: headers,
-		inputs:    map[string]*match.Input{"conditions": {Body: args}, "header": {Multi: headers}},
+		inputs:    map[string]*match.Input{match.ListConditions: {Body: args}, match.ListHeader: {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: req.Method, Path: name}})
 	if nm != nil {
 		return nil, nm
@@ -121,7 +121,7 @@ func (r *Resolver) FindGraphQL(req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLRes
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoGraphQL, namespace: req.Namespace, keys: []string{op + "/" + req.Field},
 		body: doc, headers: headers, skip: skip,
-		inputs:    map[string]*match.Input{"conditions": {Body: doc}, "header": {Multi: headers}},
+		inputs:    map[string]*match.Input{match.ListConditions: {Body: doc}, match.ListHeader: {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: op, Path: req.Field}})
 	if nm != nil {
 		return nil, nm
@@ -167,13 +167,13 @@ func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *Near
 			near = append(near, cand)
 			continue
 		}
-		if ok, f := match.CheckAll(e.Lists["conditions"], &match.Input{Multi: req.Query}, files, ns); !ok {
-			cand.Reason, cand.Failure, cand.Where = "condition failed", f, "conditions"
+		if ok, f := match.CheckAll(e.Lists[match.ListConditions], &match.Input{Multi: req.Query}, files, ns); !ok {
+			cand.Reason, cand.Failure, cand.Where = "condition failed", f, match.ListConditions
 			near = append(near, cand)
 			continue
 		}
-		if ok, f := match.CheckAll(e.Lists["headerConditions"], &match.Input{Multi: headers}, files, ns); !ok {
-			cand.Reason, cand.Failure, cand.Where = "condition failed", f, "headerConditions"
+		if ok, f := match.CheckAll(e.Lists[match.ListHeaderConditions], &match.Input{Multi: headers}, files, ns); !ok {
+			cand.Reason, cand.Failure, cand.Where = "condition failed", f, match.ListHeaderConditions
 			near = append(near, cand)
 			continue
 		}

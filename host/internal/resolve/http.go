@@ -233,19 +233,19 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 
 func checkHTTP(e *match.Entry, req *HTTPRequest, body any, files match.FileReader) (bool, *match.Failure, string) {
 	ns := e.Mock.Namespace
-	if list := e.Lists["header"]; len(list) > 0 {
+	if list := e.Lists[match.ListHeader]; len(list) > 0 {
 		if ok, f := match.CheckAll(list, &match.Input{Multi: req.headers()}, files, ns); !ok {
-			return false, f, "header"
+			return false, f, match.ListHeader
 		}
 	}
-	if list := e.Lists["queryParams"]; len(list) > 0 {
+	if list := e.Lists[match.ListQueryParams]; len(list) > 0 {
 		if ok, f := match.CheckAll(list, &match.Input{Multi: req.query()}, files, ns); !ok {
-			return false, f, "queryParams"
+			return false, f, match.ListQueryParams
 		}
 	}
-	if list := e.Lists["conditions"]; len(list) > 0 {
+	if list := e.Lists[match.ListConditions]; len(list) > 0 {
 		if ok, f := match.CheckAll(list, &match.Input{Ctx: req.Ctx, Body: body}, files, ns); !ok {
-			return false, f, "conditions"
+			return false, f, match.ListConditions
 		}
 	}
 	return true, nil, ""
