@@ -327,18 +327,11 @@ func splitPath(p string) []string {
 func keysOf(m *model.Mock) (proto string, keys []string) {
 	switch {
 	case m.GRPC != nil:
-		return model.ProtoGRPC, []string{m.GRPC.Service + "/" + m.GRPC.Method}
+		return model.ProtoGRPC, []string{GRPCKey(m.GRPC.Service, m.GRPC.Method)}
 	case m.Kafka != nil:
 		return model.ProtoKafka, []string{m.Kafka.Topic}
 	case m.RabbitMQ != nil:
-		var k []string
-		if m.RabbitMQ.Queue != "" {
-			k = append(k, "q:"+m.RabbitMQ.Queue)
-		}
-		if m.RabbitMQ.Exchange != "" {
-			k = append(k, "x:"+m.RabbitMQ.Exchange+"/"+m.RabbitMQ.RoutingKey)
-		}
-		return model.ProtoRabbitMQ, k
+		return model.ProtoRabbitMQ, RabbitMQKeys(m.RabbitMQ.Queue, m.RabbitMQ.Exchange, m.RabbitMQ.RoutingKey)
 	case m.SMTP != nil:
 		// A mail names no key: every SMTP mock of the namespace is a
 		// candidate, and the serverName rule (resolve) picks the server's.
@@ -349,11 +342,11 @@ func keysOf(m *model.Mock) (proto string, keys []string) {
 		var k []string
 		switch {
 		case m.MCP.Resource != "":
-			k = []string{"resource:" + m.MCP.Resource}
+			k = []string{MCPResourceKey(m.MCP.Resource)}
 		case m.MCP.Prompt != "":
-			k = []string{"prompt:" + m.MCP.Prompt}
+			k = []string{MCPPromptKey(m.MCP.Prompt)}
 		default:
-			k = []string{"tool:" + m.MCP.Tool}
+			k = []string{MCPToolKey(m.MCP.Tool)}
 		}
 		// server:<name> is never a lookup key of a request: it says which
 		// /stubs/<ns>/<serverName>/... paths belong to the MCP listener.
@@ -364,13 +357,13 @@ func keysOf(m *model.Mock) (proto string, keys []string) {
 	case m.SOAP != nil:
 		var k []string
 		if m.SOAP.Action != "" {
-			k = append(k, "action:"+m.SOAP.Action)
+			k = append(k, SOAPActionKey(m.SOAP.Action))
 		}
 		if m.SOAP.Method != "" {
-			k = append(k, "method:"+m.SOAP.Method)
+			k = append(k, SOAPMethodKey(m.SOAP.Method))
 		}
 		if len(k) == 0 {
-			k = append(k, "path:"+joinRoute(m.PathPrefix, m.SOAP.Path))
+			k = append(k, SOAPPathKey(joinRoute(m.PathPrefix, m.SOAP.Path)))
 		}
 		// at:<path> is never a lookup key of a request: it says which
 		// /stubs paths belong to the SOAP listener (EndpointAt).
@@ -379,11 +372,7 @@ func keysOf(m *model.Mock) (proto string, keys []string) {
 		}
 		return model.ProtoSOAP, k
 	case m.GraphQL != nil:
-		op := m.GraphQL.Operation
-		if op == "" {
-			op = "query"
-		}
-		return model.ProtoGraphQL, []string{op + "/" + m.GraphQL.Field, EndpointKey(GraphQLPath(m))}
+		return model.ProtoGraphQL, []string{GraphQLKey(m.GraphQL.Operation, m.GraphQL.Field), EndpointKey(GraphQLPath(m))}
 	}
 	return "", nil
 }

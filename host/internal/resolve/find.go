@@ -242,7 +242,7 @@ func (r *Resolver) FindGRPC(req *sdk.FindGRPCRequest) (*sdk.FindGRPCResponse, *N
 	body := bodyOf(req.Data)
 	meta := lowerMulti(req.Meta)
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoGRPC, namespace: req.Namespace, serverName: req.ServerName,
-		keys: []string{req.Service + "/" + req.Method}, body: body, headers: meta,
+		keys: []string{match.GRPCKey(req.Service, req.Method)}, body: body, headers: meta,
 		inputs:    map[string]*match.Input{match.ListConditions: {Body: body}, match.ListMeta: {Multi: meta}},
 		undefined: store.UndefinedRequest{Method: "grpc", Path: "/" + req.Service + "/" + req.Method}})
 	if nm != nil {
@@ -349,13 +349,7 @@ func (r *Resolver) FindKafka(req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse,
 func (r *Resolver) FindRabbitMQ(req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQResponse, *NearMiss) {
 	body := bodyOf(req.Data)
 	headers := singleToMulti(req.Headers)
-	var keys []string
-	if req.Queue != "" {
-		keys = append(keys, "q:"+req.Queue)
-	}
-	if req.Exchange != "" {
-		keys = append(keys, "x:"+req.Exchange+"/"+req.RoutingKey)
-	}
+	keys := match.RabbitMQKeys(req.Queue, req.Exchange, req.RoutingKey)
 	path := req.Queue
 	if path == "" {
 		path = req.Exchange + "/" + req.RoutingKey

@@ -17,16 +17,16 @@ func (r *Resolver) FindSOAP(req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *N
 	headers := lowerMulti(req.Headers)
 	var keys []string
 	if req.Action != "" {
-		keys = append(keys, "action:"+req.Action)
+		keys = append(keys, match.SOAPActionKey(req.Action))
 	}
 	if req.Operation != "" {
-		keys = append(keys, "method:"+req.Operation)
+		keys = append(keys, match.SOAPMethodKey(req.Operation))
 	}
 	// Mocks found by SOAPAction and by operation compete by priority; one
 	// with neither (found by its path) is tried after them.
 	compete := len(keys)
 	if req.Path != "" {
-		keys = append(keys, "path:"+normalise(req.Path))
+		keys = append(keys, match.SOAPPathKey(normalise(req.Path)))
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSOAP, namespace: req.Namespace, serverName: req.ServerName, keys: keys, compete: compete,
 		body: body, headers: headers,
@@ -69,12 +69,12 @@ func normalise(p string) string {
 func (r *Resolver) FindMCP(req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, *NearMiss) {
 	args := bodyOf(req.Arguments)
 	headers := lowerMulti(req.Headers)
-	key, name := "tool:"+req.Tool, req.Tool
+	key, name := match.MCPToolKey(req.Tool), req.Tool
 	switch {
 	case req.Method == "resources/read" || (req.Tool == "" && req.Resource != ""):
-		key, name = "resource:"+req.Resource, req.Resource
+		key, name = match.MCPResourceKey(req.Resource), req.Resource
 	case req.Method == "prompts/get" || (req.Tool == "" && req.Prompt != ""):
-		key, name = "prompt:"+req.Prompt, req.Prompt
+		key, name = match.MCPPromptKey(req.Prompt), req.Prompt
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoMCP, namespace: req.Namespace, serverName: req.ServerName, keys: []string{key},
 		body: args, headers: headers,
@@ -119,7 +119,7 @@ func (r *Resolver) FindGraphQL(req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLRes
 			return ""
 		}
 	}
-	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoGraphQL, namespace: req.Namespace, keys: []string{op + "/" + req.Field},
+	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoGraphQL, namespace: req.Namespace, keys: []string{match.GraphQLKey(op, req.Field)},
 		body: doc, headers: headers, skip: skip,
 		inputs:    map[string]*match.Input{match.ListConditions: {Body: doc}, match.ListHeader: {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: op, Path: req.Field}})
