@@ -247,9 +247,32 @@ func (l *Listener) stopGroups() {
 // reconcile lists the mocks and starts, changes and stops the consumers;
 // again says to try once more later (a cluster could not create topics).
 func (l *Listener) reconcile(ctx context.Context) (bool, error) {
-	docs, err := l.host.ListMocks(ctx, "kafka", l.settings.Namespace)
+	mocks, problems, err := l.collectMocks(ctx)
 	if err != nil {
 		return false, err
+	}
+	cands, outputs, more := l.candidates(mocks)
+	problems = append(problems, more...)
+	want, more := l.chooseGroups(cands, outputs)
+	problems = append(problems, more...)
+	failed, err := ensureOutputs(ctx, outputs)
+	if err != nil {
+		return false, err
+	}
+	problems = append(problems, failed...)
+	l.cands.Store(&cands)
+
+	l.diffConsumers(ctx, want)
+	l.reportProblems(problems)
+	return len(failed) > 0, nil
+}
+
+// collectMocks lists the namespace's Kafka mocks; a mock that does not
+// parse is a problem, not an error.
+func (l *Listener) collectMocks(ctx context.Context) ([]*kafkaMock, []string, error) {
+	docs, err := l.host.ListMocks(ctx, "kafka", l.settings.Namespace)
+	if err != nil {
+		return nil, nil, err
 	}
 	var problems []string
 	var mocks []*kafkaMock
@@ -264,6 +287,13 @@ func (l *Listener) reconcile(ctx context.Context) (bool, error) {
 		}
 		mocks = append(mocks, m)
 	}
+	return mocks, problems, nil
+}
+
+// candidates groups the mocks by the cluster and topic they consume, and
+// gathers the output topics to create on each cluster.
+func (l *Listener) candidates(mocks []*kafkaMock) (map[topicKey][]*kafkaMock, map[*cluster]map[string]bool, []string) {
+	var problems []string
 	cands := map[topicKey][]*kafkaMock{}
 	outputs := map[*cluster]map[string]bool{}
 	for _, m := range mocks {
@@ -283,6 +313,13 @@ func (l *Listener) reconcile(ctx context.Context) (bool, error) {
 			}
 		}
 	}
+	return cands, outputs, problems
+}
+
+// chooseGroups sorts each topic's mocks into the host's order and picks the
+// topic's consumer group; the consumed topics join outputs, to be created too.
+func (l *Listener) chooseGroups(cands map[topicKey][]*kafkaMock, outputs map[*cluster]map[string]bool) (map[groupKey]map[string]bool, []string) {
+	var problems []string
 	// One consumer group per topic: the first group named among the
 	// topic's mocks in the host's order (the host resolves a message per
 	// topic, whatever the group).
@@ -315,6 +352,12 @@ func (l *Listener) reconcile(ctx context.Context) (bool, error) {
 		}
 		outputs[c][k.topic] = true
 	}
+	return want, problems
+}
+
+// ensureOutputs creates the missing topics on each cluster and returns the
+// failures; the error is ctx's, when it ends first.
+func ensureOutputs(ctx context.Context, outputs map[*cluster]map[string]bool) ([]string, error) {
 	// Clusters are asked at once, so that one that does not answer does
 	// not hold up the others; Stop does not wait for them.
 	var wg sync.WaitGroup
@@ -336,11 +379,14 @@ func (l *Listener) reconcile(ctx context.Context) (bool, error) {
 	select {
 	case <-ensured:
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return nil, ctx.Err()
 	}
-	problems = append(problems, failed...)
-	l.cands.Store(&cands)
+	return failed, nil
+}
 
+// diffConsumers stops the groups no longer wanted, gives the others their
+// topics and starts the new ones.
+func (l *Listener) diffConsumers(ctx context.Context, want map[groupKey]map[string]bool) {
 	for gk, g := range l.groups {
 		if want[gk] == nil {
 			g.stop()
@@ -364,6 +410,11 @@ func (l *Listener) reconcile(ctx context.Context) (bool, error) {
 		go g.run()
 		l.log.Info("consuming", "cluster", gk.cluster, "group", gk.group, "topics", strings.Join(list, ","))
 	}
+}
+
+// reportProblems logs the mock problems when they differ from the last
+// ones logged, so that each watch round does not repeat them.
+func (l *Listener) reportProblems(problems []string) {
 	sort.Strings(problems)
 	if p := strings.Join(problems, "; "); p != l.warned {
 		l.warned = p
@@ -371,7 +422,6 @@ func (l *Listener) reconcile(ctx context.Context) (bool, error) {
 			l.log.Warn(msg)
 		}
 	}
-	return len(failed) > 0, nil
 }
 
 func (l *Listener) cluster(name string) *cluster {

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/api"
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
@@ -67,23 +68,87 @@ func newLogger(cfg *config.Config) hclog.Logger {
 	})
 }
 
+// run starts the host and blocks until a signal or a server failure; each
+// step below is one seam, and the defers undo them in reverse order.
 func run(migrate string) error {
-	cfg, err := config.FromEnv()
+	cfg, log, err := loadConfig()
 	if err != nil {
 		return err
 	}
-	cfg.ReleaseID = releaseID
-	cfg.ApplyLimits()
-	log := newLogger(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	dsn := storeDSN(cfg)
+	if migrate != "" {
+		return migrateOnly(ctx, cfg, log, dsn, migrate)
+	}
+
+	started := time.Now()
+	st, err := store.Open(ctx, store.Options{Driver: cfg.DBUse, DSN: dsn, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tpl, err := templatefiles.Open(cfg.TemplatesDir)
+	if err != nil {
+		return err
+	}
+	defer tpl.Close()
+
+	res, err := loadMocks(ctx, cfg, log, st, tpl)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+
+	pm, specs := newPluginManager(cfg, log, res)
+	defer stopPlugins(cfg, pm)
+
+	access, err := newAccess(ctx, cfg, log, st)
+	if err != nil {
+		return err
+	}
+
+	var ready atomic.Bool
+	streams, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
+	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load)
+
+	serveErr, err := serve(cfg, log, app, res, started)
+	if err != nil {
+		return err
+	}
+	startPlugins(cfg, log, pm, specs)
+	ready.Store(true)
+
+	return waitAndShutdown(ctx, cfg, log, app, serveErr, &ready, endStreams)
+}
+
+// loadConfig reads the settings from the environment and builds the logger
+// they describe.
+func loadConfig() (*config.Config, hclog.Logger, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.ReleaseID = releaseID
+	cfg.ApplyLimits()
+	return cfg, newLogger(cfg), nil
+}
+
+// storeDSN is what the store opens: the configured DSN, or the SQLite file.
+func storeDSN(cfg *config.Config) string {
 	dsn := cfg.DBDSN
 	if cfg.DBUse == "sqlite" {
 		dsn = cfg.SQLitePath()
 	}
+	return dsn
+}
+
+// migrateOnly serves --migrate: it migrates (or only reads) the schema,
+// prints its version and returns without starting the server.
+func migrateOnly(ctx context.Context, cfg *config.Config, log hclog.Logger, dsn, migrate string) error {
 	switch migrate {
-	case "":
 	case "up", "version":
 		st, err := store.Open(ctx, store.Options{Driver: cfg.DBUse, DSN: dsn, Logger: log, NoMigrate: migrate == "version"})
 		if err != nil {
@@ -99,26 +164,21 @@ func run(migrate string) error {
 	default:
 		return fmt.Errorf("--migrate %q: use up or version", migrate)
 	}
+}
 
-	started := time.Now()
-	st, err := store.Open(ctx, store.Options{Driver: cfg.DBUse, DSN: dsn, Logger: log})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	tpl, err := templatefiles.Open(cfg.TemplatesDir)
-	if err != nil {
-		return err
-	}
-	defer tpl.Close()
-
+// loadMocks builds the resolver, which loads every mock from the store.
+func loadMocks(ctx context.Context, cfg *config.Config, log hclog.Logger, st *store.Store, tpl *templatefiles.Dir) (*resolve.Resolver, error) {
 	res, err := resolve.New(ctx, resolve.Options{Store: st, Templates: tpl, Logger: log.Named("resolve"), LogLimit: cfg.LogLimit,
 		AllowPrivate: cfg.AllowPrivateProxy})
 	if err != nil {
-		return fmt.Errorf("load mocks: %w", err)
+		return nil, fmt.Errorf("load mocks: %w", err)
 	}
-	defer res.Close()
+	return res, nil
+}
 
+// newPluginManager reads the plugin configuration and folder and builds the
+// manager, not started yet; specs are the plugins it will start.
+func newPluginManager(cfg *config.Config, log hclog.Logger, res *resolve.Resolver) (*plugins.Manager, []plugins.Spec) {
 	// Plugin trouble never stops the host: it runs without the plugins it cannot load.
 	pluginCfg, err := plugins.ReadConfig(cfg.PluginsConfig)
 	if err != nil {
@@ -132,18 +192,24 @@ func run(migrate string) error {
 	}
 	pm := plugins.New(plugins.Options{Logger: log.Named("plugin"), Finder: resolve.Finder{R: res}, ConfigPath: cfg.PluginsConfig})
 	res.SetServers(pm) // the serverName rule asks the running listeners' servers
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-		defer cancel()
-		pm.Stop(ctx)
-	}()
+	return pm, plugins.Select(found, cfg.Plugins, pluginCfg)
+}
 
+// stopPlugins stops every plugin, waiting at most the shutdown timeout.
+func stopPlugins(cfg *config.Config, pm *plugins.Manager) {
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	pm.Stop(ctx)
+}
+
+// newAccess builds the auth service and, in full mode, the first admin.
+func newAccess(ctx context.Context, cfg *config.Config, log hclog.Logger, st *store.Store) (*auth.Service, error) {
 	access := auth.New(auth.Options{Store: st, Mode: cfg.AuthMode, Logger: log.Named("auth"),
 		SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost})
 	if cfg.AuthMode == auth.ModeFull {
 		created, oneTime, err := access.EnsureFirstAdmin(ctx, cfg.FirstAdminLogin, cfg.FirstAdminPass, cfg.FirstAdminEmail)
 		if err != nil {
-			return fmt.Errorf("create the first admin: %w", err)
+			return nil, fmt.Errorf("create the first admin: %w", err)
 		}
 		switch {
 		case created && oneTime != "":
@@ -156,11 +222,13 @@ func run(migrate string) error {
 	} else if !cfg.Loopback() {
 		log.Warn("AUTH_MODE=local on a non-loopback address: anyone who can reach the server can change every mock", "addr", cfg.Addr())
 	}
+	return access, nil
+}
 
-	var ready atomic.Bool
-	streams, endStreams := context.WithCancel(context.Background())
-	defer endStreams()
-	app := api.New(api.Deps{
+// newApp builds the REST API over the services.
+func newApp(cfg *config.Config, log hclog.Logger, streams context.Context, access *auth.Service, pm *plugins.Manager,
+	st *store.Store, res *resolve.Resolver, tpl *templatefiles.Dir, started time.Time, ready func() bool) *fiber.App {
+	return api.New(api.Deps{
 		Streams:           streams,
 		Auth:              access,
 		RateLimit:         auth.NewLimiter(cfg.RateLimit, cfg.RateBurst),
@@ -177,11 +245,15 @@ func run(migrate string) error {
 		ReleaseID:         cfg.ReleaseID,
 		StartedAt:         started,
 		DBDriver:          cfg.DBUse,
-	}, ready.Load)
+	}, ready)
+}
 
+// serve listens on the configured address and serves app in the background;
+// the channel gets the server's end.
+func serve(cfg *config.Config, log hclog.Logger, app *fiber.App, res *resolve.Resolver, started time.Time) (<-chan error, error) {
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
 	}
 	where := cfg.SQLitePath()
 	if cfg.DBUse == "pg" {
@@ -191,15 +263,23 @@ func run(migrate string) error {
 		"templates", cfg.TemplatesDir, "release", cfg.ReleaseID, "startup", time.Since(started).Round(time.Millisecond))
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()
-	specs := plugins.Select(found, cfg.Plugins, pluginCfg)
+	return serveErr, nil
+}
+
+// startPlugins starts the selected plugins once the API answers.
+func startPlugins(cfg *config.Config, log hclog.Logger, pm *plugins.Manager, specs []plugins.Spec) {
 	pm.Start(specs)
 	names := make([]string, 0, len(specs))
 	for _, s := range specs {
 		names = append(names, s.Name)
 	}
 	log.Info("plugins", "folder", cfg.PluginsDir, "loading", names)
-	ready.Store(true)
+}
 
+// waitAndShutdown blocks until the server ends or ctx is cancelled (a signal),
+// then shuts the server down within the shutdown timeout.
+func waitAndShutdown(ctx context.Context, cfg *config.Config, log hclog.Logger, app *fiber.App, serveErr <-chan error,
+	ready *atomic.Bool, endStreams context.CancelFunc) error {
 	select {
 	case err := <-serveErr:
 		if err != nil && !errors.Is(err, net.ErrClosed) {

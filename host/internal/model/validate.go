@@ -122,7 +122,41 @@ func (v *validator) fail(field, format string, args ...any) {
 	}
 }
 
+// mock runs the checks in a fixed order: the validator keeps only the first
+// failure, so the order decides which problem is reported.
 func (v *validator) mock(m *Mock) {
+	v.identity(m)
+	v.limits(m)
+	v.tags(m)
+	v.oneContext(m)
+	proto := m.Protocol()
+	v.contexts(m)
+	v.responseKind(m)
+	if m.Response != nil {
+		v.response("response", m.Response, proto)
+	}
+	if m.OneOf != nil {
+		v.oneOf(m.OneOf, proto)
+	}
+	if m.Proxy != nil {
+		v.proxy(m.Proxy, proto)
+	}
+	for i := range m.Webhooks {
+		v.webhook(fmt.Sprintf("webhooks[%d]", i), &m.Webhooks[i])
+	}
+	if m.Extract != nil {
+		v.extract(m.Extract, m.ChainID)
+	}
+	EachConditionList(m, func(path string, list []Condition) {
+		for i := range list {
+			v.condition(fmt.Sprintf("%s[%d]", path, i), &list[i])
+		}
+	})
+}
+
+// identity checks the names that place the mock: id, namespace, chain,
+// path prefix and the other short plain-text fields.
+func (v *validator) identity(m *Mock) {
 	switch {
 	case m.ID == "":
 		v.fail("id", "is required")
@@ -151,12 +185,19 @@ func (v *validator) mock(m *Mock) {
 			v.fail(f.name, "must not contain control characters")
 		}
 	}
+}
+
+// limits checks the lifetime and the use count.
+func (v *validator) limits(m *Mock) {
 	if m.TTL < 0 || m.TTL > MaxTTL {
 		v.fail("ttl", "must be 0 (unlimited) or a positive number of milliseconds up to %d (100 years)", int64(MaxTTL))
 	}
 	if m.UseLimiter < 0 || m.UseLimiter > math.MaxInt32 {
 		v.fail("useLimiter", "must be 0 (unlimited) or positive, at most %d", math.MaxInt32)
 	}
+}
+
+func (v *validator) tags(m *Mock) {
 	for i, t := range m.Tags {
 		if len(t) > 100 {
 			v.fail(fmt.Sprintf("tags[%d]", i), "must be at most 100 characters")
@@ -165,7 +206,10 @@ func (v *validator) mock(m *Mock) {
 			v.fail(fmt.Sprintf("tags[%d]", i), "must not contain control characters")
 		}
 	}
+}
 
+// oneContext requires exactly one protocol context.
+func (v *validator) oneContext(m *Mock) {
 	var set []string
 	for _, c := range m.contexts() {
 		if c.set {
@@ -179,9 +223,11 @@ func (v *validator) mock(m *Mock) {
 	default:
 		v.fail(set[1], "only one protocol context may be set, found %s", strings.Join(set, " and "))
 	}
-	proto := m.Protocol()
-	v.contexts(m)
+}
 
+// responseKind requires exactly one of response, oneOf and proxy, except
+// that a proxy may carry a response of delay and headers.
+func (v *validator) responseKind(m *Mock) {
 	n := 0
 	for _, b := range []bool{m.Response != nil, m.OneOf != nil, m.Proxy != nil} {
 		if b {
@@ -201,164 +247,186 @@ func (v *validator) mock(m *Mock) {
 	case n > 1:
 		v.fail("oneOf", "set exactly one of response, oneOf or proxy")
 	}
-	if m.Response != nil {
-		v.response("response", m.Response, proto)
-	}
-	if m.OneOf != nil {
-		switch m.OneOf.Order {
-		case "", "order", "random":
-		default:
-			v.fail("oneOf.order", "must be \"order\" or \"random\", got %q", m.OneOf.Order)
-		}
-		if len(m.OneOf.Responses) == 0 {
-			v.fail("oneOf.responses", "must hold at least one response")
-		}
-		if m.OneOf.Offset < 0 {
-			v.fail("oneOf.offset", "must not be negative")
-		}
-		for i := range m.OneOf.Responses {
-			v.response(fmt.Sprintf("oneOf.responses[%d]", i), &m.OneOf.Responses[i], proto)
-		}
-	}
-	if m.Proxy != nil {
-		v.proxy(m.Proxy, proto)
-	}
-	for i := range m.Webhooks {
-		v.webhook(fmt.Sprintf("webhooks[%d]", i), &m.Webhooks[i])
-	}
-	if m.Extract != nil {
-		if len(m.Extract.CStore) > 0 && m.ChainID == "" {
-			v.fail("extract.cStore", "needs chainId: the chain store belongs to a chain")
-		}
-		for name, st := range map[string]map[string]json.RawMessage{"mStore": m.Extract.MStore, "cStore": m.Extract.CStore, "gStore": m.Extract.GStore} {
-			for k := range st {
-				if strings.TrimSpace(k) == "" {
-					v.fail("extract."+name, "keys must not be empty")
-				}
-			}
-		}
-	}
-	EachConditionList(m, func(path string, list []Condition) {
-		for i := range list {
-			v.condition(fmt.Sprintf("%s[%d]", path, i), &list[i])
-		}
-	})
 }
 
+func (v *validator) oneOf(o *OneOf, proto string) {
+	switch o.Order {
+	case "", "order", "random":
+	default:
+		v.fail("oneOf.order", "must be \"order\" or \"random\", got %q", o.Order)
+	}
+	if len(o.Responses) == 0 {
+		v.fail("oneOf.responses", "must hold at least one response")
+	}
+	if o.Offset < 0 {
+		v.fail("oneOf.offset", "must not be negative")
+	}
+	for i := range o.Responses {
+		v.response(fmt.Sprintf("oneOf.responses[%d]", i), &o.Responses[i], proto)
+	}
+}
+
+func (v *validator) extract(e *Extract, chainID string) {
+	if len(e.CStore) > 0 && chainID == "" {
+		v.fail("extract.cStore", "needs chainId: the chain store belongs to a chain")
+	}
+	for name, st := range map[string]map[string]json.RawMessage{"mStore": e.MStore, "cStore": e.CStore, "gStore": e.GStore} {
+		for k := range st {
+			if strings.TrimSpace(k) == "" {
+				v.fail("extract."+name, "keys must not be empty")
+			}
+		}
+	}
+}
+
+// contexts checks each protocol context that is set; oneContext has already
+// reported a mock with more than one.
 func (v *validator) contexts(m *Mock) {
-	if h := m.HTTP; h != nil {
-		if h.Route == "" && h.RoutePattern == "" {
-			v.fail("http.route", "is required (or http.routePattern)")
-		}
-		if h.Route != "" {
-			if msg := routeProblem(h.Route); msg != "" {
-				v.fail("http.route", "%s", msg)
-			}
-		}
-		if h.RoutePattern != "" {
-			if _, err := regexp.Compile(h.RoutePattern); err != nil {
-				v.fail("http.routePattern", "is not a valid regular expression: %v", err)
-			}
-		}
-		if h.HTTPMethod != "" && !httpMethods[h.HTTPMethod] {
-			v.fail("http.httpMethod", "unknown HTTP method %q", h.HTTPMethod)
-		}
+	if m.HTTP != nil {
+		v.httpContext(m.HTTP)
 	}
-	if g := m.GRPC; g != nil {
-		if g.Service == "" {
-			v.fail("grpc.service", "is required (for example \"user.UserService\")")
-		}
-		if g.Method == "" {
-			v.fail("grpc.method", "is required")
-		}
-		switch g.MethodType {
-		case "", "unary", "server-stream", "client-stream", "bidirectional":
-		default:
-			v.fail("grpc.methodType", "must be one of unary, server-stream, client-stream, bidirectional")
-		}
+	if m.GRPC != nil {
+		v.grpcContext(m.GRPC)
 	}
-	if c := m.MCP; c != nil {
-		named := 0
-		for _, s := range []string{c.Tool, c.Resource, c.Prompt} {
-			if s != "" {
-				named++
-			}
-		}
-		switch {
-		case named == 0:
-			v.fail("mcp.tool", "is required (or mcp.resource for resources/read, mcp.prompt for prompts/get)")
-		case named > 1:
-			v.fail("mcp.tool", "set one of mcp.tool, mcp.resource and mcp.prompt")
-		case c.Method != "" && c.Method != MCPToolsCall && c.Method != MCPResourcesRead && c.Method != MCPPromptsGet:
-			v.fail("mcp.method", "must be tools/call, resources/read or prompts/get")
-		case c.Method == MCPToolsCall && c.Tool == "", c.Method == MCPResourcesRead && c.Resource == "",
-			c.Method == MCPPromptsGet && c.Prompt == "":
-			v.fail("mcp.method", "%s does not fit the name given (tool, resource or prompt)", c.Method)
-		}
-		if len(c.InputSchema) > 0 {
-			var schema map[string]any
-			if json.Unmarshal(c.InputSchema, &schema) != nil {
-				v.fail("mcp.inputSchema", "must be a JSON Schema object")
-			} else if t, ok := schema["type"]; ok && t != "object" {
-				v.fail("mcp.inputSchema", "an MCP tool's input schema has type \"object\"")
-			}
-		}
+	if m.MCP != nil {
+		v.mcpContext(m.MCP)
 	}
-	if s := m.SOAP; s != nil {
-		if s.Action == "" && s.Method == "" && s.Path == "" {
-			v.fail("soap.action", "one of soap.action, soap.method or soap.path is required")
-		}
-		if s.Path != "" && !strings.HasPrefix(s.Path, "/") {
-			v.fail("soap.path", "must start with '/'")
-		}
+	if m.SOAP != nil {
+		v.soapContext(m.SOAP)
 	}
-	if g := m.GraphQL; g != nil {
-		switch g.Operation {
-		case "", "query", "mutation", "subscription":
-		default:
-			v.fail("graphql.operation", "must be query, mutation or subscription")
-		}
-		if g.Field == "" {
-			v.fail("graphql.field", "is required")
-		}
-		if g.Path != "" && !strings.HasPrefix(g.Path, "/") {
-			v.fail("graphql.path", "must start with '/'")
-		}
+	if m.GraphQL != nil {
+		v.graphqlContext(m.GraphQL)
 	}
-	if s := m.SSE; s != nil {
-		if s.EventPath == "" {
-			v.fail("sse.eventPath", "is required (for example \"/events/orders\")")
-		} else if msg := routeProblem(s.EventPath); msg != "" {
-			v.fail("sse.eventPath", "%s", msg)
-		}
+	if m.SSE != nil {
+		v.sseContext(m.SSE)
 	}
 	if k := m.Kafka; k != nil && k.Topic == "" {
 		v.fail("kafka.topic", "is required")
 	}
-	if r := m.RabbitMQ; r != nil {
-		if r.Queue == "" && r.Exchange == "" {
-			v.fail("rabbitmq.queue", "is required (or rabbitmq.exchange)")
-		}
-		if r.OutputURL != "" {
-			if u, err := url.Parse(r.OutputURL); err != nil || (u.Scheme != "amqp" && u.Scheme != "amqps") {
-				v.fail("rabbitmq.outputURL", "must be an amqp:// or amqps:// URL")
-			}
-		}
-		if p := r.OutputProps; p != nil {
-			if p.DeliveryMode != 0 && p.DeliveryMode != 1 && p.DeliveryMode != 2 {
-				v.fail("rabbitmq.outputProps.deliveryMode", "must be 1 (transient) or 2 (persistent)")
-			}
-			if p.Priority < 0 || p.Priority > 255 {
-				v.fail("rabbitmq.outputProps.priority", "must be between 0 and 255")
-			}
+	if m.RabbitMQ != nil {
+		v.rabbitMQContext(m.RabbitMQ)
+	}
+	if m.Socket != nil {
+		v.socketContext(m.Socket)
+	}
+}
+
+func (v *validator) httpContext(h *HTTPContext) {
+	if h.Route == "" && h.RoutePattern == "" {
+		v.fail("http.route", "is required (or http.routePattern)")
+	}
+	if h.Route != "" {
+		if msg := routeProblem(h.Route); msg != "" {
+			v.fail("http.route", "%s", msg)
 		}
 	}
-	if s := m.Socket; s != nil {
-		switch strings.ToLower(s.SocketType) {
-		case "", "websocket", "ws", "tcp", "udp":
-		default:
-			v.fail("socket.socketType", "must be websocket, tcp or udp")
+	if h.RoutePattern != "" {
+		if _, err := regexp.Compile(h.RoutePattern); err != nil {
+			v.fail("http.routePattern", "is not a valid regular expression: %v", err)
 		}
+	}
+	if h.HTTPMethod != "" && !httpMethods[h.HTTPMethod] {
+		v.fail("http.httpMethod", "unknown HTTP method %q", h.HTTPMethod)
+	}
+}
+
+func (v *validator) grpcContext(g *GRPCContext) {
+	if g.Service == "" {
+		v.fail("grpc.service", "is required (for example \"user.UserService\")")
+	}
+	if g.Method == "" {
+		v.fail("grpc.method", "is required")
+	}
+	switch g.MethodType {
+	case "", "unary", "server-stream", "client-stream", "bidirectional":
+	default:
+		v.fail("grpc.methodType", "must be one of unary, server-stream, client-stream, bidirectional")
+	}
+}
+
+func (v *validator) mcpContext(c *MCPContext) {
+	named := 0
+	for _, s := range []string{c.Tool, c.Resource, c.Prompt} {
+		if s != "" {
+			named++
+		}
+	}
+	switch {
+	case named == 0:
+		v.fail("mcp.tool", "is required (or mcp.resource for resources/read, mcp.prompt for prompts/get)")
+	case named > 1:
+		v.fail("mcp.tool", "set one of mcp.tool, mcp.resource and mcp.prompt")
+	case c.Method != "" && c.Method != MCPToolsCall && c.Method != MCPResourcesRead && c.Method != MCPPromptsGet:
+		v.fail("mcp.method", "must be tools/call, resources/read or prompts/get")
+	case c.Method == MCPToolsCall && c.Tool == "", c.Method == MCPResourcesRead && c.Resource == "",
+		c.Method == MCPPromptsGet && c.Prompt == "":
+		v.fail("mcp.method", "%s does not fit the name given (tool, resource or prompt)", c.Method)
+	}
+	if len(c.InputSchema) > 0 {
+		var schema map[string]any
+		if json.Unmarshal(c.InputSchema, &schema) != nil {
+			v.fail("mcp.inputSchema", "must be a JSON Schema object")
+		} else if t, ok := schema["type"]; ok && t != "object" {
+			v.fail("mcp.inputSchema", "an MCP tool's input schema has type \"object\"")
+		}
+	}
+}
+
+func (v *validator) soapContext(s *SOAPContext) {
+	if s.Action == "" && s.Method == "" && s.Path == "" {
+		v.fail("soap.action", "one of soap.action, soap.method or soap.path is required")
+	}
+	if s.Path != "" && !strings.HasPrefix(s.Path, "/") {
+		v.fail("soap.path", "must start with '/'")
+	}
+}
+
+func (v *validator) graphqlContext(g *GraphQLContext) {
+	switch g.Operation {
+	case "", "query", "mutation", "subscription":
+	default:
+		v.fail("graphql.operation", "must be query, mutation or subscription")
+	}
+	if g.Field == "" {
+		v.fail("graphql.field", "is required")
+	}
+	if g.Path != "" && !strings.HasPrefix(g.Path, "/") {
+		v.fail("graphql.path", "must start with '/'")
+	}
+}
+
+func (v *validator) sseContext(s *SSEContext) {
+	if s.EventPath == "" {
+		v.fail("sse.eventPath", "is required (for example \"/events/orders\")")
+	} else if msg := routeProblem(s.EventPath); msg != "" {
+		v.fail("sse.eventPath", "%s", msg)
+	}
+}
+
+func (v *validator) rabbitMQContext(r *RabbitMQContext) {
+	if r.Queue == "" && r.Exchange == "" {
+		v.fail("rabbitmq.queue", "is required (or rabbitmq.exchange)")
+	}
+	if r.OutputURL != "" {
+		if u, err := url.Parse(r.OutputURL); err != nil || (u.Scheme != "amqp" && u.Scheme != "amqps") {
+			v.fail("rabbitmq.outputURL", "must be an amqp:// or amqps:// URL")
+		}
+	}
+	if p := r.OutputProps; p != nil {
+		if p.DeliveryMode != 0 && p.DeliveryMode != 1 && p.DeliveryMode != 2 {
+			v.fail("rabbitmq.outputProps.deliveryMode", "must be 1 (transient) or 2 (persistent)")
+		}
+		if p.Priority < 0 || p.Priority > 255 {
+			v.fail("rabbitmq.outputProps.priority", "must be between 0 and 255")
+		}
+	}
+}
+
+func (v *validator) socketContext(s *SocketContext) {
+	switch strings.ToLower(s.SocketType) {
+	case "", "websocket", "ws", "tcp", "udp":
+	default:
+		v.fail("socket.socketType", "must be websocket, tcp or udp")
 	}
 }
 
