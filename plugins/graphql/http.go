@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -22,10 +21,6 @@ import (
 // parameters, POST with application/json (or application/graphql, the query
 // as the body); the answer is application/json, or
 // application/graphql-response+json when the client asks for it.
-
-// HeaderNamespace names the namespace of a request the host hands over
-// from its /stubs/<namespace>/... (the path is then the part after it).
-const HeaderNamespace = "X-Mockarty-Namespace"
 
 // maxBody caps a request body: a GraphQL document is small, and a mock
 // server should not be made to hold gigabytes.
@@ -78,7 +73,8 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	media := responseMedia(r.Header.Get("Accept"))
-	ns, rerr := requestNamespace(r, s.Namespace)
+	hand, fromHost, r := handoff.Accept(r)
+	ns, rerr := requestNamespace(hand, fromHost, s.Namespace)
 	var req *gqlRequest
 	if rerr == nil {
 		req, rerr = readRequest(r)
@@ -121,31 +117,21 @@ var namespacePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 
 func validNamespace(ns string) bool { return namespacePattern.MatchString(ns) }
 
-// requestNamespace is the namespace a request is served in: the header's,
-// when the request comes from the host (which proxies its /stubs from this
-// machine), else the configured one. Anyone else could otherwise pick any
-// namespace, and make the listener remember a schema for each.
-func requestNamespace(r *http.Request, configured string) (string, *requestError) {
-	h := r.Header.Get(HeaderNamespace)
-	if h == "" || !fromLoopback(r) {
+// requestNamespace is the namespace a request is served in: the host's,
+// when the request is its /stubs hand-off (handoff.Accept), else the
+// configured one. Anyone else could otherwise pick any namespace, and make
+// the listener remember a schema for each.
+func requestNamespace(hand handoff.Request, fromHost bool, configured string) (string, *requestError) {
+	h := hand.Namespace
+	if h == "" || !fromHost {
 		return configured, nil
 	}
 	if !validNamespace(h) {
 		return "", &requestError{status: http.StatusBadRequest, code: "BAD_NAMESPACE",
 			msg: fmt.Sprintf("%s %q is not a namespace name: 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit",
-				HeaderNamespace, h)}
+				handoff.HeaderNamespace, h)}
 	}
 	return h, nil
-}
-
-// fromLoopback says whether the TCP peer is this machine.
-func fromLoopback(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	return err == nil && addr.Unmap().IsLoopback()
 }
 
 // requestErrorStatus is the status of a request that was not executed:

@@ -9,23 +9,26 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 // The namespace a request is served in: the host's header is honoured
-// from this machine only, and must name a namespace; the schemas of the
-// namespaces asked for are cached in bounded memory.
+// next to the host's secret only, and must name a namespace; the schemas
+// of the namespaces asked for are cached in bounded memory.
 
 func TestNamespaceHeaderChecked(t *testing.T) {
 	table := heroTable()
 	l := &Listener{}
 	p := plugintest.Start(t, l, json.RawMessage(`{"addresses":["127.0.0.1:0"],"namespace":"qa"}`), table.fake(t))
 	url := "http://" + p.Addresses[0] + "/graphql"
+	secret := plugintest.HandOffSecret()
 
 	for _, bad := range []string{"a b", "-lead", ".", strings.Repeat("n", 101), "ns/../other", "ns\u00e9"} {
-		a := post(t, url, "{ hero { name } }", nil, HeaderNamespace, bad)
+		a := post(t, url, "{ hero { name } }", nil, handoff.HeaderNamespace, bad, handoff.HeaderSecret, secret)
 		errs := a.errorsOf()
 		if a.status != 400 || len(errs) != 1 || !strings.Contains(errs[0]["message"].(string), "is not a namespace name") ||
 			errs[0]["extensions"].(map[string]any)["code"] != "BAD_NAMESPACE" {
@@ -36,26 +39,41 @@ func TestNamespaceHeaderChecked(t *testing.T) {
 		t.Fatalf("bad namespaces reached the host %d times", n)
 	}
 
-	// The TCP peer decides: the host proxies from loopback (v4 or v6);
-	// anyone else is served the configured namespace, header or not.
-	for _, c := range []struct{ peer, header, want string }{
-		{"127.0.0.1:40000", "team-a", "team-a"},
-		{"[::1]:40000", "team-b", "team-b"},
-		{"[::ffff:127.0.0.1]:40000", "team-c", "team-c"},
-		{"192.0.2.7:40000", "team-d", "qa"},
-		{"[2001:db8::1]:40000", "team-e", "qa"},
-		{"192.0.2.7:40000", "not a name", "qa"},
+	// The secret decides, not the TCP peer: without it a request from
+	// this machine is served in the configured namespace, header or not,
+	// and the mocks do not see the header; with it, from anywhere, the
+	// header is the namespace.
+	for _, c := range []struct {
+		peer, header, want string
+		secrets            []string
+	}{
+		{"127.0.0.1:40000", "team-a", "team-a", []string{secret}},
+		{"192.0.2.7:40000", "team-b", "team-b", []string{secret}},
+		{"127.0.0.1:40000", "team-c", "qa", nil},
+		{"[::1]:40000", "team-d", "qa", []string{"not the secret"}},
+		{"127.0.0.1:40000", "team-e", "qa", []string{secret + "0"}},
+		{"127.0.0.1:40000", "team-f", "qa", []string{"x", secret}},
+		{"127.0.0.1:40000", "not a name", "qa", nil},
 	} {
 		before := len(table.requests())
 		r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ hero { name } }"}`))
 		r.RemoteAddr = c.peer
 		r.Header.Set("Content-Type", "application/json")
-		r.Header.Set(HeaderNamespace, c.header)
+		r.Header.Set(handoff.HeaderNamespace, c.header)
+		for _, s := range c.secrets {
+			r.Header.Add(handoff.HeaderSecret, s)
+		}
 		w := httptest.NewRecorder()
 		l.ServeHTTP(w, r)
 		reqs := table.requests()
 		if w.Code != 200 || len(reqs) != before+1 || reqs[before].Namespace != c.want {
 			t.Fatalf("from %s with %q: %d %s (finds %+v)", c.peer, c.header, w.Code, w.Body, reqs[before:])
+		}
+		if _, ok := reqs[before].Headers[handoff.HeaderSecret]; ok {
+			t.Fatalf("the mocks saw the secret: %v", reqs[before].Headers)
+		}
+		if _, ok := reqs[before].Headers[handoff.HeaderNamespace]; ok && c.want == "qa" {
+			t.Fatalf("the mocks saw a forged namespace header: %v", reqs[before].Headers)
 		}
 	}
 }
@@ -86,11 +104,11 @@ func TestSchemaCacheIsBounded(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go c.watch(ctx)
-	eventually(t, "the cache to watch", func() bool {
+	plugintest.Eventually(t, 20*time.Second, func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return c.watching
-	})
+	}, "the cache to watch")
 	const asked = schemaCacheSize + 44
 	for i := range asked {
 		if _, err := c.get(ctx, fmt.Sprintf("ns-%d", i)); err != nil {

@@ -1,72 +1,23 @@
 package main
 
-// The hand-off headers are the host's, and the host proxies from this
-// machine: from any other peer they are ignored.
+// The hand-off headers are the host's, and only the host has its boot's
+// secret: without it they are ignored, wherever the request comes from.
 
 import (
-	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
-
-// foreignListener accepts connections as if they came from peer: the
-// listener's routing and mcp-go see a remote client, while the test still
-// connects over loopback.
-type foreignListener struct {
-	net.Listener
-	peer net.Addr
-}
-
-func (l foreignListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return foreignConn{Conn: c, peer: l.peer}, nil
-}
-
-type foreignConn struct {
-	net.Conn
-	peer net.Addr
-}
-
-func (c foreignConn) RemoteAddr() net.Addr { return c.peer }
-
-// serveForeign serves the fake host's MCP mocks (namespace qa) on a
-// loopback address whose every client looks like peer.
-func serveForeign(t *testing.T, f *fakeMCP, peer string) string {
-	t.Helper()
-	addr, err := net.ResolveTCPAddr("tcp", peer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := newRegistry(sdk.HostFromFinder(f.host(t)), "qa", time.Hour)
-	srv := &http.Server{Handler: &router{reg: reg}, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(foreignListener{Listener: ln, peer: addr}) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		reg.closeSessions(ctx)
-		_ = srv.Shutdown(ctx)
-	})
-	return "http://" + ln.Addr().String()
-}
 
 // callWeather posts a plain tools/call with headers (and Host, when not
 // empty), and says what status came back and which namespace the host was
 // asked about.
-func callWeather(t *testing.T, f *fakeMCP, url, host string, headers map[string]string) (int, *sdk.FindMCPRequest) {
+func callWeather(t *testing.T, f *fakeMCP, url, host string, headers http.Header) (int, *sdk.FindMCPRequest) {
 	t.Helper()
 	before := len(f.requests())
 	req, _ := http.NewRequest(http.MethodPost, url+"/mcp",
@@ -74,7 +25,7 @@ func callWeather(t *testing.T, f *fakeMCP, url, host string, headers map[string]
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	for k, v := range headers {
-		req.Header.Set(k, v)
+		req.Header[k] = v
 	}
 	if host != "" {
 		req.Host = host
@@ -90,89 +41,67 @@ func callWeather(t *testing.T, f *fakeMCP, url, host string, headers map[string]
 	return res.StatusCode, nil
 }
 
-var handOffHeaders = map[string]string{headerNamespace: "team", headerPrefix: "/stubs/team"}
+// handOff is the host's hand-off headers, with secret.
+func handOff(secret, ns, prefix string) http.Header {
+	h := http.Header{}
+	handoff.Mark(h, secret, ns, prefix)
+	return h
+}
 
-// TestHandOffOnlyFromThisMachine: from a peer elsewhere the hand-off
-// headers neither pick the namespace, nor shape the SSE endpoint, nor turn
-// the DNS-rebinding check off, nor reach the mocks' header conditions;
-// from this machine they do all of it.
-func TestHandOffOnlyFromThisMachine(t *testing.T) {
-	for _, peer := range []string{"203.0.113.7:40000", "[2001:db8::7]:40000", "[::ffff:203.0.113.7]:40000"} {
-		t.Run("foreign "+peer, func(t *testing.T) {
-			f := &fakeMCP{}
-			base := serveForeign(t, f, peer)
+// TestHandOffNeedsTheSecret: without the host's secret, the hand-off
+// headers sent from this machine neither pick the namespace, nor shape the
+// SSE endpoint, nor turn the DNS-rebinding check off, nor reach the mocks'
+// header conditions; with it they do all of it.
+func TestHandOffNeedsTheSecret(t *testing.T) {
+	secret := plugintest.HandOffSecret()
+	f := &fakeMCP{}
+	_, base := startFake(t, f)
+	for name, hdr := range map[string]http.Header{
+		"no secret":    {handoff.HeaderNamespace: {"team"}, handoff.HeaderPrefix: {"/stubs/team"}},
+		"wrong secret": handOff(strings.Repeat("0", len(secret)), "team", "/stubs/team"),
+		"two secrets":  {handoff.HeaderNamespace: {"team"}, handoff.HeaderPrefix: {"/stubs/team"}, handoff.HeaderSecret: {"x", secret}},
+	} {
+		t.Run(name, func(t *testing.T) {
 			// The listener is on loopback: a public Host is refused (DNS
 			// rebinding), hand-off headers or not.
-			if st, _ := callWeather(t, f, base, "mocks.example.com", handOffHeaders); st != http.StatusForbidden {
-				t.Fatalf("a public Host with hand-off headers from %s: %d", peer, st)
+			if st, _ := callWeather(t, f, base, "mocks.example.com", hdr); st != http.StatusForbidden {
+				t.Fatalf("a public Host with hand-off headers: %d", st)
 			}
-			st, got := callWeather(t, f, base, "", handOffHeaders)
+			st, got := callWeather(t, f, base, "", hdr)
 			if st != http.StatusOK || got == nil || got.Namespace != "qa" {
-				t.Fatalf("hand-off headers from %s: %d %+v", peer, st, got)
+				t.Fatalf("hand-off headers: %d %+v", st, got)
 			}
-			if _, ok := got.Headers[headerNamespace]; ok {
-				t.Fatalf("the mocks saw %s from %s: %v", headerNamespace, peer, got.Headers)
+			for _, k := range []string{handoff.HeaderNamespace, handoff.HeaderPrefix, handoff.HeaderSecret} {
+				if _, ok := got.Headers[k]; ok {
+					t.Fatalf("the mocks saw %s: %v", k, got.Headers)
+				}
 			}
 			// Values that the host would never send are ignored, not refused.
-			bad := map[string]string{headerNamespace: "../x", headerPrefix: "//evil.example/x"}
+			bad := hdr.Clone()
+			bad.Set(handoff.HeaderNamespace, "../x")
+			bad.Set(handoff.HeaderPrefix, "//evil.example/x")
 			if st, got := callWeather(t, f, base, "", bad); st != http.StatusOK || got == nil || got.Namespace != "qa" {
-				t.Fatalf("bad hand-off headers from %s: %d %+v", peer, st, got)
-			}
-			hdr := http.Header{}
-			for k, v := range handOffHeaders {
-				hdr.Set(k, v)
+				t.Fatalf("bad hand-off headers: %d %+v", st, got)
 			}
 			if ep := openSSE(t, base, "/sse", hdr).endpoint; !strings.HasPrefix(ep, "/message?sessionId=") {
-				t.Fatalf("the SSE endpoint announced to %s: %s", peer, ep)
+				t.Fatalf("the SSE endpoint announced: %s", ep)
 			}
 		})
 	}
 
-	t.Run("loopback", func(t *testing.T) {
-		f := &fakeMCP{}
-		_, base := startFake(t, f)
-		st, got := callWeather(t, f, base, "mocks.example.com", handOffHeaders)
+	t.Run("the host's", func(t *testing.T) {
+		hdr := handOff(secret, "team", "/stubs/team")
+		st, got := callWeather(t, f, base, "mocks.example.com", hdr)
 		if st != http.StatusOK || got == nil || got.Namespace != "team" {
-			t.Fatalf("a hand-off from loopback: %d %+v", st, got)
+			t.Fatalf("a hand-off: %d %+v", st, got)
 		}
-		hdr := http.Header{}
-		for k, v := range handOffHeaders {
-			hdr.Set(k, v)
+		if _, ok := got.Headers[handoff.HeaderSecret]; ok {
+			t.Fatalf("the mocks saw the secret: %v", got.Headers)
 		}
 		if ep := openSSE(t, base, "/sse", hdr).endpoint; !strings.HasPrefix(ep, "/stubs/team/message?sessionId=") {
 			t.Fatalf("the SSE endpoint of a hand-off: %s", ep)
 		}
 	})
-
-	// The host dials a plugin listening on one of the machine's own
-	// addresses from that address.
-	t.Run("own address", func(t *testing.T) {
-		ip := ownAddress()
-		if ip == "" {
-			t.Skip("this machine has no address but loopback")
-		}
-		f := &fakeMCP{}
-		p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["`+net.JoinHostPort(ip, "0")+`"],"namespace":"qa"}`), f.host(t))
-		st, got := callWeather(t, f, "http://"+p.Addresses[0], "", handOffHeaders)
-		if st != http.StatusOK || got == nil || got.Namespace != "team" {
-			t.Fatalf("a hand-off from %s to itself: %d %+v", ip, st, got)
-		}
-	})
-}
-
-// ownAddress is a non-loopback unicast address of this machine ("" when
-// it has none).
-func ownAddress() string {
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return ""
-	}
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && n.IP.IsGlobalUnicast() && !n.IP.IsLoopback() {
-			return n.IP.String()
-		}
-	}
-	return ""
 }
 
 // TestHandOffNamespaceChecked: a hand-off naming something that is not a
@@ -182,7 +111,7 @@ func TestHandOffNamespaceChecked(t *testing.T) {
 	for _, ns := range []string{"../x", ".hidden", "-x", "a/b", "a b", "a%2Fb", strings.Repeat("n", 101), "ns\u00e9"} {
 		req, _ := http.NewRequest(http.MethodPost, base+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(headerNamespace, ns)
+		plugintest.HandOff(req.Header, ns, "")
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -205,7 +134,46 @@ func TestHandOffNamespaceChecked(t *testing.T) {
 	f := &fakeMCP{}
 	_, base = startFake(t, f)
 	long := "n" + strings.Repeat("a.b_c-", 16) + "xyz"
-	if st, got := callWeather(t, f, base, "", map[string]string{headerNamespace: long}); st != http.StatusOK || got == nil || got.Namespace != long {
+	if st, got := callWeather(t, f, base, "", handOff(plugintest.HandOffSecret(), long, "")); st != http.StatusOK || got == nil || got.Namespace != long {
 		t.Fatalf("namespace %q (%d characters): %d %+v", long, len(long), st, got)
+	}
+}
+
+// TestE2EForgedHandOff: the real host hands /stubs/<ns> over with its
+// boot's secret; the same headers sent straight to the plugin's port from
+// this machine, without it (a page in a local browser could send them),
+// are a direct request in the configured namespace.
+func TestE2EForgedHandOff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: builds the host and the plugin")
+	}
+	h, plugin := startE2E(t)
+	h.Post(t, "/api/v1/mocks", `{"id":"team-weather","namespace":"team","mcp":{"tool":"get_weather"},
+	  "response":{"payload":{"content":[{"type":"text","text":"team weather"}]}}}`, 0)
+	call := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_weather","arguments":{"city":"Paris"}}}`
+	post := func(url string, hdr http.Header) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(call))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		for k, v := range hdr {
+			req.Header[k] = v
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, mustJSON(out["result"])
+	}
+	const team, sandbox = `{"content":[{"text":"team weather","type":"text"}]}`, `{"content":[{"text":"Sunny in Paris","type":"text"}]}`
+	if st, got := post(h.URL+"/stubs/team/mcp", nil); st != 200 || got != team {
+		t.Fatalf("the host's hand-off: %d %s", st, got)
+	}
+	for _, secret := range []string{"", "0123456789abcdef", plugintest.HandOffSecret()} {
+		if st, got := post(plugin+"/mcp", handOff(secret, "team", "/stubs/team")); st != 200 || got != sandbox {
+			t.Fatalf("forged hand-off (secret %q): %d %s", secret, st, got)
+		}
 	}
 }

@@ -5,18 +5,11 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
-)
 
-// Hand-off headers: the host proxies /stubs/<ns>/... to this listener with
-// the namespace to serve and the public prefix of the URLs it announces.
-// They are honoured only from this machine (fromThisMachine).
-const (
-	headerNamespace = "X-Mockarty-Namespace"
-	headerPrefix    = "X-Forwarded-Prefix"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
 )
 
 // Transports a path asks for.
@@ -56,11 +49,11 @@ func cleanPrefix(p string) (string, error) {
 		return "", nil
 	}
 	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "?#\\") {
-		return "", errors.New(headerPrefix + " must be a path starting with a single /")
+		return "", errors.New(handoff.HeaderPrefix + " must be a path starting with a single /")
 	}
 	for _, c := range p {
 		if c < 0x20 || c == 0x7f {
-			return "", errors.New(headerPrefix + " holds a control character")
+			return "", errors.New(handoff.HeaderPrefix + " holds a control character")
 		}
 	}
 	u := &url.URL{Path: p}
@@ -76,15 +69,20 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ns := rt.reg.defaultNS
 	handOff := false
-	if fromThisMachine(r) {
-		if h := r.Header.Get(headerNamespace); h != "" {
+	// Only the host hands requests off (its secret says so): from anyone
+	// else the headers are dropped, so that neither the namespace served,
+	// nor the endpoint announced, nor the DNS-rebinding check bends to
+	// them, and the mocks' header conditions do not see them.
+	hand, fromHost, r := handoff.Accept(r)
+	if fromHost {
+		if h := hand.Namespace; h != "" {
 			if !validNamespace(h) {
-				writeRPCError(w, http.StatusBadRequest, headerNamespace+" "+h+" is not a namespace name")
+				writeRPCError(w, http.StatusBadRequest, handoff.HeaderNamespace+" "+h+" is not a namespace name")
 				return
 			}
 			ns, handOff = h, true
 		}
-		prefix, err := cleanPrefix(r.Header.Get(headerPrefix))
+		prefix, err := cleanPrefix(hand.Prefix)
 		if err != nil {
 			writeRPCError(w, http.StatusBadRequest, err.Error())
 			return
@@ -92,13 +90,6 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if prefix != "" {
 			handOff = true
 		}
-	} else if r.Header.Get(headerNamespace) != "" || r.Header.Get(headerPrefix) != "" {
-		// Only the host, on this machine, hands requests off: from
-		// anyone else the headers are dropped, so that neither the
-		// namespace served, nor the endpoint announced, nor the
-		// DNS-rebinding check bends to them, and the mocks' header
-		// conditions do not see them.
-		r = withoutHandOff(r)
 	}
 	switch {
 	case kind == kindStreamable && r.Method != http.MethodPost && r.Method != http.MethodGet &&
@@ -145,54 +136,11 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // ssePath is the base of the SSE transport's endpoint event: the public
 // prefix, then the serverName segment.
 func ssePath(r *http.Request, serverName string) string {
-	prefix, _ := cleanPrefix(r.Header.Get(headerPrefix)) // checked by the router
+	prefix, _ := cleanPrefix(r.Header.Get(handoff.HeaderPrefix)) // checked by the router; only the host's reaches here
 	if serverName != "" {
 		prefix += "/" + url.PathEscape(serverName)
 	}
 	return prefix
-}
-
-// fromThisMachine: the TCP peer is this machine, the only place the host
-// proxies /stubs from. That is a loopback peer (127.0.0.1, ::1), or one
-// whose address is the connection's own local address (the host dials a
-// plugin listening on one of the machine's addresses from that address;
-// a TCP peer elsewhere cannot have it).
-func fromThisMachine(r *http.Request) bool {
-	peer, ok := addrIP(r.RemoteAddr)
-	if !ok {
-		return false
-	}
-	if peer.IsLoopback() {
-		return true
-	}
-	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	if local == nil {
-		return false
-	}
-	own, ok := addrIP(local.String())
-	return ok && own == peer && !own.IsUnspecified()
-}
-
-// addrIP is the IP of a host:port address, IPv4-mapped ones as IPv4.
-func addrIP(hostport string) (netip.Addr, bool) {
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return netip.Addr{}, false
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.Addr{}, false
-	}
-	return ip.Unmap().WithZone(""), true
-}
-
-// withoutHandOff returns r without the hand-off headers.
-func withoutHandOff(r *http.Request) *http.Request {
-	out := *r
-	out.Header = r.Header.Clone()
-	out.Header.Del(headerNamespace)
-	out.Header.Del(headerPrefix)
-	return &out
 }
 
 // asLocal returns r as seen at the connection's own address (Host only).

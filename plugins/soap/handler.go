@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"github.com/mockarty-oss/mockarty/sdk/httpserve"
 )
 
@@ -25,15 +26,18 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l.mu.Unlock()
 	v := versionOfContentType(r.Header.Get("Content-Type"))
 	ns, prefix := s.Namespace, ""
-	if fromThisMachine(r) { // the host's /stubs hand-off; anyone else gets the configured namespace
-		if h := r.Header.Get(headerNamespace); h != "" {
+	// The host's /stubs hand-off picks the namespace and prefix; any other
+	// request is served in the configured namespace, without those headers.
+	hand, fromHost, r := handoff.Accept(r)
+	if fromHost {
+		if h := hand.Namespace; h != "" {
 			if !validNamespace(h) {
-				writeFault(w, v, http.StatusBadRequest, fault{code: codeClient, reason: fmt.Sprintf("%s %q is not a namespace name", headerNamespace, h)})
+				writeFault(w, v, http.StatusBadRequest, fault{code: codeClient, reason: fmt.Sprintf("%s %q is not a namespace name", handoff.HeaderNamespace, h)})
 				return
 			}
 			ns = h
 		}
-		prefix = strings.TrimRight(r.Header.Get(headerPrefix), "/")
+		prefix = strings.TrimRight(hand.Prefix, "/")
 	}
 	path := r.URL.Path
 	if prefix != "" && strings.HasPrefix(path, prefix+"/") {

@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
 )
 
 // hopHeaders are not forwarded (RFC 9110 section 7.6.1), nor are the
 // host's hand-off headers.
 var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
 	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-	"Content-Length": true, "X-Mockarty-Namespace": true, "X-Forwarded-Prefix": true}
+	"Content-Length": true, handoff.HeaderNamespace: true, handoff.HeaderPrefix: true, handoff.HeaderSecret: true}
 
 // maxProxyAnswer caps an upstream's answer.
 const maxProxyAnswer = 64 << 20

@@ -12,21 +12,17 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"golang.org/x/net/http/httpguts"
 )
 
 // SOAP, GraphQL and MCP are served under /stubs as on their own listeners,
 // and their protocol logic lives only in their plugins: the host hands such
 // a request to the plugin's listener by reverse proxy. The listener learns
-// the namespace from X-Mockarty-Namespace, the public prefix of its URLs
-// (an MCP SSE endpoint, a WSDL's address) from X-Forwarded-Prefix, and the
-// address the client used from the Host header, which is passed on.
-
-// Headers of the hand-off.
-const (
-	HeaderNamespace      = "X-Mockarty-Namespace"
-	HeaderForwardedPrefx = "X-Forwarded-Prefix"
-)
+// the namespace and the public prefix of its URLs (an MCP SSE endpoint, a
+// WSDL's address) from the hand-off headers, believed next to this boot's
+// secret only (sdk/handoff), and the address the client used from the Host
+// header, which is passed on.
 
 // handOffTransport talks to plugin listeners on this machine: no proxy from
 // the environment, bodies passed through as they are (no gzip added).
@@ -87,8 +83,7 @@ func (s *server) handOff(c *fiber.Ctx, protocol, ns, route string, body []byte) 
 	}
 	req.Host = string(c.Request().Host())
 	req.ContentLength = int64(len(body))
-	req.Header.Set(HeaderNamespace, ns)
-	req.Header.Set(HeaderForwardedPrefx, prefix)
+	handoff.Mark(req.Header, s.Plugins.HandOffSecret(), ns, prefix)
 	req.Header.Set("X-Forwarded-For", c.IP())
 	req.Header.Set("X-Forwarded-Proto", c.Protocol())
 	res, err := handOffTransport.RoundTrip(req)

@@ -9,6 +9,7 @@ package plugins
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -28,6 +29,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
 )
 
 // BinaryPrefix names plugin binaries: mockarty-plugin-<name>.
@@ -103,6 +105,10 @@ type Manager struct {
 	servers atomic.Pointer[map[string]*sdk.ServerSet]
 	// settingsMu makes one settings change (validate, write, reload) one step.
 	settingsMu sync.Mutex
+	// handOffSecret is this boot's hand-off secret (see sdk/handoff): every
+	// plugin gets it at launch, and listeners trust the /stubs hand-off
+	// headers only next to it.
+	handOffSecret string
 }
 
 type managed struct {
@@ -154,7 +160,35 @@ func New(o Options) *Manager {
 	if o.StartTimeout == 0 {
 		o.StartTimeout = 15 * time.Second
 	}
-	return &Manager{opts: o, plugins: map[string]*managed{}}
+	return &Manager{opts: o, plugins: map[string]*managed{}, handOffSecret: newSecret()}
+}
+
+// newSecret is 32 random bytes in hex (crypto/rand does not fail).
+func newSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// HandOffSecret is the secret the host's /stubs hand-off sends to
+// listeners (handoff.HeaderSecret).
+func (m *Manager) HandOffSecret() string {
+	if m == nil {
+		return ""
+	}
+	return m.handOffSecret
+}
+
+// pluginEnv is the environment of a plugin process: the host's, with this
+// boot's hand-off secret in place of any the host was itself started with.
+func (m *Manager) pluginEnv() []string {
+	env := make([]string, 0, len(os.Environ())+1)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, handoff.EnvSecret+"=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, handoff.EnvSecret+"="+m.handOffSecret)
 }
 
 // Discover lists the plugin binaries in dir by name.
@@ -468,9 +502,11 @@ func (m *Manager) launchWith(p *managed, log hclog.Logger, settings json.RawMess
 	}
 	p.set(func(s *Status) { s.State = StateStarting })
 	cmd := exec.Command(p.spec.Path)
+	cmd.Env = m.pluginEnv()
 	dieWithHost(cmd)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
+		SkipHostEnv:      true, // pluginEnv is the host's environment already
 		Plugins:          plugin.PluginSet{sdk.PluginKey: &sdk.GRPCPlugin{}},
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
