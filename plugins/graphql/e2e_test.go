@@ -14,8 +14,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	genql "github.com/Khan/genqlient/graphql"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -154,11 +156,11 @@ func TestE2ESchema(t *testing.T) {
 
 	// The plugin hears of the SDL (Watch) and validates against it.
 	var a *gqlAnswer
-	eventually(t, "the SDL to validate queries", func() bool {
+	plugintest.Eventually(t, 20*time.Second, func() bool {
 		a = post(t, url, `{ hero { name mass } }`, nil)
 		errs := a.errorsOf()
 		return len(errs) == 1 && strings.Contains(errs[0]["message"].(string), `Cannot query field "mass" on type "Character"`)
-	})
+	}, "the SDL to validate queries")
 	if _, has := a.body["data"]; has || compact(t, a.errorsOf()[0]["locations"]) != `[{"column":15,"line":1}]` {
 		t.Fatalf("validation error: %s", a.raw)
 	}
@@ -206,7 +208,7 @@ func TestE2ESchema(t *testing.T) {
 }
 
 func TestE2EStubsHandOff(t *testing.T) {
-	h, _ := startHost(t)
+	h, url := startHost(t)
 	h.Post(t, "/api/v1/mocks", `{"id":"team-hero","namespace":"team","graphql":{"operation":"query","field":"hero"},
 	  "response":{"payload":{"name":"Rey"}}}`, 201)
 	h.Post(t, "/api/v1/mocks", `{"id":"sandbox-hero","graphql":{"operation":"query","field":"hero"},
@@ -216,6 +218,16 @@ func TestE2EStubsHandOff(t *testing.T) {
 		a := post(t, h.URL+"/stubs/"+ns+"/graphql", `{ hero { name } }`, nil)
 		if a.status != 200 || dataOf(t, a) != want {
 			t.Fatalf("/stubs/%s/graphql: %d %s", ns, a.status, a.raw)
+		}
+	}
+	// The same headers sent straight to the plugin's port from this
+	// machine, without the host's secret (a page in a local browser could
+	// send them), are a direct request in the configured namespace.
+	for _, secret := range []string{"", "0123456789abcdef", plugintest.HandOffSecret()} {
+		a := post(t, url, `{ hero { name } }`, nil, handoff.HeaderNamespace, "team", handoff.HeaderPrefix, "/stubs/team",
+			handoff.HeaderSecret, secret)
+		if a.status != 200 || dataOf(t, a) != `{"hero":{"name":"R2-D2"}}` {
+			t.Fatalf("forged hand-off (secret %q): %d %s", secret, a.status, a.raw)
 		}
 	}
 }

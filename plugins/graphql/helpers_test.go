@@ -183,18 +183,6 @@ func sdl(t *testing.T, names ...string) []sdk.Document {
 	return docs
 }
 
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // readEvents posts a subscription asking for server-sent events and reads
 // the stream to its end: "<event> <data>" per event.
 func readEvents(t *testing.T, url, body string) []string {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
@@ -199,11 +200,11 @@ func TestRootFieldsResolvedByFewWorkers(t *testing.T) {
 	// them are in flight until fewer are left; one released lets one more in.
 	for released := 0; released < fields; released++ {
 		want := min(workers, fields-released)
-		eventually(t, fmt.Sprintf("%d fields in flight, %d asked", want, released+want), func() bool {
+		plugintest.Eventually(t, 20*time.Second, func() bool {
 			mu.Lock()
 			defer mu.Unlock()
 			return inflight == want && entered == released+want
-		})
+		}, "%d fields in flight, %d asked", want, released+want)
 		release <- struct{}{}
 	}
 	if a := <-done; a.err != nil || a.status != 200 {

@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -188,7 +190,8 @@ func TestNamespaceFromTheHost(t *testing.T) {
 	table := heroTable()
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"namespace":"qa"}`), table.fake(t))
 	// The host hands /stubs/team-a/graphql over as /graphql with the namespace in a header.
-	a := post(t, "http://"+p.Addresses[0]+"/graphql", "{ hero { name } }", nil, HeaderNamespace, "team-a")
+	a := post(t, "http://"+p.Addresses[0]+"/graphql", "{ hero { name } }", nil, handoff.HeaderNamespace, "team-a",
+		handoff.HeaderSecret, plugintest.HandOffSecret())
 	if a.status != 200 || dataOf(t, a) != `{"hero":{"name":"R2-D2"}}` {
 		t.Fatalf("%d %s", a.status, a.raw)
 	}
@@ -213,7 +216,7 @@ func TestDelayAndStop(t *testing.T) {
 		}
 		done <- res
 	}()
-	eventually(t, "the slow field to be asked", func() bool { return len(table.requests()) == 1 })
+	plugintest.Eventually(t, 20*time.Second, func() bool { return len(table.requests()) == 1 }, "the slow field to be asked")
 	// The slow mock's hour-long delay holds its answer back; others are served.
 	if a := post(t, url, "{ fast }", nil); dataOf(t, a) != `{"fast":"now"}` {
 		t.Fatalf("fast: %s", a.raw)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
@@ -162,11 +163,11 @@ func TestIntrospection(t *testing.T) {
 
 	// Without an SDL, introspection says what to do.
 	fake.SetDocuments(sdk.DocumentGraphQL)
-	eventually(t, "the schema to be dropped", func() bool {
+	plugintest.Eventually(t, 20*time.Second, func() bool {
 		a = post(t, url, `{ __schema { queryType { name } } }`, nil)
 		errs := a.errorsOf()
 		return len(errs) == 1 && strings.Contains(errs[0]["message"].(string), "register an SDL")
-	})
+	}, "the schema to be dropped")
 	if dataOf(t, a) != `{"__schema":null}` {
 		t.Fatalf("no schema: %s", a.raw)
 	}
@@ -182,18 +183,18 @@ func TestSchemaChangesAreSeen(t *testing.T) {
 		t.Fatalf("schemaless: %s", a.raw)
 	}
 	fake.SetDocuments(sdk.DocumentGraphQL, sdk.Document{Name: "a.graphql", Content: []byte("type Query { villain: String }")})
-	eventually(t, "the new schema to validate", func() bool {
+	plugintest.Eventually(t, 20*time.Second, func() bool {
 		errs := post(t, url, "{ hero { name } }", nil).errorsOf()
 		return len(errs) == 1 && strings.Contains(errs[0]["message"].(string), `Cannot query field "hero"`)
-	})
+	}, "the new schema to validate")
 	// An SDL that does not load (two files declaring one type) is reported.
 	fake.SetDocuments(sdk.DocumentGraphQL, sdk.Document{Name: "a.graphql", Content: []byte("type Query { villain: String }")},
 		sdk.Document{Name: "b.graphql", Content: []byte("type Query { hero: String }")})
-	eventually(t, "the broken schema to be reported", func() bool {
+	plugintest.Eventually(t, 20*time.Second, func() bool {
 		a := post(t, url, "{ villain }", nil)
 		errs := a.errorsOf()
 		return a.status == 500 && len(errs) == 1 && strings.Contains(errs[0]["message"].(string), "b.graphql:1:6")
-	})
+	}, "the broken schema to be reported")
 }
 
 func TestSubscriptionOverSSE(t *testing.T) {

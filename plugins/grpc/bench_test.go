@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	hw "google.golang.org/grpc/examples/helloworld/helloworld"
@@ -22,10 +23,10 @@ func BenchmarkUnary(b *testing.B) {
 	e := start(b, "")
 	e.proto("helloworld/helloworld.proto", "helloworld/helloworld/helloworld.proto")
 	e.mock(`{"id":"bench","grpc":{"service":"helloworld.Greeter","method":"SayHello"},"response":{"payload":{"message":"Hello, World!"}}}`)
-	eventually(b, func() error {
+	plugintest.EventuallyNoError(b, 30*time.Second, func() error {
 		_, err := hw.NewGreeterClient(e.conn).SayHello(context.Background(), &hw.HelloRequest{Name: "x"})
 		return err
-	})
+	}, "the mock served")
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

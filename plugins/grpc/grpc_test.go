@@ -17,10 +17,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -54,7 +52,7 @@ func testMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binDir = dir
-	race := raceEnabled()
+	race := plugintest.RaceEnabled()
 	for _, b := range []struct{ out, src string }{
 		{filepath.Join(dir, "mockarty"), "../../host/cmd/mockarty"},
 		{filepath.Join(dir, "mockarty-plugin-grpc"), "."},
@@ -79,39 +77,9 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" && s.Value == "true" {
-			return true
-		}
-	}
-	return false
-}
-
 func freePort(t testing.TB) int {
 	t.Helper()
 	return plugintest.FreePort(t) // never the same port twice
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // env is a host running the gRPC plugin, and a client connection to it.
@@ -142,7 +110,7 @@ func start(t testing.TB, settings string) *env {
 	cmd.Dir = data
 	cmd.Env = append(os.Environ(), "MOCKARTY_DATA_DIR="+data, "HTTP_BIND_ADDR=127.0.0.1", "HTTP_PORT="+strconv.Itoa(port),
 		"AUTH_MODE=local", "PLUGINS=grpc", "PLUGINS_DIR="+binDir, "PLUGINS_CONFIG="+filepath.Join(data, "plugins.json"), "LOG_LEVEL=info")
-	logs := &lockedBuffer{}
+	logs := &plugintest.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -158,23 +126,18 @@ func start(t testing.TB, settings string) *env {
 		}
 	})
 	e := &env{t: t, api: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	plugintest.Eventually(t, 60*time.Second, func() bool {
 		var v struct {
 			Plugins []struct{ Name, State string } `json:"plugins"`
 		}
-		if r, err := http.Get(e.api + "/api/v1/plugins"); err == nil {
-			_ = json.NewDecoder(r.Body).Decode(&v)
-			r.Body.Close()
-			if len(v.Plugins) == 1 && v.Plugins[0].State == "running" {
-				break
-			}
+		r, err := http.Get(e.api + "/api/v1/plugins")
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the grpc plugin did not run:\n%s", logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		_ = json.NewDecoder(r.Body).Decode(&v)
+		r.Body.Close()
+		return len(v.Plugins) == 1 && v.Plugins[0].State == "running"
+	}, "the grpc plugin to run; its log:\n%s", logs)
 	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
@@ -230,23 +193,6 @@ func (e *env) mock(doc string) {
 	e.must(201, "POST", "/api/v1/mocks", v)
 }
 
-// eventually retries f until it returns nil (the plugin reloads the
-// registry asynchronously); a guard against hanging only.
-func eventually(t testing.TB, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func TestAllFourCallKinds(t *testing.T) {
 	e := start(t, "")
 	ctx := context.Background()
@@ -275,11 +221,11 @@ func TestAllFourCallKinds(t *testing.T) {
 
 	var hdr metadata.MD
 	var reply *hw.HelloReply
-	eventually(t, func() error {
+	plugintest.EventuallyNoError(t, 30*time.Second, func() error {
 		var err error
 		reply, err = hw.NewGreeterClient(e.conn).SayHello(ctx, &hw.HelloRequest{Name: "world"}, grpc.Header(&hdr))
 		return err
-	})
+	}, "the unary mock served")
 	if reply.GetMessage() != "world" || strings.Join(hdr.Get("x-mock"), ",") != "hello" {
 		t.Fatalf("unary: %v, header %v", reply, hdr)
 	}
@@ -357,13 +303,13 @@ func TestErrorsDelayAndNearMiss(t *testing.T) {
 	  "response":{"delay":300,"payload":{"message":"finally"}}}`)
 	client := hw.NewGreeterClient(e.conn)
 	var err error
-	eventually(t, func() error {
+	plugintest.EventuallyNoError(t, 30*time.Second, func() error {
 		_, err = client.SayHello(ctx, &hw.HelloRequest{Name: "bad"})
 		if status.Code(err) == codes.Unimplemented {
 			return err
 		}
 		return nil
-	})
+	}, "the method known to the plugin")
 	st := status.Convert(err)
 	if st.Code() != codes.InvalidArgument || st.Message() != "name is not allowed" || len(st.Details()) != 2 {
 		t.Fatalf("error: %v %v", st, st.Details())
@@ -394,13 +340,13 @@ func TestErrorsDelayAndNearMiss(t *testing.T) {
 	// The unmatched call is an undefined request.
 	_, b := e.call("GET", "/api/v1/undefined-requests", nil)
 	if !strings.Contains(string(b), "helloworld.Greeter/SayHello") {
-		eventually(t, func() error {
+		plugintest.EventuallyNoError(t, 30*time.Second, func() error {
 			_, b = e.call("GET", "/api/v1/undefined-requests", nil)
 			if !strings.Contains(string(b), "helloworld.Greeter/SayHello") {
 				return fmt.Errorf("no undefined request: %s", b)
 			}
 			return nil
-		})
+		}, "the unmatched call recorded")
 	}
 }
 
@@ -463,12 +409,12 @@ func TestReflectionAndLiveReload(t *testing.T) {
 	e.proto("helloworld/helloworld.proto", "helloworld/helloworld/helloworld.proto")
 	e.mock(`{"id":"chat","grpc":{"service":"routeguide.RouteGuide","method":"RouteChat","methodType":"bidirectional"},
 	  "response":{"payload":{"message":"ack"}}}`)
-	eventually(t, func() error {
+	plugintest.EventuallyNoError(t, 30*time.Second, func() error {
 		if got := strings.Join(reflectionServices(t, e.conn, false), ","); !strings.Contains(got, "helloworld.Greeter") {
 			return fmt.Errorf("v1 services: %s", got)
 		}
 		return nil
-	})
+	}, "the reflection listing the v1 services")
 	if got := strings.Join(reflectionServices(t, e.conn, true), ","); !strings.Contains(got, "helloworld.Greeter") {
 		t.Fatalf("v1alpha services: %s", got)
 	}
@@ -476,7 +422,7 @@ func TestReflectionAndLiveReload(t *testing.T) {
 	// change the registry again, and the open stream keeps working.
 	e.proto("routeguide/route_guide.proto", "route_guide/routeguide/route_guide.proto")
 	var chat rg.RouteGuide_RouteChatClient
-	eventually(t, func() error {
+	plugintest.EventuallyNoError(t, 30*time.Second, func() error {
 		c, err := rg.NewRouteGuideClient(e.conn).RouteChat(context.Background())
 		if err != nil {
 			return err
@@ -489,14 +435,14 @@ func TestReflectionAndLiveReload(t *testing.T) {
 		}
 		chat = c
 		return nil
-	})
+	}, "the chat stream open")
 	e.must(201, "POST", "/api/v1/protos", map[string]any{"name": "extra/ping.proto", "content": "syntax = \"proto3\";\npackage extra;\nservice Ping { rpc Ping (P) returns (P); }\nmessage P {}\n"})
-	eventually(t, func() error {
+	plugintest.EventuallyNoError(t, 30*time.Second, func() error {
 		if got := strings.Join(reflectionServices(t, e.conn, false), ","); !strings.Contains(got, "extra.Ping") {
 			return fmt.Errorf("after reload: %s", got)
 		}
 		return nil
-	})
+	}, "the reflection listing the reloaded registry")
 	if err := chat.Send(&rg.RouteNote{Message: "still there"}); err != nil {
 		t.Fatal(err)
 	}
@@ -529,11 +475,11 @@ func TestProxyToARealBackend(t *testing.T) {
 	e.mock(fmt.Sprintf(`{"id":"to-upstream","grpc":{"service":"helloworld.Greeter","method":"SayHello"},
 	  "proxy":{"target":%q},"response":{}}`, ln.Addr().String()))
 	var r *hw.HelloReply
-	eventually(t, func() error {
+	plugintest.EventuallyNoError(t, 30*time.Second, func() error {
 		var err error
 		r, err = hw.NewGreeterClient(e.conn).SayHello(context.Background(), &hw.HelloRequest{Name: "proxy"})
 		return err
-	})
+	}, "the proxied call answered")
 	if r.GetMessage() != "upstream says hi to proxy" {
 		t.Fatalf("proxied: %v", r)
 	}

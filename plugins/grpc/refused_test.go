@@ -4,7 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -38,9 +40,9 @@ func TestDeepMessageIsInvalidArgument(t *testing.T) {
 	e.must(201, "POST", "/api/v1/protos", map[string]any{"name": "deep/deep.proto", "content": deepProto})
 	e.mock(`{"id":"echo","grpc":{"service":"deep.Echo","method":"Send"},"response":{"payload":{"ok":true}}}`)
 	out := &structpb.Value{}
-	eventually(t, func() error {
+	plugintest.EventuallyNoError(t, 30*time.Second, func() error {
 		return e.conn.Invoke(ctx, "/deep.Echo/Send", nestedValue(100), out)
-	})
+	}, "the echo mock served")
 	if !out.GetStructValue().GetFields()["ok"].GetBoolValue() {
 		t.Fatalf("within the limit: %v", out)
 	}

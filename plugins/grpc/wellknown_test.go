@@ -99,7 +99,7 @@ func TestReflectionServesErrorDetailAndWellKnownTypes(t *testing.T) {
 	}
 	// The registry's services and the listener's own are listed together.
 	e.proto("helloworld/helloworld.proto", "helloworld/helloworld/helloworld.proto")
-	eventually(t, func() error {
+	plugintest.EventuallyNoError(t, 30*time.Second, func() error {
 		got := "," + strings.Join(reflectionServices(t, e.conn, false), ",") + ","
 		for _, want := range []string{"helloworld.Greeter", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"} {
 			if !strings.Contains(got, ","+want+",") {
@@ -107,7 +107,7 @@ func TestReflectionServesErrorDetailAndWellKnownTypes(t *testing.T) {
 			}
 		}
 		return nil
-	})
+	}, "the reflection listing the registry and the listener services")
 }
 
 func names(fds []*descriptorpb.FileDescriptorProto) []string {
@@ -174,13 +174,13 @@ func TestGrpcurlDecodesErrorDetails(t *testing.T) {
 	    "errorDetails":[{"type":"errorInfo","details":{"reason":"RESERVED_NAME","domain":"example.com"}},
 	                    {"type":"badRequest","details":{"fieldViolations":[{"field":"name","description":"reserved"}]}},
 	                    {"type":"debugInfo","details":{"detail":"see the mock 'denied'"}}]}}`)
-	eventually(t, func() error {
+	plugintest.EventuallyNoError(t, 30*time.Second, func() error {
 		_, err := hw.NewGreeterClient(e.conn).SayHello(context.Background(), &hw.HelloRequest{Name: "bad"})
 		if status.Code(err) != codes.InvalidArgument {
 			return fmt.Errorf("mock not served yet: %v", err)
 		}
 		return nil
-	})
+	}, "the error mock served")
 	target := e.conn.Target()
 	out, err := exec.Command(bin, "-plaintext", "-format-error", "-d", `{"name":"bad"}`, target, "helloworld.Greeter/SayHello").CombinedOutput()
 	if err == nil {

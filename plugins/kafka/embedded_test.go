@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 // The real host runs the real plugin binary, which serves its own
@@ -123,13 +124,13 @@ func TestEmbeddedBrokerUnderTheHost(t *testing.T) {
 		// Undefined requests are counted per topic; o-3 above was one.
 		before := h.undefinedCount(t, "orders")
 		p, off := k.produce("orders", "", `{"orderId": "o-9", "status": "lost"}`, nil)
-		eventually(t, "the unmatched message is an undefined request", func() bool { return h.undefinedCount(t, "orders") == before+1 })
+		plugintest.Eventually(t, 30*time.Second, func() bool { return h.undefinedCount(t, "orders") == before+1 }, "the unmatched message is an undefined request")
 		if _, body := h.undefined(t, "orders"); !strings.Contains(body, "o-9") {
 			t.Fatalf("the undefined request's body %s is not the message", body)
 		}
-		eventually(t, "the group commits past the unmatched message", func() bool {
+		plugintest.Eventually(t, 30*time.Second, func() bool {
 			return committed(t, []string{addr}, "mockarty-sandbox", "orders", p) > off
-		})
+		}, "the group commits past the unmatched message")
 		// Another round trip on the topic: the message did not come back.
 		k.produce("orders", "", `{"orderId": "o-10", "status": "new"}`, map[string]string{"X-Kind": "order"})
 		if r := next(t, approved, "o-10"); string(r.msg.Key) != "o-10" {
@@ -157,7 +158,7 @@ func TestEmbeddedBrokerUnderTheHost(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer admin.Close()
-		eventually(t, "the group no longer consumes late", func() bool {
+		plugintest.Eventually(t, 30*time.Second, func() bool {
 			groups, err := admin.DescribeConsumerGroups([]string{"mockarty-sandbox"})
 			if err != nil || len(groups) != 1 || len(groups[0].Members) == 0 {
 				return false
@@ -174,7 +175,7 @@ func TestEmbeddedBrokerUnderTheHost(t *testing.T) {
 				}
 			}
 			return true
-		})
+		}, "the group no longer consumes late")
 		// The group still answers its other topics.
 		k.produce("orders", "", `{"orderId": "o-11", "status": "new"}`, map[string]string{"X-Kind": "order"})
 		if r := next(t, approved, "o-11"); string(r.msg.Key) != "o-11" {

@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -69,9 +71,9 @@ func TestExternalBrokersUnderTheHost(t *testing.T) {
 		if string(r.msg.Key) != "b-1" || r.header("X-Trace") != "trace-1" || r.json(t)["billed"] != true {
 			t.Fatalf("reply key=%q headers=%v value=%s", r.msg.Key, r.msg.Headers, r.msg.Value)
 		}
-		eventually(t, "group billing commits its offsets", func() bool {
+		plugintest.Eventually(t, 30*time.Second, func() bool {
 			return committed(t, []string{mainAddr}, "billing", "in", p, sasl) > off
-		})
+		}, "group billing commits its offsets")
 	})
 
 	t.Run("serverName picks the cluster", func(t *testing.T) {
@@ -105,7 +107,7 @@ func TestExternalBrokersUnderTheHost(t *testing.T) {
 	t.Run("an unmatched message is not redelivered after a restart", func(t *testing.T) {
 		before := h.undefinedCount(t, "in")
 		km.produce("in", "", `{"id": "b-lost", "ok": false}`, nil)
-		eventually(t, "the unmatched message is an undefined request", func() bool { return h.undefinedCount(t, "in") == before+1 })
+		plugintest.Eventually(t, 30*time.Second, func() bool { return h.undefinedCount(t, "in") == before+1 }, "the unmatched message is an undefined request")
 		if _, body := h.undefined(t, "in"); !strings.Contains(body, "b-lost") {
 			t.Fatalf("undefined body %s", body)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,10 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,7 +47,7 @@ func testMain(m *testing.M) int {
 	}
 	for _, b := range builds {
 		args := []string{"build", "-o", b[1]}
-		if raceEnabled() && b[0] == "." {
+		if plugintest.RaceEnabled() && b[0] == "." {
 			args = append(args, "-race") // the plugin runs under the race detector too
 		}
 		cmd := exec.Command("go", append(args, b[0])...)
@@ -62,19 +59,6 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" && s.Value == "true" {
-			return true
-		}
-	}
-	return false
-}
-
 // freePort never gives the same port twice (the host's and the embedded
 // broker's ports once collided).
 func freePort(t testing.TB) int {
@@ -82,28 +66,11 @@ func freePort(t testing.TB) int {
 	return plugintest.FreePort(t)
 }
 
-type syncBuf struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // hostProc is a running host with the kafka plugin.
 type hostProc struct {
 	url    string
 	cmd    *exec.Cmd
-	logs   *syncBuf
+	logs   *plugintest.SyncBuffer
 	done   chan struct{}
 	client *http.Client
 }
@@ -137,7 +104,7 @@ func startHost(t testing.TB, settings string) *hostProc {
 	cmd.Env = append(env, "MOCKARTY_DATA_DIR="+data, "HTTP_BIND_ADDR=127.0.0.1", "HTTP_PORT="+strconv.Itoa(port),
 		"AUTH_MODE=local", "PLUGINS=kafka", "PLUGINS_DIR="+pluginDir, "PLUGINS_CONFIG="+filepath.Join(data, "plugins.json"),
 		"LOG_LEVEL="+level)
-	h := &hostProc{url: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, logs: &syncBuf{}, done: make(chan struct{}),
+	h := &hostProc{url: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, logs: &plugintest.SyncBuffer{}, done: make(chan struct{}),
 		client: &http.Client{Timeout: 30 * time.Second}}
 	cmd.Stdout, cmd.Stderr = h.logs, h.logs
 	if err := cmd.Start(); err != nil {
@@ -204,30 +171,30 @@ type pluginStatus struct {
 // waitRunning waits for the plugin to run with another pid than notPID.
 func (h *hostProc) waitRunning(t testing.TB, notPID int) pluginStatus {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	var last string
-	for time.Now().Before(deadline) {
+	var st pluginStatus
+	plugintest.EventuallyNoError(t, 60*time.Second, func() error {
 		select {
 		case <-h.done:
 			t.Fatalf("the host exited:\n%s", h.logs.String())
 		default:
 		}
 		req, _ := http.NewRequest(http.MethodGet, h.url+"/api/v1/plugins", nil)
-		if res, err := h.client.Do(req); err == nil {
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			last = string(b)
-			var v struct {
-				Plugins []pluginStatus `json:"plugins"`
-			}
-			if json.Unmarshal(b, &v) == nil && len(v.Plugins) == 1 && v.Plugins[0].State == "running" && v.Plugins[0].PID != notPID {
-				return v.Plugins[0]
-			}
+		res, err := h.client.Do(req)
+		if err != nil {
+			return err
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("the kafka plugin is not running: %s", last)
-	return pluginStatus{}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var v struct {
+			Plugins []pluginStatus `json:"plugins"`
+		}
+		if json.Unmarshal(b, &v) == nil && len(v.Plugins) == 1 && v.Plugins[0].State == "running" && v.Plugins[0].PID != notPID {
+			st = v.Plugins[0]
+			return nil
+		}
+		return fmt.Errorf("plugins: %s", b)
+	}, "the kafka plugin to run")
+	return st
 }
 
 // undefinedCount is the count of the undefined kafka request on topic.
@@ -297,18 +264,10 @@ func newKafkaClient(t testing.TB, brokers []string, tune func(*sarama.Config)) *
 		tune(cfg)
 	}
 	var client sarama.Client
-	var err error
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	plugintest.EventuallyNoError(t, 20*time.Second, func() (err error) {
 		client, err = sarama.NewClient(brokers, cfg)
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("kafka client for %v: %v", brokers, err)
-	}
+		return err
+	}, "a kafka client for %v", brokers)
 	// The producer has its own connections: a broker handles a
 	// connection's requests in order, so sharing them with the
 	// consumer's long-polling fetches would hold each produce up.
@@ -375,20 +334,16 @@ func (r reply) json(t testing.TB) map[string]any {
 func (k *kafkaClient) listen(topic string) <-chan reply {
 	k.t.Helper()
 	out := make(chan reply, 1000)
-	deadline := time.Now().Add(30 * time.Second)
 	var parts []int32
-	for {
+	plugintest.EventuallyNoError(k.t, 30*time.Second, func() error {
 		_ = k.client.RefreshMetadata(topic)
 		ps, err := k.client.Partitions(topic)
-		if err == nil && len(ps) > 0 {
-			parts = ps
-			break
+		if err == nil && len(ps) == 0 {
+			err = errors.New("no partitions")
 		}
-		if time.Now().After(deadline) {
-			k.t.Fatalf("topic %s never appeared: %v", topic, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		parts = ps
+		return err
+	}, "topic %s to appear", topic)
 	for _, p := range parts {
 		pc, err := k.consumer.ConsumePartition(topic, p, sarama.OffsetOldest)
 		if err != nil {
@@ -485,17 +440,4 @@ func committed(t testing.TB, brokers []string, group, topic string, partition in
 		t.Fatalf("committed offset of %s/%d: %v", topic, partition, b.Err)
 	}
 	return b.Offset
-}
-
-// eventually polls cond until it holds (a guard of 30 s, not a speed
-// requirement).
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }

@@ -110,6 +110,10 @@ func TestMocksWithoutOutputTopicAreConsumedButNotAnswered(t *testing.T) {
 			t.Fatal("the sink topic was never consumed")
 		}
 		k.produce("sink", "", `{"n": 1}`, nil)
+		// Paces the re-sending while the group joins, not a wait on a
+		// condition: every round adds a message the joined group will
+		// consume, and each consumed one takes a slot of the calls buffer
+		// the fake host's Answer blocks on, so the pace must stay slow.
 		time.Sleep(300 * time.Millisecond)
 	}
 	topics, err := k.client.Topics()

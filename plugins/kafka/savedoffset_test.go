@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 // sarama, the real client, against the real host and plugin: a message
@@ -19,7 +21,8 @@ func TestMessageProducedRightAfterTheMockIsCreated(t *testing.T) {
 	// A message on the topic before any mock consumes it.
 	k.produce("fresh", "", `{"kind": "order", "n": "before"}`, nil)
 	// The mock's save time is a later millisecond than the message's stamp.
-	time.Sleep(2 * time.Millisecond)
+	sent := time.Now().UnixMilli()
+	plugintest.Eventually(t, 10*time.Second, func() bool { return time.Now().UnixMilli() > sent }, "the clock to pass the message's millisecond")
 
 	// A new consumer group: the first mock of the namespace.
 	h.createMock(t, `{"id": "fresh", "namespace": "sandbox",
@@ -39,7 +42,7 @@ func TestMessageProducedRightAfterTheMockIsCreated(t *testing.T) {
 			t.Fatalf("reply key=%q value=%s, want the one to %q", r.msg.Key, r.msg.Value, want)
 		}
 	}
-	eventually(t, "the unmatched message is an undefined request", func() bool { return h.undefinedCount(t, "fresh") == 1 })
+	plugintest.Eventually(t, 30*time.Second, func() bool { return h.undefinedCount(t, "fresh") == 1 }, "the unmatched message is an undefined request")
 	if _, body := h.undefined(t, "fresh"); !strings.Contains(body, "stray") {
 		t.Fatalf("the undefined request's body %s is not the unmatched message", body)
 	}

@@ -208,18 +208,6 @@ func (c *conn) drainNotes() {
 	}
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func schemaOf(t *testing.T, tool mcp.Tool) map[string]any {
 	t.Helper()
 	b, err := json.Marshal(tool)

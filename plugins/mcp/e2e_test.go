@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
@@ -70,7 +71,7 @@ func TestRealHostAndPlugin(t *testing.T) {
 				c := dial(t, mode, endpoint(base, mode), map[string]string{"X-Agent": "e2e"})
 				// The tools are listed once the plugin has read the mocks.
 				var tools map[string]mcp.Tool
-				waitFor(t, "the tools", func() bool { tools = c.tools(t); return len(tools) == 3 })
+				plugintest.Eventually(t, 20*time.Second, func() bool { tools = c.tools(t); return len(tools) == 3 }, "the tools")
 				s := schemaOf(t, tools["get_weather"])
 				if tools["get_weather"].Description != "Weather for a city" || mustJSON(s["required"]) != `["city"]` ||
 					mustJSON(s["properties"]) != `{"city":{"type":"string"},"days":{"type":"integer"}}` {
@@ -197,7 +198,7 @@ func TestRealListChanged(t *testing.T) {
 	  "conditions":[{"path":"$.q","assertAction":"notEmpty"}]},"response":{"payload":"new: $.req.q"}}`, 0)
 	for name, c := range conns {
 		c.waitNote(t, "notifications/tools/list_changed")
-		waitFor(t, "new_tool over "+name, func() bool { return c.tools(t)["new_tool"].Description == "made while connected" })
+		plugintest.Eventually(t, 20*time.Second, func() bool { return c.tools(t)["new_tool"].Description == "made while connected" }, "new_tool over %s", name)
 		if res := c.call(t, "new_tool", map[string]any{"q": "hi"}); res.IsError || text(res) != "new: hi" {
 			t.Fatalf("new_tool over %s: %+v", name, res)
 		}
@@ -206,7 +207,7 @@ func TestRealListChanged(t *testing.T) {
 	h.Do(t, http.MethodDelete, "/api/v1/mocks/new-tool", "", 0)
 	for name, c := range conns {
 		c.waitNote(t, "notifications/tools/list_changed")
-		waitFor(t, "new_tool to go over "+name, func() bool { _, ok := c.tools(t)["new_tool"]; return !ok })
+		plugintest.Eventually(t, 20*time.Second, func() bool { _, ok := c.tools(t)["new_tool"]; return !ok }, "new_tool to go over %s", name)
 	}
 	// Resources and prompts announce their changes too.
 	h.Do(t, http.MethodDelete, "/api/v1/mocks/settings", "", 0)
@@ -231,7 +232,7 @@ func TestRealKeepAlive(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "a keep-alive through the hand-off", sn.seen.Load)
+			plugintest.Eventually(t, 20*time.Second, sn.seen.Load, "a keep-alive through the hand-off")
 			if len(c.tools(t)) != 3 {
 				t.Fatalf("tools after a keep-alive: %v", c.tools(t))
 			}

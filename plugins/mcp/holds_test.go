@@ -169,10 +169,10 @@ func holdCounts(l *Listener) (live, open int) {
 
 func waitHolds(t *testing.T, l *Listener, live, open int) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%d live SSE sessions holding %d listen requests", live, open), func() bool {
+	plugintest.Eventually(t, 20*time.Second, func() bool {
 		lv, op := holdCounts(l)
 		return lv == live && op == open
-	})
+	}, "%d live SSE sessions holding %d listen requests", live, open)
 }
 
 // TestMadeUpSessionsHoldNothing: listen requests posted with session ids

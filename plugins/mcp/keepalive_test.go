@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
@@ -67,7 +68,7 @@ func TestKeepAlive(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "a keep-alive on the idle stream", sn.seen.Load)
+			plugintest.Eventually(t, 20*time.Second, sn.seen.Load, "a keep-alive on the idle stream")
 			name := fmt.Sprintf("after_keepalive_%d", i)
 			more := strings.TrimSuffix(fakeMocks, "]") + `,{"id":"ka","namespace":"qa","mcp":{"tool":"` + name + `"}}]`
 			h.SetMocks("mcp", mocksOf(t, more)...)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -263,14 +264,14 @@ func TestListChanged(t *testing.T) {
 	for _, mode := range allModes {
 		c := conns[mode]
 		c.waitNote(t, "notifications/tools/list_changed")
-		waitFor(t, "new_tool over "+mode, func() bool { return c.tools(t)["new_tool"].Description == "fresh" })
+		plugintest.Eventually(t, 20*time.Second, func() bool { return c.tools(t)["new_tool"].Description == "fresh" }, "new_tool over %s", mode)
 		c.drainNotes()
 	}
 	h.SetMocks("mcp", mocksOf(t, fakeMocks)...)
 	for _, mode := range allModes {
 		c := conns[mode]
 		c.waitNote(t, "notifications/tools/list_changed")
-		waitFor(t, "new_tool to go over "+mode, func() bool { _, ok := c.tools(t)["new_tool"]; return !ok })
+		plugintest.Eventually(t, 20*time.Second, func() bool { _, ok := c.tools(t)["new_tool"]; return !ok }, "new_tool to go over %s", mode)
 	}
 	// Deleting the resource and the prompt is announced as well.
 	var rest []json.RawMessage
@@ -312,14 +313,14 @@ func primeNotes(t *testing.T, conns map[string]*conn, change func(i int), reset 
 	}
 	reset()
 	for _, c := range conns {
-		waitFor(t, "the probe to go", func() bool {
+		plugintest.Eventually(t, 20*time.Second, func() bool {
 			for name := range c.tools(t) {
 				if strings.HasPrefix(name, "probe_") {
 					return false
 				}
 			}
 			return true
-		})
+		}, "the probe to go")
 	}
 	for _, c := range conns {
 		c.drainNotes()
@@ -348,8 +349,7 @@ func hostProxy(t *testing.T, plugin string) *httptest.Server {
 			r.Out.URL.Path = "/" + route
 			r.Out.URL.RawPath = ""
 			r.Out.Host = r.In.Host
-			r.Out.Header.Set(headerNamespace, ns)
-			r.Out.Header.Set(headerPrefix, "/stubs/"+ns)
+			plugintest.HandOff(r.Out.Header, ns, "/stubs/"+ns)
 		},
 	}
 	srv := httptest.NewServer(rp)
@@ -396,8 +396,9 @@ func TestHandOff(t *testing.T) {
 	}
 
 	// A prefix that would send the client elsewhere, and a bad namespace.
-	for hdr, val := range map[string]string{headerPrefix: "//evil.example/x", headerNamespace: "../x"} {
+	for hdr, val := range map[string]string{handoff.HeaderPrefix: "//evil.example/x", handoff.HeaderNamespace: "../x"} {
 		req, _ := http.NewRequest(http.MethodGet, base+"/sse", nil)
+		plugintest.HandOff(req.Header, "team", "/stubs/team")
 		req.Header.Set(hdr, val)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -467,7 +468,7 @@ func TestDelayEndsWithTheCall(t *testing.T) {
 		_, err := c.CallTool(ctx, req)
 		done <- err
 	}()
-	waitFor(t, "the call to reach the host", func() bool { return len(h.Calls()) == 1 })
+	plugintest.Eventually(t, 20*time.Second, func() bool { return len(h.Calls()) == 1 }, "the call to reach the host")
 	select {
 	case err := <-done:
 		t.Fatalf("the call returned before its delay: %v", err)

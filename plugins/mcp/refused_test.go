@@ -3,6 +3,9 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 // TestDeepToolArgumentsAreAToolError: with the real host, tool arguments
@@ -12,7 +15,7 @@ import (
 func TestDeepToolArgumentsAreAToolError(t *testing.T) {
 	_, plugin := startE2E(t)
 	c := dial(t, modeHTTP, endpoint(plugin, modeHTTP), nil)
-	waitFor(t, "the tools", func() bool { return len(c.tools(t)) == 3 })
+	plugintest.Eventually(t, 20*time.Second, func() bool { return len(c.tools(t)) == 3 }, "the tools")
 	var deep any = "leaf"
 	for i := 0; i < 1000; i++ {
 		deep = []any{deep}

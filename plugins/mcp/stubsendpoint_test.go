@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 // TestStubsMCPEndpointForStandardClients: the URL the docs give standard
@@ -27,7 +29,7 @@ func TestStubsMCPEndpointForStandardClients(t *testing.T) {
 		c := dial(t, mode, endpoint, nil)
 		// The namespace's server lists every MCP mock of it, and nothing of sandbox's.
 		var tools map[string]mcp.Tool
-		waitFor(t, "team's tools over "+mode, func() bool { tools = c.tools(t); return len(tools) == 2 })
+		plugintest.Eventually(t, 20*time.Second, func() bool { tools = c.tools(t); return len(tools) == 2 }, "team's tools over %s", mode)
 		if tools["lookup"].Description != "Looks a user up" || tools["refund"].Name != "refund" {
 			t.Fatalf("%s: team's tools are %v", mode, tools)
 		}

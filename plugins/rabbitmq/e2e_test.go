@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,13 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -35,7 +34,7 @@ func testMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binDir = dir
-	race := raceEnabled()
+	race := plugintest.RaceEnabled()
 	for _, b := range []struct{ out, pkg string }{
 		{"mockarty", "../../host/cmd/mockarty"},
 		{"mockarty-plugin-rabbitmq", "."},
@@ -59,44 +58,14 @@ func testMain(m *testing.M) int {
 	return code
 }
 
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" && s.Value == "true" {
-			return true
-		}
-	}
-	return false
-}
-
 // hostProc is a running host with the plugin.
 type hostProc struct {
 	url      string
 	connName string // the plugin's connection_name prefix
 	cmd      *exec.Cmd
-	stderr   *lockedBuffer
+	stderr   *plugintest.SyncBuffer
 	done     chan struct{}
 	dataDir  string
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func (h *hostProc) stop() {
@@ -148,15 +117,21 @@ func launchHost(tb testing.TB, connName, settings string) *hostProc {
 	cmd.Env = append(os.Environ(), "MOCKARTY_DATA_DIR="+data, "HTTP_BIND_ADDR=127.0.0.1", "HTTP_PORT="+strconv.Itoa(port),
 		"AUTH_MODE=local", "PLUGINS=rabbitmq", "PLUGINS_DIR="+binDir, "PLUGINS_CONFIG="+filepath.Join(data, "plugins.json"),
 		"LOG_LEVEL=warn")
-	h := &hostProc{url: "http://127.0.0.1:" + strconv.Itoa(port), connName: connName, cmd: cmd, stderr: &lockedBuffer{},
+	h := &hostProc{url: "http://127.0.0.1:" + strconv.Itoa(port), connName: connName, cmd: cmd, stderr: &plugintest.SyncBuffer{},
 		done: make(chan struct{}), dataDir: data}
 	cmd.Stderr, cmd.Stdout = h.stderr, io.Discard
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
 	go func() { _ = cmd.Wait(); close(h.done) }()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	// Stop the host if it never gets there, before the failure ends the test.
+	running := false
+	defer func() {
+		if !running {
+			h.stop()
+		}
+	}()
+	plugintest.Eventually(tb, 60*time.Second, func() bool {
 		var st struct {
 			Plugins []struct {
 				Name, State, LastError string
@@ -165,22 +140,18 @@ func launchHost(tb testing.TB, connName, settings string) *hostProc {
 		}
 		if err := h.get("/api/v1/plugins", &st); err == nil && len(st.Plugins) == 1 && st.Plugins[0].State == "running" {
 			if st.Plugins[0].Name != "rabbitmq" || len(st.Plugins[0].Addresses) != 1 {
-				h.stop()
 				tb.Fatalf("plugin status: %+v", st.Plugins[0])
 			}
-			break
+			return true
 		}
 		select {
 		case <-h.done:
 			tb.Fatalf("the host exited:\n%s", h.stderr.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			h.stop()
-			tb.Fatalf("the rabbitmq plugin never ran; host stderr:\n%s", h.stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false
+	}, "the rabbitmq plugin to run; host stderr:\n%s", h.stderr)
+	running = true
 	return h
 }
 
@@ -375,20 +346,14 @@ func TestE2ERPCAndOutputProps(t *testing.T) {
 		uniq("url-"), urlQ, otherURL, urlOut))
 	waitConsumed(t, conn, urlQ, true)
 	publish(t, ch, "", urlQ, amqp.Publishing{Body: []byte(`{}`)})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	plugintest.Eventually(t, 20*time.Second, func() bool {
 		och := channel(t, other)
-		if m, ok, _ := och.Get(urlOut, true); ok { // the plugin declared the output queue there
-			if jsonOf(t, m.Body)["via"] != "other" {
-				t.Fatalf("reply on the other broker: %s", m.Body)
-			}
-			break
+		m, ok, _ := och.Get(urlOut, true) // the plugin declared the output queue there
+		if ok && jsonOf(t, m.Body)["via"] != "other" {
+			t.Fatalf("reply on the other broker: %s", m.Body)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("no reply on the outputURL's broker")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return ok
+	}, "a reply on the outputURL's broker")
 }
 
 func TestE2EConditionsUnmatchedDelayError(t *testing.T) {
@@ -416,25 +381,22 @@ func TestE2EConditionsUnmatchedDelayError(t *testing.T) {
 	// An unmatched message: recorded as an undefined request, acknowledged
 	// (not redelivered), no reply.
 	publish(t, ch, "", q, amqp.Publishing{ReplyTo: replyTo, CorrelationId: "nobody", Body: []byte(`{"kind":"z"}`)})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if count, ok := h.undefined(t, q); ok {
-			if count != 1 {
-				t.Fatalf("undefined request count %d", count)
-			}
-			break
+	plugintest.Eventually(t, 10*time.Second, func() bool {
+		count, ok := h.undefined(t, q)
+		if ok && count != 1 {
+			t.Fatalf("undefined request count %d", count)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the unmatched message is not in /api/v1/undefined-requests")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return ok
+	}, "the unmatched message in /api/v1/undefined-requests")
 	// A later message is answered, and by then the unmatched one has not
 	// come back (the host writes undefined requests every 100 ms).
 	publish(t, ch, "", q, amqp.Publishing{ReplyTo: replyTo, CorrelationId: "after", Body: []byte(`{"kind":"a"}`)})
 	if r := receive(t, replies, "reply after the unmatched one"); r.CorrelationId != "after" {
 		t.Fatalf("got %q: the unmatched message had a reply", r.CorrelationId)
 	}
+	// A window in which a redelivery would show, not a wait on a condition:
+	// the test proves something does not happen (a redelivered message
+	// would be recorded again within the host's 100 ms flushes).
 	time.Sleep(time.Second)
 	if count, _ := h.undefined(t, q); count != 1 {
 		t.Fatalf("the unmatched message was redelivered: count %d", count)
@@ -487,7 +449,12 @@ func TestE2EReconnect(t *testing.T) {
 
 	// A slow request is in hand when the connection is closed.
 	publish(t, ch, "", slow, amqp.Publishing{ReplyTo: replyTo, CorrelationId: "in-hand", MessageId: "in-hand", Body: []byte(`{"n":1}`)})
-	time.Sleep(300 * time.Millisecond)
+	// In hand: the broker has delivered it (none ready), and the mock's
+	// 1.5 s delay keeps it unanswered while the connection is closed.
+	plugintest.Eventually(t, 20*time.Second, func() bool {
+		messages, _ := queueState(t, conn, slow)
+		return messages == 0
+	}, "the slow request delivered to the plugin")
 	if closed := closeConnections(t, h.connName); closed < 1 {
 		t.Fatalf("no plugin connection named %s* to close", h.connName)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -60,7 +61,9 @@ func cleanup(tb testing.TB, conn *amqp.Connection) *names {
 		for _, q := range n.queues {
 			// The plugin stops consuming once the test's mocks are deleted
 			// (their cleanups run first); a queue deleted before that could
-			// be declared again by a consumer that resubscribes.
+			// be declared again by a consumer that resubscribes. A
+			// best-effort wait, not Eventually: a cleanup that gives up
+			// deletes the queue anyway rather than failing the test.
 			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 				ch, err := c.Channel()
 				if err != nil {
@@ -120,17 +123,10 @@ func queueState(tb testing.TB, conn *amqp.Connection, name string) (messages, co
 // waitConsumed waits until the plugin consumes a queue (or stops to).
 func waitConsumed(tb testing.TB, conn *amqp.Connection, name string, want bool) {
 	tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	plugintest.Eventually(tb, 30*time.Second, func() bool {
 		_, consumers := queueState(tb, conn, name)
-		if (consumers > 0) == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("queue %s: consumers %d, want consumed=%v", name, consumers, want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return (consumers > 0) == want
+	}, "queue %s consumed=%v", name, want)
 }
 
 // replyQueue declares an exclusive queue the test reads replies from.

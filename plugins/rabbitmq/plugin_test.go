@@ -184,13 +184,7 @@ func TestBrokerDownAtStart(t *testing.T) {
 
 	g.open(t)
 	waitConsumed(t, conn, queue, true)
-	deadline := time.Now().Add(10 * time.Second)
-	for p.Client.Health(t.Context()) != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("health once the broker is there: %v", p.Client.Health(t.Context()))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	plugintest.EventuallyNoError(t, 10*time.Second, func() error { return p.Client.Health(t.Context()) }, "health once the broker is there")
 	ch := channel(t, conn)
 	replyTo, replies := replyQueue(t, ch)
 	publish(t, ch, "", queue, amqp.Publishing{ReplyTo: replyTo, CorrelationId: "first", Body: []byte(`{}`)})

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -160,17 +161,10 @@ func TestE2EServerNameRule(t *testing.T) {
 	if status, body := h.do(t, http.MethodPost, "/api/v1/plugins/rabbitmq/restart", ""); status != http.StatusOK {
 		t.Fatalf("restart: %d %s", status, body)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	plugintest.Eventually(t, 30*time.Second, func() bool {
 		state, servers := h.pluginServers(t)
-		if state == "running" && len(servers) == 1 && servers[0]["name"] == "default" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after the restart: %s %v", state, servers)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return state == "running" && len(servers) == 1 && servers[0]["name"] == "default"
+	}, "the plugin running with only the default server after the restart")
 	if _, body := h.do(t, http.MethodGet, "/api/v1/plugins/rabbitmq/settings", ""); strings.Contains(string(body), "rabbit-main") {
 		t.Fatalf("the restart did not read the file: %s", body)
 	}

@@ -5,7 +5,6 @@ package main
 // client. The host is started once (on first use) and shared by the tests.
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -19,7 +18,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +52,7 @@ type hostEnv struct {
 
 	cmd    *exec.Cmd
 	dir    string
-	stderr *lockedBuffer
+	stderr *plugintest.SyncBuffer
 	done   chan struct{}
 }
 
@@ -91,36 +89,6 @@ func startHost(t *testing.T) *hostEnv {
 	return e2e.env
 }
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" && s.Value == "true" {
-			return true
-		}
-	}
-	return false
-}
-
 // hostVars are variables the host reads: the caller's values are not passed on.
 var hostVars = []string{"HTTP_", "DB_", "AUTH_", "MOCKARTY_", "PLUGINS", "LOG_", "SHUTDOWN_", "TEMPLATES_DIR",
 	"REPO_LOG_LIMIT", "ENV=", "COOKIE_SECURE", "FIRST_ADMIN_", "ALLOW_PROXY"}
@@ -136,7 +104,7 @@ func launchHost() (*hostEnv, error) {
 	}
 	bin := filepath.Join(dir, "bin")
 	race := []string{}
-	if raceEnabled() {
+	if plugintest.RaceEnabled() {
 		race = []string{"-race"} // the binaries run under the race detector too
 	}
 	for _, b := range []struct{ out, pkg string }{
@@ -186,13 +154,15 @@ func launchHost() (*hostEnv, error) {
 	cmd.Env = append(env, "MOCKARTY_DATA_DIR="+data, "HTTP_BIND_ADDR=127.0.0.1", "HTTP_PORT="+strconv.Itoa(port),
 		"AUTH_MODE=local", "LOG_LEVEL=debug", "PLUGINS=smtp", "PLUGINS_DIR="+bin,
 		"PLUGINS_CONFIG="+filepath.Join(dir, "plugins.json"))
-	h := &hostEnv{URL: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, dir: dir, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	h := &hostEnv{URL: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, dir: dir, stderr: &plugintest.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr, cmd.Stdout = h.stderr, h.stderr
 	if err := cmd.Start(); err != nil {
 		return fail(err)
 	}
 	go func() { _ = cmd.Wait(); close(h.done) }()
-	// Wait for the plugin to run (a guard against hanging, not a speed requirement).
+	// Wait for the plugin to run (a guard against hanging, not a speed
+	// requirement). A loop of its own, not Eventually: TestMain starts the
+	// host, and there is no testing.TB to fail yet.
 	deadline := time.Now().Add(60 * time.Second)
 	last := "no answer"
 	for time.Now().Before(deadline) {
@@ -307,12 +277,11 @@ func TestAcceptAndReject(t *testing.T) {
 	var logs struct {
 		Requests []map[string]any `json:"requests"`
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for len(logs.Requests) == 0 && time.Now().Before(deadline) { // logs are written in batches
+	plugintest.Eventually(t, 20*time.Second, func() bool { // logs are written in batches
 		h.getJSON(t, "/api/v1/mocks/e2e-accept/logs", &logs)
-		time.Sleep(50 * time.Millisecond)
-	}
-	if len(logs.Requests) == 0 || !strings.Contains(fmt.Sprint(logs.Requests[0]), "accept@e2e.test") {
+		return len(logs.Requests) > 0
+	}, "the accept mock's log")
+	if !strings.Contains(fmt.Sprint(logs.Requests[0]), "accept@e2e.test") {
 		t.Fatalf("the accept mock's log: %v", logs.Requests)
 	}
 }
@@ -585,23 +554,17 @@ func TestUnmatchedMail(t *testing.T) {
 	}
 	// Both are unmatched requests of their namespaces (recorded in batches).
 	for ns, subject := range map[string]string{"mail-main": "unmatched-e2e", "mail-open": "unmatched-open"} {
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			var u struct {
-				Requests []struct{ Protocol, Method, Namespace, RawBody string }
-			}
+		var u struct {
+			Requests []struct{ Protocol, Method, Namespace, RawBody string }
+		}
+		plugintest.Eventually(t, 20*time.Second, func() bool {
+			u.Requests = nil
 			h.getJSON(t, "/api/v1/undefined-requests?protocol=smtp&namespace="+ns, &u)
 			// One entry per server (namespace, protocol, MAIL, serverName),
 			// showing the last unmatched mail's subject.
-			if len(u.Requests) == 1 && u.Requests[0].Protocol == "smtp" && u.Requests[0].Method == "MAIL" &&
-				u.Requests[0].Namespace == ns && u.Requests[0].RawBody == subject {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("undefined requests of %s: %+v", ns, u)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+			return len(u.Requests) == 1 && u.Requests[0].Protocol == "smtp" && u.Requests[0].Method == "MAIL" &&
+				u.Requests[0].Namespace == ns && u.Requests[0].RawBody == subject
+		}, "one undefined request of %s with subject %q", ns, subject)
 	}
 	// The open server's size limit.
 	big := simpleMail("a@x.test", "b@x.test", "big", strings.Repeat("0123456789abcdef\r\n", 4000))

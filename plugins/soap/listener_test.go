@@ -295,8 +295,7 @@ func TestHandOffFromTheHost(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, base+"/ws/accounts", strings.NewReader(envelope11(getAccount)))
 	req.Header.Set("Content-Type", "text/xml")
 	req.Header.Set("SOAPAction", "urn:GetAccount")
-	req.Header.Set("X-Mockarty-Namespace", "team-a")
-	req.Header.Set("X-Forwarded-Prefix", "/stubs/team-a")
+	plugintest.HandOff(req.Header, "team-a", "/stubs/team-a")
 	if a := send(t, req); a.status != 200 {
 		t.Fatalf("hand-off: %d %s", a.status, a.body)
 	}
@@ -306,14 +305,13 @@ func TestHandOffFromTheHost(t *testing.T) {
 	// A proxy that keeps its prefix in the path.
 	req, _ = http.NewRequest(http.MethodPost, base+"/stubs/team-a/ws/accounts", strings.NewReader(envelope11(getAccount)))
 	req.Header.Set("Content-Type", "text/xml")
-	req.Header.Set("X-Mockarty-Namespace", "team-a")
-	req.Header.Set("X-Forwarded-Prefix", "/stubs/team-a")
+	plugintest.HandOff(req.Header, "team-a", "/stubs/team-a")
 	send(t, req)
 	if r := h.last(t); r.Path != "/ws/accounts" {
 		t.Fatalf("prefix kept: %+v", r)
 	}
 	req, _ = http.NewRequest(http.MethodPost, base+"/ws", strings.NewReader(envelope11(getAccount)))
-	req.Header.Set("X-Mockarty-Namespace", "../etc")
+	plugintest.HandOff(req.Header, "../etc", "")
 	if a := send(t, req); a.status != 400 || !strings.Contains(a.body, "not a namespace name") {
 		t.Fatalf("bad namespace header: %d %s", a.status, a.body)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -122,18 +123,12 @@ func TestServesRegisteredWSDL(t *testing.T) {
 		sdk.Document{Name: "other", Namespace: "qa", Content: []byte(otherWSDL)})
 	// Chosen by address path (case of ?WSDL does not matter); through the
 	// host's hand-off the address carries the public prefix and host.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	plugintest.Eventually(t, 10*time.Second, func() bool {
 		status, body = getWSDL(t, base+"/ws/other?WSDL", map[string]string{"X-Forwarded-Prefix": "/stubs/qa", "X-Forwarded-Proto": "https",
-			"X-Mockarty-Namespace": "qa"})
-		if got = wsdlAddresses(t, body); status == 200 && len(got) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("other WSDL: %d %s", status, body)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+			"X-Mockarty-Namespace": "qa", handoff.HeaderSecret: plugintest.HandOffSecret()})
+		got = wsdlAddresses(t, body)
+		return status == 200 && len(got) == 1
+	}, "the other WSDL served through the hand-off")
 	if got[0] != "https://"+host+"/stubs/qa/ws/other" {
 		t.Fatalf("proxied address: %v", got)
 	}

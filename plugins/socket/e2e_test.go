@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"io"
@@ -18,11 +19,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,7 +47,7 @@ func testMain(m *testing.M) int {
 	// The plugin is built with -race when the tests are; the host is not
 	// (its own tests run it under the race detector).
 	pluginArgs := []string{"build", "-o", filepath.Join(pluginDir, "mockarty-plugin-socket")}
-	if raceEnabled() {
+	if plugintest.RaceEnabled() {
 		pluginArgs = append(pluginArgs, "-race")
 	}
 	for _, b := range []struct {
@@ -66,19 +65,6 @@ func testMain(m *testing.M) int {
 		}
 	}
 	return m.Run()
-}
-
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" && s.Value == "true" {
-			return true
-		}
-	}
-	return false
 }
 
 func freePort(t *testing.T) int {
@@ -99,23 +85,6 @@ func freeUDPPort(t *testing.T) int {
 
 func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // hostVars are the host's variables: the caller's are not passed on.
 var hostVars = []string{"HTTP_", "MOCKARTY_", "DB_", "AUTH_", "FIRST_ADMIN_", "PLUGINS", "LOG_", "TEMPLATES_DIR",
 	"REPO_LOG_LIMIT", "SHUTDOWN_TIMEOUT", "COOKIE_SECURE", "ENV"}
@@ -124,7 +93,7 @@ var hostVars = []string{"HTTP_", "MOCKARTY_", "DB_", "AUTH_", "FIRST_ADMIN_", "P
 type host struct {
 	URL    string
 	client *http.Client
-	stderr *syncBuffer
+	stderr *plugintest.SyncBuffer
 	// token or cookie authenticates API calls (full access control).
 	token, cookie string
 }
@@ -155,7 +124,7 @@ func startHost(t *testing.T, settings any, env ...string) *host {
 	cmd.Env = append(cmd.Env, "MOCKARTY_DATA_DIR="+data, "HTTP_BIND_ADDR=127.0.0.1", "HTTP_PORT="+strconv.Itoa(port),
 		"AUTH_MODE=local", "PLUGINS="+plugins, "PLUGINS_DIR="+pluginDir, "PLUGINS_CONFIG="+cfg, "LOG_LEVEL=warn")
 	cmd.Env = append(cmd.Env, env...)
-	h := &host{URL: "http://" + addr(port), client: &http.Client{Timeout: 30 * time.Second}, stderr: &syncBuffer{}}
+	h := &host{URL: "http://" + addr(port), client: &http.Client{Timeout: 30 * time.Second}, stderr: &plugintest.SyncBuffer{}}
 	cmd.Stdout, cmd.Stderr = h.stderr, h.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -175,28 +144,23 @@ func startHost(t *testing.T, settings any, env ...string) *host {
 			t.Logf("host output:\n%s", h.stderr)
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if r, err := h.client.Get(h.URL + "/health/ready"); err == nil {
-			r.Body.Close()
-			if r.StatusCode == http.StatusOK {
-				break
-			}
-		}
+	plugintest.Eventually(t, 60*time.Second, func() bool {
 		select {
 		case <-done:
 			t.Fatalf("the host exited:\n%s", h.stderr)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the host never became ready:\n%s", h.stderr)
+		r, err := h.client.Get(h.URL + "/health/ready")
+		if err != nil {
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		r.Body.Close()
+		return r.StatusCode == http.StatusOK
+	}, "the host ready; its output:\n%s", h.stderr)
 	if settings == nil {
 		return h
 	}
-	for {
+	plugintest.EventuallyNoError(t, 60*time.Second, func() error {
 		// /api/v1/plugins needs credentials in full mode: the plugin's
 		// state is read by the caller then (see waitRunning).
 		var out struct {
@@ -204,20 +168,18 @@ func startHost(t *testing.T, settings any, env ...string) *host {
 		}
 		r := h.do(t, http.MethodGet, "/api/v1/plugins", nil)
 		if r.status == http.StatusUnauthorized {
-			return h
+			return nil
 		}
 		_ = json.Unmarshal(r.body, &out)
-		if len(out.Plugins) == 1 && out.Plugins[0].State == "running" {
-			return h
-		}
 		if len(out.Plugins) == 1 && out.Plugins[0].State == "refused" {
 			t.Fatalf("the plugin was refused: %s", out.Plugins[0].LastError)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the socket plugin never ran: %s", r.body)
+		if len(out.Plugins) == 1 && out.Plugins[0].State == "running" {
+			return nil
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return fmt.Errorf("plugins: %s", r.body)
+	}, "the socket plugin to run")
+	return h
 }
 
 type reply struct {
@@ -318,23 +280,6 @@ func (h *host) push(t *testing.T, body any) apiPush {
 	var out apiPush
 	h.call(t, http.StatusOK, http.MethodPost, "/api/v1/socket/push", body, &out)
 	return out
-}
-
-// eventually retries check until it returns "" (a guard of 20 s against
-// hanging; the host writes logs and unmatched requests every 100 ms).
-func eventually(t *testing.T, what string, check func() string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		last := check()
-		if last == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %s", what, last)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // The WebSocket, TCP and UDP clients.
@@ -458,24 +403,23 @@ var scenarioMocks = []string{
 // created.
 func greeted(t *testing.T, url string) (*websocket.Conn, map[string]any) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ws := dialWS(t, url)
+	var ws *websocket.Conn
+	var v map[string]any
+	plugintest.Eventually(t, 20*time.Second, func() bool {
+		ws = dialWS(t, url)
 		_ = ws.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
 		_, msg, err := ws.ReadMessage()
-		if err == nil {
-			var v map[string]any
-			if json.Unmarshal(msg, &v) != nil || v["event"] != "welcome" {
-				t.Fatalf("greeting: %q", msg)
-			}
-			_ = ws.SetReadDeadline(time.Now().Add(20 * time.Second))
-			return ws, v
+		if err != nil {
+			ws.Close()
+			return false
 		}
-		ws.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("the connect mock's greeting never arrived")
+		if json.Unmarshal(msg, &v) != nil || v["event"] != "welcome" {
+			t.Fatalf("greeting: %q", msg)
 		}
-	}
+		return true
+	}, "the connect mock's greeting")
+	_ = ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	return ws, v
 }
 
 func TestEndToEnd(t *testing.T) {
@@ -526,19 +470,19 @@ func TestEndToEnd(t *testing.T) {
 		if nm["code"] != "no_match" || !strings.Contains(fmt.Sprint(nm["error"]), "chat/nope") {
 			t.Fatalf("near-miss reply: %v", nm)
 		}
-		eventually(t, "the unmatched message in /api/v1/undefined-requests", func() string {
+		plugintest.EventuallyNoError(t, 20*time.Second, func() error {
 			var out struct{ Items []map[string]any }
 			h.call(t, http.StatusOK, http.MethodGet, "/api/v1/undefined-requests?protocol=socket", nil, &out)
 			for _, u := range out.Items {
 				if u["path"] == "chat/nope" && u["namespace"] == "sandbox" {
 					if b, _ := json.Marshal(u["body"]); string(b) != `{"event":"nope","x":1}` {
-						return "body: " + string(b)
+						return errors.New("body: " + string(b))
 					}
-					return ""
+					return nil
 				}
 			}
-			return fmt.Sprintf("not listed: %v", out.Items)
-		})
+			return fmt.Errorf("not listed: %v", out.Items)
+		}, "the unmatched message in /api/v1/undefined-requests")
 	})
 
 	t.Run("socketType routes by transport", func(t *testing.T) {
@@ -625,13 +569,13 @@ func TestEndToEnd(t *testing.T) {
 		url := "ws://" + addr(p.room) + "/ws"
 		var list apiConnections
 		listed := func(n int) {
-			eventually(t, "connections listed", func() string {
+			plugintest.EventuallyNoError(t, 20*time.Second, func() error {
 				list = h.connections(t, "room")
 				if list.Total != n || len(list.Connections) != n {
-					return fmt.Sprintf("%+v", list)
+					return fmt.Errorf("%+v", list)
 				}
-				return ""
-			})
+				return nil
+			}, "connections listed")
 		}
 		a := dialWS(t, url)
 		listed(1) // a is listed before b connects: the list is oldest first
@@ -666,7 +610,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		extra.Close()
-		eventually(t, "the disconnect mock's log", func() string {
+		plugintest.EventuallyNoError(t, 20*time.Second, func() error {
 			var out struct {
 				Requests []struct {
 					Req      map[string]any
@@ -677,19 +621,19 @@ func TestEndToEnd(t *testing.T) {
 			for _, r := range out.Requests {
 				body, _ := r.Req["body"].(map[string]any)
 				if body["connectionId"] == id && body["event"] == "disconnect" && body["transport"] == "websocket" {
-					return ""
+					return nil
 				}
 			}
-			return fmt.Sprintf("no log of connection %s: %+v", id, out)
-		})
-		eventually(t, "the closed connection leaves the list", func() string {
+			return fmt.Errorf("no log of connection %s: %+v", id, out)
+		}, "the disconnect mock's log")
+		plugintest.EventuallyNoError(t, 20*time.Second, func() error {
 			for _, c := range h.connections(t, "chat").Connections {
 				if c.ID == id {
-					return "still listed"
+					return errors.New("still listed")
 				}
 			}
-			return ""
-		})
+			return nil
+		}, "the closed connection leaves the list")
 	})
 
 	t.Run("api errors", func(t *testing.T) {
@@ -728,14 +672,14 @@ func TestAccess(t *testing.T) {
 		t.Fatalf("login: %d", res.StatusCode)
 	}
 	h.cookie = strings.SplitN(res.Header.Get("Set-Cookie"), ";", 2)[0]
-	eventually(t, "the plugin runs", func() string {
+	plugintest.EventuallyNoError(t, 20*time.Second, func() error {
 		var out struct{ Plugins []struct{ State string } }
 		h.call(t, http.StatusOK, http.MethodGet, "/api/v1/plugins", nil, &out)
 		if len(out.Plugins) != 1 || out.Plugins[0].State != "running" {
-			return fmt.Sprintf("%+v", out)
+			return fmt.Errorf("%+v", out)
 		}
-		return ""
-	})
+		return nil
+	}, "the plugin runs")
 	var tok struct{ Token string }
 	h.call(t, http.StatusCreated, http.MethodPost, "/api/v1/auth/tokens",
 		map[string]any{"name": "sandbox-only", "permissions": []string{"read", "write"}, "namespaces": []string{"sandbox"}}, &tok)
@@ -743,14 +687,14 @@ func TestAccess(t *testing.T) {
 	dialWS(t, "ws://"+addr(p.room)+"/ws")
 
 	// The admin sees every server and pushes anywhere.
-	eventually(t, "the admin sees both connections", func() string {
+	plugintest.EventuallyNoError(t, 20*time.Second, func() error {
 		var all apiConnections
 		h.call(t, http.StatusOK, http.MethodGet, "/api/v1/socket/connections", nil, &all)
 		if len(all.Servers) != 4 || all.Total != 2 {
-			return fmt.Sprintf("%+v", all)
+			return fmt.Errorf("%+v", all)
 		}
-		return ""
-	})
+		return nil
+	}, "the admin sees both connections")
 	if got := h.push(t, map[string]any{"serverName": "secret", "data": "hi"}); got.Sent != 1 || got.Namespace != "other" {
 		t.Fatalf("admin push: %+v", got)
 	}

@@ -317,22 +317,20 @@ func TestWebSocketPushAndLifecycle(t *testing.T) {
 		t.Fatalf("first message without a connect mock: %q", got)
 	}
 	host.SetMocks("socket", json.RawMessage(`{"id":"c","namespace":"sandbox","socket":{"serverName":"chat","event":"connect"}}`))
-	deadline := time.Now().Add(10 * time.Second)
 	var b *websocket.Conn
-	for {
+	plugintest.Eventually(t, 10*time.Second, func() bool {
 		b = wsDial(t, url)
 		_ = b.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
-		if _, msg, err := b.ReadMessage(); err == nil {
-			if string(msg) != `{"event":"welcome"}` {
-				t.Fatalf("greeting: %q", msg)
-			}
-			break
+		_, msg, err := b.ReadMessage()
+		if err != nil {
+			b.Close()
+			return false
 		}
-		b.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("the connect mock never answered")
+		if string(msg) != `{"event":"welcome"}` {
+			t.Fatalf("greeting: %q", msg)
 		}
-	}
+		return true
+	}, "the connect mock's answer")
 	_ = b.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var connects []map[string]any
 	for _, call := range host.Calls() {
@@ -406,18 +404,11 @@ func TestWebSocketPushAndLifecycle(t *testing.T) {
 
 	// Closing a connection resolves its disconnect (once a mock may answer).
 	host.SetMocks("socket", json.RawMessage(`{"id":"d","namespace":"sandbox","serverName":"chat","socket":{"event":"disconnect"}}`))
-	deadline = time.Now().Add(10 * time.Second)
-	for i := 0; ; i++ {
+	plugintest.Eventually(t, 10*time.Second, func() bool {
 		ws := wsDial(t, url)
 		ws.Close()
-		if disconnects(host) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no disconnect was resolved")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return disconnects(host) > 0
+	}, "a resolved disconnect")
 	if err := p.Client.Health(t.Context()); err != nil {
 		t.Fatal(err)
 	}

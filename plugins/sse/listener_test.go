@@ -140,7 +140,7 @@ func TestAbandonedStreamsStop(t *testing.T) {
 		t.Fatalf("first event: %+v %v", it, err)
 	}
 	r.close()
-	waitFor(t, "the warm-up stream to end", func() bool { return l.active.Load() == 0 })
+	plugintest.Eventually(t, 20*time.Second, func() bool { return l.active.Load() == 0 }, "the warm-up stream to end")
 	streamClient.CloseIdleConnections()
 	baseline := goleak.IgnoreCurrent()
 	before := runtime.NumGoroutine()
@@ -173,7 +173,7 @@ func TestAbandonedStreamsStop(t *testing.T) {
 	for _, r := range readers {
 		r.close()
 	}
-	waitFor(t, "the abandoned streams to end", func() bool { return l.active.Load() == 0 })
+	plugintest.Eventually(t, 20*time.Second, func() bool { return l.active.Load() == 0 }, "the abandoned streams to end")
 	streamClient.CloseIdleConnections()
 	if err := goleak.Find(baseline); err != nil {
 		t.Fatalf("the abandoned streams left goroutines behind: %v", err)
@@ -252,16 +252,4 @@ func TestSettings(t *testing.T) {
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
-}
-
-// waitFor polls cond until it holds; after a generous guard it fails.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

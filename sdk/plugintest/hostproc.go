@@ -5,7 +5,6 @@ package plugintest
 // real client against what users run.
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,7 +38,7 @@ type PluginSpec struct {
 // HostProc is a running host.
 type HostProc struct {
 	URL    string
-	stderr *syncBuffer
+	stderr *SyncBuffer
 }
 
 // Stderr is what the host (and its plugins) wrote so far.
@@ -74,21 +72,6 @@ func repoRoot() (string, error) {
 		}
 		dir = parent
 	}
-}
-
-// raceEnabled says whether the test binary was built with -race; the
-// plugins under test are then built with it too.
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" && s.Value == "true" {
-			return true
-		}
-	}
-	return false
 }
 
 // binFolder is one temporary folder per test binary holding the builds.
@@ -155,7 +138,7 @@ func StartHost(t testing.TB, o HostOptions) *HostProc {
 	cfg := map[string]json.RawMessage{}
 	var names []string
 	for name, p := range o.Plugins {
-		build(t, p.Dir, "mockarty-plugin-"+name, raceEnabled())
+		build(t, p.Dir, "mockarty-plugin-"+name, RaceEnabled())
 		names = append(names, name)
 		s := p.Settings
 		if s == "" {
@@ -185,7 +168,7 @@ func StartHost(t testing.TB, o HostOptions) *HostProc {
 		"AUTH_MODE=local", "PLUGINS="+strings.Join(names, ","), "PLUGINS_DIR="+binDir,
 		"PLUGINS_CONFIG="+filepath.Join(data, "plugins.json"), "LOG_LEVEL=warn")
 	cmd.Env = append(cmd.Env, o.Env...)
-	h := &HostProc{URL: "http://127.0.0.1:" + strconv.Itoa(port), stderr: &syncBuffer{}}
+	h := &HostProc{URL: "http://127.0.0.1:" + strconv.Itoa(port), stderr: &SyncBuffer{}}
 	cmd.Stderr, cmd.Stdout = h.stderr, io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -310,24 +293,6 @@ func (h *HostProc) Get(t testing.TB, path string, want int) []byte {
 func (h *HostProc) Post(t testing.TB, path, body string, want int) []byte {
 	t.Helper()
 	return h.Do(t, http.MethodPost, path, body, want)
-}
-
-// syncBuffer collects a process's output while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // MissingClient stops a test that drives a third-party client which is not

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"go.uber.org/goleak"
 )
 
@@ -297,9 +298,7 @@ func TestCancelStopsAtOnce(t *testing.T) {
 		done <- res
 	}()
 	// Wait for the first event and a heartbeat, then go away.
-	for len(rec.all()) < 2 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	plugintest.Eventually(t, 10*time.Second, func() bool { return len(rec.all()) >= 2 }, "the first event and a heartbeat")
 	cancel()
 	select {
 	case res := <-done:

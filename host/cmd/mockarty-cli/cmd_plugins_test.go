@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 func TestSettingsFromPairs(t *testing.T) {
@@ -31,15 +33,9 @@ func TestSettingsFromPairs(t *testing.T) {
 func TestPluginsSettings(t *testing.T) {
 	s, cfg := serverWithHTTPPlugin(t)
 	o := cliOpts{server: s.URL}
-	for i := 0; ; i++ {
-		if out := okWith(t, o, "plugins", "list"); tableHas(out, "http", "running") {
-			break
-		}
-		if i == 400 {
-			t.Fatal("the HTTP plugin never ran")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	plugintest.Eventually(t, 20*time.Second, func() bool {
+		return tableHas(okWith(t, o, "plugins", "list"), "http", "running")
+	}, "the HTTP plugin to run")
 
 	if out := okWith(t, o, "plugins", "settings", "get", "http"); !strings.Contains(out, `"addresses": [`) {
 		t.Fatalf("settings get:\n%s", out)

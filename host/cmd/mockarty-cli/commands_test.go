@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"gopkg.in/yaml.v3"
 )
 
@@ -97,9 +98,9 @@ func TestMockLifecycle(t *testing.T) {
 	}
 
 	// logs: the stub calls above are logged (asynchronously).
-	eventually(t, "mock logs shows the stub calls", func() bool {
+	plugintest.Eventually(t, 20*time.Second, func() bool {
 		return tableHas(ok(t, "mock", "logs", "life-hello"), "GET", "/hello")
-	})
+	}, "mock logs shows the stub calls")
 	logs := obj(t, okJSON(t, "mock", "logs", "life-hello"))
 	reqs := list(t, logs["requests"])
 	if logs["id"] != "life-hello" || len(reqs) == 0 || fmt.Sprint(obj(t, obj(t, reqs[0])["req"])["url"]) != "/hello" {
@@ -425,7 +426,7 @@ func TestUndefinedCommands(t *testing.T) {
 		t.Fatalf("an unmatched stub answered %d", status)
 	}
 	var reqID string
-	eventually(t, "undefined list shows the miss", func() bool {
+	plugintest.Eventually(t, 20*time.Second, func() bool {
 		for _, u := range list(t, obj(t, okJSON(t, "-n", ns, "undefined", "list"))["items"]) {
 			if obj(t, u)["path"] == "/nothing/here" {
 				reqID = fmt.Sprint(obj(t, u)["id"])
@@ -433,7 +434,7 @@ func TestUndefinedCommands(t *testing.T) {
 			}
 		}
 		return false
-	})
+	}, "undefined list shows the miss")
 	if !tableHas(ok(t, "-n", ns, "undefined", "list"), reqID, ns, "http", "GET", "/nothing/here") {
 		t.Fatal("undefined list table lacks the request")
 	}
@@ -459,9 +460,9 @@ func TestUndefinedCommands(t *testing.T) {
 
 	stub(t, ns, "/miss/one")
 	stub(t, ns, "/miss/two")
-	eventually(t, "the two new misses are recorded", func() bool {
+	plugintest.Eventually(t, 20*time.Second, func() bool {
 		return len(list(t, obj(t, okJSON(t, "-n", ns, "undefined", "list"))["items"])) == 2
-	})
+	}, "the two new misses are recorded")
 	out = ok(t, "-n", ns, "undefined", "clear")
 	if !strings.Contains(out, "Cleared 2 undefined request(s)") {
 		t.Fatalf("undefined clear printed:\n%s", out)
@@ -507,7 +508,8 @@ func TestPluginsRestart(t *testing.T) {
 	o := cliOpts{server: s.URL}
 	pid := func() string {
 		t.Helper()
-		for i := 0; i < 200; i++ {
+		var pid string
+		plugintest.Eventually(t, 20*time.Second, func() bool {
 			var v map[string]any
 			if err := json.Unmarshal([]byte(okWith(t, o, "plugins", "list", "-o", "json")), &v); err != nil {
 				t.Fatal(err)
@@ -515,26 +517,20 @@ func TestPluginsRestart(t *testing.T) {
 			if list, _ := v["plugins"].([]any); len(list) == 1 {
 				p := list[0].(map[string]any)
 				if p["state"] == "running" {
-					return fmt.Sprint(p["pid"])
+					pid = fmt.Sprint(p["pid"])
+					return true
 				}
 			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatal("the HTTP plugin never ran")
-		return ""
+			return false
+		}, "the HTTP plugin to run")
+		return pid
 	}
 	before := pid()
 	if out := okWith(t, o, "plugins", "list"); !tableHas(out, "http", "running") {
 		t.Fatalf("plugins list:\n%s", out)
 	}
 	okWith(t, o, "plugins", "restart", "http")
-	for i := 0; i < 200; i++ {
-		if after := pid(); after != before {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("plugins restart did not start a new plugin process")
+	plugintest.Eventually(t, 20*time.Second, func() bool { return pid() != before }, "a new plugin process after plugins restart")
 }
 
 // serverWithHTTPPlugin starts the server with the HTTP listener plugin

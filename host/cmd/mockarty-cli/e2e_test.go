@@ -18,12 +18,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 // testRelease is the release id the CLI under test is built with.
@@ -52,7 +52,7 @@ func testMain(m *testing.M) int {
 	}
 	for _, b := range builds {
 		args := []string{"build", "-o", b.out}
-		if raceEnabled() {
+		if plugintest.RaceEnabled() {
 			// Run the binaries under the race detector too when the tests are.
 			args = append(args, "-race")
 		}
@@ -90,20 +90,6 @@ func testMain(m *testing.M) int {
 	return code
 }
 
-// raceEnabled reports whether this test binary was built with -race.
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" && s.Value == "true" {
-			return true
-		}
-	}
-	return false
-}
-
 // ---------------------------------------------------------------------------
 // The server
 
@@ -118,29 +104,11 @@ var serverVars = map[string]bool{
 	"PLUGINS": true, "PLUGINS_DIR": true, "PLUGINS_CONFIG": true, "ALLOW_PROXY_TO_PRIVATE_IPS": true,
 }
 
-// syncBuffer collects a subprocess's output while tests read it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // server is the running mockarty process.
 type server struct {
 	URL    string
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *plugintest.SyncBuffer
 	client *http.Client
 	done   chan struct{}
 }
@@ -177,7 +145,7 @@ func startServer(dataDir string, env ...string) (*server, error) {
 		cmd.Env = append(cmd.Env, "LOG_LEVEL=warn", "MOCKARTY_DATA_DIR="+dataDir, "HTTP_BIND_ADDR=127.0.0.1",
 			"HTTP_PORT="+strconv.Itoa(port))
 		cmd.Env = append(cmd.Env, env...)
-		s := &server{URL: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, stderr: &syncBuffer{},
+		s := &server{URL: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, stderr: &plugintest.SyncBuffer{},
 			client: &http.Client{Timeout: 30 * time.Second}, done: make(chan struct{})}
 		cmd.Stderr, cmd.Stdout = s.stderr, s.stderr
 		if err := cmd.Start(); err != nil {
@@ -196,6 +164,8 @@ func startServer(dataDir string, env ...string) (*server, error) {
 	}
 }
 
+// waitReady polls with a loop of its own, not Eventually: TestMain starts
+// the server with no testing.TB, and the caller retries on a taken port.
 func (s *server) waitReady(limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	last := "no answer yet"
@@ -273,19 +243,6 @@ func stub(t *testing.T, ns, path string) (int, []byte) {
 	return api(t, http.MethodGet, "/stubs/"+ns+path, "")
 }
 
-// eventually retries check until it holds; the limit only guards against
-// hanging, it is not a speed requirement.
-func eventually(t *testing.T, what string, check func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !check() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still not true after 20s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // ---------------------------------------------------------------------------
 // Running the CLI
 
@@ -323,7 +280,7 @@ func runCLI(t *testing.T, o cliOpts, args ...string) cliResult {
 		}
 	}
 	cmd.Env = append(cmd.Env, "HOME="+o.home)
-	if raceEnabled() {
+	if plugintest.RaceEnabled() {
 		// The race runtime sleeps a second at exit by default; the CLI runs
 		// hundreds of times here.
 		cmd.Env = append(cmd.Env, "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))

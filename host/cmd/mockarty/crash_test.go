@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -138,7 +139,9 @@ func TestCrashKeepsExtractWritesAndJournal(t *testing.T) {
 			return true
 		})
 		start := time.Now()
-		// Kill at a random moment once the clients are well under way.
+		// Kill at a random moment once the clients are well under way: this
+		// paces the load (and outlasts the 700 ms ttl below), it waits for
+		// no condition.
 		time.Sleep(time.Duration(1500+rand.IntN(1000)) * time.Millisecond)
 		if r := srv.do(t, http.MethodGet, "/stubs/sandbox/short", nil, ""); r.Status != http.StatusNotFound {
 			t.Errorf("the mock with ttl 700 ms still answers %d after %v", r.Status, time.Since(start))
@@ -431,20 +434,14 @@ func TestDatabaseOutageDuringWrites(t *testing.T) {
 		t.Errorf("the 503 is not in the error shape or does not say what happens: %s", r.Body)
 	}
 	outage(false)
-	var stored int64
-	for i := 0; i < 100; i++ {
+	plugintest.Eventually(t, 10*time.Second, func() bool {
 		var v string
-		if err := db.Raw("SELECT value FROM store_values WHERE namespace = 'sandbox' AND key = 'n'").Scan(&v).Error; err == nil {
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n == 3 {
-				stored = n
-				break
-			}
+		if err := db.Raw("SELECT value FROM store_values WHERE namespace = 'sandbox' AND key = 'n'").Scan(&v).Error; err != nil {
+			return false
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if stored != 3 {
-		t.Errorf("the change refused during the outage was not saved once the database was back")
-	}
+		n, err := strconv.ParseInt(v, 10, 64)
+		return err == nil && n == 3
+	}, "the change refused during the outage saved once the database was back")
 	metrics := string(srv.call(t, http.StatusOK, http.MethodGet, "/metrics", nil).Body)
 	if !strings.Contains(metrics, `mockarty_persist_failures_total{what="durable"}`) {
 		t.Errorf("no mockarty_persist_failures_total{what=\"durable\"} in /metrics")

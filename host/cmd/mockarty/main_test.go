@@ -26,7 +26,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +35,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -55,7 +55,7 @@ func testMain(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	binPath = filepath.Join(dir, "mockarty")
 	args := []string{"build", "-o", binPath}
-	if raceEnabled() {
+	if plugintest.RaceEnabled() {
 		// Run the server under the race detector too when the tests are.
 		args = append(args, "-race")
 	}
@@ -67,20 +67,6 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
-}
-
-// raceEnabled reports whether this test binary was built with -race.
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" && s.Value == "true" {
-			return true
-		}
-	}
-	return false
 }
 
 // configVars are the variables the host reads; the caller's values are not
@@ -109,30 +95,12 @@ func childEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
-// syncBuffer collects a subprocess's output while tests read it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // server is one running mockarty process.
 type server struct {
 	URL    string
 	Cmd    *exec.Cmd
-	stderr *syncBuffer
-	stdout *syncBuffer
+	stderr *plugintest.SyncBuffer
+	stdout *plugintest.SyncBuffer
 	client *http.Client
 
 	done    chan struct{} // closed when the process has exited
@@ -204,8 +172,8 @@ func launch(t *testing.T, dataDir string, port int, env ...string) *server {
 	s := &server{
 		URL:    "http://127.0.0.1:" + strconv.Itoa(port),
 		Cmd:    cmd,
-		stderr: &syncBuffer{},
-		stdout: &syncBuffer{},
+		stderr: &plugintest.SyncBuffer{},
+		stdout: &plugintest.SyncBuffer{},
 		client: &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()},
 		done:   make(chan struct{}),
 	}
@@ -247,6 +215,8 @@ func startServer(t *testing.T, dataDir string, env ...string) *server {
 	}
 }
 
+// waitReady polls with a loop of its own, not Eventually: it returns the
+// failure, so the caller can retry on a port taken in the meantime.
 func (s *server) waitReady(limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	probe := &http.Client{Timeout: 2 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
@@ -1189,25 +1159,22 @@ func TestHostRunsTheHTTPPlugin(t *testing.T) {
 "response":{"statusCode":200,"payload":{"hi":"$.pathParam.name"}}}`))
 
 	var pid int
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	plugintest.Eventually(t, 20*time.Second, func() bool {
 		ps := list(t, obj(t, s.getJSON(t, "/api/v1/plugins"), "plugins")["plugins"], "plugins")
-		if len(ps) == 1 {
-			p := obj(t, ps[0], "plugin")
-			if p["state"] == "running" {
-				addrs := list(t, p["addresses"], "addresses")
-				if p["name"] != "http" || p["kind"] != "listener" || len(addrs) != 1 || addrs[0] != listen {
-					t.Fatalf("plugin status: %v", p)
-				}
-				pid = int(num(t, p["pid"], "pid"))
-				break
-			}
+		if len(ps) != 1 {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the http plugin never ran: %v", s.getJSON(t, "/api/v1/plugins"))
+		p := obj(t, ps[0], "plugin")
+		if p["state"] != "running" {
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		addrs := list(t, p["addresses"], "addresses")
+		if p["name"] != "http" || p["kind"] != "listener" || len(addrs) != 1 || addrs[0] != listen {
+			t.Fatalf("plugin status: %v", p)
+		}
+		pid = int(num(t, p["pid"], "pid"))
+		return true
+	}, "the http plugin to run")
 	res, err := http.Get("http://" + listen + "/hello/ann")
 	if err != nil {
 		t.Fatal(err)
@@ -1226,21 +1193,17 @@ func TestHostRunsTheHTTPPlugin(t *testing.T) {
 	if got := obj(t, s.getJSON(t, "/stubs/sandbox/hello/bob"), "stub"); got["hi"] != "bob" {
 		t.Fatalf("/stubs while the plugin restarts: %v", got)
 	}
-	deadline = time.Now().Add(20 * time.Second)
-	for {
+	plugintest.Eventually(t, 20*time.Second, func() bool {
 		p := obj(t, list(t, obj(t, s.getJSON(t, "/api/v1/plugins"), "plugins")["plugins"], "plugins")[0], "plugin")
-		if p["state"] == "running" && int(num(t, p["pid"], "pid")) != pid {
-			if num(t, p["restarts"], "restarts") < 1 {
-				t.Fatalf("restarts: %v", p)
-			}
-			pid = int(num(t, p["pid"], "pid"))
-			break
+		if p["state"] != "running" || int(num(t, p["pid"], "pid")) == pid {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the plugin did not come back: %v", p)
+		if num(t, p["restarts"], "restarts") < 1 {
+			t.Fatalf("restarts: %v", p)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		pid = int(num(t, p["pid"], "pid"))
+		return true
+	}, "the plugin to come back")
 	if res, err := http.Get("http://" + listen + "/hello/eve"); err != nil || res.StatusCode != 200 {
 		t.Fatalf("the restarted plugin serves: %v %v", res, err)
 	} else {
@@ -1249,12 +1212,7 @@ func TestHostRunsTheHTTPPlugin(t *testing.T) {
 
 	// Kill the host: the plugin dies with it.
 	s.kill(t)
-	deadline = time.Now().Add(10 * time.Second)
-	for syscall.Kill(pid, 0) == nil {
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("plugin %d outlived the host", pid)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	// Kill the plugin left behind if the check fails, so it outlives no test.
+	defer func() { _ = syscall.Kill(pid, syscall.SIGKILL) }()
+	plugintest.Eventually(t, 10*time.Second, func() bool { return syscall.Kill(pid, 0) != nil }, "plugin %d to die with the host", pid)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 func fullServer(t *testing.T, o ...serverOpts) *testServer {
@@ -137,7 +138,9 @@ func TestAPITokens(t *testing.T) {
 	// Expiry: a token that expires stops working (also when it was cached).
 	soon, _ := ts.token(admin, map[string]any{"name": "soon", "expiresAt": time.Now().Add(700 * time.Millisecond).UnixMilli()})
 	ts.expect(200, "GET", "/api/v1/mocks", nil, key(soon)...)
-	time.Sleep(900 * time.Millisecond)
+	plugintest.Eventually(t, 20*time.Second, func() bool {
+		return ts.do("GET", "/api/v1/mocks", nil, key(soon)...).Status == 401
+	}, "the token refused once it expired")
 	ts.expectError(401, CodeUnauthorized, "", "GET", "/api/v1/mocks", nil, key(soon)...)
 	ts.expectError(422, CodeValidation, "expiresAt", "POST", "/api/v1/auth/tokens",
 		map[string]any{"name": "past", "expiresAt": 1000}, "Cookie", admin)
@@ -507,17 +510,13 @@ func TestIsolationOfOtherResources(t *testing.T) {
 	// Unmatched requests.
 	ts.do("GET", "/stubs/team-a/secret-path", nil)
 	var uid string
-	for i := 0; i < 100 && uid == ""; i++ { // recorded in batches
+	plugintest.Eventually(t, 20*time.Second, func() bool { // recorded in batches
 		items := ts.expect(200, "GET", "/api/v1/undefined-requests?namespace=team-a", nil, key(alice)...)["items"].([]any)
 		if len(items) > 0 {
 			uid = items[0].(map[string]any)["id"].(string)
-			break
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if uid == "" {
-		t.Fatal("the unmatched request was not recorded")
-	}
+		return uid != ""
+	}, "the unmatched request recorded")
 	if items := ts.expect(200, "GET", "/api/v1/undefined-requests", nil, key(bob)...)["items"].([]any); len(items) != 0 {
 		t.Fatalf("bob sees team-a's unmatched requests: %v", items)
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 // testServer is the real API on a loopback port over a fresh SQLite database.
@@ -29,7 +29,7 @@ type testServer struct {
 	// Auth is access control (nil unless serverOpts.authMode is set).
 	Auth *auth.Service
 	// Logs holds everything the server logged (authMode servers only).
-	Logs *syncBuffer
+	Logs *plugintest.SyncBuffer
 	// Dir is the test's temporary folder; TemplateDir is the template folder inside it.
 	Dir, TemplateDir string
 }
@@ -70,10 +70,10 @@ func newTestServer(t *testing.T, opts ...serverOpts) *testServer {
 		t.Fatal(err)
 	}
 	deps := Deps{}
-	var logs *syncBuffer
+	var logs *plugintest.SyncBuffer
 	var access *auth.Service
 	if o.authMode != "" {
-		logs = &syncBuffer{}
+		logs = &plugintest.SyncBuffer{}
 		deps.Logger = hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Trace})
 		access = auth.New(auth.Options{Store: st, Mode: o.authMode, Logger: deps.Logger, BcryptCost: 4})
 		if o.authMode == auth.ModeFull {
@@ -116,24 +116,6 @@ func newTestServer(t *testing.T, opts ...serverOpts) *testServer {
 		_ = st.Close()
 	})
 	return &testServer{t: t, URL: "http://" + ln.Addr().String(), Store: st, Dir: dir, TemplateDir: tplDir, Auth: access, Logs: logs}
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // resp is a finished HTTP exchange.

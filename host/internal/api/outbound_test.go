@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 type hookSink struct {
@@ -76,17 +78,16 @@ func TestWebhooks(t *testing.T) {
 	if r := s.do("GET", "/stubs/sandbox/broken", nil); r.Status != 503 {
 		t.Fatalf("status %d", r.Status)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	plugintest.EventuallyNoError(t, 20*time.Second, func() error {
 		calls = sink.snapshot()
 		if len(calls) == 3 {
-			break
+			return nil
 		}
-		if time.Now().After(deadline) || len(calls) > 3 {
+		if len(calls) > 3 {
 			t.Fatalf("calls = %+v", calls)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return fmt.Errorf("calls = %+v", calls)
+	}, "three webhook calls")
 	if calls[2].path != "/err" || calls[2].body != "failed 1" {
 		t.Fatalf("on_error webhook: %+v", calls[2])
 	}

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 func TestStubsHelloWorld(t *testing.T) {
@@ -182,17 +184,13 @@ func TestStubsStoresAndChain(t *testing.T) {
 		t.Fatalf("status: %v", v)
 	}
 	// The chain store is visible through the Store API.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	plugintest.EventuallyNoError(t, 20*time.Second, func() error {
 		cs := s.expect(200, "GET", "/api/v1/stores/chain/order-flow?namespace=sandbox", nil)
 		if cs["status"] == "SHIPPED" && cs["orderId"] == id {
-			break
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("chain store: %v", cs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fmt.Errorf("chain store: %v", cs)
+	}, "the chain store through the Store API")
 }
 
 // useLimiter: 100 allowed uses, 64 concurrent clients, exactly 100 matches.
@@ -239,17 +237,13 @@ func TestStubsUseLimiterExact(t *testing.T) {
 		t.Fatalf("near-miss must say the limit is reached: %s", r.Body)
 	}
 	// The counter is persisted in the background and reported by the API.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	plugintest.EventuallyNoError(t, 20*time.Second, func() error {
 		v := s.expect(200, "GET", "/api/v1/mocks/limited", nil)
 		if v["useCounter"] == float64(100) {
-			break
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("useCounter = %v", v["useCounter"])
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return fmt.Errorf("useCounter = %v", v["useCounter"])
+	}, "the persisted use counter")
 }
 
 func TestStubsIndexFollowsWrites(t *testing.T) {
@@ -282,8 +276,7 @@ func TestStubsIndexFollowsWrites(t *testing.T) {
 		t.Fatalf("after purge: %d", r.Status)
 	}
 	// Unmatched requests are captured, deduplicated, for the undefined-requests API.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	plugintest.EventuallyNoError(t, 20*time.Second, func() error {
 		v := s.expect(200, "GET", "/api/v1/undefined-requests?namespace=sandbox", nil)
 		counts := map[string]float64{}
 		for _, it := range v["requests"].([]any) {
@@ -291,13 +284,10 @@ func TestStubsIndexFollowsWrites(t *testing.T) {
 			counts[u["method"].(string)+" "+u["path"].(string)] = u["count"].(float64)
 		}
 		if v["total"] == float64(2) && counts["GET /w"] == 1 && counts["GET /w2"] == 2 {
-			break
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("undefined requests: %v", v)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fmt.Errorf("undefined requests: %v", v)
+	}, "the undefined requests captured and deduplicated")
 }
 
 func TestStubsTTLExpiry(t *testing.T) {
@@ -308,17 +298,13 @@ func TestStubsTTLExpiry(t *testing.T) {
 	if r := s.do("GET", "/stubs/sandbox/short", nil); r.Status != 200 {
 		t.Fatalf("before expiry: %d", r.Status)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	plugintest.EventuallyNoError(t, 20*time.Second, func() error {
 		v := s.expect(200, "GET", "/api/v1/mocks/short", nil)
 		if closed, _ := v["closedAt"].(float64); closed > 0 {
-			break
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("an expired mock is deleted automatically: %v", v)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return fmt.Errorf("an expired mock is deleted automatically: %v", v)
+	}, "the expired mock closed")
 	if r := s.do("GET", "/stubs/sandbox/short", nil); r.Status != 404 {
 		t.Fatalf("after expiry: %d", r.Status)
 	}
@@ -366,8 +352,7 @@ func TestStubsRequestIDsAndLogs(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		s.do("GET", fmt.Sprintf("/stubs/sandbox/api/greeting?n=%d", i), nil, "X-Trace", "abc")
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	plugintest.EventuallyNoError(t, 20*time.Second, func() error {
 		v := s.expect(200, "GET", "/api/v1/mocks/hello-world/logs", nil)
 		reqs := v["requests"].([]any)
 		var ns []any
@@ -380,13 +365,10 @@ func TestStubsRequestIDsAndLogs(t *testing.T) {
 			if first["url"] != "/api/greeting" || first["method"] != "GET" || h["x-trace"].([]any)[0] != "abc" {
 				t.Fatalf("newest log: %v", first)
 			}
-			break
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("logs: %v", v)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fmt.Errorf("logs: %v", v)
+	}, "the mock's logs, newest first")
 }
 
 func TestPreview(t *testing.T) {

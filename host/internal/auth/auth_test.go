@@ -22,6 +22,9 @@ func TestLimiterBurstThenRefill(t *testing.T) {
 	if ok, _ := l.Peek("k"); ok {
 		t.Fatal("peek sees the empty bucket")
 	}
+	// Sleeps the wait the limiter announced rather than polling: the test
+	// checks that promise (a token is back after it), which a wait on the
+	// condition would not.
 	time.Sleep(wait + 20*time.Millisecond)
 	if ok, _ := l.Allow("k"); !ok {
 		t.Fatal("a token comes back after the wait it announced")

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -82,20 +81,20 @@ func newManager(t *testing.T, host sdk.Finder) *Manager {
 	return m
 }
 
+// waitFor is the status of plugin name once it satisfies cond.
 func waitFor(t *testing.T, m *Manager, name string, cond func(Status) bool) Status {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	var st Status
+	plugintest.EventuallyNoError(t, 20*time.Second, func() error {
 		for _, s := range m.List() {
 			if s.Name == name && cond(s) {
-				return s
+				st = s
+				return nil
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("plugin %s never reached the state; now %+v", name, m.List())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return fmt.Errorf("now %+v", m.List())
+	}, "plugin %s to reach the state", name)
+	return st
 }
 
 func get(addr string) (int, string, error) {
@@ -159,7 +158,7 @@ func TestStopsInReverseOrder(t *testing.T) {
 		"http":  {Settings: json.RawMessage(fmt.Sprintf(`{"addresses":[%q]}`, freeAddr(t)))},
 		"lines": {Settings: json.RawMessage(fmt.Sprintf(`{"address":%q}`, freeAddr(t)))},
 	})
-	logs := &lockedBuffer{}
+	logs := &plugintest.SyncBuffer{}
 	m := New(Options{Finder: answering(), Logger: hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug})})
 	m.Start(specs)
 	for _, name := range []string{"http", "lines"} {
@@ -178,23 +177,6 @@ func TestStopsInReverseOrder(t *testing.T) {
 			t.Fatalf("after Stop: %+v", s)
 		}
 	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestCrashLoopIsGivenUp(t *testing.T) {

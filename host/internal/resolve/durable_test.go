@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,25 +14,8 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
-
-// lockedBuffer collects log output written from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func persistFailures(t *testing.T, r *Resolver, what string) float64 {
 	t.Helper()
@@ -60,13 +42,13 @@ func persistFailures(t *testing.T, r *Resolver, what string) float64 {
 // the request is told so, the host logs a warning and counts it.
 // loggedResolver is a resolver on its own SQLite store whose warnings are
 // kept in logs.
-func loggedResolver(t *testing.T) (r *Resolver, st *store.Store, logs *lockedBuffer) {
+func loggedResolver(t *testing.T) (r *Resolver, st *store.Store, logs *plugintest.SyncBuffer) {
 	t.Helper()
 	st, err := store.Open(context.Background(), store.Options{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "db.sqlite")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs = &lockedBuffer{}
+	logs = &plugintest.SyncBuffer{}
 	r, err = New(context.Background(), Options{Store: st, LogLimit: 3,
 		Logger: hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn})})
 	if err != nil {

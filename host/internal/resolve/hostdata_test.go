@@ -10,6 +10,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 func TestFinderHostData(t *testing.T) {
@@ -79,18 +80,11 @@ func TestFinderHostData(t *testing.T) {
 	}
 	// A watcher that ends is forgotten.
 	cancel()
-	for i := 0; ; i++ {
+	plugintest.Eventually(t, 20*time.Second, func() bool {
 		r.watchMu.Lock()
-		n := len(r.watchers)
-		r.watchMu.Unlock()
-		if n == 0 {
-			break
-		}
-		if i == 500 {
-			t.Fatalf("watchers left: %d", n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		defer r.watchMu.Unlock()
+		return len(r.watchers) == 0
+	}, "no watcher left")
 }
 
 // TestFinderHidesExpectedValues: a plugin shows the near-miss report to

@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,39 +16,22 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 const testBrokerURL = "amqp://guest:guest@127.0.0.1:5672/"
 
-// logBuffer collects the resolver's log for assertions.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // webhookResolver is a resolver whose webhooks may reach private
 // addresses (allowPrivate) and whose log the test reads.
-func webhookResolver(t *testing.T, allowPrivate bool) (*Resolver, *logBuffer) {
+func webhookResolver(t *testing.T, allowPrivate bool) (*Resolver, *plugintest.SyncBuffer) {
 	t.Helper()
 	st, err := store.Open(context.Background(), store.Options{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "db.sqlite")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
+	logs := &plugintest.SyncBuffer{}
 	r, err := New(context.Background(), Options{Store: st, LogLimit: 3, AllowPrivate: allowPrivate,
 		Logger: hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn})})
 	if err != nil {
@@ -94,20 +75,17 @@ func uniqName(prefix string) string {
 // getMessage waits for a message on a queue.
 func getMessage(t *testing.T, ch *amqp.Channel, queue string) amqp.Delivery {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		m, ok, err := ch.Get(queue, true)
+	var m amqp.Delivery
+	plugintest.Eventually(t, 20*time.Second, func() bool {
+		var ok bool
+		var err error
+		m, ok, err = ch.Get(queue, true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ok {
-			return m
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no message on %s", queue)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return ok
+	}, "a message on %s", queue)
+	return m
 }
 
 func TestRabbitMQWebhook(t *testing.T) {
