@@ -38,30 +38,67 @@ var handOffTransport = &http.Transport{
 
 // handOff proxies a /stubs request to the listener of protocol.
 func (s *server) handOff(c *fiber.Ctx, protocol, ns, route string, body []byte) error {
-	addr, name, state, ok := s.Plugins.Endpoint(protocol)
-	if !ok {
-		switch {
-		case name == "":
-			return apiErr(http.StatusServiceUnavailable, CodeUnavailable,
-				"namespace %q has %s mocks at %s, but no %s plugin is loaded (add it to PLUGINS)", ns, protocol, route, protocol)
-		default:
-			return apiErr(http.StatusServiceUnavailable, CodeUnavailable,
-				"namespace %q has %s mocks at %s, but the %s plugin is %s (GET /api/v1/plugins)", ns, protocol, route, name, state)
-		}
+	addr, name, err := s.handOffEndpoint(protocol, ns, route)
+	if err != nil {
+		return err
 	}
+	// A plain answer is waited for as long as it takes (a mock's delay; the
+	// host's shutdown drains it); an event stream also ends when the host stops.
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := s.handOffRequest(ctx, c, addr, ns, route, body)
+	if err != nil {
+		cancel()
+		return err
+	}
+	res, err := handOffTransport.RoundTrip(req)
+	if err != nil {
+		cancel()
+		return apiErr(http.StatusBadGateway, CodeUnavailable, "the %s plugin did not answer: %v", name, err)
+	}
+	copyReplyHeader(c, res)
+	c.Status(res.StatusCode)
+	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		defer cancel()
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			return apiErr(http.StatusBadGateway, CodeUnavailable, "the %s plugin's answer broke off: %v", name, err)
+		}
+		return c.Send(b)
+	}
+	s.streamReply(c, res, cancel)
+	return nil
+}
+
+// handOffEndpoint is the address of the listener that serves protocol, or
+// why there is none.
+func (s *server) handOffEndpoint(protocol, ns, route string) (addr, name string, err error) {
+	addr, name, state, ok := s.Plugins.Endpoint(protocol)
+	switch {
+	case ok:
+		return addr, name, nil
+	case name == "":
+		return "", "", apiErr(http.StatusServiceUnavailable, CodeUnavailable,
+			"namespace %q has %s mocks at %s, but no %s plugin is loaded (add it to PLUGINS)", ns, protocol, route, protocol)
+	}
+	return "", "", apiErr(http.StatusServiceUnavailable, CodeUnavailable,
+		"namespace %q has %s mocks at %s, but the %s plugin is %s (GET /api/v1/plugins)", ns, protocol, route, name, state)
+}
+
+// handOffRequest is the request the listener gets: the client's method,
+// route, query, body and end-to-end headers (a body the host decompressed
+// loses its Content-Encoding), marked as the host's hand-off for namespace
+// ns under the public prefix the client used.
+func (s *server) handOffRequest(ctx context.Context, c *fiber.Ctx, addr, ns, route string, body []byte) (*http.Request, error) {
 	orig := string(c.Request().URI().Path())
 	prefix := strings.TrimSuffix(orig, route)
 	if route == "/" {
 		prefix = strings.TrimSuffix(orig, "/")
 	}
 	target := url.URL{Scheme: "http", Host: addr, Path: route, RawQuery: string(c.Request().URI().QueryString())}
-	// A plain answer is waited for as long as it takes (a mock's delay; the
-	// host's shutdown drains it); an event stream also ends when the host stops.
-	ctx, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(ctx, c.Method(), target.String(), bytes.NewReader(body))
 	if err != nil {
-		cancel()
-		return badRequest("%v", err)
+		return nil, badRequest("%v", err)
 	}
 	decoded := len(c.Request().Header.Peek(fiber.HeaderContentEncoding)) > 0 // rawBody decompressed it
 	var bad string
@@ -78,19 +115,18 @@ func (s *server) handOff(c *fiber.Ctx, protocol, ns, route string, body []byte) 
 		req.Header.Add(key, string(v))
 	})
 	if bad != "" {
-		cancel()
-		return badRequest("header %q is not valid HTTP", bad)
+		return nil, badRequest("header %q is not valid HTTP", bad)
 	}
 	req.Host = string(c.Request().Host())
 	req.ContentLength = int64(len(body))
 	handoff.Mark(req.Header, s.Plugins.HandOffSecret(), ns, prefix)
 	req.Header.Set("X-Forwarded-For", c.IP())
 	req.Header.Set("X-Forwarded-Proto", c.Protocol())
-	res, err := handOffTransport.RoundTrip(req)
-	if err != nil {
-		cancel()
-		return apiErr(http.StatusBadGateway, CodeUnavailable, "the %s plugin did not answer: %v", name, err)
-	}
+	return req, nil
+}
+
+// copyReplyHeader copies the listener's end-to-end reply headers.
+func copyReplyHeader(c *fiber.Ctx, res *http.Response) {
 	for k, vals := range res.Header {
 		if hopHeaders[strings.ToLower(k)] {
 			continue
@@ -103,19 +139,12 @@ func (s *server) handOff(c *fiber.Ctx, protocol, ns, route string, body []byte) 
 			}
 		}
 	}
-	c.Status(res.StatusCode)
-	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
-		defer cancel()
-		defer res.Body.Close()
-		b, err := io.ReadAll(res.Body)
-		if err != nil {
-			return apiErr(http.StatusBadGateway, CodeUnavailable, "the %s plugin's answer broke off: %v", name, err)
-		}
-		return c.Send(b)
-	}
-	// An event stream (MCP's SSE transport and streamable GET): copied as
-	// it comes; a failed write (the client left) or the host stopping ends
-	// it, and with it the plugin's side.
+}
+
+// streamReply copies an event stream (MCP's SSE transport and streamable
+// GET) as it comes; a failed write (the client left) or the host stopping
+// ends it, and with it the plugin's side (cancel).
+func (s *server) streamReply(c *fiber.Ctx, res *http.Response, cancel context.CancelFunc) {
 	stop := context.AfterFunc(s.streams(), cancel) // the host stopping ends the stream
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer stop()
@@ -137,5 +166,4 @@ func (s *server) handOff(c *fiber.Ctx, protocol, ns, route string, body []byte) 
 			}
 		}
 	})
-	return nil
 }
