@@ -35,6 +35,8 @@ if [ "$ARG" = quick ]; then QUICK=1; ARG=; fi
 if [ "$QUICK" = 1 ]; then
 	DUR=${ARG:-${DUR:-2s}}
 	WARMUP=${WARMUP:-1s}
+	JVM_WARM_ROUND=${JVM_WARM_ROUND:-2s}
+	JVM_WARM_MAX=${JVM_WARM_MAX:-3}
 	STUB_COUNTS=${STUB_COUNTS:-1000}
 	LOAD_CAP=${LOAD_CAP:-30}
 	OUT=${PEERS_OUT:-/tmp/mockarty-bench-peers}
@@ -43,6 +45,8 @@ if [ "$QUICK" = 1 ]; then
 else
 	DUR=${ARG:-${DUR:-10s}}
 	WARMUP=${WARMUP:-2s}
+	JVM_WARM_ROUND=${JVM_WARM_ROUND:-4s}
+	JVM_WARM_MAX=${JVM_WARM_MAX:-10}
 	STUB_COUNTS=${STUB_COUNTS:-1000 10000 100000}
 	LOAD_CAP=${LOAD_CAP:-90}
 	OUT=${PEERS_OUT:-$PEERS_DIR/last-run}
@@ -195,7 +199,33 @@ to_ms() { # wrk latency "612.00us" / "1.20ms" / "2.01s" -> ms
 		if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000; printf "%.3f", n }'
 }
 
-# measure SERVER CASE N URL PIDS [HEADER]: one warm-up and one measured wrk run.
+# warm SERVER N URL CAP WRK_ARGS...: the warm-up before a measured run. A
+# JVM peer (WireMock) speeds up for many seconds as its JIT compiles the
+# hot paths, so it is warmed in rounds of JVM_WARM_ROUND until two rounds
+# in a row differ by less than 5% (at most JVM_WARM_MAX rounds); other
+# servers get one WARMUP run. The rounds go to the log.
+warm() {
+	local server=$1 n=$2 url=$3 cap=$4
+	shift 4
+	if [ "$server" != wiremock ]; then
+		WRK_N=$n WRK_PREFIX=${PREFIX:-} timeout "$cap" wrk "$@" -d"$WARMUP" "$url" >/dev/null 2>&1
+		return
+	fi
+	local prev=0 rps i rounds=""
+	for i in $(seq 1 "$JVM_WARM_MAX"); do
+		rps=$(WRK_N=$n WRK_PREFIX=${PREFIX:-} timeout "$cap" wrk "$@" -d"$JVM_WARM_ROUND" "$url" 2>/dev/null |
+			awk '/^Requests\/sec/ {printf "%.0f", $2}') || return 1
+		[ -n "$rps" ] || return 1
+		rounds="$rounds $rps"
+		if [ "$prev" -gt 0 ] && awk -v a="$rps" -v b="$prev" 'BEGIN {d = (a - b) / b; if (d < 0) d = -d; exit !(d < 0.05)}'; then
+			break
+		fi
+		prev=$rps
+	done
+	log "  warm-up rounds of $JVM_WARM_ROUND (req/s):$rounds"
+}
+
+# measure SERVER CASE N URL PIDS [HEADER]: the warm-up and one measured wrk run.
 # For CASE=random, URL is the base and PREFIX the path, to which wrk's Lua
 # script appends a random number in 1..N.
 measure() {
@@ -210,7 +240,7 @@ measure() {
 	else
 		quote wrk "${args[@]}" --latency -d"$DUR" "$url" >>"$tmp/wrk-commands"
 	fi
-	if ! WRK_N=$n WRK_PREFIX=${PREFIX:-} timeout "$cap" wrk "${args[@]}" -d"$WARMUP" "$url" >/dev/null 2>&1 ||
+	if ! warm "$server" "$n" "$url" "$cap" "${args[@]}" ||
 		! WRK_N=$n WRK_PREFIX=${PREFIX:-} timeout "$cap" wrk "${args[@]}" --latency -d"$DUR" "$url" >"$out" 2>&1; then
 		row "$server,$kase,$n,0,0,0,$(rss_kb $pids),0,0,stalled (wrk did not finish)"
 		return
@@ -414,7 +444,8 @@ SUMMARY=$($PEERCTL summary -in "$RESULTS")
 	echo "(1, 5, 15 min) $LOAD_BEFORE just before the run. $GO_V, $JAVA_V, Node.js $NODE_V,"
 	echo "WireMock $WIREMOCK_VERSION (npm \`wiremock\`, the standalone jar), Mountebank $MOUNTEBANK_VERSION (npm \`mountebank\`), $WRK_V."
 	echo "Each server runs alone on loopback, on the same 2 cores as wrk (\`-t$THREADS -c$CONC --timeout $WRK_TIMEOUT\`,"
-	echo "$WARMUP of warm-up, then one measured run of $DUR per case). The whole run took $((ELAPSED / 60)) min $((ELAPSED % 60)) s."
+	echo "$WARMUP of warm-up, WireMock warm-ups of $JVM_WARM_ROUND repeated until two in a row agree within 5% (at most $JVM_WARM_MAX: its JIT"
+	echo "speeds it up for many seconds), then one measured run of $DUR per case). The whole run took $((ELAPSED / 60)) min $((ELAPSED % 60)) s."
 	echo
 	echo "Every figure is followed by its ratio to the bare Fiber handler (\`bench/bare\`, fixed bytes, no"
 	echo "stubs): for the random-hit cases, to the bare handler under the same Lua script. For req/s a"
@@ -469,6 +500,7 @@ SUMMARY=$($PEERCTL summary -in "$RESULTS")
 	echo "# the stubs (bin/bench-peerctl is bench/peerctl)"
 	sed "s#$ROOT/##g" "$tmp/load-commands"
 	echo "# the load: each command first runs for $WARMUP as a warm-up without --latency"
+	echo "# (WireMock: in rounds of $JVM_WARM_ROUND until two agree within 5%, at most $JVM_WARM_MAX)"
 	awk '!seen[$0]++' "$tmp/wrk-commands"
 	echo '```'
 	echo
