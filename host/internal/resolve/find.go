@@ -23,153 +23,95 @@ type keyedQuery struct {
 	body       any
 	headers    map[string][]string
 	undefined  store.UndefinedRequest
-	// skip, when set, says why a mock cannot answer this request ("": it can).
-	skip func(m *model.Mock) string
+	// skipFn, when set, says why a mock cannot answer this request ("": it can).
+	skipFn func(m *model.Mock) string
 	// compete is how many of the first keys are looked up together: their
 	// candidates compete in one list, in the index's order (priority first).
 	compete int
 }
 
-// Found is a matched mock with its rendered response.
-type Found struct {
-	Entry    *match.Entry
-	Rendered *Rendered
-	Value    any // the payload as a value (JSON documents), or the text
-	// Data is what the response was rendered with: its stores are the view
-	// the mock's extract wrote to, so outputs rendered later see the same.
-	Data *render.Data
+func (q *keyedQuery) skip(e *match.Entry) string {
+	if q.skipFn == nil {
+		return ""
+	}
+	return q.skipFn(e.Mock)
+}
+
+func (q *keyedQuery) input(list string) *match.Input { return q.inputs[list] }
+
+func (q *keyedQuery) logCall(l *logRing, limit int, now int64, a *answer) {
+	l.addValues(limit, now, map[string]any{"protocol": q.proto, "keys": q.keys, "body": q.body, "header": q.headers},
+		map[string]any{"statusCode": a.out.Status, "payload": a.value})
 }
 
 // raw is the rendered payload as JSON: the renderer's bytes as they are
 // for a JSON document (its keys keep the mock's order, which an XML
 // sequence or a reader of the message may need), a JSON string for text.
-func (f *Found) raw() json.RawMessage {
+func (a *answer) raw() json.RawMessage {
 	switch {
-	case f.Value == nil:
+	case a.value == nil:
 		return nil
-	case f.Rendered.IsText:
-		return rawOf(f.Value)
+	case a.out.IsText:
+		return rawOf(a.value)
 	}
-	return f.Rendered.Body
+	return a.out.Body
 }
 
-// candidates are the lists of mocks tried in turn: the compete keys'
-// together, then each other key's.
-func (r *Resolver) candidates(q *keyedQuery) [][]*match.Entry {
+// candidates are the candidates of a keyed request, best first: the
+// compete keys' together, then each other key's, each mock once.
+func (r *Resolver) candidates(q *keyedQuery) []match.Hit {
 	n := min(q.compete, len(q.keys))
-	out := make([][]*match.Entry, 0, len(q.keys)-n+1)
+	var hits []match.Hit
+	var seen map[*match.Entry]bool // only when a mock may be under two keys
+	if len(q.keys)-n > 1 || (n > 0 && len(q.keys) > n) {
+		seen = map[*match.Entry]bool{}
+	}
+	add := func(list []*match.Entry) {
+		for _, e := range list {
+			if seen == nil || !seen[e] {
+				if seen != nil {
+					seen[e] = true
+				}
+				hits = append(hits, match.Hit{Entry: e})
+			}
+		}
+	}
 	if n > 0 {
-		out = append(out, r.Index.LookupKeys(q.namespace, q.proto, q.keys[:n]...))
+		add(r.Index.LookupKeys(q.namespace, q.proto, q.keys[:n]...))
 	}
 	for _, key := range q.keys[n:] {
-		out = append(out, r.Index.LookupKey(q.namespace, q.proto, key))
+		add(r.Index.LookupKey(q.namespace, q.proto, key))
 	}
-	return out
+	return hits
 }
 
-// findKeyed runs the shared pipeline for keyed protocols.
-func (r *Resolver) findKeyed(q *keyedQuery) (*Found, *NearMiss) {
+// findKeyed runs the selection step for a keyed protocol. The answer is
+// the caller's to release once its reply is built.
+func (r *Resolver) findKeyed(q *keyedQuery) (*answer, *NearMiss) {
 	start := time.Now()
-	f, nm := r.findKeyedAt(q, start.UnixMilli())
-	r.Metrics.Resolved(q.proto, r.metricNamespace(q.namespace), f != nil, start)
-	return f, nm
-}
-
-func (r *Resolver) findKeyedAt(q *keyedQuery, now int64) (*Found, *NearMiss) {
+	now := start.UnixMilli()
 	if q.namespace == "" {
 		q.namespace = model.DefaultNamespace
 	}
-	var near []Candidate
-	files := r.FileReader(q)
-	servers := r.serverSet(q.proto)
-	seen := map[*match.Entry]bool{}
-	for _, cands := range r.candidates(q) {
-		for _, e := range cands {
-			if seen[e] {
-				continue
-			}
-			seen[e] = true
-			m := e.Mock
-			cand := Candidate{MockID: m.ID}
-			if ok, why := servers.Serves(q.namespace, q.serverName, mockServer(m)); !ok {
-				cand.Reason = why
-				near = append(near, cand)
-				continue
-			}
-			if q.skip != nil {
-				if cand.Reason = q.skip(m); cand.Reason != "" {
-					near = append(near, cand)
-					continue
-				}
-			}
-			if cand.Reason = passOver(e, now); cand.Reason != "" {
-				near = append(near, cand)
-				continue
-			}
-			failed := false
-			for _, list := range sortedLists(e) {
-				in := q.inputs[list]
-				if in == nil {
-					in = &match.Input{}
-				}
-				if ok, f := match.CheckAll(e.Lists[list], in, files, m.Namespace); !ok {
-					cand.Reason, cand.Failure, cand.Where = "condition failed", f, list
-					failed = true
-					break
-				}
-			}
-			if failed {
-				near = append(near, cand)
-				continue
-			}
-			if !e.TryUse(now) {
-				cand.Reason = reasonLimit
-				near = append(near, cand)
-				continue
-			}
-			v := r.newView(m)
-			r.used(e, v)
-			d := &render.Data{Body: q.body, Headers: q.headers, Namespace: q.namespace, Stores: v}
-			r.extract(e, d, v)
-			out := r.renderResponse(e, pick(e), d)
-			if err := v.settle(); err != nil {
-				return nil, notSaved(q.namespace, q.undefined.Path, err)
-			}
-			var val any
-			if len(out.Body) > 0 {
-				if out.IsText {
-					val = string(out.Body)
-				} else if dv, err := decodeExact(out.Body); err == nil {
-					val = dv
-				}
-			}
-			if len(m.Webhooks) > 0 {
-				d.Response = val
-				r.fireWebhooks(m, d, out.Error != "" || out.Status >= 400)
-			}
-			r.journal.logCall(m.ID, map[string]any{"protocol": q.proto, "keys": q.keys, "body": q.body, "header": q.headers}, map[string]any{"statusCode": out.Status, "payload": val})
-			return &Found{Entry: e, Rendered: out, Value: val, Data: d}, nil
+	s := selection{proto: q.proto, namespace: q.namespace, path: q.undefined.Path, server: q.serverName,
+		servers: r.serverSet(q.proto), req: q, files: r.FileReader(q)}
+	hits := r.candidates(q)
+	i, near, _ := s.choose(hits, now)
+	if i < 0 {
+		u := q.undefined
+		if u.Body == "" && q.body != nil {
+			b, _ := json.Marshal(q.body)
+			u.Body = string(b)
 		}
+		u.Headers = headersJSON(q.headers)
+		nm := r.miss(&s, u, "no "+q.proto+" mock matches "+u.Path, near)
+		r.Metrics.Resolved(q.proto, r.metricNamespace(q.namespace), false, start)
+		return nil, nm
 	}
-	u := q.undefined
-	u.Namespace, u.Protocol = q.namespace, q.proto
-	if u.Body == "" && q.body != nil {
-		b, _ := json.Marshal(q.body)
-		u.Body = string(b)
-	}
-	u.Headers = headersJSON(q.headers)
-	r.journal.recordUndefined(u)
-	return nil, newNearMiss("no "+q.proto+" mock matches "+u.Path, q.namespace, u.Method, u.Path, near)
-}
-
-func sortedLists(e *match.Entry) []string {
-	var out []string
-	for _, k := range match.ListOrder {
-		if len(e.Lists[k]) > 0 {
-			out = append(out, k)
-		}
-	}
-	return out
+	d := render.Data{Body: q.body, Headers: q.headers, Namespace: q.namespace}
+	a, nm := r.respond(&s, hits[i].Entry, d, now, 0, true, nil)
+	r.Metrics.Resolved(q.proto, r.metricNamespace(q.namespace), a != nil, start)
+	return a, nm
 }
 
 func lowerMulti(h map[string][]string) map[string][]string {
@@ -248,11 +190,12 @@ func (r *Resolver) FindGRPC(req *sdk.FindGRPCRequest) (*sdk.FindGRPCResponse, *N
 	if nm != nil {
 		return nil, nm
 	}
-	out := &sdk.FindGRPCResponse{Delay: f.Rendered.Delay.Milliseconds(), Meta: firstValues(f.Rendered.Headers)}
-	if p := f.Entry.Mock.Proxy; p != nil {
+	defer release(f)
+	out := &sdk.FindGRPCResponse{Delay: f.out.Delay.Milliseconds(), Meta: firstValues(f.out.Headers)}
+	if p := f.entry.Mock.Proxy; p != nil {
 		out.Proxy = &sdk.ProxyTarget{Target: p.Target}
 	}
-	src := f.Rendered.Response
+	src := f.out.Response
 	if src != nil && (src.Error != "" || src.StatusCode != 0 || len(src.ErrorDetails) > 0) {
 		code := src.StatusCode
 		if code == 0 {
@@ -265,14 +208,14 @@ func (r *Resolver) FindGRPC(req *sdk.FindGRPCRequest) (*sdk.FindGRPCResponse, *N
 		out.Error = e
 		return out, nil
 	}
-	mt := f.Entry.Mock.GRPC.MethodType
-	if list, ok := f.Value.([]any); ok && (mt == "server-stream" || mt == "bidirectional") {
+	mt := f.entry.Mock.GRPC.MethodType
+	if list, ok := f.value.([]any); ok && (mt == "server-stream" || mt == "bidirectional") {
 		for _, item := range list {
 			out.StreamResponses = append(out.StreamResponses, rawOf(item))
 		}
 		return out, nil
 	}
-	out.Data = rawOf(f.Value)
+	out.Data = rawOf(f.value)
 	return out, nil
 }
 
@@ -293,17 +236,18 @@ func (r *Resolver) FindSocket(req *sdk.FindSocketRequest) (*sdk.FindSocketRespon
 		}
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSocket, namespace: req.Namespace, serverName: server,
-		keys: []string{req.Event}, body: body, skip: skip,
+		keys: []string{req.Event}, body: body, skipFn: skip,
 		inputs:    map[string]*match.Input{match.ListConditions: {Body: body}},
 		undefined: store.UndefinedRequest{Method: "socket", Path: server + "/" + req.Event}})
 	if nm != nil {
 		return nil, nm
 	}
-	out := &sdk.FindSocketResponse{Data: f.raw(), Delay: f.Rendered.Delay.Milliseconds()}
-	if p := f.Entry.Mock.Proxy; p != nil {
+	defer release(f)
+	out := &sdk.FindSocketResponse{Data: f.raw(), Delay: f.out.Delay.Milliseconds()}
+	if p := f.entry.Mock.Proxy; p != nil {
 		out.Proxy = &sdk.ProxyTarget{Target: p.Target}
 	}
-	if src := f.Rendered.Response; src != nil && src.Error != "" {
+	if src := f.out.Response; src != nil && src.Error != "" {
 		out.Error = &sdk.GRPCError{Code: src.StatusCode, Message: src.Error}
 	}
 	return out, nil
@@ -320,15 +264,16 @@ func (r *Resolver) FindKafka(req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse,
 	if nm != nil {
 		return nil, nm
 	}
-	k := f.Entry.Mock.Kafka
-	out := &sdk.FindKafkaResponse{MockID: f.Entry.Mock.ID, Data: f.raw(), Delay: f.Rendered.Delay.Milliseconds(),
-		OutputMessageHeaders: firstValues(f.Rendered.Headers)}
+	defer release(f)
+	k := f.entry.Mock.Kafka
+	out := &sdk.FindKafkaResponse{MockID: f.entry.Mock.ID, Data: f.raw(), Delay: f.out.Delay.Milliseconds(),
+		OutputMessageHeaders: firstValues(f.out.Headers)}
 	out.OutputTopic, out.OutputBrokers = k.OutputTopic, k.OutputBrokers
-	if c, _ := f.Entry.Compiled.(*compiled); c != nil && c.kafka != nil {
+	if c, _ := f.entry.Compiled.(*compiled); c != nil && c.kafka != nil {
 		// The same data as the payload: the stores as this message's
 		// extract left them, and the rendered response.
-		d := f.Data
-		d.Response = f.Value
+		d := &f.d
+		d.Response = f.value
 		if c.kafka.key != nil {
 			out.OutputKey = c.kafka.key.render(d)
 		}
@@ -339,7 +284,7 @@ func (r *Resolver) FindKafka(req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse,
 			}
 		}
 	}
-	if src := f.Rendered.Response; src != nil && src.Error != "" {
+	if src := f.out.Response; src != nil && src.Error != "" {
 		out.Error = &sdk.MessagingError{Message: src.Error}
 	}
 	return out, nil
@@ -361,13 +306,14 @@ func (r *Resolver) FindRabbitMQ(req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQ
 	if nm != nil {
 		return nil, nm
 	}
-	out := &sdk.FindRabbitMQResponse{MockID: f.Entry.Mock.ID, Data: f.raw(), Delay: f.Rendered.Delay.Milliseconds(),
-		OutputHeaders: firstValues(f.Rendered.Headers)}
-	if p := f.Entry.Mock.RabbitMQ.OutputProps; p != nil {
+	defer release(f)
+	out := &sdk.FindRabbitMQResponse{MockID: f.entry.Mock.ID, Data: f.raw(), Delay: f.out.Delay.Milliseconds(),
+		OutputHeaders: firstValues(f.out.Headers)}
+	if p := f.entry.Mock.RabbitMQ.OutputProps; p != nil {
 		out.OutputProps = &sdk.RabbitMQOutputProps{DeliveryMode: p.DeliveryMode, CorrelationID: p.CorrelationID, ReplyTo: p.ReplyTo,
 			ContentType: p.ContentType, Priority: p.Priority, MessageID: p.MessageID, Type: p.Type, AppID: p.AppID}
 	}
-	if src := f.Rendered.Response; src != nil && src.Error != "" {
+	if src := f.out.Response; src != nil && src.Error != "" {
 		out.Error = &sdk.MessagingError{Message: src.Error}
 	}
 	return out, nil
@@ -395,29 +341,30 @@ func (r *Resolver) FindSMTP(req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, *N
 	if nm != nil {
 		return &sdk.FindSMTPResponse{Found: false, StatusCode: 550, StatusMessage: nm.Error}, nm
 	}
-	code := f.Rendered.Status
+	defer release(f)
+	code := f.out.Status
 	if code == 0 {
 		code = 250
 	}
 	msg := ""
-	if s, ok := f.Value.(string); ok {
+	if s, ok := f.value.(string); ok {
 		msg = s
-	} else if m, ok := f.Value.(map[string]any); ok {
+	} else if m, ok := f.value.(map[string]any); ok {
 		if s, ok := m["message"].(string); ok {
 			msg = s
 		}
 	}
-	if src := f.Rendered.Response; src != nil && src.Error != "" {
+	if src := f.out.Response; src != nil && src.Error != "" {
 		msg = src.Error
 	}
 	if msg == "" && code < 400 {
 		msg = "OK"
 	}
 	store := false
-	if m, ok := f.Value.(map[string]any); ok {
+	if m, ok := f.value.(map[string]any); ok {
 		store, _ = m["storeEmail"].(bool)
 	}
-	return &sdk.FindSMTPResponse{Found: true, MockID: f.Entry.Mock.ID, StatusCode: code, StatusMessage: msg,
-		AcceptMail: code < 400, StoreEmail: store, Headers: firstValues(f.Rendered.Headers),
-		Delay: f.Rendered.Delay.Milliseconds()}, nil
+	return &sdk.FindSMTPResponse{Found: true, MockID: f.entry.Mock.ID, StatusCode: code, StatusMessage: msg,
+		AcceptMail: code < 400, StoreEmail: store, Headers: firstValues(f.out.Headers),
+		Delay: f.out.Delay.Milliseconds()}, nil
 }

@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"encoding/json"
+	"net/http"
 	"time"
 
 	"github.com/mockarty-oss/mockarty/host/internal/match"
@@ -35,15 +36,16 @@ func (r *Resolver) FindSOAP(req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *N
 	if nm != nil {
 		return nil, nm
 	}
-	out := &sdk.FindSOAPResponse{MockID: f.Entry.Mock.ID, StatusCode: f.Rendered.Status, Headers: f.Rendered.Headers,
-		Data: f.raw(), Delay: f.Rendered.Delay.Milliseconds()}
+	defer release(f)
+	out := &sdk.FindSOAPResponse{MockID: f.entry.Mock.ID, StatusCode: f.out.Status, Headers: f.out.Headers,
+		Data: f.raw(), Delay: f.out.Delay.Milliseconds()}
 	if out.StatusCode == 0 {
 		out.StatusCode = 200
 	}
-	if p := f.Entry.Mock.Proxy; p != nil {
+	if p := f.entry.Mock.Proxy; p != nil {
 		out.Proxy = &sdk.ProxyTarget{Target: p.Target}
 	}
-	if src := f.Rendered.Response; src != nil && src.SOAPFault != nil {
+	if src := f.out.Response; src != nil && src.SOAPFault != nil {
 		sf := src.SOAPFault
 		out.Fault = &sdk.SOAPFault{FaultCode: sf.FaultCode, FaultString: sf.FaultString, FaultActor: sf.FaultActor, Detail: sf.Detail, HTTPStatus: sf.HTTPStatus}
 		if out.Fault.HTTPStatus == 0 {
@@ -83,8 +85,9 @@ func (r *Resolver) FindMCP(req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, *Near
 	if nm != nil {
 		return nil, nm
 	}
-	out := &sdk.FindMCPResponse{MockID: f.Entry.Mock.ID, Result: f.raw(), Delay: f.Rendered.Delay.Milliseconds()}
-	if src := f.Rendered.Response; src != nil {
+	defer release(f)
+	out := &sdk.FindMCPResponse{MockID: f.entry.Mock.ID, Result: f.raw(), Delay: f.out.Delay.Milliseconds()}
+	if src := f.out.Response; src != nil {
 		out.IsError = src.MCPIsError
 	}
 	return out, nil
@@ -120,14 +123,15 @@ func (r *Resolver) FindGraphQL(req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLRes
 		}
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoGraphQL, namespace: req.Namespace, keys: []string{match.GraphQLKey(op, req.Field)},
-		body: doc, headers: headers, skip: skip,
+		body: doc, headers: headers, skipFn: skip,
 		inputs:    map[string]*match.Input{match.ListConditions: {Body: doc}, match.ListHeader: {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: op, Path: req.Field}})
 	if nm != nil {
 		return nil, nm
 	}
-	out := &sdk.FindGraphQLResponse{MockID: f.Entry.Mock.ID, Data: f.raw(), Delay: f.Rendered.Delay.Milliseconds()}
-	if src := f.Rendered.Response; src != nil {
+	defer release(f)
+	out := &sdk.FindGraphQLResponse{MockID: f.entry.Mock.ID, Data: f.raw(), Delay: f.out.Delay.Milliseconds()}
+	if src := f.out.Response; src != nil {
 		for _, e := range src.GraphQLErrors {
 			ge := sdk.GraphQLError{Message: e.Message}
 			for _, p := range e.Path {
@@ -147,6 +151,34 @@ func (r *Resolver) FindGraphQL(req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLRes
 	return out, nil
 }
 
+// sseQuery is an SSE request: its conditions read the query, its
+// headerConditions the headers.
+type sseQuery struct {
+	req     *sdk.FindSSERequest
+	headers map[string][]string
+}
+
+func (q *sseQuery) skip(*match.Entry) string { return "" }
+
+func (q *sseQuery) input(list string) *match.Input {
+	switch list {
+	case match.ListConditions:
+		return &match.Input{Multi: q.req.Query}
+	case match.ListHeaderConditions:
+		return &match.Input{Multi: q.headers}
+	}
+	return nil
+}
+
+func (q *sseQuery) templateData() *render.Data {
+	return &render.Data{Headers: q.headers, Query: q.req.Query}
+}
+
+func (q *sseQuery) logCall(l *logRing, limit int, now int64, a *answer) {
+	l.addValues(limit, now, map[string]any{"protocol": model.ProtoSSE, "url": q.req.Path, "queryParam": q.req.Query, "header": q.headers},
+		map[string]any{"statusCode": a.out.Status})
+}
+
 // FindSSE resolves the event stream of a path.
 func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *NearMiss) {
 	start := time.Now()
@@ -155,65 +187,41 @@ func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *Near
 	if ns == "" {
 		ns = model.DefaultNamespace
 	}
-	headers := lowerMulti(req.Headers)
-	files := r.FileReader(dataFunc(func() *render.Data { return &render.Data{Headers: headers, Query: req.Query} }))
-	var near []Candidate
+	q := &sseQuery{req: req, headers: lowerMulti(req.Headers)}
+	s := selection{proto: model.ProtoSSE, namespace: ns, path: req.Path, req: q, files: r.FileReader(q)}
 	hits := r.Index.LookupRoute(nil, ns, model.ProtoSSE, req.Path)
-	for i := range hits {
-		e := hits[i].Entry
-		m := e.Mock
-		cand := Candidate{MockID: m.ID, Route: e.Route()}
-		if cand.Reason = passOver(e, now); cand.Reason != "" {
-			near = append(near, cand)
-			continue
-		}
-		if ok, f := match.CheckAll(e.Lists[match.ListConditions], &match.Input{Multi: req.Query}, files, ns); !ok {
-			cand.Reason, cand.Failure, cand.Where = "condition failed", f, match.ListConditions
-			near = append(near, cand)
-			continue
-		}
-		if ok, f := match.CheckAll(e.Lists[match.ListHeaderConditions], &match.Input{Multi: headers}, files, ns); !ok {
-			cand.Reason, cand.Failure, cand.Where = "condition failed", f, match.ListHeaderConditions
-			near = append(near, cand)
-			continue
-		}
-		if !e.TryUse(now) {
-			cand.Reason = reasonLimit
-			near = append(near, cand)
-			continue
-		}
-		v := r.newView(m)
-		r.used(e, v)
-		d := &render.Data{Headers: headers, Query: req.Query, PathParams: hits[i].Params(), Namespace: ns, Stores: v}
-		r.extract(e, d, v)
-		cr := pick(e)
-		out := r.renderResponse(e, cr, d)
-		res := &sdk.FindSSEResponse{MockID: m.ID, StatusCode: out.Status, Headers: out.Headers, Delay: out.Delay.Milliseconds(),
-			EventName: m.SSE.EventName}
-		if res.StatusCode == 0 {
-			res.StatusCode = 200
-		}
-		if len(out.Body) > 0 {
-			if out.IsText {
-				res.Data = rawOf(string(out.Body))
-			} else {
-				res.Data = out.Body
-			}
-		}
-		if cr != nil && cr.src.SSEEventChain != nil {
-			res.EventChain = r.renderChain(m, cr.src.SSEEventChain, d)
-		}
-		if err := v.settle(); err != nil {
-			return nil, notSaved(ns, req.Path, err)
-		}
-		r.journal.logCall(m.ID, map[string]any{"protocol": model.ProtoSSE, "url": req.Path, "queryParam": req.Query, "header": headers},
-			map[string]any{"statusCode": res.StatusCode})
-		r.Metrics.Resolved(model.ProtoSSE, r.metricNamespace(ns), true, start)
-		return res, nil
+	i, near, _ := s.choose(hits, now)
+	if i < 0 {
+		nm := r.miss(&s, store.UndefinedRequest{Method: "GET", Path: req.Path, Headers: headersJSON(q.headers)}, "no sse mock matches "+req.Path, near)
+		r.Metrics.Resolved(model.ProtoSSE, r.metricNamespace(ns), false, start)
+		return nil, nm
 	}
-	r.journal.recordUndefined(store.UndefinedRequest{Namespace: ns, Protocol: model.ProtoSSE, Method: "GET", Path: req.Path, Headers: headersJSON(headers)})
-	r.Metrics.Resolved(model.ProtoSSE, r.metricNamespace(ns), false, start)
-	return nil, newNearMiss("no sse mock matches "+req.Path, ns, "GET", req.Path, near)
+	e := hits[i].Entry
+	m := e.Mock
+	d := render.Data{Headers: q.headers, Query: req.Query, PathParams: hits[i].Params(), Namespace: ns}
+	var chain json.RawMessage
+	f, nm := r.respond(&s, e, d, now, http.StatusOK, false, func(a *answer) {
+		// The event chain, with the same data as the response.
+		if src := a.out.Response; src != nil && src.SSEEventChain != nil {
+			chain = r.renderChain(m, src.SSEEventChain, &a.d)
+		}
+	})
+	r.Metrics.Resolved(model.ProtoSSE, r.metricNamespace(ns), f != nil, start)
+	if nm != nil {
+		return nil, nm
+	}
+	defer release(f)
+	res := &sdk.FindSSEResponse{MockID: m.ID, StatusCode: f.out.Status, Headers: f.out.Headers, Delay: f.out.Delay.Milliseconds(),
+		EventName: m.SSE.EventName}
+	if len(f.out.Body) > 0 {
+		if f.out.IsText {
+			res.Data = rawOf(string(f.out.Body))
+		} else {
+			res.Data = f.out.Body
+		}
+	}
+	res.EventChain = chain
+	return res, nil
 }
 
 // renderChain renders the data of every event (templatePath files included).

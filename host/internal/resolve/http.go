@@ -11,7 +11,6 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/render"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
-	"github.com/mockarty-oss/mockarty/sdk"
 )
 
 // HTTPRequest is a plain HTTP request to resolve. Query and Header may be
@@ -39,6 +38,9 @@ type HTTPRequest struct {
 	Ctx context.Context
 	// RawQuery describes the query for the request log when Query was never built.
 	RawQuery string
+
+	body     any // Body decoded, once a condition or template reads it
+	bodyDone bool
 }
 
 // RequestSource reads the parts of a request that are costly to copy; it is
@@ -63,13 +65,44 @@ func (r *HTTPRequest) query() map[string][]string {
 	return r.Query
 }
 
+func (r *HTTPRequest) decoded() any {
+	if !r.bodyDone {
+		r.body, r.bodyDone = decodeBody(r.Body), true
+	}
+	return r.body
+}
+
+// skip passes over mocks of another method.
+func (r *HTTPRequest) skip(e *match.Entry) string {
+	if want := e.Mock.HTTP.HTTPMethod; !methodMatches(want, r.Method) {
+		return "method " + r.Method + " does not match " + want
+	}
+	return ""
+}
+
+func (r *HTTPRequest) input(list string) *match.Input {
+	switch list {
+	case match.ListHeader:
+		return &match.Input{Multi: r.headers()}
+	case match.ListQueryParams:
+		return &match.Input{Multi: r.query()}
+	case match.ListConditions:
+		return &match.Input{Ctx: r.Ctx, Body: r.decoded()}
+	}
+	return nil
+}
+
+func (r *HTTPRequest) logCall(l *logRing, limit int, now int64, a *answer) {
+	l.addHTTP(limit, now, r, a.d.PathParams, a.out.Status)
+}
+
 // HTTPResult is the outcome: a rendered response, or a near-miss report.
 type HTTPResult struct {
 	Matched  bool
 	MockID   string
 	Rendered *Rendered
 	NearMiss *NearMiss
-	answer   *httpAnswer // pooled storage of a match, see Release
+	answer   *answer // pooled storage of a match, see Release
 }
 
 // NearMiss explains why no mock answered: the closest candidates and the
@@ -173,131 +206,48 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 		*bufp = hits[:0]
 		hitPool.Put(bufp)
 	}()
-	var body any
-	bodyDone := false
-	var near []Candidate
-	files := r.FileReader(req)
-	var servers *sdk.ServerSet // none: every mock (the caller has no serverName)
+	s := selection{proto: model.ProtoHTTP, namespace: req.Namespace, path: req.Path, server: req.ServerName,
+		ctx: req.Ctx, req: req, files: r.FileReader(req)}
 	if !req.AllServers {
-		servers = r.serverSet(model.ProtoHTTP)
+		s.servers = r.serverSet(model.ProtoHTTP)
 	}
-	for i := range hits {
-		e := hits[i].Entry
-		m := e.Mock
-		cand := Candidate{MockID: m.ID, Route: e.Route(), Method: m.HTTP.HTTPMethod}
-		if !methodMatches(m.HTTP.HTTPMethod, req.Method) {
-			cand.Reason = "method " + req.Method + " does not match " + m.HTTP.HTTPMethod
-			near = append(near, cand)
-			continue
-		}
-		if ok, why := servers.Serves(req.Namespace, req.ServerName, m.ServerName); !ok {
-			cand.Reason = why
-			near = append(near, cand)
-			continue
-		}
-		if cand.Reason = passOver(e, now); cand.Reason != "" {
-			near = append(near, cand)
-			continue
-		}
-		if !bodyDone {
-			body, bodyDone = decodeBody(req.Body), true
-		}
-		if i > 0 && req.Ctx != nil && req.Ctx.Err() != nil {
-			// Nobody waits for the other candidates.
-			return &HTTPResult{NearMiss: newNearMiss("resolution stopped ("+req.Ctx.Err().Error()+") before a mock matched "+req.Method+" "+req.Path,
-				req.Namespace, req.Method, req.Path, near)}
-		}
-		if ok, f, where := checkHTTP(e, req, body, files); !ok {
-			cand.Reason, cand.Failure, cand.Where = "condition failed", f, where
-			near = append(near, cand)
-			continue
-		}
-		if !e.TryUse(now) {
-			cand.Reason = reasonLimit
-			near = append(near, cand)
-			continue
-		}
-		return r.answerHTTP(e, hits[i].Params(), req, body, now)
-	}
-	if len(hits) == 0 {
+	i, near, stopped := s.choose(hits, now)
+	switch {
+	case i >= 0:
+		return r.answerHTTP(&s, &hits[i], req, now)
+	case stopped != nil:
+		return &HTTPResult{NearMiss: newNearMiss("resolution stopped ("+stopped.Error()+") before a mock matched "+req.Method+" "+req.Path,
+			req.Namespace, req.Method, req.Path, near)}
+	case len(hits) == 0:
 		// No route matched: name the mocks whose routes look most like the path.
 		for _, e := range r.Index.SimilarRoutes(req.Namespace, model.ProtoHTTP, req.Path, 3) {
 			near = append(near, Candidate{MockID: e.Mock.ID, Route: e.Route(), Method: e.Mock.HTTP.HTTPMethod,
 				Reason: "route " + e.Route() + " does not match " + req.Path})
 		}
 	}
-	r.journal.recordUndefined(store.UndefinedRequest{Namespace: req.Namespace, Protocol: model.ProtoHTTP, Method: req.Method,
-		Path: req.Path, Body: string(req.Body), Headers: headersJSON(req.headers())})
-	return &HTTPResult{NearMiss: newNearMiss("no mock matches "+req.Method+" "+req.Path, req.Namespace, req.Method, req.Path, near)}
+	nm := r.miss(&s, store.UndefinedRequest{Method: req.Method, Path: req.Path, Body: string(req.Body), Headers: headersJSON(req.headers())},
+		"no mock matches "+req.Method+" "+req.Path, near)
+	return &HTTPResult{NearMiss: nm}
 }
-
-func checkHTTP(e *match.Entry, req *HTTPRequest, body any, files match.FileReader) (bool, *match.Failure, string) {
-	ns := e.Mock.Namespace
-	if list := e.Lists[match.ListHeader]; len(list) > 0 {
-		if ok, f := match.CheckAll(list, &match.Input{Multi: req.headers()}, files, ns); !ok {
-			return false, f, match.ListHeader
-		}
-	}
-	if list := e.Lists[match.ListQueryParams]; len(list) > 0 {
-		if ok, f := match.CheckAll(list, &match.Input{Multi: req.query()}, files, ns); !ok {
-			return false, f, match.ListQueryParams
-		}
-	}
-	if list := e.Lists[match.ListConditions]; len(list) > 0 {
-		if ok, f := match.CheckAll(list, &match.Input{Ctx: req.Ctx, Body: body}, files, ns); !ok {
-			return false, f, match.ListConditions
-		}
-	}
-	return true, nil, ""
-}
-
-// httpAnswer holds everything one answer needs, in one pooled object.
-type httpAnswer struct {
-	res HTTPResult
-	out Rendered
-	d   render.Data
-	v   view
-}
-
-var answerPool = sync.Pool{New: func() any { return new(httpAnswer) }}
 
 // Release returns a matched result to the pool once its reply is written.
-// The body bytes are not reused, so a transport may still be sending them.
 func (r *Resolver) Release(res *HTTPResult) {
-	if res == nil || res.answer == nil {
-		return
+	if res != nil {
+		release(res.answer)
 	}
-	a := res.answer
-	*a = httpAnswer{}
-	answerPool.Put(a)
 }
 
-func (r *Resolver) answerHTTP(e *match.Entry, params map[string]string, req *HTTPRequest, body any, now int64) *HTTPResult {
-	m := e.Mock
-	c := e.Compiled.(*compiled)
-	a := answerPool.Get().(*httpAnswer)
-	r.fillView(&a.v, m)
-	a.d = render.Data{Body: body, PathParams: params, Namespace: req.Namespace, Stores: &a.v}
-	if c.needsRequest {
-		a.d.Headers, a.d.Query = req.headers(), req.query()
+func (r *Resolver) answerHTTP(s *selection, hit *match.Hit, req *HTTPRequest, now int64) *HTTPResult {
+	e := hit.Entry
+	d := render.Data{Body: req.decoded(), PathParams: hit.Params(), Namespace: req.Namespace}
+	if e.Compiled.(*compiled).needsRequest {
+		d.Headers, d.Query = req.headers(), req.query()
 	}
-	r.used(e, &a.v)
-	r.extract(e, &a.d, &a.v)
-	r.renderInto(&a.out, e, pick(e), &a.d)
-	if a.out.Status == 0 {
-		a.out.Status = http.StatusOK
+	a, nm := r.respond(s, e, d, now, http.StatusOK, false, nil)
+	if nm != nil {
+		return &HTTPResult{NearMiss: nm}
 	}
-	if err := a.v.settle(); err != nil {
-		// Not durable, so not acknowledged: the client may retry.
-		a.res = HTTPResult{NearMiss: notSaved(req.Namespace, req.Path, err), answer: a}
-		return &a.res
-	}
-	if len(m.Webhooks) > 0 {
-		a.d.Response = responseValue(&a.out)
-		r.fireWebhooks(m, &a.d, a.out.Status >= 400 || a.out.Error != "")
-	}
-	c.logs.add(r.logLimit, now, req, params, a.out.Status)
-	a.res = HTTPResult{Matched: true, MockID: m.ID, Rendered: &a.out, answer: a}
+	a.res = HTTPResult{Matched: true, MockID: e.Mock.ID, Rendered: &a.out, answer: a}
 	return &a.res
 }
 
@@ -353,30 +303,9 @@ type Preview struct {
 
 // PreviewHTTP runs the selection of ResolveHTTP without side effects.
 func (r *Resolver) PreviewHTTP(req *HTTPRequest) *Preview {
-	now := time.Now().UnixMilli()
-	p := &Preview{Namespace: req.Namespace, Method: req.Method, Path: req.Path, Candidates: []Candidate{}}
-	body := decodeBody(req.Body)
-	files := r.FileReader(req)
-	for _, h := range r.Index.LookupRoute(nil, req.Namespace, model.ProtoHTTP, req.Path) {
-		e := h.Entry
-		m := e.Mock
-		cand := Candidate{MockID: m.ID, Route: e.Route(), Method: m.HTTP.HTTPMethod}
-		switch {
-		case !methodMatches(m.HTTP.HTTPMethod, req.Method):
-			cand.Reason = "method " + req.Method + " does not match " + m.HTTP.HTTPMethod
-		case passOver(e, now) != "":
-			cand.Reason = passOver(e, now)
-		default:
-			if ok, f, where := checkHTTP(e, req, body, files); !ok {
-				cand.Reason, cand.Failure, cand.Where = "condition failed", f, where
-			} else if !p.Found {
-				cand.Reason = "would answer"
-				p.Found, p.MockID = true, m.ID
-			} else {
-				cand.Reason = "would match, after " + p.MockID
-			}
-		}
-		p.Candidates = append(p.Candidates, cand)
-	}
+	s := selection{proto: model.ProtoHTTP, namespace: req.Namespace, path: req.Path, req: req, files: r.FileReader(req)}
+	p := &Preview{Namespace: req.Namespace, Method: req.Method, Path: req.Path}
+	p.MockID, p.Candidates = s.preview(r.Index.LookupRoute(nil, req.Namespace, model.ProtoHTTP, req.Path), time.Now().UnixMilli())
+	p.Found = p.MockID != ""
 	return p
 }

@@ -19,7 +19,7 @@ import (
 const journalInterval = 100 * time.Millisecond
 
 // journal holds the request journal between flushes: calls of mocks (a
-// ring per HTTP mock, a list for the other protocols), unmatched requests
+// ring per mock), unmatched requests
 // and the counters of mocks without a useLimiter. It is keyed by mock id,
 // not by index entry, so overwriting, patching or deleting a mock never
 // drops what it logged. A read through the API first calls sync, so what
@@ -35,9 +35,8 @@ type journal struct {
 	rings sync.Map // mock id -> *logRing
 
 	mu        sync.Mutex
-	dirty     []*logRing              // rings with calls since the last flush
-	logs      map[string][]pendingLog // calls of the keyed protocols
-	used      []*match.Entry          // unlimited mocks used since the last flush
+	dirty     []*logRing     // rings with calls since the last flush
+	used      []*match.Entry // unlimited mocks used since the last flush
 	undef     map[string]*store.UndefinedRequest
 	dropped   int64
 	untrimmed map[string]int // calls written since the mock's logs were last cut
@@ -53,7 +52,7 @@ type journal struct {
 
 func newJournal(st *store.Store, log hclog.Logger, index *match.Index, usageMu *sync.Mutex, limit int) *journal {
 	return &journal{st: st, log: log, index: index, usageMu: usageMu, limit: limit,
-		logs: map[string][]pendingLog{}, undef: map[string]*store.UndefinedRequest{}, untrimmed: map[string]int{},
+		undef: map[string]*store.UndefinedRequest{}, untrimmed: map[string]int{},
 		reqs: make(chan journalReq), quit: make(chan struct{})}
 }
 
@@ -154,7 +153,6 @@ func (j *journal) forget(id string, purge bool) {
 		}
 	}
 	j.mu.Lock()
-	delete(j.logs, id)
 	delete(j.untrimmed, id)
 	delete(j.retry.Logs, id)
 	j.mu.Unlock()
@@ -174,29 +172,6 @@ func (j *journal) usedUnlimited(e *match.Entry) {
 	}
 	j.mu.Lock()
 	j.used = append(j.used, e)
-	j.mu.Unlock()
-}
-
-// pendingLog is a call waiting to be logged; it is encoded only if it is
-// still among the newest when the flush comes.
-type pendingLog struct {
-	at, seq   int64
-	req, resp any
-}
-
-// logCall keeps a request log of a keyed protocol for the next flush (the
-// newest limit per mock).
-func (j *journal) logCall(mockID string, req any, resp any) {
-	if j.limit <= 0 {
-		return
-	}
-	l := pendingLog{at: time.Now().UnixMilli(), seq: store.NextLogSeq(), req: req, resp: resp}
-	j.mu.Lock()
-	list := append(j.logs[mockID], l)
-	if len(list) > j.limit {
-		list = append(list[:0:0], list[len(list)-j.limit:]...)
-	}
-	j.logs[mockID] = list
 	j.mu.Unlock()
 }
 
@@ -227,8 +202,8 @@ func (j *journal) recordUndefined(u store.UndefinedRequest) {
 // the last flush, in one transaction.
 func (j *journal) flush(trimAll bool) error {
 	j.mu.Lock()
-	rings, logs, used, undef, dropped, retry := j.dirty, j.logs, j.used, j.undef, j.dropped, j.retry
-	j.dirty, j.logs, j.used, j.undef, j.dropped, j.retry = nil, map[string][]pendingLog{}, nil, map[string]*store.UndefinedRequest{}, 0, store.JournalBatch{}
+	rings, used, undef, dropped, retry := j.dirty, j.used, j.undef, j.dropped, j.retry
+	j.dirty, j.used, j.undef, j.dropped, j.retry = nil, nil, map[string]*store.UndefinedRequest{}, 0, store.JournalBatch{}
 	j.mu.Unlock()
 
 	b := retry
@@ -237,13 +212,6 @@ func (j *journal) flush(trimAll bool) error {
 	}
 	for _, r := range rings {
 		b.Logs[r.id] = append(b.Logs[r.id], r.take()...)
-	}
-	for id, list := range logs {
-		for _, p := range list {
-			reqB, _ := json.Marshal(p.req)
-			respB, _ := json.Marshal(p.resp)
-			b.Logs[id] = append(b.Logs[id], store.RequestLog{CalledAt: p.at, Seq: p.seq, Req: reqB, Response: respB})
-		}
 	}
 	for id, list := range b.Logs {
 		if len(list) == 0 {

@@ -8,19 +8,23 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 )
 
-// logRing keeps the newest calls of one HTTP mock until the next flush. Its
-// slots and their byte buffers are reused, so logging a call is a few
-// copies under a lock of its own, with no allocation once warm.
+// logRing keeps the newest calls of one mock until the next flush: the one
+// request log of every protocol. Its slots and their byte buffers are
+// reused, so logging an HTTP call is a few copies under a lock of its own,
+// with no allocation once warm; a call of another protocol is kept as
+// values, encoded only if it is still among the newest at the flush.
 type logRing struct {
 	id      string   // the mock's
 	j       *journal // told when the first call since a flush arrives
 	mu      sync.Mutex
-	slots   []httpLogSlot
+	slots   []logSlot
 	next    int // where the next call goes
 	pending int // calls since the last flush (at most len(slots))
 }
 
-type httpLogSlot struct {
+// logSlot is one call: an HTTP call as its raw parts, or (req set) the
+// call of another protocol as the values to log.
+type logSlot struct {
 	at, seq      int64
 	method, path string
 	rawQuery     []byte
@@ -29,25 +33,22 @@ type httpLogSlot struct {
 	body         []byte
 	params       map[string]string
 	status       int
+
+	req, resp any
 }
 
-func (l *logRing) add(limit int, at int64, req *HTTPRequest, params map[string]string, status int) {
+// put fills the next slot with a call made at at.
+func (l *logRing) put(limit int, at int64, fill func(s *logSlot)) {
 	if limit <= 0 {
 		return
 	}
 	l.mu.Lock()
 	if len(l.slots) != limit {
-		l.slots, l.next, l.pending = make([]httpLogSlot, limit), 0, 0
+		l.slots, l.next, l.pending = make([]logSlot, limit), 0, 0
 	}
 	s := &l.slots[l.next]
-	s.at, s.seq, s.method, s.path, s.params, s.status = at, store.NextLogSeq(), req.Method, req.Path, params, status
-	s.rawQuery = append(s.rawQuery[:0], capBytes(req.RawQuery, maxLoggedBody)...)
-	s.header = req.Header
-	s.rawHeader = s.rawHeader[:0]
-	if req.Header == nil && req.Source != nil {
-		s.rawHeader = append(s.rawHeader, capBytes(req.Source.RawHeader(), maxLoggedBody)...)
-	}
-	s.body = append(s.body[:0], capBytes(req.Body, maxLoggedBody)...)
+	s.at, s.seq, s.req, s.resp = at, store.NextLogSeq(), nil, nil
+	fill(s)
 	l.next = (l.next + 1) % limit
 	first := l.pending == 0
 	if l.pending < limit {
@@ -57,6 +58,29 @@ func (l *logRing) add(limit int, at int64, req *HTTPRequest, params map[string]s
 	if first && l.j != nil {
 		l.j.ringDirty(l)
 	}
+}
+
+// addHTTP logs an HTTP call.
+func (l *logRing) addHTTP(limit int, at int64, req *HTTPRequest, params map[string]string, status int) {
+	l.put(limit, at, func(s *logSlot) {
+		s.method, s.path, s.params, s.status = req.Method, req.Path, params, status
+		s.rawQuery = append(s.rawQuery[:0], capBytes(req.RawQuery, maxLoggedBody)...)
+		s.header = req.Header
+		s.rawHeader = s.rawHeader[:0]
+		if req.Header == nil && req.Source != nil {
+			s.rawHeader = append(s.rawHeader, capBytes(req.Source.RawHeader(), maxLoggedBody)...)
+		}
+		s.body = append(s.body[:0], capBytes(req.Body, maxLoggedBody)...)
+	})
+}
+
+// addValues logs a call of another protocol: req and resp are logged as
+// their JSON.
+func (l *logRing) addValues(limit int, at int64, req, resp any) {
+	l.put(limit, at, func(s *logSlot) {
+		s.req, s.resp = req, resp
+		s.header, s.params, s.body = nil, nil, s.body[:0]
+	})
 }
 
 // reset forgets the calls not yet flushed.
@@ -83,7 +107,12 @@ func (l *logRing) take() []store.RequestLog {
 	return out
 }
 
-func (s *httpLogSlot) encode() store.RequestLog {
+func (s *logSlot) encode() store.RequestLog {
+	if s.req != nil {
+		req, _ := json.Marshal(s.req)
+		resp, _ := json.Marshal(s.resp)
+		return store.RequestLog{CalledAt: s.at, Seq: s.seq, Req: req, Response: resp}
+	}
 	q := map[string][]string{}
 	if vals, err := url.ParseQuery(string(s.rawQuery)); err == nil {
 		q = vals

@@ -17,11 +17,6 @@ type requestData interface {
 	templateData() *render.Data
 }
 
-// dataFunc is a requestData made by a function.
-type dataFunc func() *render.Data
-
-func (f dataFunc) templateData() *render.Data { return f() }
-
 func (r *HTTPRequest) templateData() *render.Data {
 	return &render.Data{Body: decodeBody(r.Body), Headers: r.headers(), Query: r.query()}
 }
