@@ -238,61 +238,20 @@ func (ix *Index) build(m *model.Mock) (*Entry, error) {
 }
 
 func compileLists(e *Entry) error {
-	m := e.Mock
-	add := func(key string, list []model.Condition, src Source, sortAll bool) error {
-		if len(list) == 0 {
-			return nil
-		}
-		cs, err := CompileConditions(list, src, sortAll)
-		if err != nil {
-			return fmt.Errorf("%s: %w", key, err)
-		}
-		e.Lists[key] = cs
+	p := ProtocolOf(e.Mock)
+	if p == nil {
 		return nil
 	}
-	var errs []error
-	push := func(err error) {
-		if err != nil {
-			errs = append(errs, err)
+	for _, l := range p.Lists {
+		list, sortAll := l.Of(e.Mock)
+		if len(list) == 0 {
+			continue
 		}
-	}
-	switch {
-	case m.HTTP != nil:
-		push(add(ListConditions, m.HTTP.Conditions, SourceBody, m.HTTP.SortArray))
-		push(add(ListQueryParams, m.HTTP.QueryParams, SourceQuery, m.HTTP.SortArray))
-		push(add(ListHeader, m.HTTP.Header, SourceHeader, m.HTTP.SortArray))
-	case m.GRPC != nil:
-		push(add(ListConditions, m.GRPC.Conditions, SourceBody, m.GRPC.SortArray))
-		push(add(ListMeta, m.GRPC.Meta, SourceHeader, m.GRPC.SortArray))
-	case m.MCP != nil:
-		push(add(ListConditions, m.MCP.Conditions, SourceBody, m.MCP.SortArray))
-		push(add(ListHeader, m.MCP.Header, SourceHeader, m.MCP.SortArray))
-	case m.Socket != nil:
-		push(add(ListConditions, m.Socket.Conditions, SourceBody, m.Socket.SortArray))
-	case m.SOAP != nil:
-		push(add(ListConditions, m.SOAP.Conditions, SourceSOAP, m.SOAP.SortArray))
-		push(add(ListHeader, m.SOAP.Header, SourceHeader, m.SOAP.SortArray))
-	case m.GraphQL != nil:
-		push(add(ListConditions, m.GraphQL.Conditions, SourceBody, m.GraphQL.SortArray))
-		push(add(ListHeader, m.GraphQL.Header, SourceHeader, m.GraphQL.SortArray))
-	case m.SSE != nil:
-		push(add(ListConditions, m.SSE.Conditions, SourceQuery, m.SSE.SortArray))
-		push(add(ListHeaderConditions, m.SSE.HeaderConditions, SourceHeader, m.SSE.SortArray))
-	case m.Kafka != nil:
-		push(add(ListConditions, m.Kafka.Conditions, SourceBody, m.Kafka.SortArray))
-		push(add(ListHeaders, m.Kafka.Headers, SourceHeader, m.Kafka.SortArray))
-	case m.RabbitMQ != nil:
-		push(add(ListConditions, m.RabbitMQ.Conditions, SourceBody, m.RabbitMQ.SortArray))
-		push(add(ListHeaders, m.RabbitMQ.Headers, SourceHeader, m.RabbitMQ.SortArray))
-	case m.SMTP != nil:
-		push(add(ListSender, m.SMTP.SenderConditions, SourceText, m.SMTP.SortArray))
-		push(add(ListRecipient, m.SMTP.RecipientConditions, SourceList, m.SMTP.SortArray))
-		push(add(ListSubject, m.SMTP.SubjectConditions, SourceText, m.SMTP.SortArray))
-		push(add(ListBody, m.SMTP.BodyConditions, SourceText, m.SMTP.SortArray))
-		push(add(ListHeaderConditions, m.SMTP.HeaderConditions, SourceHeader, m.SMTP.SortArray))
-	}
-	if len(errs) > 0 {
-		return errs[0]
+		cs, err := CompileConditions(list, l.Source, sortAll)
+		if err != nil {
+			return fmt.Errorf("%s: %w", l.Name, err)
+		}
+		e.Lists[l.Name] = cs
 	}
 	return nil
 }
@@ -323,58 +282,13 @@ func splitPath(p string) []string {
 	return strings.Split(p, "/")
 }
 
-// keysOf lists the lookup keys of a non-route protocol.
+// keysOf lists the lookup keys of a keyed protocol's mock.
 func keysOf(m *model.Mock) (proto string, keys []string) {
-	switch {
-	case m.GRPC != nil:
-		return model.ProtoGRPC, []string{GRPCKey(m.GRPC.Service, m.GRPC.Method)}
-	case m.Kafka != nil:
-		return model.ProtoKafka, []string{m.Kafka.Topic}
-	case m.RabbitMQ != nil:
-		return model.ProtoRabbitMQ, RabbitMQKeys(m.RabbitMQ.Queue, m.RabbitMQ.Exchange, m.RabbitMQ.RoutingKey)
-	case m.SMTP != nil:
-		// A mail names no key: every SMTP mock of the namespace is a
-		// candidate, and the serverName rule (resolve) picks the server's.
-		return model.ProtoSMTP, []string{MailKey}
-	case m.Socket != nil:
-		return model.ProtoSocket, []string{m.Socket.Event}
-	case m.MCP != nil:
-		var k []string
-		switch {
-		case m.MCP.Resource != "":
-			k = []string{MCPResourceKey(m.MCP.Resource)}
-		case m.MCP.Prompt != "":
-			k = []string{MCPPromptKey(m.MCP.Prompt)}
-		default:
-			k = []string{MCPToolKey(m.MCP.Tool)}
-		}
-		// server:<name> is never a lookup key of a request: it says which
-		// /stubs/<ns>/<serverName>/... paths belong to the MCP listener.
-		if m.ServerName != "" {
-			k = append(k, "server:"+m.ServerName)
-		}
-		return model.ProtoMCP, k
-	case m.SOAP != nil:
-		var k []string
-		if m.SOAP.Action != "" {
-			k = append(k, SOAPActionKey(m.SOAP.Action))
-		}
-		if m.SOAP.Method != "" {
-			k = append(k, SOAPMethodKey(m.SOAP.Method))
-		}
-		if len(k) == 0 {
-			k = append(k, SOAPPathKey(joinRoute(m.PathPrefix, m.SOAP.Path)))
-		}
-		// at:<path> is never a lookup key of a request: it says which
-		// /stubs paths belong to the SOAP listener (EndpointAt).
-		if m.SOAP.Path != "" {
-			k = append(k, EndpointKey(joinRoute(m.PathPrefix, m.SOAP.Path)))
-		}
-		return model.ProtoSOAP, k
-	case m.GraphQL != nil:
-		return model.ProtoGraphQL, []string{GraphQLKey(m.GraphQL.Operation, m.GraphQL.Field), EndpointKey(GraphQLPath(m))}
+	p := ProtocolOf(m)
+	if p == nil || p.Keys == nil {
+		return "", nil
 	}
-	return "", nil
+	return p.Name, p.Keys(m)
 }
 
 func (ix *Index) spaceLocked(ns string) *space {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mockarty-oss/mockarty/host/internal/match"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/sdk"
 )
@@ -40,21 +41,9 @@ func (r *Resolver) serverSet(protocol string) *sdk.ServerSet {
 }
 
 // MockServer is the serverName a mock names and the field that names it:
-// its protocol context's serverName (kafka, rabbitmq, smtp, socket), else
-// the top-level one.
-func MockServer(m *model.Mock) (name, field string) {
-	switch {
-	case m.Kafka != nil && m.Kafka.ServerName != "":
-		return m.Kafka.ServerName, "kafka.serverName"
-	case m.RabbitMQ != nil && m.RabbitMQ.ServerName != "":
-		return m.RabbitMQ.ServerName, "rabbitmq.serverName"
-	case m.SMTP != nil && m.SMTP.ServerName != "":
-		return m.SMTP.ServerName, "smtp.serverName"
-	case m.Socket != nil && m.Socket.ServerName != "":
-		return m.Socket.ServerName, "socket.serverName"
-	}
-	return m.ServerName, "serverName"
-}
+// its protocol block's serverName (kafka, rabbitmq, smtp, socket), else
+// the top-level one (match.Protocol.Server).
+func MockServer(m *model.Mock) (name, field string) { return match.ProtocolOf(m).Server(m) }
 
 func mockServer(m *model.Mock) string {
 	name, _ := MockServer(m)
