@@ -36,6 +36,7 @@ if [ "$QUICK" = 1 ]; then
 	DUR=${ARG:-${DUR:-2s}}
 	WARMUP=${WARMUP:-1s}
 	JVM_WARM_ROUND=${JVM_WARM_ROUND:-2s}
+	JVM_WARM_MIN=${JVM_WARM_MIN:-2}
 	JVM_WARM_MAX=${JVM_WARM_MAX:-3}
 	STUB_COUNTS=${STUB_COUNTS:-1000}
 	LOAD_CAP=${LOAD_CAP:-30}
@@ -46,7 +47,8 @@ else
 	DUR=${ARG:-${DUR:-10s}}
 	WARMUP=${WARMUP:-2s}
 	JVM_WARM_ROUND=${JVM_WARM_ROUND:-4s}
-	JVM_WARM_MAX=${JVM_WARM_MAX:-10}
+	JVM_WARM_MIN=${JVM_WARM_MIN:-6}
+	JVM_WARM_MAX=${JVM_WARM_MAX:-12}
 	STUB_COUNTS=${STUB_COUNTS:-1000 10000 100000}
 	LOAD_CAP=${LOAD_CAP:-90}
 	OUT=${PEERS_OUT:-$PEERS_DIR/last-run}
@@ -201,9 +203,10 @@ to_ms() { # wrk latency "612.00us" / "1.20ms" / "2.01s" -> ms
 
 # warm SERVER N URL CAP WRK_ARGS...: the warm-up before a measured run. A
 # JVM peer (WireMock) speeds up for many seconds as its JIT compiles the
-# hot paths, so it is warmed in rounds of JVM_WARM_ROUND until two rounds
-# in a row differ by less than 5% (at most JVM_WARM_MAX rounds); other
-# servers get one WARMUP run. The rounds go to the log.
+# hot paths (a plateau after three rounds can still rise by a third), so
+# it is warmed in at least JVM_WARM_MIN rounds of JVM_WARM_ROUND, then until
+# two rounds in a row differ by less than 5% (at most JVM_WARM_MAX rounds);
+# other servers get one WARMUP run. The rounds go to the log.
 warm() {
 	local server=$1 n=$2 url=$3 cap=$4
 	shift 4
@@ -217,7 +220,7 @@ warm() {
 			awk '/^Requests\/sec/ {printf "%.0f", $2}') || return 1
 		[ -n "$rps" ] || return 1
 		rounds="$rounds $rps"
-		if [ "$prev" -gt 0 ] && awk -v a="$rps" -v b="$prev" 'BEGIN {d = (a - b) / b; if (d < 0) d = -d; exit !(d < 0.05)}'; then
+		if [ "$i" -ge "$JVM_WARM_MIN" ] && [ "$prev" -gt 0 ] && awk -v a="$rps" -v b="$prev" 'BEGIN {d = (a - b) / b; if (d < 0) d = -d; exit !(d < 0.05)}'; then
 			break
 		fi
 		prev=$rps
@@ -444,7 +447,7 @@ SUMMARY=$($PEERCTL summary -in "$RESULTS")
 	echo "(1, 5, 15 min) $LOAD_BEFORE just before the run. $GO_V, $JAVA_V, Node.js $NODE_V,"
 	echo "WireMock $WIREMOCK_VERSION (npm \`wiremock\`, the standalone jar), Mountebank $MOUNTEBANK_VERSION (npm \`mountebank\`), $WRK_V."
 	echo "Each server runs alone on loopback, on the same 2 cores as wrk (\`-t$THREADS -c$CONC --timeout $WRK_TIMEOUT\`,"
-	echo "$WARMUP of warm-up, WireMock warm-ups of $JVM_WARM_ROUND repeated until two in a row agree within 5% (at most $JVM_WARM_MAX: its JIT"
+	echo "$WARMUP of warm-up, WireMock warm-ups of $JVM_WARM_ROUND, at least $JVM_WARM_MIN and then until two in a row agree within 5% (at most $JVM_WARM_MAX: its JIT"
 	echo "speeds it up for many seconds), then one measured run of $DUR per case). The whole run took $((ELAPSED / 60)) min $((ELAPSED % 60)) s."
 	echo
 	echo "Every figure is followed by its ratio to the bare Fiber handler (\`bench/bare\`, fixed bytes, no"
@@ -500,7 +503,7 @@ SUMMARY=$($PEERCTL summary -in "$RESULTS")
 	echo "# the stubs (bin/bench-peerctl is bench/peerctl)"
 	sed "s#$ROOT/##g" "$tmp/load-commands"
 	echo "# the load: each command first runs for $WARMUP as a warm-up without --latency"
-	echo "# (WireMock: in rounds of $JVM_WARM_ROUND until two agree within 5%, at most $JVM_WARM_MAX)"
+	echo "# (WireMock: in rounds of $JVM_WARM_ROUND, at least $JVM_WARM_MIN, until two agree within 5%, at most $JVM_WARM_MAX)"
 	awk '!seen[$0]++' "$tmp/wrk-commands"
 	echo '```'
 	echo
