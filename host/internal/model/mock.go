@@ -341,8 +341,10 @@ type ctxSet struct {
 	set  bool
 }
 
-func (m *Mock) contexts() []ctxSet {
-	return []ctxSet{
+// contexts is an array, not a slice: Protocol runs on every request and
+// allocates nothing.
+func (m *Mock) contexts() [10]ctxSet {
+	return [10]ctxSet{
 		{ProtoHTTP, m.HTTP != nil},
 		{ProtoGRPC, m.GRPC != nil},
 		{ProtoMCP, m.MCP != nil},

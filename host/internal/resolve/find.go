@@ -94,9 +94,9 @@ func (r *Resolver) findKeyed(q *keyedQuery) (*answer, *NearMiss) {
 		q.namespace = model.DefaultNamespace
 	}
 	s := selection{proto: q.proto, namespace: q.namespace, path: q.undefined.Path, server: q.serverName,
-		servers: r.serverSet(q.proto), req: q, files: r.FileReader(q)}
+		servers: r.serverSet(q.proto), req: q}
 	hits := r.candidates(q)
-	i, near, _ := s.choose(hits, now)
+	i, near, _ := s.choose(hits, now, r.FileReader(q))
 	if i < 0 {
 		u := q.undefined
 		if u.Body == "" && q.body != nil {

@@ -188,9 +188,9 @@ func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *Near
 		ns = model.DefaultNamespace
 	}
 	q := &sseQuery{req: req, headers: lowerMulti(req.Headers)}
-	s := selection{proto: model.ProtoSSE, namespace: ns, path: req.Path, req: q, files: r.FileReader(q)}
+	s := selection{proto: model.ProtoSSE, namespace: ns, path: req.Path, req: q}
 	hits := r.Index.LookupRoute(nil, ns, model.ProtoSSE, req.Path)
-	i, near, _ := s.choose(hits, now)
+	i, near, _ := s.choose(hits, now, r.FileReader(q))
 	if i < 0 {
 		nm := r.miss(&s, store.UndefinedRequest{Method: "GET", Path: req.Path, Headers: headersJSON(q.headers)}, "no sse mock matches "+req.Path, near)
 		r.Metrics.Resolved(model.ProtoSSE, r.metricNamespace(ns), false, start)

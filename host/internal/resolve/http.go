@@ -41,6 +41,7 @@ type HTTPRequest struct {
 
 	body     any // Body decoded, once a condition or template reads it
 	bodyDone bool
+	in       match.Input // what input last gave a condition list
 }
 
 // RequestSource reads the parts of a request that are costly to copy; it is
@@ -80,16 +81,20 @@ func (r *HTTPRequest) skip(e *match.Entry) string {
 	return ""
 }
 
+// input reuses one Input: a list's checks are done before the next list's
+// input is asked for.
 func (r *HTTPRequest) input(list string) *match.Input {
 	switch list {
 	case match.ListHeader:
-		return &match.Input{Multi: r.headers()}
+		r.in = match.Input{Multi: r.headers()}
 	case match.ListQueryParams:
-		return &match.Input{Multi: r.query()}
+		r.in = match.Input{Multi: r.query()}
 	case match.ListConditions:
-		return &match.Input{Ctx: r.Ctx, Body: r.decoded()}
+		r.in = match.Input{Ctx: r.Ctx, Body: r.decoded()}
+	default:
+		return nil
 	}
-	return nil
+	return &r.in
 }
 
 func (r *HTTPRequest) logCall(l *logRing, limit int, now int64, a *answer) {
@@ -207,11 +212,11 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 		hitPool.Put(bufp)
 	}()
 	s := selection{proto: model.ProtoHTTP, namespace: req.Namespace, path: req.Path, server: req.ServerName,
-		ctx: req.Ctx, req: req, files: r.FileReader(req)}
+		ctx: req.Ctx, req: req}
 	if !req.AllServers {
 		s.servers = r.serverSet(model.ProtoHTTP)
 	}
-	i, near, stopped := s.choose(hits, now)
+	i, near, stopped := s.choose(hits, now, r.FileReader(req))
 	switch {
 	case i >= 0:
 		return r.answerHTTP(&s, &hits[i], req, now)
@@ -303,9 +308,10 @@ type Preview struct {
 
 // PreviewHTTP runs the selection of ResolveHTTP without side effects.
 func (r *Resolver) PreviewHTTP(req *HTTPRequest) *Preview {
-	s := selection{proto: model.ProtoHTTP, namespace: req.Namespace, path: req.Path, req: req, files: r.FileReader(req)}
+	s := selection{proto: model.ProtoHTTP, namespace: req.Namespace, path: req.Path, req: req}
 	p := &Preview{Namespace: req.Namespace, Method: req.Method, Path: req.Path}
-	p.MockID, p.Candidates = s.preview(r.Index.LookupRoute(nil, req.Namespace, model.ProtoHTTP, req.Path), time.Now().UnixMilli())
+	hits := r.Index.LookupRoute(nil, req.Namespace, model.ProtoHTTP, req.Path)
+	p.MockID, p.Candidates = s.preview(hits, time.Now().UnixMilli(), r.FileReader(req))
 	p.Found = p.MockID != ""
 	return p
 }

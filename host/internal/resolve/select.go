@@ -41,13 +41,12 @@ type selection struct {
 	servers   *sdk.ServerSet  // the serverName rule; nil: every mock, whatever its serverName
 	ctx       context.Context // when done, no further candidate is tried (nil: never)
 	req       request
-	files     match.FileReader
 }
 
 // check says why candidate e cannot answer the request: the candidate as
 // the near-miss report names it, with a Reason, or none when it may answer
 // (its use limit aside, which only TryUse decides).
-func (s *selection) check(e *match.Entry, now int64) Candidate {
+func (s *selection) check(e *match.Entry, now int64, files match.FileReader) Candidate {
 	m := e.Mock
 	c := Candidate{MockID: m.ID, Route: e.Route()}
 	if m.HTTP != nil {
@@ -56,9 +55,11 @@ func (s *selection) check(e *match.Entry, now int64) Candidate {
 	if c.Reason = s.req.skip(e); c.Reason != "" {
 		return c
 	}
-	if ok, why := s.servers.Serves(s.namespace, s.server, mockServer(m)); !ok {
-		c.Reason = why
-		return c
+	if s.servers != nil {
+		if ok, why := s.servers.Serves(s.namespace, s.server, mockServer(m)); !ok {
+			c.Reason = why
+			return c
+		}
 	}
 	if c.Reason = passOver(e, now); c.Reason != "" {
 		return c
@@ -72,7 +73,7 @@ func (s *selection) check(e *match.Entry, now int64) Candidate {
 		if in == nil {
 			in = &match.Input{}
 		}
-		if ok, f := match.CheckAll(conds, in, s.files, m.Namespace); !ok {
+		if ok, f := match.CheckAll(conds, in, files, m.Namespace); !ok {
 			c.Reason, c.Failure, c.Where = "condition failed", f, list
 			return c
 		}
@@ -83,15 +84,17 @@ func (s *selection) check(e *match.Entry, now int64) Candidate {
 // choose walks the candidates and returns the index of the first that
 // answers, with one use of it taken, or -1. near holds the candidates
 // passed over, and stopped why the walk ended early (the request's context
-// is done) before a candidate answered.
-func (s *selection) choose(hits []match.Hit, now int64) (chosen int, near []Candidate, stopped error) {
+// is done) before a candidate answered. files reads valueFromFile
+// templates (Resolver.FileReader); it is not kept in s, so that it stays on
+// the stack.
+func (s *selection) choose(hits []match.Hit, now int64, files match.FileReader) (chosen int, near []Candidate, stopped error) {
 	for i := range hits {
 		if i > 0 && s.ctx != nil && s.ctx.Err() != nil {
 			// Nobody waits for the other candidates.
 			return -1, near, s.ctx.Err()
 		}
 		e := hits[i].Entry
-		c := s.check(e, now)
+		c := s.check(e, now, files)
 		if c.Reason == "" && !e.TryUse(now) {
 			c.Reason = reasonLimit
 		}
@@ -106,10 +109,10 @@ func (s *selection) choose(hits []match.Hit, now int64) (chosen int, near []Cand
 
 // preview runs the checks of choose without side effects: every candidate,
 // with the one that would answer and those that would match after it.
-func (s *selection) preview(hits []match.Hit, now int64) (chosen string, all []Candidate) {
+func (s *selection) preview(hits []match.Hit, now int64, files match.FileReader) (chosen string, all []Candidate) {
 	all = make([]Candidate, 0, len(hits))
 	for i := range hits {
-		c := s.check(hits[i].Entry, now)
+		c := s.check(hits[i].Entry, now, files)
 		switch {
 		case c.Reason != "":
 		case chosen == "":
