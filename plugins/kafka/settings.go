@@ -3,19 +3,17 @@ package main
 import (
 	"crypto/sha256"
 	"crypto/sha512"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
 	"net"
-	"os"
 	"sort"
 	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/certs"
 	"github.com/xdg-go/scram"
 )
 
@@ -59,13 +57,7 @@ type SASL struct {
 }
 
 // TLS of the connections to a cluster.
-type TLS struct {
-	CAFile             string `json:"caFile"`
-	CertFile           string `json:"certFile"`
-	KeyFile            string `json:"keyFile"`
-	ServerName         string `json:"serverName"`
-	InsecureSkipVerify bool   `json:"insecureSkipVerify"`
-}
+type TLS = certs.ClientTLS
 
 // EmbeddedSettings configure the embedded broker.
 type EmbeddedSettings struct {
@@ -211,10 +203,7 @@ func (srv *Server) check(name string) error {
 		}
 	}
 	if t := srv.TLS; t != nil {
-		if (t.CertFile == "") != (t.KeyFile == "") {
-			return fmt.Errorf("settings: servers.%s.tls: certFile and keyFile go together", name)
-		}
-		if _, err := t.config(); err != nil {
+		if _, err := t.Config(); err != nil {
 			return fmt.Errorf("settings: servers.%s.tls: %v", name, err)
 		}
 	}
@@ -222,30 +211,6 @@ func (srv *Server) check(name string) error {
 }
 
 func (srv *Server) createTopics() bool { return srv.CreateTopics == nil || *srv.CreateTopics }
-
-// config is the TLS client configuration.
-func (t *TLS) config() (*tls.Config, error) {
-	c := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify} //nolint:gosec // the user's choice
-	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("caFile: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("caFile %s holds no PEM certificate", t.CAFile)
-		}
-		c.RootCAs = pool
-	}
-	if t.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("certFile/keyFile: %w", err)
-		}
-		c.Certificates = []tls.Certificate{cert}
-	}
-	return c, nil
-}
 
 // saramaConfig is the client configuration for a cluster (srv nil: a
 // plain connection, for outputBrokers that name no configured server).
@@ -275,7 +240,7 @@ func saramaConfig(srv *Server) (*sarama.Config, error) {
 	cfg.Version = srv.version
 	cfg.ClientID = srv.ClientID
 	if srv.TLS != nil {
-		tc, err := srv.TLS.config()
+		tc, err := srv.TLS.Config()
 		if err != nil {
 			return nil, err
 		}

@@ -112,7 +112,7 @@ func amqpTLS(srv ServerSettings) *tls.Config {
 	if srv.TLS == nil {
 		return nil
 	}
-	cfg, err := srv.TLS.config() // checked in Configure
+	cfg, err := srv.TLS.Config() // checked in Configure
 	if err != nil {
 		return nil
 	}

@@ -1,16 +1,14 @@
 package main
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/certs"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -60,13 +58,7 @@ type ServerSettings struct {
 }
 
 // TLSSettings configure amqps:// connections.
-type TLSSettings struct {
-	CAFile             string `json:"caFile"`
-	CertFile           string `json:"certFile"`
-	KeyFile            string `json:"keyFile"`
-	ServerName         string `json:"serverName"`
-	InsecureSkipVerify bool   `json:"insecureSkipVerify"`
-}
+type TLSSettings = certs.ClientTLS
 
 const nameRE = `^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`
 
@@ -151,7 +143,7 @@ func parseSettings(raw json.RawMessage) (*Settings, error) {
 			return nil, fmt.Errorf("settings: servers.%s.url: %v", name, err)
 		}
 		if srv.TLS != nil {
-			if _, err := srv.TLS.config(); err != nil {
+			if _, err := srv.TLS.Config(); err != nil {
 				return nil, fmt.Errorf("settings: servers.%s.tls: %v", name, err)
 			}
 		}
@@ -180,33 +172,6 @@ func (s *Settings) serverNames() []string {
 
 func (s *Settings) backoff() (time.Duration, time.Duration) {
 	return time.Duration(s.ReconnectMinMs) * time.Millisecond, time.Duration(s.ReconnectMaxMs) * time.Millisecond
-}
-
-// config builds the TLS configuration of an amqps:// connection.
-func (t *TLSSettings) config() (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify} //nolint:gosec // the user's choice, for test brokers
-	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("caFile: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("caFile %s holds no PEM certificate", t.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if (t.CertFile == "") != (t.KeyFile == "") {
-		return nil, errors.New("certFile and keyFile go together")
-	}
-	if t.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("client certificate: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	return cfg, nil
 }
 
 // redact hides the password of an AMQP URL.
