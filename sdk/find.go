@@ -299,6 +299,13 @@ func (r *FindHTTPRequest) RawBody() []byte {
 	return r.Body
 }
 
+// MarshalJSON encodes the request as the JSON contract has it: a body set
+// with SetBody goes in Body (UTF-8 text, as a JSON string) or BodyBase64.
+func (r FindHTTPRequest) MarshalJSON() ([]byte, error) {
+	type plain FindHTTPRequest // without this method
+	return json.Marshal((*plain)(r.forJSON()))
+}
+
 // forJSON returns the request with a SetBody body moved into Body or
 // BodyBase64, ready to be sent as JSON.
 func (r *FindHTTPRequest) forJSON() *FindHTTPRequest {

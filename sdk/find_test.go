@@ -1,7 +1,10 @@
 package sdk
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"reflect"
 	"sort"
 	"testing"
@@ -68,5 +71,62 @@ func TestFindGRPCResponseRoundTrip(t *testing.T) {
 	_ = json.Unmarshal(out, &b)
 	if !reflect.DeepEqual(a, b) {
 		t.Fatalf("round trip changed the body:\n in %s\nout %s", in, out)
+	}
+}
+
+// NoMatch is the host's near-miss report: its JSON is what plugins show to
+// callers, with the same fields as the host's own 404.
+func TestNoMatchIsTheNearMissReport(t *testing.T) {
+	in := `{"error":"no mock matches GET /x","code":"no_match","namespace":"qa","method":"GET","path":"/x","candidates":[{"mockId":"a","reason":"condition failed"}]}`
+	var nm NoMatch
+	if err := json.Unmarshal([]byte(in), &nm); err != nil {
+		t.Fatal(err)
+	}
+	if nm.Message != "no mock matches GET /x" || nm.Code != "no_match" || nm.Namespace != "qa" || nm.Method != "GET" ||
+		nm.Path != "/x" || string(nm.Candidates) != `[{"mockId":"a","reason":"condition failed"}]` {
+		t.Fatalf("decoded %+v", nm)
+	}
+	out, err := json.Marshal(&nm)
+	if err != nil || string(out) != in {
+		t.Fatalf("encoded %s %v", out, err)
+	}
+	var err2 error = fmt.Errorf("find: %w", &nm)
+	var got *NoMatch
+	if !errors.As(err2, &got) || got.Error() != "no mock matches GET /x" || errors.Is(err2, ErrInvalidInput) {
+		t.Fatalf("a wrapped NoMatch: %v", err2)
+	}
+	if (&NoMatch{}).Error() == "" {
+		t.Fatal("a report without a message still says what happened")
+	}
+	if min, _ := json.Marshal(&NoMatch{Code: "no_match"}); string(min) != `{"error":"","code":"no_match","namespace":""}` {
+		t.Fatalf("the fields a report always has: %s", min)
+	}
+}
+
+// A body set with SetBody is in the request's JSON: as text when it is
+// UTF-8, else in bodyBase64.
+func TestFindHTTPRequestJSONCarriesTheRawBody(t *testing.T) {
+	for _, c := range []struct {
+		body []byte
+		want string
+	}{
+		{[]byte(`{"a":1}`), `{"method":"POST","path":"/x","body":"{\"a\":1}"}`},
+		{[]byte{0xff, 0x00}, `{"method":"POST","path":"/x","bodyBase64":"/wA="}`},
+		{nil, `{"method":"POST","path":"/x"}`},
+	} {
+		req := &FindHTTPRequest{Method: "POST", Path: "/x"}
+		req.SetBody(c.body)
+		out, err := json.Marshal(req)
+		if err != nil || string(out) != c.want {
+			t.Errorf("%q: %s %v, want %s", c.body, out, err, c.want)
+		}
+		var back FindHTTPRequest
+		if err := json.Unmarshal(out, &back); err != nil || !bytes.Equal(back.RawBody(), c.body) {
+			t.Errorf("%q: decoded %q %v", c.body, back.RawBody(), err)
+		}
+	}
+	plain := FindHTTPRequest{Method: "GET", Path: "/y", Body: json.RawMessage(`{"b":2}`)}
+	if out, _ := json.Marshal(plain); string(out) != `{"method":"GET","path":"/y","body":{"b":2}}` {
+		t.Fatalf("a request without SetBody: %s", out)
 	}
 }

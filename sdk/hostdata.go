@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sync"
 
 	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
+	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -17,9 +17,7 @@ import (
 // either changes. It may also hand the host a message it kept (a mail with
 // storeEmail) for the host's API to show.
 
-// HostData is the host's side of those calls. A Finder that also
-// implements HostData (the host's does; so does plugintest.FakeHost)
-// offers them to plugins.
+// HostData is the part of Host that offers those calls.
 type HostData interface {
 	// ListMocks returns the live mocks of protocol as the API's mock JSON
 	// documents; namespace "" means every namespace.
@@ -80,48 +78,9 @@ type Caller interface {
 // ErrUnknownAction is what a Caller returns for an action it does not have.
 var ErrUnknownAction = errors.New("unknown action")
 
-func (h typedHost) data() (HostData, error) {
-	if d, ok := h.f.(HostData); ok {
-		return d, nil
-	}
-	return nil, ErrNotSupported
-}
-
-func (h typedHost) ListMocks(ctx context.Context, protocol, namespace string) ([]json.RawMessage, error) {
-	d, err := h.data()
-	if err != nil {
-		return nil, err
-	}
-	return d.ListMocks(ctx, protocol, namespace)
-}
-
-func (h typedHost) ListDocuments(ctx context.Context, kind, namespace string) ([]Document, error) {
-	d, err := h.data()
-	if err != nil {
-		return nil, err
-	}
-	return d.ListDocuments(ctx, kind, namespace)
-}
-
-func (h typedHost) Watch(ctx context.Context, topics []string) (<-chan []string, error) {
-	d, err := h.data()
-	if err != nil {
-		return nil, err
-	}
-	return d.Watch(ctx, topics)
-}
-
-func (h typedHost) Capture(ctx context.Context, c *Captured) (string, error) {
-	d, err := h.data()
-	if err != nil {
-		return "", err
-	}
-	return d.Capture(ctx, c)
-}
-
 // The plugin's side: the calls over gRPC.
 
-func (f *remoteFinder) ListMocks(ctx context.Context, protocol, namespace string) ([]json.RawMessage, error) {
+func (f *remoteHost) ListMocks(ctx context.Context, protocol, namespace string) ([]json.RawMessage, error) {
 	r, err := f.rpc.ListMocks(ctx, &pluginv1.ListMocksRequest{Protocol: protocol, Namespace: namespace})
 	if err != nil {
 		return nil, remoteError(err)
@@ -133,7 +92,7 @@ func (f *remoteFinder) ListMocks(ctx context.Context, protocol, namespace string
 	return out, nil
 }
 
-func (f *remoteFinder) ListDocuments(ctx context.Context, kind, namespace string) ([]Document, error) {
+func (f *remoteHost) ListDocuments(ctx context.Context, kind, namespace string) ([]Document, error) {
 	r, err := f.rpc.ListDocuments(ctx, &pluginv1.ListDocumentsRequest{Kind: kind, Namespace: namespace})
 	if err != nil {
 		return nil, remoteError(err)
@@ -145,7 +104,7 @@ func (f *remoteFinder) ListDocuments(ctx context.Context, kind, namespace string
 	return out, nil
 }
 
-func (f *remoteFinder) Watch(ctx context.Context, topics []string) (<-chan []string, error) {
+func (f *remoteHost) Watch(ctx context.Context, topics []string) (<-chan []string, error) {
 	s, err := f.rpc.Watch(ctx, &pluginv1.WatchRequest{Topics: topics})
 	if err != nil {
 		return nil, remoteError(err)
@@ -173,7 +132,7 @@ func (f *remoteFinder) Watch(ctx context.Context, topics []string) (<-chan []str
 	return out, nil
 }
 
-func (f *remoteFinder) Capture(ctx context.Context, c *Captured) (string, error) {
+func (f *remoteHost) Capture(ctx context.Context, c *Captured) (string, error) {
 	r, err := f.rpc.Capture(ctx, &pluginv1.CaptureRequest{Protocol: c.Protocol, Namespace: c.Namespace,
 		ServerName: c.ServerName, MockId: c.MockID, Summary: c.Summary, Raw: c.Raw})
 	if err != nil {
@@ -188,82 +147,7 @@ func remoteError(err error) error {
 	if status.Code(err) == codes.Unimplemented {
 		return ErrNotSupported
 	}
-	return plainError(err)
-}
-
-// The host's side.
-
-func (h *hostServer) hostData() (HostData, error) {
-	if d, ok := h.finder.(HostData); ok {
-		return d, nil
-	}
-	return nil, status.Error(codes.Unimplemented, ErrNotSupported.Error())
-}
-
-func (h *hostServer) ListMocks(ctx context.Context, r *pluginv1.ListMocksRequest) (*pluginv1.ListMocksResponse, error) {
-	d, err := h.hostData()
-	if err != nil {
-		return nil, err
-	}
-	mocks, err := d.ListMocks(ctx, r.Protocol, r.Namespace)
-	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
-	}
-	out := &pluginv1.ListMocksResponse{Mocks: make([][]byte, len(mocks))}
-	for i, m := range mocks {
-		out.Mocks[i] = m
-	}
-	return out, nil
-}
-
-func (h *hostServer) ListDocuments(ctx context.Context, r *pluginv1.ListDocumentsRequest) (*pluginv1.ListDocumentsResponse, error) {
-	d, err := h.hostData()
-	if err != nil {
-		return nil, err
-	}
-	docs, err := d.ListDocuments(ctx, r.Kind, r.Namespace)
-	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
-	}
-	out := &pluginv1.ListDocumentsResponse{}
-	for _, doc := range docs {
-		out.Documents = append(out.Documents, &pluginv1.Document{Name: doc.Name, Namespace: doc.Namespace,
-			Content: doc.Content, UpdatedAt: doc.UpdatedAt})
-	}
-	return out, nil
-}
-
-func (h *hostServer) Watch(r *pluginv1.WatchRequest, s pluginv1.Host_WatchServer) error {
-	d, err := h.hostData()
-	if err != nil {
-		return err
-	}
-	ch, err := d.Watch(s.Context(), r.Topics)
-	if err != nil {
-		return status.Error(codes.InvalidArgument, err.Error())
-	}
-	if err := s.Send(&pluginv1.WatchEvent{}); err != nil { // watching from here on
-		return err
-	}
-	for topics := range ch {
-		if err := s.Send(&pluginv1.WatchEvent{Topics: topics}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (h *hostServer) Capture(ctx context.Context, r *pluginv1.CaptureRequest) (*pluginv1.CaptureResponse, error) {
-	d, err := h.hostData()
-	if err != nil {
-		return nil, err
-	}
-	id, err := d.Capture(ctx, &Captured{Protocol: r.Protocol, Namespace: r.Namespace, ServerName: r.ServerName,
-		MockID: r.MockId, Summary: r.Summary, Raw: r.Raw})
-	if err != nil {
-		return nil, status.Error(codes.InvalidArgument, err.Error())
-	}
-	return &pluginv1.CaptureResponse{Id: id}, nil
+	return wire.PlainError(err)
 }
 
 // Call: the plugin's side of a host-initiated action.
@@ -284,97 +168,4 @@ func (s *pluginServer) Call(ctx context.Context, r *pluginv1.CallRequest) (*plug
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	return &pluginv1.CallResponse{Result: out}, nil
-}
-
-// Call asks a running plugin to run one of its actions (host side). It
-// returns ErrUnknownAction for an action the plugin does not have.
-func (c *Client) Call(ctx context.Context, action string, params json.RawMessage) (json.RawMessage, error) {
-	r, err := c.rpc.Call(ctx, &pluginv1.CallRequest{Action: action, Params: params})
-	switch status.Code(err) {
-	case codes.OK:
-		return r.Result, nil
-	case codes.NotFound, codes.Unimplemented:
-		return nil, ErrUnknownAction
-	}
-	return nil, plainError(err)
-}
-
-// Topics is a coalescing set of changed topics, for HostData
-// implementations: Add never blocks, and each Next returns everything
-// added since the last one.
-type Topics struct {
-	mu      sync.Mutex
-	pending map[string]bool
-	signal  chan struct{}
-	want    map[string]bool
-}
-
-// NewTopics watches the given topics (none: every topic).
-func NewTopics(want []string) *Topics {
-	t := &Topics{pending: map[string]bool{}, signal: make(chan struct{}, 1), want: map[string]bool{}}
-	for _, w := range want {
-		t.want[w] = true
-	}
-	return t
-}
-
-// Add records changed topics and wakes the reader.
-func (t *Topics) Add(topics ...string) {
-	t.mu.Lock()
-	added := false
-	for _, topic := range topics {
-		if len(t.want) == 0 || t.want[topic] {
-			t.pending[topic] = true
-			added = true
-		}
-	}
-	t.mu.Unlock()
-	if added {
-		select {
-		case t.signal <- struct{}{}:
-		default: // already signalled
-		}
-	}
-}
-
-// Next waits for changes and returns them; false when ctx ends.
-func (t *Topics) Next(ctx context.Context) ([]string, bool) {
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, false
-		case <-t.signal:
-		}
-		t.mu.Lock()
-		batch := make([]string, 0, len(t.pending))
-		for k := range t.pending {
-			batch = append(batch, k)
-		}
-		clear(t.pending)
-		t.mu.Unlock()
-		if len(batch) > 0 {
-			return batch, true
-		}
-	}
-}
-
-// Channel runs Next in a goroutine and sends each batch, closing the
-// channel when ctx ends: the shape Watch returns.
-func (t *Topics) Channel(ctx context.Context) <-chan []string {
-	out := make(chan []string)
-	go func() {
-		defer close(out)
-		for {
-			batch, ok := t.Next(ctx)
-			if !ok {
-				return
-			}
-			select {
-			case out <- batch:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out
 }

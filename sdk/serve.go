@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
-	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
+	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -20,8 +21,8 @@ import (
 // go to stderr as JSON and the host relays them.
 func Serve(p Plugin) {
 	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig: Handshake,
-		Plugins:         plugin.PluginSet{PluginKey: &GRPCPlugin{Impl: p}},
+		HandshakeConfig: wire.Handshake,
+		Plugins:         plugin.PluginSet{wire.PluginKey: &grpcPlugin{impl: p}},
 		GRPCServer:      plugin.DefaultGRPCServer,
 		Logger:          Logger(),
 	})
@@ -38,32 +39,51 @@ func Logger() hclog.Logger {
 	return hclog.New(&hclog.LoggerOptions{Level: hclog.Trace, Output: stderr, JSONFormat: true})
 }
 
-// GRPCPlugin is the go-plugin glue of the contract, used on both sides.
-type GRPCPlugin struct {
+func init() {
+	wire.RegisterPlugin = func(s *grpc.Server, broker *plugin.GRPCBroker, impl any) error {
+		p, ok := impl.(Plugin)
+		if !ok {
+			return fmt.Errorf("%T is not an sdk.Plugin", impl)
+		}
+		pluginv1.RegisterPluginServer(s, &pluginServer{impl: p, broker: broker})
+		return nil
+	}
+	wire.ConnectHost = func(conn grpc.ClientConnInterface) (any, func()) {
+		h := newRemoteHost(pluginv1.NewHostClient(conn))
+		return h, h.close
+	}
+}
+
+// grpcPlugin is the plugin's side of the go-plugin glue; the host's is
+// package pluginhost.
+type grpcPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
-	Impl Plugin // set on the plugin side
+	impl Plugin
 }
 
-// GRPCServer registers the plugin's service (plugin side).
-func (g *GRPCPlugin) GRPCServer(broker *plugin.GRPCBroker, s *grpc.Server) error {
-	pluginv1.RegisterPluginServer(s, &pluginServer{impl: g.Impl, broker: broker})
-	return nil
+// GRPCServer registers the plugin's service.
+func (g *grpcPlugin) GRPCServer(broker *plugin.GRPCBroker, s *grpc.Server) error {
+	return wire.RegisterPlugin(s, broker, g.impl)
 }
 
-// GRPCClient returns the host's handle on the plugin (host side).
-func (g *GRPCPlugin) GRPCClient(_ context.Context, broker *plugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
-	return &Client{rpc: pluginv1.NewPluginClient(c), broker: broker}, nil
+// GRPCClient is the host's side, which a plugin does not have.
+func (g *grpcPlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.ClientConn) (any, error) {
+	return nil, errors.New("the host's side of a plugin is package pluginhost")
 }
 
 // pluginServer implements every method of the contract itself: it embeds
 // no "unimplemented" fallback, so a method added to the proto fails the
 // build until it is written.
 type pluginServer struct {
-	impl   Plugin
+	impl Plugin
+	// broker reaches the host's services; conn and host are the
+	// listener's connection to the host, from Start to Stop.
 	broker *plugin.GRPCBroker
 	conn   *grpc.ClientConn
-	finder *remoteFinder
+	host   *remoteHost
 }
+
+var _ pluginv1.PluginServer = (*pluginServer)(nil)
 
 func (s *pluginServer) Info(context.Context, *pluginv1.InfoRequest) (*pluginv1.InfoResponse, error) {
 	i := s.impl.Info()
@@ -106,8 +126,8 @@ func (s *pluginServer) Start(ctx context.Context, r *pluginv1.StartRequest) (*pl
 		return nil, status.Errorf(codes.Unavailable, "connect to the host: %v", err)
 	}
 	s.conn = conn
-	s.finder = newRemoteFinder(pluginv1.NewHostClient(conn))
-	addrs, err := l.Start(ctx, HostFromFinder(s.finder))
+	s.host = newRemoteHost(pluginv1.NewHostClient(conn))
+	addrs, err := l.Start(ctx, s.host)
 	if err != nil {
 		return nil, status.Error(codes.FailedPrecondition, err.Error())
 	}
@@ -120,8 +140,8 @@ func (s *pluginServer) Stop(ctx context.Context, _ *pluginv1.StopRequest) (*plug
 		return &pluginv1.StopResponse{}, nil
 	}
 	err := l.Stop(ctx)
-	if s.finder != nil {
-		s.finder.close()
+	if s.host != nil {
+		s.host.close()
 	}
 	if s.conn != nil {
 		_ = s.conn.Close()
@@ -130,123 +150,4 @@ func (s *pluginServer) Stop(ctx context.Context, _ *pluginv1.StopRequest) (*plug
 		return nil, status.Error(codes.Internal, err.Error())
 	}
 	return &pluginv1.StopResponse{}, nil
-}
-
-// Client is the host's handle on a running plugin.
-type Client struct {
-	rpc    pluginv1.PluginClient
-	broker *plugin.GRPCBroker
-
-	mu      sync.Mutex
-	servers []Server
-}
-
-// Info asks the plugin to describe itself.
-func (c *Client) Info(ctx context.Context) (Info, error) {
-	r, err := c.rpc.Info(ctx, &pluginv1.InfoRequest{})
-	if err != nil {
-		return Info{}, err
-	}
-	return Info{Name: r.Name, Kind: r.Kind, Version: r.Version, Description: r.Description,
-		SettingsSchema: json.RawMessage(r.SettingsSchema), Protocols: r.Protocols}, nil
-}
-
-// Configure hands over the (validated) settings.
-func (c *Client) Configure(ctx context.Context, settings json.RawMessage) error {
-	r, err := c.rpc.Configure(ctx, &pluginv1.ConfigureRequest{Settings: settings})
-	if err != nil {
-		return plainError(err)
-	}
-	servers := make([]Server, 0, len(r.Servers))
-	for _, sv := range r.Servers {
-		servers = append(servers, Server{Name: sv.Name, Namespace: sv.Namespace, Protocol: sv.Protocol,
-			Default: sv.IsDefault, AnyName: sv.AnyName})
-	}
-	c.mu.Lock()
-	c.servers = servers
-	c.mu.Unlock()
-	return nil
-}
-
-// Servers are the servers the plugin named after the last Configure (none
-// for a plugin that is no ServerLister).
-func (c *Client) Servers() []Server {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]Server(nil), c.servers...)
-}
-
-// Health reports the plugin's own view of its health.
-func (c *Client) Health(ctx context.Context) error {
-	r, err := c.rpc.Health(ctx, &pluginv1.HealthRequest{})
-	if err != nil {
-		return err
-	}
-	if !r.Ok {
-		return errors.New(r.Message)
-	}
-	return nil
-}
-
-// Start serves the host's Finder to the plugin and starts the listener.
-func (c *Client) Start(ctx context.Context, host Finder) ([]string, error) {
-	id := c.broker.NextId()
-	go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-		return newHostGRPCServer(opts, host)
-	})
-	r, err := c.rpc.Start(ctx, &pluginv1.StartRequest{HostBrokerId: id})
-	if err != nil {
-		return nil, plainError(err)
-	}
-	return r.Addresses, nil
-}
-
-// Stop stops the listener.
-func (c *Client) Stop(ctx context.Context) error {
-	_, err := c.rpc.Stop(ctx, &pluginv1.StopRequest{})
-	return plainError(err)
-}
-
-// maxFindMessage bounds one Find call on the wire; listeners cap request
-// bodies far below it (the HTTP listener's default is 5 MiB).
-const maxFindMessage = 256 << 20
-
-// newHostGRPCServer serves finder to a plugin as the Host service.
-func newHostGRPCServer(opts []grpc.ServerOption, finder Finder) *grpc.Server {
-	s := grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(maxFindMessage))...)
-	pluginv1.RegisterHostServer(s, &hostServer{finder: finder})
-	return s
-}
-
-type hostServer struct {
-	finder Finder
-}
-
-var (
-	_ pluginv1.PluginServer = (*pluginServer)(nil)
-	_ pluginv1.HostServer   = (*hostServer)(nil)
-)
-
-func (h *hostServer) Find(ctx context.Context, r *pluginv1.FindRequest) (_ *pluginv1.FindResponse, err error) {
-	defer func() {
-		if p := recover(); p != nil { // a failed call must not take the host down
-			err = status.Errorf(codes.Internal, "the host failed on this call: %v", p)
-		}
-	}()
-	found, body, near, err := h.finder.Find(ctx, r.Protocol, r.Body)
-	if err != nil {
-		return nil, findStatus(ctx, err)
-	}
-	return &pluginv1.FindResponse{Found: found, Body: body, NearMiss: near}, nil
-}
-
-// plainError turns a gRPC status into its message.
-func plainError(err error) error {
-	if err == nil {
-		return nil
-	}
-	if s, ok := status.FromError(err); ok {
-		return errors.New(s.Message())
-	}
-	return err
 }

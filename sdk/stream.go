@@ -4,25 +4,25 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
 	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
+	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
 // Find calls travel over one FindStream per plugin: one HTTP/2 stream
 // instead of one per call, so a call costs a message each way rather than
-// a stream's headers, trailers and goroutines. Calls with large bodies use
-// the unary Find, so that they never hold up the small ones behind them.
-const streamMaxBody = 256 << 10
+// a stream's headers, trailers and goroutines. Calls with bodies over
+// wire.StreamMaxBody use the unary Find, so that they never hold up the
+// small ones behind them.
 
-// remoteFinder is the plugin's connection to the host's Finder.
-type remoteFinder struct {
+// remoteHost is the plugin's connection to the host: the Host a listener
+// or a tool gets.
+type remoteHost struct {
 	rpc         pluginv1.HostClient
 	unsupported atomic.Bool // the host has no FindStream
 
@@ -44,12 +44,15 @@ type findStream struct {
 	err     error // set once the stream has failed
 }
 
-func newRemoteFinder(rpc pluginv1.HostClient) *remoteFinder { return &remoteFinder{rpc: rpc} }
+func newRemoteHost(rpc pluginv1.HostClient) *remoteHost { return &remoteHost{rpc: rpc} }
 
-// Find implements Finder.
-func (f *remoteFinder) Find(ctx context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
+var _ Host = (*remoteHost)(nil)
+
+// find is one Find call in its JSON form: the host's answer when found,
+// its near-miss report when not.
+func (f *remoteHost) find(ctx context.Context, protocol string, body []byte) (found bool, resp, nearMiss []byte, err error) {
 	call := &pluginv1.FindRequest{Protocol: protocol, Body: body}
-	if len(body) <= streamMaxBody && !f.unsupported.Load() {
+	if len(body) <= wire.StreamMaxBody && !f.unsupported.Load() {
 		r, err := f.call(ctx, &pluginv1.FindStreamRequest{Call: &pluginv1.FindStreamRequest_Find{Find: call}})
 		if err == nil {
 			return r.Found, r.GetBody(), r.NearMiss, nil
@@ -60,36 +63,106 @@ func (f *remoteFinder) Find(ctx context.Context, protocol string, body []byte) (
 	}
 	r, err := f.rpc.Find(ctx, call)
 	if err != nil {
-		return false, nil, nil, findError(err)
+		return false, nil, nil, wire.FindError(err)
 	}
 	return r.Found, r.Body, r.NearMiss, nil
 }
 
-// FindHTTP implements HTTPFinder: the call travels typed, without JSON.
-func (f *remoteFinder) FindHTTP(ctx context.Context, req *FindHTTPRequest) (*FindHTTPResponse, *NearMiss, error) {
-	if len(req.RawBody()) > streamMaxBody || f.unsupported.Load() {
-		return find[FindHTTPRequest, FindHTTPResponse](ctx, f, "http", req.forJSON())
+// findJSON is a Find whose request and answer travel as JSON.
+func findJSON[Req, Resp any](ctx context.Context, f *remoteHost, protocol string, req *Req) (*Resp, error) {
+	b, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
 	}
-	r, err := f.call(ctx, &pluginv1.FindStreamRequest{Call: &pluginv1.FindStreamRequest_Http{Http: HTTPCallOf(req)}})
+	found, resp, near, err := f.find(ctx, protocol, b)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, noMatchOf(near)
+	}
+	var out Resp
+	if err := json.Unmarshal(resp, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// noMatchOf is the NoMatch of the host's near-miss report.
+func noMatchOf(nearMiss []byte) *NoMatch {
+	var nm NoMatch
+	_ = json.Unmarshal(nearMiss, &nm)
+	return &nm
+}
+
+// FindHTTP travels typed on the stream, without JSON.
+func (f *remoteHost) FindHTTP(ctx context.Context, req *FindHTTPRequest) (*FindHTTPResponse, error) {
+	if len(req.RawBody()) > wire.StreamMaxBody || f.unsupported.Load() {
+		return findJSON[FindHTTPRequest, FindHTTPResponse](ctx, f, wire.ProtoHTTP, req)
+	}
+	r, err := f.call(ctx, &pluginv1.FindStreamRequest{Call: &pluginv1.FindStreamRequest_Http{Http: httpCallOf(req)}})
 	if errors.Is(err, errNoStream) {
-		return find[FindHTTPRequest, FindHTTPResponse](ctx, f, "http", req.forJSON())
+		return findJSON[FindHTTPRequest, FindHTTPResponse](ctx, f, wire.ProtoHTTP, req)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if !r.Found {
-		var nm NearMiss
-		_ = json.Unmarshal(r.NearMiss, &nm)
-		return nil, &nm, nil
+		return nil, noMatchOf(r.NearMiss)
 	}
-	return ResponseOfHTTPReply(r.GetHttp()), nil, nil
+	return responseOfHTTPReply(r.GetHttp()), nil
+}
+
+func (f *remoteHost) FindGRPC(ctx context.Context, r *FindGRPCRequest) (*FindGRPCResponse, error) {
+	return findJSON[FindGRPCRequest, FindGRPCResponse](ctx, f, wire.ProtoGRPC, r)
+}
+func (f *remoteHost) FindSocket(ctx context.Context, r *FindSocketRequest) (*FindSocketResponse, error) {
+	return findJSON[FindSocketRequest, FindSocketResponse](ctx, f, wire.ProtoSocket, r)
+}
+func (f *remoteHost) FindKafka(ctx context.Context, r *FindKafkaRequest) (*FindKafkaResponse, error) {
+	return findJSON[FindKafkaRequest, FindKafkaResponse](ctx, f, wire.ProtoKafka, r)
+}
+func (f *remoteHost) FindRabbitMQ(ctx context.Context, r *FindRabbitMQRequest) (*FindRabbitMQResponse, error) {
+	return findJSON[FindRabbitMQRequest, FindRabbitMQResponse](ctx, f, wire.ProtoRabbitMQ, r)
+}
+func (f *remoteHost) FindSMTP(ctx context.Context, r *FindSMTPRequest) (*FindSMTPResponse, error) {
+	return findJSON[FindSMTPRequest, FindSMTPResponse](ctx, f, wire.ProtoSMTP, r)
+}
+func (f *remoteHost) FindSOAP(ctx context.Context, r *FindSOAPRequest) (*FindSOAPResponse, error) {
+	return findJSON[FindSOAPRequest, FindSOAPResponse](ctx, f, wire.ProtoSOAP, r)
+}
+func (f *remoteHost) FindMCP(ctx context.Context, r *FindMCPRequest) (*FindMCPResponse, error) {
+	return findJSON[FindMCPRequest, FindMCPResponse](ctx, f, wire.ProtoMCP, r)
+}
+func (f *remoteHost) FindGraphQL(ctx context.Context, r *FindGraphQLRequest) (*FindGraphQLResponse, error) {
+	return findJSON[FindGraphQLRequest, FindGraphQLResponse](ctx, f, wire.ProtoGraphQL, r)
+}
+func (f *remoteHost) FindSSE(ctx context.Context, r *FindSSERequest) (*FindSSEResponse, error) {
+	return findJSON[FindSSERequest, FindSSEResponse](ctx, f, wire.ProtoSSE, r)
+}
+
+// httpCallOf is the typed wire form of an HTTP find request.
+func httpCallOf(r *FindHTTPRequest) *pluginv1.HTTPCall {
+	return &pluginv1.HTTPCall{Namespace: r.Namespace, ServerName: r.ServerName, Method: r.Method, Path: r.Path,
+		Query: wire.KeyValuesOf(r.Query), Headers: wire.KeyValuesOf(r.Headers), Body: r.RawBody()}
+}
+
+// responseOfHTTPReply is the find response an HTTPReply carries.
+func responseOfHTTPReply(c *pluginv1.HTTPReply) *FindHTTPResponse {
+	r := &FindHTTPResponse{Found: true, MockID: c.MockId, StatusCode: int(c.StatusCode), Delay: c.DelayMs,
+		Headers: wire.MapOf(c.Headers)}
+	r.SetPayload(c.Body, PayloadKind(c.Kind))
+	if c.ProxyTarget != "" {
+		r.Proxy = &ProxyTarget{Target: c.ProxyTarget}
+	}
+	return r
 }
 
 // errNoStream: the host does not serve FindStream; use the unary Find.
 var errNoStream = errors.New("the host has no FindStream")
 
 // call sends one call on the stream and waits for its answer.
-func (f *remoteFinder) call(ctx context.Context, req *pluginv1.FindStreamRequest) (*pluginv1.FindStreamResponse, error) {
+func (f *remoteHost) call(ctx context.Context, req *pluginv1.FindStreamRequest) (*pluginv1.FindStreamResponse, error) {
 	st, id, ch, err := f.register()
 	if err != nil {
 		return nil, err
@@ -110,7 +183,7 @@ func (f *remoteFinder) call(ctx context.Context, req *pluginv1.FindStreamRequest
 		}
 		chanPool.Put(ch)
 		if r.Error != "" {
-			return nil, refused(r.ErrorReason, r.Error)
+			return nil, wire.Refused(r.ErrorReason, r.Error)
 		}
 		return r, nil
 	case <-ctx.Done():
@@ -122,7 +195,7 @@ func (f *remoteFinder) call(ctx context.Context, req *pluginv1.FindStreamRequest
 var chanPool = sync.Pool{New: func() any { return make(chan *pluginv1.FindStreamResponse, 1) }}
 
 // register opens the stream when there is none and adds a waiting call.
-func (f *remoteFinder) register() (*findStream, uint64, chan *pluginv1.FindStreamResponse, error) {
+func (f *remoteHost) register() (*findStream, uint64, chan *pluginv1.FindStreamResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
@@ -153,7 +226,7 @@ func (f *remoteFinder) register() (*findStream, uint64, chan *pluginv1.FindStrea
 
 // receive hands each answer to its call until the stream ends, then fails
 // the calls still waiting and lets the next call open a new stream.
-func (f *remoteFinder) receive(st *findStream) {
+func (f *remoteHost) receive(st *findStream) {
 	var err error
 	for {
 		var r *pluginv1.FindStreamResponse
@@ -197,7 +270,7 @@ func (st *findStream) forget(id uint64) {
 }
 
 // streamError is why st failed, once its receiver knows; sendErr otherwise.
-func (f *remoteFinder) streamError(st *findStream, sendErr error) error {
+func (f *remoteHost) streamError(st *findStream, sendErr error) error {
 	st.mu.Lock()
 	err := st.err
 	st.mu.Unlock()
@@ -214,7 +287,7 @@ func (f *remoteFinder) streamError(st *findStream, sendErr error) error {
 }
 
 // close ends the stream; calls still waiting fail.
-func (f *remoteFinder) close() {
+func (f *remoteHost) close() {
 	f.mu.Lock()
 	f.closed = true
 	st := f.cur
@@ -222,159 +295,4 @@ func (f *remoteFinder) close() {
 	if st != nil {
 		st.cancel()
 	}
-}
-
-// FindStream serves a plugin's stream of Find calls (host side). Calls run
-// concurrently on a pool of workers that grows with the load; answers go
-// back as they are ready.
-func (h *hostServer) FindStream(stream pluginv1.Host_FindStreamServer) error {
-	ctx := stream.Context()
-	var (
-		sendMu  sync.Mutex
-		sendErr error
-		wg      sync.WaitGroup
-		workers int
-	)
-	work := make(chan *pluginv1.FindStreamRequest)
-	serve := func(req *pluginv1.FindStreamRequest) {
-		resp := h.answer(ctx, req)
-		sendMu.Lock()
-		if sendErr == nil {
-			sendErr = stream.Send(resp)
-		}
-		sendMu.Unlock()
-	}
-	worker := func(first *pluginv1.FindStreamRequest) {
-		defer wg.Done()
-		serve(first)
-		for req := range work {
-			serve(req)
-		}
-	}
-	maxWorkers := 8 * runtime.GOMAXPROCS(0)
-	defer func() {
-		close(work)
-		wg.Wait()
-	}()
-	for {
-		req, err := stream.Recv()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		select {
-		case work <- req:
-			continue
-		default:
-		}
-		if workers < maxWorkers {
-			workers++
-			wg.Add(1)
-			go worker(req)
-			continue
-		}
-		select {
-		case work <- req:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// answer resolves one call of a FindStream.
-func (h *hostServer) answer(ctx context.Context, req *pluginv1.FindStreamRequest) (out *pluginv1.FindStreamResponse) {
-	out = &pluginv1.FindStreamResponse{Id: req.Id}
-	defer func() {
-		if p := recover(); p != nil { // a failed call must not take the host down
-			out = &pluginv1.FindStreamResponse{Id: req.Id, Error: fmt.Sprintf("the host failed on this call: %v", p)}
-		}
-	}()
-	switch c := req.Call.(type) {
-	case *pluginv1.FindStreamRequest_Http:
-		resp, nm, err := HostFromFinder(h.finder).FindHTTP(ctx, RequestOfHTTPCall(c.Http))
-		switch {
-		case err != nil:
-			out.Error = err.Error()
-			_, out.ErrorReason = refusal(ctx, err)
-		case nm != nil:
-			out.NearMiss, _ = json.Marshal(nm)
-		default:
-			out.Found = true
-			out.Result = &pluginv1.FindStreamResponse_Http{Http: HTTPReplyOf(resp)}
-		}
-	case *pluginv1.FindStreamRequest_Find:
-		found, body, near, err := h.finder.Find(ctx, c.Find.Protocol, c.Find.Body)
-		if err != nil {
-			out.Error = err.Error()
-			_, out.ErrorReason = refusal(ctx, err)
-			break
-		}
-		out.Found, out.NearMiss = found, near
-		if found {
-			out.Result = &pluginv1.FindStreamResponse_Body{Body: body}
-		}
-	default:
-		out.Error = "empty find call"
-	}
-	return out
-}
-
-// HTTPCallOf is the typed wire form of an HTTP find request.
-func HTTPCallOf(r *FindHTTPRequest) *pluginv1.HTTPCall {
-	return &pluginv1.HTTPCall{Namespace: r.Namespace, ServerName: r.ServerName, Method: r.Method, Path: r.Path,
-		Query: keyValuesOf(r.Query), Headers: keyValuesOf(r.Headers), Body: r.RawBody()}
-}
-
-// RequestOfHTTPCall is the find request an HTTPCall carries.
-func RequestOfHTTPCall(c *pluginv1.HTTPCall) *FindHTTPRequest {
-	r := &FindHTTPRequest{Namespace: c.Namespace, ServerName: c.ServerName, Method: c.Method, Path: c.Path,
-		Query: multiMapOf(c.Query), Headers: multiMapOf(c.Headers)}
-	r.SetBody(c.Body)
-	return r
-}
-
-// HTTPReplyOf is the typed wire form of an HTTP find response.
-func HTTPReplyOf(r *FindHTTPResponse) *pluginv1.HTTPReply {
-	body, kind := r.Payload()
-	out := &pluginv1.HTTPReply{MockId: r.MockID, StatusCode: int32(r.StatusCode), Body: body,
-		Kind: pluginv1.PayloadKind(kind), DelayMs: r.Delay, Headers: keyValuesOf(r.Headers)}
-	if r.Proxy != nil {
-		out.ProxyTarget = r.Proxy.Target
-	}
-	return out
-}
-
-// ResponseOfHTTPReply is the find response an HTTPReply carries.
-func ResponseOfHTTPReply(c *pluginv1.HTTPReply) *FindHTTPResponse {
-	r := &FindHTTPResponse{Found: true, MockID: c.MockId, StatusCode: int(c.StatusCode), Delay: c.DelayMs,
-		Headers: multiMapOf(c.Headers)}
-	r.SetPayload(c.Body, PayloadKind(c.Kind))
-	if c.ProxyTarget != "" {
-		r.Proxy = &ProxyTarget{Target: c.ProxyTarget}
-	}
-	return r
-}
-
-func keyValuesOf(m map[string][]string) []*pluginv1.KeyValues {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make([]*pluginv1.KeyValues, 0, len(m))
-	for k, v := range m {
-		out = append(out, &pluginv1.KeyValues{Key: k, Values: v})
-	}
-	return out
-}
-
-func multiMapOf(kvs []*pluginv1.KeyValues) MultiMap {
-	if len(kvs) == 0 {
-		return nil
-	}
-	out := make(MultiMap, len(kvs))
-	for _, kv := range kvs {
-		out[kv.Key] = append(out[kv.Key], kv.Values...)
-	}
-	return out
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 
 	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
 	"google.golang.org/grpc"
@@ -27,7 +26,8 @@ type Progress struct {
 }
 
 // Tool is a plugin that runs jobs. Run reports progress as it goes and
-// returns the job's result (JSON); the host may cancel ctx.
+// returns the job's result (JSON); the host may cancel ctx. host is nil
+// when the host offers none for the job.
 type Tool interface {
 	Plugin
 	Run(ctx context.Context, job Job, host Host, report func(Progress)) (json.RawMessage, error)
@@ -45,9 +45,9 @@ func (s *pluginServer) Run(r *pluginv1.RunRequest, stream grpc.ServerStreamingSe
 			return status.Errorf(codes.Unavailable, "connect to the host: %v", err)
 		}
 		defer conn.Close()
-		finder := newRemoteFinder(pluginv1.NewHostClient(conn))
-		defer finder.close()
-		host = HostFromFinder(finder)
+		remote := newRemoteHost(pluginv1.NewHostClient(conn))
+		defer remote.close()
+		host = remote
 	}
 	report := func(p Progress) {
 		_ = stream.Send(&pluginv1.RunEvent{Percent: p.Percent, Message: p.Message, Done: p.Done, Total: p.Total})
@@ -61,49 +61,3 @@ func (s *pluginServer) Run(r *pluginv1.RunRequest, stream grpc.ServerStreamingSe
 
 // ErrJobFailed wraps the error a tool reported for a job.
 var ErrJobFailed = errors.New("job failed")
-
-// Run runs a job on a tool plugin, calling onProgress for each step, with
-// the host's Finder available to the tool (nil: none).
-func (c *Client) Run(ctx context.Context, job Job, host Finder, onProgress func(Progress)) (json.RawMessage, error) {
-	req := &pluginv1.RunRequest{JobId: job.ID, Kind: job.Kind, Params: job.Params}
-	if host != nil {
-		id := c.broker.NextId()
-		srv := make(chan *grpc.Server, 1)
-		go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-			s := newHostGRPCServer(opts, host)
-			srv <- s
-			return s
-		})
-		// The job's Host service ends with the job.
-		defer func() {
-			select {
-			case s := <-srv:
-				s.Stop()
-			default:
-			}
-		}()
-		req.HostBrokerId = id
-	}
-	stream, err := c.rpc.Run(ctx, req)
-	if err != nil {
-		return nil, plainError(err)
-	}
-	for {
-		ev, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("the tool ended the job without a result")
-		}
-		if err != nil {
-			return nil, plainError(err)
-		}
-		if ev.Finished {
-			if ev.Error != "" {
-				return nil, errors.Join(ErrJobFailed, errors.New(ev.Error))
-			}
-			return json.RawMessage(ev.Result), nil
-		}
-		if onProgress != nil {
-			onProgress(Progress{Percent: ev.Percent, Message: ev.Message, Done: ev.Done, Total: ev.Total})
-		}
-	}
-}

@@ -110,15 +110,12 @@ func (l *Lines) serve(c net.Conn) {
 			Event string `json:"event"`
 		}
 		_ = json.Unmarshal(line, &msg)
-		resp, nm, err := host.FindSocket(context.Background(), &sdk.FindSocketRequest{Namespace: s.Namespace,
+		resp, err := host.FindSocket(context.Background(), &sdk.FindSocketRequest{Namespace: s.Namespace,
 			ServerName: s.ServerName, Event: msg.Event, Data: append(json.RawMessage(nil), line...)})
-		switch {
-		case err != nil:
+		if err != nil { // no mock matches (*sdk.NoMatch), or the host did not answer
 			fmt.Fprintf(c, `{"error":%q}`+"\n", err.Error())
-		case nm != nil:
-			fmt.Fprintf(c, `{"error":%q}`+"\n", nm.Error)
-		default:
-			fmt.Fprintf(c, "%s\n", resp.Data)
+			continue
 		}
+		fmt.Fprintf(c, "%s\n", resp.Data)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -12,13 +13,11 @@ import (
 )
 
 func TestLines(t *testing.T) {
-	host := &plugintest.FakeHost{Answer: func(protocol string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		var req sdk.FindSocketRequest
-		_ = json.Unmarshal(body, &req)
-		if protocol != "socket" || req.Event != "ping" || req.ServerName != "lines" {
-			return false, nil, &sdk.NearMiss{Error: "no mock for " + req.Event, Code: "no_match"}
+	host := &plugintest.FakeHost{FindSocketFunc: func(_ context.Context, req *sdk.FindSocketRequest) (*sdk.FindSocketResponse, error) {
+		if req.Event != "ping" || req.ServerName != "lines" {
+			return nil, &sdk.NoMatch{Message: "no mock for " + req.Event, Code: "no_match"}
 		}
-		return true, &sdk.FindSocketResponse{Data: json.RawMessage(`{"event":"pong"}`)}, nil
+		return &sdk.FindSocketResponse{Data: json.RawMessage(`{"event":"pong"}`)}, nil
 	}}
 	p := plugintest.Start(t, &Lines{}, json.RawMessage(`{"address":"127.0.0.1:0"}`), host)
 	c, err := net.Dial("tcp", p.Addresses[0])

@@ -218,15 +218,16 @@ func (e *executor) find(f *ast.Field, def *ast.FieldDefinition, path ast.Path) f
 			return fail(fieldError(f, path, "cannot encode the variables: %v", err))
 		}
 	}
-	resp, nm, err := e.host.FindGraphQL(e.ctx, &sdk.FindGraphQLRequest{
+	resp, err := e.host.FindGraphQL(e.ctx, &sdk.FindGraphQLRequest{
 		Namespace: e.namespace, Path: e.path, Operation: string(e.op.Operation), Field: f.Name,
 		Arguments: argsJSON, Variables: varsJSON, Headers: e.headers,
 	})
+	var nm *sdk.NoMatch
 	switch {
+	case errors.As(err, &nm):
+		return fail(noMatchError(f, path, string(e.op.Operation), nm))
 	case err != nil:
 		return fail(findError(f, path, err))
-	case nm != nil:
-		return fail(nearMissError(f, path, string(e.op.Operation), nm))
 	}
 	out := found{ok: true, delay: time.Duration(resp.Delay) * time.Millisecond}
 	for _, me := range resp.Errors {
@@ -333,11 +334,11 @@ func mockError(me sdk.GraphQLError, f *ast.Field, path ast.Path) *gqlerror.Error
 	return err
 }
 
-// nearMissError says why no mock answers a root field: the host's reason
+// noMatchError says why no mock answers a root field: the host's reason
 // and its closest candidates (without the expected values of failed
 // conditions: the answer is open to anyone, and a condition may hold a
 // secret).
-func nearMissError(f *ast.Field, path ast.Path, op string, nm *sdk.NearMiss) *gqlerror.Error {
+func noMatchError(f *ast.Field, path ast.Path, op string, nm *sdk.NoMatch) *gqlerror.Error {
 	var cands []map[string]any
 	if len(nm.Candidates) > 0 {
 		_ = json.Unmarshal(nm.Candidates, &cands)
@@ -352,8 +353,8 @@ func nearMissError(f *ast.Field, path ast.Path, op string, nm *sdk.NearMiss) *gq
 		}
 	}
 	msg := fmt.Sprintf("no mock answers %s field %q", op, f.Name)
-	if nm.Error != "" {
-		msg += " (" + nm.Error + ")"
+	if nm.Message != "" {
+		msg += " (" + nm.Message + ")"
 	}
 	if len(why) > 0 {
 		msg += "; closest: " + strings.Join(why, "; ")

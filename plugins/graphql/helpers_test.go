@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -44,23 +45,19 @@ func (m *mockTable) requests() []sdk.FindGraphQLRequest {
 	return append([]sdk.FindGraphQLRequest(nil), m.reqs...)
 }
 
-func (m *mockTable) fake(t *testing.T) *plugintest.FakeHost {
-	return &plugintest.FakeHost{Answer: func(protocol string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		var req sdk.FindGraphQLRequest
-		if err := json.Unmarshal(body, &req); err != nil || protocol != "graphql" {
-			t.Errorf("find %s: %s (%v)", protocol, body, err)
-		}
+func (m *mockTable) fake() *plugintest.FakeHost {
+	return &plugintest.FakeHost{FindGraphQLFunc: func(_ context.Context, req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLResponse, error) {
 		m.mu.Lock()
-		m.reqs = append(m.reqs, req)
+		m.reqs = append(m.reqs, *req)
 		mocks := m.mocks
 		m.mu.Unlock()
 		for _, fm := range mocks {
-			if fm.op == req.Operation && fm.field == req.Field && (fm.when == nil || fm.when(&req)) {
+			if fm.op == req.Operation && fm.field == req.Field && (fm.when == nil || fm.when(req)) {
 				resp := fm.resp
-				return true, &resp, nil
+				return &resp, nil
 			}
 		}
-		return false, nil, &sdk.NearMiss{Error: "no graphql mock matches " + req.Field, Code: "no_match",
+		return nil, &sdk.NoMatch{Message: "no graphql mock matches " + req.Field, Code: "no_match",
 			Namespace: req.Namespace, Method: req.Operation, Path: req.Field,
 			Candidates: json.RawMessage(`[{"mockId":"hero-jedi","reason":"condition failed","where":"conditions",` +
 				`"failedCondition":{"path":"$.episode","assertAction":"equals","expected":"JEDI","actual":"EMPIRE","reason":"values differ"}}]`)}

@@ -77,7 +77,7 @@ func TestSettingsDefaultsAndRefusals(t *testing.T) {
 
 func TestMaxTokens(t *testing.T) {
 	table := &mockTable{mocks: []fakeMock{{op: "query", field: "a", resp: sdk.FindGraphQLResponse{MockID: "a", Data: json.RawMessage(`1`)}}}}
-	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake(t))
+	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
 
 	// 8,000 root fields of 2 tokens each: over the default 15,000 tokens.
@@ -94,7 +94,7 @@ func TestMaxTokens(t *testing.T) {
 		t.Fatalf("the host was asked %d times", n)
 	}
 
-	small := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxTokens":6}`), table.fake(t))
+	small := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxTokens":6}`), table.fake())
 	url = "http://" + small.Addresses[0] + "/graphql"
 	if a := post(t, url, "{ a b c d }", nil); dataOf(t, a) != `{"a":1,"b":null,"c":null,"d":null}` {
 		t.Fatalf("6 tokens: %s", a.raw)
@@ -104,7 +104,7 @@ func TestMaxTokens(t *testing.T) {
 
 func TestMaxDepth(t *testing.T) {
 	table := &mockTable{mocks: []fakeMock{{op: "query", field: "a", resp: sdk.FindGraphQLResponse{MockID: "a", Data: json.RawMessage(`{"a":{"a":null}}`)}}}}
-	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake(t))
+	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
 
 	if a := post(t, url, nested(20), nil); a.status != 200 || dataOf(t, a) != `{"a":{"a":{"a":null}}}` {
@@ -119,7 +119,7 @@ func TestMaxDepth(t *testing.T) {
 	}
 
 	// Fragments count where they are spread, however often they are.
-	p = plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxDepth":3}`), table.fake(t))
+	p = plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxDepth":3}`), table.fake())
 	url = "http://" + p.Addresses[0] + "/graphql"
 	ok := `{ a { ...F ...F } x: a { ... { ...F } } } fragment F on T { a { a } }`
 	if a := post(t, url, ok, nil); a.status != 200 || a.body["errors"] != nil {
@@ -132,7 +132,7 @@ func TestMaxDepth(t *testing.T) {
 func TestMaxRootFields(t *testing.T) {
 	table := &mockTable{mocks: []fakeMock{{op: "query", field: "a", resp: sdk.FindGraphQLResponse{MockID: "a", Data: json.RawMessage(`1`)}},
 		{op: "mutation", field: "m", resp: sdk.FindGraphQLResponse{MockID: "m", Data: json.RawMessage(`2`)}}}}
-	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake(t))
+	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
 
 	a := post(t, url, aliases(100, "a"), nil)
@@ -149,7 +149,7 @@ func TestMaxRootFields(t *testing.T) {
 	}
 
 	// Counted after fragments and @skip; mutations too.
-	p = plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxRootFields":2}`), table.fake(t))
+	p = plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxRootFields":2}`), table.fake())
 	url = "http://" + p.Addresses[0] + "/graphql"
 	if a := post(t, url, `{ a b: a @skip(if: true) c: a @include(if: false) ...F } fragment F on Query { a d: a }`, nil); dataOf(t, a) != `{"a":1,"d":1}` {
 		t.Fatalf("2 root fields: %s", a.raw)
@@ -163,7 +163,7 @@ func TestRootFieldsResolvedByFewWorkers(t *testing.T) {
 	var mu sync.Mutex
 	inflight, entered, peak := 0, 0, 0
 	release, stop := make(chan struct{}), make(chan struct{})
-	fake := &plugintest.FakeHost{Answer: func(string, json.RawMessage) (bool, any, *sdk.NearMiss) {
+	fake := &plugintest.FakeHost{FindGraphQLFunc: func(context.Context, *sdk.FindGraphQLRequest) (*sdk.FindGraphQLResponse, error) {
 		mu.Lock()
 		inflight++
 		entered++
@@ -176,7 +176,7 @@ func TestRootFieldsResolvedByFewWorkers(t *testing.T) {
 		mu.Lock()
 		inflight--
 		mu.Unlock()
-		return true, &sdk.FindGraphQLResponse{MockID: "slow", Data: json.RawMessage(`"done"`)}, nil
+		return &sdk.FindGraphQLResponse{MockID: "slow", Data: json.RawMessage(`"done"`)}, nil
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(fmt.Sprintf(`{"addresses":["127.0.0.1:0"],"maxConcurrentRootFields":%d}`, workers)), fake)
 	t.Cleanup(func() { close(stop) }) // runs before the listener stops: a failed test must not hang it
@@ -224,7 +224,7 @@ func TestResultTooLarge(t *testing.T) {
 		{op: "query", field: "list", resp: sdk.FindGraphQLResponse{MockID: "list", Data: json.RawMessage(`[1,2,3,4,5,6,7,8,9,10,11,12]`)}},
 		{op: "query", field: "long", resp: sdk.FindGraphQLResponse{MockID: "long", Data: json.RawMessage(`"` + long + `"`)}},
 	}}
-	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxResultNodes":10}`), table.fake(t))
+	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxResultNodes":10}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
 
 	// 1 (hero) + 1 (name) + 1 (list) + 2×2 (friends and their names) = 7.
@@ -287,7 +287,7 @@ func TestSubscriptionEventTooLarge(t *testing.T) {
 		{op: "subscription", field: "reviewAdded", resp: sdk.FindGraphQLResponse{MockID: "reviews",
 			Data: json.RawMessage(`[{"stars":4},{"stars":5,"commentary":"` + strings.Repeat("y", 10*1024) + `"},{"stars":3}]`)}},
 	}}
-	fake := table.fake(t)
+	fake := table.fake()
 	fake.SetDocuments(sdk.DocumentGraphQL, sdl(t, "starwars.graphql", "extras.graphql")...)
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxResultNodes":5}`), fake)
 	events := readEvents(t, "http://"+p.Addresses[0]+"/graphql", `{"query":"subscription { reviewAdded { stars commentary } }"}`)

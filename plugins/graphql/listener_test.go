@@ -40,7 +40,7 @@ func heroTable() *mockTable {
 
 func TestQueryWithoutSchema(t *testing.T) {
 	table := heroTable()
-	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"namespace":"qa"}`), table.fake(t))
+	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"namespace":"qa"}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
 
 	a := post(t, url, heroQuery, map[string]any{"withFriends": true, "id": 1000}, "X-Tenant", "acme")
@@ -101,7 +101,7 @@ func TestErrorsAndMissingMocks(t *testing.T) {
 		{op: "query", field: "partial", resp: sdk.FindGraphQLResponse{MockID: "partial", Data: json.RawMessage(`{"a":1}`),
 			Errors: []sdk.GraphQLError{{Message: "b failed", Path: []any{"partial", "b"}, Locations: json.RawMessage(`[{"line":9,"column":9}]`)}}}},
 	}}
-	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake(t))
+	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
 
 	a := post(t, url, "{ hero(episode: EMPIRE) { name } droid(id: \"1\") { name } partial { a b } jedi: hero(episode: JEDI) { name } }", nil)
@@ -139,7 +139,7 @@ func TestErrorsAndMissingMocks(t *testing.T) {
 
 func TestRequestErrors(t *testing.T) {
 	table := heroTable()
-	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake(t))
+	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
 	cases := []struct {
 		name, method, ctype, body, accept string
@@ -188,7 +188,7 @@ func TestRequestErrors(t *testing.T) {
 
 func TestNamespaceFromTheHost(t *testing.T) {
 	table := heroTable()
-	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"namespace":"qa"}`), table.fake(t))
+	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"namespace":"qa"}`), table.fake())
 	// The host hands /stubs/team-a/graphql over as /graphql with the namespace in a header.
 	a := post(t, "http://"+p.Addresses[0]+"/graphql", "{ hero { name } }", nil, handoff.HeaderNamespace, "team-a",
 		handoff.HeaderSecret, plugintest.HandOffSecret())
@@ -206,7 +206,7 @@ func TestDelayAndStop(t *testing.T) {
 		{op: "query", field: "fast", resp: sdk.FindGraphQLResponse{MockID: "fast", Data: json.RawMessage(`"now"`)}},
 	}}
 	l := &Listener{}
-	p := plugintest.Start(t, l, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake(t))
+	p := plugintest.Start(t, l, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
 	done := make(chan *http.Response, 1)
 	go func() {

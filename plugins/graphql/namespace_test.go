@@ -23,7 +23,7 @@ import (
 func TestNamespaceHeaderChecked(t *testing.T) {
 	table := heroTable()
 	l := &Listener{}
-	p := plugintest.Start(t, l, json.RawMessage(`{"addresses":["127.0.0.1:0"],"namespace":"qa"}`), table.fake(t))
+	p := plugintest.Start(t, l, json.RawMessage(`{"addresses":["127.0.0.1:0"],"namespace":"qa"}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
 	secret := plugintest.HandOffSecret()
 

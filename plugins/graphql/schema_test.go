@@ -17,7 +17,7 @@ import (
 
 func startWithSchema(t *testing.T, table *mockTable) (*plugintest.FakeHost, string) {
 	t.Helper()
-	fake := table.fake(t)
+	fake := table.fake()
 	fake.SetDocuments(sdk.DocumentGraphQL, sdl(t, "starwars.graphql", "extras.graphql")...)
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), fake)
 	return fake, "http://" + p.Addresses[0] + "/graphql"
@@ -175,7 +175,7 @@ func TestIntrospection(t *testing.T) {
 
 func TestSchemaChangesAreSeen(t *testing.T) {
 	table := heroTable()
-	fake := table.fake(t)
+	fake := table.fake()
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), fake)
 	url := "http://" + p.Addresses[0] + "/graphql"
 	// No SDL: any field goes to the host.

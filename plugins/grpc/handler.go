@@ -123,12 +123,13 @@ func (c *call) find(data json.RawMessage) (*sdk.FindGRPCResponse, error) {
 	svc := string(c.md.Parent().FullName())
 	req := &sdk.FindGRPCRequest{Namespace: c.l.settings.Namespace, ServerName: c.l.settings.ServerName,
 		Service: svc, Method: string(c.md.Name()), Meta: c.meta, Data: data}
-	resp, nm, err := c.l.host.FindGRPC(c.ctx, req)
-	if err != nil {
-		return nil, findError(err)
-	}
-	if nm != nil {
+	resp, err := c.l.host.FindGRPC(c.ctx, req)
+	var nm *sdk.NoMatch
+	switch {
+	case errors.As(err, &nm):
 		return nil, noMatch(nm)
+	case err != nil:
+		return nil, findError(err)
 	}
 	return resp, nil
 }
@@ -201,9 +202,9 @@ func findError(err error) error {
 
 // noMatch is NOT_FOUND with the host's near-miss report in the message and
 // as details (ErrorInfo reason NO_MOCK, DebugInfo holding the report).
-func noMatch(nm *sdk.NearMiss) error {
+func noMatch(nm *sdk.NoMatch) error {
 	report, _ := json.Marshal(nm)
-	st := status.New(codes.NotFound, "mockarty: "+nm.Error)
+	st := status.New(codes.NotFound, "mockarty: "+nm.Error())
 	with, err := st.WithDetails(errorInfo("NO_MOCK", map[string]string{"namespace": nm.Namespace}), debugInfo(string(report)))
 	if err != nil {
 		return st.Err()

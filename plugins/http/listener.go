@@ -238,17 +238,18 @@ func (l *Listener) serve(ctx *fasthttp.RequestCtx) {
 	req.SetBody(body)
 	// No per-request deadline: the host answers every call or its stream
 	// fails, and both end the wait.
-	resp, nm, err := host.FindHTTP(base, req)
+	resp, err := host.FindHTTP(base, req)
+	var nm *sdk.NoMatch
 	switch {
-	case err != nil:
-		status, code, msg := httpserve.FindError(err)
-		writeError(ctx, status, code, msg)
-		return
-	case nm != nil:
+	case errors.As(err, &nm):
 		b, _ := json.Marshal(nm)
 		ctx.SetStatusCode(http.StatusNotFound)
 		ctx.SetContentType("application/json")
 		ctx.SetBody(append(b, '\n'))
+		return
+	case err != nil:
+		status, code, msg := httpserve.FindError(err)
+		writeError(ctx, status, code, msg)
 		return
 	}
 	if resp.Delay > 0 {

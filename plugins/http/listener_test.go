@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,19 +17,15 @@ import (
 )
 
 func TestServesThroughTheHost(t *testing.T) {
-	host := &plugintest.FakeHost{Answer: func(protocol string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		var req sdk.FindHTTPRequest
-		if err := json.Unmarshal(body, &req); err != nil {
-			t.Errorf("request body: %v", err)
-		}
+	host := &plugintest.FakeHost{FindHTTPFunc: func(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
 		switch req.Path {
 		case "/api/users/42":
-			return true, &sdk.FindHTTPResponse{Found: true, MockID: "u42", StatusCode: 201,
+			return &sdk.FindHTTPResponse{Found: true, MockID: "u42", StatusCode: 201,
 				Headers: map[string][]string{"X-Mock": {"yes"}}, Body: json.RawMessage(`{"id":"42","ns":"` + req.Namespace + `"}`)}, nil
 		case "/text":
-			return true, &sdk.FindHTTPResponse{Found: true, MockID: "t", StatusCode: 200, Body: json.RawMessage(`"plain text"`)}, nil
+			return &sdk.FindHTTPResponse{Found: true, MockID: "t", StatusCode: 200, Body: json.RawMessage(`"plain text"`)}, nil
 		}
-		return false, nil, &sdk.NearMiss{Error: "no mock matches " + req.Method + " " + req.Path, Code: "no_match", Namespace: req.Namespace}
+		return nil, &sdk.NoMatch{Message: "no mock matches " + req.Method + " " + req.Path, Code: "no_match", Namespace: req.Namespace}
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"namespace":"qa","serverName":"shop"}`), host)
 	if len(p.Addresses) != 1 {
@@ -76,8 +73,8 @@ func TestProxyMocks(t *testing.T) {
 		fmt.Fprintf(w, "upstream %s %s", r.URL.Path, r.URL.RawQuery)
 	}))
 	defer up.Close()
-	host := &plugintest.FakeHost{Answer: func(string, json.RawMessage) (bool, any, *sdk.NearMiss) {
-		return true, &sdk.FindHTTPResponse{Found: true, MockID: "p", Proxy: &sdk.ProxyTarget{Target: up.URL},
+	host := &plugintest.FakeHost{FindHTTPFunc: func(context.Context, *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
+		return &sdk.FindHTTPResponse{Found: true, MockID: "p", Proxy: &sdk.ProxyTarget{Target: up.URL},
 			Headers: map[string][]string{"X-Added": {"1"}}}, nil
 	}}
 	open := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"allowPrivateProxy":true}`), host)
@@ -113,9 +110,9 @@ func TestBadSettings(t *testing.T) {
 
 func TestBinaryBodiesAndHostHeader(t *testing.T) {
 	var got sdk.FindHTTPRequest
-	host := &plugintest.FakeHost{Answer: func(_ string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		_ = json.Unmarshal(body, &got)
-		return true, &sdk.FindHTTPResponse{Found: true, MockID: "b", BodyBase64: []byte{0xff, 0x00, 0xfe}}, nil
+	host := &plugintest.FakeHost{FindHTTPFunc: func(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
+		got = *req
+		return &sdk.FindHTTPResponse{Found: true, MockID: "b", BodyBase64: []byte{0xff, 0x00, 0xfe}}, nil
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"hostRouting":true}`), host)
 	req, _ := http.NewRequest("POST", "http://"+p.Addresses[0]+"/bin", strings.NewReader("\xff\xfe\x00\x01"))
@@ -129,18 +126,16 @@ func TestBinaryBodiesAndHostHeader(t *testing.T) {
 	if res.StatusCode != 200 || string(b) != "\xff\x00\xfe" {
 		t.Fatalf("binary reply: %d %q", res.StatusCode, b)
 	}
-	if string(got.BodyBase64) != "\xff\xfe\x00\x01" || got.Headers["Host"][0] != "orders.example.test" || got.ServerName != "orders" {
+	if string(got.RawBody()) != "\xff\xfe\x00\x01" || got.Headers["Host"][0] != "orders.example.test" || got.ServerName != "orders" {
 		t.Fatalf("request sent to the host: %+v", got)
 	}
 }
 
 func TestBodyLimits(t *testing.T) {
-	host := &plugintest.FakeHost{Answer: func(_ string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		var req sdk.FindHTTPRequest
-		_ = json.Unmarshal(body, &req)
+	host := &plugintest.FakeHost{FindHTTPFunc: func(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
 		resp := &sdk.FindHTTPResponse{Found: true, MockID: "echo", StatusCode: 200}
 		resp.SetPayload(req.RawBody(), sdk.PayloadText)
-		return true, resp, nil
+		return resp, nil
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxBodyBytes":1048576}`), host)
 	base := "http://" + p.Addresses[0]

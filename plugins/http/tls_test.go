@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -22,8 +23,8 @@ import (
 )
 
 func okHost() *plugintest.FakeHost {
-	return &plugintest.FakeHost{Answer: func(string, json.RawMessage) (bool, any, *sdk.NearMiss) {
-		return true, &sdk.FindHTTPResponse{Found: true, MockID: "m", StatusCode: 200, Body: json.RawMessage(`{"ok":true}`)}, nil
+	return &plugintest.FakeHost{FindHTTPFunc: func(context.Context, *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
+		return &sdk.FindHTTPResponse{Found: true, MockID: "m", StatusCode: 200, Body: json.RawMessage(`{"ok":true}`)}, nil
 	}}
 }
 

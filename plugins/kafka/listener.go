@@ -506,17 +506,18 @@ func (l *Listener) handle(ctx context.Context, c *cluster, group string, msg *sa
 	}
 	req := &sdk.FindKafkaRequest{Namespace: l.settings.Namespace, ServerName: c.findServer, Topic: msg.Topic,
 		ConsumerGroup: group, Headers: headers, Data: dataOf(msg.Value)}
-	resp, nm, err := l.find(ctx, req)
-	if err != nil {
+	resp, err := l.find(ctx, req)
+	var nm *sdk.NoMatch
+	switch {
+	case errors.As(err, &nm):
+		l.log.Debug("no Kafka mock matches the message", "topic", msg.Topic, "offset", msg.Offset, "reason", nm.Message)
+		return true
+	case err != nil:
 		if ctx.Err() != nil {
 			return false
 		}
 		l.log.Error("resolve a Kafka message; it is skipped", "topic", msg.Topic, "partition", msg.Partition,
 			"offset", msg.Offset, "error", err)
-		return true
-	}
-	if nm != nil {
-		l.log.Debug("no Kafka mock matches the message", "topic", msg.Topic, "offset", msg.Offset, "reason", nm.Error)
 		return true
 	}
 	if resp.Error != nil {
@@ -559,23 +560,25 @@ func (l *Listener) handle(ctx context.Context, c *cluster, group string, msg *sa
 	return true
 }
 
-// find asks the host, trying again twice when the call itself fails.
-func (l *Listener) find(ctx context.Context, req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, *sdk.NearMiss, error) {
+// find asks the host, trying again twice when the call itself fails (a
+// miss is the host's answer, not a failure).
+func (l *Listener) find(ctx context.Context, req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, error) {
 	backoff := 100 * time.Millisecond
 	for attempt := 0; ; attempt++ {
 		fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		resp, nm, err := l.host.FindKafka(fctx, req)
+		resp, err := l.host.FindKafka(fctx, req)
 		cancel()
-		if err == nil {
-			return resp, nm, nil
+		var nm *sdk.NoMatch
+		if err == nil || errors.As(err, &nm) {
+			return resp, err
 		}
 		if ctx.Err() != nil || attempt == 2 {
-			return nil, nil, err
+			return nil, err
 		}
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
-			return nil, nil, ctx.Err()
+			return nil, ctx.Err()
 		}
 		backoff *= 4
 	}

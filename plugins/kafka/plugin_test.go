@@ -20,19 +20,15 @@ import (
 func TestFindRequestsAndReplies(t *testing.T) {
 	var mu sync.Mutex
 	var reqs []sdk.FindKafkaRequest
-	host := &plugintest.FakeHost{Answer: func(protocol string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		var r sdk.FindKafkaRequest
-		if err := json.Unmarshal(body, &r); err != nil || protocol != "kafka" {
-			t.Errorf("find %s %s: %v", protocol, body, err)
-		}
+	host := &plugintest.FakeHost{FindKafkaFunc: func(_ context.Context, r *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, error) {
 		mu.Lock()
-		reqs = append(reqs, r)
+		reqs = append(reqs, *r)
 		mu.Unlock()
 		switch {
 		case strings.Contains(string(r.Data), "miss"):
-			return false, nil, &sdk.NearMiss{Error: "no kafka mock matches q", Code: "no_match"}
+			return nil, &sdk.NoMatch{Message: "no kafka mock matches q", Code: "no_match"}
 		case strings.Contains(string(r.Data), "boom"):
-			return true, &sdk.FindKafkaResponse{Error: &sdk.MessagingError{Message: "boom"}}, nil
+			return &sdk.FindKafkaResponse{Error: &sdk.MessagingError{Message: "boom"}}, nil
 		}
 		// What the host renders from the mock's outputKey "k-$.req.id-$.reqHeader.x-id[0]-$.namespace".
 		var doc map[string]any
@@ -41,7 +37,7 @@ func TestFindRequestsAndReplies(t *testing.T) {
 		if v, ok := doc["id"]; ok {
 			id = fmt.Sprint(v)
 		}
-		return true, &sdk.FindKafkaResponse{MockID: "q", Data: json.RawMessage(`{"echo":` + string(r.Data) + `}`),
+		return &sdk.FindKafkaResponse{MockID: "q", Data: json.RawMessage(`{"echo":` + string(r.Data) + `}`),
 			OutputTopic: "q.out", OutputKey: "k-" + id + "-" + r.Headers["X-Id"] + "-" + r.Namespace,
 			OutputHeaders: map[string]string{"X-Out": "o"}, OutputMessageHeaders: map[string]string{"X-Out": "overridden", "X-Msg": "m"}}, nil
 	}}
@@ -97,9 +93,9 @@ func TestFindRequestsAndReplies(t *testing.T) {
 
 func TestMocksWithoutOutputTopicAreConsumedButNotAnswered(t *testing.T) {
 	calls := make(chan struct{}, 100)
-	host := &plugintest.FakeHost{Answer: func(string, json.RawMessage) (bool, any, *sdk.NearMiss) {
+	host := &plugintest.FakeHost{FindKafkaFunc: func(context.Context, *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, error) {
 		calls <- struct{}{}
-		return true, &sdk.FindKafkaResponse{Data: json.RawMessage(`{"x":1}`)}, nil
+		return &sdk.FindKafkaResponse{Data: json.RawMessage(`{"x":1}`)}, nil
 	}}
 	host.SetMocks("kafka", json.RawMessage(`{"id": "sink", "kafka": {"topic": "sink"}}`))
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"embedded": {"address": "127.0.0.1:0"}}`), host)
@@ -113,7 +109,7 @@ func TestMocksWithoutOutputTopicAreConsumedButNotAnswered(t *testing.T) {
 		// Paces the re-sending while the group joins, not a wait on a
 		// condition: every round adds a message the joined group will
 		// consume, and each consumed one takes a slot of the calls buffer
-		// the fake host's Answer blocks on, so the pace must stay slow.
+		// the fake host's FindKafkaFunc blocks on, so the pace must stay slow.
 		time.Sleep(300 * time.Millisecond)
 	}
 	topics, err := k.client.Topics()
@@ -196,10 +192,8 @@ func TestMissingTopicsAndUnreachableBrokers(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	host := &plugintest.FakeHost{Answer: func(_ string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		var r sdk.FindKafkaRequest
-		_ = json.Unmarshal(body, &r)
-		return true, &sdk.FindKafkaResponse{Data: json.RawMessage(`{"from":"` + r.Topic + `"}`), OutputTopic: "here.out"}, nil
+	host := &plugintest.FakeHost{FindKafkaFunc: func(_ context.Context, r *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, error) {
+		return &sdk.FindKafkaResponse{Data: json.RawMessage(`{"from":"` + r.Topic + `"}`), OutputTopic: "here.out"}, nil
 	}}
 	host.SetMocks("kafka",
 		json.RawMessage(`{"id": "a", "kafka": {"topic": "here", "outputTopic": "here.out"}}`),

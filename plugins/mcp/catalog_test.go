@@ -168,8 +168,8 @@ func TestResourceAndPromptResults(t *testing.T) {
 	}
 }
 
-func TestNearMissText(t *testing.T) {
-	got := nearMissText(&sdk.NearMiss{Error: "no mcp mock matches t in namespace qa; closest: a (condition failed)",
+func TestNoMatchText(t *testing.T) {
+	got := noMatchText(&sdk.NoMatch{Message: "no mcp mock matches t in namespace qa; closest: a (condition failed)",
 		Candidates: json.RawMessage(`[{"mockId":"a","reason":"condition failed","where":"header","failedCondition":{"path":"Authorization","assertAction":"equals","expected":"Bearer s3cret","reason":"no value at this path"}},` +
 			`{"mockId":"b","reason":"serverName x does not match y"}]`)})
 	want := "no mcp mock matches t in namespace qa; closest: a (condition failed)\n" +

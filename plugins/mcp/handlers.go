@@ -19,21 +19,20 @@ import (
 // chosen there, by the tool, resource or prompt and the conditions on the
 // arguments and headers. The answer's result is the MCP result body.
 
-// find asks the host and waits the mock's delay.
-func (g *group) find(ctx context.Context, req *sdk.FindMCPRequest, header http.Header) (*sdk.FindMCPResponse, *sdk.NearMiss, error) {
+// find asks the host and waits the mock's delay. A miss is an
+// *sdk.NoMatch, input the host refuses an sdk.ErrInvalidInput.
+func (g *group) find(ctx context.Context, req *sdk.FindMCPRequest, header http.Header) (*sdk.FindMCPResponse, error) {
 	req.Namespace, req.ServerName = g.ns, g.sn
 	if len(header) > 0 {
 		req.Headers = sdk.MultiMap(header)
 	}
-	resp, nm, err := g.host.FindMCP(ctx, req)
-	if errors.Is(err, sdk.ErrInvalidInput) {
-		return nil, nil, err // the host answered: it refuses the arguments
+	resp, err := g.host.FindMCP(ctx, req)
+	var nm *sdk.NoMatch
+	if errors.Is(err, sdk.ErrInvalidInput) || errors.As(err, &nm) {
+		return nil, err // the host answered: it refuses the arguments, or no mock matches
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("the mock host did not answer: %w", err)
-	}
-	if nm != nil {
-		return nil, nm, nil
+		return nil, fmt.Errorf("the mock host did not answer: %w", err)
 	}
 	if resp.Delay > 0 {
 		t := time.NewTimer(time.Duration(resp.Delay) * time.Millisecond)
@@ -41,10 +40,10 @@ func (g *group) find(ctx context.Context, req *sdk.FindMCPRequest, header http.H
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return nil, nil, ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
-	return resp, nil, nil
+	return resp, nil
 }
 
 // callTool answers tools/call. A call no mock matches is a tool error
@@ -56,15 +55,15 @@ func (g *group) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Cal
 	if len(args) == 0 && req.Params.Arguments != nil {
 		args, _ = json.Marshal(req.Params.Arguments)
 	}
-	resp, nm, err := g.find(ctx, &sdk.FindMCPRequest{Method: "tools/call", Tool: req.Params.Name, Arguments: args}, req.Header)
-	if errors.Is(err, sdk.ErrInvalidInput) {
+	resp, err := g.find(ctx, &sdk.FindMCPRequest{Method: "tools/call", Tool: req.Params.Name, Arguments: args}, req.Header)
+	var nm *sdk.NoMatch
+	switch {
+	case errors.As(err, &nm):
+		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(noMatchText(nm))}, IsError: true}, nil
+	case errors.Is(err, sdk.ErrInvalidInput):
 		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent("invalid arguments: " + err.Error())}, IsError: true}, nil
-	}
-	if err != nil {
+	case err != nil:
 		return nil, err
-	}
-	if nm != nil {
-		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(nearMissText(nm))}, IsError: true}, nil
 	}
 	return toolResult(resp.Result, resp.IsError), nil
 }
@@ -112,12 +111,13 @@ func isArray(raw json.RawMessage) bool {
 func (g *group) readResource(def resourceDef) server.ResourceHandlerFunc {
 	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		uri := req.Params.URI
-		resp, nm, err := g.find(ctx, &sdk.FindMCPRequest{Method: "resources/read", Resource: uri}, req.Header)
+		resp, err := g.find(ctx, &sdk.FindMCPRequest{Method: "resources/read", Resource: uri}, req.Header)
+		var nm *sdk.NoMatch
 		switch {
+		case errors.As(err, &nm):
+			return nil, errors.New(noMatchText(nm))
 		case err != nil:
 			return nil, err
-		case nm != nil:
-			return nil, errors.New(nearMissText(nm))
 		case resp.IsError:
 			return nil, fmt.Errorf("resource %s: %s", uri, payloadText(resp.Result))
 		}
@@ -171,12 +171,13 @@ func (g *group) getPrompt(def promptDef) server.PromptHandlerFunc {
 		if req.Params.Arguments != nil {
 			args, _ = json.Marshal(req.Params.Arguments)
 		}
-		resp, nm, err := g.find(ctx, &sdk.FindMCPRequest{Method: "prompts/get", Prompt: req.Params.Name, Arguments: args}, req.Header)
+		resp, err := g.find(ctx, &sdk.FindMCPRequest{Method: "prompts/get", Prompt: req.Params.Name, Arguments: args}, req.Header)
+		var nm *sdk.NoMatch
 		switch {
+		case errors.As(err, &nm):
+			return nil, errors.New(noMatchText(nm))
 		case err != nil:
 			return nil, err
-		case nm != nil:
-			return nil, errors.New(nearMissText(nm))
 		case resp.IsError:
 			return nil, fmt.Errorf("prompt %s: %s", req.Params.Name, payloadText(resp.Result))
 		}
@@ -214,12 +215,12 @@ func payloadText(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// nearMissText says why no mock matched: the host's summary, then each
+// noMatchText says why no mock matched: the host's summary, then each
 // candidate and the check it failed. Expected values are dropped (the host
 // drops them too): a condition may hold a secret.
-func nearMissText(nm *sdk.NearMiss) string {
+func noMatchText(nm *sdk.NoMatch) string {
 	var sb strings.Builder
-	sb.WriteString(nm.Error)
+	sb.WriteString(nm.Message)
 	if sb.Len() == 0 {
 		sb.WriteString("no mock matches")
 	}

@@ -53,18 +53,14 @@ func mocksOf(t *testing.T, doc string) []json.RawMessage {
 }
 
 func (f *fakeMCP) host(t *testing.T) *plugintest.FakeHost {
-	h := &plugintest.FakeHost{Answer: func(protocol string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		var req sdk.FindMCPRequest
-		if err := json.Unmarshal(body, &req); err != nil || protocol != "mcp" {
-			t.Errorf("find %s: %s (%v)", protocol, body, err)
-		}
+	h := &plugintest.FakeHost{FindMCPFunc: func(_ context.Context, req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, error) {
 		f.mu.Lock()
-		f.reqs = append(f.reqs, req)
+		f.reqs = append(f.reqs, *req)
 		f.mu.Unlock()
 		var args map[string]any
 		_ = json.Unmarshal(req.Arguments, &args)
-		found := func(result string, isError bool) (bool, any, *sdk.NearMiss) {
-			return true, &sdk.FindMCPResponse{MockID: "m", Result: json.RawMessage(result), IsError: isError}, nil
+		found := func(result string, isError bool) (*sdk.FindMCPResponse, error) {
+			return &sdk.FindMCPResponse{MockID: "m", Result: json.RawMessage(result), IsError: isError}, nil
 		}
 		switch {
 		case req.Method == "tools/call" && req.Tool == "get_weather" && args["city"] == "Paris":
@@ -81,7 +77,7 @@ func (f *fakeMCP) host(t *testing.T) *plugintest.FakeHost {
 			return found(`{"messages":[{"role":"user","content":{"type":"text","text":"Hello `+fmt.Sprint(args["name"])+`"}}]}`, false)
 		}
 		// What the host says, expected values included: the plugin must not show them.
-		return false, nil, &sdk.NearMiss{Error: "no mcp mock matches " + req.Tool + req.Resource + req.Prompt + " in namespace " + req.Namespace +
+		return nil, &sdk.NoMatch{Message: "no mcp mock matches " + req.Tool + req.Resource + req.Prompt + " in namespace " + req.Namespace +
 			"; closest: weather-paris (condition failed)", Code: "no_match", Namespace: req.Namespace,
 			Candidates: json.RawMessage(`[{"mockId":"weather-paris","reason":"condition failed","where":"conditions",` +
 				`"failedCondition":{"path":"$.city","assertAction":"equals","expected":"TOP-SECRET","actual":` + mustJSON(args["city"]) +
@@ -454,8 +450,8 @@ func TestBadRequests(t *testing.T) {
 // TestDelayEndsWithTheCall: a mock's delay is waited, and a client that
 // gives up ends the wait.
 func TestDelayEndsWithTheCall(t *testing.T) {
-	h := &plugintest.FakeHost{Answer: func(string, json.RawMessage) (bool, any, *sdk.NearMiss) {
-		return true, &sdk.FindMCPResponse{MockID: "slow", Result: json.RawMessage(`"late"`), Delay: 600000}, nil
+	h := &plugintest.FakeHost{FindMCPFunc: func(context.Context, *sdk.FindMCPRequest) (*sdk.FindMCPResponse, error) {
+		return &sdk.FindMCPResponse{MockID: "slow", Result: json.RawMessage(`"late"`), Delay: 600000}, nil
 	}}
 	h.SetMocks("mcp", json.RawMessage(`{"id":"slow","mcp":{"tool":"slow"}}`))
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), h)

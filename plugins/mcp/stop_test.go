@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mockarty-oss/mockarty/sdk"
 	"go.uber.org/goleak"
 )
 
@@ -24,7 +23,7 @@ func TestStopClosesSessions(t *testing.T) {
 	if err := l.Configure(context.Background(), json.RawMessage(`{"addresses":["127.0.0.1:0","127.0.0.1:0"],"namespace":"qa"}`)); err != nil {
 		t.Fatal(err)
 	}
-	addrs, err := l.Start(context.Background(), sdk.HostFromFinder(fake))
+	addrs, err := l.Start(context.Background(), fake)
 	if err != nil || len(addrs) != 2 {
 		t.Fatalf("start: %v %v", addrs, err)
 	}

@@ -48,8 +48,13 @@ func (b *broker) handle(c *consumer, d amqp.Delivery) {
 	queue, exchange, routingKey := spec.findKeys()
 	req := &sdk.FindRabbitMQRequest{Namespace: l.settings.Namespace, ServerName: b.name, Queue: queue,
 		Exchange: exchange, RoutingKey: routingKey, Headers: headerStrings(d.Headers), Data: bodyJSON(d.Body)}
-	resp, miss, err := l.host.FindRabbitMQ(ctx, req)
+	resp, err := l.host.FindRabbitMQ(ctx, req)
+	var miss *sdk.NoMatch
 	switch {
+	case errors.As(err, &miss):
+		l.log.Debug("no mock matches the message; it was recorded as an undefined request", "queue", spec.Name, "error", miss.Message)
+		b.ack(&d, spec.Name)
+		return
 	case errors.Is(err, sdk.ErrInvalidInput):
 		// The host refuses the message itself (nested too deep, say): it
 		// would be refused on every delivery, so it is rejected without
@@ -65,10 +70,6 @@ func (b *broker) handle(c *consumer, d amqp.Delivery) {
 			sleepCtx(ctx, time.Second)
 		}
 		b.requeue(&d, spec.Name)
-		return
-	case miss != nil:
-		l.log.Debug("no mock matches the message; it was recorded as an undefined request", "queue", spec.Name, "error", miss.Error)
-		b.ack(&d, spec.Name)
 		return
 	}
 	if resp.Delay > 0 && !sleepCtx(ctx, time.Duration(resp.Delay)*time.Millisecond) {

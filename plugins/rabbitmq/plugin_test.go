@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,16 +17,16 @@ import (
 )
 
 // echoHost answers every RabbitMQ find with the request it got.
-func echoHost(t *testing.T) *plugintest.FakeHost {
-	return &plugintest.FakeHost{Answer: func(protocol string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		var req sdk.FindRabbitMQRequest
-		if err := json.Unmarshal(body, &req); err != nil || protocol != "rabbitmq" {
-			t.Errorf("find %s: %s (%v)", protocol, body, err)
-		}
+func echoHost() *plugintest.FakeHost {
+	return &plugintest.FakeHost{FindRabbitMQFunc: func(_ context.Context, req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQResponse, error) {
 		if strings.Contains(string(req.Data), "unknown") {
-			return false, nil, &sdk.NearMiss{Error: "no rabbitmq mock matches " + req.Queue, Code: "no_match"}
+			return nil, &sdk.NoMatch{Message: "no rabbitmq mock matches " + req.Queue, Code: "no_match"}
 		}
-		return true, &sdk.FindRabbitMQResponse{Data: body, OutputHeaders: map[string]string{"x-echo": "1"}}, nil
+		body, err := json.Marshal(req)
+		if err != nil {
+			return nil, err
+		}
+		return &sdk.FindRabbitMQResponse{Data: body, OutputHeaders: map[string]string{"x-echo": "1"}}, nil
 	}}
 }
 
@@ -35,7 +36,7 @@ func TestFindRequestAndRPCReply(t *testing.T) {
 	conn := needBroker(t)
 	n := cleanup(t, conn)
 	queue, other := n.queue(uniq("mkt-unit-rpc-")), n.queue(uniq("mkt-unit-other-"))
-	host := echoHost(t)
+	host := echoHost()
 	host.SetMocks("rabbitmq", json.RawMessage(`{"id":"m1","namespace":"qa","rabbitmq":{"queue":"`+queue+`"},"response":{}}`),
 		json.RawMessage(`{"id":"m2","namespace":"qa","serverName":"elsewhere","rabbitmq":{"queue":"`+other+`"},"response":{}}`))
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"namespace":"qa","reconnectMinMs":20,"reconnectMaxMs":200}`), host)
@@ -169,7 +170,7 @@ func TestBrokerDownAtStart(t *testing.T) {
 	n := cleanup(t, conn)
 	queue := n.queue(uniq("mkt-unit-down-"))
 	g := newGate(t)
-	host := echoHost(t)
+	host := echoHost()
 	host.SetMocks("rabbitmq", json.RawMessage(`{"id":"m1","namespace":"sandbox","rabbitmq":{"queue":"`+queue+`"},"response":{}}`))
 	settings := fmt.Sprintf(`{"servers":{"default":{"url":"amqp://guest:guest@%s/"}},"strictHealth":true,"reconnectMinMs":20,"reconnectMaxMs":100}`, g.addr)
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(settings), host)

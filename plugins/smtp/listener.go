@@ -292,17 +292,18 @@ func (ms *mailServer) deliver(from string, to []string, raw []byte) error {
 	}
 	req := &sdk.FindSMTPRequest{Namespace: cfg.Namespace, ServerName: cfg.ServerName, From: from, To: to,
 		Subject: info.Subject, Body: info.Text, Headers: info.Headers}
-	resp, nm, err := ms.host.FindSMTP(ms.base, req)
+	resp, err := ms.host.FindSMTP(ms.base, req)
+	var nm *sdk.NoMatch
 	switch {
-	case err != nil:
-		pluginLog.Warn("find failed", "server", cfg.Address, "error", err)
-		return reply(451, "the mock host did not answer: "+err.Error())
-	case nm != nil:
+	case errors.As(err, &nm):
 		pluginLog.Debug("no mock matched", "server", cfg.Address, "from", from, "to", to, "subject", info.Subject)
 		if cfg.AcceptUnmatched {
 			return reply(250, "OK: accepted (no mock matched)")
 		}
-		return reply(550, nearMissText(nm))
+		return reply(550, noMatchText(nm))
+	case err != nil:
+		pluginLog.Warn("find failed", "server", cfg.Address, "error", err)
+		return reply(451, "the mock host did not answer: "+err.Error())
 	}
 	code, msg := answer(resp)
 	if code < 400 && resp.StoreEmail {
@@ -378,10 +379,10 @@ func shorten(s string, n int) string {
 	return s[:cut] + "..."
 }
 
-// nearMissText is the short reason of a miss: the host's message and, when
+// noMatchText is the short reason of a miss: the host's message and, when
 // the closest mock failed on a condition, which one.
-func nearMissText(nm *sdk.NearMiss) string {
-	msg := nm.Error
+func noMatchText(nm *sdk.NoMatch) string {
+	msg := nm.Message
 	if msg == "" {
 		msg = "no mock matches this mail"
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -119,21 +120,17 @@ func (s *rawSession) send(want int, from string, to []string, msg string) string
 }
 
 func TestResolvesEachMailThroughTheHost(t *testing.T) {
-	host := &plugintest.FakeHost{Answer: func(protocol string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		var req sdk.FindSMTPRequest
-		if err := json.Unmarshal(body, &req); err != nil || protocol != "smtp" {
-			t.Errorf("find %s: %v", protocol, err)
-		}
+	host := &plugintest.FakeHost{FindSMTPFunc: func(_ context.Context, req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, error) {
 		switch {
 		case strings.Contains(req.Subject, "keep"):
-			return true, &sdk.FindSMTPResponse{Found: true, MockID: "keeper", StatusCode: 250, StatusMessage: "queued by mock",
+			return &sdk.FindSMTPResponse{Found: true, MockID: "keeper", StatusCode: 250, StatusMessage: "queued by mock",
 				AcceptMail: true, StoreEmail: true}, nil
 		case strings.Contains(req.Subject, "spam"):
-			return true, &sdk.FindSMTPResponse{Found: true, MockID: "spam", StatusCode: 554, StatusMessage: "spam\r\nrefused"}, nil
+			return &sdk.FindSMTPResponse{Found: true, MockID: "spam", StatusCode: 554, StatusMessage: "spam\r\nrefused"}, nil
 		case strings.Contains(req.Subject, "odd"):
-			return true, &sdk.FindSMTPResponse{Found: true, MockID: "odd", StatusCode: 42, AcceptMail: false}, nil
+			return &sdk.FindSMTPResponse{Found: true, MockID: "odd", StatusCode: 42, AcceptMail: false}, nil
 		}
-		return false, nil, &sdk.NearMiss{Error: "no smtp mock matches mail in namespace qa; closest: keeper (condition failed)", Code: "no_match",
+		return nil, &sdk.NoMatch{Message: "no smtp mock matches mail in namespace qa; closest: keeper (condition failed)", Code: "no_match",
 			Candidates: json.RawMessage(`[{"mockId":"keeper","reason":"condition failed","where":"subjectConditions",
 				"failedCondition":{"path":"","assertAction":"contains","expected":"keep","actual":"other","reason":"value does not satisfy contains"}}]`)}
 	}}
@@ -198,8 +195,8 @@ func TestResolvesEachMailThroughTheHost(t *testing.T) {
 }
 
 func TestSizeAndRecipientLimits(t *testing.T) {
-	host := &plugintest.FakeHost{Answer: func(string, json.RawMessage) (bool, any, *sdk.NearMiss) {
-		return true, &sdk.FindSMTPResponse{Found: true, MockID: "ok", StatusCode: 250, AcceptMail: true}, nil
+	host := &plugintest.FakeHost{FindSMTPFunc: func(context.Context, *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, error) {
+		return &sdk.FindSMTPResponse{Found: true, MockID: "ok", StatusCode: 250, AcceptMail: true}, nil
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"servers":[{"address":"127.0.0.1:0","maxMessageBytes":1024,"maxRecipients":2}]}`), host)
 	err := smtp.SendMail(p.Addresses[0], nil, "a@x.test", []string{"b@x.test"}, []byte("Subject: big\r\n\r\n"+strings.Repeat("0123456789\r\n", 200)))
@@ -228,8 +225,8 @@ func TestSizeAndRecipientLimits(t *testing.T) {
 }
 
 func TestAuthAndRequiredTLS(t *testing.T) {
-	host := &plugintest.FakeHost{Answer: func(string, json.RawMessage) (bool, any, *sdk.NearMiss) {
-		return true, &sdk.FindSMTPResponse{Found: true, MockID: "ok", StatusCode: 250, AcceptMail: true}, nil
+	host := &plugintest.FakeHost{FindSMTPFunc: func(context.Context, *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, error) {
+		return &sdk.FindSMTPResponse{Found: true, MockID: "ok", StatusCode: 250, AcceptMail: true}, nil
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"servers":[
 		{"address":"127.0.0.1:0","auth":{"acceptAnyAuth":true,"required":true}},
@@ -278,9 +275,9 @@ func TestAuthAndRequiredTLS(t *testing.T) {
 
 func TestStopAnswersMailInFlight(t *testing.T) {
 	resolving := make(chan struct{}, 1)
-	host := &plugintest.FakeHost{Answer: func(string, json.RawMessage) (bool, any, *sdk.NearMiss) {
+	host := &plugintest.FakeHost{FindSMTPFunc: func(context.Context, *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, error) {
 		resolving <- struct{}{}
-		return true, &sdk.FindSMTPResponse{Found: true, MockID: "slow", StatusCode: 250, StatusMessage: "late but fine",
+		return &sdk.FindSMTPResponse{Found: true, MockID: "slow", StatusCode: 250, StatusMessage: "late but fine",
 			AcceptMail: true, Delay: 300}, nil
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"servers":[{"address":"127.0.0.1:0"}]}`), host)

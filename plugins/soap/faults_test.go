@@ -123,7 +123,7 @@ func TestFaultCodesAreResolvableQNames(t *testing.T) {
 // A mock's own code is bound to the namespace of the call's operation.
 func TestMockFaultCodeNamespace(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(t, func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
+	base := startFake(t, h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		return &sdk.FindSOAPResponse{MockID: "f", Fault: &sdk.SOAPFault{FaultCode: "tns:Overdrawn", FaultString: "no"}}, nil
 	}))
 	a := post12(t, base+"/ws", "", envelope12(`<acc:Withdraw/>`))
@@ -156,7 +156,7 @@ type versionMismatch11 struct {
 
 func TestUnknownEnvelopeIsVersionMismatch(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(t, func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
+	base := startFake(t, h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		return &sdk.FindSOAPResponse{MockID: "x"}, nil
 	}))
 	for _, body := range []string{
@@ -193,7 +193,7 @@ func TestUnknownEnvelopeIsVersionMismatch(t *testing.T) {
 
 func TestTooManyElementsIsAClientFault(t *testing.T) {
 	h := &recordingHost{}
-	fake := h.fake(t, func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
+	fake := h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		return &sdk.FindSOAPResponse{MockID: "x", StatusCode: 200}, nil
 	})
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxElements":20}`), fake)

@@ -86,9 +86,16 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		headers["Host"] = []string{r.Host}
 	}
 	data, _ := json.Marshal(c.data)
-	resp, nm, err := host.FindSOAP(ctx, &sdk.FindSOAPRequest{Namespace: ns, ServerName: s.ServerName, Path: path,
+	resp, err := host.FindSOAP(ctx, &sdk.FindSOAPRequest{Namespace: ns, ServerName: s.ServerName, Path: path,
 		Action: c.action, Operation: c.operation, Headers: headers, Data: data, XML: string(body)})
+	var nm *sdk.NoMatch
 	switch {
+	case errors.As(err, &nm):
+		// A fault, not a 404: a SOAP stack reads the reason off a fault's
+		// status (500, or 400 for a SOAP 1.2 Sender fault), and a 404
+		// would be a transport error to most of them.
+		writeOwnFault(w, c.version, noMockFault(nm))
+		return
 	case err != nil:
 		if ctx.Err() == nil {
 			// Input the host refuses is the caller's: a Client (Sender) fault.
@@ -99,12 +106,6 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			writeFault(w, c.version, status, f)
 		}
-		return
-	case nm != nil:
-		// A fault, not a 404: a SOAP stack reads the reason off a fault's
-		// status (500, or 400 for a SOAP 1.2 Sender fault), and a 404
-		// would be a transport error to most of them.
-		writeOwnFault(w, c.version, noMockFault(nm))
 		return
 	}
 	if resp.Delay > 0 && !sleep(ctx, time.Duration(resp.Delay)*time.Millisecond) {
@@ -192,7 +193,7 @@ func writeFault(w http.ResponseWriter, v version, status int, f fault) {
 // host's near-miss report, its reason in the faultstring and its
 // candidates in the detail (without the expected values of failed
 // conditions, as the host's /stubs does: the fault goes to anyone).
-func noMockFault(nm *sdk.NearMiss) fault {
+func noMockFault(nm *sdk.NoMatch) fault {
 	report := &object{}
 	report.add("-xmlns", nearMissNS)
 	report.add("code", nm.Code)
@@ -211,7 +212,7 @@ func noMockFault(nm *sdk.NearMiss) fault {
 	if err := writeElement(&b, "nearMiss", report, nil, 0); err != nil {
 		b.Reset()
 	}
-	return fault{code: codeClient, reason: nm.Error, detail: b.String()}
+	return fault{code: codeClient, reason: nm.Message, detail: b.String()}
 }
 
 // dropExpected removes failedCondition.expected from a candidate.

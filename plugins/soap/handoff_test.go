@@ -18,7 +18,7 @@ import (
 // cache) any other.
 func TestHandOffHeadersNeedTheSecret(t *testing.T) {
 	h := &recordingHost{}
-	fake := h.fake(t, func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
+	fake := h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		return &sdk.FindSOAPResponse{MockID: "m", StatusCode: 200, Data: json.RawMessage(`{"R":"1"}`)}, nil
 	})
 	l := &Listener{}

@@ -22,20 +22,12 @@ type recordingHost struct {
 	reqs []sdk.FindSOAPRequest
 }
 
-func (h *recordingHost) fake(t *testing.T, answer func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss)) *plugintest.FakeHost {
-	return &plugintest.FakeHost{Answer: func(protocol string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		var req sdk.FindSOAPRequest
-		if err := json.Unmarshal(body, &req); err != nil || protocol != "soap" {
-			t.Errorf("find %s: %s (%v)", protocol, body, err)
-		}
+func (h *recordingHost) fake(answer func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error)) *plugintest.FakeHost {
+	return &plugintest.FakeHost{FindSOAPFunc: func(_ context.Context, req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		h.mu.Lock()
-		h.reqs = append(h.reqs, req)
+		h.reqs = append(h.reqs, *req)
 		h.mu.Unlock()
-		resp, nm := answer(req)
-		if nm != nil {
-			return false, nil, nm
-		}
-		return true, resp, nil
+		return answer(*req)
 	}}
 }
 
@@ -65,7 +57,7 @@ const getAccount = `<acc:GetAccount><acc:id>42</acc:id><acc:currency code="EUR"/
 
 func TestCallIsResolvedAndAnswered(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(t, func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
+	base := startFake(t, h.fake(func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		return &sdk.FindSOAPResponse{MockID: "acc", StatusCode: 200, Headers: map[string][]string{"X-Trace": {"t1"}},
 			Data: json.RawMessage(`{"GetAccountResponse":{"id":"42","owner":"Ada","balance":10.50,"tag":["gold","vip"],` +
 				`"status":{"-code":"A","#text":"active"}}}`)}, nil
@@ -99,7 +91,7 @@ func TestCallIsResolvedAndAnswered(t *testing.T) {
 
 func TestSOAP12CallAndFaults(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(t, func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
+	base := startFake(t, h.fake(func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		switch req.Operation {
 		case "Withdraw":
 			return &sdk.FindSOAPResponse{MockID: "w", StatusCode: 400, Fault: &sdk.SOAPFault{FaultCode: "soap:Client.Funds",
@@ -146,8 +138,8 @@ func TestSOAP12CallAndFaults(t *testing.T) {
 
 func TestNoMockIsAClientFault(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(t, func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
-		return nil, &sdk.NearMiss{Error: "no soap mock matches GetAccount in namespace qa; closest: acc (condition failed)", Code: "no_match",
+	base := startFake(t, h.fake(func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
+		return nil, &sdk.NoMatch{Message: "no soap mock matches GetAccount in namespace qa; closest: acc (condition failed)", Code: "no_match",
 			Namespace: "qa", Candidates: json.RawMessage(`[{"mockId":"acc","reason":"condition failed","where":"conditions",` +
 				`"failedCondition":{"path":"$.GetAccount.id","assertAction":"equals","expected":"s3cret","reason":"value differs"}}]`)}
 	}))
@@ -169,7 +161,7 @@ func TestNoMockIsAClientFault(t *testing.T) {
 
 func TestBadRequestsAreClientFaults(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(t, func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
+	base := startFake(t, h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		return &sdk.FindSOAPResponse{MockID: "x"}, nil
 	}))
 	for _, tc := range []struct{ name, body, want string }{
@@ -219,7 +211,7 @@ func TestReplyPayloadForms(t *testing.T) {
 		"Multiple": `[{"A":"1"},{"B":"2"}]`,
 	}
 	h := &recordingHost{}
-	base := startFake(t, h.fake(t, func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
+	base := startFake(t, h.fake(func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		return &sdk.FindSOAPResponse{MockID: "m", StatusCode: 200, Data: json.RawMessage(payloads[req.Operation])}, nil
 	}))
 	call := func(op string) (*answer, *parsed11) {
@@ -255,7 +247,7 @@ func TestReplyPayloadForms(t *testing.T) {
 
 func TestUnqualifiedRequestGetsPrefixedReply(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(t, func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
+	base := startFake(t, h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		return &sdk.FindSOAPResponse{MockID: "m", StatusCode: 200, Data: json.RawMessage(`{"getQuoteResponse":{"return":"1.5"}}`)}, nil
 	}))
 	// JAX-WS style: the operation element is qualified, its children are not.
@@ -270,7 +262,7 @@ func TestUnqualifiedRequestGetsPrefixedReply(t *testing.T) {
 
 func TestOneWayAndStatus(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(t, func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
+	base := startFake(t, h.fake(func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		if req.Operation == "Notify" {
 			return &sdk.FindSOAPResponse{MockID: "n", StatusCode: 202}, nil
 		}
@@ -289,7 +281,7 @@ func TestOneWayAndStatus(t *testing.T) {
 
 func TestHandOffFromTheHost(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(t, func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
+	base := startFake(t, h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		return &sdk.FindSOAPResponse{MockID: "m", StatusCode: 200, Data: json.RawMessage(`{"R":"1"}`)}, nil
 	}))
 	req, _ := http.NewRequest(http.MethodPost, base+"/ws/accounts", strings.NewReader(envelope11(getAccount)))
@@ -319,7 +311,7 @@ func TestHandOffFromTheHost(t *testing.T) {
 
 func TestActionFromAddressingHeader(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(t, func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
+	base := startFake(t, h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		return &sdk.FindSOAPResponse{MockID: "m", StatusCode: 200}, nil
 	}))
 	env := `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://www.w3.org/2005/08/addressing">
@@ -362,7 +354,7 @@ func TestProxyMock(t *testing.T) {
 	}))
 	defer upstream.Close()
 	h := &recordingHost{}
-	fake := h.fake(t, func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *sdk.NearMiss) {
+	fake := h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		return &sdk.FindSOAPResponse{MockID: "p", Proxy: &sdk.ProxyTarget{Target: upstream.URL + "/real/"},
 			Headers: map[string][]string{"X-Mock": {"1"}}}, nil
 	})
@@ -386,15 +378,15 @@ func TestProxyMock(t *testing.T) {
 
 func TestStopLetsCallsFinish(t *testing.T) {
 	called := make(chan struct{}, 1)
-	fake := &plugintest.FakeHost{Answer: func(string, json.RawMessage) (bool, any, *sdk.NearMiss) {
+	fake := &plugintest.FakeHost{FindSOAPFunc: func(context.Context, *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
 		called <- struct{}{}
-		return true, &sdk.FindSOAPResponse{MockID: "slow", StatusCode: 200, Delay: 300, Data: json.RawMessage(`{"R":"done"}`)}, nil
+		return &sdk.FindSOAPResponse{MockID: "slow", StatusCode: 200, Delay: 300, Data: json.RawMessage(`{"R":"done"}`)}, nil
 	}}
 	l := &Listener{}
 	if err := l.Configure(t.Context(), json.RawMessage(`{"addresses":["127.0.0.1:0"]}`)); err != nil {
 		t.Fatal(err)
 	}
-	addrs, err := l.Start(t.Context(), sdk.HostFromFinder(fake))
+	addrs, err := l.Start(t.Context(), fake)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -175,7 +175,7 @@ func TestWSDLCacheIsBounded(t *testing.T) {
 		docs = append(docs, sdk.Document{Name: "w", Namespace: fmt.Sprintf("ns%d", i), Content: []byte(otherWSDL)})
 	}
 	fake.SetDocuments(sdk.DocumentWSDL, docs...)
-	c := newWSDLCache(sdk.HostFromFinder(fake))
+	c := newWSDLCache(fake)
 	ctx := t.Context()
 	held := func() int {
 		c.mu.Lock()

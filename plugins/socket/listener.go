@@ -407,21 +407,22 @@ func (s *server) answer(base context.Context, host sdk.Host, c *conn, event stri
 // resolve asks the host which mock answers and returns the bytes to send
 // (nil: nothing) and the delay before sending them.
 func (s *server) resolve(base context.Context, host sdk.Host, transport, event string, data json.RawMessage, lifecycle bool) ([]byte, time.Duration) {
-	resp, nm, err := host.FindSocket(base, &sdk.FindSocketRequest{Namespace: s.Namespace, ServerName: s.ServerName,
+	resp, err := host.FindSocket(base, &sdk.FindSocketRequest{Namespace: s.Namespace, ServerName: s.ServerName,
 		SocketType: transport, Event: event, Data: data})
+	var nm *sdk.NoMatch
 	switch {
+	case errors.As(err, &nm):
+		if lifecycle || s.Unmatched == unmatchedIgnore {
+			return nil, 0
+		}
+		b, _ := json.Marshal(nm)
+		return b, 0
 	case err != nil:
 		if base.Err() != nil {
 			return nil, 0
 		}
 		pluginLog.Warn("the host did not answer", "server", s.ServerName, "event", event, "error", err)
 		return errorReply("unavailable", "the mock host did not answer: "+err.Error()), 0
-	case nm != nil:
-		if lifecycle || s.Unmatched == unmatchedIgnore {
-			return nil, 0
-		}
-		b, _ := json.Marshal(nm)
-		return b, 0
 	}
 	delay := time.Duration(resp.Delay) * time.Millisecond
 	switch {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -100,27 +101,23 @@ func TestSettings(t *testing.T) {
 }
 
 // echoHost answers like the real host would for a few events.
-func echoHost(t *testing.T) *plugintest.FakeHost {
-	return &plugintest.FakeHost{Answer: func(protocol string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		var req sdk.FindSocketRequest
-		if err := json.Unmarshal(body, &req); err != nil || protocol != "socket" {
-			t.Errorf("find request %s %s: %v", protocol, body, err)
-		}
+func echoHost() *plugintest.FakeHost {
+	return &plugintest.FakeHost{FindSocketFunc: func(_ context.Context, req *sdk.FindSocketRequest) (*sdk.FindSocketResponse, error) {
 		switch req.Event {
 		case "ping":
-			return true, &sdk.FindSocketResponse{Data: json.RawMessage(`{"event":"pong","server":"` + req.ServerName + `"}`)}, nil
+			return &sdk.FindSocketResponse{Data: json.RawMessage(`{"event":"pong","server":"` + req.ServerName + `"}`)}, nil
 		case "hello":
-			return true, &sdk.FindSocketResponse{Data: json.RawMessage(`"hi there"`)}, nil
+			return &sdk.FindSocketResponse{Data: json.RawMessage(`"hi there"`)}, nil
 		case "echo":
-			return true, &sdk.FindSocketResponse{Data: req.Data}, nil
+			return &sdk.FindSocketResponse{Data: req.Data}, nil
 		case "boom":
-			return true, &sdk.FindSocketResponse{Error: &sdk.GRPCError{Code: 13, Message: "kaput"}}, nil
+			return &sdk.FindSocketResponse{Error: &sdk.GRPCError{Code: 13, Message: "kaput"}}, nil
 		case "silent":
-			return true, &sdk.FindSocketResponse{}, nil
+			return &sdk.FindSocketResponse{}, nil
 		case "connect":
-			return true, &sdk.FindSocketResponse{Data: json.RawMessage(`{"event":"welcome"}`)}, nil
+			return &sdk.FindSocketResponse{Data: json.RawMessage(`{"event":"welcome"}`)}, nil
 		}
-		return false, nil, &sdk.NearMiss{Error: "no socket mock matches " + req.ServerName + "/" + req.Event, Code: "no_match", Namespace: req.Namespace}
+		return nil, &sdk.NoMatch{Message: "no socket mock matches " + req.ServerName + "/" + req.Event, Code: "no_match", Namespace: req.Namespace}
 	}}
 }
 
@@ -145,7 +142,7 @@ func readLineT(t *testing.T, r *bufio.Reader) string {
 }
 
 func TestTCPNewlineFraming(t *testing.T) {
-	host := echoHost(t)
+	host := echoHost()
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"servers":[{"serverName":"chat","namespace":"qa","tcp":{"address":"127.0.0.1:0"}}]}`), host)
 	if len(p.Addresses) != 1 || !strings.HasPrefix(p.Addresses[0], "tcp://127.0.0.1:") {
 		t.Fatalf("addresses: %v", p.Addresses)
@@ -158,7 +155,7 @@ func TestTCPNewlineFraming(t *testing.T) {
 			t.Fatalf("reply %q, want %q", got, w)
 		}
 	}
-	var nm sdk.NearMiss
+	var nm sdk.NoMatch
 	if line := readLineT(t, r); json.Unmarshal([]byte(line), &nm) != nil || nm.Code != "no_match" || nm.Namespace != "qa" {
 		t.Fatalf("unmatched: %q", line)
 	}
@@ -182,7 +179,7 @@ func TestTCPNewlineFraming(t *testing.T) {
 
 func TestTCPLengthFramingAndLimits(t *testing.T) {
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"maxMessageBytes":64,
-		"servers":[{"serverName":"bin","eventField":"type","tcp":{"address":"127.0.0.1:0","framing":"length"}}]}`), echoHost(t))
+		"servers":[{"serverName":"bin","eventField":"type","tcp":{"address":"127.0.0.1:0","framing":"length"}}]}`), echoHost())
 	c, r := lineClient(t, p.Addresses[0])
 	write := func(msg string) {
 		frame := binary.BigEndian.AppendUint32(nil, uint32(len(msg)))
@@ -206,8 +203,8 @@ func TestTCPLengthFramingAndLimits(t *testing.T) {
 	if got := read(); got != `{"event":"pong","server":"bin"}` {
 		t.Fatalf("reply: %q", got)
 	}
-	var nm sdk.NearMiss
-	if got := read(); json.Unmarshal([]byte(got), &nm) != nil || !strings.HasSuffix(nm.Error, "bin/line one\nline two") {
+	var nm sdk.NoMatch
+	if got := read(); json.Unmarshal([]byte(got), &nm) != nil || !strings.HasSuffix(nm.Message, "bin/line one\nline two") {
 		t.Fatalf("the second message is one event: %q", got)
 	}
 	write(strings.Repeat("x", 65))
@@ -221,7 +218,7 @@ func TestTCPLengthFramingAndLimits(t *testing.T) {
 }
 
 func TestUDP(t *testing.T) {
-	host := echoHost(t)
+	host := echoHost()
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"servers":[{"serverName":"dg","udp":{"address":"127.0.0.1:0"}}]}`), host)
 	c, err := net.Dial("udp", strings.TrimPrefix(p.Addresses[0], "udp://"))
 	if err != nil {
@@ -289,7 +286,7 @@ func wsRead(t *testing.T, ws *websocket.Conn) string {
 }
 
 func TestWebSocketPushAndLifecycle(t *testing.T) {
-	host := echoHost(t)
+	host := echoHost()
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"servers":[
 		{"serverName":"chat","websocket":{"address":"127.0.0.1:0","path":"/live"}},
 		{"serverName":"other","unmatched":"ignore","tcp":{"address":"127.0.0.1:0"}}]}`), host)
@@ -431,9 +428,9 @@ func TestStopClosesConnections(t *testing.T) {
 	if err := l.Configure(t.Context(), json.RawMessage(`{"servers":[{"serverName":"s","websocket":{"address":"127.0.0.1:0"},"tcp":{"address":"127.0.0.1:0"}}]}`)); err != nil {
 		t.Fatal(err)
 	}
-	host := echoHost(t)
+	host := echoHost()
 	host.SetMocks("socket", json.RawMessage(`{"namespace":"sandbox","socket":{"event":"connect"}}`))
-	addrs, err := l.Start(t.Context(), sdk.HostFromFinder(host))
+	addrs, err := l.Start(t.Context(), host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -483,7 +480,7 @@ func TestStartFailureReleasesPorts(t *testing.T) {
 	if err := l.Configure(t.Context(), json.RawMessage(settings)); err != nil {
 		t.Fatal(err)
 	}
-	_, err = l.Start(t.Context(), sdk.HostFromFinder(echoHost(t)))
+	_, err = l.Start(t.Context(), echoHost())
 	if err == nil || !strings.Contains(err.Error(), "server b: listen tcp") || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("start with a busy port: %v", err)
 	}
@@ -499,7 +496,7 @@ func TestStartFailureReleasesPorts(t *testing.T) {
 	if err := l.Configure(t.Context(), json.RawMessage(fmt.Sprintf(`{"servers":[{"serverName":"a","websocket":{"address":%q,"path":"/ws/{id} x"}}]}`, freeAddr))); err != nil {
 		t.Fatal(err)
 	}
-	addrs, err := l.Start(t.Context(), sdk.HostFromFinder(echoHost(t)))
+	addrs, err := l.Start(t.Context(), echoHost())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -164,20 +164,21 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if path == "" {
 		path = "/"
 	}
-	resp, nm, err := host.FindSSE(ctx, &sdk.FindSSERequest{Namespace: s.Namespace, Path: path, Query: query, Headers: headers})
+	resp, err := host.FindSSE(ctx, &sdk.FindSSERequest{Namespace: s.Namespace, Path: path, Query: query, Headers: headers})
+	var nm *sdk.NoMatch
 	switch {
+	case errors.As(err, &nm):
+		b, _ := json.Marshal(publicNoMatch(nm))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write(append(b, '\n'))
+		return
 	case err != nil:
 		if ctx.Err() != nil {
 			return // the client went away, or the listener stops
 		}
 		status, code, msg := httpserve.FindError(err)
 		writeError(w, status, code, msg)
-		return
-	case nm != nil:
-		b, _ := json.Marshal(publicNearMiss(nm))
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write(append(b, '\n'))
 		return
 	}
 	reply, err := player.NewReply(resp, player.Options{
@@ -217,10 +218,10 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"events", res.Events, "heartbeats", res.Heartbeats, "loops", res.Loops, "error", err)
 }
 
-// publicNearMiss drops the expected values of failed conditions, as the
+// publicNoMatch drops the expected values of failed conditions, as the
 // host's /stubs does: the report is open to anyone, and a condition may hold
 // a secret (an expected token). The host's Find answers plugins with them.
-func publicNearMiss(nm *sdk.NearMiss) *sdk.NearMiss {
+func publicNoMatch(nm *sdk.NoMatch) *sdk.NoMatch {
 	out := *nm
 	var cands []map[string]any
 	if len(nm.Candidates) > 0 && json.Unmarshal(nm.Candidates, &cands) == nil {

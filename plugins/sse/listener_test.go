@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -22,23 +23,19 @@ type chainHost struct {
 	chains map[string]string // path -> sseEventChain JSON
 }
 
-func (h *chainHost) fake(t *testing.T) *plugintest.FakeHost {
-	return &plugintest.FakeHost{Answer: func(protocol string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		var req sdk.FindSSERequest
-		if err := json.Unmarshal(body, &req); err != nil || protocol != "sse" {
-			t.Errorf("find %s: %s (%v)", protocol, body, err)
-		}
+func (h *chainHost) fake() *plugintest.FakeHost {
+	return &plugintest.FakeHost{FindSSEFunc: func(_ context.Context, req *sdk.FindSSERequest) (*sdk.FindSSEResponse, error) {
 		h.mu.Lock()
-		h.reqs = append(h.reqs, req)
+		h.reqs = append(h.reqs, *req)
 		chain, ok := h.chains[req.Path]
 		h.mu.Unlock()
 		if !ok {
-			return false, nil, &sdk.NearMiss{Error: "no sse mock matches " + req.Path, Code: "no_match",
+			return nil, &sdk.NoMatch{Message: "no sse mock matches " + req.Path, Code: "no_match",
 				Namespace: req.Namespace, Method: "GET", Path: req.Path,
 				Candidates: json.RawMessage(`[{"mockId":"m","reason":"condition failed","where":"headerConditions",` +
 					`"failedCondition":{"path":"Authorization","assertAction":"equals","expected":"Bearer s3cret","reason":"no value at this path"}}]`)}
 		}
-		return true, &sdk.FindSSEResponse{MockID: "mock" + strings.ReplaceAll(req.Path, "/", "-"), StatusCode: 200,
+		return &sdk.FindSSEResponse{MockID: "mock" + strings.ReplaceAll(req.Path, "/", "-"), StatusCode: 200,
 			Headers: map[string][]string{"X-From-Mock": {"yes"}}, EventChain: json.RawMessage(chain)}, nil
 	}}
 }
@@ -54,7 +51,7 @@ func TestStreamsThroughTheHost(t *testing.T) {
 		"/events/orders": `{"events":[{"id":"1","data":{"n":1}},{"id":"2","eventName":"paid","data":"line 1\nline 2","delay":50,"retry":1500}]}`,
 		"/bad":           `{"events":[{"id":"x\ny"}]}`,
 	}}
-	fake := h.fake(t)
+	fake := h.fake()
 	// The mock's sse.eventName names its events that have none (read from ListMocks).
 	fake.SetMocks("sse", json.RawMessage(`{"id":"mock-events-orders","sse":{"eventPath":"/events/orders","eventName":"order"}}`))
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"namespace":"qa"}`), fake)
@@ -92,7 +89,7 @@ func TestStreamsThroughTheHost(t *testing.T) {
 	}
 	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	var nm sdk.NearMiss
+	var nm sdk.NoMatch
 	if res.StatusCode != 404 || json.Unmarshal(b, &nm) != nil || nm.Code != "no_match" || nm.Path != "/nothing/here" || nm.Namespace != "qa" {
 		t.Fatalf("miss: %d %s", res.StatusCode, b)
 	}
@@ -131,7 +128,7 @@ func TestAbandonedStreamsStop(t *testing.T) {
 		"/quiet": `{"events":[{"id":"1","data":"a"},{"id":"2","data":"b","delay":600000}]}`,
 	}}
 	l := &Listener{}
-	p := plugintest.Start(t, l, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxStreams":2}`), h.fake(t))
+	p := plugintest.Start(t, l, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxStreams":2}`), h.fake())
 	url := "http://" + p.Addresses[0] + "/forever"
 
 	// Warm up (the names cache, the watch), then take the baseline.
@@ -192,7 +189,7 @@ func TestAbandonedStreamsStop(t *testing.T) {
 // for their chains to end.
 func TestStopEndsOpenStreams(t *testing.T) {
 	h := &chainHost{chains: map[string]string{"/slow": `{"events":[{"data":"a"},{"data":"b","delay":600000}]}`}}
-	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), h.fake(t))
+	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), h.fake())
 	_, r := openStream(t, "http://"+p.Addresses[0]+"/slow", nil)
 	if it, err := r.next(); err != nil || it.Data != "a" {
 		t.Fatalf("first event: %+v %v", it, err)
@@ -241,7 +238,7 @@ func TestSettings(t *testing.T) {
 	if err := l2.Configure(t.Context(), json.RawMessage(`{"addresses":["127.0.0.1:0",`+jsonString(busy.Addresses[0])+`]}`)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l2.Start(t.Context(), sdk.HostFromFinder(&plugintest.FakeHost{})); err == nil || !strings.Contains(err.Error(), busy.Addresses[0]) {
+	if _, err := l2.Start(t.Context(), &plugintest.FakeHost{}); err == nil || !strings.Contains(err.Error(), busy.Addresses[0]) {
 		t.Fatalf("start on a busy port: %v", err)
 	}
 	if err := l2.Health(t.Context()); err == nil {

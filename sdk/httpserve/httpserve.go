@@ -80,9 +80,18 @@ func (s *Servers) Close() {
 // listener answers a Find that failed. Input the host refuses is the
 // client's error, answered as the host's /stubs answers it: 413
 // body_too_deep past MAX_BODY_DEPTH, else 400 validation, with the host's
-// message. Anything else is the host's failure: 502 unavailable.
+// message. A miss (*sdk.NoMatch) is 404 with the host's code and reason; a
+// listener usually sends the whole report instead. Anything else is the
+// host's failure: 502 unavailable.
 func FindError(err error) (status int, code, msg string) {
+	var nm *sdk.NoMatch
 	switch {
+	case errors.As(err, &nm):
+		code = nm.Code
+		if code == "" {
+			code = "no_match"
+		}
+		return http.StatusNotFound, code, nm.Error()
 	case errors.Is(err, sdk.ErrBodyTooDeep):
 		return http.StatusRequestEntityTooLarge, "body_too_deep", err.Error()
 	case errors.Is(err, sdk.ErrInvalidInput):

@@ -70,6 +70,8 @@ func TestFindError(t *testing.T) {
 	}{
 		{fmt.Errorf("http find request: nested too deep: %w", sdk.ErrBodyTooDeep), 413, "body_too_deep", "http find request: nested too deep"},
 		{fmt.Errorf("grpc find request: cannot decode: %w", sdk.ErrInvalidInput), 400, "validation", "grpc find request: cannot decode"},
+		{fmt.Errorf("find: %w", &sdk.NoMatch{Message: "no mock matches GET /x", Code: "no_match"}), 404, "no_match", "no mock matches GET /x"},
+		{&sdk.NoMatch{}, 404, "no_match", "no mock matches"},
 		{errors.New("the host closed the find stream"), 502, "unavailable", "the mock host did not answer: the host closed the find stream"},
 	} {
 		status, code, msg := FindError(c.err)

@@ -6,32 +6,67 @@ package plugintest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/hashicorp/go-plugin"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
+	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
+	"google.golang.org/grpc"
 )
 
-// Call is one Find the plugin made.
+// Call is one Find the plugin made: its protocol (http, grpc, ...) and its
+// request as JSON.
 type Call struct {
 	Protocol string
 	Body     json.RawMessage
 }
 
-// FakeHost answers the plugin's Find calls with a function of the test's,
-// and serves the mocks, documents and captures the test sets.
+// FakeHost is the host a plugin under test talks to: it answers the
+// plugin's Find calls with the test's handlers, one per protocol, and
+// serves the mocks, documents and captures the test sets. Set the handlers
+// before the plugin starts.
+//
+// A handler's answer is what the plugin gets: a response, an *sdk.NoMatch
+// (a miss), an error that is sdk.ErrInvalidInput (a refusal), or any other
+// error (the host could not answer). A nil handler, or one that returns
+// neither a response nor an error, answers NoMatch.
+//
+// Started with Start, the plugin reaches the FakeHost over the real gRPC
+// contract. A FakeHost is also an sdk.Host itself, to start a listener
+// directly (l.Start(ctx, fakeHost)) when a test needs the listener object.
 type FakeHost struct {
-	mu    sync.Mutex
-	calls []Call
-	// Answer decides each Find; a nil Answer finds nothing.
-	Answer func(protocol string, body json.RawMessage) (found bool, resp any, nearMiss *sdk.NearMiss)
+	FindHTTPFunc     func(ctx context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error)
+	FindGRPCFunc     func(ctx context.Context, req *sdk.FindGRPCRequest) (*sdk.FindGRPCResponse, error)
+	FindSocketFunc   func(ctx context.Context, req *sdk.FindSocketRequest) (*sdk.FindSocketResponse, error)
+	FindKafkaFunc    func(ctx context.Context, req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, error)
+	FindRabbitMQFunc func(ctx context.Context, req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQResponse, error)
+	FindSMTPFunc     func(ctx context.Context, req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, error)
+	FindSOAPFunc     func(ctx context.Context, req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error)
+	FindMCPFunc      func(ctx context.Context, req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, error)
+	FindGraphQLFunc  func(ctx context.Context, req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLResponse, error)
+	FindSSEFunc      func(ctx context.Context, req *sdk.FindSSERequest) (*sdk.FindSSEResponse, error)
 
+	mu       sync.Mutex
+	calls    []Call
 	mocks    map[string][]json.RawMessage // by protocol
 	docs     map[string][]sdk.Document    // by kind
 	captured []sdk.Captured
-	watchers []*sdk.Topics
+	watchers []*pluginhost.Topics
+}
+
+var (
+	_ sdk.Host              = (*FakeHost)(nil)
+	_ pluginhost.Finder     = (*FakeHost)(nil)
+	_ pluginhost.HTTPFinder = (*FakeHost)(nil)
+)
+
+// noMatch is what a FakeHost answers when no handler answers.
+func noMatch() *sdk.NoMatch {
+	return &sdk.NoMatch{Message: "no mock (fake host)", Code: "no_match"}
 }
 
 // SetMocks sets the mocks of a protocol that ListMocks returns, and tells
@@ -42,7 +77,7 @@ func (h *FakeHost) SetMocks(protocol string, mocks ...json.RawMessage) {
 		h.mocks = map[string][]json.RawMessage{}
 	}
 	h.mocks[protocol] = mocks
-	watchers := append([]*sdk.Topics(nil), h.watchers...)
+	watchers := append([]*pluginhost.Topics(nil), h.watchers...)
 	h.mu.Unlock()
 	for _, w := range watchers {
 		w.Add(sdk.MocksTopic(protocol))
@@ -56,7 +91,7 @@ func (h *FakeHost) SetDocuments(kind string, docs ...sdk.Document) {
 		h.docs = map[string][]sdk.Document{}
 	}
 	h.docs[kind] = docs
-	watchers := append([]*sdk.Topics(nil), h.watchers...)
+	watchers := append([]*pluginhost.Topics(nil), h.watchers...)
 	h.mu.Unlock()
 	for _, w := range watchers {
 		w.Add(sdk.DocumentsTopic(kind))
@@ -86,7 +121,7 @@ func (h *FakeHost) ListDocuments(_ context.Context, kind, _ string) ([]sdk.Docum
 
 // Watch implements sdk.HostData.
 func (h *FakeHost) Watch(ctx context.Context, topics []string) (<-chan []string, error) {
-	t := sdk.NewTopics(topics)
+	t := pluginhost.NewTopics(topics)
 	h.mu.Lock()
 	h.watchers = append(h.watchers, t)
 	h.mu.Unlock()
@@ -101,26 +136,130 @@ func (h *FakeHost) Capture(_ context.Context, c *sdk.Captured) (string, error) {
 	return fmt.Sprintf("capture-%d", len(h.captured)), nil
 }
 
-// Find implements sdk.Finder.
-func (h *FakeHost) Find(_ context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
+func (h *FakeHost) record(protocol string, body []byte) {
 	h.mu.Lock()
 	h.calls = append(h.calls, Call{Protocol: protocol, Body: append(json.RawMessage(nil), body...)})
-	answer := h.Answer
 	h.mu.Unlock()
-	if answer == nil {
-		nm, _ := json.Marshal(&sdk.NearMiss{Error: "no mock (fake host)", Code: "no_match"})
-		return false, nil, nm, nil
+}
+
+// typed records a call made without JSON and runs its handler.
+func typed[Req, Resp any](ctx context.Context, h *FakeHost, protocol string, req *Req,
+	fn func(context.Context, *Req) (*Resp, error)) (*Resp, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
 	}
-	found, resp, near := answer(protocol, body)
-	if !found {
-		if near == nil {
-			near = &sdk.NearMiss{Error: "no mock (fake host)", Code: "no_match"}
-		}
-		nm, err := json.Marshal(near)
-		return false, nil, nm, err
+	h.record(protocol, body)
+	return answer(ctx, req, fn)
+}
+
+func answer[Req, Resp any](ctx context.Context, req *Req, fn func(context.Context, *Req) (*Resp, error)) (*Resp, error) {
+	if fn == nil {
+		return nil, noMatch()
 	}
-	b, err := json.Marshal(resp)
-	return true, b, nil, err
+	resp, err := fn(ctx, req)
+	if resp == nil && err == nil {
+		return nil, noMatch()
+	}
+	return resp, err
+}
+
+// FindHTTP answers with FindHTTPFunc. It is also the typed path that the
+// plugin's HTTP calls take over the contract (pluginhost.HTTPFinder).
+func (h *FakeHost) FindHTTP(ctx context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
+	return typed(ctx, h, wire.ProtoHTTP, req, h.FindHTTPFunc)
+}
+
+// FindGRPC answers with FindGRPCFunc.
+func (h *FakeHost) FindGRPC(ctx context.Context, req *sdk.FindGRPCRequest) (*sdk.FindGRPCResponse, error) {
+	return typed(ctx, h, wire.ProtoGRPC, req, h.FindGRPCFunc)
+}
+
+// FindSocket answers with FindSocketFunc.
+func (h *FakeHost) FindSocket(ctx context.Context, req *sdk.FindSocketRequest) (*sdk.FindSocketResponse, error) {
+	return typed(ctx, h, wire.ProtoSocket, req, h.FindSocketFunc)
+}
+
+// FindKafka answers with FindKafkaFunc.
+func (h *FakeHost) FindKafka(ctx context.Context, req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, error) {
+	return typed(ctx, h, wire.ProtoKafka, req, h.FindKafkaFunc)
+}
+
+// FindRabbitMQ answers with FindRabbitMQFunc.
+func (h *FakeHost) FindRabbitMQ(ctx context.Context, req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQResponse, error) {
+	return typed(ctx, h, wire.ProtoRabbitMQ, req, h.FindRabbitMQFunc)
+}
+
+// FindSMTP answers with FindSMTPFunc.
+func (h *FakeHost) FindSMTP(ctx context.Context, req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, error) {
+	return typed(ctx, h, wire.ProtoSMTP, req, h.FindSMTPFunc)
+}
+
+// FindSOAP answers with FindSOAPFunc.
+func (h *FakeHost) FindSOAP(ctx context.Context, req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
+	return typed(ctx, h, wire.ProtoSOAP, req, h.FindSOAPFunc)
+}
+
+// FindMCP answers with FindMCPFunc.
+func (h *FakeHost) FindMCP(ctx context.Context, req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, error) {
+	return typed(ctx, h, wire.ProtoMCP, req, h.FindMCPFunc)
+}
+
+// FindGraphQL answers with FindGraphQLFunc.
+func (h *FakeHost) FindGraphQL(ctx context.Context, req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLResponse, error) {
+	return typed(ctx, h, wire.ProtoGraphQL, req, h.FindGraphQLFunc)
+}
+
+// FindSSE answers with FindSSEFunc.
+func (h *FakeHost) FindSSE(ctx context.Context, req *sdk.FindSSERequest) (*sdk.FindSSEResponse, error) {
+	return typed(ctx, h, wire.ProtoSSE, req, h.FindSSEFunc)
+}
+
+// Find answers a call in its JSON form, as the host's Finder does
+// (pluginhost.Finder): the plugin's calls other than HTTP travel so.
+func (h *FakeHost) Find(ctx context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
+	h.record(protocol, body)
+	switch protocol {
+	case wire.ProtoHTTP:
+		return findJSON(ctx, body, h.FindHTTPFunc)
+	case wire.ProtoGRPC:
+		return findJSON(ctx, body, h.FindGRPCFunc)
+	case wire.ProtoSocket:
+		return findJSON(ctx, body, h.FindSocketFunc)
+	case wire.ProtoKafka:
+		return findJSON(ctx, body, h.FindKafkaFunc)
+	case wire.ProtoRabbitMQ:
+		return findJSON(ctx, body, h.FindRabbitMQFunc)
+	case wire.ProtoSMTP:
+		return findJSON(ctx, body, h.FindSMTPFunc)
+	case wire.ProtoSOAP:
+		return findJSON(ctx, body, h.FindSOAPFunc)
+	case wire.ProtoMCP:
+		return findJSON(ctx, body, h.FindMCPFunc)
+	case wire.ProtoGraphQL:
+		return findJSON(ctx, body, h.FindGraphQLFunc)
+	case wire.ProtoSSE:
+		return findJSON(ctx, body, h.FindSSEFunc)
+	}
+	return false, nil, nil, fmt.Errorf("%w: unknown protocol %q", sdk.ErrInvalidInput, protocol)
+}
+
+func findJSON[Req, Resp any](ctx context.Context, body []byte, fn func(context.Context, *Req) (*Resp, error)) (bool, []byte, []byte, error) {
+	var req Req
+	if err := json.Unmarshal(body, &req); err != nil {
+		return false, nil, nil, fmt.Errorf("%w: %v", sdk.ErrInvalidInput, err)
+	}
+	resp, err := answer(ctx, &req, fn)
+	var nm *sdk.NoMatch
+	if errors.As(err, &nm) {
+		near, err := json.Marshal(nm)
+		return false, nil, near, err
+	}
+	if err != nil {
+		return false, nil, nil, err
+	}
+	out, err := json.Marshal(resp)
+	return true, out, nil, err
 }
 
 // Calls returns the Find calls so far.
@@ -132,7 +271,8 @@ func (h *FakeHost) Calls() []Call {
 
 // Plugin is a plugin running in-process behind the real contract.
 type Plugin struct {
-	Client    *sdk.Client
+	// Client is the host's handle on the plugin (its actions: Client.Call).
+	Client    *pluginhost.Client
 	Addresses []string
 	host      *FakeHost
 }
@@ -140,7 +280,7 @@ type Plugin struct {
 // Run runs a job on a tool plugin with the fake host, collecting progress.
 func (p *Plugin) Run(ctx context.Context, job sdk.Job) (json.RawMessage, []sdk.Progress, error) {
 	var steps []sdk.Progress
-	var finder sdk.Finder
+	var finder pluginhost.Finder
 	if p.host != nil {
 		finder = p.host
 	}
@@ -148,16 +288,28 @@ func (p *Plugin) Run(ctx context.Context, job sdk.Job) (json.RawMessage, []sdk.P
 	return res, steps, err
 }
 
+// inProcess is both sides of the go-plugin glue: the plugin's service,
+// served in this process, and the host's Client on it.
+type inProcess struct {
+	pluginhost.GRPCPlugin
+	impl sdk.Plugin
+}
+
+func (p *inProcess) GRPCServer(broker *plugin.GRPCBroker, s *grpc.Server) error {
+	return wire.RegisterPlugin(s, broker, p.impl)
+}
+
 // Start connects to p over gRPC, configures it with settings and, for a
-// listener, starts it against host. Everything stops when the test ends.
+// listener, starts it against host (nil: a FakeHost without handlers).
+// Everything stops when the test ends.
 func Start(t testing.TB, p sdk.Plugin, settings json.RawMessage, host *FakeHost) *Plugin {
 	t.Helper()
-	client, _ := plugin.TestPluginGRPCConn(t, false, plugin.PluginSet{sdk.PluginKey: &sdk.GRPCPlugin{Impl: p}})
-	raw, err := client.Dispense(sdk.PluginKey)
+	client, _ := plugin.TestPluginGRPCConn(t, false, plugin.PluginSet{pluginhost.PluginKey: &inProcess{impl: p}})
+	raw, err := client.Dispense(pluginhost.PluginKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := raw.(*sdk.Client)
+	c := raw.(*pluginhost.Client)
 	ctx := context.Background()
 	if err := c.Configure(ctx, settings); err != nil {
 		t.Fatalf("configure: %v", err)

@@ -30,6 +30,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/handoff"
+	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
 )
 
 // BinaryPrefix names plugin binaries: mockarty-plugin-<name>.
@@ -78,13 +79,13 @@ type Status struct {
 // Options tune supervision.
 type Options struct {
 	Logger         hclog.Logger
-	Finder         sdk.Finder    // the host's resolution service
-	HealthInterval time.Duration // default 5s
-	MaxRestarts    int           // restarts within CrashWindow before giving up (default 5)
-	CrashWindow    time.Duration // default 1 minute
-	BackoffMin     time.Duration // default 100ms
-	BackoffMax     time.Duration // default 5s
-	StartTimeout   time.Duration // handshake to running (default 15s)
+	Finder         pluginhost.Finder // the host's resolution service
+	HealthInterval time.Duration     // default 5s
+	MaxRestarts    int               // restarts within CrashWindow before giving up (default 5)
+	CrashWindow    time.Duration     // default 1 minute
+	BackoffMin     time.Duration     // default 100ms
+	BackoffMax     time.Duration     // default 5s
+	StartTimeout   time.Duration     // handshake to running (default 15s)
 	// ConfigPath is the plugins configuration file: restarts read a
 	// plugin's settings from it again, and settings changed through the
 	// API are written to it ("": neither).
@@ -116,7 +117,7 @@ type managed struct {
 	mu        sync.Mutex
 	status    Status
 	client    *plugin.Client
-	handle    *sdk.Client
+	handle    *pluginhost.Client
 	stop      chan struct{}
 	done      chan struct{} // closed when its supervisor has returned
 	restart   chan struct{}
@@ -505,9 +506,9 @@ func (m *Manager) launchWith(p *managed, log hclog.Logger, settings json.RawMess
 	cmd.Env = m.pluginEnv()
 	dieWithHost(cmd)
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
+		HandshakeConfig:  pluginhost.Handshake,
 		SkipHostEnv:      true, // pluginEnv is the host's environment already
-		Plugins:          plugin.PluginSet{sdk.PluginKey: &sdk.GRPCPlugin{}},
+		Plugins:          plugin.PluginSet{pluginhost.PluginKey: &pluginhost.GRPCPlugin{}},
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           log,
@@ -522,15 +523,15 @@ func (m *Manager) launchWith(p *managed, log hclog.Logger, settings json.RawMess
 	if err != nil {
 		msg := err.Error()
 		if l := strings.ToLower(msg); strings.Contains(l, "incompatible api version") || strings.Contains(l, "protocol version") {
-			return &refusal{fmt.Sprintf("plugin speaks another protocol version (host: %d): %s", sdk.ProtocolVersion, msg)}
+			return &refusal{fmt.Sprintf("plugin speaks another protocol version (host: %d): %s", pluginhost.ProtocolVersion, msg)}
 		}
 		return fmt.Errorf("handshake: %w", err)
 	}
-	raw, err := rpc.Dispense(sdk.PluginKey)
+	raw, err := rpc.Dispense(pluginhost.PluginKey)
 	if err != nil {
 		return fmt.Errorf("dispense: %w", err)
 	}
-	h := raw.(*sdk.Client)
+	h := raw.(*pluginhost.Client)
 	ctx, cancel := context.WithTimeout(context.Background(), m.opts.StartTimeout)
 	defer cancel()
 	info, err := h.Info(ctx)

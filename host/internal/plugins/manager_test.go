@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -64,12 +65,12 @@ func freeAddr(t *testing.T) string {
 
 // answering is a host that finds one HTTP mock.
 func answering() *plugintest.FakeHost {
-	return &plugintest.FakeHost{Answer: func(protocol string, body json.RawMessage) (bool, any, *sdk.NearMiss) {
-		return true, &sdk.FindHTTPResponse{Found: true, MockID: "m", StatusCode: 200, Body: json.RawMessage(`{"ok":true}`)}, nil
+	return &plugintest.FakeHost{FindHTTPFunc: func(context.Context, *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
+		return &sdk.FindHTTPResponse{Found: true, MockID: "m", StatusCode: 200, Body: json.RawMessage(`{"ok":true}`)}, nil
 	}}
 }
 
-func newManager(t *testing.T, host sdk.Finder) *Manager {
+func newManager(t *testing.T, host pluginhost.Finder) *Manager {
 	t.Helper()
 	m := New(Options{Finder: host, HealthInterval: 200 * time.Millisecond, MaxRestarts: 3, CrashWindow: time.Minute,
 		BackoffMin: 20 * time.Millisecond, BackoffMax: 100 * time.Millisecond})

@@ -12,11 +12,17 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
 )
 
-// Finder serves the plugins' Find calls: the same bodies as POST
-// /mock/find<Protocol>, decoded, resolved and encoded here.
+// Finder serves the plugins' Find calls (pluginhost.Finder): the same
+// bodies as POST /mock/find<Protocol>, decoded, resolved and encoded here.
 type Finder struct{ R *Resolver }
+
+var (
+	_ pluginhost.Finder     = Finder{}
+	_ pluginhost.HTTPFinder = Finder{}
+)
 
 // refusedInput is a find request the host refuses for what it carries:
 // it is still the error below (a *jpath.DepthError, a decode error), and
@@ -41,7 +47,7 @@ func refuse(protocol string, err error) error {
 	return &refusedInput{err: fmt.Errorf("%s find request: %w", protocol, err), kind: kind}
 }
 
-// Find implements sdk.Finder.
+// Find implements pluginhost.Finder.
 func (f Finder) Find(_ context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
 	// A body past MAX_BODY_DEPTH is refused before it is decoded; the
 	// plugin's caller learns why (the host answers InvalidArgument).
@@ -115,30 +121,29 @@ func decodeFind[Req, Resp any](body []byte, fn func(*Req) (*Resp, *NearMiss)) (a
 	return out, nm, nil
 }
 
-// FindHTTP implements sdk.HTTPFinder: the plugins' typed path for HTTP.
-func (f Finder) FindHTTP(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *sdk.NearMiss, error) {
+// FindHTTP implements pluginhost.HTTPFinder: the plugins' typed path for
+// HTTP. A miss is an *sdk.NoMatch.
+func (f Finder) FindHTTP(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
 	if err := jpath.CheckDepth(req.RawBody()); err != nil {
-		return nil, nil, refuse(model.ProtoHTTP, err)
+		return nil, refuse(model.ProtoHTTP, err)
 	}
 	if fe := CheckFind(req); fe != nil {
-		return nil, nil, refuse(model.ProtoHTTP, fe)
+		return nil, refuse(model.ProtoHTTP, fe)
 	}
 	resp, nm := f.R.FindHTTP(req)
 	if nm == nil {
-		return resp, nil, nil
+		return resp, nil
 	}
 	if nm.NotSaved() {
-		return nil, nil, errors.New(nm.Error)
+		return nil, errors.New(nm.Error)
 	}
 	cands, err := json.Marshal(PublicCandidates(nm.Candidates)) // plugins show it to callers
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return nil, &sdk.NearMiss{Error: nm.Error, Code: nm.Code, Namespace: nm.Namespace, Method: nm.Method,
-		Path: nm.Path, Candidates: cands}, nil
+	return nil, &sdk.NoMatch{Message: nm.Error, Code: nm.Code, Namespace: nm.Namespace, Method: nm.Method,
+		Path: nm.Path, Candidates: cands}
 }
-
-var _ sdk.HTTPFinder = Finder{}
 
 // FindHTTP resolves an HTTP request described by the find contract.
 func (r *Resolver) FindHTTP(req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *NearMiss) {

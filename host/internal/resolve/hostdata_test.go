@@ -3,6 +3,7 @@ package resolve
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -97,9 +98,10 @@ func TestFinderHidesExpectedValues(t *testing.T) {
 	m.HTTP.Header = []model.Condition{{Path: "Authorization", AssertAction: "equals", Value: json.RawMessage(`"Bearer s3cret"`)}}
 	r.Changed(m)
 	req := &sdk.FindHTTPRequest{Method: "GET", Path: "/api/v1/resource0/1", Headers: sdk.MultiMap{"Authorization": {"Bearer wrong"}}}
-	_, nm, err := f.FindHTTP(context.Background(), req)
-	if err != nil || nm == nil {
-		t.Fatalf("want a near miss: %v %v", nm, err)
+	_, err := f.FindHTTP(context.Background(), req)
+	var nm *sdk.NoMatch
+	if !errors.As(err, &nm) {
+		t.Fatalf("want a near miss: %v", err)
 	}
 	if strings.Contains(string(nm.Candidates), "s3cret") || !strings.Contains(string(nm.Candidates), "Authorization") {
 		t.Fatalf("typed path: %s", nm.Candidates)

@@ -31,7 +31,7 @@ func TestFinderRefusesDeepBodies(t *testing.T) {
 	}
 	req := &sdk.FindHTTPRequest{Method: "POST", Path: "/deep"}
 	req.SetBody([]byte(deep))
-	if _, _, err := f.FindHTTP(context.Background(), req); !errors.As(err, &de) || !errors.Is(err, sdk.ErrBodyTooDeep) {
+	if _, err := f.FindHTTP(context.Background(), req); !errors.As(err, &de) || !errors.Is(err, sdk.ErrBodyTooDeep) {
 		t.Fatalf("FindHTTP: %v", err)
 	}
 	// The JSON form of an HTTP find (a plugin's body over 256 KiB) carries
@@ -104,7 +104,7 @@ func TestFindChecksAreTheSameForPlugins(t *testing.T) {
 		}
 	}
 	req := &sdk.FindHTTPRequest{Method: "GET", Path: "relative"}
-	if _, _, err := f.FindHTTP(context.Background(), req); !errors.Is(err, sdk.ErrInvalidInput) {
+	if _, err := f.FindHTTP(context.Background(), req); !errors.Is(err, sdk.ErrInvalidInput) {
 		t.Errorf("FindHTTP with a relative path: %v", err)
 	}
 	// SMTP needs nothing: a mail without a sender is still looked up.

@@ -31,6 +31,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/outbound"
+	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
 )
 
 // Resolver answers requests from the in-memory index.
@@ -60,7 +61,7 @@ type Resolver struct {
 	hookWG sync.WaitGroup
 
 	watchMu  sync.Mutex
-	watchers map[*sdk.Topics]struct{} // plugins watching mock and document changes
+	watchers map[*pluginhost.Topics]struct{} // plugins watching mock and document changes
 
 	serverDir atomic.Pointer[serverDir] // the listeners' servers (SetServers)
 }
@@ -288,10 +289,10 @@ func (r *Resolver) notifyMocks(mocks []*model.Mock) {
 
 // watch registers a watcher until ctx ends.
 func (r *Resolver) watch(ctx context.Context, topics []string) <-chan []string {
-	t := sdk.NewTopics(topics)
+	t := pluginhost.NewTopics(topics)
 	r.watchMu.Lock()
 	if r.watchers == nil {
-		r.watchers = map[*sdk.Topics]struct{}{}
+		r.watchers = map[*pluginhost.Topics]struct{}{}
 	}
 	r.watchers[t] = struct{}{}
 	r.watchMu.Unlock()

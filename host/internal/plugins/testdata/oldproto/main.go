@@ -2,13 +2,26 @@
 package main
 
 import (
+	"context"
+
 	"github.com/hashicorp/go-plugin"
-	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
+	"google.golang.org/grpc"
 )
 
+// nothing serves no service: the host refuses the plugin at the handshake,
+// before it would call one.
+type nothing struct{ plugin.NetRPCUnsupportedPlugin }
+
+func (nothing) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error { return nil }
+
+func (nothing) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.ClientConn) (any, error) {
+	return nil, nil
+}
+
 func main() {
-	hs := sdk.Handshake
+	hs := pluginhost.Handshake
 	hs.ProtocolVersion = 99
-	plugin.Serve(&plugin.ServeConfig{HandshakeConfig: hs, Plugins: plugin.PluginSet{sdk.PluginKey: &sdk.GRPCPlugin{}},
+	plugin.Serve(&plugin.ServeConfig{HandshakeConfig: hs, Plugins: plugin.PluginSet{pluginhost.PluginKey: nothing{}},
 		GRPCServer: plugin.DefaultGRPCServer})
 }

@@ -1,0 +1,72 @@
+// Package wire holds what both sides of the plugin contract share: the
+// go-plugin handshake, the names of the protocols a Find carries, how a
+// failed find travels (gRPC status, google.rpc.ErrorInfo reasons), and the
+// KeyValues form of header maps. Package sdk (the plugin's side) and
+// package pluginhost (the host's side) use it; neither copies it.
+package wire
+
+import (
+	"github.com/hashicorp/go-plugin"
+	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
+)
+
+// ProtocolVersion is the go-plugin protocol version: the major version of
+// the proto package (mockarty.plugin.v1). A plugin built for another major
+// version is refused at the handshake.
+const ProtocolVersion = 1
+
+// Handshake is shared by the host and every plugin. The cookie only keeps a
+// plugin binary from being run by hand; it is not a security measure.
+var Handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  ProtocolVersion,
+	MagicCookieKey:   "MOCKARTY_PLUGIN",
+	MagicCookieValue: "4f2a9c1e-mockarty-plugin-v1",
+}
+
+// PluginKey names the plugin in go-plugin's plugin map.
+const PluginKey = "mockarty"
+
+// The protocols a Find call names (FindRequest.protocol): the suffixes of
+// the host's POST /mock/find<Protocol>, lower-cased.
+const (
+	ProtoHTTP     = "http"
+	ProtoGRPC     = "grpc"
+	ProtoSocket   = "socket"
+	ProtoKafka    = "kafka"
+	ProtoRabbitMQ = "rabbitmq"
+	ProtoSMTP     = "smtp"
+	ProtoSOAP     = "soap"
+	ProtoMCP      = "mcp"
+	ProtoGraphQL  = "graphql"
+	ProtoSSE      = "sse"
+)
+
+// StreamMaxBody is the largest body a plugin sends on its FindStream: Find
+// calls travel over one stream per plugin (a message each way rather than
+// a stream's headers, trailers and goroutines), and calls with larger
+// bodies use the unary Find, so that they never hold up the small ones.
+const StreamMaxBody = 256 << 10
+
+// KeyValuesOf is the wire form of a header, query or metadata map.
+func KeyValuesOf(m map[string][]string) []*pluginv1.KeyValues {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]*pluginv1.KeyValues, 0, len(m))
+	for k, v := range m {
+		out = append(out, &pluginv1.KeyValues{Key: k, Values: v})
+	}
+	return out
+}
+
+// MapOf is the map a list of KeyValues carries (nil for none).
+func MapOf(kvs []*pluginv1.KeyValues) map[string][]string {
+	if len(kvs) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, len(kvs))
+	for _, kv := range kvs {
+		out[kv.Key] = append(out[kv.Key], kv.Values...)
+	}
+	return out
+}
