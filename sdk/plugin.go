@@ -3,6 +3,8 @@ package sdk
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 // Plugin kinds.
@@ -51,16 +53,16 @@ type Listener interface {
 // else when the host could not answer. Its calls are safe from many
 // goroutines at once.
 type Host interface {
-	FindHTTP(ctx context.Context, req *FindHTTPRequest) (*FindHTTPResponse, error)
-	FindGRPC(ctx context.Context, req *FindGRPCRequest) (*FindGRPCResponse, error)
-	FindSocket(ctx context.Context, req *FindSocketRequest) (*FindSocketResponse, error)
-	FindKafka(ctx context.Context, req *FindKafkaRequest) (*FindKafkaResponse, error)
-	FindRabbitMQ(ctx context.Context, req *FindRabbitMQRequest) (*FindRabbitMQResponse, error)
-	FindSMTP(ctx context.Context, req *FindSMTPRequest) (*FindSMTPResponse, error)
-	FindSOAP(ctx context.Context, req *FindSOAPRequest) (*FindSOAPResponse, error)
-	FindMCP(ctx context.Context, req *FindMCPRequest) (*FindMCPResponse, error)
-	FindGraphQL(ctx context.Context, req *FindGraphQLRequest) (*FindGraphQLResponse, error)
-	FindSSE(ctx context.Context, req *FindSSERequest) (*FindSSEResponse, error)
+	FindHTTP(ctx context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error)
+	FindGRPC(ctx context.Context, req *find.GRPCRequest) (*find.GRPCResponse, error)
+	FindSocket(ctx context.Context, req *find.SocketRequest) (*find.SocketResponse, error)
+	FindKafka(ctx context.Context, req *find.KafkaRequest) (*find.KafkaResponse, error)
+	FindRabbitMQ(ctx context.Context, req *find.RabbitMQRequest) (*find.RabbitMQResponse, error)
+	FindSMTP(ctx context.Context, req *find.SMTPRequest) (*find.SMTPResponse, error)
+	FindSOAP(ctx context.Context, req *find.SOAPRequest) (*find.SOAPResponse, error)
+	FindMCP(ctx context.Context, req *find.MCPRequest) (*find.MCPResponse, error)
+	FindGraphQL(ctx context.Context, req *find.GraphQLRequest) (*find.GraphQLResponse, error)
+	FindSSE(ctx context.Context, req *find.SSERequest) (*find.SSEResponse, error)
 
 	// HostData: the mocks and documents a listener serves, their changes,
 	// and messages kept for the host's API (ErrNotSupported from a host

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
 	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/grpc/codes"
@@ -96,13 +97,13 @@ func noMatchOf(nearMiss []byte) *NoMatch {
 }
 
 // FindHTTP travels typed on the stream, without JSON.
-func (f *remoteHost) FindHTTP(ctx context.Context, req *FindHTTPRequest) (*FindHTTPResponse, error) {
+func (f *remoteHost) FindHTTP(ctx context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error) {
 	if len(req.RawBody()) > wire.StreamMaxBody || f.unsupported.Load() {
-		return findJSON[FindHTTPRequest, FindHTTPResponse](ctx, f, wire.ProtoHTTP, req)
+		return findJSON[find.HTTPRequest, find.HTTPResponse](ctx, f, wire.ProtoHTTP, req)
 	}
 	r, err := f.call(ctx, &pluginv1.FindStreamRequest{Call: &pluginv1.FindStreamRequest_Http{Http: httpCallOf(req)}})
 	if errors.Is(err, errNoStream) {
-		return findJSON[FindHTTPRequest, FindHTTPResponse](ctx, f, wire.ProtoHTTP, req)
+		return findJSON[find.HTTPRequest, find.HTTPResponse](ctx, f, wire.ProtoHTTP, req)
 	}
 	if err != nil {
 		return nil, err
@@ -113,47 +114,47 @@ func (f *remoteHost) FindHTTP(ctx context.Context, req *FindHTTPRequest) (*FindH
 	return responseOfHTTPReply(r.GetHttp()), nil
 }
 
-func (f *remoteHost) FindGRPC(ctx context.Context, r *FindGRPCRequest) (*FindGRPCResponse, error) {
-	return findJSON[FindGRPCRequest, FindGRPCResponse](ctx, f, wire.ProtoGRPC, r)
+func (f *remoteHost) FindGRPC(ctx context.Context, r *find.GRPCRequest) (*find.GRPCResponse, error) {
+	return findJSON[find.GRPCRequest, find.GRPCResponse](ctx, f, wire.ProtoGRPC, r)
 }
-func (f *remoteHost) FindSocket(ctx context.Context, r *FindSocketRequest) (*FindSocketResponse, error) {
-	return findJSON[FindSocketRequest, FindSocketResponse](ctx, f, wire.ProtoSocket, r)
+func (f *remoteHost) FindSocket(ctx context.Context, r *find.SocketRequest) (*find.SocketResponse, error) {
+	return findJSON[find.SocketRequest, find.SocketResponse](ctx, f, wire.ProtoSocket, r)
 }
-func (f *remoteHost) FindKafka(ctx context.Context, r *FindKafkaRequest) (*FindKafkaResponse, error) {
-	return findJSON[FindKafkaRequest, FindKafkaResponse](ctx, f, wire.ProtoKafka, r)
+func (f *remoteHost) FindKafka(ctx context.Context, r *find.KafkaRequest) (*find.KafkaResponse, error) {
+	return findJSON[find.KafkaRequest, find.KafkaResponse](ctx, f, wire.ProtoKafka, r)
 }
-func (f *remoteHost) FindRabbitMQ(ctx context.Context, r *FindRabbitMQRequest) (*FindRabbitMQResponse, error) {
-	return findJSON[FindRabbitMQRequest, FindRabbitMQResponse](ctx, f, wire.ProtoRabbitMQ, r)
+func (f *remoteHost) FindRabbitMQ(ctx context.Context, r *find.RabbitMQRequest) (*find.RabbitMQResponse, error) {
+	return findJSON[find.RabbitMQRequest, find.RabbitMQResponse](ctx, f, wire.ProtoRabbitMQ, r)
 }
-func (f *remoteHost) FindSMTP(ctx context.Context, r *FindSMTPRequest) (*FindSMTPResponse, error) {
-	return findJSON[FindSMTPRequest, FindSMTPResponse](ctx, f, wire.ProtoSMTP, r)
+func (f *remoteHost) FindSMTP(ctx context.Context, r *find.SMTPRequest) (*find.SMTPResponse, error) {
+	return findJSON[find.SMTPRequest, find.SMTPResponse](ctx, f, wire.ProtoSMTP, r)
 }
-func (f *remoteHost) FindSOAP(ctx context.Context, r *FindSOAPRequest) (*FindSOAPResponse, error) {
-	return findJSON[FindSOAPRequest, FindSOAPResponse](ctx, f, wire.ProtoSOAP, r)
+func (f *remoteHost) FindSOAP(ctx context.Context, r *find.SOAPRequest) (*find.SOAPResponse, error) {
+	return findJSON[find.SOAPRequest, find.SOAPResponse](ctx, f, wire.ProtoSOAP, r)
 }
-func (f *remoteHost) FindMCP(ctx context.Context, r *FindMCPRequest) (*FindMCPResponse, error) {
-	return findJSON[FindMCPRequest, FindMCPResponse](ctx, f, wire.ProtoMCP, r)
+func (f *remoteHost) FindMCP(ctx context.Context, r *find.MCPRequest) (*find.MCPResponse, error) {
+	return findJSON[find.MCPRequest, find.MCPResponse](ctx, f, wire.ProtoMCP, r)
 }
-func (f *remoteHost) FindGraphQL(ctx context.Context, r *FindGraphQLRequest) (*FindGraphQLResponse, error) {
-	return findJSON[FindGraphQLRequest, FindGraphQLResponse](ctx, f, wire.ProtoGraphQL, r)
+func (f *remoteHost) FindGraphQL(ctx context.Context, r *find.GraphQLRequest) (*find.GraphQLResponse, error) {
+	return findJSON[find.GraphQLRequest, find.GraphQLResponse](ctx, f, wire.ProtoGraphQL, r)
 }
-func (f *remoteHost) FindSSE(ctx context.Context, r *FindSSERequest) (*FindSSEResponse, error) {
-	return findJSON[FindSSERequest, FindSSEResponse](ctx, f, wire.ProtoSSE, r)
+func (f *remoteHost) FindSSE(ctx context.Context, r *find.SSERequest) (*find.SSEResponse, error) {
+	return findJSON[find.SSERequest, find.SSEResponse](ctx, f, wire.ProtoSSE, r)
 }
 
 // httpCallOf is the typed wire form of an HTTP find request.
-func httpCallOf(r *FindHTTPRequest) *pluginv1.HTTPCall {
+func httpCallOf(r *find.HTTPRequest) *pluginv1.HTTPCall {
 	return &pluginv1.HTTPCall{Namespace: r.Namespace, ServerName: r.ServerName, Method: r.Method, Path: r.Path,
 		Query: wire.KeyValuesOf(r.Query), Headers: wire.KeyValuesOf(r.Headers), Body: r.RawBody()}
 }
 
 // responseOfHTTPReply is the find response an HTTPReply carries.
-func responseOfHTTPReply(c *pluginv1.HTTPReply) *FindHTTPResponse {
-	r := &FindHTTPResponse{Found: true, MockID: c.MockId, StatusCode: int(c.StatusCode), Delay: c.DelayMs,
+func responseOfHTTPReply(c *pluginv1.HTTPReply) *find.HTTPResponse {
+	r := &find.HTTPResponse{Found: true, MockID: c.MockId, StatusCode: int(c.StatusCode), Delay: c.DelayMs,
 		Headers: wire.MapOf(c.Headers)}
-	r.SetPayload(c.Body, PayloadKind(c.Kind))
+	r.SetPayload(c.Body, find.PayloadKind(c.Kind))
 	if c.ProxyTarget != "" {
-		r.Proxy = &ProxyTarget{Target: c.ProxyTarget}
+		r.Proxy = &find.ProxyTarget{Target: c.ProxyTarget}
 	}
 	return r
 }

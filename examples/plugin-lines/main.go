@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 func main() { sdk.Serve(&Lines{}) }
@@ -110,7 +111,7 @@ func (l *Lines) serve(c net.Conn) {
 			Event string `json:"event"`
 		}
 		_ = json.Unmarshal(line, &msg)
-		resp, err := host.FindSocket(context.Background(), &sdk.FindSocketRequest{Namespace: s.Namespace,
+		resp, err := host.FindSocket(context.Background(), &find.SocketRequest{Namespace: s.Namespace,
 			ServerName: s.ServerName, Event: msg.Event, Data: append(json.RawMessage(nil), line...)})
 		if err != nil { // no mock matches (*sdk.NoMatch), or the host did not answer
 			fmt.Fprintf(c, `{"error":%q}`+"\n", err.Error())

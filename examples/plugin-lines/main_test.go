@@ -9,15 +9,16 @@ import (
 	"testing"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 func TestLines(t *testing.T) {
-	host := &plugintest.FakeHost{FindSocketFunc: func(_ context.Context, req *sdk.FindSocketRequest) (*sdk.FindSocketResponse, error) {
+	host := &plugintest.FakeHost{FindSocketFunc: func(_ context.Context, req *find.SocketRequest) (*find.SocketResponse, error) {
 		if req.Event != "ping" || req.ServerName != "lines" {
 			return nil, &sdk.NoMatch{Message: "no mock for " + req.Event, Code: "no_match"}
 		}
-		return &sdk.FindSocketResponse{Data: json.RawMessage(`{"event":"pong"}`)}, nil
+		return &find.SocketResponse{Data: json.RawMessage(`{"event":"pong"}`)}, nil
 	}}
 	p := plugintest.Start(t, &Lines{}, json.RawMessage(`{"address":"127.0.0.1:0"}`), host)
 	c, err := net.Dial("tcp", p.Addresses[0])

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -218,7 +219,7 @@ func (e *executor) find(f *ast.Field, def *ast.FieldDefinition, path ast.Path) f
 			return fail(fieldError(f, path, "cannot encode the variables: %v", err))
 		}
 	}
-	resp, err := e.host.FindGraphQL(e.ctx, &sdk.FindGraphQLRequest{
+	resp, err := e.host.FindGraphQL(e.ctx, &find.GraphQLRequest{
 		Namespace: e.namespace, Path: e.path, Operation: string(e.op.Operation), Field: f.Name,
 		Arguments: argsJSON, Variables: varsJSON, Headers: e.headers,
 	})
@@ -305,7 +306,7 @@ func fieldError(f *ast.Field, path ast.Path, format string, args ...any) *gqlerr
 
 // mockError is one of the mock's graphqlErrors; the field's path and
 // location are filled in when the mock leaves them out.
-func mockError(me sdk.GraphQLError, f *ast.Field, path ast.Path) *gqlerror.Error {
+func mockError(me find.GraphQLError, f *ast.Field, path ast.Path) *gqlerror.Error {
 	err := &gqlerror.Error{Message: me.Message}
 	for _, p := range me.Path {
 		switch v := p.(type) {

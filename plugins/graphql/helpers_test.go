@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -21,8 +22,8 @@ import (
 // when (nil: always) accepts the request.
 type fakeMock struct {
 	op, field string
-	when      func(req *sdk.FindGraphQLRequest) bool
-	resp      sdk.FindGraphQLResponse
+	when      func(req *find.GraphQLRequest) bool
+	resp      find.GraphQLResponse
 }
 
 // mockTable answers FindGraphQL from a list of fake mocks, first match
@@ -30,7 +31,7 @@ type fakeMock struct {
 type mockTable struct {
 	mu    sync.Mutex
 	mocks []fakeMock
-	reqs  []sdk.FindGraphQLRequest
+	reqs  []find.GraphQLRequest
 }
 
 func (m *mockTable) set(mocks ...fakeMock) {
@@ -39,14 +40,14 @@ func (m *mockTable) set(mocks ...fakeMock) {
 	m.mu.Unlock()
 }
 
-func (m *mockTable) requests() []sdk.FindGraphQLRequest {
+func (m *mockTable) requests() []find.GraphQLRequest {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]sdk.FindGraphQLRequest(nil), m.reqs...)
+	return append([]find.GraphQLRequest(nil), m.reqs...)
 }
 
 func (m *mockTable) fake() *plugintest.FakeHost {
-	return &plugintest.FakeHost{FindGraphQLFunc: func(_ context.Context, req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLResponse, error) {
+	return &plugintest.FakeHost{FindGraphQLFunc: func(_ context.Context, req *find.GraphQLRequest) (*find.GraphQLResponse, error) {
 		m.mu.Lock()
 		m.reqs = append(m.reqs, *req)
 		mocks := m.mocks
@@ -65,7 +66,7 @@ func (m *mockTable) fake() *plugintest.FakeHost {
 }
 
 // args decodes a find request's arguments.
-func args(t *testing.T, req *sdk.FindGraphQLRequest) map[string]any {
+func args(t *testing.T, req *find.GraphQLRequest) map[string]any {
 	t.Helper()
 	var out map[string]any
 	if len(req.Arguments) > 0 {

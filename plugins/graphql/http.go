@@ -5,16 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mockarty-oss/mockarty/sdk/find"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
-
-	"github.com/mockarty-oss/mockarty/sdk"
-	"github.com/mockarty-oss/mockarty/sdk/handoff"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // The HTTP side follows the GraphQL-over-HTTP draft: GET with query
@@ -301,8 +300,8 @@ func responseMedia(accept string) string {
 	return best
 }
 
-func headerMap(r *http.Request) sdk.MultiMap {
-	headers := make(sdk.MultiMap, len(r.Header)+1)
+func headerMap(r *http.Request) find.MultiMap {
+	headers := make(find.MultiMap, len(r.Header)+1)
 	for k, v := range r.Header {
 		headers[k] = v
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -76,7 +77,7 @@ func TestSettingsDefaultsAndRefusals(t *testing.T) {
 }
 
 func TestMaxTokens(t *testing.T) {
-	table := &mockTable{mocks: []fakeMock{{op: "query", field: "a", resp: sdk.FindGraphQLResponse{MockID: "a", Data: json.RawMessage(`1`)}}}}
+	table := &mockTable{mocks: []fakeMock{{op: "query", field: "a", resp: find.GraphQLResponse{MockID: "a", Data: json.RawMessage(`1`)}}}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
 
@@ -103,7 +104,7 @@ func TestMaxTokens(t *testing.T) {
 }
 
 func TestMaxDepth(t *testing.T) {
-	table := &mockTable{mocks: []fakeMock{{op: "query", field: "a", resp: sdk.FindGraphQLResponse{MockID: "a", Data: json.RawMessage(`{"a":{"a":null}}`)}}}}
+	table := &mockTable{mocks: []fakeMock{{op: "query", field: "a", resp: find.GraphQLResponse{MockID: "a", Data: json.RawMessage(`{"a":{"a":null}}`)}}}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
 
@@ -130,8 +131,8 @@ func TestMaxDepth(t *testing.T) {
 }
 
 func TestMaxRootFields(t *testing.T) {
-	table := &mockTable{mocks: []fakeMock{{op: "query", field: "a", resp: sdk.FindGraphQLResponse{MockID: "a", Data: json.RawMessage(`1`)}},
-		{op: "mutation", field: "m", resp: sdk.FindGraphQLResponse{MockID: "m", Data: json.RawMessage(`2`)}}}}
+	table := &mockTable{mocks: []fakeMock{{op: "query", field: "a", resp: find.GraphQLResponse{MockID: "a", Data: json.RawMessage(`1`)}},
+		{op: "mutation", field: "m", resp: find.GraphQLResponse{MockID: "m", Data: json.RawMessage(`2`)}}}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
 
@@ -163,7 +164,7 @@ func TestRootFieldsResolvedByFewWorkers(t *testing.T) {
 	var mu sync.Mutex
 	inflight, entered, peak := 0, 0, 0
 	release, stop := make(chan struct{}), make(chan struct{})
-	fake := &plugintest.FakeHost{FindGraphQLFunc: func(context.Context, *sdk.FindGraphQLRequest) (*sdk.FindGraphQLResponse, error) {
+	fake := &plugintest.FakeHost{FindGraphQLFunc: func(context.Context, *find.GraphQLRequest) (*find.GraphQLResponse, error) {
 		mu.Lock()
 		inflight++
 		entered++
@@ -176,7 +177,7 @@ func TestRootFieldsResolvedByFewWorkers(t *testing.T) {
 		mu.Lock()
 		inflight--
 		mu.Unlock()
-		return &sdk.FindGraphQLResponse{MockID: "slow", Data: json.RawMessage(`"done"`)}, nil
+		return &find.GraphQLResponse{MockID: "slow", Data: json.RawMessage(`"done"`)}, nil
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(fmt.Sprintf(`{"addresses":["127.0.0.1:0"],"maxConcurrentRootFields":%d}`, workers)), fake)
 	t.Cleanup(func() { close(stop) }) // runs before the listener stops: a failed test must not hang it
@@ -220,9 +221,9 @@ func TestRootFieldsResolvedByFewWorkers(t *testing.T) {
 func TestResultTooLarge(t *testing.T) {
 	long := strings.Repeat("x", 20*1024)
 	table := &mockTable{mocks: []fakeMock{
-		{op: "query", field: "hero", resp: sdk.FindGraphQLResponse{MockID: "hero", Data: json.RawMessage(`{"name":"R2-D2","friends":[{"name":"Luke"},{"name":"Han"}]}`)}},
-		{op: "query", field: "list", resp: sdk.FindGraphQLResponse{MockID: "list", Data: json.RawMessage(`[1,2,3,4,5,6,7,8,9,10,11,12]`)}},
-		{op: "query", field: "long", resp: sdk.FindGraphQLResponse{MockID: "long", Data: json.RawMessage(`"` + long + `"`)}},
+		{op: "query", field: "hero", resp: find.GraphQLResponse{MockID: "hero", Data: json.RawMessage(`{"name":"R2-D2","friends":[{"name":"Luke"},{"name":"Han"}]}`)}},
+		{op: "query", field: "list", resp: find.GraphQLResponse{MockID: "list", Data: json.RawMessage(`[1,2,3,4,5,6,7,8,9,10,11,12]`)}},
+		{op: "query", field: "long", resp: find.GraphQLResponse{MockID: "long", Data: json.RawMessage(`"` + long + `"`)}},
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxResultNodes":10}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
@@ -284,7 +285,7 @@ func TestIntrospectionCannotExplode(t *testing.T) {
 
 func TestSubscriptionEventTooLarge(t *testing.T) {
 	table := &mockTable{mocks: []fakeMock{
-		{op: "subscription", field: "reviewAdded", resp: sdk.FindGraphQLResponse{MockID: "reviews",
+		{op: "subscription", field: "reviewAdded", resp: find.GraphQLResponse{MockID: "reviews",
 			Data: json.RawMessage(`[{"stars":4},{"stars":5,"commentary":"` + strings.Repeat("y", 10*1024) + `"},{"stars":3}]`)}},
 	}}
 	fake := table.fake()

@@ -3,15 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/mockarty-oss/mockarty/sdk/find"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/mockarty-oss/mockarty/sdk"
-	"github.com/mockarty-oss/mockarty/sdk/handoff"
-	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 // Unit tests against the fake host: the plugin runs in-process behind the
@@ -31,9 +30,9 @@ fragment Who on Character { id name }
 
 func heroTable() *mockTable {
 	return &mockTable{mocks: []fakeMock{
-		{op: "query", field: "hero", resp: sdk.FindGraphQLResponse{MockID: "hero",
+		{op: "query", field: "hero", resp: find.GraphQLResponse{MockID: "hero",
 			Data: json.RawMessage(`{"name":"R2-D2","id":"2001","friends":[{"name":"Luke","id":"1000"},{"name":"Han"}],"primaryFunction":"Astromech","secret":"x"}`)}},
-		{op: "query", field: "human", resp: sdk.FindGraphQLResponse{MockID: "human",
+		{op: "query", field: "human", resp: find.GraphQLResponse{MockID: "human",
 			Data: json.RawMessage(`{"name":"Luke Skywalker","mass":77,"homePlanet":"Tatooine"}`)}},
 	}}
 }
@@ -59,7 +58,7 @@ func TestQueryWithoutSchema(t *testing.T) {
 	if len(reqs) != 2 {
 		t.Fatalf("finds: %+v", reqs)
 	}
-	byField := map[string]sdk.FindGraphQLRequest{}
+	byField := map[string]find.GraphQLRequest{}
 	for _, r := range reqs {
 		byField[r.Field] = r
 	}
@@ -94,12 +93,12 @@ func urlQuery(s string) string { return url.QueryEscape(s) }
 
 func TestErrorsAndMissingMocks(t *testing.T) {
 	table := &mockTable{mocks: []fakeMock{
-		{op: "query", field: "hero", when: func(r *sdk.FindGraphQLRequest) bool { return strings.Contains(string(r.Arguments), "JEDI") },
-			resp: sdk.FindGraphQLResponse{MockID: "hero-jedi", Data: json.RawMessage(`{"name":"Luke"}`)}},
-		{op: "query", field: "droid", resp: sdk.FindGraphQLResponse{MockID: "droid-gone",
-			Errors: []sdk.GraphQLError{{Message: "droid not found", Extensions: json.RawMessage(`{"code":"NOT_FOUND"}`)}}}},
-		{op: "query", field: "partial", resp: sdk.FindGraphQLResponse{MockID: "partial", Data: json.RawMessage(`{"a":1}`),
-			Errors: []sdk.GraphQLError{{Message: "b failed", Path: []any{"partial", "b"}, Locations: json.RawMessage(`[{"line":9,"column":9}]`)}}}},
+		{op: "query", field: "hero", when: func(r *find.GraphQLRequest) bool { return strings.Contains(string(r.Arguments), "JEDI") },
+			resp: find.GraphQLResponse{MockID: "hero-jedi", Data: json.RawMessage(`{"name":"Luke"}`)}},
+		{op: "query", field: "droid", resp: find.GraphQLResponse{MockID: "droid-gone",
+			Errors: []find.GraphQLError{{Message: "droid not found", Extensions: json.RawMessage(`{"code":"NOT_FOUND"}`)}}}},
+		{op: "query", field: "partial", resp: find.GraphQLResponse{MockID: "partial", Data: json.RawMessage(`{"a":1}`),
+			Errors: []find.GraphQLError{{Message: "b failed", Path: []any{"partial", "b"}, Locations: json.RawMessage(`[{"line":9,"column":9}]`)}}}},
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake())
 	url := "http://" + p.Addresses[0] + "/graphql"
@@ -202,8 +201,8 @@ func TestNamespaceFromTheHost(t *testing.T) {
 
 func TestDelayAndStop(t *testing.T) {
 	table := &mockTable{mocks: []fakeMock{
-		{op: "query", field: "slow", resp: sdk.FindGraphQLResponse{MockID: "slow", Data: json.RawMessage(`"late"`), Delay: 3_600_000}},
-		{op: "query", field: "fast", resp: sdk.FindGraphQLResponse{MockID: "fast", Data: json.RawMessage(`"now"`)}},
+		{op: "query", field: "slow", resp: find.GraphQLResponse{MockID: "slow", Data: json.RawMessage(`"late"`), Delay: 3_600_000}},
+		{op: "query", field: "fast", resp: find.GraphQLResponse{MockID: "fast", Data: json.RawMessage(`"now"`)}},
 	}}
 	l := &Listener{}
 	p := plugintest.Start(t, l, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), table.fake())

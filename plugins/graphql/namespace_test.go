@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
@@ -134,7 +135,7 @@ func TestSchemaCacheIsBounded(t *testing.T) {
 
 func TestSubscriptionOverGET(t *testing.T) {
 	table := &mockTable{mocks: []fakeMock{
-		{op: "subscription", field: "reviewAdded", resp: sdk.FindGraphQLResponse{MockID: "reviews",
+		{op: "subscription", field: "reviewAdded", resp: find.GraphQLResponse{MockID: "reviews",
 			Data: json.RawMessage(`[{"stars":4},{"stars":5}]`)}},
 	}}
 	_, url := startWithSchema(t, table)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -60,7 +61,7 @@ type request struct {
 	path      string
 	method    string
 	accept    string
-	headers   sdk.MultiMap
+	headers   find.MultiMap
 	req       *gqlRequest
 	limits    limits
 	// failure is the answer when prepare finds the request cannot run.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -53,13 +54,13 @@ func TestValidationAgainstTheSchema(t *testing.T) {
 
 func TestTypesShapeTheAnswer(t *testing.T) {
 	table := &mockTable{mocks: []fakeMock{
-		{op: "query", field: "hero", resp: sdk.FindGraphQLResponse{MockID: "hero",
+		{op: "query", field: "hero", resp: find.GraphQLResponse{MockID: "hero",
 			Data: json.RawMessage(`{"name":"R2-D2","id":"2001","primaryFunction":"Astromech","friends":[{"name":"Luke","homePlanet":"Tatooine"},{"__typename":"Droid","name":"C-3PO"}]}`)}},
-		{op: "query", field: "human", resp: sdk.FindGraphQLResponse{MockID: "human", Data: json.RawMessage(`{"name":"Han"}`)}},
-		{op: "query", field: "search", resp: sdk.FindGraphQLResponse{MockID: "search",
+		{op: "query", field: "human", resp: find.GraphQLResponse{MockID: "human", Data: json.RawMessage(`{"name":"Han"}`)}},
+		{op: "query", field: "search", resp: find.GraphQLResponse{MockID: "search",
 			Data: json.RawMessage(`[{"__typename":"Starship","name":"Falcon","length":34.37},{"name":"Leia","homePlanet":"Alderaan"}]`)}},
-		{op: "query", field: "reviews", resp: sdk.FindGraphQLResponse{MockID: "reviews", Data: json.RawMessage(`{"stars":5}`)}},
-		{op: "mutation", field: "createReview", resp: sdk.FindGraphQLResponse{MockID: "review",
+		{op: "query", field: "reviews", resp: find.GraphQLResponse{MockID: "reviews", Data: json.RawMessage(`{"stars":5}`)}},
+		{op: "mutation", field: "createReview", resp: find.GraphQLResponse{MockID: "review",
 			Data: json.RawMessage(`{"episode":"JEDI","stars":5,"commentary":"great"}`)}},
 	}}
 	_, url := startWithSchema(t, table)
@@ -101,7 +102,7 @@ func TestTypesShapeTheAnswer(t *testing.T) {
 		t.Fatalf("mutation find: %+v %s", last, last.Arguments)
 	}
 	// Argument defaults of the SDL are applied at the root.
-	table.set(fakeMock{op: "query", field: "planets", resp: sdk.FindGraphQLResponse{MockID: "planets", Data: json.RawMessage(`[]`)}})
+	table.set(fakeMock{op: "query", field: "planets", resp: find.GraphQLResponse{MockID: "planets", Data: json.RawMessage(`[]`)}})
 	a = post(t, url, `{ planets { name } }`, nil)
 	last = table.requests()[len(table.requests())-1]
 	if dataOf(t, a) != `{"planets":[]}` || compact(t, args(t, &last)) != `{"first":10}` {
@@ -199,7 +200,7 @@ func TestSchemaChangesAreSeen(t *testing.T) {
 
 func TestSubscriptionOverSSE(t *testing.T) {
 	table := &mockTable{mocks: []fakeMock{
-		{op: "subscription", field: "reviewAdded", resp: sdk.FindGraphQLResponse{MockID: "reviews", Delay: 1,
+		{op: "subscription", field: "reviewAdded", resp: find.GraphQLResponse{MockID: "reviews", Delay: 1,
 			Data: json.RawMessage(`[{"stars":4,"commentary":"good"},{"stars":5,"episode":"JEDI"}]`)}},
 	}}
 	_, url := startWithSchema(t, table)

@@ -2,18 +2,17 @@ package main
 
 import (
 	"fmt"
-	"strings"
-
-	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/protoadapt"
+	"strings"
 )
 
 // detailMessage builds the google.rpc detail a mock names (model.md 1.4:
 // errorDetails [{type, details}]); details is the message in JSON form
 // (field names as protojson reads them, lowerCamel or as in the .proto).
-func detailMessage(d sdk.ErrorDetails) (protoadapt.MessageV1, error) {
+func detailMessage(d find.ErrorDetails) (protoadapt.MessageV1, error) {
 	var m protoadapt.MessageV1
 	switch strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(d.Type, "google.rpc."), "type.googleapis.com/google.rpc.")) {
 	case "badrequest", "bad_request":

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -37,7 +38,7 @@ func (l *Listener) handle(_ any, stream grpc.ServerStream) error {
 		return status.Errorf(codes.Unimplemented, "unknown method %s (registered services: %s)", full, svcs)
 	}
 	c := &call{l: l, stream: stream, md: md, ctx: stream.Context()}
-	c.meta = sdk.MultiMap{}
+	c.meta = find.MultiMap{}
 	if in, ok := metadata.FromIncomingContext(c.ctx); ok {
 		for k, v := range in {
 			c.meta[k] = v
@@ -70,7 +71,7 @@ type call struct {
 	stream    grpc.ServerStream
 	md        protoreflect.MethodDescriptor
 	ctx       context.Context
-	meta      sdk.MultiMap
+	meta      find.MultiMap
 	sentMeta  bool
 	firstData json.RawMessage // a proxied call re-sends what it received
 }
@@ -119,9 +120,9 @@ func (c *call) bidi() error {
 }
 
 // find asks the host for the mock that answers data.
-func (c *call) find(data json.RawMessage) (*sdk.FindGRPCResponse, error) {
+func (c *call) find(data json.RawMessage) (*find.GRPCResponse, error) {
 	svc := string(c.md.Parent().FullName())
-	req := &sdk.FindGRPCRequest{Namespace: c.l.settings.Namespace, ServerName: c.l.settings.ServerName,
+	req := &find.GRPCRequest{Namespace: c.l.settings.Namespace, ServerName: c.l.settings.ServerName,
 		Service: svc, Method: string(c.md.Name()), Meta: c.meta, Data: data}
 	resp, err := c.l.host.FindGRPC(c.ctx, req)
 	var nm *sdk.NoMatch
@@ -213,7 +214,7 @@ func noMatch(nm *sdk.NoMatch) error {
 }
 
 // grpcError turns a mock's error (code, message, rich details) into a status.
-func grpcError(e *sdk.GRPCError) error {
+func grpcError(e *find.GRPCError) error {
 	st := status.New(codes.Code(e.Code), e.Message)
 	var details []protoadapt.MessageV1
 	for _, d := range e.Details {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/httpserve"
 	"github.com/mockarty-oss/mockarty/sdk/outbound"
 	"github.com/valyala/fasthttp"
@@ -216,7 +217,7 @@ func (l *Listener) serve(ctx *fasthttp.RequestCtx) {
 			server, _, _ = strings.Cut(h, ".")
 		}
 	}
-	headers := sdk.MultiMap{}
+	headers := find.MultiMap{}
 	ctx.Request.Header.VisitAll(func(k, v []byte) {
 		name := string(k)
 		headers[name] = append(headers[name], string(v))
@@ -224,16 +225,16 @@ func (l *Listener) serve(ctx *fasthttp.RequestCtx) {
 	if _, ok := headers["Host"]; !ok && hostHeader != "" {
 		headers["Host"] = []string{hostHeader}
 	}
-	var query sdk.MultiMap
+	var query find.MultiMap
 	if args := ctx.QueryArgs(); args.Len() > 0 {
-		query = make(sdk.MultiMap, args.Len())
+		query = make(find.MultiMap, args.Len())
 		args.VisitAll(func(k, v []byte) {
 			name := string(k)
 			query[name] = append(query[name], string(v))
 		})
 	}
 	body := ctx.PostBody()
-	req := &sdk.FindHTTPRequest{Namespace: s.Namespace, ServerName: server, Method: string(ctx.Method()),
+	req := &find.HTTPRequest{Namespace: s.Namespace, ServerName: server, Method: string(ctx.Method()),
 		Path: string(ctx.Path()), Query: query, Headers: headers}
 	req.SetBody(body)
 	// No per-request deadline: the host answers every call or its stream
@@ -271,7 +272,7 @@ func (l *Listener) serve(ctx *fasthttp.RequestCtx) {
 		}
 	}
 	out, kind := resp.Payload()
-	if len(ctx.Response.Header.ContentType()) == 0 && (len(out) > 0 || kind != sdk.PayloadJSON) {
+	if len(ctx.Response.Header.ContentType()) == 0 && (len(out) > 0 || kind != find.PayloadJSON) {
 		ctx.SetContentType(kind.ContentType())
 	}
 	ctx.Response.Header.Set("X-Mockarty-Mock-Id", resp.MockID)
@@ -296,7 +297,7 @@ var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Proxy-
 	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true}
 
 // proxy forwards the request to the mock's upstream and adds the mock's headers.
-func proxy(base context.Context, ctx *fasthttp.RequestCtx, body []byte, resp *sdk.FindHTTPResponse, client *http.Client) {
+func proxy(base context.Context, ctx *fasthttp.RequestCtx, body []byte, resp *find.HTTPResponse, client *http.Client) {
 	uri := ctx.Request.URI()
 	target := strings.TrimRight(resp.Proxy.Target, "/") + string(uri.PathOriginal())
 	if q := uri.QueryString(); len(q) > 0 {

@@ -13,17 +13,18 @@ import (
 	"testing"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 func TestServesThroughTheHost(t *testing.T) {
-	host := &plugintest.FakeHost{FindHTTPFunc: func(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
+	host := &plugintest.FakeHost{FindHTTPFunc: func(_ context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error) {
 		switch req.Path {
 		case "/api/users/42":
-			return &sdk.FindHTTPResponse{Found: true, MockID: "u42", StatusCode: 201,
+			return &find.HTTPResponse{Found: true, MockID: "u42", StatusCode: 201,
 				Headers: map[string][]string{"X-Mock": {"yes"}}, Body: json.RawMessage(`{"id":"42","ns":"` + req.Namespace + `"}`)}, nil
 		case "/text":
-			return &sdk.FindHTTPResponse{Found: true, MockID: "t", StatusCode: 200, Body: json.RawMessage(`"plain text"`)}, nil
+			return &find.HTTPResponse{Found: true, MockID: "t", StatusCode: 200, Body: json.RawMessage(`"plain text"`)}, nil
 		}
 		return nil, &sdk.NoMatch{Message: "no mock matches " + req.Method + " " + req.Path, Code: "no_match", Namespace: req.Namespace}
 	}}
@@ -43,7 +44,7 @@ func TestServesThroughTheHost(t *testing.T) {
 		t.Fatalf("reply: %d %v %s", res.StatusCode, res.Header, b)
 	}
 	calls := host.Calls()
-	var req sdk.FindHTTPRequest
+	var req find.HTTPRequest
 	_ = json.Unmarshal(calls[0].Body, &req)
 	var sent string
 	_ = json.Unmarshal(req.Body, &sent)
@@ -73,8 +74,8 @@ func TestProxyMocks(t *testing.T) {
 		fmt.Fprintf(w, "upstream %s %s", r.URL.Path, r.URL.RawQuery)
 	}))
 	defer up.Close()
-	host := &plugintest.FakeHost{FindHTTPFunc: func(context.Context, *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
-		return &sdk.FindHTTPResponse{Found: true, MockID: "p", Proxy: &sdk.ProxyTarget{Target: up.URL},
+	host := &plugintest.FakeHost{FindHTTPFunc: func(context.Context, *find.HTTPRequest) (*find.HTTPResponse, error) {
+		return &find.HTTPResponse{Found: true, MockID: "p", Proxy: &find.ProxyTarget{Target: up.URL},
 			Headers: map[string][]string{"X-Added": {"1"}}}, nil
 	}}
 	open := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"allowPrivateProxy":true}`), host)
@@ -109,10 +110,10 @@ func TestBadSettings(t *testing.T) {
 }
 
 func TestBinaryBodiesAndHostHeader(t *testing.T) {
-	var got sdk.FindHTTPRequest
-	host := &plugintest.FakeHost{FindHTTPFunc: func(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
+	var got find.HTTPRequest
+	host := &plugintest.FakeHost{FindHTTPFunc: func(_ context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error) {
 		got = *req
-		return &sdk.FindHTTPResponse{Found: true, MockID: "b", BodyBase64: []byte{0xff, 0x00, 0xfe}}, nil
+		return &find.HTTPResponse{Found: true, MockID: "b", BodyBase64: []byte{0xff, 0x00, 0xfe}}, nil
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"hostRouting":true}`), host)
 	req, _ := http.NewRequest("POST", "http://"+p.Addresses[0]+"/bin", strings.NewReader("\xff\xfe\x00\x01"))
@@ -132,9 +133,9 @@ func TestBinaryBodiesAndHostHeader(t *testing.T) {
 }
 
 func TestBodyLimits(t *testing.T) {
-	host := &plugintest.FakeHost{FindHTTPFunc: func(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
-		resp := &sdk.FindHTTPResponse{Found: true, MockID: "echo", StatusCode: 200}
-		resp.SetPayload(req.RawBody(), sdk.PayloadText)
+	host := &plugintest.FakeHost{FindHTTPFunc: func(_ context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error) {
+		resp := &find.HTTPResponse{Found: true, MockID: "echo", StatusCode: 200}
+		resp.SetPayload(req.RawBody(), find.PayloadText)
 		return resp, nil
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxBodyBytes":1048576}`), host)

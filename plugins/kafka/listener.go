@@ -14,6 +14,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 var pluginLog = sdk.Logger().Named("kafka")
@@ -504,7 +505,7 @@ func (l *Listener) handle(ctx context.Context, c *cluster, group string, msg *sa
 		lk := strings.ToLower(k)
 		multi[lk] = append(multi[lk], string(h.Value))
 	}
-	req := &sdk.FindKafkaRequest{Namespace: l.settings.Namespace, ServerName: c.findServer, Topic: msg.Topic,
+	req := &find.KafkaRequest{Namespace: l.settings.Namespace, ServerName: c.findServer, Topic: msg.Topic,
 		ConsumerGroup: group, Headers: headers, Data: dataOf(msg.Value)}
 	resp, err := l.find(ctx, req)
 	var nm *sdk.NoMatch
@@ -562,7 +563,7 @@ func (l *Listener) handle(ctx context.Context, c *cluster, group string, msg *sa
 
 // find asks the host, trying again twice when the call itself fails (a
 // miss is the host's answer, not a failure).
-func (l *Listener) find(ctx context.Context, req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, error) {
+func (l *Listener) find(ctx context.Context, req *find.KafkaRequest) (*find.KafkaResponse, error) {
 	backoff := 100 * time.Millisecond
 	for attempt := 0; ; attempt++ {
 		fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -615,7 +616,7 @@ func valueOf(data json.RawMessage) []byte {
 
 // replyHeaders are the response's headers and the mock's outputHeaders
 // (these win), in name order.
-func replyHeaders(resp *sdk.FindKafkaResponse) []sarama.RecordHeader {
+func replyHeaders(resp *find.KafkaResponse) []sarama.RecordHeader {
 	all := make(map[string]string, len(resp.OutputMessageHeaders)+len(resp.OutputHeaders))
 	for k, v := range resp.OutputMessageHeaders {
 		all[k] = v

@@ -11,6 +11,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -19,8 +20,8 @@ import (
 // what the find requests carry, and how answers become replies.
 func TestFindRequestsAndReplies(t *testing.T) {
 	var mu sync.Mutex
-	var reqs []sdk.FindKafkaRequest
-	host := &plugintest.FakeHost{FindKafkaFunc: func(_ context.Context, r *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, error) {
+	var reqs []find.KafkaRequest
+	host := &plugintest.FakeHost{FindKafkaFunc: func(_ context.Context, r *find.KafkaRequest) (*find.KafkaResponse, error) {
 		mu.Lock()
 		reqs = append(reqs, *r)
 		mu.Unlock()
@@ -28,7 +29,7 @@ func TestFindRequestsAndReplies(t *testing.T) {
 		case strings.Contains(string(r.Data), "miss"):
 			return nil, &sdk.NoMatch{Message: "no kafka mock matches q", Code: "no_match"}
 		case strings.Contains(string(r.Data), "boom"):
-			return &sdk.FindKafkaResponse{Error: &sdk.MessagingError{Message: "boom"}}, nil
+			return &find.KafkaResponse{Error: &find.MessagingError{Message: "boom"}}, nil
 		}
 		// What the host renders from the mock's outputKey "k-$.req.id-$.reqHeader.x-id[0]-$.namespace".
 		var doc map[string]any
@@ -37,7 +38,7 @@ func TestFindRequestsAndReplies(t *testing.T) {
 		if v, ok := doc["id"]; ok {
 			id = fmt.Sprint(v)
 		}
-		return &sdk.FindKafkaResponse{MockID: "q", Data: json.RawMessage(`{"echo":` + string(r.Data) + `}`),
+		return &find.KafkaResponse{MockID: "q", Data: json.RawMessage(`{"echo":` + string(r.Data) + `}`),
 			OutputTopic: "q.out", OutputKey: "k-" + id + "-" + r.Headers["X-Id"] + "-" + r.Namespace,
 			OutputHeaders: map[string]string{"X-Out": "o"}, OutputMessageHeaders: map[string]string{"X-Out": "overridden", "X-Msg": "m"}}, nil
 	}}
@@ -93,9 +94,9 @@ func TestFindRequestsAndReplies(t *testing.T) {
 
 func TestMocksWithoutOutputTopicAreConsumedButNotAnswered(t *testing.T) {
 	calls := make(chan struct{}, 100)
-	host := &plugintest.FakeHost{FindKafkaFunc: func(context.Context, *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, error) {
+	host := &plugintest.FakeHost{FindKafkaFunc: func(context.Context, *find.KafkaRequest) (*find.KafkaResponse, error) {
 		calls <- struct{}{}
-		return &sdk.FindKafkaResponse{Data: json.RawMessage(`{"x":1}`)}, nil
+		return &find.KafkaResponse{Data: json.RawMessage(`{"x":1}`)}, nil
 	}}
 	host.SetMocks("kafka", json.RawMessage(`{"id": "sink", "kafka": {"topic": "sink"}}`))
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"embedded": {"address": "127.0.0.1:0"}}`), host)
@@ -192,8 +193,8 @@ func TestMissingTopicsAndUnreachableBrokers(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	host := &plugintest.FakeHost{FindKafkaFunc: func(_ context.Context, r *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, error) {
-		return &sdk.FindKafkaResponse{Data: json.RawMessage(`{"from":"` + r.Topic + `"}`), OutputTopic: "here.out"}, nil
+	host := &plugintest.FakeHost{FindKafkaFunc: func(_ context.Context, r *find.KafkaRequest) (*find.KafkaResponse, error) {
+		return &find.KafkaResponse{Data: json.RawMessage(`{"from":"` + r.Topic + `"}`), OutputTopic: "here.out"}, nil
 	}}
 	host.SetMocks("kafka",
 		json.RawMessage(`{"id": "a", "kafka": {"topic": "here", "outputTopic": "here.out"}}`),

@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 // Every call is resolved by the host (FindMCP): the mock that answers is
@@ -21,10 +22,10 @@ import (
 
 // find asks the host and waits the mock's delay. A miss is an
 // *sdk.NoMatch, input the host refuses an sdk.ErrInvalidInput.
-func (g *group) find(ctx context.Context, req *sdk.FindMCPRequest, header http.Header) (*sdk.FindMCPResponse, error) {
+func (g *group) find(ctx context.Context, req *find.MCPRequest, header http.Header) (*find.MCPResponse, error) {
 	req.Namespace, req.ServerName = g.ns, g.sn
 	if len(header) > 0 {
-		req.Headers = sdk.MultiMap(header)
+		req.Headers = find.MultiMap(header)
 	}
 	resp, err := g.host.FindMCP(ctx, req)
 	var nm *sdk.NoMatch
@@ -55,7 +56,7 @@ func (g *group) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Cal
 	if len(args) == 0 && req.Params.Arguments != nil {
 		args, _ = json.Marshal(req.Params.Arguments)
 	}
-	resp, err := g.find(ctx, &sdk.FindMCPRequest{Method: "tools/call", Tool: req.Params.Name, Arguments: args}, req.Header)
+	resp, err := g.find(ctx, &find.MCPRequest{Method: "tools/call", Tool: req.Params.Name, Arguments: args}, req.Header)
 	var nm *sdk.NoMatch
 	switch {
 	case errors.As(err, &nm):
@@ -111,7 +112,7 @@ func isArray(raw json.RawMessage) bool {
 func (g *group) readResource(def resourceDef) server.ResourceHandlerFunc {
 	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		uri := req.Params.URI
-		resp, err := g.find(ctx, &sdk.FindMCPRequest{Method: "resources/read", Resource: uri}, req.Header)
+		resp, err := g.find(ctx, &find.MCPRequest{Method: "resources/read", Resource: uri}, req.Header)
 		var nm *sdk.NoMatch
 		switch {
 		case errors.As(err, &nm):
@@ -171,7 +172,7 @@ func (g *group) getPrompt(def promptDef) server.PromptHandlerFunc {
 		if req.Params.Arguments != nil {
 			args, _ = json.Marshal(req.Params.Arguments)
 		}
-		resp, err := g.find(ctx, &sdk.FindMCPRequest{Method: "prompts/get", Prompt: req.Params.Name, Arguments: args}, req.Header)
+		resp, err := g.find(ctx, &find.MCPRequest{Method: "prompts/get", Prompt: req.Params.Name, Arguments: args}, req.Header)
 		var nm *sdk.NoMatch
 		switch {
 		case errors.As(err, &nm):

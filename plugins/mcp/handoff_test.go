@@ -5,19 +5,18 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/mockarty-oss/mockarty/sdk/find"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/mockarty-oss/mockarty/sdk"
-	"github.com/mockarty-oss/mockarty/sdk/handoff"
-	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 // callWeather posts a plain tools/call with headers (and Host, when not
 // empty), and says what status came back and which namespace the host was
 // asked about.
-func callWeather(t *testing.T, f *fakeMCP, url, host string, headers http.Header) (int, *sdk.FindMCPRequest) {
+func callWeather(t *testing.T, f *fakeMCP, url, host string, headers http.Header) (int, *find.MCPRequest) {
 	t.Helper()
 	before := len(f.requests())
 	req, _ := http.NewRequest(http.MethodPost, url+"/mcp",

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
@@ -26,7 +27,7 @@ import (
 // the requests.
 type fakeMCP struct {
 	mu   sync.Mutex
-	reqs []sdk.FindMCPRequest
+	reqs []find.MCPRequest
 }
 
 const fakeMocks = `[
@@ -53,14 +54,14 @@ func mocksOf(t *testing.T, doc string) []json.RawMessage {
 }
 
 func (f *fakeMCP) host(t *testing.T) *plugintest.FakeHost {
-	h := &plugintest.FakeHost{FindMCPFunc: func(_ context.Context, req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, error) {
+	h := &plugintest.FakeHost{FindMCPFunc: func(_ context.Context, req *find.MCPRequest) (*find.MCPResponse, error) {
 		f.mu.Lock()
 		f.reqs = append(f.reqs, *req)
 		f.mu.Unlock()
 		var args map[string]any
 		_ = json.Unmarshal(req.Arguments, &args)
-		found := func(result string, isError bool) (*sdk.FindMCPResponse, error) {
-			return &sdk.FindMCPResponse{MockID: "m", Result: json.RawMessage(result), IsError: isError}, nil
+		found := func(result string, isError bool) (*find.MCPResponse, error) {
+			return &find.MCPResponse{MockID: "m", Result: json.RawMessage(result), IsError: isError}, nil
 		}
 		switch {
 		case req.Method == "tools/call" && req.Tool == "get_weather" && args["city"] == "Paris":
@@ -92,10 +93,10 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-func (f *fakeMCP) requests() []sdk.FindMCPRequest {
+func (f *fakeMCP) requests() []find.MCPRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]sdk.FindMCPRequest(nil), f.reqs...)
+	return append([]find.MCPRequest(nil), f.reqs...)
 }
 
 func startFake(t *testing.T, f *fakeMCP) (*plugintest.FakeHost, string) {
@@ -186,7 +187,7 @@ func TestToolsResourcesPrompts(t *testing.T) {
 		})
 	}
 	// What the host was asked.
-	var call *sdk.FindMCPRequest
+	var call *find.MCPRequest
 	for _, r := range f.requests() {
 		if r.Tool == "get_weather" {
 			call = &r
@@ -450,8 +451,8 @@ func TestBadRequests(t *testing.T) {
 // TestDelayEndsWithTheCall: a mock's delay is waited, and a client that
 // gives up ends the wait.
 func TestDelayEndsWithTheCall(t *testing.T) {
-	h := &plugintest.FakeHost{FindMCPFunc: func(context.Context, *sdk.FindMCPRequest) (*sdk.FindMCPResponse, error) {
-		return &sdk.FindMCPResponse{MockID: "slow", Result: json.RawMessage(`"late"`), Delay: 600000}, nil
+	h := &plugintest.FakeHost{FindMCPFunc: func(context.Context, *find.MCPRequest) (*find.MCPResponse, error) {
+		return &find.MCPResponse{MockID: "slow", Result: json.RawMessage(`"late"`), Delay: 600000}, nil
 	}}
 	h.SetMocks("mcp", json.RawMessage(`{"id":"slow","mcp":{"tool":"slow"}}`))
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"]}`), h)

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -46,7 +47,7 @@ func (b *broker) handle(c *consumer, d amqp.Delivery) {
 	}
 	ctx := c.ctx
 	queue, exchange, routingKey := spec.findKeys()
-	req := &sdk.FindRabbitMQRequest{Namespace: l.settings.Namespace, ServerName: b.name, Queue: queue,
+	req := &find.RabbitMQRequest{Namespace: l.settings.Namespace, ServerName: b.name, Queue: queue,
 		Exchange: exchange, RoutingKey: routingKey, Headers: headerStrings(d.Headers), Data: bodyJSON(d.Body)}
 	resp, err := l.host.FindRabbitMQ(ctx, req)
 	var miss *sdk.NoMatch
@@ -165,7 +166,7 @@ func (b *broker) requeue(d *amqp.Delivery, queue string) {
 }
 
 // replyMessage builds the reply from the host's answer and the request.
-func replyMessage(resp *sdk.FindRabbitMQResponse, d *amqp.Delivery, server, queue string) amqp.Publishing {
+func replyMessage(resp *find.RabbitMQResponse, d *amqp.Delivery, server, queue string) amqp.Publishing {
 	body, contentType := replyBody(resp.Data)
 	msg := amqp.Publishing{Body: body, ContentType: contentType, DeliveryMode: d.DeliveryMode,
 		CorrelationId: d.CorrelationId, Timestamp: time.Now()}

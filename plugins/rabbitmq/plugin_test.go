@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // echoHost answers every RabbitMQ find with the request it got.
 func echoHost() *plugintest.FakeHost {
-	return &plugintest.FakeHost{FindRabbitMQFunc: func(_ context.Context, req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQResponse, error) {
+	return &plugintest.FakeHost{FindRabbitMQFunc: func(_ context.Context, req *find.RabbitMQRequest) (*find.RabbitMQResponse, error) {
 		if strings.Contains(string(req.Data), "unknown") {
 			return nil, &sdk.NoMatch{Message: "no rabbitmq mock matches " + req.Queue, Code: "no_match"}
 		}
@@ -26,7 +27,7 @@ func echoHost() *plugintest.FakeHost {
 		if err != nil {
 			return nil, err
 		}
-		return &sdk.FindRabbitMQResponse{Data: body, OutputHeaders: map[string]string{"x-echo": "1"}}, nil
+		return &find.RabbitMQResponse{Data: body, OutputHeaders: map[string]string{"x-echo": "1"}}, nil
 	}}
 }
 
@@ -56,7 +57,7 @@ func TestFindRequestAndRPCReply(t *testing.T) {
 	if r.CorrelationId != "c-1" || r.ContentType != "application/json" || r.Headers["x-echo"] != "1" || !strings.HasPrefix(r.MessageId, "mockarty-") {
 		t.Fatalf("reply properties: %+v", r)
 	}
-	var req sdk.FindRabbitMQRequest
+	var req find.RabbitMQRequest
 	if err := json.Unmarshal(r.Body, &req); err != nil {
 		t.Fatalf("reply body: %s", r.Body)
 	}

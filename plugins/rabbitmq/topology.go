@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 // mockDoc is what the plugin reads of a mock (the API's mock JSON).
@@ -20,15 +21,15 @@ type mockDoc struct {
 }
 
 type rabbitBlock struct {
-	Queue            string                   `json:"queue"`
-	Exchange         string                   `json:"exchange"`
-	RoutingKey       string                   `json:"routingKey"`
-	ServerName       string                   `json:"serverName"`
-	OutputURL        string                   `json:"outputURL"`
-	OutputExchange   string                   `json:"outputExchange"`
-	OutputRoutingKey string                   `json:"outputRoutingKey"`
-	OutputQueue      string                   `json:"outputQueue"`
-	OutputProps      *sdk.RabbitMQOutputProps `json:"outputProps"`
+	Queue            string                    `json:"queue"`
+	Exchange         string                    `json:"exchange"`
+	RoutingKey       string                    `json:"routingKey"`
+	ServerName       string                    `json:"serverName"`
+	OutputURL        string                    `json:"outputURL"`
+	OutputExchange   string                    `json:"outputExchange"`
+	OutputRoutingKey string                    `json:"outputRoutingKey"`
+	OutputQueue      string                    `json:"outputQueue"`
+	OutputProps      *find.RabbitMQOutputProps `json:"outputProps"`
 }
 
 // binding is an exchange and binding key a queue is bound with.
@@ -51,7 +52,7 @@ func (o output) none() bool { return o.Exchange == "" && o.RoutingKey == "" }
 type candidate struct {
 	MockID string
 	Out    output
-	Props  *sdk.RabbitMQOutputProps
+	Props  *find.RabbitMQOutputProps
 }
 
 // queueSpec is one queue the plugin consumes on one broker.
@@ -177,7 +178,7 @@ func hasBinding(list []binding, b binding) bool {
 // answer does not say which mock matched, so when the queue's mocks have
 // different outputs the one whose outputProps equal the answer's is taken;
 // ok is false when that leaves more than one.
-func pickOutput(mocks []candidate, mockID string, props *sdk.RabbitMQOutputProps) (out output, ok bool) {
+func pickOutput(mocks []candidate, mockID string, props *find.RabbitMQOutputProps) (out output, ok bool) {
 	// The host names the mock that answered: its outputs are the ones.
 	for _, c := range mocks {
 		if mockID != "" && c.MockID == mockID {
@@ -219,9 +220,9 @@ func pickOutput(mocks []candidate, mockID string, props *sdk.RabbitMQOutputProps
 	return output{}, false
 }
 
-func equalProps(a, b *sdk.RabbitMQOutputProps) bool {
+func equalProps(a, b *find.RabbitMQOutputProps) bool {
 	if a == nil || b == nil {
-		return (a == nil || *a == sdk.RabbitMQOutputProps{}) && (b == nil || *b == sdk.RabbitMQOutputProps{})
+		return (a == nil || *a == find.RabbitMQOutputProps{}) && (b == nil || *b == find.RabbitMQOutputProps{})
 	}
 	return *a == *b
 }

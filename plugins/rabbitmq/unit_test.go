@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -129,21 +130,21 @@ func TestBuildPlan(t *testing.T) {
 }
 
 func TestPickOutput(t *testing.T) {
-	a := candidate{MockID: "a", Out: output{RoutingKey: "qa", Queue: true}, Props: &sdk.RabbitMQOutputProps{Type: "a"}}
-	b := candidate{MockID: "b", Out: output{Exchange: "x", RoutingKey: "b"}, Props: &sdk.RabbitMQOutputProps{Type: "b"}}
+	a := candidate{MockID: "a", Out: output{RoutingKey: "qa", Queue: true}, Props: &find.RabbitMQOutputProps{Type: "a"}}
+	b := candidate{MockID: "b", Out: output{Exchange: "x", RoutingKey: "b"}, Props: &find.RabbitMQOutputProps{Type: "b"}}
 	c := candidate{MockID: "c", Out: output{Exchange: "x", RoutingKey: "b"}}
 	if out, ok := pickOutput([]candidate{b, c}, "", nil); !ok || out != b.Out {
 		t.Fatalf("one output: %+v %v", out, ok)
 	}
-	if out, ok := pickOutput([]candidate{a, b}, "", &sdk.RabbitMQOutputProps{Type: "a"}); !ok || out != a.Out {
+	if out, ok := pickOutput([]candidate{a, b}, "", &find.RabbitMQOutputProps{Type: "a"}); !ok || out != a.Out {
 		t.Fatalf("told apart by outputProps: %+v %v", out, ok)
 	}
-	d := candidate{MockID: "d", Out: output{RoutingKey: "d"}, Props: &sdk.RabbitMQOutputProps{Type: "a"}}
-	if _, ok := pickOutput([]candidate{a, b, d}, "", &sdk.RabbitMQOutputProps{Type: "a"}); ok {
+	d := candidate{MockID: "d", Out: output{RoutingKey: "d"}, Props: &find.RabbitMQOutputProps{Type: "a"}}
+	if _, ok := pickOutput([]candidate{a, b, d}, "", &find.RabbitMQOutputProps{Type: "a"}); ok {
 		t.Fatal("ambiguous outputs are reported")
 	}
 	// The host names the mock that answered: no guessing.
-	if out, ok := pickOutput([]candidate{a, b, d}, "d", &sdk.RabbitMQOutputProps{Type: "a"}); !ok || out != d.Out {
+	if out, ok := pickOutput([]candidate{a, b, d}, "d", &find.RabbitMQOutputProps{Type: "a"}); !ok || out != d.Out {
 		t.Fatalf("by mock id: %+v %v", out, ok)
 	}
 	if out, ok := pickOutput(nil, "", nil); !ok || !out.none() {
@@ -183,8 +184,8 @@ func TestMessageConversions(t *testing.T) {
 	if replyID("s", "q", &amqp.Delivery{}) == replyID("s", "q", &amqp.Delivery{}) {
 		t.Error("requests without ids get distinct reply ids")
 	}
-	msg := replyMessage(&sdk.FindRabbitMQResponse{Data: json.RawMessage(`{"x":1}`), OutputHeaders: map[string]string{"h": "v"},
-		OutputProps: &sdk.RabbitMQOutputProps{Priority: 300, DeliveryMode: 1}}, d, "s", "q")
+	msg := replyMessage(&find.RabbitMQResponse{Data: json.RawMessage(`{"x":1}`), OutputHeaders: map[string]string{"h": "v"},
+		OutputProps: &find.RabbitMQOutputProps{Priority: 300, DeliveryMode: 1}}, d, "s", "q")
 	if msg.CorrelationId != "c1" || msg.DeliveryMode != 1 || msg.Priority != 0 || msg.Headers["h"] != "v" || msg.ContentType != "application/json" ||
 		!bytes.Equal(msg.Body, []byte(`{"x":1}`)) {
 		t.Fatalf("reply message: %+v", msg)

@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 // Listener runs the configured SMTP servers. Every mail is resolved through
@@ -290,7 +291,7 @@ func (ms *mailServer) deliver(from string, to []string, raw []byte) error {
 	if from == "" { // the null reverse-path of a bounce: match on the header
 		from = info.HeaderFrom
 	}
-	req := &sdk.FindSMTPRequest{Namespace: cfg.Namespace, ServerName: cfg.ServerName, From: from, To: to,
+	req := &find.SMTPRequest{Namespace: cfg.Namespace, ServerName: cfg.ServerName, From: from, To: to,
 		Subject: info.Subject, Body: info.Text, Headers: info.Headers}
 	resp, err := ms.host.FindSMTP(ms.base, req)
 	var nm *sdk.NoMatch
@@ -331,7 +332,7 @@ func (ms *mailServer) deliver(from string, to []string, raw []byte) error {
 // answer is the SMTP code and text of a matched mock. The host says whether
 // the mock accepts; a code that does not fit that decision is replaced by
 // the usual one (250 to accept, 554 to reject).
-func answer(resp *sdk.FindSMTPResponse) (int, string) {
+func answer(resp *find.SMTPResponse) (int, string) {
 	code, msg := resp.StatusCode, resp.StatusMessage
 	if resp.AcceptMail {
 		if code < 200 || code > 299 {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -120,15 +121,15 @@ func (s *rawSession) send(want int, from string, to []string, msg string) string
 }
 
 func TestResolvesEachMailThroughTheHost(t *testing.T) {
-	host := &plugintest.FakeHost{FindSMTPFunc: func(_ context.Context, req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, error) {
+	host := &plugintest.FakeHost{FindSMTPFunc: func(_ context.Context, req *find.SMTPRequest) (*find.SMTPResponse, error) {
 		switch {
 		case strings.Contains(req.Subject, "keep"):
-			return &sdk.FindSMTPResponse{Found: true, MockID: "keeper", StatusCode: 250, StatusMessage: "queued by mock",
+			return &find.SMTPResponse{Found: true, MockID: "keeper", StatusCode: 250, StatusMessage: "queued by mock",
 				AcceptMail: true, StoreEmail: true}, nil
 		case strings.Contains(req.Subject, "spam"):
-			return &sdk.FindSMTPResponse{Found: true, MockID: "spam", StatusCode: 554, StatusMessage: "spam\r\nrefused"}, nil
+			return &find.SMTPResponse{Found: true, MockID: "spam", StatusCode: 554, StatusMessage: "spam\r\nrefused"}, nil
 		case strings.Contains(req.Subject, "odd"):
-			return &sdk.FindSMTPResponse{Found: true, MockID: "odd", StatusCode: 42, AcceptMail: false}, nil
+			return &find.SMTPResponse{Found: true, MockID: "odd", StatusCode: 42, AcceptMail: false}, nil
 		}
 		return nil, &sdk.NoMatch{Message: "no smtp mock matches mail in namespace qa; closest: keeper (condition failed)", Code: "no_match",
 			Candidates: json.RawMessage(`[{"mockId":"keeper","reason":"condition failed","where":"subjectConditions",
@@ -146,7 +147,7 @@ func TestResolvesEachMailThroughTheHost(t *testing.T) {
 	if err := smtp.SendMail(p.Addresses[0], nil, "ann@corp.test", []string{"a@x.test", "b@x.test", "c@x.test"}, []byte(mail)); err != nil {
 		t.Fatalf("accepted mail: %v", err)
 	}
-	var req sdk.FindSMTPRequest
+	var req find.SMTPRequest
 	_ = json.Unmarshal(host.Calls()[0].Body, &req)
 	if req.Namespace != "qa" || req.ServerName != "mail" || req.From != "ann@corp.test" || strings.Join(req.To, ",") != "a@x.test,b@x.test,c@x.test" ||
 		req.Subject != "please keep ✓" || req.Body != "Hello there.\n.leading dot" || req.Headers["X-Trace"] != "t-1" {
@@ -195,8 +196,8 @@ func TestResolvesEachMailThroughTheHost(t *testing.T) {
 }
 
 func TestSizeAndRecipientLimits(t *testing.T) {
-	host := &plugintest.FakeHost{FindSMTPFunc: func(context.Context, *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, error) {
-		return &sdk.FindSMTPResponse{Found: true, MockID: "ok", StatusCode: 250, AcceptMail: true}, nil
+	host := &plugintest.FakeHost{FindSMTPFunc: func(context.Context, *find.SMTPRequest) (*find.SMTPResponse, error) {
+		return &find.SMTPResponse{Found: true, MockID: "ok", StatusCode: 250, AcceptMail: true}, nil
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"servers":[{"address":"127.0.0.1:0","maxMessageBytes":1024,"maxRecipients":2}]}`), host)
 	err := smtp.SendMail(p.Addresses[0], nil, "a@x.test", []string{"b@x.test"}, []byte("Subject: big\r\n\r\n"+strings.Repeat("0123456789\r\n", 200)))
@@ -225,8 +226,8 @@ func TestSizeAndRecipientLimits(t *testing.T) {
 }
 
 func TestAuthAndRequiredTLS(t *testing.T) {
-	host := &plugintest.FakeHost{FindSMTPFunc: func(context.Context, *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, error) {
-		return &sdk.FindSMTPResponse{Found: true, MockID: "ok", StatusCode: 250, AcceptMail: true}, nil
+	host := &plugintest.FakeHost{FindSMTPFunc: func(context.Context, *find.SMTPRequest) (*find.SMTPResponse, error) {
+		return &find.SMTPResponse{Found: true, MockID: "ok", StatusCode: 250, AcceptMail: true}, nil
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"servers":[
 		{"address":"127.0.0.1:0","auth":{"acceptAnyAuth":true,"required":true}},
@@ -275,9 +276,9 @@ func TestAuthAndRequiredTLS(t *testing.T) {
 
 func TestStopAnswersMailInFlight(t *testing.T) {
 	resolving := make(chan struct{}, 1)
-	host := &plugintest.FakeHost{FindSMTPFunc: func(context.Context, *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, error) {
+	host := &plugintest.FakeHost{FindSMTPFunc: func(context.Context, *find.SMTPRequest) (*find.SMTPResponse, error) {
 		resolving <- struct{}{}
-		return &sdk.FindSMTPResponse{Found: true, MockID: "slow", StatusCode: 250, StatusMessage: "late but fine",
+		return &find.SMTPResponse{Found: true, MockID: "slow", StatusCode: 250, StatusMessage: "late but fine",
 			AcceptMail: true, Delay: 300}, nil
 	}}
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"servers":[{"address":"127.0.0.1:0"}]}`), host)

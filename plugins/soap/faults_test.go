@@ -6,13 +6,12 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"github.com/mockarty-oss/mockarty/sdk/find"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/mockarty-oss/mockarty/sdk"
-	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 // qnameValues reads a document with encoding/xml and resolves the QName
@@ -123,8 +122,8 @@ func TestFaultCodesAreResolvableQNames(t *testing.T) {
 // A mock's own code is bound to the namespace of the call's operation.
 func TestMockFaultCodeNamespace(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
-		return &sdk.FindSOAPResponse{MockID: "f", Fault: &sdk.SOAPFault{FaultCode: "tns:Overdrawn", FaultString: "no"}}, nil
+	base := startFake(t, h.fake(func(find.SOAPRequest) (*find.SOAPResponse, error) {
+		return &find.SOAPResponse{MockID: "f", Fault: &find.SOAPFault{FaultCode: "tns:Overdrawn", FaultString: "no"}}, nil
 	}))
 	a := post12(t, base+"/ws", "", envelope12(`<acc:Withdraw/>`))
 	got := qnameValues(t, a.body, ns12, "Value")
@@ -156,8 +155,8 @@ type versionMismatch11 struct {
 
 func TestUnknownEnvelopeIsVersionMismatch(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
-		return &sdk.FindSOAPResponse{MockID: "x"}, nil
+	base := startFake(t, h.fake(func(find.SOAPRequest) (*find.SOAPResponse, error) {
+		return &find.SOAPResponse{MockID: "x"}, nil
 	}))
 	for _, body := range []string{
 		`<Envelope xmlns="urn:x"><Body/></Envelope>`,
@@ -193,8 +192,8 @@ func TestUnknownEnvelopeIsVersionMismatch(t *testing.T) {
 
 func TestTooManyElementsIsAClientFault(t *testing.T) {
 	h := &recordingHost{}
-	fake := h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
-		return &sdk.FindSOAPResponse{MockID: "x", StatusCode: 200}, nil
+	fake := h.fake(func(find.SOAPRequest) (*find.SOAPResponse, error) {
+		return &find.SOAPResponse{MockID: "x", StatusCode: 200}, nil
 	})
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"maxElements":20}`), fake)
 	base := "http://" + p.Addresses[0]

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"github.com/mockarty-oss/mockarty/sdk/httpserve"
 )
@@ -78,7 +79,7 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	headers := make(sdk.MultiMap, len(r.Header)+1)
+	headers := make(find.MultiMap, len(r.Header)+1)
 	for k, vals := range r.Header {
 		headers[k] = vals
 	}
@@ -86,7 +87,7 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		headers["Host"] = []string{r.Host}
 	}
 	data, _ := json.Marshal(c.data)
-	resp, err := host.FindSOAP(ctx, &sdk.FindSOAPRequest{Namespace: ns, ServerName: s.ServerName, Path: path,
+	resp, err := host.FindSOAP(ctx, &find.SOAPRequest{Namespace: ns, ServerName: s.ServerName, Path: path,
 		Action: c.action, Operation: c.operation, Headers: headers, Data: data, XML: string(body)})
 	var nm *sdk.NoMatch
 	switch {

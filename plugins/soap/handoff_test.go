@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
@@ -18,8 +19,8 @@ import (
 // cache) any other.
 func TestHandOffHeadersNeedTheSecret(t *testing.T) {
 	h := &recordingHost{}
-	fake := h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
-		return &sdk.FindSOAPResponse{MockID: "m", StatusCode: 200, Data: json.RawMessage(`{"R":"1"}`)}, nil
+	fake := h.fake(func(find.SOAPRequest) (*find.SOAPResponse, error) {
+		return &find.SOAPResponse{MockID: "m", StatusCode: 200, Data: json.RawMessage(`{"R":"1"}`)}, nil
 	})
 	l := &Listener{}
 	plugintest.Start(t, l, json.RawMessage(`{"addresses":["127.0.0.1:0"],"namespace":"qa"}`), fake)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -19,11 +20,11 @@ import (
 // the requests.
 type recordingHost struct {
 	mu   sync.Mutex
-	reqs []sdk.FindSOAPRequest
+	reqs []find.SOAPRequest
 }
 
-func (h *recordingHost) fake(answer func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error)) *plugintest.FakeHost {
-	return &plugintest.FakeHost{FindSOAPFunc: func(_ context.Context, req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
+func (h *recordingHost) fake(answer func(req find.SOAPRequest) (*find.SOAPResponse, error)) *plugintest.FakeHost {
+	return &plugintest.FakeHost{FindSOAPFunc: func(_ context.Context, req *find.SOAPRequest) (*find.SOAPResponse, error) {
 		h.mu.Lock()
 		h.reqs = append(h.reqs, *req)
 		h.mu.Unlock()
@@ -31,7 +32,7 @@ func (h *recordingHost) fake(answer func(req sdk.FindSOAPRequest) (*sdk.FindSOAP
 	}}
 }
 
-func (h *recordingHost) last(t *testing.T) sdk.FindSOAPRequest {
+func (h *recordingHost) last(t *testing.T) find.SOAPRequest {
 	t.Helper()
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -57,8 +58,8 @@ const getAccount = `<acc:GetAccount><acc:id>42</acc:id><acc:currency code="EUR"/
 
 func TestCallIsResolvedAndAnswered(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
-		return &sdk.FindSOAPResponse{MockID: "acc", StatusCode: 200, Headers: map[string][]string{"X-Trace": {"t1"}},
+	base := startFake(t, h.fake(func(req find.SOAPRequest) (*find.SOAPResponse, error) {
+		return &find.SOAPResponse{MockID: "acc", StatusCode: 200, Headers: map[string][]string{"X-Trace": {"t1"}},
 			Data: json.RawMessage(`{"GetAccountResponse":{"id":"42","owner":"Ada","balance":10.50,"tag":["gold","vip"],` +
 				`"status":{"-code":"A","#text":"active"}}}`)}, nil
 	}))
@@ -91,15 +92,15 @@ func TestCallIsResolvedAndAnswered(t *testing.T) {
 
 func TestSOAP12CallAndFaults(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
+	base := startFake(t, h.fake(func(req find.SOAPRequest) (*find.SOAPResponse, error) {
 		switch req.Operation {
 		case "Withdraw":
-			return &sdk.FindSOAPResponse{MockID: "w", StatusCode: 400, Fault: &sdk.SOAPFault{FaultCode: "soap:Client.Funds",
+			return &find.SOAPResponse{MockID: "w", StatusCode: 400, Fault: &find.SOAPFault{FaultCode: "soap:Client.Funds",
 				FaultString: "insufficient funds", FaultActor: "urn:bank", Detail: `<e:limit xmlns:e="urn:err">100</e:limit>`, HTTPStatus: 400}}, nil
 		case "Crash":
-			return &sdk.FindSOAPResponse{MockID: "c", Fault: &sdk.SOAPFault{FaultString: "boom", Detail: "a < b"}}, nil
+			return &find.SOAPResponse{MockID: "c", Fault: &find.SOAPFault{FaultString: "boom", Detail: "a < b"}}, nil
 		}
-		return &sdk.FindSOAPResponse{MockID: "acc", StatusCode: 200,
+		return &find.SOAPResponse{MockID: "acc", StatusCode: 200,
 			Data: json.RawMessage(`{"Envelope":{"Body":{"GetAccountResponse":{"id":"7"}}}}`)}, nil
 	}))
 	a := post12(t, base+"/ws", "urn:GetAccount", envelope12(getAccount))
@@ -138,7 +139,7 @@ func TestSOAP12CallAndFaults(t *testing.T) {
 
 func TestNoMockIsAClientFault(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
+	base := startFake(t, h.fake(func(req find.SOAPRequest) (*find.SOAPResponse, error) {
 		return nil, &sdk.NoMatch{Message: "no soap mock matches GetAccount in namespace qa; closest: acc (condition failed)", Code: "no_match",
 			Namespace: "qa", Candidates: json.RawMessage(`[{"mockId":"acc","reason":"condition failed","where":"conditions",` +
 				`"failedCondition":{"path":"$.GetAccount.id","assertAction":"equals","expected":"s3cret","reason":"value differs"}}]`)}
@@ -161,8 +162,8 @@ func TestNoMockIsAClientFault(t *testing.T) {
 
 func TestBadRequestsAreClientFaults(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
-		return &sdk.FindSOAPResponse{MockID: "x"}, nil
+	base := startFake(t, h.fake(func(find.SOAPRequest) (*find.SOAPResponse, error) {
+		return &find.SOAPResponse{MockID: "x"}, nil
 	}))
 	for _, tc := range []struct{ name, body, want string }{
 		{"empty", "", "has no body"},
@@ -211,8 +212,8 @@ func TestReplyPayloadForms(t *testing.T) {
 		"Multiple": `[{"A":"1"},{"B":"2"}]`,
 	}
 	h := &recordingHost{}
-	base := startFake(t, h.fake(func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
-		return &sdk.FindSOAPResponse{MockID: "m", StatusCode: 200, Data: json.RawMessage(payloads[req.Operation])}, nil
+	base := startFake(t, h.fake(func(req find.SOAPRequest) (*find.SOAPResponse, error) {
+		return &find.SOAPResponse{MockID: "m", StatusCode: 200, Data: json.RawMessage(payloads[req.Operation])}, nil
 	}))
 	call := func(op string) (*answer, *parsed11) {
 		a := post11(t, base+"/ws", "", envelope11(`<acc:`+op+`><acc:x>1</acc:x></acc:`+op+`>`))
@@ -247,8 +248,8 @@ func TestReplyPayloadForms(t *testing.T) {
 
 func TestUnqualifiedRequestGetsPrefixedReply(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
-		return &sdk.FindSOAPResponse{MockID: "m", StatusCode: 200, Data: json.RawMessage(`{"getQuoteResponse":{"return":"1.5"}}`)}, nil
+	base := startFake(t, h.fake(func(find.SOAPRequest) (*find.SOAPResponse, error) {
+		return &find.SOAPResponse{MockID: "m", StatusCode: 200, Data: json.RawMessage(`{"getQuoteResponse":{"return":"1.5"}}`)}, nil
 	}))
 	// JAX-WS style: the operation element is qualified, its children are not.
 	a := post11(t, base+"/quotes", "", envelope11(`<ns2:getQuote xmlns:ns2="urn:quotes"><symbol>ACME</symbol></ns2:getQuote>`))
@@ -262,11 +263,11 @@ func TestUnqualifiedRequestGetsPrefixedReply(t *testing.T) {
 
 func TestOneWayAndStatus(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(func(req sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
+	base := startFake(t, h.fake(func(req find.SOAPRequest) (*find.SOAPResponse, error) {
 		if req.Operation == "Notify" {
-			return &sdk.FindSOAPResponse{MockID: "n", StatusCode: 202}, nil
+			return &find.SOAPResponse{MockID: "n", StatusCode: 202}, nil
 		}
-		return &sdk.FindSOAPResponse{MockID: "c", StatusCode: 201, Headers: map[string][]string{"content-type": {"text/xml"}},
+		return &find.SOAPResponse{MockID: "c", StatusCode: 201, Headers: map[string][]string{"content-type": {"text/xml"}},
 			Data: json.RawMessage(`{"R":"1"}`)}, nil
 	}))
 	a := post11(t, base+"/ws", "", envelope11(`<Notify/>`))
@@ -281,8 +282,8 @@ func TestOneWayAndStatus(t *testing.T) {
 
 func TestHandOffFromTheHost(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
-		return &sdk.FindSOAPResponse{MockID: "m", StatusCode: 200, Data: json.RawMessage(`{"R":"1"}`)}, nil
+	base := startFake(t, h.fake(func(find.SOAPRequest) (*find.SOAPResponse, error) {
+		return &find.SOAPResponse{MockID: "m", StatusCode: 200, Data: json.RawMessage(`{"R":"1"}`)}, nil
 	}))
 	req, _ := http.NewRequest(http.MethodPost, base+"/ws/accounts", strings.NewReader(envelope11(getAccount)))
 	req.Header.Set("Content-Type", "text/xml")
@@ -311,8 +312,8 @@ func TestHandOffFromTheHost(t *testing.T) {
 
 func TestActionFromAddressingHeader(t *testing.T) {
 	h := &recordingHost{}
-	base := startFake(t, h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
-		return &sdk.FindSOAPResponse{MockID: "m", StatusCode: 200}, nil
+	base := startFake(t, h.fake(func(find.SOAPRequest) (*find.SOAPResponse, error) {
+		return &find.SOAPResponse{MockID: "m", StatusCode: 200}, nil
 	}))
 	env := `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://www.w3.org/2005/08/addressing">
 <e:Header><wsa:Action> urn:Ping </wsa:Action></e:Header><e:Body><Ping xmlns="urn:p"/></e:Body></e:Envelope>`
@@ -354,8 +355,8 @@ func TestProxyMock(t *testing.T) {
 	}))
 	defer upstream.Close()
 	h := &recordingHost{}
-	fake := h.fake(func(sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
-		return &sdk.FindSOAPResponse{MockID: "p", Proxy: &sdk.ProxyTarget{Target: upstream.URL + "/real/"},
+	fake := h.fake(func(find.SOAPRequest) (*find.SOAPResponse, error) {
+		return &find.SOAPResponse{MockID: "p", Proxy: &find.ProxyTarget{Target: upstream.URL + "/real/"},
 			Headers: map[string][]string{"X-Mock": {"1"}}}, nil
 	})
 	p := plugintest.Start(t, &Listener{}, json.RawMessage(`{"addresses":["127.0.0.1:0"],"allowPrivateProxy":true}`), fake)
@@ -378,9 +379,9 @@ func TestProxyMock(t *testing.T) {
 
 func TestStopLetsCallsFinish(t *testing.T) {
 	called := make(chan struct{}, 1)
-	fake := &plugintest.FakeHost{FindSOAPFunc: func(context.Context, *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
+	fake := &plugintest.FakeHost{FindSOAPFunc: func(context.Context, *find.SOAPRequest) (*find.SOAPResponse, error) {
 		called <- struct{}{}
-		return &sdk.FindSOAPResponse{MockID: "slow", StatusCode: 200, Delay: 300, Data: json.RawMessage(`{"R":"done"}`)}, nil
+		return &find.SOAPResponse{MockID: "slow", StatusCode: 200, Delay: 300, Data: json.RawMessage(`{"R":"done"}`)}, nil
 	}}
 	l := &Listener{}
 	if err := l.Configure(t.Context(), json.RawMessage(`{"addresses":["127.0.0.1:0"]}`)); err != nil {

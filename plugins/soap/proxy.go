@@ -7,13 +7,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/mockarty-oss/mockarty/sdk/find"
+	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"io"
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/mockarty-oss/mockarty/sdk"
-	"github.com/mockarty-oss/mockarty/sdk/handoff"
 )
 
 // hopHeaders are not forwarded (RFC 9110 section 7.6.1), nor are the
@@ -26,7 +25,7 @@ var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Proxy-
 const maxProxyAnswer = 64 << 20
 
 func (l *Listener) proxy(ctx context.Context, w http.ResponseWriter, r *http.Request, path string, body []byte,
-	resp *sdk.FindSOAPResponse, v version, client *http.Client) {
+	resp *find.SOAPResponse, v version, client *http.Client) {
 	target := strings.TrimRight(resp.Proxy.Target, "/") + path
 	if r.URL.RawQuery != "" {
 		target += "?" + r.URL.RawQuery

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 var pluginLog = sdk.Logger().Named("socket")
@@ -407,7 +408,7 @@ func (s *server) answer(base context.Context, host sdk.Host, c *conn, event stri
 // resolve asks the host which mock answers and returns the bytes to send
 // (nil: nothing) and the delay before sending them.
 func (s *server) resolve(base context.Context, host sdk.Host, transport, event string, data json.RawMessage, lifecycle bool) ([]byte, time.Duration) {
-	resp, err := host.FindSocket(base, &sdk.FindSocketRequest{Namespace: s.Namespace, ServerName: s.ServerName,
+	resp, err := host.FindSocket(base, &find.SocketRequest{Namespace: s.Namespace, ServerName: s.ServerName,
 		SocketType: transport, Event: event, Data: data})
 	var nm *sdk.NoMatch
 	switch {

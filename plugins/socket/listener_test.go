@@ -19,6 +19,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -102,20 +103,20 @@ func TestSettings(t *testing.T) {
 
 // echoHost answers like the real host would for a few events.
 func echoHost() *plugintest.FakeHost {
-	return &plugintest.FakeHost{FindSocketFunc: func(_ context.Context, req *sdk.FindSocketRequest) (*sdk.FindSocketResponse, error) {
+	return &plugintest.FakeHost{FindSocketFunc: func(_ context.Context, req *find.SocketRequest) (*find.SocketResponse, error) {
 		switch req.Event {
 		case "ping":
-			return &sdk.FindSocketResponse{Data: json.RawMessage(`{"event":"pong","server":"` + req.ServerName + `"}`)}, nil
+			return &find.SocketResponse{Data: json.RawMessage(`{"event":"pong","server":"` + req.ServerName + `"}`)}, nil
 		case "hello":
-			return &sdk.FindSocketResponse{Data: json.RawMessage(`"hi there"`)}, nil
+			return &find.SocketResponse{Data: json.RawMessage(`"hi there"`)}, nil
 		case "echo":
-			return &sdk.FindSocketResponse{Data: req.Data}, nil
+			return &find.SocketResponse{Data: req.Data}, nil
 		case "boom":
-			return &sdk.FindSocketResponse{Error: &sdk.GRPCError{Code: 13, Message: "kaput"}}, nil
+			return &find.SocketResponse{Error: &find.GRPCError{Code: 13, Message: "kaput"}}, nil
 		case "silent":
-			return &sdk.FindSocketResponse{}, nil
+			return &find.SocketResponse{}, nil
 		case "connect":
-			return &sdk.FindSocketResponse{Data: json.RawMessage(`{"event":"welcome"}`)}, nil
+			return &find.SocketResponse{Data: json.RawMessage(`{"event":"welcome"}`)}, nil
 		}
 		return nil, &sdk.NoMatch{Message: "no socket mock matches " + req.ServerName + "/" + req.Event, Code: "no_match", Namespace: req.Namespace}
 	}}
@@ -164,7 +165,7 @@ func TestTCPNewlineFraming(t *testing.T) {
 	}
 	var events []string
 	for _, call := range host.Calls() {
-		var req sdk.FindSocketRequest
+		var req find.SocketRequest
 		_ = json.Unmarshal(call.Body, &req)
 		if req.Namespace != "qa" || req.ServerName != "chat" {
 			t.Errorf("find request: %s", call.Body)
@@ -253,7 +254,7 @@ func TestUDP(t *testing.T) {
 		t.Fatalf("push: %q %v", buf[:n], err)
 	}
 	for _, call := range host.Calls() {
-		var req sdk.FindSocketRequest
+		var req find.SocketRequest
 		_ = json.Unmarshal(call.Body, &req)
 		if req.Event == "connect" || req.Event == "disconnect" {
 			t.Fatalf("UDP has no lifecycle events: %s", call.Body)
@@ -331,7 +332,7 @@ func TestWebSocketPushAndLifecycle(t *testing.T) {
 	_ = b.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var connects []map[string]any
 	for _, call := range host.Calls() {
-		var req sdk.FindSocketRequest
+		var req find.SocketRequest
 		_ = json.Unmarshal(call.Body, &req)
 		if req.Event == "connect" {
 			var d map[string]any
@@ -414,7 +415,7 @@ func TestWebSocketPushAndLifecycle(t *testing.T) {
 func disconnects(h *plugintest.FakeHost) int {
 	n := 0
 	for _, call := range h.Calls() {
-		var req sdk.FindSocketRequest
+		var req find.SocketRequest
 		_ = json.Unmarshal(call.Body, &req)
 		if req.Event == "disconnect" {
 			n++

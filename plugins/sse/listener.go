@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/httpserve"
 	player "github.com/mockarty-oss/mockarty/sdk/sse"
 )
@@ -149,22 +150,22 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer l.active.Add(-1)
 	ctx := r.Context()
 
-	headers := make(sdk.MultiMap, len(r.Header)+1)
+	headers := make(find.MultiMap, len(r.Header)+1)
 	for k, v := range r.Header {
 		headers[k] = v
 	}
 	if r.Host != "" {
 		headers["Host"] = []string{r.Host}
 	}
-	var query sdk.MultiMap
+	var query find.MultiMap
 	if r.URL.RawQuery != "" {
-		query = sdk.MultiMap(r.URL.Query())
+		query = find.MultiMap(r.URL.Query())
 	}
 	path := r.URL.Path
 	if path == "" {
 		path = "/"
 	}
-	resp, err := host.FindSSE(ctx, &sdk.FindSSERequest{Namespace: s.Namespace, Path: path, Query: query, Headers: headers})
+	resp, err := host.FindSSE(ctx, &find.SSERequest{Namespace: s.Namespace, Path: path, Query: query, Headers: headers})
 	var nm *sdk.NoMatch
 	switch {
 	case errors.As(err, &nm):
@@ -244,7 +245,7 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 
 // defaultEvent is the mock's sse.eventName: from the host's answer, or,
 // from a host that does not send it, from the mocks the plugin listed.
-func defaultEvent(ctx context.Context, resp *sdk.FindSSEResponse, names *eventNames) string {
+func defaultEvent(ctx context.Context, resp *find.SSEResponse, names *eventNames) string {
 	if resp.EventName != "" {
 		return resp.EventName
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"go.uber.org/goleak"
 )
@@ -19,12 +20,12 @@ import (
 // chainHost answers FindSSE with a chain per path, and records the requests.
 type chainHost struct {
 	mu     sync.Mutex
-	reqs   []sdk.FindSSERequest
+	reqs   []find.SSERequest
 	chains map[string]string // path -> sseEventChain JSON
 }
 
 func (h *chainHost) fake() *plugintest.FakeHost {
-	return &plugintest.FakeHost{FindSSEFunc: func(_ context.Context, req *sdk.FindSSERequest) (*sdk.FindSSEResponse, error) {
+	return &plugintest.FakeHost{FindSSEFunc: func(_ context.Context, req *find.SSERequest) (*find.SSEResponse, error) {
 		h.mu.Lock()
 		h.reqs = append(h.reqs, *req)
 		chain, ok := h.chains[req.Path]
@@ -35,15 +36,15 @@ func (h *chainHost) fake() *plugintest.FakeHost {
 				Candidates: json.RawMessage(`[{"mockId":"m","reason":"condition failed","where":"headerConditions",` +
 					`"failedCondition":{"path":"Authorization","assertAction":"equals","expected":"Bearer s3cret","reason":"no value at this path"}}]`)}
 		}
-		return &sdk.FindSSEResponse{MockID: "mock" + strings.ReplaceAll(req.Path, "/", "-"), StatusCode: 200,
+		return &find.SSEResponse{MockID: "mock" + strings.ReplaceAll(req.Path, "/", "-"), StatusCode: 200,
 			Headers: map[string][]string{"X-From-Mock": {"yes"}}, EventChain: json.RawMessage(chain)}, nil
 	}}
 }
 
-func (h *chainHost) requests() []sdk.FindSSERequest {
+func (h *chainHost) requests() []find.SSERequest {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]sdk.FindSSERequest(nil), h.reqs...)
+	return append([]find.SSERequest(nil), h.reqs...)
 }
 
 func TestStreamsThroughTheHost(t *testing.T) {

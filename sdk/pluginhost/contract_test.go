@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
 	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -85,7 +86,7 @@ func (h refusingHost) Find(_ context.Context, protocol string, body []byte) (boo
 	return false, nil, nil, err
 }
 
-func (h refusingHost) FindHTTP(_ context.Context, r *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
+func (h refusingHost) FindHTTP(_ context.Context, r *find.HTTPRequest) (*find.HTTPResponse, error) {
 	return nil, h.fail("http", r.RawBody())
 }
 
@@ -125,11 +126,11 @@ func TestRefusedFindsAreTypedErrors(t *testing.T) {
 					t.Errorf("%s, %s, big=%v: the report %+v", c.name, what, big, nm)
 				}
 			}
-			req := &sdk.FindHTTPRequest{Method: "POST", Path: "/x"}
+			req := &find.HTTPRequest{Method: "POST", Path: "/x"}
 			req.SetBody([]byte(body))
 			_, err := host.FindHTTP(ctx, req)
 			check("FindHTTP", "http", err)
-			_, err = host.FindGRPC(ctx, &sdk.FindGRPCRequest{Service: "s", Method: "m", Data: json.RawMessage(body)})
+			_, err = host.FindGRPC(ctx, &find.GRPCRequest{Service: "s", Method: "m", Data: json.RawMessage(body)})
 			check("FindGRPC", "grpc", err)
 		}
 	}
@@ -181,7 +182,7 @@ func TestInvalidArgumentWithoutAReasonIsNoRefusal(t *testing.T) {
 		pluginv1.RegisterHostServer(s, unaryOnlyHost{hostServer: &hostServer{finder: refusingHost{}}})
 		return s
 	})
-	_, err := host.FindGRPC(context.Background(), &sdk.FindGRPCRequest{Service: "s", Method: "m", Data: json.RawMessage(`"deep"`)})
+	_, err := host.FindGRPC(context.Background(), &find.GRPCRequest{Service: "s", Method: "m", Data: json.RawMessage(`"deep"`)})
 	if !errors.Is(err, sdk.ErrBodyTooDeep) {
 		t.Fatalf("the unary Find of a host without FindStream: %v", err)
 	}
@@ -190,7 +191,7 @@ func TestInvalidArgumentWithoutAReasonIsNoRefusal(t *testing.T) {
 		pluginv1.RegisterHostServer(s, everyErrorInvalid{&hostServer{finder: refusingHost{}}})
 		return s
 	})
-	req := &sdk.FindHTTPRequest{Method: "POST", Path: "/x"}
+	req := &find.HTTPRequest{Method: "POST", Path: "/x"}
 	req.SetBody([]byte(strings.Repeat("x", wire.StreamMaxBody+1)))
 	_, err = old.FindHTTP(context.Background(), req)
 	if _, miss := isNoMatch(err); err == nil || errors.Is(err, sdk.ErrInvalidInput) || miss {
@@ -205,7 +206,7 @@ type echoHTTP struct {
 	panicOn        string
 }
 
-func (e *echoHTTP) FindHTTP(_ context.Context, r *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
+func (e *echoHTTP) FindHTTP(_ context.Context, r *find.HTTPRequest) (*find.HTTPResponse, error) {
 	e.typed.Add(1)
 	switch r.Path {
 	case e.panicOn:
@@ -213,14 +214,14 @@ func (e *echoHTTP) FindHTTP(_ context.Context, r *sdk.FindHTTPRequest) (*sdk.Fin
 	case "/missing":
 		return nil, &sdk.NoMatch{Message: "no mock", Code: "no_match", Path: r.Path}
 	}
-	resp := &sdk.FindHTTPResponse{Found: true, MockID: "echo" + r.Path, StatusCode: 201,
+	resp := &find.HTTPResponse{Found: true, MockID: "echo" + r.Path, StatusCode: 201,
 		Headers: map[string][]string{"X-Query": r.Query["q"], "X-Agent": r.Headers["User-Agent"]}}
-	kind := sdk.PayloadJSON
+	kind := find.PayloadJSON
 	switch r.Path {
 	case "/text", "/big":
-		kind = sdk.PayloadText
+		kind = find.PayloadText
 	case "/binary":
-		kind = sdk.PayloadBinary
+		kind = find.PayloadBinary
 	}
 	resp.SetPayload(r.RawBody(), kind)
 	return resp, nil
@@ -230,7 +231,7 @@ func (e *echoHTTP) Find(ctx context.Context, protocol string, body []byte) (bool
 	e.generic.Add(1)
 	switch protocol {
 	case "http": // the JSON form, as a host's unary Find has it
-		var req sdk.FindHTTPRequest
+		var req find.HTTPRequest
 		if err := json.Unmarshal(body, &req); err != nil {
 			return false, nil, nil, err
 		}
@@ -260,16 +261,16 @@ func TestFindStreamCarriesHTTPTyped(t *testing.T) {
 	cases := []struct {
 		path string
 		body []byte
-		kind sdk.PayloadKind
+		kind find.PayloadKind
 	}{
-		{"/json", []byte(`{"a":[1,2]}`), sdk.PayloadJSON},
-		{"/text", []byte("plain words"), sdk.PayloadText},
-		{"/binary", []byte{0xff, 0x00, 0xfe}, sdk.PayloadBinary},
-		{"/big", bytes.Repeat([]byte("x"), 5<<20), sdk.PayloadText}, // unary Find
+		{"/json", []byte(`{"a":[1,2]}`), find.PayloadJSON},
+		{"/text", []byte("plain words"), find.PayloadText},
+		{"/binary", []byte{0xff, 0x00, 0xfe}, find.PayloadBinary},
+		{"/big", bytes.Repeat([]byte("x"), 5<<20), find.PayloadText}, // unary Find
 	}
 	for _, c := range cases {
-		req := &sdk.FindHTTPRequest{Namespace: "ns", Method: "POST", Path: c.path,
-			Query: sdk.MultiMap{"q": {"1", "2"}}, Headers: sdk.MultiMap{"User-Agent": {"test"}}}
+		req := &find.HTTPRequest{Namespace: "ns", Method: "POST", Path: c.path,
+			Query: find.MultiMap{"q": {"1", "2"}}, Headers: find.MultiMap{"User-Agent": {"test"}}}
 		req.SetBody(c.body)
 		resp, err := host.FindHTTP(ctx, req)
 		if err != nil {
@@ -289,20 +290,20 @@ func TestFindStreamCarriesHTTPTyped(t *testing.T) {
 	if n := echo.generic.Load(); n != 1 {
 		t.Errorf("only the big call travels as JSON (unary Find); JSON calls: %d", n)
 	}
-	_, err := host.FindHTTP(ctx, &sdk.FindHTTPRequest{Method: "GET", Path: "/missing"})
+	_, err := host.FindHTTP(ctx, &find.HTTPRequest{Method: "GET", Path: "/missing"})
 	if nm, ok := isNoMatch(err); !ok || nm.Code != "no_match" || nm.Path != "/missing" || err.Error() != "no mock" {
 		t.Fatalf("no match: %+v, %v", nm, err)
 	}
 	// Other protocols travel as JSON on the same stream.
-	kr, err := host.FindKafka(ctx, &sdk.FindKafkaRequest{Topic: "orders", Data: json.RawMessage(`{"id":7}`)})
+	kr, err := host.FindKafka(ctx, &find.KafkaRequest{Topic: "orders", Data: json.RawMessage(`{"id":7}`)})
 	if err != nil || kr == nil {
 		t.Fatalf("kafka: %+v %v", kr, err)
 	}
-	_, err = host.FindKafka(ctx, &sdk.FindKafkaRequest{Topic: "orders", Data: json.RawMessage(`"nobody"`)})
+	_, err = host.FindKafka(ctx, &find.KafkaRequest{Topic: "orders", Data: json.RawMessage(`"nobody"`)})
 	if nm, ok := isNoMatch(err); !ok || nm.Namespace != "sandbox" || string(nm.Candidates) != `[{"mockId":"k1"}]` {
 		t.Fatalf("kafka, no match: %+v %v", nm, err)
 	}
-	if _, err := host.FindGRPC(ctx, &sdk.FindGRPCRequest{Service: "s", Method: "m"}); err == nil ||
+	if _, err := host.FindGRPC(ctx, &find.GRPCRequest{Service: "s", Method: "m"}); err == nil ||
 		!strings.Contains(err.Error(), "unknown protocol") {
 		t.Fatalf("an error of the host reaches the plugin: %v", err)
 	}
@@ -319,7 +320,7 @@ func TestFindStreamConcurrentCallsGetTheirOwnAnswers(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 50; i++ {
 				path := fmt.Sprintf("/g%d/i%d", g, i)
-				req := &sdk.FindHTTPRequest{Method: "GET", Path: path}
+				req := &find.HTTPRequest{Method: "GET", Path: path}
 				req.SetBody([]byte(`"` + path + `"`))
 				resp, err := host.FindHTTP(context.Background(), req)
 				if err != nil {
@@ -346,11 +347,11 @@ func TestFindStreamConcurrentCallsGetTheirOwnAnswers(t *testing.T) {
 func TestFindStreamSurvivesAPanickingHost(t *testing.T) {
 	echo := &echoHTTP{panicOn: "/panic"}
 	host, _ := serveHost(t, func() *grpc.Server { return newHostGRPCServer(nil, echo) })
-	_, err := host.FindHTTP(context.Background(), &sdk.FindHTTPRequest{Method: "GET", Path: "/panic"})
+	_, err := host.FindHTTP(context.Background(), &find.HTTPRequest{Method: "GET", Path: "/panic"})
 	if err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("want the panic reported as an error, got %v", err)
 	}
-	if resp, err := host.FindHTTP(context.Background(), &sdk.FindHTTPRequest{Method: "GET", Path: "/after"}); err != nil ||
+	if resp, err := host.FindHTTP(context.Background(), &find.HTTPRequest{Method: "GET", Path: "/after"}); err != nil ||
 		resp.MockID != "echo/after" {
 		t.Fatalf("the stream keeps working: %+v %v", resp, err)
 	}
@@ -369,7 +370,7 @@ func TestFindStreamCancelledCall(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := host.FindSocket(ctx, &sdk.FindSocketRequest{Event: "e", Data: json.RawMessage(`"slow"`)})
+		_, err := host.FindSocket(ctx, &find.SocketRequest{Event: "e", Data: json.RawMessage(`"slow"`)})
 		done <- err
 	}()
 	cancel()
@@ -377,7 +378,7 @@ func TestFindStreamCancelledCall(t *testing.T) {
 		t.Fatal("a cancelled call returns its context's error")
 	}
 	// Other calls are not held up by the slow one.
-	if r, err := host.FindSocket(context.Background(), &sdk.FindSocketRequest{Event: "e", Data: json.RawMessage(`"fast"`)}); err != nil || r == nil {
+	if r, err := host.FindSocket(context.Background(), &find.SocketRequest{Event: "e", Data: json.RawMessage(`"fast"`)}); err != nil || r == nil {
 		t.Fatalf("fast call: %+v %v", r, err)
 	}
 }
@@ -391,12 +392,12 @@ func (f finderFunc) Find(ctx context.Context, protocol string, body []byte) (boo
 // A Finder without the typed HTTP path answers HTTP calls as JSON: the
 // body set with SetBody arrives whole, and a miss is the Finder's report.
 func TestHTTPCallsReachAJSONOnlyFinder(t *testing.T) {
-	var got sdk.FindHTTPRequest
+	var got find.HTTPRequest
 	var mu sync.Mutex
 	jsonOnly := finderFunc(func(_ context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		got = sdk.FindHTTPRequest{}
+		got = find.HTTPRequest{}
 		if err := json.Unmarshal(body, &got); err != nil || protocol != "http" {
 			return false, nil, nil, fmt.Errorf("%s %s: %v", protocol, body, err)
 		}
@@ -406,13 +407,13 @@ func TestHTTPCallsReachAJSONOnlyFinder(t *testing.T) {
 		return true, []byte(`{"found":true,"mockId":"m","statusCode":200,"body":"ok"}`), nil, nil
 	})
 	host, _ := serveHost(t, func() *grpc.Server { return newHostGRPCServer(nil, jsonOnly) })
-	req := &sdk.FindHTTPRequest{Method: "POST", Path: "/x"}
+	req := &find.HTTPRequest{Method: "POST", Path: "/x"}
 	req.SetBody([]byte{0xff, 0x01})
 	resp, err := host.FindHTTP(context.Background(), req)
 	if err != nil || resp.MockID != "m" {
 		t.Fatalf("%+v %v", resp, err)
 	}
-	if body, kind := resp.Payload(); string(body) != "ok" || kind != sdk.PayloadText {
+	if body, kind := resp.Payload(); string(body) != "ok" || kind != find.PayloadText {
 		t.Fatalf("reply %q %v", body, kind)
 	}
 	mu.Lock()
@@ -420,7 +421,7 @@ func TestHTTPCallsReachAJSONOnlyFinder(t *testing.T) {
 		t.Errorf("the body as the Finder got it: %q", got.RawBody())
 	}
 	mu.Unlock()
-	_, err = host.FindHTTP(context.Background(), &sdk.FindHTTPRequest{Method: "GET", Path: "/missing"})
+	_, err = host.FindHTTP(context.Background(), &find.HTTPRequest{Method: "GET", Path: "/missing"})
 	if nm, ok := isNoMatch(err); !ok || nm.Message != "no mock matches GET /missing" || nm.Namespace != "sandbox" {
 		t.Fatalf("no match: %+v %v", nm, err)
 	}
@@ -449,13 +450,13 @@ func TestPluginFallsBackToUnaryFindOnAnOlderHost(t *testing.T) {
 		return s
 	})
 	for i := 0; i < 3; i++ {
-		req := &sdk.FindHTTPRequest{Method: "GET", Path: "/text"}
+		req := &find.HTTPRequest{Method: "GET", Path: "/text"}
 		req.SetBody([]byte("hello"))
 		resp, err := host.FindHTTP(context.Background(), req)
 		if err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
-		if body, kind := resp.Payload(); string(body) != "hello" || kind != sdk.PayloadText {
+		if body, kind := resp.Payload(); string(body) != "hello" || kind != find.PayloadText {
 			t.Fatalf("call %d: %q %v", i, body, kind)
 		}
 	}

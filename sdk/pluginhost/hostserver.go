@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
 	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/grpc"
@@ -147,7 +148,7 @@ func (h *hostServer) answer(ctx context.Context, req *pluginv1.FindStreamRequest
 
 // findHTTP answers a typed HTTP call: through the Finder's HTTPFinder when
 // it has one, else as JSON. A miss is no response and the near-miss report.
-func (h *hostServer) findHTTP(ctx context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, []byte, error) {
+func (h *hostServer) findHTTP(ctx context.Context, req *find.HTTPRequest) (*find.HTTPResponse, []byte, error) {
 	if hf, ok := h.finder.(HTTPFinder); ok {
 		resp, err := hf.FindHTTP(ctx, req)
 		var nm *sdk.NoMatch
@@ -168,7 +169,7 @@ func (h *hostServer) findHTTP(ctx context.Context, req *sdk.FindHTTPRequest) (*s
 	if err != nil || !found {
 		return nil, near, err
 	}
-	var resp sdk.FindHTTPResponse
+	var resp find.HTTPResponse
 	if err := json.Unmarshal(b, &resp); err != nil {
 		return nil, nil, err
 	}
@@ -176,15 +177,15 @@ func (h *hostServer) findHTTP(ctx context.Context, req *sdk.FindHTTPRequest) (*s
 }
 
 // requestOfHTTPCall is the find request an HTTPCall carries.
-func requestOfHTTPCall(c *pluginv1.HTTPCall) *sdk.FindHTTPRequest {
-	r := &sdk.FindHTTPRequest{Namespace: c.Namespace, ServerName: c.ServerName, Method: c.Method, Path: c.Path,
+func requestOfHTTPCall(c *pluginv1.HTTPCall) *find.HTTPRequest {
+	r := &find.HTTPRequest{Namespace: c.Namespace, ServerName: c.ServerName, Method: c.Method, Path: c.Path,
 		Query: wire.MapOf(c.Query), Headers: wire.MapOf(c.Headers)}
 	r.SetBody(c.Body)
 	return r
 }
 
 // httpReplyOf is the typed wire form of an HTTP find response.
-func httpReplyOf(r *sdk.FindHTTPResponse) *pluginv1.HTTPReply {
+func httpReplyOf(r *find.HTTPResponse) *pluginv1.HTTPReply {
 	body, kind := r.Payload()
 	out := &pluginv1.HTTPReply{MockId: r.MockID, StatusCode: int32(r.StatusCode), Body: body,
 		Kind: pluginv1.PayloadKind(kind), DelayMs: r.Delay, Headers: wire.KeyValuesOf(r.Headers)}

@@ -10,7 +10,7 @@ import (
 	"errors"
 
 	"github.com/hashicorp/go-plugin"
-	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
 	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/grpc"
@@ -64,7 +64,7 @@ type Finder interface {
 // travel typed on the wire: with it they are answered without JSON. A miss
 // is an *sdk.NoMatch error.
 type HTTPFinder interface {
-	FindHTTP(ctx context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error)
+	FindHTTP(ctx context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error)
 }
 
 // Topics is a coalescing set of changed topics, for sdk.HostData

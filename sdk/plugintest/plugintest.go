@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
 	"google.golang.org/grpc"
@@ -39,16 +40,16 @@ type Call struct {
 // contract. A FakeHost is also an sdk.Host itself, to start a listener
 // directly (l.Start(ctx, fakeHost)) when a test needs the listener object.
 type FakeHost struct {
-	FindHTTPFunc     func(ctx context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error)
-	FindGRPCFunc     func(ctx context.Context, req *sdk.FindGRPCRequest) (*sdk.FindGRPCResponse, error)
-	FindSocketFunc   func(ctx context.Context, req *sdk.FindSocketRequest) (*sdk.FindSocketResponse, error)
-	FindKafkaFunc    func(ctx context.Context, req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, error)
-	FindRabbitMQFunc func(ctx context.Context, req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQResponse, error)
-	FindSMTPFunc     func(ctx context.Context, req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, error)
-	FindSOAPFunc     func(ctx context.Context, req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error)
-	FindMCPFunc      func(ctx context.Context, req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, error)
-	FindGraphQLFunc  func(ctx context.Context, req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLResponse, error)
-	FindSSEFunc      func(ctx context.Context, req *sdk.FindSSERequest) (*sdk.FindSSEResponse, error)
+	FindHTTPFunc     func(ctx context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error)
+	FindGRPCFunc     func(ctx context.Context, req *find.GRPCRequest) (*find.GRPCResponse, error)
+	FindSocketFunc   func(ctx context.Context, req *find.SocketRequest) (*find.SocketResponse, error)
+	FindKafkaFunc    func(ctx context.Context, req *find.KafkaRequest) (*find.KafkaResponse, error)
+	FindRabbitMQFunc func(ctx context.Context, req *find.RabbitMQRequest) (*find.RabbitMQResponse, error)
+	FindSMTPFunc     func(ctx context.Context, req *find.SMTPRequest) (*find.SMTPResponse, error)
+	FindSOAPFunc     func(ctx context.Context, req *find.SOAPRequest) (*find.SOAPResponse, error)
+	FindMCPFunc      func(ctx context.Context, req *find.MCPRequest) (*find.MCPResponse, error)
+	FindGraphQLFunc  func(ctx context.Context, req *find.GraphQLRequest) (*find.GraphQLResponse, error)
+	FindSSEFunc      func(ctx context.Context, req *find.SSERequest) (*find.SSEResponse, error)
 
 	mu       sync.Mutex
 	calls    []Call
@@ -166,52 +167,52 @@ func answer[Req, Resp any](ctx context.Context, req *Req, fn func(context.Contex
 
 // FindHTTP answers with FindHTTPFunc. It is also the typed path that the
 // plugin's HTTP calls take over the contract (pluginhost.HTTPFinder).
-func (h *FakeHost) FindHTTP(ctx context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
+func (h *FakeHost) FindHTTP(ctx context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error) {
 	return typed(ctx, h, wire.ProtoHTTP, req, h.FindHTTPFunc)
 }
 
 // FindGRPC answers with FindGRPCFunc.
-func (h *FakeHost) FindGRPC(ctx context.Context, req *sdk.FindGRPCRequest) (*sdk.FindGRPCResponse, error) {
+func (h *FakeHost) FindGRPC(ctx context.Context, req *find.GRPCRequest) (*find.GRPCResponse, error) {
 	return typed(ctx, h, wire.ProtoGRPC, req, h.FindGRPCFunc)
 }
 
 // FindSocket answers with FindSocketFunc.
-func (h *FakeHost) FindSocket(ctx context.Context, req *sdk.FindSocketRequest) (*sdk.FindSocketResponse, error) {
+func (h *FakeHost) FindSocket(ctx context.Context, req *find.SocketRequest) (*find.SocketResponse, error) {
 	return typed(ctx, h, wire.ProtoSocket, req, h.FindSocketFunc)
 }
 
 // FindKafka answers with FindKafkaFunc.
-func (h *FakeHost) FindKafka(ctx context.Context, req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, error) {
+func (h *FakeHost) FindKafka(ctx context.Context, req *find.KafkaRequest) (*find.KafkaResponse, error) {
 	return typed(ctx, h, wire.ProtoKafka, req, h.FindKafkaFunc)
 }
 
 // FindRabbitMQ answers with FindRabbitMQFunc.
-func (h *FakeHost) FindRabbitMQ(ctx context.Context, req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQResponse, error) {
+func (h *FakeHost) FindRabbitMQ(ctx context.Context, req *find.RabbitMQRequest) (*find.RabbitMQResponse, error) {
 	return typed(ctx, h, wire.ProtoRabbitMQ, req, h.FindRabbitMQFunc)
 }
 
 // FindSMTP answers with FindSMTPFunc.
-func (h *FakeHost) FindSMTP(ctx context.Context, req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, error) {
+func (h *FakeHost) FindSMTP(ctx context.Context, req *find.SMTPRequest) (*find.SMTPResponse, error) {
 	return typed(ctx, h, wire.ProtoSMTP, req, h.FindSMTPFunc)
 }
 
 // FindSOAP answers with FindSOAPFunc.
-func (h *FakeHost) FindSOAP(ctx context.Context, req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, error) {
+func (h *FakeHost) FindSOAP(ctx context.Context, req *find.SOAPRequest) (*find.SOAPResponse, error) {
 	return typed(ctx, h, wire.ProtoSOAP, req, h.FindSOAPFunc)
 }
 
 // FindMCP answers with FindMCPFunc.
-func (h *FakeHost) FindMCP(ctx context.Context, req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, error) {
+func (h *FakeHost) FindMCP(ctx context.Context, req *find.MCPRequest) (*find.MCPResponse, error) {
 	return typed(ctx, h, wire.ProtoMCP, req, h.FindMCPFunc)
 }
 
 // FindGraphQL answers with FindGraphQLFunc.
-func (h *FakeHost) FindGraphQL(ctx context.Context, req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLResponse, error) {
+func (h *FakeHost) FindGraphQL(ctx context.Context, req *find.GraphQLRequest) (*find.GraphQLResponse, error) {
 	return typed(ctx, h, wire.ProtoGraphQL, req, h.FindGraphQLFunc)
 }
 
 // FindSSE answers with FindSSEFunc.
-func (h *FakeHost) FindSSE(ctx context.Context, req *sdk.FindSSERequest) (*sdk.FindSSEResponse, error) {
+func (h *FakeHost) FindSSE(ctx context.Context, req *find.SSERequest) (*find.SSEResponse, error) {
 	return typed(ctx, h, wire.ProtoSSE, req, h.FindSSEFunc)
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 // counter is a tool that counts to n, asking the host for a mock on the way.
@@ -29,7 +30,7 @@ func (counter) Run(ctx context.Context, job sdk.Job, host sdk.Host, report func(
 	for i := 1; i <= p.N; i++ {
 		report(sdk.Progress{Percent: float64(i) * 100 / float64(p.N), Done: int64(i), Total: int64(p.N), Message: "counting"})
 	}
-	resp, err := host.FindKafka(ctx, &sdk.FindKafkaRequest{Topic: "t", Data: json.RawMessage(`{}`)})
+	resp, err := host.FindKafka(ctx, &find.KafkaRequest{Topic: "t", Data: json.RawMessage(`{}`)})
 	if err != nil {
 		return nil, fmt.Errorf("no mock for topic t: %w", err)
 	}
@@ -37,8 +38,8 @@ func (counter) Run(ctx context.Context, job sdk.Job, host sdk.Host, report func(
 }
 
 func TestToolJobs(t *testing.T) {
-	host := &FakeHost{FindKafkaFunc: func(_ context.Context, req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, error) {
-		return &sdk.FindKafkaResponse{Data: json.RawMessage(`{"ack":1}`)}, nil
+	host := &FakeHost{FindKafkaFunc: func(_ context.Context, req *find.KafkaRequest) (*find.KafkaResponse, error) {
+		return &find.KafkaResponse{Data: json.RawMessage(`{"ack":1}`)}, nil
 	}}
 	p := Start(t, counter{}, nil, host)
 	res, steps, err := p.Run(t.Context(), sdk.Job{ID: "j1", Kind: "count", Params: json.RawMessage(`{"N":4}`)})
@@ -130,7 +131,7 @@ func TestHostDataOverTheContract(t *testing.T) {
 func TestFakeHostAnswersOverTheContract(t *testing.T) {
 	outage := errors.New("the database is read-only")
 	host := &FakeHost{
-		FindHTTPFunc: func(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
+		FindHTTPFunc: func(_ context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error) {
 			switch req.Path {
 			case "/miss":
 				return nil, &sdk.NoMatch{Message: "no mock matches GET /miss", Code: "no_match", Namespace: req.Namespace,
@@ -142,31 +143,31 @@ func TestFakeHostAnswersOverTheContract(t *testing.T) {
 			case "/nothing":
 				return nil, nil
 			}
-			resp := &sdk.FindHTTPResponse{MockID: "m-" + req.Namespace, StatusCode: 201, Headers: map[string][]string{"X-Q": req.Query["q"]}}
-			resp.SetPayload(req.RawBody(), sdk.PayloadBinary)
+			resp := &find.HTTPResponse{MockID: "m-" + req.Namespace, StatusCode: 201, Headers: map[string][]string{"X-Q": req.Query["q"]}}
+			resp.SetPayload(req.RawBody(), find.PayloadBinary)
 			return resp, nil
 		},
-		FindSMTPFunc: func(_ context.Context, req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, error) {
-			return &sdk.FindSMTPResponse{Found: true, MockID: "mail", StatusCode: 250, StatusMessage: "to " + strings.Join(req.To, ","), StoreEmail: true}, nil
+		FindSMTPFunc: func(_ context.Context, req *find.SMTPRequest) (*find.SMTPResponse, error) {
+			return &find.SMTPResponse{Found: true, MockID: "mail", StatusCode: 250, StatusMessage: "to " + strings.Join(req.To, ","), StoreEmail: true}, nil
 		},
-		FindGraphQLFunc: func(_ context.Context, req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLResponse, error) {
+		FindGraphQLFunc: func(_ context.Context, req *find.GraphQLRequest) (*find.GraphQLResponse, error) {
 			return nil, &sdk.NoMatch{Message: "no graphql mock matches " + req.Field, Code: "no_match"}
 		},
 	}
 	w := &watcher{}
 	Start(t, w, nil, host)
 	ctx := t.Context()
-	req := &sdk.FindHTTPRequest{Namespace: "qa", Method: "POST", Path: "/ok", Query: sdk.MultiMap{"q": {"1"}}}
+	req := &find.HTTPRequest{Namespace: "qa", Method: "POST", Path: "/ok", Query: find.MultiMap{"q": {"1"}}}
 	req.SetBody([]byte{0xff, 0xfe})
 	resp, err := w.host.FindHTTP(ctx, req)
 	if err != nil || resp.MockID != "m-qa" || resp.StatusCode != 201 || resp.Headers["X-Q"][0] != "1" {
 		t.Fatalf("http: %+v %v", resp, err)
 	}
-	if body, kind := resp.Payload(); string(body) != "\xff\xfe" || kind != sdk.PayloadBinary {
+	if body, kind := resp.Payload(); string(body) != "\xff\xfe" || kind != find.PayloadBinary {
 		t.Fatalf("http body: %q %v", body, kind)
 	}
 	var nm *sdk.NoMatch
-	_, err = w.host.FindHTTP(ctx, &sdk.FindHTTPRequest{Namespace: "qa", Method: "GET", Path: "/miss"})
+	_, err = w.host.FindHTTP(ctx, &find.HTTPRequest{Namespace: "qa", Method: "GET", Path: "/miss"})
 	if !errors.As(err, &nm) || nm.Code != "no_match" || nm.Namespace != "qa" || string(nm.Candidates) != `[{"mockId":"near"}]` ||
 		err.Error() != "no mock matches GET /miss" {
 		t.Fatalf("http miss: %v", err)
@@ -178,26 +179,26 @@ func TestFakeHostAnswersOverTheContract(t *testing.T) {
 		},
 		"/nothing": func(err error) bool { return errors.As(err, &nm) },
 	} {
-		if _, err := w.host.FindHTTP(ctx, &sdk.FindHTTPRequest{Method: "GET", Path: path}); err == nil || !want(err) {
+		if _, err := w.host.FindHTTP(ctx, &find.HTTPRequest{Method: "GET", Path: path}); err == nil || !want(err) {
 			t.Errorf("http %s: %v", path, err)
 		}
 	}
-	mail, err := w.host.FindSMTP(ctx, &sdk.FindSMTPRequest{From: "a@x", To: []string{"b@x", "c@x"}})
+	mail, err := w.host.FindSMTP(ctx, &find.SMTPRequest{From: "a@x", To: []string{"b@x", "c@x"}})
 	if err != nil || mail.MockID != "mail" || mail.StatusMessage != "to b@x,c@x" || !mail.StoreEmail {
 		t.Fatalf("smtp: %+v %v", mail, err)
 	}
-	if _, err := w.host.FindGraphQL(ctx, &sdk.FindGraphQLRequest{Operation: "query", Field: "user"}); !errors.As(err, &nm) ||
+	if _, err := w.host.FindGraphQL(ctx, &find.GraphQLRequest{Operation: "query", Field: "user"}); !errors.As(err, &nm) ||
 		nm.Message != "no graphql mock matches user" {
 		t.Fatalf("graphql miss: %v", err)
 	}
-	if _, err := w.host.FindSOAP(ctx, &sdk.FindSOAPRequest{Operation: "Get"}); !errors.As(err, &nm) || nm.Code != "no_match" {
+	if _, err := w.host.FindSOAP(ctx, &find.SOAPRequest{Operation: "Get"}); !errors.As(err, &nm) || nm.Code != "no_match" {
 		t.Fatalf("a nil handler answers NoMatch: %v", err)
 	}
 	calls := host.Calls()
 	if len(calls) != 8 || calls[0].Protocol != "http" || calls[5].Protocol != "smtp" || calls[7].Protocol != "soap" {
 		t.Fatalf("calls: %+v", calls)
 	}
-	var first sdk.FindHTTPRequest
+	var first find.HTTPRequest
 	if err := json.Unmarshal(calls[0].Body, &first); err != nil || first.Path != "/ok" || string(first.RawBody()) != "\xff\xfe" {
 		t.Fatalf("the recorded call: %s %v", calls[0].Body, err)
 	}

@@ -5,15 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/mockarty-oss/mockarty/sdk/find"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
+	"go.uber.org/goleak"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/mockarty-oss/mockarty/sdk"
-	"github.com/mockarty-oss/mockarty/sdk/plugintest"
-	"go.uber.org/goleak"
 )
 
 // The player starts no goroutine of its own: none may be left behind.
@@ -321,7 +320,7 @@ func TestWriteErrorEndsTheStream(t *testing.T) {
 }
 
 func TestNewReply(t *testing.T) {
-	r, err := NewReply(&sdk.FindSSEResponse{MockID: "m", Headers: map[string][]string{"x-extra": {"1", "2"}},
+	r, err := NewReply(&find.SSEResponse{MockID: "m", Headers: map[string][]string{"x-extra": {"1", "2"}},
 		EventChain: json.RawMessage(`{"events":[{"id":"1","data":{"a":1}}]}`)}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -336,39 +335,39 @@ func TestNewReply(t *testing.T) {
 	}
 
 	// A mock with a payload and no chain streams the payload as one event.
-	r, _ = NewReply(&sdk.FindSSEResponse{MockID: "p", StatusCode: 200, Data: json.RawMessage(`"hello\nworld"`)}, Options{DefaultEvent: "greeting"})
+	r, _ = NewReply(&find.SSEResponse{MockID: "p", StatusCode: 200, Data: json.RawMessage(`"hello\nworld"`)}, Options{DefaultEvent: "greeting"})
 	rec = &recorder{}
 	if _, err := r.Play(t.Context(), rec); err != nil || rec.all()[0].text != "event: greeting\ndata: hello\ndata: world\n\n" {
 		t.Fatalf("payload event: %q %v", rec.all(), err)
 	}
 
 	// An error status is a plain answer.
-	r, _ = NewReply(&sdk.FindSSEResponse{MockID: "e", StatusCode: 401, Data: json.RawMessage(`{"error":"no token"}`),
+	r, _ = NewReply(&find.SSEResponse{MockID: "e", StatusCode: 401, Data: json.RawMessage(`{"error":"no token"}`),
 		EventChain: json.RawMessage(`{"events":[{"data":"never"}]}`)}, Options{})
 	if r.Streaming() || r.Status != 401 || string(r.Body) != `{"error":"no token"}` || r.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("error reply: %+v %s", r, r.Body)
 	}
-	r, _ = NewReply(&sdk.FindSSEResponse{MockID: "e", StatusCode: 503, Data: json.RawMessage(`"busy"`), Delay: 30}, Options{})
+	r, _ = NewReply(&find.SSEResponse{MockID: "e", StatusCode: 503, Data: json.RawMessage(`"busy"`), Delay: 30}, Options{})
 	if r.Streaming() || string(r.Body) != "busy" || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain") || r.Delay != 30*time.Millisecond {
 		t.Fatalf("text error reply: %+v", r)
 	}
 
 	// After the last event of a chain that does not loop: 204, no stream.
-	r, _ = NewReply(&sdk.FindSSEResponse{MockID: "m", EventChain: json.RawMessage(`{"events":[{"id":"1"},{"id":"2"}]}`)}, Options{LastEventID: "2"})
+	r, _ = NewReply(&find.SSEResponse{MockID: "m", EventChain: json.RawMessage(`{"events":[{"id":"1"},{"id":"2"}]}`)}, Options{LastEventID: "2"})
 	if r.Streaming() || r.Status != http.StatusNoContent {
 		t.Fatalf("exhausted: %+v", r)
 	}
 
 	// Bad chains and statuses are errors that name the mock and the field.
-	if _, err := NewReply(&sdk.FindSSEResponse{MockID: "bad", EventChain: json.RawMessage(`{"events":[{"delay":-3}]}`)}, Options{}); err == nil ||
+	if _, err := NewReply(&find.SSEResponse{MockID: "bad", EventChain: json.RawMessage(`{"events":[{"delay":-3}]}`)}, Options{}); err == nil ||
 		!strings.Contains(err.Error(), "mock bad: sseEventChain.events[0].delay") {
 		t.Fatalf("bad chain: %v", err)
 	}
-	if _, err := NewReply(&sdk.FindSSEResponse{MockID: "s", StatusCode: 101}, Options{}); err == nil || !strings.Contains(err.Error(), "statusCode 101") {
+	if _, err := NewReply(&find.SSEResponse{MockID: "s", StatusCode: 101}, Options{}); err == nil || !strings.Contains(err.Error(), "statusCode 101") {
 		t.Fatalf("bad status: %v", err)
 	}
 	// A mock with neither chain nor payload streams nothing and ends.
-	r, _ = NewReply(&sdk.FindSSEResponse{MockID: "empty"}, Options{})
+	r, _ = NewReply(&find.SSEResponse{MockID: "empty"}, Options{})
 	if res, err := r.Play(t.Context(), &recorder{}); !r.Streaming() || err != nil || res.Events != 0 || res.End != Finished {
 		t.Fatalf("empty: %+v %v", res, err)
 	}

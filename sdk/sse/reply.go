@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 // ContentType is the content type of an event stream.
@@ -40,7 +40,7 @@ type Reply struct {
 //     reconnecting.
 //
 // The error names what is wrong with the chain; answer it with a 500.
-func NewReply(resp *sdk.FindSSEResponse, opts Options) (*Reply, error) {
+func NewReply(resp *find.SSEResponse, opts Options) (*Reply, error) {
 	r := &Reply{Status: resp.StatusCode, Header: http.Header{}, MockID: resp.MockID, Delay: millis(max(resp.Delay, 0))}
 	if r.Status == 0 {
 		r.Status = http.StatusOK

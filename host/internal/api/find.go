@@ -5,7 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
-	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 // findRoutes are the resolution contract of protocol listeners and generated
@@ -14,22 +14,22 @@ import (
 // namespace (body, ?namespace=, X-Namespace, sandbox) and resolves.
 func (s *server) findRoutes(app *fiber.App) {
 	r := s.Resolver
-	app.Post("/mock/findGrpc", findHandler(s, r.FindGRPC, func(q *sdk.FindGRPCRequest) *string { return &q.Namespace }))
-	app.Post("/mock/findSocket", findHandler(s, r.FindSocket, func(q *sdk.FindSocketRequest) *string { return &q.Namespace }))
-	app.Post("/mock/findKafka", findHandler(s, r.FindKafka, func(q *sdk.FindKafkaRequest) *string { return &q.Namespace }))
-	app.Post("/mock/findRabbitMQ", findHandler(s, r.FindRabbitMQ, func(q *sdk.FindRabbitMQRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findGrpc", findHandler(s, r.FindGRPC, func(q *find.GRPCRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findSocket", findHandler(s, r.FindSocket, func(q *find.SocketRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findKafka", findHandler(s, r.FindKafka, func(q *find.KafkaRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findRabbitMQ", findHandler(s, r.FindRabbitMQ, func(q *find.RabbitMQRequest) *string { return &q.Namespace }))
 	app.Post("/mock/findSmtp", s.findSMTP)
-	app.Post("/mock/findHttp", findHandler(s, r.FindHTTP, func(q *sdk.FindHTTPRequest) *string { return &q.Namespace }))
-	app.Post("/mock/findSoap", findHandler(s, r.FindSOAP, func(q *sdk.FindSOAPRequest) *string { return &q.Namespace }))
-	app.Post("/mock/findMcp", findHandler(s, r.FindMCP, func(q *sdk.FindMCPRequest) *string { return &q.Namespace }))
-	app.Post("/mock/findGraphql", findHandler(s, r.FindGraphQL, func(q *sdk.FindGraphQLRequest) *string { return &q.Namespace }))
-	app.Post("/mock/findSse", findHandler(s, r.FindSSE, func(q *sdk.FindSSERequest) *string { return &q.Namespace }))
+	app.Post("/mock/findHttp", findHandler(s, r.FindHTTP, func(q *find.HTTPRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findSoap", findHandler(s, r.FindSOAP, func(q *find.SOAPRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findMcp", findHandler(s, r.FindMCP, func(q *find.MCPRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findGraphql", findHandler(s, r.FindGraphQL, func(q *find.GraphQLRequest) *string { return &q.Namespace }))
+	app.Post("/mock/findSse", findHandler(s, r.FindSSE, func(q *find.SSERequest) *string { return &q.Namespace }))
 }
 
 // findHandler makes the handler of one find endpoint; nsOf says where the
 // request's namespace field is. The request is checked as a plugin's is
 // (resolve.CheckFind).
-func findHandler[Req, Resp any](s *server, find func(*Req) (*Resp, *resolve.NearMiss), nsOf func(*Req) *string) fiber.Handler {
+func findHandler[Req, Resp any](s *server, resolveFind func(*Req) (*Resp, *resolve.NearMiss), nsOf func(*Req) *string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		req := new(Req)
 		if err := s.decodeJSON(c, req); err != nil {
@@ -41,7 +41,7 @@ func findHandler[Req, Resp any](s *server, find func(*Req) (*Resp, *resolve.Near
 		if err := findNamespace(c, nsOf(req)); err != nil {
 			return err
 		}
-		out, nm := find(req)
+		out, nm := resolveFind(req)
 		if nm != nil {
 			return s.noMatch(c, nm)
 		}
@@ -68,7 +68,7 @@ func findNamespace(c *fiber.Ctx, ns *string) error {
 
 // findSMTP always answers 200: "found": false is the SMTP contract's own way to say no.
 func (s *server) findSMTP(c *fiber.Ctx) error {
-	var req sdk.FindSMTPRequest
+	var req find.SMTPRequest
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
-	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/sse"
 )
 
@@ -16,7 +16,7 @@ import (
 // resolution and player as the SSE listener (sdk/sse).
 func (s *server) stubSSE(c *fiber.Ctx, ns, route string, nsQuery bool) error {
 	query := (&stubRequest{c: c, nsQuery: nsQuery}).QueryMap()
-	resp, nm := s.Resolver.FindSSE(&sdk.FindSSERequest{Namespace: ns, Path: route, Query: query, Headers: requestHeaders(c)})
+	resp, nm := s.Resolver.FindSSE(&find.SSERequest{Namespace: ns, Path: route, Query: query, Headers: requestHeaders(c)})
 	if nm != nil {
 		return c.Status(http.StatusNotFound).JSON(fiber.Map{"error": nm.Error, "code": "no_match",
 			"request_id": requestIDOf(c), "namespace": nm.Namespace, "method": c.Method(), "path": nm.Path,

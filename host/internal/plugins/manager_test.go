@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
@@ -65,8 +66,8 @@ func freeAddr(t *testing.T) string {
 
 // answering is a host that finds one HTTP mock.
 func answering() *plugintest.FakeHost {
-	return &plugintest.FakeHost{FindHTTPFunc: func(context.Context, *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
-		return &sdk.FindHTTPResponse{Found: true, MockID: "m", StatusCode: 200, Body: json.RawMessage(`{"ok":true}`)}, nil
+	return &plugintest.FakeHost{FindHTTPFunc: func(context.Context, *find.HTTPRequest) (*find.HTTPResponse, error) {
+		return &find.HTTPResponse{Found: true, MockID: "m", StatusCode: 200, Body: json.RawMessage(`{"ok":true}`)}, nil
 	}}
 }
 

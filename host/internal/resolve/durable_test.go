@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
-	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -190,7 +190,7 @@ func TestKafkaOutputsSeeOwnExtract(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 50; i++ {
 				id := fmt.Sprintf("m%d-%d", w, i)
-				out, nm := r.FindKafka(&sdk.FindKafkaRequest{Namespace: "sandbox", Topic: "in", Data: json.RawMessage(`{"id":"` + id + `"}`)})
+				out, nm := r.FindKafka(&find.KafkaRequest{Namespace: "sandbox", Topic: "in", Data: json.RawMessage(`{"id":"` + id + `"}`)})
 				if nm != nil {
 					t.Errorf("no match: %+v", nm)
 					return

@@ -10,7 +10,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/render"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
-	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 // keyedQuery is a request of a protocol that is looked up by key.
@@ -180,7 +180,7 @@ func firstValues(h map[string][]string) map[string]string {
 }
 
 // FindGRPC resolves a gRPC call (POST /mock/findGrpc).
-func (r *Resolver) FindGRPC(req *sdk.FindGRPCRequest) (*sdk.FindGRPCResponse, *NearMiss) {
+func (r *Resolver) FindGRPC(req *find.GRPCRequest) (*find.GRPCResponse, *NearMiss) {
 	body := bodyOf(req.Data)
 	meta := lowerMulti(req.Meta)
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoGRPC, namespace: req.Namespace, serverName: req.ServerName,
@@ -191,9 +191,9 @@ func (r *Resolver) FindGRPC(req *sdk.FindGRPCRequest) (*sdk.FindGRPCResponse, *N
 		return nil, nm
 	}
 	defer release(f)
-	out := &sdk.FindGRPCResponse{Delay: f.out.Delay.Milliseconds(), Meta: firstValues(f.out.Headers)}
+	out := &find.GRPCResponse{Delay: f.out.Delay.Milliseconds(), Meta: firstValues(f.out.Headers)}
 	if p := f.entry.Mock.Proxy; p != nil {
-		out.Proxy = &sdk.ProxyTarget{Target: p.Target}
+		out.Proxy = &find.ProxyTarget{Target: p.Target}
 	}
 	src := f.out.Response
 	if src != nil && (src.Error != "" || src.StatusCode != 0 || len(src.ErrorDetails) > 0) {
@@ -201,9 +201,9 @@ func (r *Resolver) FindGRPC(req *sdk.FindGRPCRequest) (*sdk.FindGRPCResponse, *N
 		if code == 0 {
 			code = 2 // UNKNOWN: an error without a code
 		}
-		e := &sdk.GRPCError{Code: code, Message: src.Error}
+		e := &find.GRPCError{Code: code, Message: src.Error}
 		for _, d := range src.ErrorDetails {
-			e.Details = append(e.Details, sdk.ErrorDetails{Type: d.Type, Details: d.Details})
+			e.Details = append(e.Details, find.ErrorDetails{Type: d.Type, Details: d.Details})
 		}
 		out.Error = e
 		return out, nil
@@ -220,7 +220,7 @@ func (r *Resolver) FindGRPC(req *sdk.FindGRPCRequest) (*sdk.FindGRPCResponse, *N
 }
 
 // FindSocket resolves a WebSocket/TCP/UDP message (POST /mock/findSocket).
-func (r *Resolver) FindSocket(req *sdk.FindSocketRequest) (*sdk.FindSocketResponse, *NearMiss) {
+func (r *Resolver) FindSocket(req *find.SocketRequest) (*find.SocketResponse, *NearMiss) {
 	body := bodyOf(req.Data)
 	server := req.MockServerName
 	if server == "" {
@@ -243,18 +243,18 @@ func (r *Resolver) FindSocket(req *sdk.FindSocketRequest) (*sdk.FindSocketRespon
 		return nil, nm
 	}
 	defer release(f)
-	out := &sdk.FindSocketResponse{Data: f.raw(), Delay: f.out.Delay.Milliseconds()}
+	out := &find.SocketResponse{Data: f.raw(), Delay: f.out.Delay.Milliseconds()}
 	if p := f.entry.Mock.Proxy; p != nil {
-		out.Proxy = &sdk.ProxyTarget{Target: p.Target}
+		out.Proxy = &find.ProxyTarget{Target: p.Target}
 	}
 	if src := f.out.Response; src != nil && src.Error != "" {
-		out.Error = &sdk.GRPCError{Code: src.StatusCode, Message: src.Error}
+		out.Error = &find.GRPCError{Code: src.StatusCode, Message: src.Error}
 	}
 	return out, nil
 }
 
 // FindKafka resolves a Kafka message (POST /mock/findKafka).
-func (r *Resolver) FindKafka(req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse, *NearMiss) {
+func (r *Resolver) FindKafka(req *find.KafkaRequest) (*find.KafkaResponse, *NearMiss) {
 	body := bodyOf(req.Data)
 	headers := singleToMulti(req.Headers)
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoKafka, namespace: req.Namespace, serverName: req.ServerName,
@@ -266,7 +266,7 @@ func (r *Resolver) FindKafka(req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse,
 	}
 	defer release(f)
 	k := f.entry.Mock.Kafka
-	out := &sdk.FindKafkaResponse{MockID: f.entry.Mock.ID, Data: f.raw(), Delay: f.out.Delay.Milliseconds(),
+	out := &find.KafkaResponse{MockID: f.entry.Mock.ID, Data: f.raw(), Delay: f.out.Delay.Milliseconds(),
 		OutputMessageHeaders: firstValues(f.out.Headers)}
 	out.OutputTopic, out.OutputBrokers = k.OutputTopic, k.OutputBrokers
 	if c, _ := f.entry.Compiled.(*compiled); c != nil && c.kafka != nil {
@@ -285,13 +285,13 @@ func (r *Resolver) FindKafka(req *sdk.FindKafkaRequest) (*sdk.FindKafkaResponse,
 		}
 	}
 	if src := f.out.Response; src != nil && src.Error != "" {
-		out.Error = &sdk.MessagingError{Message: src.Error}
+		out.Error = &find.MessagingError{Message: src.Error}
 	}
 	return out, nil
 }
 
 // FindRabbitMQ resolves an AMQP message (POST /mock/findRabbitMQ).
-func (r *Resolver) FindRabbitMQ(req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQResponse, *NearMiss) {
+func (r *Resolver) FindRabbitMQ(req *find.RabbitMQRequest) (*find.RabbitMQResponse, *NearMiss) {
 	body := bodyOf(req.Data)
 	headers := singleToMulti(req.Headers)
 	keys := match.RabbitMQKeys(req.Queue, req.Exchange, req.RoutingKey)
@@ -307,20 +307,20 @@ func (r *Resolver) FindRabbitMQ(req *sdk.FindRabbitMQRequest) (*sdk.FindRabbitMQ
 		return nil, nm
 	}
 	defer release(f)
-	out := &sdk.FindRabbitMQResponse{MockID: f.entry.Mock.ID, Data: f.raw(), Delay: f.out.Delay.Milliseconds(),
+	out := &find.RabbitMQResponse{MockID: f.entry.Mock.ID, Data: f.raw(), Delay: f.out.Delay.Milliseconds(),
 		OutputHeaders: firstValues(f.out.Headers)}
 	if p := f.entry.Mock.RabbitMQ.OutputProps; p != nil {
-		out.OutputProps = &sdk.RabbitMQOutputProps{DeliveryMode: p.DeliveryMode, CorrelationID: p.CorrelationID, ReplyTo: p.ReplyTo,
+		out.OutputProps = &find.RabbitMQOutputProps{DeliveryMode: p.DeliveryMode, CorrelationID: p.CorrelationID, ReplyTo: p.ReplyTo,
 			ContentType: p.ContentType, Priority: p.Priority, MessageID: p.MessageID, Type: p.Type, AppID: p.AppID}
 	}
 	if src := f.out.Response; src != nil && src.Error != "" {
-		out.Error = &sdk.MessagingError{Message: src.Error}
+		out.Error = &find.MessagingError{Message: src.Error}
 	}
 	return out, nil
 }
 
 // FindSMTP decides whether to accept a mail (POST /mock/findSmtp).
-func (r *Resolver) FindSMTP(req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, *NearMiss) {
+func (r *Resolver) FindSMTP(req *find.SMTPRequest) (*find.SMTPResponse, *NearMiss) {
 	headers := singleToMulti(req.Headers)
 	body := map[string]any{"from": req.From, "subject": req.Subject, "body": req.Body}
 	to := make([]any, len(req.To))
@@ -339,7 +339,7 @@ func (r *Resolver) FindSMTP(req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, *N
 		},
 		undefined: store.UndefinedRequest{Method: "MAIL", Path: req.ServerName, Body: req.Subject}})
 	if nm != nil {
-		return &sdk.FindSMTPResponse{Found: false, StatusCode: 550, StatusMessage: nm.Error}, nm
+		return &find.SMTPResponse{Found: false, StatusCode: 550, StatusMessage: nm.Error}, nm
 	}
 	defer release(f)
 	code := f.out.Status
@@ -364,7 +364,7 @@ func (r *Resolver) FindSMTP(req *sdk.FindSMTPRequest) (*sdk.FindSMTPResponse, *N
 	if m, ok := f.value.(map[string]any); ok {
 		store, _ = m["storeEmail"].(bool)
 	}
-	return &sdk.FindSMTPResponse{Found: true, MockID: f.entry.Mock.ID, StatusCode: code, StatusMessage: msg,
+	return &find.SMTPResponse{Found: true, MockID: f.entry.Mock.ID, StatusCode: code, StatusMessage: msg,
 		AcceptMail: code < 400, StoreEmail: store, Headers: firstValues(f.out.Headers),
 		Delay: f.out.Delay.Milliseconds()}, nil
 }

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/mockarty-oss/mockarty/host/internal/model"
-	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 // CheckFind reports the first field a find request cannot do without, for
@@ -13,31 +13,31 @@ import (
 func CheckFind(req any) *model.FieldError {
 	missing := func(field, msg string) *model.FieldError { return &model.FieldError{Field: field, Message: msg} }
 	switch q := req.(type) {
-	case *sdk.FindGRPCRequest:
+	case *find.GRPCRequest:
 		if q.Service == "" || q.Method == "" {
 			return missing("service", "service and method are required")
 		}
-	case *sdk.FindKafkaRequest:
+	case *find.KafkaRequest:
 		if q.Topic == "" {
 			return missing("topic", "is required")
 		}
-	case *sdk.FindRabbitMQRequest:
+	case *find.RabbitMQRequest:
 		if q.Queue == "" && q.Exchange == "" {
 			return missing("queue", "queue or exchange is required")
 		}
-	case *sdk.FindHTTPRequest:
+	case *find.HTTPRequest:
 		if !strings.HasPrefix(q.Path, "/") {
 			return missing("path", "must start with '/'")
 		}
-	case *sdk.FindSOAPRequest:
+	case *find.SOAPRequest:
 		if q.Action == "" && q.Operation == "" && q.Path == "" {
 			return missing("action", "one of action, operation or path is required")
 		}
-	case *sdk.FindMCPRequest:
+	case *find.MCPRequest:
 		if q.Tool == "" && q.Resource == "" && q.Prompt == "" {
 			return missing("tool", "tool (for tools/call), resource (for resources/read) or prompt (for prompts/get) is required")
 		}
-	case *sdk.FindGraphQLRequest:
+	case *find.GraphQLRequest:
 		if q.Field == "" {
 			return missing("field", "is required")
 		}
@@ -46,7 +46,7 @@ func CheckFind(req any) *model.FieldError {
 		default:
 			return missing("operation", "must be query, mutation or subscription")
 		}
-	case *sdk.FindSSERequest:
+	case *find.SSERequest:
 		if !strings.HasPrefix(q.Path, "/") {
 			return missing("path", "must start with '/'")
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
 )
 
@@ -64,7 +65,7 @@ func (f Finder) Find(_ context.Context, protocol string, body []byte) (bool, []b
 		// The HTTP body travels inside the find request as a JSON string
 		// (or base64), where the check above does not see its brackets: it
 		// is checked as the typed path checks it.
-		var req sdk.FindHTTPRequest
+		var req find.HTTPRequest
 		if err = json.Unmarshal(body, &req); err == nil {
 			if err := jpath.CheckDepth(req.RawBody()); err != nil {
 				return false, nil, nil, refuse(protocol, err)
@@ -123,7 +124,7 @@ func decodeFind[Req, Resp any](body []byte, fn func(*Req) (*Resp, *NearMiss)) (a
 
 // FindHTTP implements pluginhost.HTTPFinder: the plugins' typed path for
 // HTTP. A miss is an *sdk.NoMatch.
-func (f Finder) FindHTTP(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, error) {
+func (f Finder) FindHTTP(_ context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error) {
 	if err := jpath.CheckDepth(req.RawBody()); err != nil {
 		return nil, refuse(model.ProtoHTTP, err)
 	}
@@ -146,7 +147,7 @@ func (f Finder) FindHTTP(_ context.Context, req *sdk.FindHTTPRequest) (*sdk.Find
 }
 
 // FindHTTP resolves an HTTP request described by the find contract.
-func (r *Resolver) FindHTTP(req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *NearMiss) {
+func (r *Resolver) FindHTTP(req *find.HTTPRequest) (*find.HTTPResponse, *NearMiss) {
 	headers := make(map[string][]string, len(req.Headers))
 	for k, v := range req.Headers {
 		headers[strings.ToLower(k)] = v
@@ -170,13 +171,13 @@ func (r *Resolver) FindHTTP(req *sdk.FindHTTPRequest) (*sdk.FindHTTPResponse, *N
 		return nil, res.NearMiss
 	}
 	out := res.Rendered
-	resp := &sdk.FindHTTPResponse{Found: true, MockID: res.MockID, StatusCode: out.Status, Headers: out.Headers,
+	resp := &find.HTTPResponse{Found: true, MockID: res.MockID, StatusCode: out.Status, Headers: out.Headers,
 		Delay: out.Delay.Milliseconds()}
 	if len(out.Body) > 0 || out.IsText {
 		resp.SetPayload(append([]byte(nil), out.Body...), out.Kind())
 	}
 	if out.Proxy != nil {
-		resp.Proxy = &sdk.ProxyTarget{Target: out.Proxy.Target}
+		resp.Proxy = &find.ProxyTarget{Target: out.Proxy.Target}
 	}
 	return resp, nil
 }

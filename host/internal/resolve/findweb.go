@@ -9,11 +9,11 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/render"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
-	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 // FindSOAP resolves a SOAP request by SOAPAction, operation or path.
-func (r *Resolver) FindSOAP(req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *NearMiss) {
+func (r *Resolver) FindSOAP(req *find.SOAPRequest) (*find.SOAPResponse, *NearMiss) {
 	body := bodyOf(req.Data)
 	headers := lowerMulti(req.Headers)
 	var keys []string
@@ -37,17 +37,17 @@ func (r *Resolver) FindSOAP(req *sdk.FindSOAPRequest) (*sdk.FindSOAPResponse, *N
 		return nil, nm
 	}
 	defer release(f)
-	out := &sdk.FindSOAPResponse{MockID: f.entry.Mock.ID, StatusCode: f.out.Status, Headers: f.out.Headers,
+	out := &find.SOAPResponse{MockID: f.entry.Mock.ID, StatusCode: f.out.Status, Headers: f.out.Headers,
 		Data: f.raw(), Delay: f.out.Delay.Milliseconds()}
 	if out.StatusCode == 0 {
 		out.StatusCode = 200
 	}
 	if p := f.entry.Mock.Proxy; p != nil {
-		out.Proxy = &sdk.ProxyTarget{Target: p.Target}
+		out.Proxy = &find.ProxyTarget{Target: p.Target}
 	}
 	if src := f.out.Response; src != nil && src.SOAPFault != nil {
 		sf := src.SOAPFault
-		out.Fault = &sdk.SOAPFault{FaultCode: sf.FaultCode, FaultString: sf.FaultString, FaultActor: sf.FaultActor, Detail: sf.Detail, HTTPStatus: sf.HTTPStatus}
+		out.Fault = &find.SOAPFault{FaultCode: sf.FaultCode, FaultString: sf.FaultString, FaultActor: sf.FaultActor, Detail: sf.Detail, HTTPStatus: sf.HTTPStatus}
 		if out.Fault.HTTPStatus == 0 {
 			out.Fault.HTTPStatus = 500
 		}
@@ -68,7 +68,7 @@ func normalise(p string) string {
 }
 
 // FindMCP resolves an MCP tools/call or resources/read.
-func (r *Resolver) FindMCP(req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, *NearMiss) {
+func (r *Resolver) FindMCP(req *find.MCPRequest) (*find.MCPResponse, *NearMiss) {
 	args := bodyOf(req.Arguments)
 	headers := lowerMulti(req.Headers)
 	key, name := match.MCPToolKey(req.Tool), req.Tool
@@ -86,7 +86,7 @@ func (r *Resolver) FindMCP(req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, *Near
 		return nil, nm
 	}
 	defer release(f)
-	out := &sdk.FindMCPResponse{MockID: f.entry.Mock.ID, Result: f.raw(), Delay: f.out.Delay.Milliseconds()}
+	out := &find.MCPResponse{MockID: f.entry.Mock.ID, Result: f.raw(), Delay: f.out.Delay.Milliseconds()}
 	if src := f.out.Response; src != nil {
 		out.IsError = src.MCPIsError
 	}
@@ -94,7 +94,7 @@ func (r *Resolver) FindMCP(req *sdk.FindMCPRequest) (*sdk.FindMCPResponse, *Near
 }
 
 // FindGraphQL resolves one root field of a GraphQL operation.
-func (r *Resolver) FindGraphQL(req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLResponse, *NearMiss) {
+func (r *Resolver) FindGraphQL(req *find.GraphQLRequest) (*find.GraphQLResponse, *NearMiss) {
 	op := req.Operation
 	if op == "" {
 		op = "query"
@@ -130,10 +130,10 @@ func (r *Resolver) FindGraphQL(req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLRes
 		return nil, nm
 	}
 	defer release(f)
-	out := &sdk.FindGraphQLResponse{MockID: f.entry.Mock.ID, Data: f.raw(), Delay: f.out.Delay.Milliseconds()}
+	out := &find.GraphQLResponse{MockID: f.entry.Mock.ID, Data: f.raw(), Delay: f.out.Delay.Milliseconds()}
 	if src := f.out.Response; src != nil {
 		for _, e := range src.GraphQLErrors {
-			ge := sdk.GraphQLError{Message: e.Message}
+			ge := find.GraphQLError{Message: e.Message}
 			for _, p := range e.Path {
 				var v any
 				_ = json.Unmarshal(p, &v)
@@ -154,7 +154,7 @@ func (r *Resolver) FindGraphQL(req *sdk.FindGraphQLRequest) (*sdk.FindGraphQLRes
 // sseQuery is an SSE request: its conditions read the query, its
 // headerConditions the headers.
 type sseQuery struct {
-	req     *sdk.FindSSERequest
+	req     *find.SSERequest
 	headers map[string][]string
 }
 
@@ -180,7 +180,7 @@ func (q *sseQuery) logCall(l *logRing, limit int, now int64, a *answer) {
 }
 
 // FindSSE resolves the event stream of a path.
-func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *NearMiss) {
+func (r *Resolver) FindSSE(req *find.SSERequest) (*find.SSEResponse, *NearMiss) {
 	start := time.Now()
 	now := start.UnixMilli()
 	ns := req.Namespace
@@ -211,7 +211,7 @@ func (r *Resolver) FindSSE(req *sdk.FindSSERequest) (*sdk.FindSSEResponse, *Near
 		return nil, nm
 	}
 	defer release(f)
-	res := &sdk.FindSSEResponse{MockID: m.ID, StatusCode: f.out.Status, Headers: f.out.Headers, Delay: f.out.Delay.Milliseconds(),
+	res := &find.SSEResponse{MockID: m.ID, StatusCode: f.out.Status, Headers: f.out.Headers, Delay: f.out.Delay.Milliseconds(),
 		EventName: m.SSE.EventName}
 	if len(f.out.Body) > 0 {
 		if f.out.IsText {

@@ -11,6 +11,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -97,7 +98,7 @@ func TestFinderHidesExpectedValues(t *testing.T) {
 	m := mocks(1, false)[0]
 	m.HTTP.Header = []model.Condition{{Path: "Authorization", AssertAction: "equals", Value: json.RawMessage(`"Bearer s3cret"`)}}
 	r.Changed(m)
-	req := &sdk.FindHTTPRequest{Method: "GET", Path: "/api/v1/resource0/1", Headers: sdk.MultiMap{"Authorization": {"Bearer wrong"}}}
+	req := &find.HTTPRequest{Method: "GET", Path: "/api/v1/resource0/1", Headers: find.MultiMap{"Authorization": {"Bearer wrong"}}}
 	_, err := f.FindHTTP(context.Background(), req)
 	var nm *sdk.NoMatch
 	if !errors.As(err, &nm) {
@@ -118,7 +119,7 @@ func TestFindKafkaNamesTheReplyRoute(t *testing.T) {
 	r.Changed(&model.Mock{ID: "rej", Namespace: "sandbox", Kafka: &model.KafkaContext{Topic: "orders", OutputTopic: "orders.rejected",
 		OutputBrokers: "10.0.0.1:9092", OutputKey: "rej-$.req.orderId", OutputHeaders: map[string]string{"X-Order": "$.req.orderId"}},
 		Response: &model.ContentResponse{Payload: json.RawMessage(`{"status":"rejected"}`)}})
-	resp, nm := r.FindKafka(&sdk.FindKafkaRequest{Topic: "orders", Data: json.RawMessage(`{"orderId":"7"}`)})
+	resp, nm := r.FindKafka(&find.KafkaRequest{Topic: "orders", Data: json.RawMessage(`{"orderId":"7"}`)})
 	if nm != nil {
 		t.Fatalf("near miss: %+v", nm)
 	}

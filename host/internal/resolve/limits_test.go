@@ -10,6 +10,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 func nested(depth int) string {
@@ -29,7 +30,7 @@ func TestFinderRefusesDeepBodies(t *testing.T) {
 	if !errors.As(err, &de) || !errors.Is(err, sdk.ErrBodyTooDeep) || !strings.Contains(err.Error(), "grpc find request") {
 		t.Fatalf("Find: %v", err)
 	}
-	req := &sdk.FindHTTPRequest{Method: "POST", Path: "/deep"}
+	req := &find.HTTPRequest{Method: "POST", Path: "/deep"}
 	req.SetBody([]byte(deep))
 	if _, err := f.FindHTTP(context.Background(), req); !errors.As(err, &de) || !errors.Is(err, sdk.ErrBodyTooDeep) {
 		t.Fatalf("FindHTTP: %v", err)
@@ -103,7 +104,7 @@ func TestFindChecksAreTheSameForPlugins(t *testing.T) {
 			t.Errorf("%s %s: %v, want a refused field", proto, body, err)
 		}
 	}
-	req := &sdk.FindHTTPRequest{Method: "GET", Path: "relative"}
+	req := &find.HTTPRequest{Method: "GET", Path: "relative"}
 	if _, err := f.FindHTTP(context.Background(), req); !errors.Is(err, sdk.ErrInvalidInput) {
 		t.Errorf("FindHTTP with a relative path: %v", err)
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/outbound"
 	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
 )
@@ -436,14 +437,14 @@ type Rendered struct {
 // Kind is what the body is, the one rule for the Content-Type a reply gets
 // when its mock sets none (/stubs and every listener): JSON, text, or
 // bytes that are not UTF-8 text (a decoded base64 payload, say).
-func (out *Rendered) Kind() sdk.PayloadKind {
+func (out *Rendered) Kind() find.PayloadKind {
 	switch {
 	case !out.IsText:
-		return sdk.PayloadJSON
+		return find.PayloadJSON
 	case utf8.Valid(out.Body):
-		return sdk.PayloadText
+		return find.PayloadText
 	}
-	return sdk.PayloadBinary
+	return find.PayloadBinary
 }
 
 // pick chooses the response of a matched entry (response, or oneOf in turn or at random).

@@ -1,8 +1,10 @@
-// Package sdk is what a plugin author imports: the resolution contract that
-// every protocol listener speaks with the host. The JSON shapes here are the
-// bodies of the host's POST /mock/find* endpoints (model.md section 2), so a
-// plugin in Go and a generated server in any language resolve traffic alike.
-package sdk
+// Package find holds the find requests and replies of every protocol: what
+// a listener asks the host (sdk.Host) and what the host answers. Their JSON
+// shapes are the bodies of the host's POST /mock/find* endpoints (model.md
+// section 2), so a plugin in Go and a generated server in any language
+// resolve traffic alike; between a Go plugin and the host they travel as
+// typed protobuf messages.
+package find
 
 import (
 	"encoding/json"
@@ -33,8 +35,8 @@ type ProxyTarget struct {
 	Target string `json:"target"`
 }
 
-// FindGRPCRequest is the body of POST /mock/findGrpc.
-type FindGRPCRequest struct {
+// GRPCRequest is the body of POST /mock/findGrpc.
+type GRPCRequest struct {
 	Namespace  string          `json:"namespace,omitempty"`
 	ServerName string          `json:"serverName,omitempty"`
 	Service    string          `json:"service"`
@@ -43,8 +45,8 @@ type FindGRPCRequest struct {
 	Data       json.RawMessage `json:"data,omitempty"`
 }
 
-// FindGRPCResponse is the reply of POST /mock/findGrpc.
-type FindGRPCResponse struct {
+// GRPCResponse is the reply of POST /mock/findGrpc.
+type GRPCResponse struct {
 	Data            json.RawMessage   `json:"data,omitempty"`
 	StreamResponses []json.RawMessage `json:"streamResponses,omitempty"`
 	Meta            map[string]string `json:"meta,omitempty"`
@@ -53,8 +55,8 @@ type FindGRPCResponse struct {
 	Delay           int64             `json:"delay,omitempty"`
 }
 
-// FindSocketRequest is the body of POST /mock/findSocket.
-type FindSocketRequest struct {
+// SocketRequest is the body of POST /mock/findSocket.
+type SocketRequest struct {
 	Namespace      string `json:"namespace,omitempty"`
 	ServerName     string `json:"serverName,omitempty"`
 	MockServerName string `json:"mockServerName,omitempty"`
@@ -65,16 +67,16 @@ type FindSocketRequest struct {
 	Data       json.RawMessage `json:"data,omitempty"`
 }
 
-// FindSocketResponse is the reply of POST /mock/findSocket.
-type FindSocketResponse struct {
+// SocketResponse is the reply of POST /mock/findSocket.
+type SocketResponse struct {
 	Data  json.RawMessage `json:"data,omitempty"`
 	Error *GRPCError      `json:"error,omitempty"`
 	Proxy *ProxyTarget    `json:"proxy,omitempty"`
 	Delay int64           `json:"delay,omitempty"`
 }
 
-// FindKafkaRequest is the body of POST /mock/findKafka.
-type FindKafkaRequest struct {
+// KafkaRequest is the body of POST /mock/findKafka.
+type KafkaRequest struct {
 	Namespace     string            `json:"namespace,omitempty"`
 	ServerName    string            `json:"serverName,omitempty"`
 	Topic         string            `json:"topic"`
@@ -83,8 +85,8 @@ type FindKafkaRequest struct {
 	Data          json.RawMessage   `json:"data,omitempty"`
 }
 
-// FindKafkaResponse is the reply of POST /mock/findKafka.
-type FindKafkaResponse struct {
+// KafkaResponse is the reply of POST /mock/findKafka.
+type KafkaResponse struct {
 	// MockID is the mock that answered (its output topic, key and brokers are in its kafka context).
 	MockID               string            `json:"mockId,omitempty"`
 	Data                 json.RawMessage   `json:"data,omitempty"`
@@ -111,8 +113,8 @@ type RabbitMQOutputProps struct {
 	AppID         string `json:"appId,omitempty"`
 }
 
-// FindRabbitMQRequest is the body of POST /mock/findRabbitMQ.
-type FindRabbitMQRequest struct {
+// RabbitMQRequest is the body of POST /mock/findRabbitMQ.
+type RabbitMQRequest struct {
 	Namespace  string            `json:"namespace,omitempty"`
 	ServerName string            `json:"serverName,omitempty"`
 	Queue      string            `json:"queue,omitempty"`
@@ -122,8 +124,8 @@ type FindRabbitMQRequest struct {
 	Data       json.RawMessage   `json:"data,omitempty"`
 }
 
-// FindRabbitMQResponse is the reply of POST /mock/findRabbitMQ.
-type FindRabbitMQResponse struct {
+// RabbitMQResponse is the reply of POST /mock/findRabbitMQ.
+type RabbitMQResponse struct {
 	// MockID is the mock that answered (its outputs are in its rabbitmq context).
 	MockID        string               `json:"mockId,omitempty"`
 	Data          json.RawMessage      `json:"data,omitempty"`
@@ -133,8 +135,8 @@ type FindRabbitMQResponse struct {
 	Delay         int64                `json:"delay,omitempty"`
 }
 
-// FindSMTPRequest is the body of POST /mock/findSmtp.
-type FindSMTPRequest struct {
+// SMTPRequest is the body of POST /mock/findSmtp.
+type SMTPRequest struct {
 	Namespace  string            `json:"namespace,omitempty"`
 	ServerName string            `json:"serverName,omitempty"`
 	From       string            `json:"from"`
@@ -144,8 +146,8 @@ type FindSMTPRequest struct {
 	Headers    map[string]string `json:"headers,omitempty"`
 }
 
-// FindSMTPResponse is the reply of POST /mock/findSmtp: an accept or reject decision.
-type FindSMTPResponse struct {
+// SMTPResponse is the reply of POST /mock/findSmtp: an accept or reject decision.
+type SMTPResponse struct {
 	Found         bool              `json:"found"`
 	MockID        string            `json:"mockId,omitempty"`
 	StatusCode    int               `json:"statusCode"`
@@ -160,8 +162,8 @@ type FindSMTPResponse struct {
 // under /stubs by the spec; their plugins resolve through these bodies of
 // POST /mock/findSoap, /mock/findMcp, /mock/findGraphql and /mock/findSse.
 
-// FindSOAPRequest is the body of POST /mock/findSoap.
-type FindSOAPRequest struct {
+// SOAPRequest is the body of POST /mock/findSoap.
+type SOAPRequest struct {
 	Namespace  string          `json:"namespace,omitempty"`
 	ServerName string          `json:"serverName,omitempty"`
 	Path       string          `json:"path,omitempty"`
@@ -183,8 +185,8 @@ type SOAPFault struct {
 	HTTPStatus  int    `json:"httpStatus,omitempty"`
 }
 
-// FindSOAPResponse is the reply of POST /mock/findSoap.
-type FindSOAPResponse struct {
+// SOAPResponse is the reply of POST /mock/findSoap.
+type SOAPResponse struct {
 	MockID     string              `json:"mockId"`
 	StatusCode int                 `json:"statusCode"`
 	Headers    map[string][]string `json:"headers,omitempty"`
@@ -194,8 +196,8 @@ type FindSOAPResponse struct {
 	Delay      int64               `json:"delay,omitempty"`
 }
 
-// FindMCPRequest is the body of POST /mock/findMcp.
-type FindMCPRequest struct {
+// MCPRequest is the body of POST /mock/findMcp.
+type MCPRequest struct {
 	Namespace  string          `json:"namespace,omitempty"`
 	ServerName string          `json:"serverName,omitempty"`
 	Method     string          `json:"method"` // tools/call, resources/read or prompts/get
@@ -206,16 +208,16 @@ type FindMCPRequest struct {
 	Headers    MultiMap        `json:"headers,omitempty"`
 }
 
-// FindMCPResponse is the reply of POST /mock/findMcp: the MCP result body.
-type FindMCPResponse struct {
+// MCPResponse is the reply of POST /mock/findMcp: the MCP result body.
+type MCPResponse struct {
 	MockID  string          `json:"mockId"`
 	Result  json.RawMessage `json:"result,omitempty"`
 	IsError bool            `json:"isError,omitempty"`
 	Delay   int64           `json:"delay,omitempty"`
 }
 
-// FindGraphQLRequest is the body of POST /mock/findGraphql: one root field.
-type FindGraphQLRequest struct {
+// GraphQLRequest is the body of POST /mock/findGraphql: one root field.
+type GraphQLRequest struct {
 	Namespace string          `json:"namespace,omitempty"`
 	Path      string          `json:"path,omitempty"`
 	Operation string          `json:"operation"` // query, mutation or subscription
@@ -233,24 +235,24 @@ type GraphQLError struct {
 	Extensions json.RawMessage `json:"extensions,omitempty"`
 }
 
-// FindGraphQLResponse is the reply of POST /mock/findGraphql.
-type FindGraphQLResponse struct {
+// GraphQLResponse is the reply of POST /mock/findGraphql.
+type GraphQLResponse struct {
 	MockID string          `json:"mockId"`
 	Data   json.RawMessage `json:"data,omitempty"`
 	Errors []GraphQLError  `json:"errors,omitempty"`
 	Delay  int64           `json:"delay,omitempty"`
 }
 
-// FindSSERequest is the body of POST /mock/findSse.
-type FindSSERequest struct {
+// SSERequest is the body of POST /mock/findSse.
+type SSERequest struct {
 	Namespace string   `json:"namespace,omitempty"`
 	Path      string   `json:"path"`
 	Query     MultiMap `json:"query,omitempty"`
 	Headers   MultiMap `json:"headers,omitempty"`
 }
 
-// FindSSEResponse is the reply of POST /mock/findSse: the event chain to play.
-type FindSSEResponse struct {
+// SSEResponse is the reply of POST /mock/findSse: the event chain to play.
+type SSEResponse struct {
 	MockID     string              `json:"mockId"`
 	StatusCode int                 `json:"statusCode"`
 	Headers    map[string][]string `json:"headers,omitempty"`
@@ -261,8 +263,8 @@ type FindSSEResponse struct {
 	Delay     int64           `json:"delay,omitempty"`
 }
 
-// FindHTTPRequest is the body of POST /mock/findHttp.
-type FindHTTPRequest struct {
+// HTTPRequest is the body of POST /mock/findHttp.
+type HTTPRequest struct {
 	Namespace  string          `json:"namespace,omitempty"`
 	ServerName string          `json:"serverName,omitempty"`
 	Method     string          `json:"method"`
@@ -280,12 +282,12 @@ type FindHTTPRequest struct {
 // SetBody sets the request body as received. Listeners should use it
 // rather than filling Body or BodyBase64: the SDK then sends the bytes as
 // they are, and encodes them as JSON only when the host needs JSON.
-func (r *FindHTTPRequest) SetBody(b []byte) { r.raw, r.rawSet = b, true }
+func (r *HTTPRequest) SetBody(b []byte) { r.raw, r.rawSet = b, true }
 
 // RawBody returns the request body as received: what SetBody set, else
 // BodyBase64, else Body (a JSON string is the raw text; other JSON is
 // the body itself).
-func (r *FindHTTPRequest) RawBody() []byte {
+func (r *HTTPRequest) RawBody() []byte {
 	switch {
 	case r.rawSet:
 		return r.raw
@@ -301,14 +303,14 @@ func (r *FindHTTPRequest) RawBody() []byte {
 
 // MarshalJSON encodes the request as the JSON contract has it: a body set
 // with SetBody goes in Body (UTF-8 text, as a JSON string) or BodyBase64.
-func (r FindHTTPRequest) MarshalJSON() ([]byte, error) {
-	type plain FindHTTPRequest // without this method
+func (r HTTPRequest) MarshalJSON() ([]byte, error) {
+	type plain HTTPRequest // without this method
 	return json.Marshal((*plain)(r.forJSON()))
 }
 
 // forJSON returns the request with a SetBody body moved into Body or
 // BodyBase64, ready to be sent as JSON.
-func (r *FindHTTPRequest) forJSON() *FindHTTPRequest {
+func (r *HTTPRequest) forJSON() *HTTPRequest {
 	if !r.rawSet {
 		return r
 	}
@@ -324,8 +326,8 @@ func (r *FindHTTPRequest) forJSON() *FindHTTPRequest {
 	return &out
 }
 
-// FindHTTPResponse is the reply of POST /mock/findHttp.
-type FindHTTPResponse struct {
+// HTTPResponse is the reply of POST /mock/findHttp.
+type HTTPResponse struct {
 	Found      bool                `json:"found"`
 	MockID     string              `json:"mockId"`
 	StatusCode int                 `json:"statusCode"`
@@ -365,7 +367,7 @@ func (k PayloadKind) ContentType() string {
 
 // SetPayload sets the reply body: it fills Body or BodyBase64 as the JSON
 // contract has them, and keeps the bytes for Payload.
-func (r *FindHTTPResponse) SetPayload(b []byte, kind PayloadKind) {
+func (r *HTTPResponse) SetPayload(b []byte, kind PayloadKind) {
 	if kind == PayloadText && !utf8.Valid(b) {
 		kind = PayloadBinary
 	}
@@ -382,7 +384,7 @@ func (r *FindHTTPResponse) SetPayload(b []byte, kind PayloadKind) {
 }
 
 // Payload returns the reply body as the bytes to send, and its kind.
-func (r *FindHTTPResponse) Payload() ([]byte, PayloadKind) {
+func (r *HTTPResponse) Payload() ([]byte, PayloadKind) {
 	switch {
 	case r.rawSet:
 		return r.raw, r.rawKind
