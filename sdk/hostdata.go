@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
+	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv2"
 	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -20,7 +20,8 @@ import (
 // HostData is the part of Host that offers those calls.
 type HostData interface {
 	// ListMocks returns the live mocks of protocol as the API's mock JSON
-	// documents; namespace "" means every namespace.
+	// documents, in the order the host tries them (best first); namespace
+	// "" means every namespace.
 	ListMocks(ctx context.Context, protocol, namespace string) ([]json.RawMessage, error)
 	// ListDocuments returns the registered documents of kind (proto,
 	// graphql, wsdl); namespace "" means every namespace.
@@ -81,7 +82,7 @@ var ErrUnknownAction = errors.New("unknown action")
 // The plugin's side: the calls over gRPC.
 
 func (f *remoteHost) ListMocks(ctx context.Context, protocol, namespace string) ([]json.RawMessage, error) {
-	r, err := f.rpc.ListMocks(ctx, &pluginv1.ListMocksRequest{Protocol: protocol, Namespace: namespace})
+	r, err := f.rpc.ListMocks(ctx, &pluginv2.ListMocksRequest{Protocol: protocol, Namespace: namespace})
 	if err != nil {
 		return nil, remoteError(err)
 	}
@@ -93,7 +94,7 @@ func (f *remoteHost) ListMocks(ctx context.Context, protocol, namespace string) 
 }
 
 func (f *remoteHost) ListDocuments(ctx context.Context, kind, namespace string) ([]Document, error) {
-	r, err := f.rpc.ListDocuments(ctx, &pluginv1.ListDocumentsRequest{Kind: kind, Namespace: namespace})
+	r, err := f.rpc.ListDocuments(ctx, &pluginv2.ListDocumentsRequest{Kind: kind, Namespace: namespace})
 	if err != nil {
 		return nil, remoteError(err)
 	}
@@ -105,7 +106,7 @@ func (f *remoteHost) ListDocuments(ctx context.Context, kind, namespace string) 
 }
 
 func (f *remoteHost) Watch(ctx context.Context, topics []string) (<-chan []string, error) {
-	s, err := f.rpc.Watch(ctx, &pluginv1.WatchRequest{Topics: topics})
+	s, err := f.rpc.Watch(ctx, &pluginv2.WatchRequest{Topics: topics})
 	if err != nil {
 		return nil, remoteError(err)
 	}
@@ -133,7 +134,7 @@ func (f *remoteHost) Watch(ctx context.Context, topics []string) (<-chan []strin
 }
 
 func (f *remoteHost) Capture(ctx context.Context, c *Captured) (string, error) {
-	r, err := f.rpc.Capture(ctx, &pluginv1.CaptureRequest{Protocol: c.Protocol, Namespace: c.Namespace,
+	r, err := f.rpc.Capture(ctx, &pluginv2.CaptureRequest{Protocol: c.Protocol, Namespace: c.Namespace,
 		ServerName: c.ServerName, MockId: c.MockID, Summary: c.Summary, Raw: c.Raw})
 	if err != nil {
 		return "", remoteError(err)
@@ -151,7 +152,7 @@ func remoteError(err error) error {
 }
 
 // Call: the plugin's side of a host-initiated action.
-func (s *pluginServer) Call(ctx context.Context, r *pluginv1.CallRequest) (*pluginv1.CallResponse, error) {
+func (s *pluginServer) Call(ctx context.Context, r *pluginv2.CallRequest) (*pluginv2.CallResponse, error) {
 	c, ok := s.impl.(Caller)
 	if !ok {
 		return nil, status.Error(codes.Unimplemented, "this plugin has no actions")
@@ -167,5 +168,5 @@ func (s *pluginServer) Call(ctx context.Context, r *pluginv1.CallRequest) (*plug
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	return &pluginv1.CallResponse{Result: out}, nil
+	return &pluginv2.CallResponse{Result: out}, nil
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
-	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
+	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv2"
 	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -45,11 +45,11 @@ func init() {
 		if !ok {
 			return fmt.Errorf("%T is not an sdk.Plugin", impl)
 		}
-		pluginv1.RegisterPluginServer(s, &pluginServer{impl: p, broker: broker})
+		pluginv2.RegisterPluginServer(s, &pluginServer{impl: p, broker: broker})
 		return nil
 	}
 	wire.ConnectHost = func(conn grpc.ClientConnInterface) (any, func()) {
-		h := newRemoteHost(pluginv1.NewHostClient(conn))
+		h := newRemoteHost(pluginv2.NewHostClient(conn))
 		return h, h.close
 	}
 }
@@ -83,15 +83,15 @@ type pluginServer struct {
 	host   *remoteHost
 }
 
-var _ pluginv1.PluginServer = (*pluginServer)(nil)
+var _ pluginv2.PluginServer = (*pluginServer)(nil)
 
-func (s *pluginServer) Info(context.Context, *pluginv1.InfoRequest) (*pluginv1.InfoResponse, error) {
+func (s *pluginServer) Info(context.Context, *pluginv2.InfoRequest) (*pluginv2.InfoResponse, error) {
 	i := s.impl.Info()
-	return &pluginv1.InfoResponse{Name: i.Name, Kind: i.Kind, Version: i.Version, Description: i.Description,
+	return &pluginv2.InfoResponse{Name: i.Name, Kind: i.Kind, Version: i.Version, Description: i.Description,
 		SettingsSchema: string(i.SettingsSchema), Protocols: i.Protocols}, nil
 }
 
-func (s *pluginServer) Configure(ctx context.Context, r *pluginv1.ConfigureRequest) (*pluginv1.ConfigureResponse, error) {
+func (s *pluginServer) Configure(ctx context.Context, r *pluginv2.ConfigureRequest) (*pluginv2.ConfigureResponse, error) {
 	settings := json.RawMessage(r.Settings)
 	if len(settings) == 0 {
 		settings = json.RawMessage(`{}`)
@@ -99,24 +99,24 @@ func (s *pluginServer) Configure(ctx context.Context, r *pluginv1.ConfigureReque
 	if err := s.impl.Configure(ctx, settings); err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	out := &pluginv1.ConfigureResponse{}
+	out := &pluginv2.ConfigureResponse{}
 	if sl, ok := s.impl.(ServerLister); ok {
 		for _, sv := range sl.Servers() {
-			out.Servers = append(out.Servers, &pluginv1.Server{Name: sv.Name, Namespace: sv.Namespace,
+			out.Servers = append(out.Servers, &pluginv2.Server{Name: sv.Name, Namespace: sv.Namespace,
 				Protocol: sv.Protocol, IsDefault: sv.Default, AnyName: sv.AnyName})
 		}
 	}
 	return out, nil
 }
 
-func (s *pluginServer) Health(ctx context.Context, _ *pluginv1.HealthRequest) (*pluginv1.HealthResponse, error) {
+func (s *pluginServer) Health(ctx context.Context, _ *pluginv2.HealthRequest) (*pluginv2.HealthResponse, error) {
 	if err := s.impl.Health(ctx); err != nil {
-		return &pluginv1.HealthResponse{Ok: false, Message: err.Error()}, nil
+		return &pluginv2.HealthResponse{Ok: false, Message: err.Error()}, nil
 	}
-	return &pluginv1.HealthResponse{Ok: true}, nil
+	return &pluginv2.HealthResponse{Ok: true}, nil
 }
 
-func (s *pluginServer) Start(ctx context.Context, r *pluginv1.StartRequest) (*pluginv1.StartResponse, error) {
+func (s *pluginServer) Start(ctx context.Context, r *pluginv2.StartRequest) (*pluginv2.StartResponse, error) {
 	l, ok := s.impl.(Listener)
 	if !ok {
 		return nil, status.Error(codes.Unimplemented, "this plugin is not a listener")
@@ -126,18 +126,18 @@ func (s *pluginServer) Start(ctx context.Context, r *pluginv1.StartRequest) (*pl
 		return nil, status.Errorf(codes.Unavailable, "connect to the host: %v", err)
 	}
 	s.conn = conn
-	s.host = newRemoteHost(pluginv1.NewHostClient(conn))
+	s.host = newRemoteHost(pluginv2.NewHostClient(conn))
 	addrs, err := l.Start(ctx, s.host)
 	if err != nil {
 		return nil, status.Error(codes.FailedPrecondition, err.Error())
 	}
-	return &pluginv1.StartResponse{Addresses: addrs}, nil
+	return &pluginv2.StartResponse{Addresses: addrs}, nil
 }
 
-func (s *pluginServer) Stop(ctx context.Context, _ *pluginv1.StopRequest) (*pluginv1.StopResponse, error) {
+func (s *pluginServer) Stop(ctx context.Context, _ *pluginv2.StopRequest) (*pluginv2.StopResponse, error) {
 	l, ok := s.impl.(Listener)
 	if !ok {
-		return &pluginv1.StopResponse{}, nil
+		return &pluginv2.StopResponse{}, nil
 	}
 	err := l.Stop(ctx)
 	if s.host != nil {
@@ -149,5 +149,5 @@ func (s *pluginServer) Stop(ctx context.Context, _ *pluginv1.StopRequest) (*plug
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	return &pluginv1.StopResponse{}, nil
+	return &pluginv2.StopResponse{}, nil
 }

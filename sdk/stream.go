@@ -2,14 +2,14 @@ package sdk
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
 
 	"github.com/mockarty-oss/mockarty/sdk/find"
-	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
+	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv2"
 	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -24,7 +24,7 @@ import (
 // remoteHost is the plugin's connection to the host: the Host a listener
 // or a tool gets.
 type remoteHost struct {
-	rpc         pluginv1.HostClient
+	rpc         pluginv2.HostClient
 	unsupported atomic.Bool // the host has no FindStream
 
 	mu     sync.Mutex
@@ -35,135 +35,109 @@ type remoteHost struct {
 
 // findStream is one open FindStream and the calls waiting on it.
 type findStream struct {
-	s      pluginv1.Host_FindStreamClient
+	s      pluginv2.Host_FindStreamClient
 	cancel context.CancelFunc
 
 	sendMu sync.Mutex
 
 	mu      sync.Mutex
-	pending map[uint64]chan *pluginv1.FindStreamResponse
+	pending map[uint64]chan *pluginv2.FindAnswer
 	err     error // set once the stream has failed
 }
 
-func newRemoteHost(rpc pluginv1.HostClient) *remoteHost { return &remoteHost{rpc: rpc} }
+func newRemoteHost(rpc pluginv2.HostClient) *remoteHost { return &remoteHost{rpc: rpc} }
 
 var _ Host = (*remoteHost)(nil)
 
-// find is one Find call in its JSON form: the host's answer when found,
-// its near-miss report when not.
-func (f *remoteHost) find(ctx context.Context, protocol string, body []byte) (found bool, resp, nearMiss []byte, err error) {
-	call := &pluginv1.FindRequest{Protocol: protocol, Body: body}
-	if len(body) <= wire.StreamMaxBody && !f.unsupported.Load() {
-		r, err := f.call(ctx, &pluginv1.FindStreamRequest{Call: &pluginv1.FindStreamRequest_Find{Find: call}})
-		if err == nil {
-			return r.Found, r.GetBody(), r.NearMiss, nil
+// find sends one call: on the stream, or on its own when its payload is
+// larger than wire.StreamMaxBody or the host has no stream. The answer
+// holds the host's reply; a miss is a *NoMatch error.
+func (f *remoteHost) find(ctx context.Context, req any) (*pluginv2.FindAnswer, error) {
+	c := wire.CallOf(req)
+	if c == nil {
+		return nil, fmt.Errorf("%w: %T is no find request", ErrInvalidInput, req)
+	}
+	var (
+		a   *pluginv2.FindAnswer
+		err error
+	)
+	if wire.PayloadSize(c) <= wire.StreamMaxBody && !f.unsupported.Load() {
+		a, err = f.call(ctx, c)
+	}
+	if a == nil && (err == nil || errors.Is(err, errNoStream)) {
+		c.Id = 0
+		if a, err = f.rpc.Find(ctx, c); err != nil {
+			return nil, wire.FindError(err)
 		}
-		if !errors.Is(err, errNoStream) {
-			return false, nil, nil, err
-		}
-	}
-	r, err := f.rpc.Find(ctx, call)
-	if err != nil {
-		return false, nil, nil, wire.FindError(err)
-	}
-	return r.Found, r.Body, r.NearMiss, nil
-}
-
-// findJSON is a Find whose request and answer travel as JSON.
-func findJSON[Req, Resp any](ctx context.Context, f *remoteHost, protocol string, req *Req) (*Resp, error) {
-	b, err := json.Marshal(req)
-	if err != nil {
-		return nil, err
-	}
-	found, resp, near, err := f.find(ctx, protocol, b)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, noMatchOf(near)
-	}
-	var out Resp
-	if err := json.Unmarshal(resp, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// noMatchOf is the NoMatch of the host's near-miss report.
-func noMatchOf(nearMiss []byte) *NoMatch {
-	var nm NoMatch
-	_ = json.Unmarshal(nearMiss, &nm)
-	return &nm
-}
-
-// FindHTTP travels typed on the stream, without JSON.
-func (f *remoteHost) FindHTTP(ctx context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error) {
-	if len(req.RawBody()) > wire.StreamMaxBody || f.unsupported.Load() {
-		return findJSON[find.HTTPRequest, find.HTTPResponse](ctx, f, wire.ProtoHTTP, req)
-	}
-	r, err := f.call(ctx, &pluginv1.FindStreamRequest{Call: &pluginv1.FindStreamRequest_Http{Http: httpCallOf(req)}})
-	if errors.Is(err, errNoStream) {
-		return findJSON[find.HTTPRequest, find.HTTPResponse](ctx, f, wire.ProtoHTTP, req)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !r.Found {
-		return nil, noMatchOf(r.NearMiss)
+	if nm := a.NoMatch; nm != nil {
+		return nil, &NoMatch{Message: nm.Error, Code: nm.Code, Namespace: nm.Namespace, Method: nm.Method, Path: nm.Path,
+			Candidates: nm.Candidates}
 	}
-	return responseOfHTTPReply(r.GetHttp()), nil
+	return a, nil
 }
 
+// reply is the find response of an answer, or why there is none.
+func reply[C, R any](a *pluginv2.FindAnswer, err error, get func(*pluginv2.FindAnswer) *C, conv func(*C) *R) (*R, error) {
+	if err != nil {
+		return nil, err
+	}
+	c := get(a)
+	if c == nil {
+		return nil, errors.New("the host answered with a reply of another protocol")
+	}
+	return conv(c), nil
+}
+
+func (f *remoteHost) FindHTTP(ctx context.Context, r *find.HTTPRequest) (*find.HTTPResponse, error) {
+	a, err := f.find(ctx, r)
+	return reply(a, err, (*pluginv2.FindAnswer).GetHttp, wire.HTTPResponseOf)
+}
 func (f *remoteHost) FindGRPC(ctx context.Context, r *find.GRPCRequest) (*find.GRPCResponse, error) {
-	return findJSON[find.GRPCRequest, find.GRPCResponse](ctx, f, wire.ProtoGRPC, r)
+	a, err := f.find(ctx, r)
+	return reply(a, err, (*pluginv2.FindAnswer).GetGrpc, wire.GRPCResponseOf)
 }
 func (f *remoteHost) FindSocket(ctx context.Context, r *find.SocketRequest) (*find.SocketResponse, error) {
-	return findJSON[find.SocketRequest, find.SocketResponse](ctx, f, wire.ProtoSocket, r)
+	a, err := f.find(ctx, r)
+	return reply(a, err, (*pluginv2.FindAnswer).GetSocket, wire.SocketResponseOf)
 }
 func (f *remoteHost) FindKafka(ctx context.Context, r *find.KafkaRequest) (*find.KafkaResponse, error) {
-	return findJSON[find.KafkaRequest, find.KafkaResponse](ctx, f, wire.ProtoKafka, r)
+	a, err := f.find(ctx, r)
+	return reply(a, err, (*pluginv2.FindAnswer).GetKafka, wire.KafkaResponseOf)
 }
 func (f *remoteHost) FindRabbitMQ(ctx context.Context, r *find.RabbitMQRequest) (*find.RabbitMQResponse, error) {
-	return findJSON[find.RabbitMQRequest, find.RabbitMQResponse](ctx, f, wire.ProtoRabbitMQ, r)
+	a, err := f.find(ctx, r)
+	return reply(a, err, (*pluginv2.FindAnswer).GetRabbitmq, wire.RabbitMQResponseOf)
 }
 func (f *remoteHost) FindSMTP(ctx context.Context, r *find.SMTPRequest) (*find.SMTPResponse, error) {
-	return findJSON[find.SMTPRequest, find.SMTPResponse](ctx, f, wire.ProtoSMTP, r)
+	a, err := f.find(ctx, r)
+	return reply(a, err, (*pluginv2.FindAnswer).GetSmtp, wire.SMTPResponseOf)
 }
 func (f *remoteHost) FindSOAP(ctx context.Context, r *find.SOAPRequest) (*find.SOAPResponse, error) {
-	return findJSON[find.SOAPRequest, find.SOAPResponse](ctx, f, wire.ProtoSOAP, r)
+	a, err := f.find(ctx, r)
+	return reply(a, err, (*pluginv2.FindAnswer).GetSoap, wire.SOAPResponseOf)
 }
 func (f *remoteHost) FindMCP(ctx context.Context, r *find.MCPRequest) (*find.MCPResponse, error) {
-	return findJSON[find.MCPRequest, find.MCPResponse](ctx, f, wire.ProtoMCP, r)
+	a, err := f.find(ctx, r)
+	return reply(a, err, (*pluginv2.FindAnswer).GetMcp, wire.MCPResponseOf)
 }
 func (f *remoteHost) FindGraphQL(ctx context.Context, r *find.GraphQLRequest) (*find.GraphQLResponse, error) {
-	return findJSON[find.GraphQLRequest, find.GraphQLResponse](ctx, f, wire.ProtoGraphQL, r)
+	a, err := f.find(ctx, r)
+	return reply(a, err, (*pluginv2.FindAnswer).GetGraphql, wire.GraphQLResponseOf)
 }
 func (f *remoteHost) FindSSE(ctx context.Context, r *find.SSERequest) (*find.SSEResponse, error) {
-	return findJSON[find.SSERequest, find.SSEResponse](ctx, f, wire.ProtoSSE, r)
-}
-
-// httpCallOf is the typed wire form of an HTTP find request.
-func httpCallOf(r *find.HTTPRequest) *pluginv1.HTTPCall {
-	return &pluginv1.HTTPCall{Namespace: r.Namespace, ServerName: r.ServerName, Method: r.Method, Path: r.Path,
-		Query: wire.KeyValuesOf(r.Query), Headers: wire.KeyValuesOf(r.Headers), Body: r.RawBody()}
-}
-
-// responseOfHTTPReply is the find response an HTTPReply carries.
-func responseOfHTTPReply(c *pluginv1.HTTPReply) *find.HTTPResponse {
-	r := &find.HTTPResponse{Found: true, MockID: c.MockId, StatusCode: int(c.StatusCode), Delay: c.DelayMs,
-		Headers: wire.MapOf(c.Headers)}
-	r.SetPayload(c.Body, find.PayloadKind(c.Kind))
-	if c.ProxyTarget != "" {
-		r.Proxy = &find.ProxyTarget{Target: c.ProxyTarget}
-	}
-	return r
+	a, err := f.find(ctx, r)
+	return reply(a, err, (*pluginv2.FindAnswer).GetSse, wire.SSEResponseOf)
 }
 
 // errNoStream: the host does not serve FindStream; use the unary Find.
 var errNoStream = errors.New("the host has no FindStream")
 
 // call sends one call on the stream and waits for its answer.
-func (f *remoteHost) call(ctx context.Context, req *pluginv1.FindStreamRequest) (*pluginv1.FindStreamResponse, error) {
+func (f *remoteHost) call(ctx context.Context, req *pluginv2.FindCall) (*pluginv2.FindAnswer, error) {
 	st, id, ch, err := f.register()
 	if err != nil {
 		return nil, err
@@ -193,10 +167,10 @@ func (f *remoteHost) call(ctx context.Context, req *pluginv1.FindStreamRequest) 
 	}
 }
 
-var chanPool = sync.Pool{New: func() any { return make(chan *pluginv1.FindStreamResponse, 1) }}
+var chanPool = sync.Pool{New: func() any { return make(chan *pluginv2.FindAnswer, 1) }}
 
 // register opens the stream when there is none and adds a waiting call.
-func (f *remoteHost) register() (*findStream, uint64, chan *pluginv1.FindStreamResponse, error) {
+func (f *remoteHost) register() (*findStream, uint64, chan *pluginv2.FindAnswer, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
@@ -209,11 +183,11 @@ func (f *remoteHost) register() (*findStream, uint64, chan *pluginv1.FindStreamR
 			cancel()
 			return nil, 0, nil, err
 		}
-		f.cur = &findStream{s: s, cancel: cancel, pending: map[uint64]chan *pluginv1.FindStreamResponse{}}
+		f.cur = &findStream{s: s, cancel: cancel, pending: map[uint64]chan *pluginv2.FindAnswer{}}
 		go f.receive(f.cur)
 	}
 	f.nextID++
-	ch := chanPool.Get().(chan *pluginv1.FindStreamResponse)
+	ch := chanPool.Get().(chan *pluginv2.FindAnswer)
 	st := f.cur
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -230,7 +204,7 @@ func (f *remoteHost) register() (*findStream, uint64, chan *pluginv1.FindStreamR
 func (f *remoteHost) receive(st *findStream) {
 	var err error
 	for {
-		var r *pluginv1.FindStreamResponse
+		var r *pluginv2.FindAnswer
 		if r, err = st.s.Recv(); err != nil {
 			break
 		}

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
+	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -33,7 +33,7 @@ type Tool interface {
 	Run(ctx context.Context, job Job, host Host, report func(Progress)) (json.RawMessage, error)
 }
 
-func (s *pluginServer) Run(r *pluginv1.RunRequest, stream grpc.ServerStreamingServer[pluginv1.RunEvent]) error {
+func (s *pluginServer) Run(r *pluginv2.RunRequest, stream grpc.ServerStreamingServer[pluginv2.RunEvent]) error {
 	t, ok := s.impl.(Tool)
 	if !ok {
 		return status.Error(codes.Unimplemented, "this plugin is not a tool")
@@ -45,18 +45,18 @@ func (s *pluginServer) Run(r *pluginv1.RunRequest, stream grpc.ServerStreamingSe
 			return status.Errorf(codes.Unavailable, "connect to the host: %v", err)
 		}
 		defer conn.Close()
-		remote := newRemoteHost(pluginv1.NewHostClient(conn))
+		remote := newRemoteHost(pluginv2.NewHostClient(conn))
 		defer remote.close()
 		host = remote
 	}
 	report := func(p Progress) {
-		_ = stream.Send(&pluginv1.RunEvent{Percent: p.Percent, Message: p.Message, Done: p.Done, Total: p.Total})
+		_ = stream.Send(&pluginv2.RunEvent{Percent: p.Percent, Message: p.Message, Done: p.Done, Total: p.Total})
 	}
 	result, err := t.Run(stream.Context(), Job{ID: r.JobId, Kind: r.Kind, Params: r.Params}, host, report)
 	if err != nil {
-		return stream.Send(&pluginv1.RunEvent{Finished: true, Error: err.Error()})
+		return stream.Send(&pluginv2.RunEvent{Finished: true, Error: err.Error()})
 	}
-	return stream.Send(&pluginv1.RunEvent{Finished: true, Percent: 100, Result: result})
+	return stream.Send(&pluginv2.RunEvent{Finished: true, Percent: 100, Result: result})
 }
 
 // ErrJobFailed wraps the error a tool reported for a job.

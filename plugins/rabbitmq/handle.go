@@ -84,11 +84,8 @@ func (b *broker) handle(c *consumer, d amqp.Delivery) {
 		}
 		return
 	}
-	out, ok := pickOutput(spec.Mocks, resp.MockID, resp.OutputProps)
-	if !ok {
-		l.log.Warn("the queue's mocks have different outputs and the host's answer does not say which one matched; give them different outputProps",
-			"queue", spec.Name, "mocks", mockIDs(spec.Mocks))
-	}
+	// The host's answer names where the reply goes (the matched mock's outputs).
+	out := outputFrom(resp.OutputURL, resp.OutputExchange, resp.OutputRoutingKey, resp.OutputQueue)
 	target, exchangeOut, keyOut, declareQueue := b, "", "", ""
 	switch {
 	case !out.none():

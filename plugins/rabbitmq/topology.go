@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/mockarty-oss/mockarty/sdk"
-	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 // mockDoc is what the plugin reads of a mock (the API's mock JSON).
@@ -21,15 +20,14 @@ type mockDoc struct {
 }
 
 type rabbitBlock struct {
-	Queue            string                    `json:"queue"`
-	Exchange         string                    `json:"exchange"`
-	RoutingKey       string                    `json:"routingKey"`
-	ServerName       string                    `json:"serverName"`
-	OutputURL        string                    `json:"outputURL"`
-	OutputExchange   string                    `json:"outputExchange"`
-	OutputRoutingKey string                    `json:"outputRoutingKey"`
-	OutputQueue      string                    `json:"outputQueue"`
-	OutputProps      *find.RabbitMQOutputProps `json:"outputProps"`
+	Queue            string `json:"queue"`
+	Exchange         string `json:"exchange"`
+	RoutingKey       string `json:"routingKey"`
+	ServerName       string `json:"serverName"`
+	OutputURL        string `json:"outputURL"`
+	OutputExchange   string `json:"outputExchange"`
+	OutputRoutingKey string `json:"outputRoutingKey"`
+	OutputQueue      string `json:"outputQueue"`
 }
 
 // binding is an exchange and binding key a queue is bound with.
@@ -48,11 +46,25 @@ type output struct {
 
 func (o output) none() bool { return o.Exchange == "" && o.RoutingKey == "" }
 
+// outputFrom is where the reply of a mock with these outputs goes (its
+// rabbitmq context's, or the host's answer, which names them): outputQueue
+// wins over an exchange and routing key, and an outputURL alone names no
+// destination.
+func outputFrom(url, exchange, routingKey, queue string) output {
+	out := output{URL: url, Exchange: exchange, RoutingKey: routingKey}
+	if queue != "" {
+		out.Exchange, out.RoutingKey, out.Queue = "", queue, true
+	}
+	if out.none() {
+		out.URL = ""
+	}
+	return out
+}
+
 // candidate is a mock that may answer a message of a queue.
 type candidate struct {
 	MockID string
 	Out    output
-	Props  *find.RabbitMQOutputProps
 }
 
 // queueSpec is one queue the plugin consumes on one broker.
@@ -118,14 +130,7 @@ func buildPlan(namespace string, servers *sdk.ServerSet, mocks []json.RawMessage
 			p.Skipped = append(p.Skipped, fmt.Sprintf("mock %s: names neither a queue nor an exchange", m.ID))
 			continue
 		}
-		out := output{URL: r.OutputURL, Exchange: r.OutputExchange, RoutingKey: r.OutputRoutingKey}
-		if r.OutputQueue != "" {
-			out.Exchange, out.RoutingKey, out.Queue = "", r.OutputQueue, true
-		}
-		if out.none() {
-			out.URL = "" // an outputURL alone names no destination
-		}
-		cand := candidate{MockID: m.ID, Out: out, Props: r.OutputProps}
+		cand := candidate{MockID: m.ID, Out: outputFrom(r.OutputURL, r.OutputExchange, r.OutputRoutingKey, r.OutputQueue)}
 		name, own := r.Queue, false
 		if name == "" {
 			name, own = ownQueueName(namespace, r.Exchange, r.RoutingKey), true
@@ -172,59 +177,6 @@ func hasBinding(list []binding, b binding) bool {
 		}
 	}
 	return false
-}
-
-// pickOutput decides where the reply of a matched message goes. The host's
-// answer does not say which mock matched, so when the queue's mocks have
-// different outputs the one whose outputProps equal the answer's is taken;
-// ok is false when that leaves more than one.
-func pickOutput(mocks []candidate, mockID string, props *find.RabbitMQOutputProps) (out output, ok bool) {
-	// The host names the mock that answered: its outputs are the ones.
-	for _, c := range mocks {
-		if mockID != "" && c.MockID == mockID {
-			return c.Out, true
-		}
-	}
-	distinct := func(list []candidate) []output {
-		var outs []output
-		for _, c := range list {
-			seen := false
-			for _, o := range outs {
-				if o == c.Out {
-					seen = true
-					break
-				}
-			}
-			if !seen {
-				outs = append(outs, c.Out)
-			}
-		}
-		return outs
-	}
-	outs := distinct(mocks)
-	switch len(outs) {
-	case 0:
-		return output{}, true
-	case 1:
-		return outs[0], true
-	}
-	var same []candidate
-	for _, c := range mocks {
-		if equalProps(c.Props, props) {
-			same = append(same, c)
-		}
-	}
-	if outs = distinct(same); len(outs) == 1 {
-		return outs[0], true
-	}
-	return output{}, false
-}
-
-func equalProps(a, b *find.RabbitMQOutputProps) bool {
-	if a == nil || b == nil {
-		return (a == nil || *a == find.RabbitMQOutputProps{}) && (b == nil || *b == find.RabbitMQOutputProps{})
-	}
-	return *a == *b
 }
 
 func mockIDs(list []candidate) string {

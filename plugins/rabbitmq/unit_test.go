@@ -129,26 +129,21 @@ func TestBuildPlan(t *testing.T) {
 	}
 }
 
-func TestPickOutput(t *testing.T) {
-	a := candidate{MockID: "a", Out: output{RoutingKey: "qa", Queue: true}, Props: &find.RabbitMQOutputProps{Type: "a"}}
-	b := candidate{MockID: "b", Out: output{Exchange: "x", RoutingKey: "b"}, Props: &find.RabbitMQOutputProps{Type: "b"}}
-	c := candidate{MockID: "c", Out: output{Exchange: "x", RoutingKey: "b"}}
-	if out, ok := pickOutput([]candidate{b, c}, "", nil); !ok || out != b.Out {
-		t.Fatalf("one output: %+v %v", out, ok)
-	}
-	if out, ok := pickOutput([]candidate{a, b}, "", &find.RabbitMQOutputProps{Type: "a"}); !ok || out != a.Out {
-		t.Fatalf("told apart by outputProps: %+v %v", out, ok)
-	}
-	d := candidate{MockID: "d", Out: output{RoutingKey: "d"}, Props: &find.RabbitMQOutputProps{Type: "a"}}
-	if _, ok := pickOutput([]candidate{a, b, d}, "", &find.RabbitMQOutputProps{Type: "a"}); ok {
-		t.Fatal("ambiguous outputs are reported")
-	}
-	// The host names the mock that answered: no guessing.
-	if out, ok := pickOutput([]candidate{a, b, d}, "d", &find.RabbitMQOutputProps{Type: "a"}); !ok || out != d.Out {
-		t.Fatalf("by mock id: %+v %v", out, ok)
-	}
-	if out, ok := pickOutput(nil, "", nil); !ok || !out.none() {
-		t.Fatalf("no mocks: %+v", out)
+// Where a reply goes is what the host's answer names: outputQueue over an
+// exchange and routing key; an outputURL alone is no destination.
+func TestOutputFrom(t *testing.T) {
+	for _, c := range []struct {
+		url, exchange, key, queue string
+		want                      output
+	}{
+		{"", "x", "k", "", output{Exchange: "x", RoutingKey: "k"}},
+		{"amqp://o", "x", "k", "q", output{URL: "amqp://o", RoutingKey: "q", Queue: true}},
+		{"amqp://o", "", "", "", output{}},
+		{"", "", "", "", output{}},
+	} {
+		if got := outputFrom(c.url, c.exchange, c.key, c.queue); got != c.want {
+			t.Errorf("%+v: %+v", c, got)
+		}
 	}
 }
 

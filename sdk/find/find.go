@@ -126,13 +126,20 @@ type RabbitMQRequest struct {
 
 // RabbitMQResponse is the reply of POST /mock/findRabbitMQ.
 type RabbitMQResponse struct {
-	// MockID is the mock that answered (its outputs are in its rabbitmq context).
-	MockID        string               `json:"mockId,omitempty"`
-	Data          json.RawMessage      `json:"data,omitempty"`
-	OutputHeaders map[string]string    `json:"outputHeaders,omitempty"`
-	OutputProps   *RabbitMQOutputProps `json:"outputProps,omitempty"`
-	Error         *MessagingError      `json:"error,omitempty"`
-	Delay         int64                `json:"delay,omitempty"`
+	// MockID is the mock that answered.
+	MockID string `json:"mockId,omitempty"`
+	// OutputURL, OutputExchange, OutputRoutingKey and OutputQueue are
+	// where the reply goes, from the mock's rabbitmq context (all "": to
+	// the request's replyTo, if any). OutputURL names another broker.
+	OutputURL        string               `json:"outputURL,omitempty"`
+	OutputExchange   string               `json:"outputExchange,omitempty"`
+	OutputRoutingKey string               `json:"outputRoutingKey,omitempty"`
+	OutputQueue      string               `json:"outputQueue,omitempty"`
+	Data             json.RawMessage      `json:"data,omitempty"`
+	OutputHeaders    map[string]string    `json:"outputHeaders,omitempty"`
+	OutputProps      *RabbitMQOutputProps `json:"outputProps,omitempty"`
+	Error            *MessagingError      `json:"error,omitempty"`
+	Delay            int64                `json:"delay,omitempty"`
 }
 
 // SMTPRequest is the body of POST /mock/findSmtp.

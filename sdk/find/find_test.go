@@ -22,7 +22,8 @@ func TestFindContractFieldNames(t *testing.T) {
 		{KafkaRequest{}, []string{"namespace", "serverName", "topic", "consumerGroup", "headers", "data"}},
 		{KafkaResponse{}, []string{"mockId", "data", "outputHeaders", "outputMessageHeaders", "outputTopic", "outputBrokers", "outputKey", "error", "delay"}},
 		{RabbitMQRequest{}, []string{"namespace", "serverName", "queue", "exchange", "routingKey", "headers", "data"}},
-		{RabbitMQResponse{}, []string{"mockId", "data", "outputHeaders", "outputProps", "error", "delay"}},
+		// The spec's fields, with the mock and where the reply goes (as Kafka's has them).
+		{RabbitMQResponse{}, []string{"mockId", "outputURL", "outputExchange", "outputRoutingKey", "outputQueue", "data", "outputHeaders", "outputProps", "error", "delay"}},
 		{SMTPRequest{}, []string{"namespace", "serverName", "from", "to", "subject", "body", "headers"}},
 		{SMTPResponse{}, []string{"found", "mockId", "statusCode", "statusMessage", "acceptMail", "storeEmail", "headers", "delay"}},
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 	"github.com/mockarty-oss/mockarty/sdk"
-	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
+	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv2"
 	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -18,7 +18,7 @@ import (
 
 // Client is the host's handle on a running plugin.
 type Client struct {
-	rpc    pluginv1.PluginClient
+	rpc    pluginv2.PluginClient
 	broker *plugin.GRPCBroker
 
 	mu      sync.Mutex
@@ -27,7 +27,7 @@ type Client struct {
 
 // Info asks the plugin to describe itself.
 func (c *Client) Info(ctx context.Context) (sdk.Info, error) {
-	r, err := c.rpc.Info(ctx, &pluginv1.InfoRequest{})
+	r, err := c.rpc.Info(ctx, &pluginv2.InfoRequest{})
 	if err != nil {
 		return sdk.Info{}, err
 	}
@@ -37,7 +37,7 @@ func (c *Client) Info(ctx context.Context) (sdk.Info, error) {
 
 // Configure hands over the (validated) settings.
 func (c *Client) Configure(ctx context.Context, settings json.RawMessage) error {
-	r, err := c.rpc.Configure(ctx, &pluginv1.ConfigureRequest{Settings: settings})
+	r, err := c.rpc.Configure(ctx, &pluginv2.ConfigureRequest{Settings: settings})
 	if err != nil {
 		return wire.PlainError(err)
 	}
@@ -62,7 +62,7 @@ func (c *Client) Servers() []sdk.Server {
 
 // Health reports the plugin's own view of its health.
 func (c *Client) Health(ctx context.Context) error {
-	r, err := c.rpc.Health(ctx, &pluginv1.HealthRequest{})
+	r, err := c.rpc.Health(ctx, &pluginv2.HealthRequest{})
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (c *Client) Start(ctx context.Context, host Finder) ([]string, error) {
 	go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
 		return newHostGRPCServer(opts, host)
 	})
-	r, err := c.rpc.Start(ctx, &pluginv1.StartRequest{HostBrokerId: id})
+	r, err := c.rpc.Start(ctx, &pluginv2.StartRequest{HostBrokerId: id})
 	if err != nil {
 		return nil, wire.PlainError(err)
 	}
@@ -87,14 +87,14 @@ func (c *Client) Start(ctx context.Context, host Finder) ([]string, error) {
 
 // Stop stops the listener.
 func (c *Client) Stop(ctx context.Context) error {
-	_, err := c.rpc.Stop(ctx, &pluginv1.StopRequest{})
+	_, err := c.rpc.Stop(ctx, &pluginv2.StopRequest{})
 	return wire.PlainError(err)
 }
 
 // Call asks a running plugin to run one of its actions (sdk.Caller). It
 // returns sdk.ErrUnknownAction for an action the plugin does not have.
 func (c *Client) Call(ctx context.Context, action string, params json.RawMessage) (json.RawMessage, error) {
-	r, err := c.rpc.Call(ctx, &pluginv1.CallRequest{Action: action, Params: params})
+	r, err := c.rpc.Call(ctx, &pluginv2.CallRequest{Action: action, Params: params})
 	switch status.Code(err) {
 	case codes.OK:
 		return r.Result, nil
@@ -108,7 +108,7 @@ func (c *Client) Call(ctx context.Context, action string, params json.RawMessage
 // host available to the tool (nil: none). A job the tool fails is an
 // sdk.ErrJobFailed (errors.Is).
 func (c *Client) Run(ctx context.Context, job sdk.Job, host Finder, onProgress func(sdk.Progress)) (json.RawMessage, error) {
-	req := &pluginv1.RunRequest{JobId: job.ID, Kind: job.Kind, Params: job.Params}
+	req := &pluginv2.RunRequest{JobId: job.ID, Kind: job.Kind, Params: job.Params}
 	if host != nil {
 		id := c.broker.NextId()
 		srv := make(chan *grpc.Server, 1)

@@ -18,7 +18,7 @@ import (
 
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/find"
-	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
+	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv2"
 	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -59,11 +59,48 @@ func isNoMatch(err error) (*sdk.NoMatch, bool) {
 	return nm, ok
 }
 
+// noFinder answers every protocol with no match; the test hosts embed it
+// and answer the protocols they test.
+type noFinder struct{}
+
+func miss() *sdk.NoMatch { return &sdk.NoMatch{Message: "no mock", Code: "no_match"} }
+
+func (noFinder) FindHTTP(context.Context, *find.HTTPRequest) (*find.HTTPResponse, error) {
+	return nil, miss()
+}
+func (noFinder) FindGRPC(context.Context, *find.GRPCRequest) (*find.GRPCResponse, error) {
+	return nil, miss()
+}
+func (noFinder) FindSocket(context.Context, *find.SocketRequest) (*find.SocketResponse, error) {
+	return nil, miss()
+}
+func (noFinder) FindKafka(context.Context, *find.KafkaRequest) (*find.KafkaResponse, error) {
+	return nil, miss()
+}
+func (noFinder) FindRabbitMQ(context.Context, *find.RabbitMQRequest) (*find.RabbitMQResponse, error) {
+	return nil, miss()
+}
+func (noFinder) FindSMTP(context.Context, *find.SMTPRequest) (*find.SMTPResponse, error) {
+	return nil, miss()
+}
+func (noFinder) FindSOAP(context.Context, *find.SOAPRequest) (*find.SOAPResponse, error) {
+	return nil, miss()
+}
+func (noFinder) FindMCP(context.Context, *find.MCPRequest) (*find.MCPResponse, error) {
+	return nil, miss()
+}
+func (noFinder) FindGraphQL(context.Context, *find.GraphQLRequest) (*find.GraphQLResponse, error) {
+	return nil, miss()
+}
+func (noFinder) FindSSE(context.Context, *find.SSERequest) (*find.SSEResponse, error) {
+	return nil, miss()
+}
+
 // refusingHost fails every find the way the host does: a body that says
 // "deep" is too deep, one that says "bad" is invalid, one that says "miss"
 // matches no mock, anything else the host cannot answer (a change not
 // saved).
-type refusingHost struct{}
+type refusingHost struct{ noFinder }
 
 func (refusingHost) fail(protocol string, body []byte) error {
 	switch {
@@ -77,13 +114,8 @@ func (refusingHost) fail(protocol string, body []byte) error {
 	return errors.New("not saved: the database is read-only")
 }
 
-func (h refusingHost) Find(_ context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
-	err := h.fail(protocol, body)
-	if nm, ok := isNoMatch(err); ok {
-		near, err := json.Marshal(nm)
-		return false, nil, near, err
-	}
-	return false, nil, nil, err
+func (h refusingHost) FindGRPC(_ context.Context, r *find.GRPCRequest) (*find.GRPCResponse, error) {
+	return nil, h.fail("grpc", r.Data)
 }
 
 func (h refusingHost) FindHTTP(_ context.Context, r *find.HTTPRequest) (*find.HTTPResponse, error) {
@@ -92,8 +124,8 @@ func (h refusingHost) FindHTTP(_ context.Context, r *find.HTTPRequest) (*find.HT
 
 // A find the host refuses for its input reaches the plugin as
 // ErrInvalidInput (ErrBodyTooDeep for depth) with the host's message, and a
-// miss as *NoMatch, whichever way it travels: typed HTTP or JSON on the
-// stream, or the unary Find for a body over wire.StreamMaxBody. An outage
+// miss as *NoMatch, whichever way it travels: on the stream, or on the
+// unary Find for a payload over wire.StreamMaxBody. An outage
 // is none of them.
 func TestRefusedFindsAreTypedErrors(t *testing.T) {
 	host, _ := serveHost(t, func() *grpc.Server { return newHostGRPCServer(nil, refusingHost{}) })
@@ -138,10 +170,10 @@ func TestRefusedFindsAreTypedErrors(t *testing.T) {
 
 // Plugins in other languages read the unary Find's status: INVALID_ARGUMENT
 // with a google.rpc.ErrorInfo naming the reason, or UNAVAILABLE. A miss is
-// no error: found is false and the near-miss report is the body.
+// no error: the answer holds the near-miss report.
 func TestUnaryFindStatusOfARefusal(t *testing.T) {
 	_, conn := serveHost(t, func() *grpc.Server { return newHostGRPCServer(nil, refusingHost{}) })
-	rpc := pluginv1.NewHostClient(conn)
+	rpc := pluginv2.NewHostClient(conn)
 	for body, want := range map[string]struct {
 		code   codes.Code
 		reason string
@@ -150,7 +182,7 @@ func TestUnaryFindStatusOfARefusal(t *testing.T) {
 		`"bad"`:  {codes.InvalidArgument, "INVALID_INPUT"},
 		`"fine"`: {codes.Unavailable, ""},
 	} {
-		_, err := rpc.Find(context.Background(), &pluginv1.FindRequest{Protocol: "grpc", Body: []byte(body)})
+		_, err := rpc.Find(context.Background(), grpcCall(body))
 		st := status.Convert(err)
 		reason := ""
 		for _, d := range st.Details() {
@@ -162,24 +194,28 @@ func TestUnaryFindStatusOfARefusal(t *testing.T) {
 			t.Errorf("%s: %v %q, want %v %q", body, st.Code(), reason, want.code, want.reason)
 		}
 	}
-	r, err := rpc.Find(context.Background(), &pluginv1.FindRequest{Protocol: "grpc", Body: []byte(`"miss"`)})
-	if err != nil || r.Found || !strings.Contains(string(r.NearMiss), `"error":"no grpc mock matches"`) {
+	r, err := rpc.Find(context.Background(), grpcCall(`"miss"`))
+	if err != nil || r.GetNoMatch().GetError() != "no grpc mock matches" || r.GetGrpc() != nil {
 		t.Fatalf("a miss on the wire: %+v %v", r, err)
 	}
+}
+
+func grpcCall(data string) *pluginv2.FindCall {
+	return &pluginv2.FindCall{Call: &pluginv2.FindCall_Grpc{Grpc: &pluginv2.GRPCCall{Service: "s", Method: "m", Data: []byte(data)}}}
 }
 
 // everyErrorInvalid is a host from before the reasons: every failure was
 // INVALID_ARGUMENT, outages included.
 type everyErrorInvalid struct{ *hostServer }
 
-func (everyErrorInvalid) Find(context.Context, *pluginv1.FindRequest) (*pluginv1.FindResponse, error) {
+func (everyErrorInvalid) Find(context.Context, *pluginv2.FindCall) (*pluginv2.FindAnswer, error) {
 	return nil, status.Error(codes.InvalidArgument, "not saved")
 }
 
 func TestInvalidArgumentWithoutAReasonIsNoRefusal(t *testing.T) {
 	host, _ := serveHost(t, func() *grpc.Server {
 		s := grpc.NewServer()
-		pluginv1.RegisterHostServer(s, unaryOnlyHost{hostServer: &hostServer{finder: refusingHost{}}})
+		pluginv2.RegisterHostServer(s, unaryOnlyHost{hostServer: &hostServer{finder: refusingHost{}}})
 		return s
 	})
 	_, err := host.FindGRPC(context.Background(), &find.GRPCRequest{Service: "s", Method: "m", Data: json.RawMessage(`"deep"`)})
@@ -188,7 +224,7 @@ func TestInvalidArgumentWithoutAReasonIsNoRefusal(t *testing.T) {
 	}
 	old, _ := serveHost(t, func() *grpc.Server {
 		s := grpc.NewServer()
-		pluginv1.RegisterHostServer(s, everyErrorInvalid{&hostServer{finder: refusingHost{}}})
+		pluginv2.RegisterHostServer(s, everyErrorInvalid{&hostServer{finder: refusingHost{}}})
 		return s
 	})
 	req := &find.HTTPRequest{Method: "POST", Path: "/x"}
@@ -199,11 +235,12 @@ func TestInvalidArgumentWithoutAReasonIsNoRefusal(t *testing.T) {
 	}
 }
 
-// echoHTTP is a host that answers every HTTP call with what it received,
-// through the typed path, and counts how it was called.
+// echoHTTP is a host that answers every HTTP call with what it received
+// and counts the calls; it answers Kafka too, and fails gRPC.
 type echoHTTP struct {
-	typed, generic atomic.Int64
-	panicOn        string
+	noFinder
+	typed   atomic.Int64
+	panicOn string
 }
 
 func (e *echoHTTP) FindHTTP(_ context.Context, r *find.HTTPRequest) (*find.HTTPResponse, error) {
@@ -227,36 +264,32 @@ func (e *echoHTTP) FindHTTP(_ context.Context, r *find.HTTPRequest) (*find.HTTPR
 	return resp, nil
 }
 
-func (e *echoHTTP) Find(ctx context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
-	e.generic.Add(1)
-	switch protocol {
-	case "http": // the JSON form, as a host's unary Find has it
-		var req find.HTTPRequest
-		if err := json.Unmarshal(body, &req); err != nil {
-			return false, nil, nil, err
-		}
-		resp, err := e.FindHTTP(ctx, &req)
-		if nm, ok := isNoMatch(err); ok {
-			near, err := json.Marshal(nm)
-			return false, nil, near, err
-		}
-		if err != nil {
-			return false, nil, nil, err
-		}
-		out, err := json.Marshal(resp)
-		return true, out, nil, err
-	case "kafka":
-		if bytes.Contains(body, []byte("nobody")) {
-			return false, nil, []byte(`{"error":"no kafka mock matches","code":"no_match","namespace":"sandbox","candidates":[{"mockId":"k1"}]}`), nil
-		}
-		return true, body, nil, nil
+func (e *echoHTTP) FindKafka(_ context.Context, r *find.KafkaRequest) (*find.KafkaResponse, error) {
+	if bytes.Contains(r.Data, []byte("nobody")) {
+		return nil, &sdk.NoMatch{Message: "no kafka mock matches", Code: "no_match", Namespace: "sandbox",
+			Candidates: json.RawMessage(`[{"mockId":"k1"}]`)}
 	}
-	return false, nil, nil, fmt.Errorf("unknown protocol %q", protocol)
+	return &find.KafkaResponse{MockID: "k1", Data: r.Data}, nil
+}
+
+func (e *echoHTTP) FindGRPC(context.Context, *find.GRPCRequest) (*find.GRPCResponse, error) {
+	return nil, errors.New("grpc is not served here")
+}
+
+// unaryCalls counts the unary Find calls a host server gets.
+func unaryCalls(n *atomic.Int64) grpc.ServerOption {
+	return grpc.UnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		if strings.HasSuffix(info.FullMethod, "/Find") {
+			n.Add(1)
+		}
+		return h(ctx, req)
+	})
 }
 
 func TestFindStreamCarriesHTTPTyped(t *testing.T) {
 	echo := &echoHTTP{}
-	host, _ := serveHost(t, func() *grpc.Server { return newHostGRPCServer(nil, echo) })
+	var unary atomic.Int64
+	host, _ := serveHost(t, func() *grpc.Server { return newHostGRPCServer([]grpc.ServerOption{unaryCalls(&unary)}, echo) })
 	ctx := context.Background()
 	cases := []struct {
 		path string
@@ -287,16 +320,16 @@ func TestFindStreamCarriesHTTPTyped(t *testing.T) {
 			t.Errorf("%s: headers %v", c.path, resp.Headers)
 		}
 	}
-	if n := echo.generic.Load(); n != 1 {
-		t.Errorf("only the big call travels as JSON (unary Find); JSON calls: %d", n)
+	if n := unary.Load(); n != 1 {
+		t.Errorf("only the big call travels on its own (unary Find); unary calls: %d", n)
 	}
 	_, err := host.FindHTTP(ctx, &find.HTTPRequest{Method: "GET", Path: "/missing"})
 	if nm, ok := isNoMatch(err); !ok || nm.Code != "no_match" || nm.Path != "/missing" || err.Error() != "no mock" {
 		t.Fatalf("no match: %+v, %v", nm, err)
 	}
-	// Other protocols travel as JSON on the same stream.
+	// Other protocols travel on the same stream.
 	kr, err := host.FindKafka(ctx, &find.KafkaRequest{Topic: "orders", Data: json.RawMessage(`{"id":7}`)})
-	if err != nil || kr == nil {
+	if err != nil || kr == nil || kr.MockID != "k1" || string(kr.Data) != `{"id":7}` {
 		t.Fatalf("kafka: %+v %v", kr, err)
 	}
 	_, err = host.FindKafka(ctx, &find.KafkaRequest{Topic: "orders", Data: json.RawMessage(`"nobody"`)})
@@ -304,7 +337,7 @@ func TestFindStreamCarriesHTTPTyped(t *testing.T) {
 		t.Fatalf("kafka, no match: %+v %v", nm, err)
 	}
 	if _, err := host.FindGRPC(ctx, &find.GRPCRequest{Service: "s", Method: "m"}); err == nil ||
-		!strings.Contains(err.Error(), "unknown protocol") {
+		!strings.Contains(err.Error(), "grpc is not served here") {
 		t.Fatalf("an error of the host reaches the plugin: %v", err)
 	}
 }
@@ -359,12 +392,7 @@ func TestFindStreamSurvivesAPanickingHost(t *testing.T) {
 
 func TestFindStreamCancelledCall(t *testing.T) {
 	block := make(chan struct{})
-	slow := finderFunc(func(ctx context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
-		if string(body) == `"slow"` {
-			<-block
-		}
-		return true, body, nil, nil
-	})
+	slow := &slowSocket{block: block}
 	host, _ := serveHost(t, func() *grpc.Server { return newHostGRPCServer(nil, slow) })
 	defer close(block)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -383,48 +411,17 @@ func TestFindStreamCancelledCall(t *testing.T) {
 	}
 }
 
-type finderFunc func(ctx context.Context, protocol string, body []byte) (bool, []byte, []byte, error)
-
-func (f finderFunc) Find(ctx context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
-	return f(ctx, protocol, body)
+// slowSocket holds a socket call whose data is "slow" until block closes.
+type slowSocket struct {
+	noFinder
+	block chan struct{}
 }
 
-// A Finder without the typed HTTP path answers HTTP calls as JSON: the
-// body set with SetBody arrives whole, and a miss is the Finder's report.
-func TestHTTPCallsReachAJSONOnlyFinder(t *testing.T) {
-	var got find.HTTPRequest
-	var mu sync.Mutex
-	jsonOnly := finderFunc(func(_ context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		got = find.HTTPRequest{}
-		if err := json.Unmarshal(body, &got); err != nil || protocol != "http" {
-			return false, nil, nil, fmt.Errorf("%s %s: %v", protocol, body, err)
-		}
-		if got.Path == "/missing" {
-			return false, nil, []byte(`{"error":"no mock matches GET /missing","code":"no_match","namespace":"sandbox"}`), nil
-		}
-		return true, []byte(`{"found":true,"mockId":"m","statusCode":200,"body":"ok"}`), nil, nil
-	})
-	host, _ := serveHost(t, func() *grpc.Server { return newHostGRPCServer(nil, jsonOnly) })
-	req := &find.HTTPRequest{Method: "POST", Path: "/x"}
-	req.SetBody([]byte{0xff, 0x01})
-	resp, err := host.FindHTTP(context.Background(), req)
-	if err != nil || resp.MockID != "m" {
-		t.Fatalf("%+v %v", resp, err)
+func (s *slowSocket) FindSocket(_ context.Context, r *find.SocketRequest) (*find.SocketResponse, error) {
+	if string(r.Data) == `"slow"` {
+		<-s.block
 	}
-	if body, kind := resp.Payload(); string(body) != "ok" || kind != find.PayloadText {
-		t.Fatalf("reply %q %v", body, kind)
-	}
-	mu.Lock()
-	if !bytes.Equal(got.RawBody(), []byte{0xff, 0x01}) {
-		t.Errorf("the body as the Finder got it: %q", got.RawBody())
-	}
-	mu.Unlock()
-	_, err = host.FindHTTP(context.Background(), &find.HTTPRequest{Method: "GET", Path: "/missing"})
-	if nm, ok := isNoMatch(err); !ok || nm.Message != "no mock matches GET /missing" || nm.Namespace != "sandbox" {
-		t.Fatalf("no match: %+v %v", nm, err)
-	}
+	return &find.SocketResponse{Data: r.Data}, nil
 }
 
 // unaryOnlyHost is a host built before FindStream existed; streams counts
@@ -434,7 +431,7 @@ type unaryOnlyHost struct {
 	streams *atomic.Int64
 }
 
-func (h unaryOnlyHost) FindStream(pluginv1.Host_FindStreamServer) error {
+func (h unaryOnlyHost) FindStream(pluginv2.Host_FindStreamServer) error {
 	if h.streams != nil {
 		h.streams.Add(1)
 	}
@@ -446,7 +443,7 @@ func TestPluginFallsBackToUnaryFindOnAnOlderHost(t *testing.T) {
 	var streams atomic.Int64
 	host, _ := serveHost(t, func() *grpc.Server {
 		s := grpc.NewServer()
-		pluginv1.RegisterHostServer(s, unaryOnlyHost{hostServer: &hostServer{finder: echo}, streams: &streams})
+		pluginv2.RegisterHostServer(s, unaryOnlyHost{hostServer: &hostServer{finder: echo}, streams: &streams})
 		return s
 	})
 	for i := 0; i < 3; i++ {
@@ -466,4 +463,118 @@ func TestPluginFallsBackToUnaryFindOnAnOlderHost(t *testing.T) {
 	if echo.typed.Load() != 3 {
 		t.Fatalf("every call reaches the host: %d", echo.typed.Load())
 	}
+}
+
+// mirror answers every protocol with a reply made of its request's fields,
+// so a test can see each field cross the typed wire both ways.
+type mirror struct{}
+
+func (mirror) FindHTTP(_ context.Context, r *find.HTTPRequest) (*find.HTTPResponse, error) {
+	out := &find.HTTPResponse{MockID: r.Namespace + "/" + r.ServerName, StatusCode: 418, Delay: 3,
+		Headers: map[string][]string{"x-path": {r.Method + " " + r.Path}, "x-q": r.Query["q"], "x-h": r.Headers["h"]},
+		Proxy:   &find.ProxyTarget{Target: "http://up"}}
+	out.SetPayload(r.RawBody(), find.PayloadBinary)
+	return out, nil
+}
+
+func (mirror) FindGRPC(_ context.Context, r *find.GRPCRequest) (*find.GRPCResponse, error) {
+	return &find.GRPCResponse{Data: r.Data, StreamResponses: []json.RawMessage{r.Data, json.RawMessage(`2`)},
+		Meta:  map[string]string{"call": r.Namespace + "/" + r.ServerName + "/" + r.Service + "/" + r.Method, "m": r.Meta["m"][0]},
+		Error: &find.GRPCError{Code: 5, Message: "nf", Details: []find.ErrorDetails{{Type: "badRequest", Details: json.RawMessage(`{"f":1}`)}}},
+		Proxy: &find.ProxyTarget{Target: "up:1"}, Delay: 4}, nil
+}
+
+func (mirror) FindSocket(_ context.Context, r *find.SocketRequest) (*find.SocketResponse, error) {
+	return &find.SocketResponse{Data: json.RawMessage(`"` + r.Namespace + r.ServerName + r.MockServerName + r.SocketType + r.Event + `"`),
+		Error: &find.GRPCError{Code: 3, Message: string(r.Data)}, Delay: 5}, nil
+}
+
+func (mirror) FindKafka(_ context.Context, r *find.KafkaRequest) (*find.KafkaResponse, error) {
+	return &find.KafkaResponse{MockID: r.Topic + "/" + r.ConsumerGroup, Data: r.Data, OutputHeaders: r.Headers,
+		OutputMessageHeaders: map[string]string{"ns": r.Namespace + "/" + r.ServerName}, OutputTopic: "out", OutputBrokers: "b:1",
+		OutputKey: "k", Error: &find.MessagingError{Message: "boom"}, Delay: 6}, nil
+}
+
+func (mirror) FindRabbitMQ(_ context.Context, r *find.RabbitMQRequest) (*find.RabbitMQResponse, error) {
+	return &find.RabbitMQResponse{MockID: r.Queue + "/" + r.Exchange + "/" + r.RoutingKey, Data: r.Data, OutputHeaders: r.Headers,
+		OutputProps: &find.RabbitMQOutputProps{DeliveryMode: 2, CorrelationID: "c", ReplyTo: "rt", ContentType: "ct", Priority: 9,
+			MessageID: "mid", Type: "t", AppID: r.Namespace + "/" + r.ServerName},
+		OutputURL: "amqp://o", OutputExchange: "ox", OutputRoutingKey: "ork", OutputQueue: "oq", Delay: 7}, nil
+}
+
+func (mirror) FindSMTP(_ context.Context, r *find.SMTPRequest) (*find.SMTPResponse, error) {
+	return &find.SMTPResponse{MockID: r.From + ">" + strings.Join(r.To, ","), StatusCode: 251,
+		StatusMessage: r.Subject + "|" + r.Body, AcceptMail: true, StoreEmail: true,
+		Headers: map[string]string{"ns": r.Namespace + "/" + r.ServerName, "h": r.Headers["h"]}, Delay: 8}, nil
+}
+
+func (mirror) FindSOAP(_ context.Context, r *find.SOAPRequest) (*find.SOAPResponse, error) {
+	return &find.SOAPResponse{MockID: r.Action + "|" + r.Operation + "|" + r.Path, StatusCode: 500,
+		Headers: map[string][]string{"x": r.Headers["x"], "ns": {r.Namespace + "/" + r.ServerName}}, Data: r.Data,
+		Fault: &find.SOAPFault{FaultCode: "soap:Client", FaultString: r.XML, FaultActor: "a", Detail: "d", HTTPStatus: 500},
+		Proxy: &find.ProxyTarget{Target: "http://soap"}, Delay: 9}, nil
+}
+
+func (mirror) FindMCP(_ context.Context, r *find.MCPRequest) (*find.MCPResponse, error) {
+	return &find.MCPResponse{MockID: r.Namespace + "/" + r.ServerName + "/" + r.Method + "/" + r.Tool + r.Resource + r.Prompt + "/" + r.Headers["h"][0],
+		Result: r.Arguments, IsError: true, Delay: 10}, nil
+}
+
+func (mirror) FindGraphQL(_ context.Context, r *find.GraphQLRequest) (*find.GraphQLResponse, error) {
+	return &find.GraphQLResponse{MockID: r.Namespace + r.Path + "/" + r.Operation + "/" + r.Field + "/" + r.Headers["h"][0], Data: r.Arguments,
+		Errors: []find.GraphQLError{{Message: string(r.Variables), Path: []any{"a", float64(1)}, Locations: json.RawMessage(`[{"line":1,"column":2}]`),
+			Extensions: json.RawMessage(`{"code":"X"}`)}}, Delay: 11}, nil
+}
+
+func (mirror) FindSSE(_ context.Context, r *find.SSERequest) (*find.SSEResponse, error) {
+	return &find.SSEResponse{MockID: r.Namespace + r.Path, StatusCode: 201, Headers: map[string][]string{"q": r.Query["q"], "h": r.Headers["h"]},
+		EventChain: json.RawMessage(`{"events":[]}`), EventName: "tick", Data: json.RawMessage(`{"n":1}`), Delay: 12}, nil
+}
+
+// Every protocol's request and reply cross the typed wire whole, field by
+// field, in both directions.
+func TestEveryProtocolTravelsTyped(t *testing.T) {
+	host, _ := serveHost(t, func() *grpc.Server { return newHostGRPCServer(nil, mirror{}) })
+	ctx := context.Background()
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	want := func(what string, got any, err error, expect string) {
+		t.Helper()
+		if err != nil || js(got) != expect {
+			t.Errorf("%s:\n got  %s (%v)\n want %s", what, js(got), err, expect)
+		}
+	}
+	hr := &find.HTTPRequest{Namespace: "ns", ServerName: "srv", Method: "PUT", Path: "/p", Query: find.MultiMap{"q": {"1", "2"}},
+		Headers: find.MultiMap{"h": {"v"}}}
+	hr.SetBody([]byte{0xff, 0x00})
+	h, err := host.FindHTTP(ctx, hr)
+	if body, kind := h.Payload(); err != nil || !bytes.Equal(body, []byte{0xff, 0x00}) || kind != find.PayloadBinary {
+		t.Errorf("http body %q %v %v", body, kind, err)
+	}
+	want("http", h, err, `{"found":true,"mockId":"ns/srv","statusCode":418,"headers":{"x-h":["v"],"x-path":["PUT /p"],"x-q":["1","2"]},"bodyBase64":"/wA=","delay":3,"proxy":{"target":"http://up"}}`)
+	g, err := host.FindGRPC(ctx, &find.GRPCRequest{Namespace: "ns", ServerName: "srv", Service: "S", Method: "M",
+		Meta: find.MultiMap{"m": {"mv"}}, Data: json.RawMessage(`{"a":1}`)})
+	want("grpc", g, err, `{"data":{"a":1},"streamResponses":[{"a":1},2],"meta":{"call":"ns/srv/S/M","m":"mv"},"error":{"code":5,"message":"nf","details":[{"type":"badRequest","details":{"f":1}}]},"proxy":{"target":"up:1"},"delay":4}`)
+	so, err := host.FindSocket(ctx, &find.SocketRequest{Namespace: "n", ServerName: "s", MockServerName: "m", SocketType: "tcp", Event: "e",
+		Data: json.RawMessage(`"d"`)})
+	want("socket", so, err, `{"data":"nsmtcpe","error":{"code":3,"message":"\"d\""},"delay":5}`)
+	k, err := host.FindKafka(ctx, &find.KafkaRequest{Namespace: "ns", ServerName: "srv", Topic: "t", ConsumerGroup: "g",
+		Headers: map[string]string{"h": "v"}, Data: json.RawMessage(`[1]`)})
+	want("kafka", k, err, `{"mockId":"t/g","data":[1],"outputHeaders":{"h":"v"},"outputMessageHeaders":{"ns":"ns/srv"},"outputTopic":"out","outputBrokers":"b:1","outputKey":"k","error":{"message":"boom"},"delay":6}`)
+	r, err := host.FindRabbitMQ(ctx, &find.RabbitMQRequest{Namespace: "ns", ServerName: "srv", Queue: "q", Exchange: "x", RoutingKey: "rk",
+		Headers: map[string]string{"h": "v"}, Data: json.RawMessage(`true`)})
+	want("rabbitmq", r, err, `{"mockId":"q/x/rk","outputURL":"amqp://o","outputExchange":"ox","outputRoutingKey":"ork","outputQueue":"oq","data":true,"outputHeaders":{"h":"v"},"outputProps":{"deliveryMode":2,"correlationId":"c","replyTo":"rt","contentType":"ct","priority":9,"messageId":"mid","type":"t","appId":"ns/srv"},"delay":7}`)
+	m, err := host.FindSMTP(ctx, &find.SMTPRequest{Namespace: "ns", ServerName: "srv", From: "a@x", To: []string{"b@x", "c@x"},
+		Subject: "s", Body: "b", Headers: map[string]string{"h": "v"}})
+	want("smtp", m, err, `{"found":true,"mockId":"a@x\u003eb@x,c@x","statusCode":251,"statusMessage":"s|b","acceptMail":true,"storeEmail":true,"headers":{"h":"v","ns":"ns/srv"},"delay":8}`)
+	sp, err := host.FindSOAP(ctx, &find.SOAPRequest{Namespace: "ns", ServerName: "srv", Path: "/ws", Action: "urn:A", Operation: "Op",
+		Headers: find.MultiMap{"x": {"1"}}, Data: json.RawMessage(`{"Op":{}}`), XML: "<e/>"})
+	want("soap", sp, err, `{"mockId":"urn:A|Op|/ws","statusCode":500,"headers":{"ns":["ns/srv"],"x":["1"]},"data":{"Op":{}},"soapFault":{"faultCode":"soap:Client","faultString":"\u003ce/\u003e","faultActor":"a","detail":"d","httpStatus":500},"proxy":{"target":"http://soap"},"delay":9}`)
+	mc, err := host.FindMCP(ctx, &find.MCPRequest{Namespace: "ns", ServerName: "srv", Method: "tools/call", Tool: "t",
+		Arguments: json.RawMessage(`{"x":1}`), Headers: find.MultiMap{"h": {"v"}}})
+	want("mcp", mc, err, `{"mockId":"ns/srv/tools/call/t/v","result":{"x":1},"isError":true,"delay":10}`)
+	gq, err := host.FindGraphQL(ctx, &find.GraphQLRequest{Namespace: "ns", Path: "/gql", Operation: "query", Field: "f",
+		Arguments: json.RawMessage(`{"id":1}`), Variables: json.RawMessage(`{"v":2}`), Headers: find.MultiMap{"h": {"v"}}})
+	want("graphql", gq, err, `{"mockId":"ns/gql/query/f/v","data":{"id":1},"errors":[{"message":"{\"v\":2}","path":["a",1],"locations":[{"line":1,"column":2}],"extensions":{"code":"X"}}],"delay":11}`)
+	ss, err := host.FindSSE(ctx, &find.SSERequest{Namespace: "ns", Path: "/ev", Query: find.MultiMap{"q": {"1"}}, Headers: find.MultiMap{"h": {"v"}}})
+	want("sse", ss, err, `{"mockId":"ns/ev","statusCode":201,"headers":{"h":["v"],"q":["1"]},"sseEventChain":{"events":[]},"eventName":"tick","data":{"n":1},"delay":12}`)
 }

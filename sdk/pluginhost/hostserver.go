@@ -2,7 +2,6 @@ package pluginhost
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,8 +9,7 @@ import (
 	"sync"
 
 	"github.com/mockarty-oss/mockarty/sdk"
-	"github.com/mockarty-oss/mockarty/sdk/find"
-	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
+	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv2"
 	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -25,7 +23,7 @@ const maxFindMessage = 256 << 20
 // newHostGRPCServer serves finder to a plugin as the Host service.
 func newHostGRPCServer(opts []grpc.ServerOption, finder Finder) *grpc.Server {
 	s := grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(maxFindMessage))...)
-	pluginv1.RegisterHostServer(s, &hostServer{finder: finder})
+	pluginv2.RegisterHostServer(s, &hostServer{finder: finder})
 	return s
 }
 
@@ -34,25 +32,21 @@ type hostServer struct {
 	finder Finder
 }
 
-var _ pluginv1.HostServer = (*hostServer)(nil)
+var _ pluginv2.HostServer = (*hostServer)(nil)
 
-func (h *hostServer) Find(ctx context.Context, r *pluginv1.FindRequest) (_ *pluginv1.FindResponse, err error) {
-	defer func() {
-		if p := recover(); p != nil { // a failed call must not take the host down
-			err = status.Errorf(codes.Internal, "the host failed on this call: %v", p)
-		}
-	}()
-	found, body, near, err := h.finder.Find(ctx, r.Protocol, r.Body)
+// Find answers one call on its own (a call with a large payload).
+func (h *hostServer) Find(ctx context.Context, c *pluginv2.FindCall) (*pluginv2.FindAnswer, error) {
+	a, err := h.find(ctx, c)
 	if err != nil {
 		return nil, wire.FindStatus(ctx, err)
 	}
-	return &pluginv1.FindResponse{Found: found, Body: body, NearMiss: near}, nil
+	return a, nil
 }
 
 // FindStream serves a plugin's stream of Find calls. Calls run
 // concurrently on a pool of workers that grows with the load; answers go
 // back as they are ready.
-func (h *hostServer) FindStream(stream pluginv1.Host_FindStreamServer) error {
+func (h *hostServer) FindStream(stream pluginv2.Host_FindStreamServer) error {
 	ctx := stream.Context()
 	var (
 		sendMu  sync.Mutex
@@ -60,20 +54,24 @@ func (h *hostServer) FindStream(stream pluginv1.Host_FindStreamServer) error {
 		wg      sync.WaitGroup
 		workers int
 	)
-	work := make(chan *pluginv1.FindStreamRequest)
-	serve := func(req *pluginv1.FindStreamRequest) {
-		resp := h.answer(ctx, req)
+	work := make(chan *pluginv2.FindCall)
+	serve := func(c *pluginv2.FindCall) {
+		a, err := h.find(ctx, c)
+		if err != nil {
+			a = &pluginv2.FindAnswer{Id: c.Id, Error: err.Error()}
+			_, a.ErrorReason = wire.Refusal(ctx, err)
+		}
 		sendMu.Lock()
 		if sendErr == nil {
-			sendErr = stream.Send(resp)
+			sendErr = stream.Send(a)
 		}
 		sendMu.Unlock()
 	}
-	worker := func(first *pluginv1.FindStreamRequest) {
+	worker := func(first *pluginv2.FindCall) {
 		defer wg.Done()
 		serve(first)
-		for req := range work {
-			serve(req)
+		for c := range work {
+			serve(c)
 		}
 	}
 	maxWorkers := 8 * runtime.GOMAXPROCS(0)
@@ -82,7 +80,7 @@ func (h *hostServer) FindStream(stream pluginv1.Host_FindStreamServer) error {
 		wg.Wait()
 	}()
 	for {
-		req, err := stream.Recv()
+		c, err := stream.Recv()
 		if err == io.EOF {
 			return nil
 		}
@@ -90,109 +88,88 @@ func (h *hostServer) FindStream(stream pluginv1.Host_FindStreamServer) error {
 			return err
 		}
 		select {
-		case work <- req:
+		case work <- c:
 			continue
 		default:
 		}
 		if workers < maxWorkers {
 			workers++
 			wg.Add(1)
-			go worker(req)
+			go worker(c)
 			continue
 		}
 		select {
-		case work <- req:
+		case work <- c:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 }
 
-// answer resolves one call of a FindStream.
-func (h *hostServer) answer(ctx context.Context, req *pluginv1.FindStreamRequest) (out *pluginv1.FindStreamResponse) {
-	out = &pluginv1.FindStreamResponse{Id: req.Id}
+// errNoReply: a Finder answered neither a reply nor an error.
+var errNoReply = errors.New("the host's finder answered neither a reply nor an error")
+
+// find resolves one call: the answer holds the reply or the near-miss
+// report; the error is a refusal (wire.Refusal) or an outage.
+func (h *hostServer) find(ctx context.Context, c *pluginv2.FindCall) (a *pluginv2.FindAnswer, err error) {
 	defer func() {
 		if p := recover(); p != nil { // a failed call must not take the host down
-			out = &pluginv1.FindStreamResponse{Id: req.Id, Error: fmt.Sprintf("the host failed on this call: %v", p)}
+			a, err = nil, fmt.Errorf("the host failed on this call: %v", p)
 		}
 	}()
-	switch c := req.Call.(type) {
-	case *pluginv1.FindStreamRequest_Http:
-		resp, near, err := h.findHTTP(ctx, requestOfHTTPCall(c.Http))
-		switch {
-		case err != nil:
-			out.Error = err.Error()
-			_, out.ErrorReason = wire.Refusal(ctx, err)
-		case resp == nil:
-			out.NearMiss = near
-		default:
-			out.Found = true
-			out.Result = &pluginv1.FindStreamResponse_Http{Http: httpReplyOf(resp)}
-		}
-	case *pluginv1.FindStreamRequest_Find:
-		found, body, near, err := h.finder.Find(ctx, c.Find.Protocol, c.Find.Body)
-		if err != nil {
-			out.Error = err.Error()
-			_, out.ErrorReason = wire.Refusal(ctx, err)
-			break
-		}
-		out.Found, out.NearMiss = found, near
-		if found {
-			out.Result = &pluginv1.FindStreamResponse_Body{Body: body}
-		}
-	default:
-		out.Error = "empty find call"
+	resp, err := h.resolve(ctx, c)
+	a = &pluginv2.FindAnswer{Id: c.Id}
+	var nm *sdk.NoMatch
+	switch {
+	case errors.As(err, &nm):
+		a.NoMatch = &pluginv2.NoMatch{Error: nm.Message, Code: nm.Code, Namespace: nm.Namespace, Method: nm.Method,
+			Path: nm.Path, Candidates: nm.Candidates}
+	case err != nil:
+		return nil, err
+	case !wire.AnswerOf(a, resp):
+		return nil, errNoReply
 	}
-	return out
+	return a, nil
 }
 
-// findHTTP answers a typed HTTP call: through the Finder's HTTPFinder when
-// it has one, else as JSON. A miss is no response and the near-miss report.
-func (h *hostServer) findHTTP(ctx context.Context, req *find.HTTPRequest) (*find.HTTPResponse, []byte, error) {
-	if hf, ok := h.finder.(HTTPFinder); ok {
-		resp, err := hf.FindHTTP(ctx, req)
-		var nm *sdk.NoMatch
-		switch {
-		case errors.As(err, &nm):
-			near, err := json.Marshal(nm)
-			return nil, near, err
-		case err == nil && resp == nil:
-			return nil, nil, errors.New("the host's FindHTTP returned neither an answer nor an error")
-		}
-		return resp, nil, err
+// reply is a Finder's answer as AnswerOf's input: a nil reply without an
+// error is errNoReply.
+func reply[R any](r *R, err error) (any, error) {
+	switch {
+	case err != nil:
+		return nil, err
+	case r == nil:
+		return nil, errNoReply
 	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	found, b, near, err := h.finder.Find(ctx, wire.ProtoHTTP, body)
-	if err != nil || !found {
-		return nil, near, err
-	}
-	var resp find.HTTPResponse
-	if err := json.Unmarshal(b, &resp); err != nil {
-		return nil, nil, err
-	}
-	return &resp, nil, nil
+	return r, nil
 }
 
-// requestOfHTTPCall is the find request an HTTPCall carries.
-func requestOfHTTPCall(c *pluginv1.HTTPCall) *find.HTTPRequest {
-	r := &find.HTTPRequest{Namespace: c.Namespace, ServerName: c.ServerName, Method: c.Method, Path: c.Path,
-		Query: wire.MapOf(c.Query), Headers: wire.MapOf(c.Headers)}
-	r.SetBody(c.Body)
-	return r
-}
-
-// httpReplyOf is the typed wire form of an HTTP find response.
-func httpReplyOf(r *find.HTTPResponse) *pluginv1.HTTPReply {
-	body, kind := r.Payload()
-	out := &pluginv1.HTTPReply{MockId: r.MockID, StatusCode: int32(r.StatusCode), Body: body,
-		Kind: pluginv1.PayloadKind(kind), DelayMs: r.Delay, Headers: wire.KeyValuesOf(r.Headers)}
-	if r.Proxy != nil {
-		out.ProxyTarget = r.Proxy.Target
+// resolve hands a call to the Finder method of its protocol.
+func (h *hostServer) resolve(ctx context.Context, c *pluginv2.FindCall) (any, error) {
+	f := h.finder
+	switch x := c.Call.(type) {
+	case *pluginv2.FindCall_Http:
+		return reply(f.FindHTTP(ctx, wire.HTTPRequestOf(x.Http)))
+	case *pluginv2.FindCall_Grpc:
+		return reply(f.FindGRPC(ctx, wire.GRPCRequestOf(x.Grpc)))
+	case *pluginv2.FindCall_Socket:
+		return reply(f.FindSocket(ctx, wire.SocketRequestOf(x.Socket)))
+	case *pluginv2.FindCall_Kafka:
+		return reply(f.FindKafka(ctx, wire.KafkaRequestOf(x.Kafka)))
+	case *pluginv2.FindCall_Rabbitmq:
+		return reply(f.FindRabbitMQ(ctx, wire.RabbitMQRequestOf(x.Rabbitmq)))
+	case *pluginv2.FindCall_Smtp:
+		return reply(f.FindSMTP(ctx, wire.SMTPRequestOf(x.Smtp)))
+	case *pluginv2.FindCall_Soap:
+		return reply(f.FindSOAP(ctx, wire.SOAPRequestOf(x.Soap)))
+	case *pluginv2.FindCall_Mcp:
+		return reply(f.FindMCP(ctx, wire.MCPRequestOf(x.Mcp)))
+	case *pluginv2.FindCall_Graphql:
+		return reply(f.FindGraphQL(ctx, wire.GraphQLRequestOf(x.Graphql)))
+	case *pluginv2.FindCall_Sse:
+		return reply(f.FindSSE(ctx, wire.SSERequestOf(x.Sse)))
 	}
-	return out
+	return nil, fmt.Errorf("%w: a find call of no protocol", sdk.ErrInvalidInput)
 }
 
 // The HostData calls, when the Finder offers them.
@@ -204,7 +181,7 @@ func (h *hostServer) hostData() (sdk.HostData, error) {
 	return nil, status.Error(codes.Unimplemented, sdk.ErrNotSupported.Error())
 }
 
-func (h *hostServer) ListMocks(ctx context.Context, r *pluginv1.ListMocksRequest) (*pluginv1.ListMocksResponse, error) {
+func (h *hostServer) ListMocks(ctx context.Context, r *pluginv2.ListMocksRequest) (*pluginv2.ListMocksResponse, error) {
 	d, err := h.hostData()
 	if err != nil {
 		return nil, err
@@ -213,14 +190,14 @@ func (h *hostServer) ListMocks(ctx context.Context, r *pluginv1.ListMocksRequest
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	out := &pluginv1.ListMocksResponse{Mocks: make([][]byte, len(mocks))}
+	out := &pluginv2.ListMocksResponse{Mocks: make([][]byte, len(mocks))}
 	for i, m := range mocks {
 		out.Mocks[i] = m
 	}
 	return out, nil
 }
 
-func (h *hostServer) ListDocuments(ctx context.Context, r *pluginv1.ListDocumentsRequest) (*pluginv1.ListDocumentsResponse, error) {
+func (h *hostServer) ListDocuments(ctx context.Context, r *pluginv2.ListDocumentsRequest) (*pluginv2.ListDocumentsResponse, error) {
 	d, err := h.hostData()
 	if err != nil {
 		return nil, err
@@ -229,15 +206,15 @@ func (h *hostServer) ListDocuments(ctx context.Context, r *pluginv1.ListDocument
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	out := &pluginv1.ListDocumentsResponse{}
+	out := &pluginv2.ListDocumentsResponse{}
 	for _, doc := range docs {
-		out.Documents = append(out.Documents, &pluginv1.Document{Name: doc.Name, Namespace: doc.Namespace,
+		out.Documents = append(out.Documents, &pluginv2.Document{Name: doc.Name, Namespace: doc.Namespace,
 			Content: doc.Content, UpdatedAt: doc.UpdatedAt})
 	}
 	return out, nil
 }
 
-func (h *hostServer) Watch(r *pluginv1.WatchRequest, s pluginv1.Host_WatchServer) error {
+func (h *hostServer) Watch(r *pluginv2.WatchRequest, s pluginv2.Host_WatchServer) error {
 	d, err := h.hostData()
 	if err != nil {
 		return err
@@ -246,18 +223,18 @@ func (h *hostServer) Watch(r *pluginv1.WatchRequest, s pluginv1.Host_WatchServer
 	if err != nil {
 		return status.Error(codes.InvalidArgument, err.Error())
 	}
-	if err := s.Send(&pluginv1.WatchEvent{}); err != nil { // watching from here on
+	if err := s.Send(&pluginv2.WatchEvent{}); err != nil { // watching from here on
 		return err
 	}
 	for topics := range ch {
-		if err := s.Send(&pluginv1.WatchEvent{Topics: topics}); err != nil {
+		if err := s.Send(&pluginv2.WatchEvent{Topics: topics}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (h *hostServer) Capture(ctx context.Context, r *pluginv1.CaptureRequest) (*pluginv1.CaptureResponse, error) {
+func (h *hostServer) Capture(ctx context.Context, r *pluginv2.CaptureRequest) (*pluginv2.CaptureResponse, error) {
 	d, err := h.hostData()
 	if err != nil {
 		return nil, err
@@ -267,5 +244,5 @@ func (h *hostServer) Capture(ctx context.Context, r *pluginv1.CaptureRequest) (*
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	return &pluginv1.CaptureResponse{Id: id}, nil
+	return &pluginv2.CaptureResponse{Id: id}, nil
 }

@@ -11,13 +11,13 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 	"github.com/mockarty-oss/mockarty/sdk/find"
-	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
+	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv2"
 	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/grpc"
 )
 
 // ProtocolVersion is the go-plugin protocol version: the major version of
-// the proto package (mockarty.plugin.v1). A plugin built for another major
+// the proto package (mockarty.plugin.v2). A plugin built for another major
 // version is refused at the handshake.
 const ProtocolVersion = wire.ProtocolVersion
 
@@ -43,28 +43,27 @@ func (*GRPCPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error {
 
 // GRPCClient returns the host's handle on the plugin.
 func (*GRPCPlugin) GRPCClient(_ context.Context, broker *plugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
-	return &Client{rpc: pluginv1.NewPluginClient(c), broker: broker}, nil
+	return &Client{rpc: pluginv2.NewPluginClient(c), broker: broker}, nil
 }
 
-// Finder is what the host serves a plugin's Find calls with: the protocol
-// (http, grpc, socket, kafka, rabbitmq, smtp, soap, mcp, graphql, sse), the
-// request body as JSON (the body of POST /mock/find<Protocol>), and the
-// answer's JSON when found, the near-miss report's when not. An error
-// that is sdk.ErrInvalidInput (errors.Is) is a refusal of the request,
-// which the plugin hears as such; any other is an outage.
-//
-// A Finder that also implements HTTPFinder answers HTTP calls typed, and
-// one that implements sdk.HostData offers those calls too (else the plugin
-// gets sdk.ErrNotSupported).
+// Finder is what the host serves a plugin's Find calls with: one method
+// per protocol, with the requests and replies of package sdk/find, as
+// sdk.Host has them. A miss is an *sdk.NoMatch error; an error that is
+// sdk.ErrInvalidInput (errors.Is) is a refusal of the request, which the
+// plugin hears as such; any other is an outage. A Finder that also
+// implements sdk.HostData offers those calls too (else the plugin gets
+// sdk.ErrNotSupported).
 type Finder interface {
-	Find(ctx context.Context, protocol string, body []byte) (found bool, resp, nearMiss []byte, err error)
-}
-
-// HTTPFinder is a Finder's optional typed path for HTTP calls, which
-// travel typed on the wire: with it they are answered without JSON. A miss
-// is an *sdk.NoMatch error.
-type HTTPFinder interface {
 	FindHTTP(ctx context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error)
+	FindGRPC(ctx context.Context, req *find.GRPCRequest) (*find.GRPCResponse, error)
+	FindSocket(ctx context.Context, req *find.SocketRequest) (*find.SocketResponse, error)
+	FindKafka(ctx context.Context, req *find.KafkaRequest) (*find.KafkaResponse, error)
+	FindRabbitMQ(ctx context.Context, req *find.RabbitMQRequest) (*find.RabbitMQResponse, error)
+	FindSMTP(ctx context.Context, req *find.SMTPRequest) (*find.SMTPResponse, error)
+	FindSOAP(ctx context.Context, req *find.SOAPRequest) (*find.SOAPResponse, error)
+	FindMCP(ctx context.Context, req *find.MCPRequest) (*find.MCPResponse, error)
+	FindGraphQL(ctx context.Context, req *find.GraphQLRequest) (*find.GraphQLResponse, error)
+	FindSSE(ctx context.Context, req *find.SSERequest) (*find.SSEResponse, error)
 }
 
 // Topics is a coalescing set of changed topics, for sdk.HostData

@@ -6,7 +6,6 @@ package plugintest
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -60,9 +59,8 @@ type FakeHost struct {
 }
 
 var (
-	_ sdk.Host              = (*FakeHost)(nil)
-	_ pluginhost.Finder     = (*FakeHost)(nil)
-	_ pluginhost.HTTPFinder = (*FakeHost)(nil)
+	_ sdk.Host          = (*FakeHost)(nil)
+	_ pluginhost.Finder = (*FakeHost)(nil)
 )
 
 // noMatch is what a FakeHost answers when no handler answers.
@@ -143,7 +141,7 @@ func (h *FakeHost) record(protocol string, body []byte) {
 	h.mu.Unlock()
 }
 
-// typed records a call made without JSON and runs its handler.
+// typed records a call (as JSON, for Calls) and runs its handler.
 func typed[Req, Resp any](ctx context.Context, h *FakeHost, protocol string, req *Req,
 	fn func(context.Context, *Req) (*Resp, error)) (*Resp, error) {
 	body, err := json.Marshal(req)
@@ -165,8 +163,7 @@ func answer[Req, Resp any](ctx context.Context, req *Req, fn func(context.Contex
 	return resp, err
 }
 
-// FindHTTP answers with FindHTTPFunc. It is also the typed path that the
-// plugin's HTTP calls take over the contract (pluginhost.HTTPFinder).
+// FindHTTP answers with FindHTTPFunc.
 func (h *FakeHost) FindHTTP(ctx context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error) {
 	return typed(ctx, h, wire.ProtoHTTP, req, h.FindHTTPFunc)
 }
@@ -214,53 +211,6 @@ func (h *FakeHost) FindGraphQL(ctx context.Context, req *find.GraphQLRequest) (*
 // FindSSE answers with FindSSEFunc.
 func (h *FakeHost) FindSSE(ctx context.Context, req *find.SSERequest) (*find.SSEResponse, error) {
 	return typed(ctx, h, wire.ProtoSSE, req, h.FindSSEFunc)
-}
-
-// Find answers a call in its JSON form, as the host's Finder does
-// (pluginhost.Finder): the plugin's calls other than HTTP travel so.
-func (h *FakeHost) Find(ctx context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
-	h.record(protocol, body)
-	switch protocol {
-	case wire.ProtoHTTP:
-		return findJSON(ctx, body, h.FindHTTPFunc)
-	case wire.ProtoGRPC:
-		return findJSON(ctx, body, h.FindGRPCFunc)
-	case wire.ProtoSocket:
-		return findJSON(ctx, body, h.FindSocketFunc)
-	case wire.ProtoKafka:
-		return findJSON(ctx, body, h.FindKafkaFunc)
-	case wire.ProtoRabbitMQ:
-		return findJSON(ctx, body, h.FindRabbitMQFunc)
-	case wire.ProtoSMTP:
-		return findJSON(ctx, body, h.FindSMTPFunc)
-	case wire.ProtoSOAP:
-		return findJSON(ctx, body, h.FindSOAPFunc)
-	case wire.ProtoMCP:
-		return findJSON(ctx, body, h.FindMCPFunc)
-	case wire.ProtoGraphQL:
-		return findJSON(ctx, body, h.FindGraphQLFunc)
-	case wire.ProtoSSE:
-		return findJSON(ctx, body, h.FindSSEFunc)
-	}
-	return false, nil, nil, fmt.Errorf("%w: unknown protocol %q", sdk.ErrInvalidInput, protocol)
-}
-
-func findJSON[Req, Resp any](ctx context.Context, body []byte, fn func(context.Context, *Req) (*Resp, error)) (bool, []byte, []byte, error) {
-	var req Req
-	if err := json.Unmarshal(body, &req); err != nil {
-		return false, nil, nil, fmt.Errorf("%w: %v", sdk.ErrInvalidInput, err)
-	}
-	resp, err := answer(ctx, &req, fn)
-	var nm *sdk.NoMatch
-	if errors.As(err, &nm) {
-		near, err := json.Marshal(nm)
-		return false, nil, near, err
-	}
-	if err != nil {
-		return false, nil, nil, err
-	}
-	out, err := json.Marshal(resp)
-	return true, out, nil, err
 }
 
 // Calls returns the Find calls so far.

@@ -420,6 +420,13 @@ func before(a, b *Entry) bool {
 	return a.Mock.ID < b.Mock.ID
 }
 
+// SortEntries puts entries in the order the selection step tries them:
+// priority first, then the more specific route, the more conditions, the
+// newer mock, the id.
+func SortEntries(list []*Entry) {
+	sort.SliceStable(list, func(i, j int) bool { return before(list[i], list[j]) })
+}
+
 // insertSorted returns a new slice (readers may hold the old one).
 func insertSorted(list []*Entry, e *Entry) []*Entry {
 	i := sort.Search(len(list), func(i int) bool { return before(e, list[i]) })

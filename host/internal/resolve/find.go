@@ -307,9 +307,11 @@ func (r *Resolver) FindRabbitMQ(req *find.RabbitMQRequest) (*find.RabbitMQRespon
 		return nil, nm
 	}
 	defer release(f)
+	rc := f.entry.Mock.RabbitMQ
 	out := &find.RabbitMQResponse{MockID: f.entry.Mock.ID, Data: f.raw(), Delay: f.out.Delay.Milliseconds(),
-		OutputHeaders: firstValues(f.out.Headers)}
-	if p := f.entry.Mock.RabbitMQ.OutputProps; p != nil {
+		OutputHeaders: firstValues(f.out.Headers), OutputURL: rc.OutputURL, OutputExchange: rc.OutputExchange,
+		OutputRoutingKey: rc.OutputRoutingKey, OutputQueue: rc.OutputQueue}
+	if p := rc.OutputProps; p != nil {
 		out.OutputProps = &find.RabbitMQOutputProps{DeliveryMode: p.DeliveryMode, CorrelationID: p.CorrelationID, ReplyTo: p.ReplyTo,
 			ContentType: p.ContentType, Priority: p.Priority, MessageID: p.MessageID, Type: p.Type, AppID: p.AppID}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/host/internal/jpath"
+	"github.com/mockarty-oss/mockarty/host/internal/match"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/sdk"
@@ -16,14 +17,12 @@ import (
 	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
 )
 
-// Finder serves the plugins' Find calls (pluginhost.Finder): the same
-// bodies as POST /mock/find<Protocol>, decoded, resolved and encoded here.
+// Finder serves the plugins' Find calls (pluginhost.Finder): the requests
+// of POST /mock/find<Protocol>, which reach it typed, checked as REST's are
+// and resolved by the same Resolver methods.
 type Finder struct{ R *Resolver }
 
-var (
-	_ pluginhost.Finder     = Finder{}
-	_ pluginhost.HTTPFinder = Finder{}
-)
+var _ pluginhost.Finder = Finder{}
 
 // refusedInput is a find request the host refuses for what it carries:
 // it is still the error below (a *jpath.DepthError, a decode error), and
@@ -48,102 +47,89 @@ func refuse(protocol string, err error) error {
 	return &refusedInput{err: fmt.Errorf("%s find request: %w", protocol, err), kind: kind}
 }
 
-// Find implements pluginhost.Finder.
-func (f Finder) Find(_ context.Context, protocol string, body []byte) (bool, []byte, []byte, error) {
-	// A body past MAX_BODY_DEPTH is refused before it is decoded; the
-	// plugin's caller learns why (the host answers InvalidArgument).
-	if err := jpath.CheckDepth(body); err != nil {
-		return false, nil, nil, refuse(protocol, err)
-	}
-	var (
-		out any
-		nm  *NearMiss
-		err error
-	)
-	switch protocol {
-	case model.ProtoHTTP:
-		// The HTTP body travels inside the find request as a JSON string
-		// (or base64), where the check above does not see its brackets: it
-		// is checked as the typed path checks it.
-		var req find.HTTPRequest
-		if err = json.Unmarshal(body, &req); err == nil {
-			if err := jpath.CheckDepth(req.RawBody()); err != nil {
-				return false, nil, nil, refuse(protocol, err)
-			}
-			if fe := CheckFind(&req); fe != nil {
-				return false, nil, nil, refuse(protocol, fe)
-			}
-			out, nm = f.R.FindHTTP(&req)
+// typedFind runs one plugin find: its JSON payloads are checked against
+// MAX_BODY_DEPTH before anything decodes them (too deep: refused, and the
+// plugin's caller learns why), the request as REST's is (CheckFind), then
+// fn resolves it. A miss is an *sdk.NoMatch with the public near-miss
+// report; a change that could not be saved is an outage.
+func typedFind[Req, Resp any](protocol string, req *Req, fn func(*Req) (*Resp, *NearMiss), payloads ...[]byte) (*Resp, error) {
+	for _, p := range payloads {
+		if err := jpath.CheckDepth(p); err != nil {
+			return nil, refuse(protocol, err)
 		}
-	case model.ProtoGRPC:
-		out, nm, err = decodeFind(body, f.R.FindGRPC)
-	case model.ProtoSocket:
-		out, nm, err = decodeFind(body, f.R.FindSocket)
-	case model.ProtoKafka:
-		out, nm, err = decodeFind(body, f.R.FindKafka)
-	case model.ProtoRabbitMQ:
-		out, nm, err = decodeFind(body, f.R.FindRabbitMQ)
-	case model.ProtoSMTP:
-		out, nm, err = decodeFind(body, f.R.FindSMTP)
-	case model.ProtoSOAP:
-		out, nm, err = decodeFind(body, f.R.FindSOAP)
-	case model.ProtoMCP:
-		out, nm, err = decodeFind(body, f.R.FindMCP)
-	case model.ProtoGraphQL:
-		out, nm, err = decodeFind(body, f.R.FindGraphQL)
-	case model.ProtoSSE:
-		out, nm, err = decodeFind(body, f.R.FindSSE)
-	default:
-		return false, nil, nil, &refusedInput{err: fmt.Errorf("unknown protocol %q", protocol), kind: sdk.ErrInvalidInput}
-	}
-	if err != nil {
-		return false, nil, nil, refuse(protocol, err)
-	}
-	if nm.NotSaved() {
-		return false, nil, nil, errors.New(nm.Error)
-	}
-	if nm != nil {
-		near, err := json.Marshal(nm.Public()) // plugins show it to callers
-		return false, nil, near, err
-	}
-	resp, err := json.Marshal(out)
-	return true, resp, nil, err
-}
-
-func decodeFind[Req, Resp any](body []byte, fn func(*Req) (*Resp, *NearMiss)) (any, *NearMiss, error) {
-	var req Req
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, nil, err
-	}
-	if fe := CheckFind(&req); fe != nil {
-		return nil, nil, fe
-	}
-	out, nm := fn(&req)
-	return out, nm, nil
-}
-
-// FindHTTP implements pluginhost.HTTPFinder: the plugins' typed path for
-// HTTP. A miss is an *sdk.NoMatch.
-func (f Finder) FindHTTP(_ context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error) {
-	if err := jpath.CheckDepth(req.RawBody()); err != nil {
-		return nil, refuse(model.ProtoHTTP, err)
 	}
 	if fe := CheckFind(req); fe != nil {
-		return nil, refuse(model.ProtoHTTP, fe)
+		return nil, refuse(protocol, fe)
 	}
-	resp, nm := f.R.FindHTTP(req)
+	out, nm := fn(req)
 	if nm == nil {
-		return resp, nil
+		return out, nil
 	}
+	return nil, noMatch(nm)
+}
+
+// noMatch is the plugin's error for a report: the near-miss report (its
+// expected values left out), or, for a change not saved, an outage.
+func noMatch(nm *NearMiss) error {
 	if nm.NotSaved() {
-		return nil, errors.New(nm.Error)
+		return errors.New(nm.Error)
 	}
-	cands, err := json.Marshal(PublicCandidates(nm.Candidates)) // plugins show it to callers
+	cands, err := json.Marshal(PublicCandidates(nm.Candidates))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return nil, &sdk.NoMatch{Message: nm.Error, Code: nm.Code, Namespace: nm.Namespace, Method: nm.Method,
+	return &sdk.NoMatch{Message: nm.Error, Code: nm.Code, Namespace: nm.Namespace, Method: nm.Method,
 		Path: nm.Path, Candidates: cands}
+}
+
+// FindHTTP implements pluginhost.Finder.
+func (f Finder) FindHTTP(_ context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error) {
+	return typedFind(model.ProtoHTTP, req, f.R.FindHTTP, req.RawBody())
+}
+
+// FindGRPC implements pluginhost.Finder.
+func (f Finder) FindGRPC(_ context.Context, req *find.GRPCRequest) (*find.GRPCResponse, error) {
+	return typedFind(model.ProtoGRPC, req, f.R.FindGRPC, req.Data)
+}
+
+// FindSocket implements pluginhost.Finder.
+func (f Finder) FindSocket(_ context.Context, req *find.SocketRequest) (*find.SocketResponse, error) {
+	return typedFind(model.ProtoSocket, req, f.R.FindSocket, req.Data)
+}
+
+// FindKafka implements pluginhost.Finder.
+func (f Finder) FindKafka(_ context.Context, req *find.KafkaRequest) (*find.KafkaResponse, error) {
+	return typedFind(model.ProtoKafka, req, f.R.FindKafka, req.Data)
+}
+
+// FindRabbitMQ implements pluginhost.Finder.
+func (f Finder) FindRabbitMQ(_ context.Context, req *find.RabbitMQRequest) (*find.RabbitMQResponse, error) {
+	return typedFind(model.ProtoRabbitMQ, req, f.R.FindRabbitMQ, req.Data)
+}
+
+// FindSMTP implements pluginhost.Finder.
+func (f Finder) FindSMTP(_ context.Context, req *find.SMTPRequest) (*find.SMTPResponse, error) {
+	return typedFind(model.ProtoSMTP, req, f.R.FindSMTP)
+}
+
+// FindSOAP implements pluginhost.Finder.
+func (f Finder) FindSOAP(_ context.Context, req *find.SOAPRequest) (*find.SOAPResponse, error) {
+	return typedFind(model.ProtoSOAP, req, f.R.FindSOAP, req.Data)
+}
+
+// FindMCP implements pluginhost.Finder.
+func (f Finder) FindMCP(_ context.Context, req *find.MCPRequest) (*find.MCPResponse, error) {
+	return typedFind(model.ProtoMCP, req, f.R.FindMCP, req.Arguments)
+}
+
+// FindGraphQL implements pluginhost.Finder.
+func (f Finder) FindGraphQL(_ context.Context, req *find.GraphQLRequest) (*find.GraphQLResponse, error) {
+	return typedFind(model.ProtoGraphQL, req, f.R.FindGraphQL, req.Arguments, req.Variables)
+}
+
+// FindSSE implements pluginhost.Finder.
+func (f Finder) FindSSE(_ context.Context, req *find.SSERequest) (*find.SSEResponse, error) {
+	return typedFind(model.ProtoSSE, req, f.R.FindSSE)
 }
 
 // FindHTTP resolves an HTTP request described by the find contract.
@@ -185,18 +171,23 @@ func (r *Resolver) FindHTTP(req *find.HTTPRequest) (*find.HTTPResponse, *NearMis
 var _ sdk.HostData = Finder{}
 
 // ListMocks implements sdk.HostData: the live mocks of a protocol, from
-// the index (what is served), as the API's JSON.
+// the index (what is served), as the API's JSON, best first.
 func (f Finder) ListMocks(_ context.Context, protocol, namespace string) ([]json.RawMessage, error) {
 	if !knownProtocol(protocol) {
 		return nil, fmt.Errorf("unknown protocol %q", protocol)
 	}
-	var out []json.RawMessage
+	var list []*match.Entry
 	for _, e := range f.R.Index.Entries() {
-		m := e.Mock
-		if m.Protocol() != protocol || (namespace != "" && m.Namespace != namespace) {
-			continue
+		if m := e.Mock; m.Protocol() == protocol && (namespace == "" || m.Namespace == namespace) {
+			list = append(list, e)
 		}
-		b, err := json.Marshal(m)
+	}
+	// In the order the host tries them, so a listener that must choose
+	// between mocks (the consumer group of a topic) chooses as the host does.
+	match.SortEntries(list)
+	out := make([]json.RawMessage, 0, len(list))
+	for _, e := range list {
+		b, err := json.Marshal(e.Mock)
 		if err != nil {
 			return nil, err
 		}

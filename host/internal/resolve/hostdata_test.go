@@ -107,10 +107,12 @@ func TestFinderHidesExpectedValues(t *testing.T) {
 	if strings.Contains(string(nm.Candidates), "s3cret") || !strings.Contains(string(nm.Candidates), "Authorization") {
 		t.Fatalf("typed path: %s", nm.Candidates)
 	}
-	body, _ := json.Marshal(req)
-	found, _, near, err := f.Find(context.Background(), "http", body)
-	if err != nil || found || strings.Contains(string(near), "s3cret") || !strings.Contains(string(near), "condition failed") {
-		t.Fatalf("JSON path: %s %v", near, err)
+	// Every protocol's report is the public one.
+	r.Changed(&model.Mock{ID: "g", Namespace: "sandbox", GRPC: &model.GRPCContext{Service: "S", Method: "M",
+		Meta: []model.Condition{{Path: "token", AssertAction: "equals", Value: json.RawMessage(`"s3cret"`)}}}})
+	_, err = f.FindGRPC(context.Background(), &find.GRPCRequest{Namespace: "sandbox", Service: "S", Method: "M"})
+	if !errors.As(err, &nm) || strings.Contains(string(nm.Candidates), "s3cret") || !strings.Contains(string(nm.Candidates), "condition failed") {
+		t.Fatalf("gRPC: %v %s", err, nm.Candidates)
 	}
 }
 
@@ -126,5 +128,38 @@ func TestFindKafkaNamesTheReplyRoute(t *testing.T) {
 	if resp.MockID != "rej" || resp.OutputTopic != "orders.rejected" || resp.OutputBrokers != "10.0.0.1:9092" ||
 		resp.OutputKey != "rej-7" || resp.OutputHeaders["X-Order"] != "7" {
 		t.Fatalf("reply route: %+v", resp)
+	}
+}
+
+// ListMocks gives a protocol's mocks in the order the host tries them, so
+// a listener that picks between them (a topic's consumer group) picks the
+// mock the host would answer with.
+func TestListMocksInTheHostsOrder(t *testing.T) {
+	r := newResolver(t)
+	f := Finder{R: r}
+	mk := func(id string, priority, created int64) *model.Mock {
+		return &model.Mock{ID: id, Namespace: "sandbox", Priority: priority, CreatedAt: created,
+			Kafka: &model.KafkaContext{Topic: "t"}, Response: &model.ContentResponse{}}
+	}
+	r.Changed(mk("old", 0, 100), mk("urgent", 5, 50), mk("new", 0, 200), mk("a-tie", 0, 200))
+	list, err := f.ListMocks(context.Background(), model.ProtoKafka, "sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, raw := range list {
+		var m struct{ ID string }
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	if got := strings.Join(ids, ","); got != "urgent,a-tie,new,old" {
+		t.Fatalf("order %s, want urgent,a-tie,new,old (priority, then newer, then id)", got)
+	}
+	// The selection step agrees: the first of the list answers.
+	resp, nm := r.FindKafka(&find.KafkaRequest{Namespace: "sandbox", Topic: "t"})
+	if nm != nil || resp.MockID != "urgent" {
+		t.Fatalf("the host answers with %+v %v", resp, nm)
 	}
 }

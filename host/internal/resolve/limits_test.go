@@ -25,30 +25,26 @@ func TestFinderRefusesDeepBodies(t *testing.T) {
 	r := newResolver(t)
 	f := Finder{R: r}
 	deep := nested(jpath.DefaultMaxDepth + 10)
-	_, _, _, err := f.Find(context.Background(), model.ProtoGRPC, []byte(`{"service":"s","method":"m","data":`+deep+`}`))
+	_, err := f.FindGRPC(context.Background(), &find.GRPCRequest{Service: "s", Method: "m", Data: json.RawMessage(deep)})
 	var de *jpath.DepthError
 	if !errors.As(err, &de) || !errors.Is(err, sdk.ErrBodyTooDeep) || !strings.Contains(err.Error(), "grpc find request") {
-		t.Fatalf("Find: %v", err)
+		t.Fatalf("FindGRPC: %v", err)
 	}
 	req := &find.HTTPRequest{Method: "POST", Path: "/deep"}
 	req.SetBody([]byte(deep))
 	if _, err := f.FindHTTP(context.Background(), req); !errors.As(err, &de) || !errors.Is(err, sdk.ErrBodyTooDeep) {
 		t.Fatalf("FindHTTP: %v", err)
 	}
-	// The JSON form of an HTTP find (a plugin's body over 256 KiB) carries
-	// the body as a string: it is refused all the same.
-	asJSON, _ := json.Marshal(map[string]string{"method": "POST", "path": "/deep", "body": deep})
-	if _, _, _, err := f.Find(context.Background(), model.ProtoHTTP, asJSON); !errors.Is(err, sdk.ErrBodyTooDeep) {
-		t.Fatalf("Find(http) with the body as a JSON string: %v", err)
-	}
-	_, _, _, err = f.Find(context.Background(), model.ProtoGRPC, []byte(`{"service":42}`))
-	if !errors.Is(err, sdk.ErrInvalidInput) || errors.Is(err, sdk.ErrBodyTooDeep) || !strings.Contains(err.Error(), "grpc find request") {
-		t.Fatalf("a find request that does not decode: %v", err)
+	// Every payload of a call is checked: GraphQL's variables too.
+	_, err = f.FindGraphQL(context.Background(), &find.GraphQLRequest{Field: "f", Arguments: json.RawMessage(`{}`), Variables: json.RawMessage(deep)})
+	if !errors.Is(err, sdk.ErrBodyTooDeep) || !strings.Contains(err.Error(), "graphql find request") {
+		t.Fatalf("FindGraphQL with deep variables: %v", err)
 	}
 	// Within the limit it is an ordinary miss.
-	found, _, near, err := f.Find(context.Background(), model.ProtoGRPC, []byte(`{"service":"s","method":"m","data":`+nested(100)+`}`))
-	if found || err != nil || len(near) == 0 {
-		t.Fatalf("depth 100: %v %s %v", found, near, err)
+	_, err = f.FindGRPC(context.Background(), &find.GRPCRequest{Service: "s", Method: "m", Data: json.RawMessage(nested(100))})
+	var nm *sdk.NoMatch
+	if !errors.As(err, &nm) || errors.Is(err, sdk.ErrInvalidInput) {
+		t.Fatalf("depth 100: %v", err)
 	}
 }
 
@@ -88,20 +84,30 @@ func TestResolveHTTPStopsWhenCancelled(t *testing.T) {
 // field named), as the client's error, not as a miss or an outage.
 func TestFindChecksAreTheSameForPlugins(t *testing.T) {
 	f := Finder{R: newResolver(t)}
-	for proto, body := range map[string]string{
-		model.ProtoGRPC:     `{"service":"s"}`,
-		model.ProtoKafka:    `{"data":{}}`,
-		model.ProtoRabbitMQ: `{"routingKey":"k"}`,
-		model.ProtoHTTP:     `{"method":"GET","path":"no-slash"}`,
-		model.ProtoSOAP:     `{}`,
-		model.ProtoMCP:      `{"method":"tools/call"}`,
-		model.ProtoGraphQL:  `{"field":"user","operation":"fetch"}`,
-		model.ProtoSSE:      `{"path":""}`,
+	ctx := context.Background()
+	for proto, call := range map[string]func() error{
+		model.ProtoGRPC: func() error { _, err := f.FindGRPC(ctx, &find.GRPCRequest{Service: "s"}); return err },
+		model.ProtoKafka: func() error {
+			_, err := f.FindKafka(ctx, &find.KafkaRequest{Data: json.RawMessage(`{}`)})
+			return err
+		},
+		model.ProtoRabbitMQ: func() error { _, err := f.FindRabbitMQ(ctx, &find.RabbitMQRequest{RoutingKey: "k"}); return err },
+		model.ProtoHTTP: func() error {
+			_, err := f.FindHTTP(ctx, &find.HTTPRequest{Method: "GET", Path: "no-slash"})
+			return err
+		},
+		model.ProtoSOAP: func() error { _, err := f.FindSOAP(ctx, &find.SOAPRequest{}); return err },
+		model.ProtoMCP:  func() error { _, err := f.FindMCP(ctx, &find.MCPRequest{Method: "tools/call"}); return err },
+		model.ProtoGraphQL: func() error {
+			_, err := f.FindGraphQL(ctx, &find.GraphQLRequest{Field: "user", Operation: "fetch"})
+			return err
+		},
+		model.ProtoSSE: func() error { _, err := f.FindSSE(ctx, &find.SSERequest{}); return err },
 	} {
-		_, _, _, err := f.Find(context.Background(), proto, []byte(body))
+		err := call()
 		var fe *model.FieldError
 		if !errors.Is(err, sdk.ErrInvalidInput) || !errors.As(err, &fe) || fe.Field == "" {
-			t.Errorf("%s %s: %v, want a refused field", proto, body, err)
+			t.Errorf("%s: %v, want a refused field", proto, err)
 		}
 	}
 	req := &find.HTTPRequest{Method: "GET", Path: "relative"}
@@ -109,7 +115,8 @@ func TestFindChecksAreTheSameForPlugins(t *testing.T) {
 		t.Errorf("FindHTTP with a relative path: %v", err)
 	}
 	// SMTP needs nothing: a mail without a sender is still looked up.
-	if _, _, _, err := f.Find(context.Background(), model.ProtoSMTP, []byte(`{}`)); err != nil {
+	var nm *sdk.NoMatch
+	if _, err := f.FindSMTP(ctx, &find.SMTPRequest{}); !errors.As(err, &nm) {
 		t.Errorf("smtp: %v", err)
 	}
 }

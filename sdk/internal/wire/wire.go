@@ -7,13 +7,13 @@ package wire
 
 import (
 	"github.com/hashicorp/go-plugin"
-	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv1"
+	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv2"
 )
 
 // ProtocolVersion is the go-plugin protocol version: the major version of
-// the proto package (mockarty.plugin.v1). A plugin built for another major
+// the proto package (mockarty.plugin.v2). A plugin built for another major
 // version is refused at the handshake.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // Handshake is shared by the host and every plugin. The cookie only keeps a
 // plugin binary from being run by hand; it is not a security measure.
@@ -48,19 +48,19 @@ const (
 const StreamMaxBody = 256 << 10
 
 // KeyValuesOf is the wire form of a header, query or metadata map.
-func KeyValuesOf(m map[string][]string) []*pluginv1.KeyValues {
+func KeyValuesOf(m map[string][]string) []*pluginv2.KeyValues {
 	if len(m) == 0 {
 		return nil
 	}
-	out := make([]*pluginv1.KeyValues, 0, len(m))
+	out := make([]*pluginv2.KeyValues, 0, len(m))
 	for k, v := range m {
-		out = append(out, &pluginv1.KeyValues{Key: k, Values: v})
+		out = append(out, &pluginv2.KeyValues{Key: k, Values: v})
 	}
 	return out
 }
 
 // MapOf is the map a list of KeyValues carries (nil for none).
-func MapOf(kvs []*pluginv1.KeyValues) map[string][]string {
+func MapOf(kvs []*pluginv2.KeyValues) map[string][]string {
 	if len(kvs) == 0 {
 		return nil
 	}
