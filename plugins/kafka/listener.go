@@ -38,8 +38,9 @@ type Listener struct {
 	clusters map[string]*cluster // by name
 
 	groups map[groupKey]*groupConsumer // the watcher's own
-	// cands are the mocks of each consumed topic, in the host's order.
-	cands atomic.Pointer[map[topicKey][]*kafkaMock]
+	// saved is, per consumed topic, when its earliest mock was saved
+	// (epoch ms; see savedSince).
+	saved atomic.Pointer[map[topicKey]int64]
 	// pending are the replies waiting for their delay.
 	pending sync.WaitGroup
 	// warned is the last set of mock problems logged (logged on change).
@@ -135,8 +136,8 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 				create: srv.createTopics()}
 		}
 	}
-	empty := map[topicKey][]*kafkaMock{}
-	l.cands.Store(&empty)
+	empty := map[topicKey]int64{}
+	l.saved.Store(&empty)
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.manager = make(chan struct{})
 	l.started, l.startedMs = true, time.Now().UnixMilli()
@@ -261,7 +262,7 @@ func (l *Listener) reconcile(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	problems = append(problems, failed...)
-	l.cands.Store(&cands)
+	l.saved.Store(savedTimes(cands))
 
 	l.diffConsumers(ctx, want)
 	l.reportProblems(problems)
@@ -317,8 +318,9 @@ func (l *Listener) candidates(mocks []*kafkaMock) (map[topicKey][]*kafkaMock, ma
 	return cands, outputs, problems
 }
 
-// chooseGroups sorts each topic's mocks into the host's order and picks the
-// topic's consumer group; the consumed topics join outputs, to be created too.
+// chooseGroups picks each topic's consumer group: the first named by the
+// topic's mocks, which ListMocks lists in the host's order; the consumed
+// topics join outputs, to be created too.
 func (l *Listener) chooseGroups(cands map[topicKey][]*kafkaMock, outputs map[*cluster]map[string]bool) (map[groupKey]map[string]bool, []string) {
 	var problems []string
 	// One consumer group per topic: the first group named among the
@@ -326,7 +328,6 @@ func (l *Listener) chooseGroups(cands map[topicKey][]*kafkaMock, outputs map[*cl
 	// topic, whatever the group).
 	want := map[groupKey]map[string]bool{}
 	for k, list := range cands {
-		sortMocks(list)
 		group := ""
 		for _, m := range list {
 			if m.ConsumerGroup == "" {

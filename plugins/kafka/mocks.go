@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -12,7 +11,6 @@ import (
 type kafkaMock struct {
 	ID         string
 	Namespace  string
-	Priority   int64
 	CreatedAt  int64
 	UpdatedAt  int64
 	UseLimiter int64
@@ -32,7 +30,6 @@ type mockDoc struct {
 	ID         string `json:"id"`
 	Namespace  string `json:"namespace"`
 	ServerName string `json:"serverName"`
-	Priority   int64  `json:"priority"`
 	CreatedAt  int64  `json:"createdAt"`
 	UpdatedAt  int64  `json:"updatedAt"`
 	UseLimiter int64  `json:"useLimiter"`
@@ -61,7 +58,7 @@ func parseMock(raw json.RawMessage) (*kafkaMock, error) {
 	if strings.TrimSpace(k.Topic) == "" {
 		return nil, fmt.Errorf("mock %q: kafka.topic is empty", d.ID)
 	}
-	m := &kafkaMock{ID: d.ID, Namespace: d.Namespace, Priority: d.Priority, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	m := &kafkaMock{ID: d.ID, Namespace: d.Namespace, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 		UseLimiter: d.UseLimiter, UseCounter: d.UseCounter, ServerName: k.ServerName,
 		Topic: k.Topic, ConsumerGroup: k.ConsumerGroup, OutputTopic: k.OutputTopic,
 		OutputBrokers: strings.TrimSpace(k.OutputBrokers), OutputKey: k.OutputKey, OutputHeaders: k.OutputHeaders}
@@ -69,21 +66,6 @@ func parseMock(raw json.RawMessage) (*kafkaMock, error) {
 		m.ServerName = d.ServerName
 	}
 	return m, nil
-}
-
-// sortMocks orders a topic's mocks by priority, then the newer mock, then
-// the id (the consumer group of the first one is the topic's).
-func sortMocks(list []*kafkaMock) {
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i], list[j]
-		if a.Priority != b.Priority {
-			return a.Priority > b.Priority
-		}
-		if a.CreatedAt != b.CreatedAt {
-			return a.CreatedAt > b.CreatedAt
-		}
-		return a.ID < b.ID
-	})
 }
 
 // savedAt is when the mock was last saved (epoch ms; 0: not known).
@@ -95,18 +77,28 @@ func (m *kafkaMock) savedAt() int64 { return max(m.CreatedAt, m.UpdatedAt) }
 // read from the mock's save; a group that starts afresh on a topic whose
 // mocks are old does not replay what came before the listener started.
 func (l *Listener) savedSince(cluster, topic string) int64 {
-	cands := l.cands.Load()
-	if cands == nil {
+	saved := l.saved.Load()
+	if saved == nil {
 		return 0
 	}
-	var since int64
-	for _, m := range (*cands)[topicKey{cluster, topic}] {
-		if at := m.savedAt(); at > 0 && (since == 0 || at < since) {
-			since = at
-		}
-	}
+	since := (*saved)[topicKey{cluster, topic}]
 	if since > 0 && since < l.startedMs {
 		since = l.startedMs
 	}
 	return since
+}
+
+// savedTimes is when the earliest mock of each topic was saved (0: not known).
+func savedTimes(cands map[topicKey][]*kafkaMock) *map[topicKey]int64 {
+	out := make(map[topicKey]int64, len(cands))
+	for k, list := range cands {
+		var since int64
+		for _, m := range list {
+			if at := m.savedAt(); at > 0 && (since == 0 || at < since) {
+				since = at
+			}
+		}
+		out[k] = since
+	}
+	return &out
 }
