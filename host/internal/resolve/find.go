@@ -19,15 +19,38 @@ type keyedQuery struct {
 	namespace  string
 	serverName string
 	keys       []string // tried in order
-	inputs     map[string]*match.Input
-	body       any
-	headers    map[string][]string
-	undefined  store.UndefinedRequest
+	// inputs are what the condition lists read; the one named bodyList
+	// reads the body too, which it gets on first use.
+	inputs   map[string]*match.Input
+	bodyList string
+	// data is the request's JSON payload, decoded only when a condition,
+	// a template or an extract reads the body (see body); bodyFn makes the
+	// body instead for a request that is no one payload.
+	data     json.RawMessage
+	bodyFn   func() any
+	decoded  any
+	bodyDone bool
+	headers  map[string][]string
+	// undefined describes the request when no mock matches.
+	undefined store.UndefinedRequest
 	// skipFn, when set, says why a mock cannot answer this request ("": it can).
 	skipFn func(m *model.Mock) string
 	// compete is how many of the first keys are looked up together: their
 	// candidates compete in one list, in the index's order (priority first).
 	compete int
+}
+
+// body is the request's body as conditions and templates read it.
+func (q *keyedQuery) body() any {
+	if !q.bodyDone {
+		if q.bodyFn != nil {
+			q.decoded = q.bodyFn()
+		} else {
+			q.decoded = bodyOf(q.data)
+		}
+		q.bodyDone = true
+	}
+	return q.decoded
 }
 
 func (q *keyedQuery) skip(e *match.Entry) string {
@@ -37,11 +60,56 @@ func (q *keyedQuery) skip(e *match.Entry) string {
 	return q.skipFn(e.Mock)
 }
 
-func (q *keyedQuery) input(list string) *match.Input { return q.inputs[list] }
+func (q *keyedQuery) input(list string) *match.Input {
+	in := q.inputs[list]
+	if list == q.bodyList {
+		if in == nil {
+			in = &match.Input{}
+			q.inputs[list] = in
+		}
+		if in.Body == nil {
+			in.Body = q.body()
+		}
+	}
+	return in
+}
+
+func (q *keyedQuery) templateData() *render.Data {
+	return &render.Data{Body: q.body(), Headers: q.headers}
+}
+
+// keyedLog is a keyed call as its request log shows it, encoded at the
+// journal's flush.
+type keyedLog struct {
+	q       *keyedQuery
+	status  int
+	payload json.RawMessage
+}
+
+func (l *keyedLog) MarshalJSON() ([]byte, error) {
+	q := l.q
+	var body any = q.data
+	switch {
+	case q.bodyDone:
+		body = q.decoded
+	case q.bodyFn != nil:
+		body = q.bodyFn()
+	case len(q.data) == 0:
+		body = nil
+	}
+	return json.Marshal(map[string]any{"protocol": q.proto, "keys": q.keys, "body": body, "header": q.headers})
+}
+
+type keyedLogResponse struct {
+	Status  int             `json:"statusCode"`
+	Payload json.RawMessage `json:"payload"`
+}
 
 func (q *keyedQuery) logCall(l *logRing, limit int, now int64, a *answer) {
-	l.addValues(limit, now, map[string]any{"protocol": q.proto, "keys": q.keys, "body": q.body, "header": q.headers},
-		map[string]any{"statusCode": a.out.Status, "payload": a.value})
+	if limit <= 0 {
+		return
+	}
+	l.addValues(limit, now, &keyedLog{q: q}, keyedLogResponse{Status: a.out.Status, Payload: a.raw()})
 }
 
 // raw is the rendered payload as JSON: the renderer's bytes as they are
@@ -49,10 +117,10 @@ func (q *keyedQuery) logCall(l *logRing, limit int, now int64, a *answer) {
 // sequence or a reader of the message may need), a JSON string for text.
 func (a *answer) raw() json.RawMessage {
 	switch {
-	case a.value == nil:
+	case len(a.out.Body) == 0:
 		return nil
 	case a.out.IsText:
-		return rawOf(a.value)
+		return rawOf(string(a.out.Body))
 	}
 	return a.out.Body
 }
@@ -99,17 +167,25 @@ func (r *Resolver) findKeyed(q *keyedQuery) (*answer, *NearMiss) {
 	i, near, _ := s.choose(hits, now, r.FileReader(q))
 	if i < 0 {
 		u := q.undefined
-		if u.Body == "" && q.body != nil {
-			b, _ := json.Marshal(q.body)
-			u.Body = string(b)
+		if u.Body == "" {
+			if len(q.data) > 0 {
+				u.Body = string(q.data)
+			} else if b := q.body(); b != nil {
+				raw, _ := json.Marshal(b)
+				u.Body = string(raw)
+			}
 		}
 		u.Headers = headersJSON(q.headers)
 		nm := r.miss(&s, u, "no "+q.proto+" mock matches "+u.Path, near)
 		r.Metrics.Resolved(q.proto, r.metricNamespace(q.namespace), false, start)
 		return nil, nm
 	}
-	d := render.Data{Body: q.body, Headers: q.headers, Namespace: q.namespace}
-	a, nm := r.respond(&s, hits[i].Entry, d, now, 0, true, nil)
+	e := hits[i].Entry
+	d := render.Data{Headers: q.headers, Namespace: q.namespace}
+	if c, _ := e.Compiled.(*compiled); c == nil || c.needsRequest {
+		d.Body = q.body()
+	}
+	a, nm := r.respond(&s, e, d, now, 0, nil)
 	r.Metrics.Resolved(q.proto, r.metricNamespace(q.namespace), a != nil, start)
 	return a, nm
 }
@@ -181,11 +257,10 @@ func firstValues(h map[string][]string) map[string]string {
 
 // FindGRPC resolves a gRPC call (POST /mock/findGrpc).
 func (r *Resolver) FindGRPC(req *find.GRPCRequest) (*find.GRPCResponse, *NearMiss) {
-	body := bodyOf(req.Data)
 	meta := lowerMulti(req.Meta)
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoGRPC, namespace: req.Namespace, serverName: req.ServerName,
-		keys: []string{match.GRPCKey(req.Service, req.Method)}, body: body, headers: meta,
-		inputs:    map[string]*match.Input{match.ListConditions: {Body: body}, match.ListMeta: {Multi: meta}},
+		keys: []string{match.GRPCKey(req.Service, req.Method)}, data: req.Data, headers: meta, bodyList: match.ListConditions,
+		inputs:    map[string]*match.Input{match.ListMeta: {Multi: meta}},
 		undefined: store.UndefinedRequest{Method: "grpc", Path: "/" + req.Service + "/" + req.Method}})
 	if nm != nil {
 		return nil, nm
@@ -209,19 +284,20 @@ func (r *Resolver) FindGRPC(req *find.GRPCRequest) (*find.GRPCResponse, *NearMis
 		return out, nil
 	}
 	mt := f.entry.Mock.GRPC.MethodType
-	if list, ok := f.value.([]any); ok && (mt == "server-stream" || mt == "bidirectional") {
-		for _, item := range list {
-			out.StreamResponses = append(out.StreamResponses, rawOf(item))
+	if mt == "server-stream" || mt == "bidirectional" {
+		if list, ok := f.valueOf().([]any); ok {
+			for _, item := range list {
+				out.StreamResponses = append(out.StreamResponses, rawOf(item))
+			}
+			return out, nil
 		}
-		return out, nil
 	}
-	out.Data = rawOf(f.value)
+	out.Data = f.raw()
 	return out, nil
 }
 
 // FindSocket resolves a WebSocket/TCP/UDP message (POST /mock/findSocket).
 func (r *Resolver) FindSocket(req *find.SocketRequest) (*find.SocketResponse, *NearMiss) {
-	body := bodyOf(req.Data)
 	server := req.MockServerName
 	if server == "" {
 		server = req.ServerName
@@ -236,8 +312,8 @@ func (r *Resolver) FindSocket(req *find.SocketRequest) (*find.SocketResponse, *N
 		}
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSocket, namespace: req.Namespace, serverName: server,
-		keys: []string{req.Event}, body: body, skipFn: skip,
-		inputs:    map[string]*match.Input{match.ListConditions: {Body: body}},
+		keys: []string{req.Event}, data: req.Data, skipFn: skip, bodyList: match.ListConditions,
+		inputs:    map[string]*match.Input{},
 		undefined: store.UndefinedRequest{Method: "socket", Path: server + "/" + req.Event}})
 	if nm != nil {
 		return nil, nm
@@ -255,11 +331,10 @@ func (r *Resolver) FindSocket(req *find.SocketRequest) (*find.SocketResponse, *N
 
 // FindKafka resolves a Kafka message (POST /mock/findKafka).
 func (r *Resolver) FindKafka(req *find.KafkaRequest) (*find.KafkaResponse, *NearMiss) {
-	body := bodyOf(req.Data)
 	headers := singleToMulti(req.Headers)
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoKafka, namespace: req.Namespace, serverName: req.ServerName,
-		keys: []string{req.Topic}, body: body, headers: headers,
-		inputs:    map[string]*match.Input{match.ListConditions: {Body: body}, match.ListHeaders: {Multi: headers}},
+		keys: []string{req.Topic}, data: req.Data, headers: headers, bodyList: match.ListConditions,
+		inputs:    map[string]*match.Input{match.ListHeaders: {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: "consume", Path: req.Topic}})
 	if nm != nil {
 		return nil, nm
@@ -273,7 +348,7 @@ func (r *Resolver) FindKafka(req *find.KafkaRequest) (*find.KafkaResponse, *Near
 		// The same data as the payload: the stores as this message's
 		// extract left them, and the rendered response.
 		d := &f.d
-		d.Response = f.value
+		d.Response = f.valueOf()
 		if c.kafka.key != nil {
 			out.OutputKey = c.kafka.key.render(d)
 		}
@@ -292,7 +367,6 @@ func (r *Resolver) FindKafka(req *find.KafkaRequest) (*find.KafkaResponse, *Near
 
 // FindRabbitMQ resolves an AMQP message (POST /mock/findRabbitMQ).
 func (r *Resolver) FindRabbitMQ(req *find.RabbitMQRequest) (*find.RabbitMQResponse, *NearMiss) {
-	body := bodyOf(req.Data)
 	headers := singleToMulti(req.Headers)
 	keys := match.RabbitMQKeys(req.Queue, req.Exchange, req.RoutingKey)
 	path := req.Queue
@@ -300,8 +374,8 @@ func (r *Resolver) FindRabbitMQ(req *find.RabbitMQRequest) (*find.RabbitMQRespon
 		path = req.Exchange + "/" + req.RoutingKey
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoRabbitMQ, namespace: req.Namespace, serverName: req.ServerName,
-		keys: keys, body: body, headers: headers,
-		inputs:    map[string]*match.Input{match.ListConditions: {Body: body}, match.ListHeaders: {Multi: headers}},
+		keys: keys, data: req.Data, headers: headers, bodyList: match.ListConditions,
+		inputs:    map[string]*match.Input{match.ListHeaders: {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: "consume", Path: path}})
 	if nm != nil {
 		return nil, nm
@@ -324,14 +398,15 @@ func (r *Resolver) FindRabbitMQ(req *find.RabbitMQRequest) (*find.RabbitMQRespon
 // FindSMTP decides whether to accept a mail (POST /mock/findSmtp).
 func (r *Resolver) FindSMTP(req *find.SMTPRequest) (*find.SMTPResponse, *NearMiss) {
 	headers := singleToMulti(req.Headers)
-	body := map[string]any{"from": req.From, "subject": req.Subject, "body": req.Body}
-	to := make([]any, len(req.To))
-	for i, t := range req.To {
-		to[i] = t
+	body := func() any {
+		to := make([]any, len(req.To))
+		for i, t := range req.To {
+			to[i] = t
+		}
+		return map[string]any{"from": req.From, "subject": req.Subject, "body": req.Body, "to": to}
 	}
-	body["to"] = to
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSMTP, namespace: req.Namespace, serverName: req.ServerName,
-		keys: []string{match.MailKey}, body: body, headers: headers,
+		keys: []string{match.MailKey}, bodyFn: body, headers: headers,
 		inputs: map[string]*match.Input{
 			match.ListSender:           {Text: req.From},
 			match.ListRecipient:        {List: req.To},
@@ -349,9 +424,10 @@ func (r *Resolver) FindSMTP(req *find.SMTPRequest) (*find.SMTPResponse, *NearMis
 		code = 250
 	}
 	msg := ""
-	if s, ok := f.value.(string); ok {
+	value := f.valueOf()
+	if s, ok := value.(string); ok {
 		msg = s
-	} else if m, ok := f.value.(map[string]any); ok {
+	} else if m, ok := value.(map[string]any); ok {
 		if s, ok := m["message"].(string); ok {
 			msg = s
 		}
@@ -363,7 +439,7 @@ func (r *Resolver) FindSMTP(req *find.SMTPRequest) (*find.SMTPResponse, *NearMis
 		msg = "OK"
 	}
 	store := false
-	if m, ok := f.value.(map[string]any); ok {
+	if m, ok := value.(map[string]any); ok {
 		store, _ = m["storeEmail"].(bool)
 	}
 	return &find.SMTPResponse{Found: true, MockID: f.entry.Mock.ID, StatusCode: code, StatusMessage: msg,

@@ -14,7 +14,6 @@ import (
 
 // FindSOAP resolves a SOAP request by SOAPAction, operation or path.
 func (r *Resolver) FindSOAP(req *find.SOAPRequest) (*find.SOAPResponse, *NearMiss) {
-	body := bodyOf(req.Data)
 	headers := lowerMulti(req.Headers)
 	var keys []string
 	if req.Action != "" {
@@ -30,8 +29,8 @@ func (r *Resolver) FindSOAP(req *find.SOAPRequest) (*find.SOAPResponse, *NearMis
 		keys = append(keys, match.SOAPPathKey(normalise(req.Path)))
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoSOAP, namespace: req.Namespace, serverName: req.ServerName, keys: keys, compete: compete,
-		body: body, headers: headers,
-		inputs:    map[string]*match.Input{match.ListConditions: {Body: body, XML: &match.XMLDoc{Text: req.XML}}, match.ListHeader: {Multi: headers}},
+		data: req.Data, headers: headers, bodyList: match.ListConditions,
+		inputs:    map[string]*match.Input{match.ListConditions: {XML: &match.XMLDoc{Text: req.XML}}, match.ListHeader: {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: req.Action, Path: req.Path + "#" + req.Operation, Body: req.XML}})
 	if nm != nil {
 		return nil, nm
@@ -69,7 +68,6 @@ func normalise(p string) string {
 
 // FindMCP resolves an MCP tools/call or resources/read.
 func (r *Resolver) FindMCP(req *find.MCPRequest) (*find.MCPResponse, *NearMiss) {
-	args := bodyOf(req.Arguments)
 	headers := lowerMulti(req.Headers)
 	key, name := match.MCPToolKey(req.Tool), req.Tool
 	switch {
@@ -79,8 +77,8 @@ func (r *Resolver) FindMCP(req *find.MCPRequest) (*find.MCPResponse, *NearMiss) 
 		key, name = match.MCPPromptKey(req.Prompt), req.Prompt
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoMCP, namespace: req.Namespace, serverName: req.ServerName, keys: []string{key},
-		body: args, headers: headers,
-		inputs:    map[string]*match.Input{match.ListConditions: {Body: args}, match.ListHeader: {Multi: headers}},
+		data: req.Arguments, headers: headers, bodyList: match.ListConditions,
+		inputs:    map[string]*match.Input{match.ListHeader: {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: req.Method, Path: name}})
 	if nm != nil {
 		return nil, nm
@@ -99,17 +97,18 @@ func (r *Resolver) FindGraphQL(req *find.GraphQLRequest) (*find.GraphQLResponse,
 	if op == "" {
 		op = "query"
 	}
-	args := bodyOf(req.Arguments)
-	vars := bodyOf(req.Variables)
 	// Conditions read the arguments; $.variables.* reads the variables.
-	doc := map[string]any{}
-	if m, ok := args.(map[string]any); ok {
-		for k, v := range m {
-			doc[k] = v
+	doc := func() any {
+		doc := map[string]any{}
+		if m, ok := bodyOf(req.Arguments).(map[string]any); ok {
+			for k, v := range m {
+				doc[k] = v
+			}
 		}
-	}
-	if vars != nil {
-		doc["variables"] = vars
+		if vars := bodyOf(req.Variables); vars != nil {
+			doc["variables"] = vars
+		}
+		return doc
 	}
 	headers := lowerMulti(req.Headers)
 	var skip func(m *model.Mock) string
@@ -123,8 +122,8 @@ func (r *Resolver) FindGraphQL(req *find.GraphQLRequest) (*find.GraphQLResponse,
 		}
 	}
 	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoGraphQL, namespace: req.Namespace, keys: []string{match.GraphQLKey(op, req.Field)},
-		body: doc, headers: headers, skipFn: skip,
-		inputs:    map[string]*match.Input{match.ListConditions: {Body: doc}, match.ListHeader: {Multi: headers}},
+		bodyFn: doc, headers: headers, skipFn: skip, bodyList: match.ListConditions,
+		inputs:    map[string]*match.Input{match.ListHeader: {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: op, Path: req.Field}})
 	if nm != nil {
 		return nil, nm
@@ -200,7 +199,7 @@ func (r *Resolver) FindSSE(req *find.SSERequest) (*find.SSEResponse, *NearMiss) 
 	m := e.Mock
 	d := render.Data{Headers: q.headers, Query: req.Query, PathParams: hits[i].Params(), Namespace: ns}
 	var chain json.RawMessage
-	f, nm := r.respond(&s, e, d, now, http.StatusOK, false, func(a *answer) {
+	f, nm := r.respond(&s, e, d, now, http.StatusOK, func(a *answer) {
 		// The event chain, with the same data as the response.
 		if src := a.out.Response; src != nil && src.SSEEventChain != nil {
 			chain = r.renderChain(m, src.SSEEventChain, &a.d)

@@ -248,7 +248,7 @@ func (r *Resolver) answerHTTP(s *selection, hit *match.Hit, req *HTTPRequest, no
 	if e.Compiled.(*compiled).needsRequest {
 		d.Headers, d.Query = req.headers(), req.query()
 	}
-	a, nm := r.respond(s, e, d, now, http.StatusOK, false, nil)
+	a, nm := r.respond(s, e, d, now, http.StatusOK, nil)
 	if nm != nil {
 		return &HTTPResult{NearMiss: nm}
 	}

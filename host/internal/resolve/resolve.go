@@ -309,7 +309,8 @@ func (r *Resolver) watch(ctx context.Context, topics []string) <-chan []string {
 // compiled is what the index keeps per mock for rendering.
 type compiled struct {
 	responses []*compiledResponse
-	// needsRequest: templates, webhooks or extraction may read headers or query.
+	// needsRequest: templates (the response's, Kafka's output key and
+	// headers), webhooks or extraction may read the body, headers or query.
 	needsRequest bool
 	extract      *compiledExtract
 	logs         *logRing // the mock's calls, shared by its versions
@@ -411,7 +412,7 @@ func (r *Resolver) compileMock(m *model.Mock) (any, error) {
 			c.needsRequest = true
 		}
 	}
-	if m.Extract != nil || len(m.Webhooks) > 0 {
+	if m.Extract != nil || len(m.Webhooks) > 0 || c.kafka != nil {
 		c.needsRequest = true
 	}
 	x, err := compileExtract(m.Extract)

@@ -132,10 +132,20 @@ type answer struct {
 	out   Rendered
 	d     render.Data
 	v     view
-	// value is the rendered body as a value: a JSON document decoded, or
-	// the text (set by respond when asked for, and for webhooks).
-	value any
-	res   HTTPResult
+	// value is the rendered body as a value (valueOf): a JSON document
+	// decoded, or the text; only made when something reads it.
+	value     any
+	valueDone bool
+	res       HTTPResult
+}
+
+// valueOf is the rendered body as a value: what $.response reads and
+// what a protocol that inspects the reply (SMTP, gRPC streams) decodes.
+func (a *answer) valueOf() any {
+	if !a.valueDone {
+		a.value, a.valueDone = responseValue(&a.out), true
+	}
+	return a.value
 }
 
 var answerPool = sync.Pool{New: func() any { return new(answer) }}
@@ -154,10 +164,10 @@ func release(a *answer) {
 // the request sees, its use, extract, the response rendered, the change
 // made durable (settle), webhooks and the request log. d is the request's
 // template data; its Stores are filled here. defaultStatus is the status of
-// a response that names none (0: none); withValue asks for a.value; more,
-// when set, renders what else the reply holds, before the change is made
-// durable, so it too only shows values that are saved.
-func (r *Resolver) respond(s *selection, e *match.Entry, d render.Data, now int64, defaultStatus int, withValue bool, more func(a *answer)) (*answer, *NearMiss) {
+// a response that names none (0: none); more, when set, renders what else
+// the reply holds, before the change is made durable, so it too only shows
+// values that are saved.
+func (r *Resolver) respond(s *selection, e *match.Entry, d render.Data, now int64, defaultStatus int, more func(a *answer)) (*answer, *NearMiss) {
 	m := e.Mock
 	a := answerPool.Get().(*answer)
 	a.entry = e
@@ -178,11 +188,8 @@ func (r *Resolver) respond(s *selection, e *match.Entry, d render.Data, now int6
 		release(a)
 		return nil, notSaved(s.namespace, s.path, err)
 	}
-	if withValue || len(m.Webhooks) > 0 {
-		a.value = responseValue(&a.out)
-	}
 	if len(m.Webhooks) > 0 {
-		a.d.Response = a.value
+		a.d.Response = a.valueOf()
 		r.fireWebhooks(m, &a.d, a.out.Status >= 400 || a.out.Error != "")
 	}
 	if c, _ := e.Compiled.(*compiled); c != nil {

@@ -18,11 +18,7 @@ type requestData interface {
 }
 
 func (r *HTTPRequest) templateData() *render.Data {
-	return &render.Data{Body: decodeBody(r.Body), Headers: r.headers(), Query: r.query()}
-}
-
-func (q *keyedQuery) templateData() *render.Data {
-	return &render.Data{Body: q.body, Headers: q.headers}
+	return &render.Data{Body: r.decoded(), Headers: r.headers(), Query: r.query()}
 }
 
 // FileReader gives conditions access to valueFromFile templates. A file
