@@ -5,23 +5,20 @@ package main
 // the clients are the ones generated from them.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	hw "google.golang.org/grpc/examples/helloworld/helloworld"
 	rg "google.golang.org/grpc/examples/route_guide/routeguide"
@@ -37,37 +34,13 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 )
 
-var (
-	binDir      string
-	examplesDir string
-)
+// examplesDir is grpc-go's examples module, which holds the .proto files.
+var examplesDir string
 
 func TestMain(m *testing.M) { os.Exit(testMain(m)) }
 
 func testMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "mockarty-grpc-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	binDir = dir
-	race := plugintest.RaceEnabled()
-	for _, b := range []struct{ out, src string }{
-		{filepath.Join(dir, "mockarty"), "../../host/cmd/mockarty"},
-		{filepath.Join(dir, "mockarty-plugin-grpc"), "."},
-	} {
-		args := []string{"build", "-o", b.out}
-		if race {
-			args = append(args, "-race")
-		}
-		cmd := exec.Command("go", append(args, ".")...)
-		cmd.Dir = b.src
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", b.src, err, out)
-			return 1
-		}
-	}
+	defer plugintest.Cleanup()
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "google.golang.org/grpc/examples").Output()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "locate grpc-go's examples module:", err)
@@ -77,22 +50,16 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	return plugintest.FreePort(t) // never the same port twice
-}
-
 // env is a host running the gRPC plugin, and a client connection to it.
 type env struct {
 	t    testing.TB
-	api  string
+	host *plugintest.HostProc
 	conn *grpc.ClientConn
 }
 
 func start(t testing.TB, settings string) *env {
 	t.Helper()
-	data := t.TempDir()
-	grpcAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	grpcAddr := fmt.Sprintf("127.0.0.1:%d", plugintest.FreePort(t))
 	if settings == "" {
 		settings = "{}"
 	}
@@ -101,68 +68,25 @@ func start(t testing.TB, settings string) *env {
 		t.Fatal(err)
 	}
 	s["addresses"] = []string{grpcAddr}
-	cfg, _ := json.Marshal(map[string]any{"grpc": map[string]any{"settings": s}})
-	if err := os.WriteFile(filepath.Join(data, "plugins.json"), cfg, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	port := freePort(t)
-	cmd := exec.Command(filepath.Join(binDir, "mockarty"))
-	cmd.Dir = data
-	cmd.Env = append(os.Environ(), "MOCKARTY_DATA_DIR="+data, "HTTP_BIND_ADDR=127.0.0.1", "HTTP_PORT="+strconv.Itoa(port),
-		"AUTH_MODE=local", "PLUGINS=grpc", "PLUGINS_DIR="+binDir, "PLUGINS_CONFIG="+filepath.Join(data, "plugins.json"), "LOG_LEVEL=info")
-	logs := &plugintest.SyncBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if strings.Contains(logs.String(), "WARNING: DATA RACE") {
-			t.Errorf("the race detector fired:\n%s", logs.String())
-		}
-		if t.Failed() {
-			t.Logf("host log:\n%s", logs.String())
-		}
-	})
-	e := &env{t: t, api: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	plugintest.Eventually(t, 60*time.Second, func() bool {
-		var v struct {
-			Plugins []struct{ Name, State string } `json:"plugins"`
-		}
-		r, err := http.Get(e.api + "/api/v1/plugins")
-		if err != nil {
-			return false
-		}
-		_ = json.NewDecoder(r.Body).Decode(&v)
-		r.Body.Close()
-		return len(v.Plugins) == 1 && v.Plugins[0].State == "running"
-	}, "the grpc plugin to run; its log:\n%s", logs)
+	b, _ := json.Marshal(s)
+	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"grpc": {Dir: ".", Settings: string(b)}}})
 	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	e.conn = conn
-	return e
+	return &env{t: t, host: h, conn: conn}
 }
 
+// call sends body (JSON-encoded when not nil) to the host's API.
 func (e *env) call(method, path string, body any) (int, []byte) {
 	e.t.Helper()
-	var rdr io.Reader
+	js := ""
 	if body != nil {
 		b, _ := json.Marshal(body)
-		rdr = bytes.NewReader(b)
+		js = string(b)
 	}
-	req, _ := http.NewRequest(method, e.api+path, rdr)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, b
+	return e.host.Request(e.t, method, path, "application/json", js)
 }
 
 func (e *env) must(status int, method, path string, body any) []byte {

@@ -4,59 +4,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mockarty-oss/mockarty/sdk/plugintest"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
 // The end-to-end tests run the real host binary with the real plugin
-// binary, both built here once.
+// binary (plugintest.StartHost builds both once).
 
-var (
-	hostBin   string
-	pluginDir string
-)
-
-func TestMain(m *testing.M) { os.Exit(testMain(m)) }
-
-func testMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "mockarty-kafka-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "temp dir:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	hostBin = filepath.Join(dir, "mockarty")
-	pluginDir = filepath.Join(dir, "plugins")
-	if err := os.MkdirAll(pluginDir, 0o755); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	builds := [][]string{
-		{"../../host/cmd/mockarty", hostBin},
-		{".", filepath.Join(pluginDir, "mockarty-plugin-kafka")},
-	}
-	for _, b := range builds {
-		args := []string{"build", "-o", b[1]}
-		if plugintest.RaceEnabled() && b[0] == "." {
-			args = append(args, "-race") // the plugin runs under the race detector too
-		}
-		cmd := exec.Command("go", append(args, b[0])...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "go %s: %v\n%s\n", strings.Join(args, " "), err, out)
-			return 1
-		}
-	}
-	return m.Run()
+func TestMain(m *testing.M) {
+	code := m.Run()
+	plugintest.Cleanup()
+	os.Exit(code)
 }
 
 // freePort never gives the same port twice (the host's and the embedded
@@ -68,87 +31,31 @@ func freePort(t testing.TB) int {
 
 // hostProc is a running host with the kafka plugin.
 type hostProc struct {
-	url    string
-	cmd    *exec.Cmd
-	logs   *plugintest.SyncBuffer
-	done   chan struct{}
-	client *http.Client
+	*plugintest.HostProc
 }
 
 // startHost starts the host with the kafka plugin and its settings, and
-// waits for the plugin to run.
+// waits for the plugin to run. KAFKA_TEST_LOGS=1 logs the host's and the
+// plugin's debug output even when the test passes.
 func startHost(t testing.TB, settings string) *hostProc {
 	t.Helper()
-	data := t.TempDir()
-	cfg := `{"kafka": {"settings": ` + settings + `}}`
-	if err := os.WriteFile(filepath.Join(data, "plugins.json"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
+	o := plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"kafka": {Dir: ".", Settings: settings}}}
+	if os.Getenv("KAFKA_TEST_LOGS") != "" {
+		o.Env = []string{"LOG_LEVEL=debug"}
 	}
-	port := freePort(t)
-	cmd := exec.Command(hostBin)
-	cmd.Dir = data
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if k == "DB_DSN" || k == "DB_USE" || strings.HasPrefix(k, "HTTP_") || strings.HasPrefix(k, "AUTH_") || strings.HasPrefix(k, "PLUGINS") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	// Tests log at debug, where the plugin's raw stderr (a race report)
-	// is relayed; benchmarks at info.
-	level := "debug"
-	if _, bench := t.(*testing.B); bench {
-		level = "info"
-	}
-	cmd.Env = append(env, "MOCKARTY_DATA_DIR="+data, "HTTP_BIND_ADDR=127.0.0.1", "HTTP_PORT="+strconv.Itoa(port),
-		"AUTH_MODE=local", "PLUGINS=kafka", "PLUGINS_DIR="+pluginDir, "PLUGINS_CONFIG="+filepath.Join(data, "plugins.json"),
-		"LOG_LEVEL="+level)
-	h := &hostProc{url: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, logs: &plugintest.SyncBuffer{}, done: make(chan struct{}),
-		client: &http.Client{Timeout: 30 * time.Second}}
-	cmd.Stdout, cmd.Stderr = h.logs, h.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = cmd.Wait(); close(h.done) }()
+	h := &hostProc{plugintest.StartHost(t, o)}
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-h.done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-h.done
-		}
-		if strings.Contains(h.logs.String(), "DATA RACE") {
-			t.Errorf("the race detector reported a data race in the plugin")
-		}
-		if t.Failed() || os.Getenv("KAFKA_TEST_LOGS") != "" {
-			t.Logf("host and plugin log:\n%s", h.logs.String())
+		if !t.Failed() && os.Getenv("KAFKA_TEST_LOGS") != "" {
+			t.Logf("host and plugin log:\n%s", h.Stderr())
 		}
 	})
-	h.waitRunning(t, 0)
 	return h
 }
 
 // do calls the API and returns the status and body.
 func (h *hostProc) do(t testing.TB, method, path, body string) (int, []byte) {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, h.url+path, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := h.client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, b
+	return h.Request(t, method, path, "application/json", body)
 }
 
 func (h *hostProc) createMock(t testing.TB, doc string) {
@@ -173,26 +80,15 @@ func (h *hostProc) waitRunning(t testing.TB, notPID int) pluginStatus {
 	t.Helper()
 	var st pluginStatus
 	plugintest.EventuallyNoError(t, 60*time.Second, func() error {
-		select {
-		case <-h.done:
-			t.Fatalf("the host exited:\n%s", h.logs.String())
-		default:
-		}
-		req, _ := http.NewRequest(http.MethodGet, h.url+"/api/v1/plugins", nil)
-		res, err := h.client.Do(req)
-		if err != nil {
+		b, _ := json.Marshal(h.Plugin(t, "kafka"))
+		st = pluginStatus{}
+		if err := json.Unmarshal(b, &st); err != nil {
 			return err
 		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		var v struct {
-			Plugins []pluginStatus `json:"plugins"`
+		if st.State != "running" || st.PID == notPID {
+			return fmt.Errorf("plugin: %s", b)
 		}
-		if json.Unmarshal(b, &v) == nil && len(v.Plugins) == 1 && v.Plugins[0].State == "running" && v.Plugins[0].PID != notPID {
-			st = v.Plugins[0]
-			return nil
-		}
-		return fmt.Errorf("plugins: %s", b)
+		return nil
 	}, "the kafka plugin to run")
 	return st
 }

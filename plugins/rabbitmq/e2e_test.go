@@ -4,14 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,143 +17,45 @@ import (
 )
 
 // The end-to-end tests run the real host binary with the real plugin
-// binary, both built by TestMain, against the real broker.
+// binary (plugintest.StartHost builds both once), against the real broker.
 
-var binDir string // holds mockarty and mockarty-plugin-rabbitmq
-
-func TestMain(m *testing.M) { os.Exit(testMain(m)) }
-
-func testMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "mockarty-rabbitmq-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: temp dir:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	binDir = dir
-	race := plugintest.RaceEnabled()
-	for _, b := range []struct{ out, pkg string }{
-		{"mockarty", "../../host/cmd/mockarty"},
-		{"mockarty-plugin-rabbitmq", "."},
-	} {
-		args := []string{"build", "-o", filepath.Join(dir, b.out)}
-		if race {
-			args = append(args, "-race")
-		}
-		args = append(args, b.pkg)
-		if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: go %s: %v\n%s\n", strings.Join(args, " "), err, out)
-			return 1
-		}
-	}
+func TestMain(m *testing.M) {
 	code := m.Run()
-	hostMu.Lock()
-	if shared != nil {
-		shared.stop()
-	}
-	hostMu.Unlock()
-	return code
+	plugintest.Cleanup()
+	os.Exit(code)
 }
 
 // hostProc is a running host with the plugin.
 type hostProc struct {
-	url      string
+	*plugintest.HostProc
 	connName string // the plugin's connection_name prefix
-	cmd      *exec.Cmd
-	stderr   *plugintest.SyncBuffer
-	done     chan struct{}
-	dataDir  string
 }
 
-func (h *hostProc) stop() {
-	_ = h.cmd.Process.Kill()
-	<-h.done
-	_ = os.RemoveAll(h.dataDir)
-}
-
-var (
-	hostMu sync.Mutex
-	shared *hostProc
-)
-
-// theHost starts (once) the host with the plugin and waits until the
-// plugin runs.
+// theHost starts the test's host with the plugin on the real broker
+// (skipping the test without one, outside CI) and waits until the plugin
+// runs.
 func theHost(tb testing.TB) *hostProc {
 	tb.Helper()
 	needBroker(tb)
-	hostMu.Lock()
-	defer hostMu.Unlock()
-	if shared != nil {
-		return shared
-	}
 	connName := uniq("mkt-e2e-")
-	shared = launchHost(tb, connName, fmt.Sprintf(`{"namespace":"sandbox","servers":{"default":{"url":%q}},
+	return launchHost(tb, connName, fmt.Sprintf(`{"namespace":"sandbox","servers":{"default":{"url":%q}},
 "connectionName":%q,"reconnectMinMs":50,"reconnectMaxMs":500,"prefetch":64}`, brokerURL, connName))
-	return shared
 }
 
 // launchHost starts a host with the plugin and the given settings, and
-// waits until the plugin runs; the caller stops it.
+// waits until the plugin runs; it stops when the test ends.
 func launchHost(tb testing.TB, connName, settings string) *hostProc {
 	tb.Helper()
-	data, err := os.MkdirTemp("", "mockarty-rabbitmq-data-")
-	if err != nil {
-		tb.Fatal(err)
+	h := &hostProc{HostProc: plugintest.StartHost(tb, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{
+		"rabbitmq": {Dir: ".", Settings: settings}}}), connName: connName}
+	if a := h.Addresses(tb, "rabbitmq"); len(a) != 1 {
+		tb.Fatalf("plugin status: %+v", h.Plugin(tb, "rabbitmq"))
 	}
-	if err := os.WriteFile(filepath.Join(data, "plugins.json"), []byte(`{"rabbitmq":{"settings":`+settings+`}}`), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
-	cmd := exec.Command(filepath.Join(binDir, "mockarty"))
-	cmd.Dir = data
-	cmd.Env = append(os.Environ(), "MOCKARTY_DATA_DIR="+data, "HTTP_BIND_ADDR=127.0.0.1", "HTTP_PORT="+strconv.Itoa(port),
-		"AUTH_MODE=local", "PLUGINS=rabbitmq", "PLUGINS_DIR="+binDir, "PLUGINS_CONFIG="+filepath.Join(data, "plugins.json"),
-		"LOG_LEVEL=warn")
-	h := &hostProc{url: "http://127.0.0.1:" + strconv.Itoa(port), connName: connName, cmd: cmd, stderr: &plugintest.SyncBuffer{},
-		done: make(chan struct{}), dataDir: data}
-	cmd.Stderr, cmd.Stdout = h.stderr, io.Discard
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	go func() { _ = cmd.Wait(); close(h.done) }()
-	// Stop the host if it never gets there, before the failure ends the test.
-	running := false
-	defer func() {
-		if !running {
-			h.stop()
-		}
-	}()
-	plugintest.Eventually(tb, 60*time.Second, func() bool {
-		var st struct {
-			Plugins []struct {
-				Name, State, LastError string
-				Addresses              []string
-			}
-		}
-		if err := h.get("/api/v1/plugins", &st); err == nil && len(st.Plugins) == 1 && st.Plugins[0].State == "running" {
-			if st.Plugins[0].Name != "rabbitmq" || len(st.Plugins[0].Addresses) != 1 {
-				tb.Fatalf("plugin status: %+v", st.Plugins[0])
-			}
-			return true
-		}
-		select {
-		case <-h.done:
-			tb.Fatalf("the host exited:\n%s", h.stderr.String())
-		default:
-		}
-		return false
-	}, "the rabbitmq plugin to run; host stderr:\n%s", h.stderr)
-	running = true
 	return h
 }
 
 func (h *hostProc) get(path string, out any) error {
-	res, err := http.Get(h.url + path)
+	res, err := http.Get(h.URL + path)
 	if err != nil {
 		return err
 	}
@@ -171,7 +70,7 @@ func (h *hostProc) get(path string, out any) error {
 // mock creates (or replaces) a mock through the API.
 func (h *hostProc) mock(tb testing.TB, doc string) {
 	tb.Helper()
-	res, err := http.Post(h.url+"/api/v1/mocks", "application/json", strings.NewReader(doc))
+	res, err := http.Post(h.URL+"/api/v1/mocks", "application/json", strings.NewReader(doc))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -183,7 +82,7 @@ func (h *hostProc) mock(tb testing.TB, doc string) {
 	var created struct{ Mock struct{ ID string } }
 	_ = json.Unmarshal(b, &created)
 	tb.Cleanup(func() {
-		req, _ := http.NewRequest(http.MethodDelete, h.url+"/api/v1/mocks/"+created.Mock.ID, nil)
+		req, _ := http.NewRequest(http.MethodDelete, h.URL+"/api/v1/mocks/"+created.Mock.ID, nil)
 		if res, err := http.DefaultClient.Do(req); err == nil {
 			res.Body.Close()
 		}

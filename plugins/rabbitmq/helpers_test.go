@@ -58,36 +58,41 @@ func cleanup(tb testing.TB, conn *amqp.Connection) *names {
 			return
 		}
 		defer c.Close()
+		// Deferred: the names are deleted even when a wait below fails.
+		defer n.delete(c)
+		// The plugin stops consuming once the test's mocks are deleted
+		// (their cleanups run first); a queue deleted before that could be
+		// declared again by a consumer that resubscribes. A queue still
+		// consumed long after its mocks are gone fails the test.
 		for _, q := range n.queues {
-			// The plugin stops consuming once the test's mocks are deleted
-			// (their cleanups run first); a queue deleted before that could
-			// be declared again by a consumer that resubscribes. A
-			// best-effort wait, not Eventually: a cleanup that gives up
-			// deletes the queue anyway rather than failing the test.
-			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			plugintest.Eventually(tb, 30*time.Second, func() bool {
 				ch, err := c.Channel()
 				if err != nil {
-					break
+					return true
 				}
 				st, err := ch.QueueDeclarePassive(q, true, false, false, false, nil)
 				_ = ch.Close()
-				if err != nil || st.Consumers == 0 {
-					break
-				}
-			}
-			if ch, err := c.Channel(); err == nil {
-				_, _ = ch.QueueDelete(q, false, false, false)
-				_ = ch.Close()
-			}
-		}
-		for _, x := range n.exchanges {
-			if ch, err := c.Channel(); err == nil {
-				_ = ch.ExchangeDelete(x, false, false)
-				_ = ch.Close()
-			}
+				return err != nil || st.Consumers == 0
+			}, "the plugin to stop consuming %s once the test's mocks are deleted", q)
 		}
 	})
 	return n
+}
+
+// delete removes the queues and exchanges.
+func (n *names) delete(c *amqp.Connection) {
+	for _, q := range n.queues {
+		if ch, err := c.Channel(); err == nil {
+			_, _ = ch.QueueDelete(q, false, false, false)
+			_ = ch.Close()
+		}
+	}
+	for _, x := range n.exchanges {
+		if ch, err := c.Channel(); err == nil {
+			_ = ch.ExchangeDelete(x, false, false)
+			_ = ch.Close()
+		}
+	}
 }
 
 func (n *names) queue(q string) string    { n.queues = append(n.queues, q); return q }

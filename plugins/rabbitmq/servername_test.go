@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,20 +17,7 @@ import (
 // do sends a JSON body to the host and returns the status and the body.
 func (h *hostProc) do(tb testing.TB, method, path, body string) (int, []byte) {
 	tb.Helper()
-	req, err := http.NewRequest(method, h.url+path, strings.NewReader(body))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, b
+	return h.Request(tb, method, path, "application/json", body)
 }
 
 // pluginServers is what GET /api/v1/plugins says of the plugin's servers.
@@ -70,12 +56,6 @@ func TestE2EServerNameRule(t *testing.T) {
 	connName := uniq("mkt-sn-")
 	h := launchHost(t, connName, fmt.Sprintf(`{"namespace":"sandbox","servers":{"default":{"url":%q}},
 "connectionName":%q,"reconnectMinMs":50,"reconnectMaxMs":500}`, brokerURL, connName))
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("host stderr:\n%s", h.stderr.String())
-		}
-		h.stop()
-	})
 	queue := n.queue(uniq("mkt-sn-prices-"))
 
 	state, servers := h.pluginServers(t)
@@ -133,7 +113,7 @@ func TestE2EServerNameRule(t *testing.T) {
 		t.Fatalf("patched: %s", body)
 	}
 	// Kept in the plugins file, next to what was there.
-	file, err := os.ReadFile(filepath.Join(h.dataDir, "plugins.json"))
+	file, err := os.ReadFile(filepath.Join(h.DataDir, "plugins.json"))
 	if err != nil || !strings.Contains(string(file), `"rabbit-main"`) || !strings.Contains(string(file), connName) {
 		t.Fatalf("plugins file: %v %s", err, file)
 	}
@@ -155,7 +135,7 @@ func TestE2EServerNameRule(t *testing.T) {
 	// A restart reads the file again: an edit made there is what runs next.
 	edited := fmt.Sprintf(`{"rabbitmq":{"settings":{"namespace":"sandbox","servers":{"default":{"url":%q}},"connectionName":%q}}}`,
 		brokerURL, connName)
-	if err := os.WriteFile(filepath.Join(h.dataDir, "plugins.json"), []byte(edited), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(h.DataDir, "plugins.json"), []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if status, body := h.do(t, http.MethodPost, "/api/v1/plugins/rabbitmq/restart", ""); status != http.StatusOK {

@@ -149,8 +149,8 @@ func TestOutputFrom(t *testing.T) {
 
 func TestMessageConversions(t *testing.T) {
 	for body, want := range map[string]string{``: ``, `{"a":1}`: `{"a":1}`, `[1,2]`: `[1,2]`, `plain`: `"plain"`, "bad\xffbyte": "\"bad\uFFFDbyte\""} {
-		if got := string(bodyJSON([]byte(body))); got != want {
-			t.Errorf("bodyJSON(%q) = %s, want %s", body, got, want)
+		if got := string(find.DataOf([]byte(body))); got != want {
+			t.Errorf("find.DataOf(%q) = %s, want %s", body, got, want)
 		}
 	}
 	ts := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

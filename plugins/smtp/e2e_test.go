@@ -1,8 +1,8 @@
 package main
 
-// End-to-end tests: the real host binary runs the real plugin binary, mocks
-// are made through the REST API, and mail is sent with Go's net/smtp
-// client. The host is started once (on first use) and shared by the tests.
+// End-to-end tests: the real host binary runs the real plugin binary (both
+// built by plugintest.StartHost), mocks are made through the REST API, and
+// mail is sent with Go's net/smtp client. Each test starts its own host.
 
 import (
 	"crypto/tls"
@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -29,197 +28,42 @@ import (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if e2e.env != nil {
-		// Race reports of the host and of the plugin (relayed at debug level).
-		if out := e2e.env.stderr.String(); strings.Contains(out, "WARNING: DATA RACE") {
-			fmt.Fprintf(os.Stderr, "the race detector fired in the host or the plugin:\n%s\n", out)
-			code = 1
-		}
-	}
-	e2e.stop()
 	plugintest.Cleanup()
 	os.Exit(code)
 }
 
-// hostEnv is the running host with the plugin's three servers.
+// hostEnv is a running host with the plugin's three servers.
 type hostEnv struct {
-	URL string
+	*plugintest.HostProc
 	// Main: namespace mail-main, no serverName, rejects unmatched mail.
 	// Secure: namespace mail-secure, serverName "secure", STARTTLS and
 	// AUTH PLAIN (app / s3cret) required. Open: namespace mail-open,
 	// accepts unmatched mail and any AUTH, 64 KiB messages.
 	Main, Secure, Open string
-
-	cmd    *exec.Cmd
-	dir    string
-	stderr *plugintest.SyncBuffer
-	done   chan struct{}
 }
 
-// sharedHost is started by the first test that needs it, stopped by TestMain.
-type sharedHost struct {
-	once sync.Once
-	env  *hostEnv
-	err  error
-}
-
-var e2e sharedHost
-
-func (e *sharedHost) stop() {
-	if e.env == nil {
-		return
-	}
-	_ = e.env.cmd.Process.Kill()
-	<-e.env.done
-	_ = os.RemoveAll(e.env.dir)
-}
-
-// startHost returns the shared host, building and starting it on first use.
+// startHost starts the test's host with the smtp plugin and its three servers.
 func startHost(t *testing.T) *hostEnv {
 	t.Helper()
-	e2e.once.Do(func() { e2e.env, e2e.err = launchHost() })
-	if e2e.err != nil {
-		t.Fatalf("start the host with the smtp plugin: %v", e2e.err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("host stderr so far:\n%s", e2e.env.stderr.String())
-		}
-	})
-	return e2e.env
-}
-
-// hostVars are variables the host reads: the caller's values are not passed on.
-var hostVars = []string{"HTTP_", "DB_", "AUTH_", "MOCKARTY_", "PLUGINS", "LOG_", "SHUTDOWN_", "TEMPLATES_DIR",
-	"REPO_LOG_LIMIT", "ENV=", "COOKIE_SECURE", "FIRST_ADMIN_", "ALLOW_PROXY"}
-
-func launchHost() (*hostEnv, error) {
-	dir, err := os.MkdirTemp("", "mockarty-smtp-e2e-")
-	if err != nil {
-		return nil, err
-	}
-	fail := func(err error) (*hostEnv, error) {
-		_ = os.RemoveAll(dir)
-		return nil, err
-	}
-	bin := filepath.Join(dir, "bin")
-	race := []string{}
-	if plugintest.RaceEnabled() {
-		race = []string{"-race"} // the binaries run under the race detector too
-	}
-	for _, b := range []struct{ out, pkg string }{
-		{filepath.Join(bin, "mockarty"), "../../host/cmd/mockarty"},
-		{filepath.Join(bin, "mockarty-plugin-smtp"), "."},
-	} {
-		args := append(append([]string{"build"}, race...), "-o", b.out, b.pkg)
-		if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
-			return fail(fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out))
-		}
-	}
-	data := filepath.Join(dir, "data")
-	if err := os.MkdirAll(data, 0o755); err != nil {
-		return fail(err)
-	}
-	cfg := `{"smtp": {"settings": {"servers": [
+	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"smtp": {Dir: ".", Settings: `{"servers": [
   {"address": "127.0.0.1:0", "namespace": "mail-main", "domain": "mx.mock.test"},
   {"address": "127.0.0.1:0", "namespace": "mail-secure", "serverName": "secure",
    "tls": {}, "auth": {"users": [{"username": "app", "password": "s3cret"}], "required": true, "requireTLS": true}},
   {"address": "127.0.0.1:0", "namespace": "mail-open", "acceptUnmatched": true, "maxMessageBytes": 65536,
    "auth": {"acceptAnyAuth": true}}
-]}}}`
-	if err := os.WriteFile(filepath.Join(dir, "plugins.json"), []byte(cfg), 0o644); err != nil {
-		return fail(err)
+]}`}}})
+	p := h.Plugin(t, "smtp")
+	addrs := h.Addresses(t, "smtp")
+	if p["kind"] != "listener" || len(addrs) != 3 || fmt.Sprint(p["protocols"]) != "[smtp]" {
+		t.Fatalf("plugin status: %v", p)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fail(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
-
-	var env []string
-	for _, kv := range os.Environ() {
-		keep := true
-		for _, p := range hostVars {
-			if strings.HasPrefix(kv, p) {
-				keep = false
-			}
-		}
-		if keep {
-			env = append(env, kv)
-		}
-	}
-	cmd := exec.Command(filepath.Join(bin, "mockarty"))
-	cmd.Dir = data
-	cmd.Env = append(env, "MOCKARTY_DATA_DIR="+data, "HTTP_BIND_ADDR=127.0.0.1", "HTTP_PORT="+strconv.Itoa(port),
-		"AUTH_MODE=local", "LOG_LEVEL=debug", "PLUGINS=smtp", "PLUGINS_DIR="+bin,
-		"PLUGINS_CONFIG="+filepath.Join(dir, "plugins.json"))
-	h := &hostEnv{URL: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, dir: dir, stderr: &plugintest.SyncBuffer{}, done: make(chan struct{})}
-	cmd.Stderr, cmd.Stdout = h.stderr, h.stderr
-	if err := cmd.Start(); err != nil {
-		return fail(err)
-	}
-	go func() { _ = cmd.Wait(); close(h.done) }()
-	// Wait for the plugin to run (a guard against hanging, not a speed
-	// requirement). A loop of its own, not Eventually: TestMain starts the
-	// host, and there is no testing.TB to fail yet.
-	deadline := time.Now().Add(60 * time.Second)
-	last := "no answer"
-	for time.Now().Before(deadline) {
-		select {
-		case <-h.done:
-			_ = os.RemoveAll(dir)
-			return nil, fmt.Errorf("the host exited:\n%s", h.stderr.String())
-		default:
-		}
-		var st struct {
-			Plugins []struct {
-				Name, State, Kind, LastError string
-				Addresses, Protocols         []string
-			}
-		}
-		if res, err := http.Get(h.URL + "/api/v1/plugins"); err == nil {
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			last = string(b)
-			if json.Unmarshal(b, &st) == nil && len(st.Plugins) == 1 && st.Plugins[0].State == "running" {
-				p := st.Plugins[0]
-				if p.Name != "smtp" || p.Kind != "listener" || len(p.Addresses) != 3 || len(p.Protocols) != 1 || p.Protocols[0] != "smtp" {
-					_ = cmd.Process.Kill()
-					<-h.done
-					return fail(fmt.Errorf("plugin status: %s", b))
-				}
-				h.Main, h.Secure, h.Open = p.Addresses[0], p.Addresses[1], p.Addresses[2]
-				return h, nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	_ = cmd.Process.Kill()
-	<-h.done
-	return fail(fmt.Errorf("the smtp plugin did not run (last status: %s)\nstderr:\n%s", last, h.stderr.String()))
+	return &hostEnv{HostProc: h, Main: addrs[0], Secure: addrs[1], Open: addrs[2]}
 }
 
 // api sends a request to the host and checks the status.
 func (h *hostEnv) api(t *testing.T, want int, method, path, body string) []byte {
 	t.Helper()
-	req, err := http.NewRequest(method, h.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		t.Fatalf("%s %s: %d, want %d: %s", method, path, res.StatusCode, want, b)
-	}
-	return b
+	return h.Do(t, method, path, body, want)
 }
 
 func (h *hostEnv) getJSON(t *testing.T, path string, into any) {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/mockarty-oss/mockarty/sdk/jsonobj"
 )
 
 func TestXMLToJSON(t *testing.T) {
@@ -59,7 +61,7 @@ func TestCharsetsAndLimits(t *testing.T) {
 		t.Fatalf("stream check: %v", err)
 	}
 	deepJSON := strings.Repeat(`{"a":`, maxDepth+2) + "1" + strings.Repeat("}", maxDepth+2)
-	if _, err := decodeOrdered([]byte(deepJSON)); err == nil {
+	if _, err := jsonobj.Decode([]byte(deepJSON), maxDepth); err == nil {
 		t.Fatal("deep JSON was accepted")
 	}
 }
@@ -71,7 +73,7 @@ func TestJSONToXML(t *testing.T) {
 		{"text, attributes, escaping", `{"R":{"-a":"x\"<","#text":"a&b","c":null}}`, `<R a="x&#34;&lt;">a&amp;b<c/></R>`},
 		{"prefixed names", `{"p:R":{"-xmlns:p":"urn:p","p:v":"1"}}`, `<p:R xmlns:p="urn:p"><p:v>1</p:v></p:R>`},
 	} {
-		v, err := decodeOrdered([]byte(tc.json))
+		v, err := jsonobj.Decode([]byte(tc.json), maxDepth)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +86,7 @@ func TestJSONToXML(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{`{"R":{"a b":1}}`, `{"R":{"-1x":1}}`, `{"":1}`, `"x"`} {
-		v, _ := decodeOrdered([]byte(bad))
+		v, _ := jsonobj.Decode([]byte(bad), maxDepth)
 		var b bytes.Buffer
 		if err := writeContent(&b, v, nil); err == nil {
 			t.Errorf("%s was written: %s", bad, b.String())

@@ -1,9 +1,9 @@
 package main
 
-// End-to-end tests: TestMain builds the real host (host/cmd/mockarty) and
-// this plugin's binary; each test starts the host with the plugin as a
-// subprocess and talks to it with real clients: gorilla/websocket, TCP and
-// UDP sockets, and the host's REST API.
+// End-to-end tests: plugintest.StartHost builds the real host
+// (host/cmd/mockarty) and this plugin's binary; each test starts the host
+// with the plugin as a subprocess and talks to it with real clients:
+// gorilla/websocket, TCP and UDP sockets, and the host's REST API.
 
 import (
 	"bufio"
@@ -12,59 +12,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
-var (
-	hostBin   string // the mockarty binary
-	pluginDir string // holds mockarty-plugin-socket
-)
-
-func TestMain(m *testing.M) { os.Exit(testMain(m)) }
-
-func testMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "mockarty-socket-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: temp dir:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	hostBin = filepath.Join(dir, "mockarty")
-	pluginDir = filepath.Join(dir, "plugins")
-	// The plugin is built with -race when the tests are; the host is not
-	// (its own tests run it under the race detector).
-	pluginArgs := []string{"build", "-o", filepath.Join(pluginDir, "mockarty-plugin-socket")}
-	if plugintest.RaceEnabled() {
-		pluginArgs = append(pluginArgs, "-race")
-	}
-	for _, b := range []struct {
-		dir  string
-		args []string
-	}{
-		{filepath.Join("..", "..", "host"), []string{"build", "-o", hostBin, "./cmd/mockarty"}},
-		{".", append(pluginArgs, ".")},
-	} {
-		cmd := exec.Command("go", b.args...)
-		cmd.Dir = b.dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: go %s (in %s): %v\n%s\n", strings.Join(b.args, " "), b.dir, err, out)
-			return 1
-		}
-	}
-	return m.Run()
+func TestMain(m *testing.M) {
+	code := m.Run()
+	plugintest.Cleanup()
+	os.Exit(code)
 }
 
 func freePort(t *testing.T) int {
@@ -85,101 +49,32 @@ func freeUDPPort(t *testing.T) int {
 
 func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
 
-// hostVars are the host's variables: the caller's are not passed on.
-var hostVars = []string{"HTTP_", "MOCKARTY_", "DB_", "AUTH_", "FIRST_ADMIN_", "PLUGINS", "LOG_", "TEMPLATES_DIR",
-	"REPO_LOG_LIMIT", "SHUTDOWN_TIMEOUT", "COOKIE_SECURE", "ENV"}
-
 // host is a running mockarty process with the socket plugin.
 type host struct {
 	URL    string
 	client *http.Client
-	stderr *plugintest.SyncBuffer
 	// token or cookie authenticates API calls (full access control).
 	token, cookie string
 }
 
 // startHost starts the host with the plugin's settings (nil: the plugin is
 // not loaded) and waits until the plugin runs.
-func startHost(t *testing.T, settings any, env ...string) *host {
+func startHost(t *testing.T, settings any) *host {
 	t.Helper()
-	data := t.TempDir()
-	cfg := filepath.Join(data, "plugins.json")
-	plugins := "socket"
-	if settings == nil {
-		plugins = "none"
-	} else {
-		b, _ := json.Marshal(map[string]any{"socket": map[string]any{"settings": settings}})
-		if err := os.WriteFile(cfg, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	return startHostAs(t, settings, plugintest.Admin{})
+}
+
+// startHostAs is startHost with access control (AUTH_MODE=full) and admin
+// as the first administrator (when its Login is set).
+func startHostAs(t *testing.T, settings any, admin plugintest.Admin) *host {
+	t.Helper()
+	o := plugintest.HostOptions{Admin: admin}
+	if settings != nil {
+		b, _ := json.Marshal(settings)
+		o.Plugins = map[string]plugintest.PluginSpec{"socket": {Dir: ".", Settings: string(b)}}
 	}
-	port := freePort(t)
-	cmd := exec.Command(hostBin)
-	cmd.Dir = data
-	for _, kv := range os.Environ() {
-		if !slices.ContainsFunc(hostVars, func(p string) bool { return strings.HasPrefix(kv, p) }) {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "MOCKARTY_DATA_DIR="+data, "HTTP_BIND_ADDR=127.0.0.1", "HTTP_PORT="+strconv.Itoa(port),
-		"AUTH_MODE=local", "PLUGINS="+plugins, "PLUGINS_DIR="+pluginDir, "PLUGINS_CONFIG="+cfg, "LOG_LEVEL=warn")
-	cmd.Env = append(cmd.Env, env...)
-	h := &host{URL: "http://" + addr(port), client: &http.Client{Timeout: 30 * time.Second}, stderr: &plugintest.SyncBuffer{}}
-	cmd.Stdout, cmd.Stderr = h.stderr, h.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(done)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-		if strings.Contains(h.stderr.String(), "WARNING: DATA RACE") {
-			t.Errorf("the race detector fired:\n%s", h.stderr)
-		}
-		if t.Failed() {
-			t.Logf("host output:\n%s", h.stderr)
-		}
-	})
-	plugintest.Eventually(t, 60*time.Second, func() bool {
-		select {
-		case <-done:
-			t.Fatalf("the host exited:\n%s", h.stderr)
-		default:
-		}
-		r, err := h.client.Get(h.URL + "/health/ready")
-		if err != nil {
-			return false
-		}
-		r.Body.Close()
-		return r.StatusCode == http.StatusOK
-	}, "the host ready; its output:\n%s", h.stderr)
-	if settings == nil {
-		return h
-	}
-	plugintest.EventuallyNoError(t, 60*time.Second, func() error {
-		// /api/v1/plugins needs credentials in full mode: the plugin's
-		// state is read by the caller then (see waitRunning).
-		var out struct {
-			Plugins []struct{ Name, State, LastError string }
-		}
-		r := h.do(t, http.MethodGet, "/api/v1/plugins", nil)
-		if r.status == http.StatusUnauthorized {
-			return nil
-		}
-		_ = json.Unmarshal(r.body, &out)
-		if len(out.Plugins) == 1 && out.Plugins[0].State == "refused" {
-			t.Fatalf("the plugin was refused: %s", out.Plugins[0].LastError)
-		}
-		if len(out.Plugins) == 1 && out.Plugins[0].State == "running" {
-			return nil
-		}
-		return fmt.Errorf("plugins: %s", r.body)
-	}, "the socket plugin to run")
-	return h
+	h := plugintest.StartHost(t, o)
+	return &host{URL: h.URL, client: &http.Client{Timeout: 30 * time.Second}}
 }
 
 type reply struct {
@@ -659,7 +554,7 @@ func TestEndToEnd(t *testing.T) {
 // to the server's namespace, and listing shows only readable namespaces.
 func TestAccess(t *testing.T) {
 	p := newPorts(t)
-	h := startHost(t, scenarioSettings(p), "AUTH_MODE=full", "FIRST_ADMIN_LOGIN=admin", "FIRST_ADMIN_PASSWORD=a long passphrase 1")
+	h := startHostAs(t, scenarioSettings(p), plugintest.Admin{Login: "admin", Password: "a long passphrase 1"})
 	h.apiError(t, http.StatusUnauthorized, "unauthorized", "authentication required", http.MethodGet, "/api/v1/socket/connections", nil)
 
 	req, _ := http.NewRequest(http.MethodPost, h.URL+"/api/v1/auth/login", strings.NewReader(`{"username":"admin","password":"a long passphrase 1"}`))

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,10 +24,25 @@ import (
 type HostOptions struct {
 	// Plugins maps a plugin name to the folder of its main package
 	// (relative to the test's working folder, "." for the plugin under
-	// test) and its settings object.
+	// test) and its settings object. Several plugins run side by side;
+	// none runs the host without plugins (PLUGINS=none).
 	Plugins map[string]PluginSpec
-	// Env adds variables to the host's environment (NAME=value).
+	// Env adds variables to the host's environment (NAME=value). They come
+	// after StartHost's own, so they win: LOG_LEVEL=debug, say, shows
+	// what a plugin logs at debug.
 	Env []string
+	// Admin, when its Login is set, runs the host with access control
+	// (AUTH_MODE=full) and this first administrator (FIRST_ADMIN_LOGIN,
+	// FIRST_ADMIN_PASSWORD: 8 characters at least). StartHost logs in as
+	// the administrator to see the plugins run, and Plugin and Addresses
+	// use that session; Do, Get and Post send no credentials, so the test
+	// logs in, or makes a token, itself.
+	Admin Admin
+}
+
+// Admin is the first administrator of a host with access control.
+type Admin struct {
+	Login, Password string
 }
 
 // PluginSpec is one plugin for StartHost.
@@ -37,11 +53,19 @@ type PluginSpec struct {
 
 // HostProc is a running host.
 type HostProc struct {
-	URL    string
-	stderr *SyncBuffer
+	// URL is the host's base URL (http://127.0.0.1:port).
+	URL string
+	// DataDir is the host's data folder, which holds the plugins file
+	// (plugins.json) the host reads at a plugin's restart and writes when
+	// a plugin's settings change through the API.
+	DataDir string
+	stderr  *SyncBuffer
+	cookie  string // the administrator's session (Admin), for Plugin
 }
 
-// Stderr is what the host (and its plugins) wrote so far.
+// Stderr is what the host (and its plugins) wrote so far. When the test
+// binary runs with -race the host logs at debug: go-plugin relays a
+// plugin's own stderr lines (a race report) at that level only.
 func (h *HostProc) Stderr() string { return h.stderr.String() }
 
 var (
@@ -123,9 +147,11 @@ func Cleanup() {
 }
 
 // StartHost builds the host and the plugins, runs the host on a free port
-// with an empty data folder, and waits until every plugin is running. The
-// host is killed when the test ends; a data race reported by a plugin
-// fails the test.
+// with an empty data folder, and waits until it is ready and every plugin
+// is running (a refused plugin fails the test at once). When the test
+// ends the host is interrupted (as Ctrl-C stops it: its plugins shut down
+// too) and killed if it has not exited within 15 s; a data race reported
+// by the host or a plugin fails the test.
 func StartHost(t testing.TB, o HostOptions) *HostProc {
 	t.Helper()
 	root, err := repoRoot()
@@ -146,9 +172,20 @@ func StartHost(t testing.TB, o HostOptions) *HostProc {
 		}
 		cfg[name] = json.RawMessage(`{"settings": ` + s + `}`)
 	}
+	sort.Strings(names)
 	b, _ := json.Marshal(cfg)
 	if err := os.WriteFile(filepath.Join(data, "plugins.json"), b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	plugins := strings.Join(names, ",")
+	if plugins == "" {
+		// An empty list loads every plugin of PLUGINS_DIR, which holds
+		// whatever this test binary built.
+		plugins = "none"
+	}
+	logLevel := "warn"
+	if RaceEnabled() {
+		logLevel = "debug" // where a plugin's race report is relayed
 	}
 	port := FreePort(t)
 	cmd := exec.Command(hostBin)
@@ -165,10 +202,13 @@ func StartHost(t testing.TB, o HostOptions) *HostProc {
 		}
 	}
 	cmd.Env = append(cmd.Env, "MOCKARTY_DATA_DIR="+data, "HTTP_BIND_ADDR=127.0.0.1", "HTTP_PORT="+strconv.Itoa(port),
-		"AUTH_MODE=local", "PLUGINS="+strings.Join(names, ","), "PLUGINS_DIR="+binDir,
-		"PLUGINS_CONFIG="+filepath.Join(data, "plugins.json"), "LOG_LEVEL=warn")
+		"AUTH_MODE=local", "PLUGINS="+plugins, "PLUGINS_DIR="+binDir,
+		"PLUGINS_CONFIG="+filepath.Join(data, "plugins.json"), "LOG_LEVEL="+logLevel)
+	if o.Admin.Login != "" {
+		cmd.Env = append(cmd.Env, "AUTH_MODE=full", "FIRST_ADMIN_LOGIN="+o.Admin.Login, "FIRST_ADMIN_PASSWORD="+o.Admin.Password)
+	}
 	cmd.Env = append(cmd.Env, o.Env...)
-	h := &HostProc{URL: "http://127.0.0.1:" + strconv.Itoa(port), stderr: &SyncBuffer{}}
+	h := &HostProc{URL: "http://127.0.0.1:" + strconv.Itoa(port), DataDir: data, stderr: &SyncBuffer{}}
 	cmd.Stderr, cmd.Stdout = h.stderr, io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -176,8 +216,13 @@ func StartHost(t testing.TB, o HostOptions) *HostProc {
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
 		if strings.Contains(h.stderr.String(), "WARNING: DATA RACE") {
 			t.Errorf("the race detector fired:\n%s", h.stderr.String())
 		}
@@ -185,27 +230,67 @@ func StartHost(t testing.TB, o HostOptions) *HostProc {
 			t.Logf("host stderr:\n%s", h.stderr.String())
 		}
 	})
-	deadline := time.Now().Add(90 * time.Second)
-	for {
+	up := false
+	EventuallyNoError(t, 90*time.Second, func() error {
 		select {
 		case <-done:
 			t.Fatalf("the host exited:\n%s", h.stderr.String())
 		default:
 		}
-		ready := true
-		for _, name := range names {
-			if p := h.plugin(name); p == nil || p["state"] != "running" {
-				ready = false
+		if !up {
+			res, err := http.Get(h.URL + "/health/ready")
+			if err != nil {
+				return err
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				return fmt.Errorf("/health/ready: %d", res.StatusCode)
+			}
+			up = true
+			if o.Admin.Login != "" {
+				h.login(t, o.Admin)
 			}
 		}
-		if ready {
-			return h
+		for _, name := range names {
+			p := h.plugin(name)
+			if p == nil {
+				return fmt.Errorf("plugin %s is not listed", name)
+			}
+			if p["state"] == "refused" {
+				t.Fatalf("plugin %s was refused: %v", name, p["lastError"])
+			}
+			if p["state"] != "running" {
+				return fmt.Errorf("plugin %s: %v", name, p)
+			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the plugins never ran: %s\n%s", h.Get(t, "/api/v1/plugins", 0), h.stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+		return nil
+	}, "the host ready and its plugins %v running; host stderr:\n%s", names, h.stderr)
+	return h
+}
+
+// login keeps a session of the administrator for plugin.
+func (h *HostProc) login(t testing.TB, a Admin) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"username": a.Login, "password": a.Password})
+	res, err := http.Post(h.URL+"/api/v1/auth/login", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
 	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("log in as %s: %d %s", a.Login, res.StatusCode, b)
+	}
+	var jar []string
+	for _, c := range res.Cookies() {
+		if c.Value != "" {
+			jar = append(jar, c.Name+"="+c.Value)
+		}
+	}
+	if len(jar) == 0 {
+		t.Fatalf("log in as %s: no session cookie", a.Login)
+	}
+	h.cookie = strings.Join(jar, "; ")
 }
 
 // Plugin is a plugin's entry of GET /api/v1/plugins (nil if absent).
@@ -232,7 +317,14 @@ func (h *HostProc) Addresses(t testing.TB, name string) []string {
 }
 
 func (h *HostProc) plugin(name string) map[string]any {
-	res, err := http.Get(h.URL + "/api/v1/plugins")
+	req, err := http.NewRequest(http.MethodGet, h.URL+"/api/v1/plugins", nil)
+	if err != nil {
+		return nil
+	}
+	if h.cookie != "" {
+		req.Header.Set("Cookie", h.cookie)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil
 	}
@@ -260,6 +352,18 @@ func (h *HostProc) Do(t testing.TB, method, path, body string, want int) []byte 
 // DoType is Do with a content type.
 func (h *HostProc) DoType(t testing.TB, method, path, contentType, body string, want int) []byte {
 	t.Helper()
+	status, b := h.Request(t, method, path, contentType, body)
+	if want != 0 && status != want {
+		t.Fatalf("%s %s: %d %s", method, path, status, b)
+	}
+	return b
+}
+
+// Request sends a body of the content type (none when body is "") to the
+// host and returns the status and the answer, for a test that checks the
+// status itself.
+func (h *HostProc) Request(t testing.TB, method, path, contentType, body string) (int, []byte) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -277,10 +381,7 @@ func (h *HostProc) DoType(t testing.TB, method, path, contentType, body string, 
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	if want != 0 && res.StatusCode != want {
-		t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b)
-	}
-	return b
+	return res.StatusCode, b
 }
 
 // Get is Do with GET.
