@@ -4,5 +4,7 @@
 // Host it is given on Start, with the find requests and replies of package
 // sdk/find; a tool (Tool) runs jobs. Logger is the log that reaches the
 // host. sdk/plugintest runs a plugin in a test against a fake host;
-// sdk/httpserve and sdk/sse help listeners that serve HTTP.
+// sdk/listen helps every listener (binding its addresses, waiting a
+// delay), sdk/httpserve and sdk/sse help listeners that serve HTTP, and
+// sdk/jsonobj keeps the key order of JSON objects.
 package sdk

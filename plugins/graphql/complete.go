@@ -1,11 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"sort"
 	"strings"
 
+	"github.com/mockarty-oss/mockarty/sdk/jsonobj"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -26,38 +26,6 @@ var reported = &gqlerror.Error{Message: "(already reported)"}
 type resolver interface {
 	typeName() string
 	resolve(field string, args map[string]any) any
-}
-
-// object is a response object: its members in selection order.
-type object struct {
-	keys []string
-	vals []any
-}
-
-func (o *object) set(k string, v any) {
-	o.keys = append(o.keys, k)
-	o.vals = append(o.vals, v)
-}
-
-// MarshalJSON keeps the members in order.
-func (o *object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range o.keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		b.Write(kb)
-		b.WriteByte(':')
-		vb, err := json.Marshal(o.vals[i])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(vb)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
 }
 
 // fieldGroup is the fields of a selection set sharing one response key.
@@ -352,14 +320,14 @@ func (e *executor) completeObject(def *ast.Definition, typeName string, fields [
 	if !e.budget.charge(work - len(groups)) {
 		return nil, errTooLarge
 	}
-	out := &object{}
+	out := &jsonobj.Object{}
 	for _, g := range groups {
 		f := g.fields[0]
 		if f.Name == "__typename" && typeName != "" {
 			if !e.budget.charge(1) {
 				return nil, errTooLarge
 			}
-			out.set(g.key, typeName)
+			out.Add(g.key, typeName)
 			continue
 		}
 		fd := fieldDef(def, f)
@@ -378,7 +346,7 @@ func (e *executor) completeObject(def *ast.Definition, typeName string, fields [
 		if err != nil {
 			return nil, err
 		}
-		out.set(g.key, val)
+		out.Add(g.key, val)
 	}
 	return out, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/find"
+	"github.com/mockarty-oss/mockarty/sdk/jsonobj"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -112,7 +113,7 @@ func (x *request) execute(p *prepared) *result {
 			return &result{Errors: gqlerror.List{tooLargeError(x.limits.maxResultNodes)}}
 		}
 	}
-	data := &object{}
+	data := &jsonobj.Object{}
 	var bubbled bool
 	for i, g := range groups {
 		if failed[i] != nil {
@@ -123,7 +124,7 @@ func (x *request) execute(p *prepared) *result {
 			bubbled = true
 			continue
 		}
-		data.set(g.key, values[i])
+		data.Add(g.key, values[i])
 	}
 	// Root fields ran at once: their errors are put back in field order.
 	order := make(map[string]int, len(groups))
@@ -180,7 +181,7 @@ func (e *executor) rootField(parent *ast.Definition, typeName string, g *fieldGr
 		return e.fieldValue(fieldType, g.fields, path, v)
 	}
 	fd := e.find(f, fieldDef(parent, f), path)
-	if fd.ok && !sleep(e.ctx, fd.delay) {
+	if fd.ok && !listen.Sleep(e.ctx, fd.delay) {
 		fd = found{errs: []*gqlerror.Error{fieldError(f, path, "the request ended during the mock's delay")}}
 	}
 	for _, err := range fd.errs {
@@ -242,21 +243,6 @@ func (e *executor) find(f *ast.Field, def *ast.FieldDefinition, path ast.Path) f
 		}
 	}
 	return out
-}
-
-// sleep waits a mock's delay; false when the request ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // arguments are a field's argument values with the variables applied, and

@@ -61,13 +61,11 @@ var settingsSchema = `{
 type Listener struct {
 	mu       sync.Mutex
 	settings Settings
-	servers  *httpserve.Servers
-	host     sdk.Host
-	schemas  *schemaCache
-	// base is the parent of every request's context; Stop cancels it
-	// last, which ends pending delays.
-	base   context.Context
-	cancel context.CancelFunc
+	// run is the servers; the base context of its requests ends last in
+	// Stop, which ends pending delays.
+	run     httpserve.Service
+	host    sdk.Host
+	schemas *schemaCache
 	// streams ends subscriptions: Stop cancels it first.
 	streams    context.Context
 	endStreams context.CancelFunc
@@ -117,14 +115,7 @@ func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
 }
 
 // Health reports a problem when no address is being served.
-func (l *Listener) Health(context.Context) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.servers == nil {
-		return errors.New("not listening")
-	}
-	return nil
-}
+func (l *Listener) Health(ctx context.Context) error { return l.run.Health(ctx) }
 
 var pluginLog = sdk.Logger().Named("graphql")
 
@@ -132,20 +123,15 @@ var pluginLog = sdk.Logger().Named("graphql")
 func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.servers != nil {
-		return nil, errors.New("already started")
-	}
-	l.host = host
-	l.base, l.cancel = context.WithCancel(context.Background())
-	l.streams, l.endStreams = context.WithCancel(l.base)
-	l.schemas = newSchemaCache(host)
-	servers, addrs, err := httpserve.Listen(l.settings.Addresses, l, l.base, pluginLog)
+	base, addrs, err := l.run.Start(l.settings.Addresses, l, pluginLog)
 	if err != nil {
-		l.cancel()
 		return nil, err
 	}
-	l.servers = servers
-	go l.schemas.watch(l.base)
+	// Requests wait for l.mu: they see what is set here.
+	l.host = host
+	l.streams, l.endStreams = context.WithCancel(base)
+	l.schemas = newSchemaCache(host)
+	go l.schemas.watch(base)
 	return addrs, nil
 }
 
@@ -153,16 +139,10 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 // (within ctx), then ends whatever is left (a long delay).
 func (l *Listener) Stop(ctx context.Context) error {
 	l.mu.Lock()
-	servers, cancel, endStreams := l.servers, l.cancel, l.endStreams
-	l.servers = nil
+	endStreams := l.endStreams
 	l.mu.Unlock()
 	if endStreams != nil {
 		endStreams() // a subscription never ends by itself
 	}
-	err := servers.Shutdown(ctx)
-	servers.Close() // what is still open after ctx
-	if cancel != nil {
-		cancel()
-	}
-	return err
+	return l.run.Stop(ctx, httpserve.Graceful)
 }

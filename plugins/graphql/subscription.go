@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mockarty-oss/mockarty/sdk/jsonobj"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -84,7 +86,7 @@ func (x *request) serveSubscription(w http.ResponseWriter, r *http.Request, p *p
 	}
 	for i, ev := range events {
 		if i > 0 || fd.ok {
-			if !sleep(ctx, fd.delay) {
+			if !listen.Sleep(ctx, fd.delay) {
 				return
 			}
 		}
@@ -94,10 +96,10 @@ func (x *request) serveSubscription(w http.ResponseWriter, r *http.Request, p *p
 			one.errs = append(one.errs, fd.errs...)
 		}
 		res := &result{}
-		data := &object{}
+		data := &jsonobj.Object{}
 		if !fd.ok || (ev == nil && i == 0 && len(fd.errs) > 0) {
 			if fieldType == nil || !fieldType.NonNull {
-				data.set(g.key, nil)
+				data.Add(g.key, nil)
 				res.Data = data
 			}
 		} else {
@@ -112,7 +114,7 @@ func (x *request) serveSubscription(w http.ResponseWriter, r *http.Request, p *p
 					one.errs = append(one.errs, err)
 				}
 			} else {
-				data.set(g.key, val)
+				data.Add(g.key, val)
 				res.Data = data
 			}
 		}

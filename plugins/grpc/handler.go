@@ -10,6 +10,7 @@ import (
 
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/find"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -142,8 +143,8 @@ func (c *call) answer(data json.RawMessage, streaming bool) error {
 	if err != nil {
 		return err
 	}
-	if err := sleep(c.ctx, time.Duration(resp.Delay)*time.Millisecond); err != nil {
-		return status.FromContextError(err).Err()
+	if !listen.Sleep(c.ctx, time.Duration(resp.Delay)*time.Millisecond) {
+		return status.FromContextError(c.ctx.Err()).Err()
 	}
 	if resp.Proxy != nil {
 		return c.l.proxies.forward(c, resp.Proxy.Target, data)

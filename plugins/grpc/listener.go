@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthgrpc "google.golang.org/grpc/health/grpc_health_v1"
@@ -123,17 +122,13 @@ func (l *Listener) Start(ctx context.Context, host sdk.Host) ([]string, error) {
 	}
 	go l.reload(base, changes)
 
+	lns, err := listen.Bind(l.settings.Addresses)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
 	var addrs []string
-	for _, a := range l.settings.Addresses {
-		ln, err := net.Listen("tcp", a)
-		if err != nil {
-			for _, s := range l.servers {
-				s.Stop()
-			}
-			l.servers = nil
-			cancel()
-			return nil, fmt.Errorf("listen on %s: %w", a, err)
-		}
+	for _, ln := range lns {
 		srv := grpc.NewServer(grpc.UnknownServiceHandler(l.handle),
 			grpc.MaxRecvMsgSize(l.settings.MaxMessageBytes), grpc.MaxSendMsgSize(l.settings.MaxMessageBytes))
 		healthgrpc.RegisterHealthServer(srv, l.health)
@@ -199,19 +194,4 @@ func (l *Listener) Stop(ctx context.Context) error {
 		l.proxies.close()
 	}
 	return nil
-}
-
-// sleep waits d unless ctx ends first.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

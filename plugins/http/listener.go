@@ -19,6 +19,7 @@ import (
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/httpserve"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 	"github.com/mockarty-oss/mockarty/sdk/outbound"
 	"github.com/valyala/fasthttp"
 )
@@ -134,16 +135,12 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 		}
 		tlsCfg = cfg
 	}
+	lns, err := listen.Bind(l.settings.Addresses)
+	if err != nil {
+		return nil, err
+	}
 	var addrs []string
-	for _, a := range l.settings.Addresses {
-		ln, err := net.Listen("tcp", a)
-		if err != nil {
-			for _, s := range l.servers {
-				_ = s.Shutdown()
-			}
-			l.servers = nil
-			return nil, fmt.Errorf("listen on %s: %w", a, err)
-		}
+	for _, ln := range lns {
 		srv := &fasthttp.Server{
 			Handler:               l.serve,
 			ErrorHandler:          requestError,

@@ -507,7 +507,7 @@ func (l *Listener) handle(ctx context.Context, c *cluster, group string, msg *sa
 		multi[lk] = append(multi[lk], string(h.Value))
 	}
 	req := &find.KafkaRequest{Namespace: l.settings.Namespace, ServerName: c.findServer, Topic: msg.Topic,
-		ConsumerGroup: group, Headers: headers, Data: dataOf(msg.Value)}
+		ConsumerGroup: group, Headers: headers, Data: find.DataOf(msg.Value)}
 	resp, err := l.find(ctx, req)
 	var nm *sdk.NoMatch
 	switch {
@@ -584,19 +584,6 @@ func (l *Listener) find(ctx context.Context, req *find.KafkaRequest) (*find.Kafk
 		}
 		backoff *= 4
 	}
-}
-
-// dataOf is the message value for the find request: JSON as it is,
-// anything else as a JSON string.
-func dataOf(v []byte) json.RawMessage {
-	if len(v) == 0 {
-		return nil
-	}
-	if json.Valid(v) {
-		return append(json.RawMessage(nil), v...)
-	}
-	b, _ := json.Marshal(string(v))
-	return b
 }
 
 // valueOf is the reply's value: a JSON string as its text, other JSON as

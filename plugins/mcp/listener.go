@@ -60,13 +60,11 @@ var settingsSchema = `{
 type Listener struct {
 	mu       sync.Mutex
 	settings Settings
-	servers  *httpserve.Servers
-	reg      *registry
-	// base is the parent of every request's context and of the watch loop;
-	// Stop cancels it.
-	base   context.Context
-	cancel context.CancelFunc
-	loops  sync.WaitGroup
+	// run is the servers; the base context of their requests is the watch
+	// loop's too, and Stop cancels it.
+	run   httpserve.Service
+	reg   *registry
+	loops sync.WaitGroup
 }
 
 // Info describes the plugin.
@@ -99,14 +97,7 @@ func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
 }
 
 // Health reports a problem when no address is being served.
-func (l *Listener) Health(context.Context) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.servers == nil {
-		return errors.New("not listening")
-	}
-	return nil
-}
+func (l *Listener) Health(ctx context.Context) error { return l.run.Health(ctx) }
 
 var pluginLog = sdk.Logger().Named("mcp")
 
@@ -114,21 +105,16 @@ var pluginLog = sdk.Logger().Named("mcp")
 func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.servers != nil {
-		return nil, errors.New("already started")
-	}
-	l.base, l.cancel = context.WithCancel(context.Background())
-	l.reg = newRegistry(host, l.settings.Namespace, time.Duration(l.settings.KeepAlive)*time.Second)
-	servers, addrs, err := httpserve.Listen(l.settings.Addresses, &router{reg: l.reg}, l.base, pluginLog)
+	reg := newRegistry(host, l.settings.Namespace, time.Duration(l.settings.KeepAlive)*time.Second)
+	base, addrs, err := l.run.Start(l.settings.Addresses, &router{reg: reg}, pluginLog)
 	if err != nil {
-		l.cancel()
 		return nil, err
 	}
-	l.servers = servers
+	l.reg = reg
 	l.loops.Add(1)
 	go func() {
 		defer l.loops.Done()
-		l.reg.follow(l.base)
+		reg.follow(base)
 	}()
 	return addrs, nil
 }
@@ -137,16 +123,12 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 // servers down and waits for the watch loop.
 func (l *Listener) Stop(ctx context.Context) error {
 	l.mu.Lock()
-	servers, cancel, reg := l.servers, l.cancel, l.reg
-	l.servers = nil
+	reg := l.reg
 	l.mu.Unlock()
 	if reg != nil {
 		reg.closeSessions(ctx)
 	}
-	if cancel != nil {
-		cancel()
-	}
-	err := servers.Shutdown(ctx)
+	err := l.run.Stop(ctx, httpserve.CancelFirst)
 	l.loops.Wait()
 	return err
 }

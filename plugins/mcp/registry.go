@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 )
 
 // registry holds the MCP servers, made on first use: per namespace, the
@@ -144,7 +145,7 @@ func (r *registry) follow(ctx context.Context) {
 			if ctx.Err() == nil {
 				pluginLog.Warn("cannot watch the MCP mocks; trying again", "error", err)
 			}
-			if !sleep(ctx, backoff) {
+			if !listen.Sleep(ctx, backoff) {
 				return
 			}
 			backoff = min(2*backoff, 5*time.Second)
@@ -170,17 +171,6 @@ func (r *registry) poll(ctx context.Context) {
 		case <-t.C:
 			r.refresh(ctx)
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -89,7 +90,7 @@ func (b *broker) run(ctx context.Context) {
 			if failures == 1 || failures%20 == 0 {
 				b.l.log.Warn("broker unreachable; retrying", "server", b.label(), "error", err, "attempts", failures)
 			}
-			if !sleepCtx(ctx, wait) {
+			if !listen.Sleep(ctx, wait) {
 				return
 			}
 			wait = min(wait*2, maxWait)
@@ -452,15 +453,4 @@ func ensureExchange(conn *amqp.Connection, name string, declare bool, kind strin
 func isCode(err error, code int) bool {
 	var e *amqp.Error
 	return errors.As(err, &e) && e.Code == code
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

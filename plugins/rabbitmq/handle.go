@@ -10,10 +10,10 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/find"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -48,7 +48,7 @@ func (b *broker) handle(c *consumer, d amqp.Delivery) {
 	ctx := c.ctx
 	queue, exchange, routingKey := spec.findKeys()
 	req := &find.RabbitMQRequest{Namespace: l.settings.Namespace, ServerName: b.name, Queue: queue,
-		Exchange: exchange, RoutingKey: routingKey, Headers: headerStrings(d.Headers), Data: bodyJSON(d.Body)}
+		Exchange: exchange, RoutingKey: routingKey, Headers: headerStrings(d.Headers), Data: find.DataOf(d.Body)}
 	resp, err := l.host.FindRabbitMQ(ctx, req)
 	var miss *sdk.NoMatch
 	switch {
@@ -68,12 +68,12 @@ func (b *broker) handle(c *consumer, d amqp.Delivery) {
 	case err != nil:
 		if ctx.Err() == nil {
 			l.log.Warn("the host did not answer; the message is requeued", "queue", spec.Name, "error", err)
-			sleepCtx(ctx, time.Second)
+			listen.Sleep(ctx, time.Second)
 		}
 		b.requeue(&d, spec.Name)
 		return
 	}
-	if resp.Delay > 0 && !sleepCtx(ctx, time.Duration(resp.Delay)*time.Millisecond) {
+	if resp.Delay > 0 && !listen.Sleep(ctx, time.Duration(resp.Delay)*time.Millisecond) {
 		b.requeue(&d, spec.Name)
 		return
 	}
@@ -115,7 +115,7 @@ func (b *broker) handle(c *consumer, d amqp.Delivery) {
 		default:
 			l.log.Warn("the reply could not be published; the request is requeued", "queue", spec.Name,
 				"exchange", exchangeOut, "routing_key", keyOut, "error", err)
-			sleepCtx(ctx, time.Second)
+			listen.Sleep(ctx, time.Second)
 			b.requeue(&d, spec.Name)
 		}
 		return
@@ -131,7 +131,7 @@ func (b *broker) publishReply(ctx context.Context, c *consumer, target *broker, 
 	timeout := time.Duration(b.l.settings.ConfirmTimeoutMs) * time.Millisecond
 	var err error
 	for attempt := 0; attempt < publishAttempts; attempt++ {
-		if attempt > 0 && !sleepCtx(ctx, time.Duration(attempt)*200*time.Millisecond) {
+		if attempt > 0 && !listen.Sleep(ctx, time.Duration(attempt)*200*time.Millisecond) {
 			return ctx.Err()
 		}
 		if c.ch.IsClosed() {
@@ -236,23 +236,6 @@ func dedupeKey(server, queue string, d *amqp.Delivery) string {
 		return server + "\x00" + queue + "\x00c:" + d.CorrelationId
 	}
 	return ""
-}
-
-// bodyJSON is the body as JSON, or a JSON string when it is not JSON (bytes
-// that are not UTF-8 are replaced).
-func bodyJSON(body []byte) json.RawMessage {
-	if len(body) == 0 {
-		return nil
-	}
-	if json.Valid(body) {
-		return append(json.RawMessage(nil), body...)
-	}
-	text := string(body)
-	if !utf8.ValidString(text) {
-		text = string([]rune(text))
-	}
-	b, _ := json.Marshal(text)
-	return b
 }
 
 // headerStrings turns AMQP headers into the strings the find contract has.

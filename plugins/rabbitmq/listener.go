@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -150,7 +151,7 @@ func (l *Listener) follow(ctx context.Context, changes <-chan []string) {
 func (l *Listener) rewatch(ctx context.Context) <-chan []string {
 	wait := 100 * time.Millisecond
 	for {
-		if !sleepCtx(ctx, wait) {
+		if !listen.Sleep(ctx, wait) {
 			return nil
 		}
 		ch, err := l.host.Watch(ctx, []string{sdk.MocksTopic("rabbitmq")})

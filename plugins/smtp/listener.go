@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/find"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 )
 
 // Listener runs the configured SMTP servers. Every mail is resolved through
@@ -95,26 +96,42 @@ func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	}
 	l.host = host
 	l.base, l.cancel = context.WithCancel(context.Background())
-	var addrs []string
+	// Every server is made before any address is opened: a server that
+	// cannot be made leaves nothing to close.
+	servers := make([]*mailServer, 0, len(l.configs))
+	implicit := make([]*tls.Config, 0, len(l.configs))
+	addresses := make([]string, 0, len(l.configs))
 	for _, cfg := range l.configs {
-		ms, err := l.listen(cfg)
+		ms, tlsCfg, err := l.newServer(cfg)
 		if err != nil {
-			for _, s := range l.servers {
-				_ = s.ln.Close() // Serve may not have taken it yet
-				_ = s.srv.Close()
-			}
-			l.servers = nil
 			l.cancel()
 			return nil, err
 		}
-		l.servers = append(l.servers, ms)
+		servers = append(servers, ms)
+		implicit = append(implicit, tlsCfg)
+		addresses = append(addresses, cfg.Address)
+	}
+	lns, err := listen.Bind(addresses)
+	if err != nil {
+		l.cancel()
+		return nil, err
+	}
+	addrs := make([]string, 0, len(lns))
+	for i, ms := range servers {
+		ms.ln = lns[i]
+		if implicit[i] != nil {
+			ms.ln = tls.NewListener(ms.ln, implicit[i])
+		}
 		addrs = append(addrs, ms.ln.Addr().String())
 		go func() { _ = ms.srv.Serve(ms.ln) }()
 	}
+	l.servers = servers
 	return addrs, nil
 }
 
-func (l *Listener) listen(cfg serverConfig) (*mailServer, error) {
+// newServer makes the server of cfg, without its listener: with the TLS
+// config to wrap that in when cfg's TLS is implicit (nil otherwise).
+func (l *Listener) newServer(cfg serverConfig) (*mailServer, *tls.Config, error) {
 	ms := &mailServer{cfg: cfg, l: l, host: l.host, base: l.base}
 	srv := smtp.NewServer(ms)
 	srv.Domain = cfg.Domain
@@ -125,25 +142,19 @@ func (l *Listener) listen(cfg serverConfig) (*mailServer, error) {
 	srv.EnableSMTPUTF8 = true
 	srv.ErrorLog = pluginLog.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug})
 	srv.AllowInsecureAuth = cfg.Auth != nil && !cfg.Auth.RequireTLS
-	var tlsCfg *tls.Config
-	if cfg.TLS != nil {
-		var err error
-		if tlsCfg, err = cfg.TLS.config(); err != nil {
-			return nil, fmt.Errorf("server %s: %w", cfg.Address, err)
-		}
-		if !cfg.TLS.Implicit {
-			srv.TLSConfig = tlsCfg // offered as STARTTLS
-		}
+	ms.srv = srv
+	if cfg.TLS == nil {
+		return ms, nil, nil
 	}
-	ln, err := net.Listen("tcp", cfg.Address)
+	tlsCfg, err := cfg.TLS.config()
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Address, err)
+		return nil, nil, fmt.Errorf("server %s: %w", cfg.Address, err)
 	}
-	if cfg.TLS != nil && cfg.TLS.Implicit {
-		ln = tls.NewListener(ln, tlsCfg)
+	if cfg.TLS.Implicit {
+		return ms, tlsCfg, nil
 	}
-	ms.srv, ms.ln = srv, ln
-	return ms, nil
+	srv.TLSConfig = tlsCfg // offered as STARTTLS
+	return ms, nil, nil
 }
 
 // Stop stops accepting connections, lets the mails in flight get their

@@ -10,6 +10,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/mockarty-oss/mockarty/sdk/jsonobj"
 )
 
 // version is a SOAP version.
@@ -74,7 +76,7 @@ type call struct {
 	// namespace (elementFormDefault="qualified"), so the reply's children
 	// are written in the reply element's namespace too.
 	qualified bool
-	data      *object // the Body's content as JSON
+	data      *jsonobj.Object // the Body's content as JSON
 }
 
 // errNotEnvelope is a request that is not a SOAP envelope.
@@ -213,7 +215,7 @@ func replyOf(c *call, data []byte) (*reply, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &reply{c.version.contentType(), envelope(c.version, nil, nil)}, nil
 	}
-	v, err := decodeOrdered(data)
+	v, err := jsonobj.Decode(data, maxDepth)
 	if err != nil {
 		return nil, &errPayload{err}
 	}
@@ -222,8 +224,8 @@ func replyOf(c *call, data []byte) (*reply, error) {
 	}
 	var header any
 	body := v
-	if o, ok := v.(*object); ok && len(o.keys) == 1 && localName(o.keys[0]) == "Envelope" {
-		header, body, err = envelopeParts(o.vals[0])
+	if o, ok := v.(*jsonobj.Object); ok && len(o.Keys) == 1 && localName(o.Keys[0]) == "Envelope" {
+		header, body, err = envelopeParts(o.Vals[0])
 		if err != nil {
 			return nil, &errPayload{err}
 		}
@@ -242,16 +244,16 @@ func replyOf(c *call, data []byte) (*reply, error) {
 // Envelope, such as namespace declarations, are dropped: the listener
 // writes its own).
 func envelopeParts(v any) (header, body any, err error) {
-	o, ok := v.(*object)
+	o, ok := v.(*jsonobj.Object)
 	if !ok {
 		return nil, nil, errors.New(`"Envelope" must be an object holding "Body" (and optionally "Header")`)
 	}
-	for i, k := range o.keys {
+	for i, k := range o.Keys {
 		switch localName(k) {
 		case "Header":
-			header = o.vals[i]
+			header = o.Vals[i]
 		case "Body":
-			body = o.vals[i]
+			body = o.Vals[i]
 		default:
 			if !strings.HasPrefix(k, "-") {
 				return nil, nil, fmt.Errorf(`unexpected %q in "Envelope": it holds "Body" and optionally "Header"`, k)
@@ -277,17 +279,17 @@ func writeContent(b *bytes.Buffer, v any, c *call) error {
 			}
 		}
 		return nil
-	case *object:
-		for i, k := range t.keys {
+	case *jsonobj.Object:
+		for i, k := range t.Keys {
 			name, extra := k, []xmlAttr(nil)
-			if c != nil && c.opNS != "" && !strings.Contains(k, ":") && !hasXMLNS(t.vals[i]) {
+			if c != nil && c.opNS != "" && !strings.Contains(k, ":") && !hasXMLNS(t.Vals[i]) {
 				if c.qualified {
 					extra = []xmlAttr{{"xmlns", c.opNS}}
 				} else {
 					name, extra = "m:"+k, []xmlAttr{{"xmlns:m", c.opNS}}
 				}
 			}
-			if err := writeElement(b, name, t.vals[i], extra, 0); err != nil {
+			if err := writeElement(b, name, t.Vals[i], extra, 0); err != nil {
 				return err
 			}
 		}
@@ -298,11 +300,11 @@ func writeContent(b *bytes.Buffer, v any, c *call) error {
 
 // hasXMLNS says the element's JSON declares its own default namespace.
 func hasXMLNS(v any) bool {
-	o, ok := v.(*object)
+	o, ok := v.(*jsonobj.Object)
 	if !ok {
 		return false
 	}
-	for _, k := range o.keys {
+	for _, k := range o.Keys {
 		if k == "-xmlns" {
 			return true
 		}

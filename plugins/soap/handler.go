@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +14,8 @@ import (
 	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/handoff"
 	"github.com/mockarty-oss/mockarty/sdk/httpserve"
+	"github.com/mockarty-oss/mockarty/sdk/jsonobj"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 )
 
 // nearMissNS is the namespace of the near-miss report in a fault's detail.
@@ -109,7 +110,7 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if resp.Delay > 0 && !sleep(ctx, time.Duration(resp.Delay)*time.Millisecond) {
+	if resp.Delay > 0 && !listen.Sleep(ctx, time.Duration(resp.Delay)*time.Millisecond) {
 		return // the client went away, or the listener stopped
 	}
 	if resp.Proxy != nil {
@@ -164,18 +165,6 @@ func wsdlParam(r *http.Request) (string, bool) {
 	return "", false
 }
 
-// sleep waits d unless ctx ends first (false).
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 // writeOwnFault sends one of the listener's own faults with the status
 // of its version's HTTP binding.
 func writeOwnFault(w http.ResponseWriter, v version, f fault) {
@@ -195,17 +184,17 @@ func writeFault(w http.ResponseWriter, v version, status int, f fault) {
 // candidates in the detail (without the expected values of failed
 // conditions, as the host's /stubs does: the fault goes to anyone).
 func noMockFault(nm *sdk.NoMatch) fault {
-	report := &object{}
-	report.add("-xmlns", nearMissNS)
-	report.add("code", nm.Code)
-	report.add("namespace", nm.Namespace)
+	report := &jsonobj.Object{}
+	report.Add("-xmlns", nearMissNS)
+	report.Add("code", nm.Code)
+	report.Add("namespace", nm.Namespace)
 	if len(nm.Candidates) > 0 {
-		if list, err := decodeOrdered(nm.Candidates); err == nil {
+		if list, err := jsonobj.Decode(nm.Candidates, maxDepth); err == nil {
 			if items, ok := list.([]any); ok && len(items) > 0 {
 				for _, it := range items {
 					dropExpected(it)
 				}
-				report.add("candidate", items)
+				report.Add("candidate", items)
 			}
 		}
 	}
@@ -218,22 +207,22 @@ func noMockFault(nm *sdk.NoMatch) fault {
 
 // dropExpected removes failedCondition.expected from a candidate.
 func dropExpected(candidate any) {
-	o, ok := candidate.(*object)
+	o, ok := candidate.(*jsonobj.Object)
 	if !ok {
 		return
 	}
-	for i, k := range o.keys {
+	for i, k := range o.Keys {
 		if k != "failedCondition" {
 			continue
 		}
-		if f, ok := o.vals[i].(*object); ok {
-			keep := &object{}
-			for j, fk := range f.keys {
+		if f, ok := o.Vals[i].(*jsonobj.Object); ok {
+			keep := &jsonobj.Object{}
+			for j, fk := range f.Keys {
 				if fk != "expected" {
-					keep.add(fk, f.vals[j])
+					keep.Add(fk, f.Vals[j])
 				}
 			}
-			o.vals[i] = keep
+			o.Vals[i] = keep
 		}
 	}
 }

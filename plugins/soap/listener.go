@@ -55,14 +55,13 @@ var settingsSchema = `{
 type Listener struct {
 	mu       sync.Mutex
 	settings Settings
-	servers  *httpserve.Servers
-	host     sdk.Host
-	wsdls    *wsdlCache
-	client   *http.Client // for proxy mocks
-	// base is the parent of every request's context; Stop cancels it,
-	// which ends delays and host calls in flight.
-	base   context.Context
-	cancel context.CancelFunc
+	// run is the servers; Stop cancels the base context of their requests
+	// after the graceful shutdown, which ends delays and host calls still
+	// in flight, and the WSDL watch.
+	run    httpserve.Service
+	host   sdk.Host
+	wsdls  *wsdlCache
+	client *http.Client // for proxy mocks
 }
 
 // Info describes the plugin.
@@ -118,14 +117,7 @@ func validNamespace(ns string) bool {
 }
 
 // Health reports a problem when no address is being served.
-func (l *Listener) Health(context.Context) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.servers == nil {
-		return errors.New("not listening")
-	}
-	return nil
-}
+func (l *Listener) Health(ctx context.Context) error { return l.run.Health(ctx) }
 
 var pluginLog = sdk.Logger().Named("soap")
 
@@ -133,37 +125,23 @@ var pluginLog = sdk.Logger().Named("soap")
 func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.servers != nil {
-		return nil, errors.New("already started")
-	}
 	if l.client == nil { // started without Configure: the defaults
 		l.settings = defaultSettings()
 		l.client = outbound.NewClient(false)
 	}
-	l.host = host
-	l.wsdls = newWSDLCache(host)
-	l.base, l.cancel = context.WithCancel(context.Background())
-	servers, addrs, err := httpserve.Listen(l.settings.Addresses, l, l.base, pluginLog)
+	base, addrs, err := l.run.Start(l.settings.Addresses, l, pluginLog)
 	if err != nil {
-		l.cancel()
 		return nil, err
 	}
-	l.servers = servers
-	go l.wsdls.watch(l.base)
+	// Requests wait for l.mu: they see what is set here.
+	l.host = host
+	l.wsdls = newWSDLCache(host)
+	go l.wsdls.watch(base)
 	return addrs, nil
 }
 
 // Stop shuts the servers down gracefully: calls in progress finish
 // (their delays included) until ctx ends; then they are cut short.
 func (l *Listener) Stop(ctx context.Context) error {
-	l.mu.Lock()
-	servers, cancel := l.servers, l.cancel
-	l.servers = nil
-	l.mu.Unlock()
-	err := servers.Shutdown(ctx)
-	if cancel != nil {
-		cancel() // ends what Shutdown left running, and the WSDL watch
-	}
-	servers.Close()
-	return err
+	return l.run.Stop(ctx, httpserve.Graceful)
 }

@@ -19,6 +19,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/mockarty-oss/mockarty/sdk/jsonobj"
 	"golang.org/x/net/html/charset"
 )
 
@@ -165,20 +166,20 @@ func elementJSON(e *element) any {
 	if len(attrs) == 0 && len(e.children) == 0 {
 		return e.text.String()
 	}
-	o := &object{}
+	o := &jsonobj.Object{}
 	for _, a := range attrs {
-		o.add("-"+a.Name.Local, a.Value)
+		o.Add("-"+a.Name.Local, a.Value)
 	}
 	addChildren(o, e.children)
 	if t := strings.TrimSpace(e.text.String()); t != "" {
-		o.add("#text", t)
+		o.Add("#text", t)
 	}
 	return o
 }
 
 // addChildren adds child elements by local name; a repeated name becomes
 // an array at the place of its first occurrence.
-func addChildren(o *object, children []*element) {
+func addChildren(o *jsonobj.Object, children []*element) {
 	at := map[string]int{} // key -> its index in o
 	arrays := map[string]bool{}
 	for _, c := range children {
@@ -186,20 +187,20 @@ func addChildren(o *object, children []*element) {
 		i, seen := at[k]
 		switch {
 		case !seen:
-			at[k] = len(o.keys)
-			o.add(k, v)
+			at[k] = len(o.Keys)
+			o.Add(k, v)
 		case arrays[k]:
-			o.vals[i] = append(o.vals[i].([]any), v)
+			o.Vals[i] = append(o.Vals[i].([]any), v)
 		default:
-			o.vals[i] = []any{o.vals[i], v}
+			o.Vals[i] = []any{o.Vals[i], v}
 			arrays[k] = true
 		}
 	}
 }
 
 // bodyJSON is the JSON of a Body's content: {"GetAccount": {...}}.
-func bodyJSON(body *element) *object {
-	o := &object{}
+func bodyJSON(body *element) *jsonobj.Object {
+	o := &jsonobj.Object{}
 	addChildren(o, body.children)
 	return o
 }

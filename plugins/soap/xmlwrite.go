@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/mockarty-oss/mockarty/sdk/jsonobj"
 )
 
 // xmlAttr is an attribute to write.
@@ -34,7 +36,7 @@ func writeElement(b *bytes.Buffer, name string, v any, extra []xmlAttr, depth in
 			}
 		}
 		return nil
-	case *object:
+	case *jsonobj.Object:
 		return writeObject(b, name, t, extra, depth)
 	}
 	writeStart(b, name, extra)
@@ -47,7 +49,7 @@ func writeElement(b *bytes.Buffer, name string, v any, extra []xmlAttr, depth in
 	return nil
 }
 
-func writeObject(b *bytes.Buffer, name string, o *object, extra []xmlAttr, depth int) error {
+func writeObject(b *bytes.Buffer, name string, o *jsonobj.Object, extra []xmlAttr, depth int) error {
 	attrs := append([]xmlAttr(nil), extra...)
 	var text string
 	type child struct {
@@ -55,17 +57,17 @@ func writeObject(b *bytes.Buffer, name string, o *object, extra []xmlAttr, depth
 		v    any
 	}
 	var children []child
-	for i, k := range o.keys {
+	for i, k := range o.Keys {
 		switch {
 		case k == "#text":
-			text += scalarText(o.vals[i])
+			text += scalarText(o.Vals[i])
 		case strings.HasPrefix(k, "-"):
 			if !isXMLName(k[1:]) {
 				return fmt.Errorf("%q is not an XML attribute name", k[1:])
 			}
-			attrs = append(attrs, xmlAttr{k[1:], scalarText(o.vals[i])})
+			attrs = append(attrs, xmlAttr{k[1:], scalarText(o.Vals[i])})
 		default:
-			children = append(children, child{k, o.vals[i]})
+			children = append(children, child{k, o.Vals[i]})
 		}
 	}
 	writeStart(b, name, attrs)

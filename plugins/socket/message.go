@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mockarty-oss/mockarty/sdk/find"
 )
 
 // maxTextEvent caps an event taken from a whole text message: a mock's
@@ -20,28 +22,22 @@ const maxTextEvent = 1024
 // that has it (a string, or a number or boolean as written); otherwise the
 // whole message as text (a JSON string's value, surrounding space trimmed).
 func (s *server) parse(msg []byte) (event string, data json.RawMessage, ok bool) {
-	trimmed := bytes.TrimSpace(msg)
-	if len(trimmed) == 0 {
+	if len(bytes.TrimSpace(msg)) == 0 {
 		return "", nil, false
 	}
-	if json.Valid(trimmed) {
-		data = append(json.RawMessage(nil), trimmed...)
-		switch trimmed[0] {
-		case '{':
-			if ev, found := fieldEvent(trimmed, s.EventField); found {
-				return ev, data, true
-			}
-		case '"':
-			var text string
-			if json.Unmarshal(trimmed, &text) == nil {
-				return textEvent(text), data, true
-			}
+	data = find.DataOf(msg) // JSON as it is, else the text as a JSON string
+	switch data[0] {
+	case '{':
+		if ev, found := fieldEvent(data, s.EventField); found {
+			return ev, data, true
 		}
-		return textEvent(string(trimmed)), data, true
+	case '"':
+		var text string
+		if json.Unmarshal(data, &text) == nil {
+			return textEvent(text), data, true
+		}
 	}
-	text := strings.ToValidUTF8(string(msg), "\uFFFD")
-	data, _ = json.Marshal(text)
-	return textEvent(text), data, true
+	return textEvent(string(data)), data, true
 }
 
 // fieldEvent finds the event at a dotted path of a JSON object.

@@ -8,11 +8,11 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/find"
 	"github.com/mockarty-oss/mockarty/sdk/httpserve"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 	player "github.com/mockarty-oss/mockarty/sdk/sse"
 )
 
@@ -47,13 +47,11 @@ var settingsSchema = `{
 type Listener struct {
 	mu       sync.Mutex
 	settings Settings
-	servers  *httpserve.Servers
-	host     sdk.Host
-	names    *eventNames
-	// base is the parent of every request's context; Stop cancels it,
-	// which ends every stream.
-	base   context.Context
-	cancel context.CancelFunc
+	// run is the servers; Stop cancels the base context of its requests
+	// first, which ends every stream.
+	run   httpserve.Service
+	host  sdk.Host
+	names *eventNames
 
 	active atomic.Int64 // requests being served
 }
@@ -88,14 +86,7 @@ func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
 }
 
 // Health reports a problem when no address is being served.
-func (l *Listener) Health(context.Context) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.servers == nil {
-		return errors.New("not listening")
-	}
-	return nil
-}
+func (l *Listener) Health(ctx context.Context) error { return l.run.Health(ctx) }
 
 var pluginLog = sdk.Logger().Named("sse")
 
@@ -103,32 +94,21 @@ var pluginLog = sdk.Logger().Named("sse")
 func (l *Listener) Start(_ context.Context, host sdk.Host) ([]string, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.servers != nil {
-		return nil, errors.New("already started")
-	}
-	l.host = host
-	l.base, l.cancel = context.WithCancel(context.Background())
-	l.names = newEventNames(host, l.settings.Namespace)
-	servers, addrs, err := httpserve.Listen(l.settings.Addresses, l, l.base, pluginLog)
+	base, addrs, err := l.run.Start(l.settings.Addresses, l, pluginLog)
 	if err != nil {
-		l.cancel()
 		return nil, err
 	}
-	l.servers = servers
-	go l.names.watch(l.base)
+	// Requests wait for l.mu: they see what is set here.
+	l.host = host
+	l.names = newEventNames(host, l.settings.Namespace)
+	go l.names.watch(base)
 	return addrs, nil
 }
 
-// Stop ends every stream, then shuts the servers down.
+// Stop ends every stream at once (graceful for SSE is a closed stream),
+// then shuts the servers down.
 func (l *Listener) Stop(ctx context.Context) error {
-	l.mu.Lock()
-	servers, cancel := l.servers, l.cancel
-	l.servers = nil
-	l.mu.Unlock()
-	if cancel != nil {
-		cancel() // streams end at once: graceful for SSE is a closed stream
-	}
-	return servers.Shutdown(ctx)
+	return l.run.Stop(ctx, httpserve.CancelFirst)
 }
 
 // ServeHTTP resolves one request through the host and answers with the
@@ -193,14 +173,8 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "invalid_mock", err.Error())
 		return
 	}
-	if reply.Delay > 0 {
-		t := time.NewTimer(reply.Delay)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return
-		}
+	if !listen.Sleep(ctx, reply.Delay) {
+		return // the client went away, or the listener stops
 	}
 	for k, v := range reply.Header {
 		w.Header()[k] = v

@@ -3,6 +3,7 @@
 // GraphQL, SOAP): header and idle timeouts, no write timeout (a mock's
 // delay or a stream may be long), every request's context a child of the
 // plugin's, and net/http's own errors in the plugin's log at debug level.
+// Service keeps those servers between a listener's Start and Stop.
 // FindError answers a failed Find alike in all of them, and in the HTTP
 // listener.
 package httpserve
@@ -10,13 +11,14 @@ package httpserve
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 )
 
 // Servers are the HTTP servers of one listener.
@@ -29,14 +31,13 @@ type Servers struct {
 // context: cancelling it ends requests still running after Shutdown. If an
 // address cannot be bound, the ones already open are closed.
 func Listen(addresses []string, h http.Handler, base context.Context, log hclog.Logger) (*Servers, []string, error) {
+	lns, err := listen.Bind(addresses)
+	if err != nil {
+		return nil, nil, err
+	}
 	s := &Servers{}
-	var bound []string
-	for _, a := range addresses {
-		ln, err := net.Listen("tcp", a)
-		if err != nil {
-			s.Close()
-			return nil, nil, fmt.Errorf("listen on %s: %w", a, err)
-		}
+	bound := make([]string, 0, len(lns))
+	for _, ln := range lns {
 		srv := &http.Server{
 			Handler:           h,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -74,6 +75,80 @@ func (s *Servers) Close() {
 	for _, srv := range s.list {
 		_ = srv.Close()
 	}
+}
+
+// Service is an HTTP listener's run: its servers, from Start to Stop, and
+// the base context of their requests. The zero value is stopped. A
+// listener keeps one and answers Health through it; its own state stays
+// under its own lock.
+type Service struct {
+	mu      sync.Mutex
+	servers *Servers
+	cancel  context.CancelFunc
+}
+
+// StopMode is the order in which Stop ends a Service's requests.
+type StopMode int
+
+const (
+	// Graceful lets the requests in flight finish (their delays included)
+	// until Stop's ctx ends, then cancels the base context, which ends
+	// what is left, and cuts the connections still open.
+	Graceful StopMode = iota
+	// CancelFirst cancels the base context first, which ends every stream
+	// and delay at once (graceful for a stream is a closed stream), then
+	// shuts the servers down, and cuts what is still open when ctx ends.
+	CancelFirst
+)
+
+// Start serves h on every address, as Listen does, under a new base
+// context, which it returns with the addresses bound: the listener's own
+// background work (a watch of the host) runs under it too, and ends with
+// Stop. A Service that is started already is refused.
+func (s *Service) Start(addresses []string, h http.Handler, log hclog.Logger) (context.Context, []string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.servers != nil {
+		return nil, nil, errors.New("already started")
+	}
+	base, cancel := context.WithCancel(context.Background())
+	servers, addrs, err := Listen(addresses, h, base, log)
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	s.servers, s.cancel = servers, cancel
+	return base, addrs, nil
+}
+
+// Health reports a problem when no address is being served.
+func (s *Service) Health(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.servers == nil {
+		return errors.New("not listening")
+	}
+	return nil
+}
+
+// Stop ends the Service in the order mode names and leaves it stopped (it
+// may be started again). The error is the shutdown's: ctx ended before the
+// requests did. A Service that is not started has nothing to stop.
+func (s *Service) Stop(ctx context.Context, mode StopMode) error {
+	s.mu.Lock()
+	servers, cancel := s.servers, s.cancel
+	s.servers, s.cancel = nil, nil
+	s.mu.Unlock()
+	if servers == nil {
+		return nil
+	}
+	if mode == CancelFirst {
+		cancel()
+	}
+	err := servers.Shutdown(ctx)
+	cancel() // ends what the shutdown left running
+	servers.Close()
+	return err
 }
 
 // FindError is the status, error code and message with which an HTTP

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mockarty-oss/mockarty/host/internal/generate"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/sdk/jsonobj"
 )
 
 // Input is what to generate from.
@@ -161,20 +162,20 @@ func (d *definitions) operationMock(in Input, ep endpoint, bop *node) *model.Moc
 // outputSample is the Body content of the operation's reply: for document
 // style each part's element ({"GetQuoteResponse": {...}}), for rpc style
 // the parts inside an <operation>Response wrapper.
-func (d *definitions) outputSample(style, op string, msg, bindingOutput *node) *object {
+func (d *definitions) outputSample(style, op string, msg, bindingOutput *node) *jsonobj.Object {
 	g := newSampler(d.schemas)
-	body := &object{}
+	body := &jsonobj.Object{}
 	parts := bodyParts(msg, bindingOutput)
 	if style == "rpc" {
-		wrapper := &object{}
+		wrapper := &jsonobj.Object{}
 		for _, p := range parts {
 			name, v := d.partSample(g, p)
 			if p.attr("type") != "" || name == "" {
 				name = p.attr("name")
 			}
-			wrapper.add(name, v)
+			wrapper.Add(name, v)
 		}
-		body.add(op+"Response", wrapper)
+		body.Add(op+"Response", wrapper)
 		return body
 	}
 	for _, p := range parts {
@@ -182,7 +183,7 @@ func (d *definitions) outputSample(style, op string, msg, bindingOutput *node) *
 		if name == "" {
 			name = p.attr("name")
 		}
-		body.add(name, v)
+		body.Add(name, v)
 	}
 	return body
 }

@@ -7,10 +7,11 @@ package soapgen
 // are not fetched: what they define is sampled as a string.
 
 import (
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"strings"
+
+	"github.com/mockarty-oss/mockarty/sdk/jsonobj"
 )
 
 // Namespaces of XML Schema and SOAP encoding.
@@ -87,39 +88,6 @@ func indexSchemas(types *node) *schemas {
 	return s
 }
 
-// object is a JSON object that keeps its keys in order: XML elements of a
-// sequence must come in the schema's order.
-type object struct {
-	keys []string
-	vals []any
-}
-
-func (o *object) add(k string, v any) {
-	o.keys = append(o.keys, k)
-	o.vals = append(o.vals, v)
-}
-
-// MarshalJSON writes the keys in order.
-func (o *object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, k := range o.keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		b.Write(kb)
-		b.WriteByte(':')
-		vb, err := json.Marshal(o.vals[i])
-		if err != nil {
-			return nil, err
-		}
-		b.Write(vb)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
-
 // sampler makes one sample; it stops at the limits and at a type that
 // contains itself.
 type sampler struct {
@@ -182,27 +150,27 @@ func (g *sampler) typeValue(q xml.Name, depth int) any {
 // complex samples a complex type: an object of attributes and elements,
 // or the plain value of simple content without attributes.
 func (g *sampler) complex(ct *node, depth int) any {
-	o := &object{}
+	o := &jsonobj.Object{}
 	if depth >= maxSampleDepth || g.open[ct] {
 		return o
 	}
 	g.open[ct] = true
 	defer delete(g.open, ct)
 	g.content(o, ct, depth)
-	if len(o.keys) == 1 && o.keys[0] == "#text" {
-		return o.vals[0]
+	if len(o.Keys) == 1 && o.Keys[0] == "#text" {
+		return o.Vals[0]
 	}
 	return attributesFirst(o)
 }
 
 // attributesFirst moves the "-attr" keys before the elements, where they
 // are written in XML.
-func attributesFirst(o *object) *object {
-	out := &object{}
+func attributesFirst(o *jsonobj.Object) *jsonobj.Object {
+	out := &jsonobj.Object{}
 	for pass := 0; pass < 2; pass++ {
-		for i, k := range o.keys {
+		for i, k := range o.Keys {
 			if strings.HasPrefix(k, "-") == (pass == 0) {
-				out.add(k, o.vals[i])
+				out.Add(k, o.Vals[i])
 			}
 		}
 	}
@@ -210,7 +178,7 @@ func attributesFirst(o *object) *object {
 }
 
 // content adds what a complex type (or an extension of one) holds.
-func (g *sampler) content(o *object, ct *node, depth int) {
+func (g *sampler) content(o *jsonobj.Object, ct *node, depth int) {
 	for _, c := range ct.children {
 		if c.name.Space != xsdNS {
 			continue
@@ -230,7 +198,7 @@ func (g *sampler) content(o *object, ct *node, depth int) {
 
 // derived adds the content of a complexContent or simpleContent
 // extension or restriction.
-func (g *sampler) derived(o *object, cc *node, depth int, simple bool) {
+func (g *sampler) derived(o *jsonobj.Object, cc *node, depth int, simple bool) {
 	for _, d := range cc.children {
 		if d.name.Space != xsdNS || (d.name.Local != "extension" && d.name.Local != "restriction") {
 			continue
@@ -238,25 +206,25 @@ func (g *sampler) derived(o *object, cc *node, depth int, simple bool) {
 		base := d.qname(d.attr("base"))
 		switch {
 		case base.Space == soapencNS && base.Local == "Array":
-			o.add("item", []any{g.encodedArrayItem(d, depth)})
+			o.Add("item", []any{g.encodedArrayItem(d, depth)})
 		case simple:
 			var text any = "string"
 			if st := d.first(xsdNS, "simpleType"); st != nil {
 				text = g.simple(st, depth)
-			} else if bo, ok := g.typeValue(base, depth).(*object); ok {
+			} else if bo, ok := g.typeValue(base, depth).(*jsonobj.Object); ok {
 				// A complex base with simple content: its attributes and text.
-				for i, k := range bo.keys {
+				for i, k := range bo.Keys {
 					if k == "#text" {
-						text = bo.vals[i]
+						text = bo.Vals[i]
 					} else {
-						o.add(k, bo.vals[i])
+						o.Add(k, bo.Vals[i])
 					}
 				}
 			} else {
 				text = g.typeValue(base, depth)
 			}
 			g.content(o, d, depth) // the derivation's attributes
-			o.add("#text", text)
+			o.Add("#text", text)
 		default:
 			if bt := g.s.types.get(base); d.name.Local == "extension" && base.Space != xsdNS && bt != nil &&
 				bt.name.Local == "complexType" && !g.open[bt] {
@@ -298,7 +266,7 @@ func withAttr(n *node, space, local string) *node {
 
 // particles adds the elements of a sequence, all, choice (its first
 // option) or group reference.
-func (g *sampler) particles(o *object, p *node, depth int) {
+func (g *sampler) particles(o *jsonobj.Object, p *node, depth int) {
 	if p.name.Local == "group" {
 		if ref := p.attr("ref"); ref != "" {
 			grp := g.s.groups.get(p.qname(ref))
@@ -310,7 +278,7 @@ func (g *sampler) particles(o *object, p *node, depth int) {
 			p = grp
 		}
 	}
-	before := len(o.keys)
+	before := len(o.Keys)
 	for _, c := range p.children {
 		if c.name.Space != xsdNS || c.attr("maxOccurs") == "0" {
 			continue
@@ -323,19 +291,19 @@ func (g *sampler) particles(o *object, p *node, depth int) {
 			g.budget--
 			name, v := g.element(c, depth+1)
 			if name != "" {
-				o.add(name, v)
+				o.Add(name, v)
 			}
 		case "sequence", "all", "choice", "group":
 			g.particles(o, c, depth)
 		}
-		if p.name.Local == "choice" && len(o.keys) > before {
+		if p.name.Local == "choice" && len(o.Keys) > before {
 			return // one option of a choice
 		}
 	}
 }
 
 // attributes adds an attribute ("-name") or an attribute group's.
-func (g *sampler) attributes(o *object, a *node, depth int) {
+func (g *sampler) attributes(o *jsonobj.Object, a *node, depth int) {
 	if a.attr("use") == "prohibited" || g.budget <= 0 {
 		return
 	}
@@ -361,7 +329,7 @@ func (g *sampler) attributes(o *object, a *node, depth int) {
 		} else {
 			if q.Space != "http://www.w3.org/XML/1998/namespace" && q.Space != soapencNS {
 				g.budget--
-				o.add("-"+q.Local, "string")
+				o.Add("-"+q.Local, "string")
 			}
 			return
 		}
@@ -382,7 +350,7 @@ func (g *sampler) attributes(o *object, a *node, depth int) {
 	case decl.first(xsdNS, "simpleType") != nil:
 		v = g.simple(decl.first(xsdNS, "simpleType"), depth)
 	}
-	o.add("-"+name, v)
+	o.Add("-"+name, v)
 }
 
 func firstNonEmpty(a, b string) string {
