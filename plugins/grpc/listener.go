@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -129,8 +130,11 @@ func (l *Listener) Start(ctx context.Context, host sdk.Host) ([]string, error) {
 	}
 	var addrs []string
 	for _, ln := range lns {
+		// Streams run on a pool of workers whose stacks stay grown: a
+		// goroutine per call would grow (copy) its stack on every call.
 		srv := grpc.NewServer(grpc.UnknownServiceHandler(l.handle),
-			grpc.MaxRecvMsgSize(l.settings.MaxMessageBytes), grpc.MaxSendMsgSize(l.settings.MaxMessageBytes))
+			grpc.MaxRecvMsgSize(l.settings.MaxMessageBytes), grpc.MaxSendMsgSize(l.settings.MaxMessageBytes),
+			grpc.NumStreamWorkers(uint32(16*runtime.GOMAXPROCS(0))))
 		healthgrpc.RegisterHealthServer(srv, l.health)
 		if l.settings.Reflection == nil || *l.settings.Reflection {
 			opts := reflection.ServerOptions{Services: dynServices{l, srv}, DescriptorResolver: dynFiles{l}, ExtensionResolver: noExtensions{}}

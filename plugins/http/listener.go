@@ -10,8 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -98,14 +96,6 @@ func (l *Listener) Configure(_ context.Context, raw json.RawMessage) error {
 	l.client = outbound.NewClient(s.AllowPrivateProxy)
 	l.mu.Unlock()
 	return nil
-}
-
-// The listener's heap is small and short-lived (requests and replies), so
-// it collects less often than Go's default unless GOGC says otherwise.
-func init() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
 }
 
 // maxBodyLimit is the largest maxBodyBytes (fasthttp counts in an int).
