@@ -496,15 +496,11 @@ func (l *Listener) outputCluster(in *cluster, outputBrokers string) (*cluster, e
 // offset is not marked.
 func (l *Listener) handle(ctx context.Context, c *cluster, group string, msg *sarama.ConsumerMessage) bool {
 	headers := make(map[string]string, len(msg.Headers))
-	multi := make(map[string][]string, len(msg.Headers))
 	for _, h := range msg.Headers {
 		if h == nil || len(h.Key) == 0 {
 			continue
 		}
-		k := string(h.Key)
-		headers[k] = string(h.Value)
-		lk := strings.ToLower(k)
-		multi[lk] = append(multi[lk], string(h.Value))
+		headers[string(h.Key)] = string(h.Value)
 	}
 	req := &find.KafkaRequest{Namespace: l.settings.Namespace, ServerName: c.findServer, Topic: msg.Topic,
 		ConsumerGroup: group, Headers: headers, Data: find.DataOf(msg.Value)}
