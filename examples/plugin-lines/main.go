@@ -112,7 +112,7 @@ func (l *Lines) serve(c net.Conn) {
 		}
 		_ = json.Unmarshal(line, &msg)
 		resp, err := host.FindSocket(context.Background(), &find.SocketRequest{Namespace: s.Namespace,
-			ServerName: s.ServerName, Event: msg.Event, Data: append(json.RawMessage(nil), line...)})
+			ServerName: s.ServerName, Event: msg.Event, Data: find.DataOf(line)})
 		if err != nil { // no mock matches (*sdk.NoMatch), or the host did not answer
 			fmt.Fprintf(c, `{"error":%q}`+"\n", err.Error())
 			continue
