@@ -46,27 +46,14 @@ type Listener interface {
 	Stop(ctx context.Context) error
 }
 
-// Host is what the host offers a plugin: the resolution contract, with the
-// same bodies as POST /mock/find<Protocol>. A Find returns the mock's
-// answer, or an error: *NoMatch when no mock matches (errors.As), an
-// ErrInvalidInput when the host refuses the request (errors.Is), anything
-// else when the host could not answer. Its calls are safe from many
-// goroutines at once.
+// Host is what the host offers a plugin: a find call per protocol, with
+// the requests and replies of POST /mock/find<Protocol> (find.Finder: a
+// miss is an *NoMatch error, a refusal ErrInvalidInput, anything else an
+// outage), and the mocks and documents a listener serves, their changes,
+// and messages kept for the host's API (HostData; ErrNotSupported from a
+// host without them). Its calls are safe from many goroutines at once.
 type Host interface {
-	FindHTTP(ctx context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error)
-	FindGRPC(ctx context.Context, req *find.GRPCRequest) (*find.GRPCResponse, error)
-	FindSocket(ctx context.Context, req *find.SocketRequest) (*find.SocketResponse, error)
-	FindKafka(ctx context.Context, req *find.KafkaRequest) (*find.KafkaResponse, error)
-	FindRabbitMQ(ctx context.Context, req *find.RabbitMQRequest) (*find.RabbitMQResponse, error)
-	FindSMTP(ctx context.Context, req *find.SMTPRequest) (*find.SMTPResponse, error)
-	FindSOAP(ctx context.Context, req *find.SOAPRequest) (*find.SOAPResponse, error)
-	FindMCP(ctx context.Context, req *find.MCPRequest) (*find.MCPResponse, error)
-	FindGraphQL(ctx context.Context, req *find.GraphQLRequest) (*find.GraphQLResponse, error)
-	FindSSE(ctx context.Context, req *find.SSERequest) (*find.SSEResponse, error)
-
-	// HostData: the mocks and documents a listener serves, their changes,
-	// and messages kept for the host's API (ErrNotSupported from a host
-	// without them).
+	find.Finder
 	HostData
 }
 

@@ -2,10 +2,8 @@ package main
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/mockarty-oss/mockarty/sdk/certs"
 )
@@ -55,13 +53,9 @@ func (t *TLSSettings) config() (*tls.Config, error) {
 	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if t.ClientCAFile != "" {
-		pem, err := os.ReadFile(t.ClientCAFile)
+		pool, err := certs.Pool(t.ClientCAFile)
 		if err != nil {
-			return nil, fmt.Errorf("tls: read clientCAFile: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, errors.New("tls: clientCAFile holds no PEM certificate")
+			return nil, fmt.Errorf("tls: clientCAFile: %w", err)
 		}
 		cfg.ClientCAs = pool
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert

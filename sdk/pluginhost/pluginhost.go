@@ -47,24 +47,10 @@ func (*GRPCPlugin) GRPCClient(_ context.Context, broker *plugin.GRPCBroker, c *g
 }
 
 // Finder is what the host serves a plugin's Find calls with: one method
-// per protocol, with the requests and replies of package sdk/find, as
-// sdk.Host has them. A miss is an *sdk.NoMatch error; an error that is
-// sdk.ErrInvalidInput (errors.Is) is a refusal of the request, which the
-// plugin hears as such; any other is an outage. A Finder that also
-// implements sdk.HostData offers those calls too (else the plugin gets
+// per protocol (find.Finder, the same calls sdk.Host makes). A Finder that
+// also implements sdk.HostData offers those calls too (else the plugin gets
 // sdk.ErrNotSupported).
-type Finder interface {
-	FindHTTP(ctx context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error)
-	FindGRPC(ctx context.Context, req *find.GRPCRequest) (*find.GRPCResponse, error)
-	FindSocket(ctx context.Context, req *find.SocketRequest) (*find.SocketResponse, error)
-	FindKafka(ctx context.Context, req *find.KafkaRequest) (*find.KafkaResponse, error)
-	FindRabbitMQ(ctx context.Context, req *find.RabbitMQRequest) (*find.RabbitMQResponse, error)
-	FindSMTP(ctx context.Context, req *find.SMTPRequest) (*find.SMTPResponse, error)
-	FindSOAP(ctx context.Context, req *find.SOAPRequest) (*find.SOAPResponse, error)
-	FindMCP(ctx context.Context, req *find.MCPRequest) (*find.MCPResponse, error)
-	FindGraphQL(ctx context.Context, req *find.GraphQLRequest) (*find.GraphQLResponse, error)
-	FindSSE(ctx context.Context, req *find.SSERequest) (*find.SSEResponse, error)
-}
+type Finder = find.Finder
 
 // Topics is a coalescing set of changed topics, for sdk.HostData
 // implementations: Add(topics...) never blocks, Next(ctx) waits for and

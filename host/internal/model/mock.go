@@ -3,7 +3,11 @@
 // names, and their validation.
 package model
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/mockarty-oss/mockarty/sdk/find"
+)
 
 // DefaultNamespace is used wherever a namespace is not given.
 const DefaultNamespace = "sandbox"
@@ -188,17 +192,9 @@ type RabbitMQContext struct {
 	OutputProps      *RabbitMQOutputProps `json:"outputProps,omitempty"`
 }
 
-// RabbitMQOutputProps are the AMQP properties of a reply.
-type RabbitMQOutputProps struct {
-	DeliveryMode  int    `json:"deliveryMode,omitempty"`
-	CorrelationID string `json:"correlationId,omitempty"`
-	ReplyTo       string `json:"replyTo,omitempty"`
-	ContentType   string `json:"contentType,omitempty"`
-	Priority      int    `json:"priority,omitempty"`
-	MessageID     string `json:"messageId,omitempty"`
-	Type          string `json:"type,omitempty"`
-	AppID         string `json:"appId,omitempty"`
-}
+// RabbitMQOutputProps are the AMQP properties of a reply: the same fields
+// as the find reply carries them.
+type RabbitMQOutputProps = find.RabbitMQOutputProps
 
 // SMTPContext selects mail.
 type SMTPContext struct {

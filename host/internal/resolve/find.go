@@ -386,8 +386,8 @@ func (r *Resolver) FindRabbitMQ(req *find.RabbitMQRequest) (*find.RabbitMQRespon
 		OutputHeaders: firstValues(f.out.Headers), OutputURL: rc.OutputURL, OutputExchange: rc.OutputExchange,
 		OutputRoutingKey: rc.OutputRoutingKey, OutputQueue: rc.OutputQueue}
 	if p := rc.OutputProps; p != nil {
-		out.OutputProps = &find.RabbitMQOutputProps{DeliveryMode: p.DeliveryMode, CorrelationID: p.CorrelationID, ReplyTo: p.ReplyTo,
-			ContentType: p.ContentType, Priority: p.Priority, MessageID: p.MessageID, Type: p.Type, AppID: p.AppID}
+		props := *p // the mock's stays its own
+		out.OutputProps = &props
 	}
 	if src := f.out.Response; src != nil && src.Error != "" {
 		out.Error = &find.MessagingError{Message: src.Error}
