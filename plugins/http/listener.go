@@ -240,14 +240,8 @@ func (l *Listener) serve(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, status, code, msg)
 		return
 	}
-	if resp.Delay > 0 {
-		t := time.NewTimer(time.Duration(resp.Delay) * time.Millisecond)
-		select {
-		case <-t.C:
-		case <-base.Done(): // the listener has stopped
-			t.Stop()
-			return
-		}
+	if !listen.Sleep(base, time.Duration(resp.Delay)*time.Millisecond) {
+		return // the listener has stopped
 	}
 	if resp.Proxy != nil {
 		proxy(base, ctx, body, resp, client)

@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/find"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 )
 
 // Every call is resolved by the host (FindMCP): the mock that answers is
@@ -35,14 +36,8 @@ func (g *group) find(ctx context.Context, req *find.MCPRequest, header http.Head
 	if err != nil {
 		return nil, fmt.Errorf("the mock host did not answer: %w", err)
 	}
-	if resp.Delay > 0 {
-		t := time.NewTimer(time.Duration(resp.Delay) * time.Millisecond)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		}
+	if !listen.Sleep(ctx, time.Duration(resp.Delay)*time.Millisecond) {
+		return nil, ctx.Err()
 	}
 	return resp, nil
 }

@@ -327,14 +327,8 @@ func (ms *mailServer) deliver(from string, to []string, raw []byte) error {
 			return reply(451, "mock "+resp.MockID+" accepted the mail but it could not be stored: "+err.Error())
 		}
 	}
-	if resp.Delay > 0 {
-		t := time.NewTimer(time.Duration(resp.Delay) * time.Millisecond)
-		select {
-		case <-t.C:
-		case <-ms.base.Done(): // the listener is stopping
-			t.Stop()
-			return reply(421, "shutting down")
-		}
+	if !listen.Sleep(ms.base, time.Duration(resp.Delay)*time.Millisecond) {
+		return reply(421, "shutting down") // the listener is stopping
 	}
 	pluginLog.Debug("mail answered", "server", cfg.Address, "mock", resp.MockID, "code", code)
 	return reply(code, msg)

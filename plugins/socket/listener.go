@@ -14,6 +14,7 @@ import (
 
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/find"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 )
 
 var pluginLog = sdk.Logger().Named("socket")
@@ -391,14 +392,8 @@ func (s *server) answer(base context.Context, host sdk.Host, c *conn, event stri
 	if out == nil {
 		return
 	}
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-base.Done(): // the listener has stopped
-			t.Stop()
-			return
-		}
+	if !listen.Sleep(base, delay) {
+		return // the listener has stopped
 	}
 	if err := c.send(out); err != nil {
 		pluginLog.Debug("reply not sent", "server", s.ServerName, "transport", c.transport, "remote", c.remoteAddr, "error", err)
