@@ -37,10 +37,12 @@ type logSlot struct {
 	req, resp any
 }
 
-// put fills the next slot with a call made at at.
-func (l *logRing) put(limit int, at int64, fill func(s *logSlot)) {
+// begin locks the ring and returns the slot of the next call, made at
+// at; end makes it count. No call is kept when limit is 0 (nil slot, no
+// lock held).
+func (l *logRing) begin(limit int, at int64) *logSlot {
 	if limit <= 0 {
-		return
+		return nil
 	}
 	l.mu.Lock()
 	if len(l.slots) != limit {
@@ -48,10 +50,13 @@ func (l *logRing) put(limit int, at int64, fill func(s *logSlot)) {
 	}
 	s := &l.slots[l.next]
 	s.at, s.seq, s.req, s.resp = at, store.NextLogSeq(), nil, nil
-	fill(s)
-	l.next = (l.next + 1) % limit
+	return s
+}
+
+func (l *logRing) end() {
+	l.next = (l.next + 1) % len(l.slots)
 	first := l.pending == 0
-	if l.pending < limit {
+	if l.pending < len(l.slots) {
 		l.pending++
 	}
 	l.mu.Unlock()
@@ -62,25 +67,31 @@ func (l *logRing) put(limit int, at int64, fill func(s *logSlot)) {
 
 // addHTTP logs an HTTP call.
 func (l *logRing) addHTTP(limit int, at int64, req *HTTPRequest, params map[string]string, status int) {
-	l.put(limit, at, func(s *logSlot) {
-		s.method, s.path, s.params, s.status = req.Method, req.Path, params, status
-		s.rawQuery = append(s.rawQuery[:0], capBytes(req.RawQuery, maxLoggedBody)...)
-		s.header = req.Header
-		s.rawHeader = s.rawHeader[:0]
-		if req.Header == nil && req.Source != nil {
-			s.rawHeader = append(s.rawHeader, capBytes(req.Source.RawHeader(), maxLoggedBody)...)
-		}
-		s.body = append(s.body[:0], capBytes(req.Body, maxLoggedBody)...)
-	})
+	s := l.begin(limit, at)
+	if s == nil {
+		return
+	}
+	s.method, s.path, s.params, s.status = req.Method, req.Path, params, status
+	s.rawQuery = append(s.rawQuery[:0], capBytes(req.RawQuery, maxLoggedBody)...)
+	s.header = req.Header
+	s.rawHeader = s.rawHeader[:0]
+	if req.Header == nil && req.Source != nil {
+		s.rawHeader = append(s.rawHeader, capBytes(req.Source.RawHeader(), maxLoggedBody)...)
+	}
+	s.body = append(s.body[:0], capBytes(req.Body, maxLoggedBody)...)
+	l.end()
 }
 
 // addValues logs a call of another protocol: req and resp are logged as
 // their JSON.
 func (l *logRing) addValues(limit int, at int64, req, resp any) {
-	l.put(limit, at, func(s *logSlot) {
-		s.req, s.resp = req, resp
-		s.header, s.params, s.body = nil, nil, s.body[:0]
-	})
+	s := l.begin(limit, at)
+	if s == nil {
+		return
+	}
+	s.req, s.resp = req, resp
+	s.header, s.params, s.body = nil, nil, s.body[:0]
+	l.end()
 }
 
 // reset forgets the calls not yet flushed.
