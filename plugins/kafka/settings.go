@@ -7,8 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"maps"
 	"net"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -309,11 +310,5 @@ func (s *Settings) serverList() []sdk.Server {
 	return out
 }
 
-func (s *Settings) serverNames() []string {
-	out := make([]string, 0, len(s.Servers))
-	for n := range s.Servers {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+// serverNames are the configured servers' names in order.
+func (s *Settings) serverNames() []string { return slices.Sorted(maps.Keys(s.Servers)) }

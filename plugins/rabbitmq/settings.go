@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
@@ -161,14 +162,8 @@ func (s *Settings) serverList() []sdk.Server {
 	return out
 }
 
-func (s *Settings) serverNames() []string {
-	names := make([]string, 0, len(s.Servers))
-	for n := range s.Servers {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+// serverNames are the configured servers' names in order.
+func (s *Settings) serverNames() []string { return slices.Sorted(maps.Keys(s.Servers)) }
 
 func (s *Settings) backoff() (time.Duration, time.Duration) {
 	return time.Duration(s.ReconnectMinMs) * time.Millisecond, time.Duration(s.ReconnectMaxMs) * time.Millisecond
