@@ -201,8 +201,8 @@ func (r *Resolver) FindSSE(req *find.SSERequest) (*find.SSEResponse, *NearMiss) 
 	var chain json.RawMessage
 	f, nm := r.respond(&s, e, d, now, http.StatusOK, func(a *answer) {
 		// The event chain, with the same data as the response.
-		if src := a.out.Response; src != nil && src.SSEEventChain != nil {
-			chain = r.renderChain(m, src.SSEEventChain, &a.d)
+		if a.cr != nil && a.cr.src.SSEEventChain != nil {
+			chain = r.renderChain(m, a.cr, &a.d)
 		}
 	})
 	r.Metrics.Resolved(model.ProtoSSE, r.metricNamespace(ns), f != nil, start)
@@ -223,12 +223,14 @@ func (r *Resolver) FindSSE(req *find.SSERequest) (*find.SSEResponse, *NearMiss) 
 	return res, nil
 }
 
-// renderChain renders the data of every event (templatePath files included).
-func (r *Resolver) renderChain(m *model.Mock, c *model.SSEEventChain, d *render.Data) json.RawMessage {
+// renderChain renders the data of every event (templatePath files
+// included) with the templates compiled when the mock was saved.
+func (r *Resolver) renderChain(m *model.Mock, cr *compiledResponse, d *render.Data) json.RawMessage {
+	c := cr.src.SSEEventChain
 	chain := *c
 	chain.Events = make([]model.SSEEvent, len(c.Events))
 	for i, ev := range c.Events {
-		switch {
+		switch t := cr.chain[i]; {
 		case ev.TemplatePath != "":
 			b, text, _ := r.renderTemplateFile(m.Namespace, ev.TemplatePath, d)
 			if text {
@@ -236,14 +238,10 @@ func (r *Resolver) renderChain(m *model.Mock, c *model.SSEEventChain, d *render.
 			} else {
 				ev.Data = b
 			}
-		case len(ev.Data) > 0:
-			if t, err := render.CompileJSON(ev.Data); err == nil {
-				if t.IsText() {
-					ev.Data = rawOf(string(t.Render(d)))
-				} else {
-					ev.Data = t.Render(d)
-				}
-			}
+		case t != nil && t.IsText():
+			ev.Data = rawOf(string(t.Render(d)))
+		case t != nil:
+			ev.Data = t.Render(d)
 		}
 		chain.Events[i] = ev
 	}

@@ -367,6 +367,10 @@ type compiledResponse struct {
 	src     *model.ContentResponse
 	payload *render.Template
 	headers map[string][]*render.Template
+	// chain holds the data templates of an SSE event chain's events, by
+	// index (nil: an event without data, read from its templatePath, or
+	// whose data is no template and is sent as written).
+	chain []*render.Template
 }
 
 func (r *Resolver) compileMock(m *model.Mock) (any, error) {
@@ -389,6 +393,14 @@ func (r *Resolver) compileMock(m *model.Mock) (any, error) {
 						return err
 					}
 					cr.headers[k] = append(cr.headers[k], t)
+				}
+			}
+		}
+		if ch := r.SSEEventChain; ch != nil {
+			cr.chain = make([]*render.Template, len(ch.Events))
+			for i, ev := range ch.Events {
+				if ev.TemplatePath == "" && len(ev.Data) > 0 {
+					cr.chain[i], _ = render.CompileJSON(ev.Data)
 				}
 			}
 		}

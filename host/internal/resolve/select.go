@@ -129,6 +129,7 @@ func (s *selection) preview(hits []match.Hit, now int64, files match.FileReader)
 // one pooled object (see release).
 type answer struct {
 	entry *match.Entry
+	cr    *compiledResponse // the response picked
 	out   Rendered
 	d     render.Data
 	v     view
@@ -176,7 +177,8 @@ func (r *Resolver) respond(s *selection, e *match.Entry, d render.Data, now int6
 	a.d.Stores = &a.v
 	r.used(e, &a.v)
 	r.extract(e, &a.d, &a.v)
-	r.renderInto(&a.out, e, pick(e), &a.d)
+	a.cr = pick(e)
+	r.renderInto(&a.out, e, a.cr, &a.d)
 	if a.out.Status == 0 {
 		a.out.Status = defaultStatus
 	}
