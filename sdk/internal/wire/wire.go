@@ -26,8 +26,8 @@ var Handshake = plugin.HandshakeConfig{
 // PluginKey names the plugin in go-plugin's plugin map.
 const PluginKey = "mockarty"
 
-// The protocols a Find call names (FindRequest.protocol): the suffixes of
-// the host's POST /mock/find<Protocol>, lower-cased.
+// The protocols of the find calls, as plugintest records them: the
+// suffixes of the host's POST /mock/find<Protocol>, lower-cased.
 const (
 	ProtoHTTP     = "http"
 	ProtoGRPC     = "grpc"
@@ -41,7 +41,7 @@ const (
 	ProtoSSE      = "sse"
 )
 
-// StreamMaxBody is the largest body a plugin sends on its FindStream: Find
+// StreamMaxBody is the largest payload a plugin sends on its FindStream: Find
 // calls travel over one stream per plugin (a message each way rather than
 // a stream's headers, trailers and goroutines), and calls with larger
 // bodies use the unary Find, so that they never hold up the small ones.
