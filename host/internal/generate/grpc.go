@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/mockarty-oss/mockarty/host/internal/generate/fakes"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -137,65 +138,12 @@ func fieldValue(f protoreflect.FieldDescriptor, depth int) any {
 	case protoreflect.BoolKind:
 		return "$.fake.Bool"
 	case protoreflect.FloatKind, protoreflect.DoubleKind:
-		switch {
-		case strings.Contains(name, "lat"):
-			return "$.fake.Latitude"
-		case strings.Contains(name, "lon") || strings.Contains(name, "lng"):
-			return "$.fake.Longitude"
-		}
-		return "$.fake.Price"
+		return fakes.Float(name)
 	case protoreflect.BytesKind:
 		return "bW9ja2FydHk=" // "mockarty"
 	case protoreflect.StringKind:
-		return stringFaker(name)
+		return fakes.String(name)
 	default: // integers
-		switch {
-		case strings.Contains(name, "age"):
-			return "$.fake.Age"
-		case strings.Contains(name, "time") || strings.Contains(name, "date") || strings.HasSuffix(name, "_at"):
-			return "$.fake.UnixTime"
-		case strings.Contains(name, "count") || strings.Contains(name, "total") || strings.Contains(name, "size"):
-			return "$.fake.IntBetween(1, 100)"
-		}
-		return "$.fake.PositiveInt"
+		return fakes.Int(name)
 	}
-}
-
-// stringFaker picks a faker by the field's name.
-func stringFaker(name string) string {
-	rules := []struct{ words, faker string }{
-		{"email,mail", "Email"},
-		{"uuid,guid", "UUID"},
-		{"first_name,firstname,given", "FirstName"},
-		{"last_name,lastname,surname,family", "LastName"},
-		{"username,login,nick", "Username"},
-		{"phone,mobile,tel", "Phone"},
-		{"city,town", "City"},
-		{"country", "Country"},
-		{"state,region,province", "State"},
-		{"zip,postal", "ZipCode"},
-		{"street,address", "StreetAddress"},
-		{"url,uri,link,website,href", "URL"},
-		{"domain,host", "DomainName"},
-		{"company,organization,organisation,org", "Company"},
-		{"job,title,position", "JobTitle"},
-		{"currency", "Currency"},
-		{"color,colour", "Color"},
-		{"description,summary,comment,note,message,text,body,content", "Sentence"},
-		{"password,secret", "Password"},
-		{"token,jwt", "JWT"},
-		{"date,time,_at,timestamp", "DateTimeISO"},
-		{"name", "Name"},
-		{"id", "UUID"},
-		{"code,sku", "Word"},
-	}
-	for _, r := range rules {
-		for _, w := range strings.Split(r.words, ",") {
-			if name == w || strings.HasSuffix(name, "_"+w) || strings.HasPrefix(name, w+"_") ||
-				(len(w) > 3 && strings.Contains(name, w)) {
-				return "$.fake." + r.faker
-			}
-		}
-	}
-	return "$.fake.Word"
 }

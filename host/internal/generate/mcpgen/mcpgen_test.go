@@ -307,10 +307,10 @@ func TestBadInput(t *testing.T) {
 func TestSampleText(t *testing.T) {
 	cases := map[string]string{
 		`{"type":"object","properties":{"id":{"type":"string","format":"uuid"},"n":{"type":"integer","example":7},"s":{"const":"$.fake.Name"}}}`: `{"id":"$.fake.UUID","n":7,"s":"$.fake.Word"}`,
-		`{"type":"array","items":{"type":"integer"}}`:                                             `[$.fake.IntBetween(1, 100)]`,
+		`{"type":"array","items":{"type":"integer"}}`:                                             `[$.fake.IntBetween(1, 1000)]`,
 		`{"oneOf":[{"type":"boolean"},{"type":"string"}]}`:                                        `$.fake.Bool`,
 		`{"$ref":"#/definitions/x","definitions":{"x":{"type":"null"}}}`:                          `null`,
-		`{"allOf":[{"properties":{"a":{"type":"number"}}},{"properties":{"b":{"default":"d"}}}]}`: `{"a":$.fake.Price,"b":"d"}`,
+		`{"allOf":[{"properties":{"a":{"type":"number"}}},{"properties":{"b":{"default":"d"}}}]}`: `{"a":$.fake.FloatRange(0, 1000),"b":"d"}`,
 		`{"type":"object","properties":{"self":{"$ref":"#"}}}`:                                    `{"self":{"self":{"self":{"self":{}}}}}`,
 		`not json`: `{}`,
 		// allOf that leads back to itself ends at the depth limit, never a stack overflow.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+
+	"github.com/mockarty-oss/mockarty/host/internal/generate/fakes"
 )
 
 // A tool's sample answer is the JSON text of a value of its outputSchema,
@@ -78,9 +80,9 @@ func (w *sampler) value(sb *strings.Builder, s map[string]any, name string, dept
 		w.value(sb, items, strings.TrimSuffix(name, "s"), depth+1)
 		sb.WriteByte(']')
 	case "integer":
-		sb.WriteString(integerFaker(name))
+		sb.WriteString(fakes.Int(name))
 	case "number":
-		sb.WriteString(numberFaker(name))
+		sb.WriteString(fakes.Float(name))
 	case "boolean":
 		sb.WriteString("$.fake.Bool")
 	case "null":
@@ -178,75 +180,12 @@ func writeLiteral(sb *strings.Builder, v any) {
 	sb.Write(b)
 }
 
-func integerFaker(name string) string {
-	n := strings.ToLower(name)
-	switch {
-	case strings.Contains(n, "age"):
-		return "$.fake.Age"
-	case strings.Contains(n, "time") || strings.HasSuffix(n, "_at") || strings.HasSuffix(n, "At"):
-		return "$.fake.UnixTime"
-	}
-	return "$.fake.IntBetween(1, 100)"
-}
-
-func numberFaker(name string) string {
-	n := strings.ToLower(name)
-	switch {
-	case strings.Contains(n, "lat"):
-		return "$.fake.Latitude"
-	case strings.Contains(n, "lon") || strings.Contains(n, "lng"):
-		return "$.fake.Longitude"
-	}
-	return "$.fake.Price"
-}
-
 // stringFaker picks a faker by the string's format, then by its name.
 func stringFaker(name string, s map[string]any) string {
-	switch s["format"] {
-	case "email":
-		return "$.fake.Email"
-	case "uuid":
-		return "$.fake.UUID"
-	case "date-time":
-		return "$.fake.DateTimeISO"
-	case "date":
-		return "$.fake.DateISO"
-	case "uri", "url", "uri-reference":
-		return "$.fake.URL"
-	case "hostname":
-		return "$.fake.DomainName"
-	case "ipv4":
-		return "$.fake.IPv4"
-	case "ipv6":
-		return "$.fake.IPv6"
-	}
-	n := strings.ToLower(name)
-	rules := []struct{ words, faker string }{
-		{"email,mail", "Email"},
-		{"uuid,guid", "UUID"},
-		{"firstname,first_name,given", "FirstName"},
-		{"lastname,last_name,surname,family", "LastName"},
-		{"username,login,nick", "Username"},
-		{"phone,mobile", "Phone"},
-		{"city,town", "City"},
-		{"country", "Country"},
-		{"street,address", "StreetAddress"},
-		{"zip,postal", "ZipCode"},
-		{"url,uri,link,href,website", "URL"},
-		{"company,organization,org", "Company"},
-		{"currency", "Currency"},
-		{"color,colour", "Color"},
-		{"description,summary,comment,note,message,text,content,body", "Sentence"},
-		{"date,time,timestamp", "DateTimeISO"},
-		{"name,title", "Name"},
-		{"id", "UUID"},
-	}
-	for _, r := range rules {
-		for _, w := range strings.Split(r.words, ",") {
-			if n == w || strings.HasSuffix(n, "_"+w) || strings.HasPrefix(n, w+"_") || (len(w) > 3 && strings.Contains(n, w)) {
-				return "$.fake." + r.faker
-			}
+	if f, _ := s["format"].(string); f != "" {
+		if v := fakes.Format(f); v != "" {
+			return v
 		}
 	}
-	return "$.fake.Word"
+	return fakes.String(name)
 }
