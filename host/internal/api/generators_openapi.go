@@ -1,0 +1,128 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/generate"
+	"github.com/mockarty-oss/mockarty/host/internal/generate/openapigen"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/openapi"
+)
+
+// The OpenAPI generator: Swagger 2.0, OpenAPI 3.0 and 3.1, sent as JSON
+// ({spec, url, namespace, pathPrefix, serverName}, as the SDKs send it) or
+// as a multipart form with the file in "file" (as curl and the CLI do).
+
+func (s *server) openapiGeneratorRoutes(v1 fiber.Router) {
+	v1.Post("/generators/openapi/preview", s.generateOpenAPI(true))
+	v1.Post("/generators/openapi", s.generateOpenAPI(false))
+	// The integrations guide's import form (under /ui/api like every route).
+	v1.Post("/openapi/import", s.generateOpenAPI(false))
+}
+
+func (s *server) generateOpenAPI(preview bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var b struct {
+			Namespace  string `json:"namespace"`
+			Spec       string `json:"spec"`
+			URL        string `json:"url"`
+			PathPrefix string `json:"pathPrefix"`
+			ServerName string `json:"serverName"`
+			IDPrefix   string `json:"idPrefix"`
+			Name       string `json:"name"`
+		}
+		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "spec", name: "name"}, func() string { return b.Namespace }, func() string { return b.IDPrefix })
+		if err != nil {
+			return err
+		}
+		if b.ServerName != "" && !model.NamePattern.MatchString(b.ServerName) {
+			return fieldErr("serverName", "use letters, digits, '.', '_' or '-'")
+		}
+		if b.PathPrefix != "" && !strings.HasPrefix(b.PathPrefix, "/") {
+			return fieldErr("pathPrefix", "must start with '/'")
+		}
+		spec := []byte(b.Spec)
+		switch {
+		case strings.TrimSpace(b.Spec) == "" && b.URL == "":
+			return fieldErr("spec", "is required: the OpenAPI document (JSON or YAML), as spec, as the multipart file, or by url")
+		case strings.TrimSpace(b.Spec) != "" && b.URL != "":
+			return fieldErr("url", "give spec or url, not both")
+		case b.URL != "":
+			if spec, err = s.fetchSpec(c.UserContext(), b.URL); err != nil {
+				return genErr(err)
+			}
+		}
+		doc, err := openapi.Load(c.UserContext(), spec)
+		if err != nil {
+			return genErr(err)
+		}
+		res, err := openapigen.Generate(openapigen.Input{Namespace: ns, IDPrefix: b.IDPrefix, ServerName: b.ServerName,
+			PathPrefix: b.PathPrefix, Doc: doc})
+		if err != nil {
+			return genErr(err)
+		}
+		return s.merge(c, ns, res.Mocks, preview, openapiIdentity, res.Warnings...)
+	}
+}
+
+// fetchSpec reads a description from a URL, keeping to the addresses the
+// configuration allows and to openapi.MaxSpecBytes.
+func (s *server) fetchSpec(ctx context.Context, raw string) ([]byte, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, generate.Inputf("url", "must be an http or https URL")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, generate.Inputf("url", "%v", err)
+	}
+	req.Header.Set("Accept", "application/json, application/yaml, text/yaml, */*")
+	resp, err := s.outboundClient().Do(req)
+	if err != nil {
+		return nil, &generate.UpstreamError{Source: raw, Err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return nil, &generate.UpstreamError{Source: raw, Err: fmt.Errorf("answered %s", resp.Status)}
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, openapi.MaxSpecBytes+1))
+	if err != nil {
+		return nil, &generate.UpstreamError{Source: raw, Err: err}
+	}
+	return body, nil
+}
+
+var openapiIdentity = identity{
+	same: func(cur, g *model.Mock) bool {
+		return cur.HTTP != nil && cur.HTTP.Route == g.HTTP.Route && cur.HTTP.RoutePattern == g.HTTP.RoutePattern &&
+			cur.HTTP.HTTPMethod == g.HTTP.HTTPMethod && cur.PathPrefix == g.PathPrefix && cur.ServerName == g.ServerName
+	},
+	adopt: func(cur, g *model.Mock) *model.Mock {
+		ctx := model.HTTPContext{}
+		if cur.HTTP != nil {
+			ctx = *cur.HTTP // keeps conditions
+		}
+		ctx.Route, ctx.RoutePattern, ctx.HTTPMethod = g.HTTP.Route, g.HTTP.RoutePattern, g.HTTP.HTTPMethod
+		cur.HTTP, cur.PathPrefix, cur.ServerName = &ctx, g.PathPrefix, g.ServerName
+		return cur
+	},
+	describe: func(g *model.Mock) fiber.Map {
+		out := fiber.Map{"method": g.HTTP.HTTPMethod, "route": g.PathPrefix + g.HTTP.Route}
+		if g.HTTP.RoutePattern != "" {
+			out["route"] = g.HTTP.RoutePattern
+		}
+		if g.Response != nil {
+			out["statusCode"] = g.Response.StatusCode
+		}
+		return out
+	},
+}

@@ -1,0 +1,514 @@
+package openapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/brianvoe/gofakeit/v7"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/mockarty-oss/mockarty/host/internal/generate/fakes"
+)
+
+// A sample is a value of a schema written as a mock payload: leaves are
+// $.fake.* templates chosen by format, then by the field's name, so each
+// call answers fresh data; where a faker could break a constraint
+// (pattern, length, bounds, multipleOf) the value is computed once, here,
+// to fit it. The schema's own const, examples, default and enum win when
+// they fit the schema. oneOf and anyOf take their first branch, allOf
+// merges its parts. Recursive schemas stop at maxDepth, and a whole
+// sample at valueBudget values.
+
+const (
+	maxDepth    = 6
+	valueBudget = 2000
+)
+
+// Direction says which of readOnly and writeOnly properties are left out.
+type Direction int
+
+const (
+	// Response samples leave out writeOnly properties.
+	Response Direction = iota
+	// Request samples leave out readOnly properties.
+	Request
+)
+
+// Sample is a template value of the schema, for a field called name.
+func Sample(ref *openapi3.SchemaRef, name string, dir Direction) any {
+	w := &sampler{dir: dir, budget: valueBudget, faker: gofakeit.New(1)}
+	return w.value(ref, name, 0)
+}
+
+type sampler struct {
+	dir    Direction
+	budget int
+	faker  *gofakeit.Faker
+}
+
+func (w *sampler) value(ref *openapi3.SchemaRef, name string, depth int) any {
+	w.budget--
+	if ref == nil || ref.Value == nil {
+		return fakes.String(name)
+	}
+	s := ref.Value
+	if v, ok := w.fixed(s); ok {
+		return v
+	}
+	if len(s.AllOf) > 0 {
+		return w.value(&openapi3.SchemaRef{Value: merged(s)}, name, depth)
+	}
+	for _, branches := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf} {
+		if len(branches) == 0 {
+			continue
+		}
+		b := branches[0]
+		if len(s.Properties) == 0 || b.Value == nil {
+			return w.value(b, name, depth+1)
+		}
+		// Properties beside the branches: both apply.
+		return w.value(&openapi3.SchemaRef{Value: &openapi3.Schema{AllOf: openapi3.SchemaRefs{
+			{Value: withoutBranches(s)}, b}}}, name, depth)
+	}
+	switch typeOf(s) {
+	case "object":
+		return w.object(s, depth)
+	case "array":
+		return w.array(s, name, depth)
+	case "integer":
+		return w.integer(s, name)
+	case "number":
+		return w.number(s, name)
+	case "boolean":
+		return "$.fake.Bool"
+	case "null":
+		return nil
+	}
+	return w.text(s, name)
+}
+
+// fixed is the value the schema gives itself: const, an example, the
+// default or the first enum value, when it fits the schema and holds no
+// text the template engine would read.
+func (w *sampler) fixed(s *openapi3.Schema) (any, bool) {
+	if s.Const != nil && safe(s.Const) {
+		return s.Const, true
+	}
+	cands := make([]any, 0, 3)
+	if s.Example != nil {
+		cands = append(cands, s.Example)
+	}
+	cands = append(cands, s.Examples...)
+	if s.Default != nil {
+		cands = append(cands, s.Default)
+	}
+	for _, v := range cands {
+		if Fits(s, v, w.dir) {
+			return v, true
+		}
+	}
+	for _, v := range s.Enum {
+		if v != nil && Fits(s, v, w.dir) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// Fits says whether v is a value of s (formats included) and safe to
+// write into a payload as it is.
+func Fits(s *openapi3.Schema, v any, dir Direction) bool {
+	if !safe(v) {
+		return false
+	}
+	opts := []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation(), openapi3.FailFast()}
+	if dir == Response {
+		opts = append(opts, openapi3.VisitAsResponse())
+	} else {
+		opts = append(opts, openapi3.VisitAsRequest())
+	}
+	return s.VisitJSON(v, opts...) == nil
+}
+
+// safe: a literal must not hold text the template engine reads as an
+// expression.
+func safe(v any) bool {
+	b, err := json.Marshal(v)
+	return err == nil && !strings.Contains(string(b), "$.")
+}
+
+func (w *sampler) object(s *openapi3.Schema, depth int) any {
+	out := map[string]any{}
+	required := make(map[string]bool, len(s.Required))
+	for _, r := range s.Required {
+		required[r] = true
+	}
+	names := make([]string, 0, len(s.Properties))
+	for k := range s.Properties {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	deep := depth >= maxDepth || w.budget <= 0
+	for _, k := range names {
+		p := s.Properties[k]
+		if p != nil && p.Value != nil && !required[k] &&
+			((w.dir == Response && p.Value.WriteOnly) || (w.dir == Request && p.Value.ReadOnly)) {
+			continue
+		}
+		if deep && !required[k] {
+			continue
+		}
+		if deep && depth >= 3*maxDepth {
+			continue // a cycle of required properties: nothing finite fits it
+		}
+		out[k] = w.value(p, k, depth+1)
+	}
+	// Required names the properties leave undefined take any value the
+	// additional properties allow.
+	ap := s.AdditionalProperties
+	allowed := ap.Has == nil || *ap.Has
+	for _, r := range s.Required {
+		if _, ok := out[r]; !ok && s.Properties[r] == nil && allowed {
+			out[r] = w.value(ap.Schema, r, depth+1)
+		}
+	}
+	// A map (additionalProperties only) gets one entry, or as many as
+	// minProperties asks.
+	want := int(min(s.MinProps, 20))
+	if len(names) == 0 && ap.Schema != nil && !deep {
+		want = max(want, 1)
+	}
+	for i := 1; allowed && len(out) < want; i++ {
+		key := "key" + strconv.Itoa(i)
+		if _, taken := out[key]; taken {
+			continue
+		}
+		out[key] = w.value(ap.Schema, key, depth+1)
+	}
+	return out
+}
+
+func (w *sampler) array(s *openapi3.Schema, name string, depth int) any {
+	n := max(int(min(s.MinItems, 20)), 1)
+	if s.MaxItems != nil && uint64(n) > *s.MaxItems {
+		n = int(*s.MaxItems)
+	}
+	if (depth >= maxDepth || w.budget <= 0) && s.MinItems == 0 {
+		n = 0
+	}
+	out := make([]any, 0, n)
+	item := singular(name)
+	for i := range n {
+		if i < len(s.PrefixItems) {
+			out = append(out, w.value(s.PrefixItems[i], item, depth+1))
+			continue
+		}
+		v := w.value(s.Items, item, depth+1)
+		if s.UniqueItems && i > 0 {
+			v = w.distinct(s.Items, item, i)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// distinct is the i-th of uniqueItems: a fixed value that differs from
+// the others where the item type allows it.
+func (w *sampler) distinct(items *openapi3.SchemaRef, name string, i int) any {
+	if items == nil || items.Value == nil {
+		return fmt.Sprintf("%s-%d", name, i+1)
+	}
+	s := items.Value
+	if len(s.Enum) > i {
+		return s.Enum[i]
+	}
+	switch typeOf(s) {
+	case "integer", "number":
+		lo, _ := bounds(s, typeOf(s) == "integer")
+		return lo + float64(i)
+	case "string":
+		if s.Format == "" && s.Pattern == "" {
+			return w.fitLength(s, fmt.Sprintf("%s%d", strings.Repeat("x", 2), i+1))
+		}
+	}
+	return w.value(items, name, maxDepth)
+}
+
+func singular(name string) string {
+	switch {
+	case strings.HasSuffix(name, "ies"):
+		return strings.TrimSuffix(name, "ies") + "y"
+	case strings.HasSuffix(name, "ses"), strings.HasSuffix(name, "xes"):
+		return strings.TrimSuffix(name, "es")
+	}
+	return strings.TrimSuffix(name, "s")
+}
+
+// bounds is the closed range an integer or number may take.
+func bounds(s *openapi3.Schema, integer bool) (lo, hi float64) {
+	lo, hi = math.Inf(-1), math.Inf(1)
+	step := 0.01
+	if integer {
+		step = 1
+	}
+	if s.Min != nil {
+		lo = *s.Min
+		if s.ExclusiveMin.IsTrue() {
+			lo += step
+		}
+	}
+	if s.ExclusiveMin.Value != nil {
+		lo = math.Max(lo, *s.ExclusiveMin.Value+step)
+	}
+	if s.Max != nil {
+		hi = *s.Max
+		if s.ExclusiveMax.IsTrue() {
+			hi -= step
+		}
+	}
+	if s.ExclusiveMax.Value != nil {
+		hi = math.Min(hi, *s.ExclusiveMax.Value-step)
+	}
+	if integer {
+		switch s.Format {
+		case "int32":
+			lo, hi = math.Max(lo, math.MinInt32), math.Min(hi, math.MaxInt32)
+		case "uint32":
+			lo, hi = math.Max(lo, 0), math.Min(hi, math.MaxUint32)
+		}
+		lo, hi = math.Ceil(lo), math.Floor(hi)
+	}
+	switch {
+	case math.IsInf(lo, -1) && math.IsInf(hi, 1):
+		return 1, 1000
+	case math.IsInf(lo, -1):
+		if hi >= 1 {
+			return 1, hi
+		}
+		return hi - 1000, hi
+	case math.IsInf(hi, 1):
+		return lo, lo + 1000
+	}
+	return lo, hi
+}
+
+func (w *sampler) integer(s *openapi3.Schema, name string) any {
+	constrained := s.Min != nil || s.Max != nil || s.ExclusiveMin.IsSet() || s.ExclusiveMax.IsSet()
+	if s.MultipleOf != nil && *s.MultipleOf > 0 {
+		return multiple(s, true)
+	}
+	if !constrained && (s.Format == "" || s.Format == "int64" || s.Format == "int32") {
+		f := fakes.Int(name)
+		if s.Format != "int32" || f != "$.fake.UnixTime" {
+			return f
+		}
+	}
+	lo, hi := bounds(s, true)
+	if lo > hi {
+		return lo
+	}
+	if math.Abs(lo) > 1<<53 || math.Abs(hi) > 1<<53 {
+		return json.Number(strconv.FormatFloat(lo, 'f', 0, 64))
+	}
+	return fmt.Sprintf("$.fake.IntBetween(%d, %d)", int64(lo), int64(hi))
+}
+
+func (w *sampler) number(s *openapi3.Schema, name string) any {
+	constrained := s.Min != nil || s.Max != nil || s.ExclusiveMin.IsSet() || s.ExclusiveMax.IsSet()
+	if s.MultipleOf != nil && *s.MultipleOf > 0 {
+		return multiple(s, false)
+	}
+	if !constrained {
+		return fakes.Float(name)
+	}
+	lo, hi := bounds(s, false)
+	if hi-lo < 0.02 {
+		return (lo + hi) / 2
+	}
+	return fmt.Sprintf("$.fake.FloatRange(%s, %s)", strconv.FormatFloat(lo, 'f', -1, 64), strconv.FormatFloat(hi, 'f', -1, 64))
+}
+
+// multiple is the first multiple of multipleOf in range.
+func multiple(s *openapi3.Schema, integer bool) any {
+	m := *s.MultipleOf
+	lo, hi := bounds(s, integer)
+	v := math.Ceil(lo/m) * m
+	if v > hi || math.IsInf(v, 0) || math.IsNaN(v) {
+		v = lo
+	}
+	if integer || v == math.Trunc(v) {
+		return json.Number(strconv.FormatFloat(v, 'f', -1, 64))
+	}
+	return v
+}
+
+var staticFormats = map[string]string{
+	"byte":      "bW9ja2FydHk=", // "mockarty"
+	"binary":    "mockarty",
+	"time":      "10:30:00Z",
+	"duration":  "P1D",
+	"date-time": "2024-01-15T10:30:00Z",
+	"date":      "2024-01-15",
+	"email":     "user@example.com",
+	"uuid":      "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+	"uri":       "https://example.com/",
+	"ipv4":      "192.0.2.1",
+	"ipv6":      "2001:db8::1",
+	"hostname":  "example.com",
+}
+
+func (w *sampler) text(s *openapi3.Schema, name string) any {
+	if s.Pattern != "" {
+		if v, ok := w.matching(s); ok {
+			return v
+		}
+	}
+	lengthBound := s.MinLength > 0 || s.MaxLength != nil
+	if f := fakes.Format(s.Format); f != "" {
+		if !lengthBound {
+			return f
+		}
+		if v, ok := staticFormats[s.Format]; ok && Fits(s, v, w.dir) {
+			return v
+		}
+	}
+	if v, ok := staticFormats[s.Format]; ok {
+		return v
+	}
+	if lengthBound {
+		return w.fitLength(s, w.faker.Word())
+	}
+	return fakes.String(name)
+}
+
+// fitLength pads or cuts v to the schema's length bounds.
+func (w *sampler) fitLength(s *openapi3.Schema, v string) string {
+	for uint64(len([]rune(v))) < s.MinLength {
+		v += "x"
+	}
+	if s.MaxLength != nil && uint64(len([]rune(v))) > *s.MaxLength {
+		v = string([]rune(v)[:*s.MaxLength])
+	}
+	return v
+}
+
+// matching is a fixed string the pattern accepts (and that fits the
+// lengths), when one is found.
+func (w *sampler) matching(s *openapi3.Schema) (string, bool) {
+	re, err := regexp.Compile(s.Pattern)
+	if err != nil {
+		return "", false
+	}
+	for range 10 {
+		v := w.faker.Regex(s.Pattern)
+		if re.MatchString(v) && Fits(s, v, w.dir) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// typeOf is the schema's type: the first that is not null, else what its
+// keywords imply.
+func typeOf(s *openapi3.Schema) string {
+	if s.Type != nil {
+		for _, t := range s.Type.Slice() {
+			if t != "null" {
+				return t
+			}
+		}
+		if s.Type.Includes("null") {
+			return "null"
+		}
+	}
+	switch {
+	case len(s.Properties) > 0 || s.AdditionalProperties.Schema != nil:
+		return "object"
+	case s.Items != nil:
+		return "array"
+	case s.Min != nil || s.Max != nil:
+		return "number"
+	}
+	return "string"
+}
+
+// merged folds allOf into one schema: properties, required and the
+// constraints of every part.
+func merged(s *openapi3.Schema) *openapi3.Schema {
+	out := withoutBranches(s)
+	out.AllOf = nil
+	out.Properties = openapi3.Schemas{}
+	for k, v := range s.Properties {
+		out.Properties[k] = v
+	}
+	seen := map[*openapi3.Schema]bool{}
+	var add func(p *openapi3.Schema)
+	add = func(p *openapi3.Schema) {
+		if p == nil || seen[p] || len(seen) > 256 {
+			return // an allOf that leads back to itself
+		}
+		seen[p] = true
+		for _, sub := range p.AllOf {
+			if sub != nil {
+				add(sub.Value)
+			}
+		}
+		for k, v := range p.Properties {
+			if _, ok := out.Properties[k]; !ok {
+				out.Properties[k] = v
+			}
+		}
+		out.Required = append(out.Required, p.Required...)
+		if out.Type == nil || out.Type.IsEmpty() {
+			out.Type = p.Type
+		}
+		if out.Items == nil {
+			out.Items = p.Items
+		}
+		if out.AdditionalProperties.Has == nil && out.AdditionalProperties.Schema == nil {
+			out.AdditionalProperties = p.AdditionalProperties
+		}
+		if p != s {
+			for _, k := range []*openapi3.SchemaRefs{&out.OneOf, &out.AnyOf} {
+				if len(*k) == 0 {
+					if k == &out.OneOf {
+						*k = p.OneOf
+					} else {
+						*k = p.AnyOf
+					}
+				}
+			}
+		}
+		if out.Format == "" {
+			out.Format = p.Format
+		}
+		if out.Pattern == "" {
+			out.Pattern = p.Pattern
+		}
+		if len(out.Enum) == 0 {
+			out.Enum = p.Enum
+		}
+		if out.Example == nil {
+			out.Example = p.Example
+		}
+	}
+	for _, sub := range s.AllOf {
+		if sub != nil {
+			add(sub.Value)
+		}
+	}
+	if len(out.Properties) > 0 && (out.Type == nil || out.Type.IsEmpty()) {
+		out.Type = &openapi3.Types{"object"}
+	}
+	return out
+}
+
+func withoutBranches(s *openapi3.Schema) *openapi3.Schema {
+	c := *s
+	c.OneOf, c.AnyOf = nil, nil
+	return &c
+}
