@@ -556,3 +556,32 @@ func serverWithHTTPPlugin(t *testing.T) (*server, string) {
 	t.Cleanup(s.stop)
 	return s, cfg
 }
+
+func TestGenerateOpenAPI(t *testing.T) {
+	ns := "t-openapi"
+	spec := "../../internal/generate/openapigen/testdata/oas-examples/3.0/petstore.yaml"
+	out := ok(t, "-n", ns, "generate", "openapi", "--file", spec, "--preview")
+	if !strings.Contains(out, "would be saved (preview)") || !tableHas(out, "create", "openapi-"+ns+"-getpetbyid", "GET", "/v2/pet/:petId") {
+		t.Fatalf("preview printed:\n%s", out)
+	}
+	if status, _ := stub(t, ns, "/v2/pet/1"); status != 404 {
+		t.Fatalf("a preview saved mocks: %d", status)
+	}
+	rep := obj(t, okJSON(t, "-n", ns, "generate", "openapi", "--file", spec))
+	if n, _ := rep["created"].(json.Number).Int64(); n < 20 {
+		t.Fatalf("generate: %v", rep["message"])
+	}
+	status, body := stub(t, ns, "/v2/pet/1")
+	if pet, _ := decodeJSON(t, body).(map[string]any); status != 200 || pet["name"] == nil {
+		t.Fatalf("the generated mock answers %d %s", status, body)
+	}
+	// A broken file: the server's error, exit code 1.
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("openapi: 3.0.0\npaths: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := fails(t, 1, "-n", ns, "generate", "openapi", "--file", bad); !strings.Contains(r.Stderr, "spec") {
+		t.Fatalf("a broken spec: %s", r)
+	}
+	fails(t, 2, "-n", ns, "generate", "openapi")
+}
