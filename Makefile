@@ -28,7 +28,7 @@ ifneq ($(wildcard $(CLIENTS)/openapi/*.json),)
 export OPENAPI_SPECS := $(CLIENTS)/openapi
 endif
 
-.PHONY: all build run test clients lint fmt vet bench bench-stubs bench-durable bench-peers proto proto-check proto-tools clean
+.PHONY: all build run test clients lint fmt vet bench bench-stubs bench-durable bench-peers bench-openapi proto proto-check proto-tools clean
 
 all: build
 
@@ -78,6 +78,10 @@ vet:
 
 bench:
 	@for m in $(MODULES); do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; done
+
+# OpenAPI mocks side by side with Prism: schema-valid answers and req/s (docs/benchmarks.md).
+bench-openapi:
+	bench/openapi.sh 10s
 
 # End-to-end: /stubs against a bare Fiber handler with wrk (docs/benchmarks.md).
 bench-stubs:
