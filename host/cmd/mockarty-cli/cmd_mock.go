@@ -29,6 +29,7 @@ func (a *app) mockCmd() *cobra.Command {
 		a.mockDeleteCmd(),
 		a.mockRestoreCmd(),
 		a.mockLogsCmd(),
+		a.mockServeCmd(),
 	)
 }
 

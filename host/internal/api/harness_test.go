@@ -43,6 +43,8 @@ type serverOpts struct {
 	authMode             string
 	rateLimit, rateBurst int
 	loginLimit           int
+	// rootNamespace serves that namespace's mocks at the root path.
+	rootNamespace string
 }
 
 func newTestServer(t *testing.T, opts ...serverOpts) *testServer {
@@ -103,6 +105,7 @@ func newTestServer(t *testing.T, opts ...serverOpts) *testServer {
 		ReleaseID:         "test",
 		StartedAt:         time.Now(),
 		DBDriver:          "sqlite",
+		RootNamespace:     o.rootNamespace,
 	}, func() bool { return true })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

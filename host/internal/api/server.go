@@ -55,6 +55,10 @@ type Deps struct {
 	// Streams ends the event streams under /stubs: cancel it before
 	// shutting the server down, or open streams hold the shutdown.
 	Streams context.Context
+	// RootNamespace, when set, serves that namespace's mocks at the root
+	// path too (`mockarty-cli mock serve`): a request for any path the API
+	// does not own is mock traffic, as if sent to /stubs/<namespace>.
+	RootNamespace string
 }
 
 type server struct {
@@ -105,6 +109,9 @@ func New(d Deps, ready func() bool) *fiber.App {
 	// middleware and does its own request id and panic recovery.
 	app.All("/stubs", s.stubsEntry)
 	app.All("/stubs/*", s.stubsEntry)
+	if d.RootNamespace != "" {
+		app.Use(s.rootStubs)
+	}
 	app.Use(uiAPIPrefix, uiAPIAlias)
 	app.Use(s.requestID, s.recoverPanic, s.accessLog, s.authenticate)
 	s.routes(app)
@@ -113,6 +120,23 @@ func New(d Deps, ready func() bool) *fiber.App {
 		return notFoundErr("no route for %s %s", c.Method(), path)
 	})
 	return app
+}
+
+// apiPrefixes are the paths the API owns when mocks are served at the
+// root (RootNamespace): everything else is mock traffic.
+var apiPrefixes = []string{"/api/", "/ui/api", "/__admin", "/health", "/metrics", "/mock/", "/stubs"}
+
+// rootStubs serves a request for a path the API does not own as mock
+// traffic of the root namespace.
+func (s *server) rootStubs(c *fiber.Ctx) error {
+	p := c.Path()
+	for _, prefix := range apiPrefixes {
+		if strings.HasPrefix(p, prefix) && (len(p) == len(prefix) || prefix[len(prefix)-1] == '/' || p[len(prefix)] == '/') {
+			return c.Next()
+		}
+	}
+	c.Path("/stubs/" + s.RootNamespace + p)
+	return s.stubsEntry(c)
 }
 
 // uiAPIPrefix is an alias of /api/v1: the integrations guide's CI examples
