@@ -585,3 +585,18 @@ func TestGenerateOpenAPI(t *testing.T) {
 	}
 	fails(t, 2, "-n", ns, "generate", "openapi")
 }
+
+func TestImportHAR(t *testing.T) {
+	ns := "t-har"
+	har := "../../internal/generate/hargen/testdata/browser.har"
+	out := ok(t, "-n", ns, "import", "har", "--file", har, "--one-of")
+	if !strings.Contains(out, "mocks saved") {
+		t.Fatalf("import har printed:\n%s", out)
+	}
+	v := obj(t, apiJSON(t, "/api/v1/mocks?namespace="+ns))
+	if n, _ := v["total"].(json.Number).Int64(); n < 5 {
+		t.Fatalf("mocks made: %v", v["total"])
+	}
+	fails(t, 2, "-n", ns, "import", "har")
+	fails(t, 2, "-n", ns, "import", "har", "--file", har, "--url", "http://example.com/x.har")
+}

@@ -26,6 +26,7 @@ func (s *server) generatorRoutes(v1 fiber.Router) {
 	v1.Post("/generators/grpc", s.generateGRPC(false))
 	s.webGeneratorRoutes(v1)
 	s.openapiGeneratorRoutes(v1)
+	s.harGeneratorRoutes(v1)
 }
 
 type grpcGenBody struct {
