@@ -27,6 +27,7 @@ func (s *server) generatorRoutes(v1 fiber.Router) {
 	s.webGeneratorRoutes(v1)
 	s.openapiGeneratorRoutes(v1)
 	s.harGeneratorRoutes(v1)
+	s.socketGeneratorRoutes(v1)
 }
 
 type grpcGenBody struct {

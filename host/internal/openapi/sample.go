@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/getkin/kin-openapi/openapi3"
@@ -403,9 +404,11 @@ func (w *sampler) matching(s *openapi3.Schema) (string, bool) {
 	if err != nil {
 		return "", false
 	}
+	// \s would give tabs and line breaks: a space reads better.
+	gen := strings.NewReplacer(`\s`, `[ ]`, `\S`, `[a-z]`).Replace(s.Pattern)
 	for range 10 {
-		v := w.faker.Regex(s.Pattern)
-		if re.MatchString(v) && Fits(s, v, w.dir) {
+		v := w.faker.Regex(gen)
+		if strings.IndexFunc(v, unicode.IsControl) < 0 && re.MatchString(v) && Fits(s, v, w.dir) {
 			return v, true
 		}
 	}
