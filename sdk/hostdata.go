@@ -59,6 +59,9 @@ const (
 	DocumentProto   = "proto"
 	DocumentGraphQL = "graphql"
 	DocumentWSDL    = "wsdl"
+	// DocumentOpenAPI: OpenAPI 3.0/3.1 and Swagger 2.0 descriptions that
+	// HTTP mocks validate requests against (http.validateRequest).
+	DocumentOpenAPI = "openapi"
 )
 
 // MocksTopic is the Watch topic of a protocol's mocks.

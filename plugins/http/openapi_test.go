@@ -102,3 +102,70 @@ func answerFits(addr string, doc *openapi3.T, prefix, path, method string, item 
 	}
 	return openapi3filter.ValidateResponse(context.Background(), in)
 }
+
+// Mocks generated with validateRequests check requests through this
+// listener as through /stubs: one that fits gets the mock's answer, one
+// that does not a 422 naming each wrong field, in the API's error shape.
+func TestOpenAPIRequestValidationThroughTheListener(t *testing.T) {
+	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{
+		"http": {Dir: ".", Settings: `{"addresses": ["127.0.0.1:0"]}`}}})
+	addr := h.Addresses(t, "http")[0]
+	spec, err := os.ReadFile("../../host/internal/generate/openapigen/testdata/oas-examples/3.0/petstore.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"spec": string(spec), "namespace": "sandbox", "idPrefix": "vr", "validateRequests": true})
+	h.Post(t, "/api/v1/generators/openapi", string(body), http.StatusCreated)
+
+	call := func(method, path, body string) (int, http.Header, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, res.Header, b
+	}
+	for _, c := range []struct {
+		method, path, body string
+		status             int
+	}{
+		{"GET", "/v2/pet/42", "", 200},
+		{"GET", "/v2/pet/findByStatus?status=pending", "", 200},
+		{"POST", "/v2/pet", `{"name":"rex","photoUrls":[]}`, 405},
+	} {
+		if st, _, b := call(c.method, c.path, c.body); st != c.status {
+			t.Fatalf("%s %s: %d, want %d: %s", c.method, c.path, st, c.status, b)
+		}
+	}
+	for _, c := range []struct {
+		method, path, body string
+		in, field          string
+	}{
+		{"GET", "/v2/pet/abc", "", "path", "petId"},
+		{"GET", "/v2/pet/findByStatus", "", "query", "status"},
+		{"POST", "/v2/pet", `{"photoUrls":[]}`, "body", "/name"},
+	} {
+		st, hdr, b := call(c.method, c.path, c.body)
+		var rep struct {
+			Error      string `json:"error"`
+			Code       string `json:"code"`
+			RequestID  string `json:"request_id"`
+			Violations []struct {
+				In, Field, Message string
+			} `json:"violations"`
+		}
+		if err := json.Unmarshal(b, &rep); err != nil || st != http.StatusUnprocessableEntity {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, st, b)
+		}
+		if rep.Code != "validation" || rep.Error == "" || rep.RequestID == "" || rep.RequestID != hdr.Get("X-Request-Id") ||
+			len(rep.Violations) != 1 || rep.Violations[0].In != c.in || rep.Violations[0].Field != c.field || rep.Violations[0].Message == "" {
+			t.Fatalf("%s %s: %s (X-Request-Id %q)", c.method, c.path, b, hdr.Get("X-Request-Id"))
+		}
+	}
+}

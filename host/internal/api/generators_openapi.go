@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -19,6 +20,9 @@ import (
 // The OpenAPI generator: Swagger 2.0, OpenAPI 3.0 and 3.1, sent as JSON
 // ({spec, url, namespace, pathPrefix, serverName}, as the SDKs send it) or
 // as a multipart form with the file in "file" (as curl and the CLI do).
+// With validateRequests the description is also registered in the
+// namespace's OpenAPI registry and every mock checks its requests against
+// its operation (http.validateRequest).
 
 func (s *server) openapiGeneratorRoutes(v1 fiber.Router) {
 	v1.Post("/generators/openapi/preview", s.generateOpenAPI(true))
@@ -37,6 +41,10 @@ func (s *server) generateOpenAPI(preview bool) fiber.Handler {
 			ServerName string `json:"serverName"`
 			IDPrefix   string `json:"idPrefix"`
 			Name       string `json:"name"`
+			// ValidateRequests registers the spec (as Name, else
+			// openapi-<namespace>.json or .yaml) and has every mock
+			// validate its requests against it.
+			ValidateRequests bool `json:"validateRequests"`
 		}
 		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "spec", name: "name"}, func() string { return b.Namespace }, func() string { return b.IDPrefix })
 		if err != nil {
@@ -59,17 +67,47 @@ func (s *server) generateOpenAPI(preview bool) fiber.Handler {
 				return genErr(err)
 			}
 		}
+		if !b.ValidateRequests && c.Query("validateRequests") == "true" {
+			b.ValidateRequests = true // the raw document, with the fields in the query
+		}
+		specName := ""
+		if b.ValidateRequests {
+			if specName, err = openapiSpecName(b.Name, ns, spec); err != nil {
+				return err
+			}
+		}
 		doc, err := openapi.Load(c.UserContext(), spec)
 		if err != nil {
 			return genErr(err)
 		}
 		res, err := openapigen.Generate(openapigen.Input{Namespace: ns, IDPrefix: b.IDPrefix, ServerName: b.ServerName,
-			PathPrefix: b.PathPrefix, Doc: doc})
+			PathPrefix: b.PathPrefix, Doc: doc, ValidateSpec: specName})
 		if err != nil {
 			return genErr(err)
 		}
+		if specName != "" && !preview {
+			// Registered before the mocks are saved, so none of them answers
+			// a request unchecked; it loaded above, so it is not checked again.
+			if _, _, err := s.putDocument(c, openapiRegistry, ns, specName, string(spec), false); err != nil {
+				return err
+			}
+		}
 		return s.merge(c, ns, res.Mocks, preview, openapiIdentity, res.Warnings...)
 	}
+}
+
+// openapiSpecName is the name the description is registered under: the
+// request's name (the uploaded file's), else openapi-<namespace> with the
+// ending of what it is (.json for a JSON document, .yaml otherwise).
+func openapiSpecName(name, ns string, spec []byte) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = "openapi-" + ns + ".yaml"
+		if t := bytes.TrimLeft(spec, " \t\r\n\xef\xbb\xbf"); len(t) > 0 && t[0] == '{' {
+			name = "openapi-" + ns + ".json"
+		}
+	}
+	return openapiRegistry.checkName(name)
 }
 
 // fetchSpec reads a description from a URL, keeping to the addresses the
@@ -101,10 +139,15 @@ func (s *server) fetchSpec(ctx context.Context, raw string) ([]byte, error) {
 	return body, nil
 }
 
+// openapiIdentity: route, method, pathPrefix and serverName are the
+// generator's, and validateRequest when the run validates requests; a run
+// without validateRequests leaves a mock's validateRequest as it is (it
+// may have been set by hand).
 var openapiIdentity = identity{
 	same: func(cur, g *model.Mock) bool {
 		return cur.HTTP != nil && cur.HTTP.Route == g.HTTP.Route && cur.HTTP.RoutePattern == g.HTTP.RoutePattern &&
-			cur.HTTP.HTTPMethod == g.HTTP.HTTPMethod && cur.PathPrefix == g.PathPrefix && cur.ServerName == g.ServerName
+			cur.HTTP.HTTPMethod == g.HTTP.HTTPMethod && cur.PathPrefix == g.PathPrefix && cur.ServerName == g.ServerName &&
+			(g.HTTP.ValidateRequest == nil || (cur.HTTP.ValidateRequest != nil && *cur.HTTP.ValidateRequest == *g.HTTP.ValidateRequest))
 	},
 	adopt: func(cur, g *model.Mock) *model.Mock {
 		ctx := model.HTTPContext{}
@@ -112,6 +155,10 @@ var openapiIdentity = identity{
 			ctx = *cur.HTTP // keeps conditions
 		}
 		ctx.Route, ctx.RoutePattern, ctx.HTTPMethod = g.HTTP.Route, g.HTTP.RoutePattern, g.HTTP.HTTPMethod
+		if v := g.HTTP.ValidateRequest; v != nil {
+			vr := *v
+			ctx.ValidateRequest = &vr
+		}
 		cur.HTTP, cur.PathPrefix, cur.ServerName = &ctx, g.PathPrefix, g.ServerName
 		return cur
 	},

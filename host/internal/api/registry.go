@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -12,24 +13,32 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/generate"
 	"github.com/mockarty-oss/mockarty/host/internal/generate/graphqlgen"
+	"github.com/mockarty-oss/mockarty/host/internal/openapi"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/sdk"
 )
 
 // Schema registries of the listeners that read documents: GraphQL SDL files
 // (/api/v1/graphql/schemas: a namespace's files together form the schema
-// its GraphQL endpoints validate against and introspect) and WSDL files
-// (/api/v1/soap/wsdls: served at ?wsdl). Every change is checked first, so
-// the registry only holds what its listener can use; listeners hear of
-// changes through Watch(documents:<kind>).
+// its GraphQL endpoints validate against and introspect), WSDL files
+// (/api/v1/soap/wsdls: served at ?wsdl) and OpenAPI descriptions
+// (/api/v1/openapi/specs: what HTTP mocks with http.validateRequest check
+// requests against). Every change is checked first, so the registry only
+// holds what its users can use; the resolver drops what it keeps of a
+// namespace's documents and listeners hear of changes through
+// Watch(documents:<kind>) (Resolver.DocumentsChanged).
 
 // registry is one kind of registered document.
 type registry struct {
-	kind string   // sdk.DocumentGraphQL, sdk.DocumentWSDL
+	kind string   // sdk.DocumentGraphQL, sdk.DocumentWSDL, sdk.DocumentOpenAPI
 	noun string   // for messages
 	exts []string // accepted file name endings
 	// check validates the namespace's set as it would be after the change.
 	check func(set map[string]string) error
+	// checkFile, for files that stand alone, validates the one file a
+	// change writes instead (a deletion then needs no check): the others
+	// are not read again.
+	checkFile func(name, content string) error
 }
 
 var (
@@ -37,10 +46,26 @@ var (
 		check: graphqlgen.Validate}
 	wsdlRegistry = &registry{kind: sdk.DocumentWSDL, noun: "WSDL", exts: []string{".wsdl", ".xml"},
 		check: checkWSDLSet}
+	openapiRegistry = &registry{kind: sdk.DocumentOpenAPI, noun: "OpenAPI description", exts: []string{".json", ".yaml", ".yml"},
+		checkFile: checkOpenAPIFile}
 )
 
+// checkOpenAPIFile loads a description as the OpenAPI generator does, so
+// one that does not parse is refused naming its line.
+func checkOpenAPIFile(name, content string) error {
+	if _, err := openapi.Load(context.Background(), []byte(content)); err != nil {
+		var ie *generate.InputError
+		if errors.As(err, &ie) {
+			return generate.Inputf("content", "%s: %s", name, ie.Message)
+		}
+		return generate.Inputf("content", "%s: %v", name, err)
+	}
+	return nil
+}
+
 func (s *server) registryRoutes(v1 fiber.Router) {
-	for prefix, r := range map[string]*registry{"/graphql/schemas": graphqlRegistry, "/soap/wsdls": wsdlRegistry} {
+	for prefix, r := range map[string]*registry{"/graphql/schemas": graphqlRegistry, "/soap/wsdls": wsdlRegistry,
+		"/openapi/specs": openapiRegistry} {
 		v1.Get(prefix, s.listDocs(r))
 		v1.Post(prefix, s.putDoc(r))
 		v1.Get(prefix+"/*", s.getDoc(r))
@@ -63,7 +88,12 @@ func (r *registry) docName(c *fiber.Ctx, fromBody string) (string, error) {
 	if name == "" {
 		name = c.Query("name")
 	}
-	ok := docNamePattern.MatchString(name) && !strings.Contains(name, "..")
+	return r.checkName(name)
+}
+
+// checkName says whether name can name a file of this registry.
+func (r *registry) checkName(name string) (string, error) {
+	ok := len(name) <= 255 && docNamePattern.MatchString(name) && !strings.Contains(name, "..")
 	if ok {
 		ok = false
 		for _, e := range r.exts {
@@ -71,7 +101,7 @@ func (r *registry) docName(c *fiber.Ctx, fromBody string) (string, error) {
 		}
 	}
 	if !ok {
-		return "", fieldErr("name", "%q is not a %s file name: letters, digits, '.', '_', '-' and '/', ending in %s",
+		return "", fieldErr("name", "%q is not a valid %s file name: letters, digits, '.', '_', '-' and '/', ending in %s",
 			name, r.noun, strings.Join(r.exts, ", "))
 	}
 	return name, nil
@@ -145,29 +175,58 @@ func (s *server) putDoc(r *registry) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		s.registryMu.Lock()
-		defer s.registryMu.Unlock()
-		set, rows, err := s.docSet(c, r, ns)
+		row, existed, err := s.putDocument(c, r, ns, name, *b.Content, true)
 		if err != nil {
 			return err
 		}
-		_, existed := rows[name]
-		set[name] = *b.Content
-		if err := r.check(set); err != nil {
-			return checkErr(err)
-		}
-		row := &store.DocumentRow{Kind: r.kind, Namespace: ns, Name: name, Content: *b.Content, UpdatedMs: time.Now().UnixMilli()}
-		if err := s.Catalog.Store().PutDocument(c.UserContext(), row); err != nil {
-			return err
-		}
-		s.Resolver.AddNamespace(ns)
-		s.Resolver.Notify(sdk.DocumentsTopic(r.kind))
 		status := http.StatusCreated
 		if existed {
 			status = http.StatusOK
 		}
 		return c.Status(status).JSON(docJSON(row))
 	}
+}
+
+// putDocument registers (or replaces) one file, checked first unless the
+// caller already did (check false), and tells the resolver.
+func (s *server) putDocument(c *fiber.Ctx, r *registry, ns, name, content string, check bool) (*store.DocumentRow, bool, error) {
+	s.registryMu.Lock()
+	defer s.registryMu.Unlock()
+	var existed bool
+	switch {
+	case r.checkFile != nil:
+		_, err := s.Catalog.Store().GetDocument(c.UserContext(), r.kind, ns, name)
+		switch {
+		case err == nil:
+			existed = true
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, false, err
+		}
+		if check {
+			if err := r.checkFile(name, content); err != nil {
+				return nil, false, checkErr(err)
+			}
+		}
+	default:
+		set, rows, err := s.docSet(c, r, ns)
+		if err != nil {
+			return nil, false, err
+		}
+		_, existed = rows[name]
+		set[name] = content
+		if check {
+			if err := r.check(set); err != nil {
+				return nil, false, checkErr(err)
+			}
+		}
+	}
+	row := &store.DocumentRow{Kind: r.kind, Namespace: ns, Name: name, Content: content, UpdatedMs: time.Now().UnixMilli()}
+	if err := s.Catalog.Store().PutDocument(c.UserContext(), row); err != nil {
+		return nil, false, err
+	}
+	s.Resolver.AddNamespace(ns)
+	s.Resolver.DocumentsChanged(r.kind, ns)
+	return row, existed, nil
 }
 
 func (s *server) getDoc(r *registry) fiber.Handler {
@@ -209,23 +268,30 @@ func (s *server) deleteDoc(r *registry) fiber.Handler {
 		}
 		s.registryMu.Lock()
 		defer s.registryMu.Unlock()
-		set, rows, err := s.docSet(c, r, ns)
+		if r.checkFile == nil {
+			set, rows, err := s.docSet(c, r, ns)
+			if err != nil {
+				return err
+			}
+			if _, ok := rows[name]; !ok {
+				return notFoundErr("%s %q not found in namespace %q", r.noun, name, ns)
+			}
+			delete(set, name)
+			if len(set) > 0 {
+				if err := r.check(set); err != nil {
+					return apiErr(http.StatusConflict, CodeConflict, "the other files need %s: %v", name, err)
+				}
+			}
+		}
+		err = s.Catalog.Store().DeleteDocument(c.UserContext(), r.kind, ns, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return notFoundErr("%s %q not found in namespace %q", r.noun, name, ns)
+		}
 		if err != nil {
 			return err
 		}
-		if _, ok := rows[name]; !ok {
-			return notFoundErr("%s %q not found in namespace %q", r.noun, name, ns)
-		}
-		delete(set, name)
-		if len(set) > 0 {
-			if err := r.check(set); err != nil {
-				return apiErr(http.StatusConflict, CodeConflict, "the other files need %s: %v", name, err)
-			}
-		}
-		if err := s.Catalog.Store().DeleteDocument(c.UserContext(), r.kind, ns, name); err != nil {
-			return err
-		}
-		s.Resolver.Notify(sdk.DocumentsTopic(r.kind))
+		// Mocks naming a deleted OpenAPI description answer unchecked from now on.
+		s.Resolver.DocumentsChanged(r.kind, ns)
 		return c.JSON(fiber.Map{"name": name, "namespace": ns, "deleted": true})
 	}
 }

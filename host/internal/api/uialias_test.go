@@ -54,7 +54,7 @@ func TestUIAPIAlias(t *testing.T) {
 
 	// Paths the guide names that this server does not have: the usual 404,
 	// naming the path as called.
-	for _, p := range []string{"/ui/api/openapi/import", "/ui/api/test-runs/run", "/ui/api/perf/run"} {
+	for _, p := range []string{"/ui/api/test-runs/run", "/ui/api/perf/run"} {
 		v := ts.expectError(404, CodeNotFound, "", "POST", p, `{}`, bearer...)
 		if !strings.Contains(v["error"].(string), p) {
 			t.Fatalf("%s: %v", p, v)

@@ -90,6 +90,23 @@ type HTTPContext struct {
 	QueryParams  []Condition `json:"queryParams,omitempty"`
 	Header       []Condition `json:"header,omitempty"`
 	SortArray    bool        `json:"sortArray,omitempty"`
+	// ValidateRequest, when set, checks every request this mock is chosen
+	// for against an operation of an OpenAPI description registered in
+	// the mock's namespace (/api/v1/openapi/specs): a request that does
+	// not fit is answered 422 with its violations instead of the mock's
+	// response.
+	ValidateRequest *RequestValidation `json:"validateRequest,omitempty"`
+}
+
+// RequestValidation names the OpenAPI operation an HTTP mock's requests
+// must fit.
+type RequestValidation struct {
+	// Spec is the registered description's file name ("petstore.yaml").
+	Spec string `json:"spec"`
+	// Path is the operation's path as the description writes it ("/pets/{id}").
+	Path string `json:"path"`
+	// Method is the operation's method ("GET").
+	Method string `json:"method"`
 }
 
 // GRPCContext selects gRPC calls.

@@ -80,6 +80,14 @@ func (m *Mock) Normalise() {
 	}
 	if m.HTTP != nil {
 		m.HTTP.HTTPMethod = strings.ToUpper(strings.TrimSpace(m.HTTP.HTTPMethod))
+		if v := m.HTTP.ValidateRequest; v != nil {
+			v.Spec, v.Path = strings.TrimSpace(v.Spec), strings.TrimSpace(v.Path)
+			v.Method = strings.ToUpper(strings.TrimSpace(v.Method))
+			if v.Method == "" && openapiMethods[m.HTTP.HTTPMethod] {
+				// The operation of the mock's own method.
+				v.Method = m.HTTP.HTTPMethod
+			}
+		}
 	}
 	if c := m.MCP; c != nil {
 		c.normalise()
@@ -327,6 +335,46 @@ func (v *validator) httpContext(h *HTTPContext) {
 	}
 	if h.HTTPMethod != "" && !httpMethods[h.HTTPMethod] {
 		v.fail("http.httpMethod", "unknown HTTP method %q", h.HTTPMethod)
+	}
+	if h.ValidateRequest != nil {
+		v.requestValidation("http.validateRequest", h.ValidateRequest)
+	}
+}
+
+// openapiMethods are the methods an OpenAPI path item has operations for.
+var openapiMethods = map[string]bool{
+	"GET": true, "PUT": true, "POST": true, "DELETE": true, "OPTIONS": true, "HEAD": true, "PATCH": true, "TRACE": true,
+}
+
+// specNamePattern is what a registered document's name looks like (the
+// registries' rule): segments of letters, digits, '.', '_' and '-'.
+var specNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
+
+// requestValidation checks the shape only: whether the spec is registered
+// and has the operation is known when a request comes, and a mock whose
+// spec is missing still answers (the save reports it as a warning).
+func (v *validator) requestValidation(path string, r *RequestValidation) {
+	lower := strings.ToLower(r.Spec)
+	switch {
+	case r.Spec == "":
+		v.fail(path+".spec", "is required: the name of an OpenAPI description registered in the namespace (/api/v1/openapi/specs)")
+	case len(r.Spec) > 255 || !specNamePattern.MatchString(r.Spec) || strings.Contains(r.Spec, ".."):
+		v.fail(path+".spec", "%q is not a registered file name: letters, digits, '.', '_', '-' and '/'", r.Spec)
+	case !strings.HasSuffix(lower, ".json") && !strings.HasSuffix(lower, ".yaml") && !strings.HasSuffix(lower, ".yml"):
+		v.fail(path+".spec", "%q must end in .json, .yaml or .yml", r.Spec)
+	}
+	switch {
+	case !strings.HasPrefix(r.Path, "/"):
+		v.fail(path+".path", "must start with '/': the operation's path as the description writes it (\"/pets/{id}\")")
+	case len(r.Path) > 2048:
+		v.fail(path+".path", "is longer than 2048 characters")
+	}
+	if !openapiMethods[r.Method] {
+		if r.Method == "" {
+			v.fail(path+".method", "is required (the mock's httpMethod is no one method)")
+		} else {
+			v.fail(path+".method", "unknown method %q: one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE", r.Method)
+		}
 	}
 }
 

@@ -38,6 +38,10 @@ type HTTPRequest struct {
 	Ctx context.Context
 	// RawQuery describes the query for the request log when Query was never built.
 	RawQuery string
+	// RequestID is the id the entry point gave the request, for an answer
+	// that is an error report (a request refused by http.validateRequest);
+	// empty: the caller's X-Request-Id, else a new id.
+	RequestID string
 
 	body     any // Body decoded, once a condition or template reads it
 	bodyDone bool
@@ -247,6 +251,12 @@ func (r *Resolver) answerHTTP(s *selection, hit *match.Hit, req *HTTPRequest, no
 	d := render.Data{Body: req.decoded(), PathParams: hit.Params(), Namespace: req.Namespace}
 	if e.Compiled.(*compiled).needsRequest {
 		d.Headers, d.Query = req.headers(), req.query()
+	}
+	if e.Mock.HTTP.ValidateRequest != nil {
+		// The one place /stubs and every listener's find decide an HTTP
+		// answer: a request that does not fit the mock's OpenAPI
+		// operation is answered 422 by that mock.
+		s.refused = r.checkRequest(e.Mock, d.PathParams, req)
 	}
 	a, nm := r.respond(s, e, d, now, http.StatusOK, nil)
 	if nm != nil {

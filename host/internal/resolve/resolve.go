@@ -65,6 +65,8 @@ type Resolver struct {
 	watchers map[*pluginhost.Topics]struct{} // plugins watching mock and document changes
 
 	serverDir atomic.Pointer[serverDir] // the listeners' servers (SetServers)
+
+	specs specCache // OpenAPI descriptions HTTP mocks validate requests against
 }
 
 // Options configure a Resolver.

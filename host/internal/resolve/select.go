@@ -41,6 +41,10 @@ type selection struct {
 	servers   *sdk.ServerSet  // the serverName rule; nil: every mock, whatever its serverName
 	ctx       context.Context // when done, no further candidate is tried (nil: never)
 	req       request
+	// refused, when set, is the chosen mock's answer to a request its own
+	// check refused (http.validateRequest): respond sends it instead of
+	// the mock's response, without extract or webhooks.
+	refused *Rendered
 }
 
 // check says why candidate e cannot answer the request: the candidate as
@@ -176,21 +180,28 @@ func (r *Resolver) respond(s *selection, e *match.Entry, d render.Data, now int6
 	a.d = d
 	a.d.Stores = &a.v
 	r.used(e, &a.v)
-	r.extract(e, &a.d, &a.v)
-	a.cr = pick(e)
-	r.renderInto(&a.out, e, a.cr, &a.d)
-	if a.out.Status == 0 {
-		a.out.Status = defaultStatus
-	}
-	if more != nil {
-		more(a)
+	if s.refused != nil {
+		// A use of the mock, logged as its answer; what the mock does
+		// with a request (stores, the next oneOf, webhooks) is for
+		// requests it accepts.
+		a.out = *s.refused
+	} else {
+		r.extract(e, &a.d, &a.v)
+		a.cr = pick(e)
+		r.renderInto(&a.out, e, a.cr, &a.d)
+		if a.out.Status == 0 {
+			a.out.Status = defaultStatus
+		}
+		if more != nil {
+			more(a)
+		}
 	}
 	if err := a.v.settle(); err != nil {
 		// Not durable, so not acknowledged: the client may retry.
 		release(a)
 		return nil, notSaved(s.namespace, s.path, err)
 	}
-	if len(m.Webhooks) > 0 {
+	if len(m.Webhooks) > 0 && s.refused == nil {
 		a.d.Response = a.valueOf()
 		r.fireWebhooks(m, &a.d, a.out.Status >= 400 || a.out.Error != "")
 	}

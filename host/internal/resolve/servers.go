@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -63,16 +64,40 @@ type ServerWarning struct {
 	// ServedBy is the default server that serves the mock.
 	ServedBy string `json:"servedBy"`
 	Message  string `json:"message"`
+	// Spec, on a warning about http.validateRequest rather than a
+	// serverName, is the OpenAPI spec the mock names (see specWarning).
+	Spec string `json:"spec,omitempty"`
+}
+
+// MarshalJSON writes a warning about a spec without the serverName
+// fields, which say nothing about it.
+func (w ServerWarning) MarshalJSON() ([]byte, error) {
+	type plain ServerWarning
+	if w.Spec == "" {
+		return json.Marshal(plain(w))
+	}
+	return json.Marshal(struct {
+		MockID   string `json:"mockId"`
+		Field    string `json:"field"`
+		Protocol string `json:"protocol"`
+		Spec     string `json:"spec"`
+		Message  string `json:"message"`
+	}{w.MockID, w.Field, w.Protocol, w.Spec, w.Message})
 }
 
 // ServerWarnings checks the mocks against the running listeners' servers.
 // A protocol none of whose listeners serves the namespace gives no warning:
-// nothing is known to compare with.
+// nothing is known to compare with. An HTTP mock whose validateRequest
+// names a spec that is not registered, or an operation it lacks, is
+// warned about too: it is saved, and answers unchecked.
 func (r *Resolver) ServerWarnings(mocks ...*model.Mock) []ServerWarning {
 	var out []ServerWarning
 	for _, m := range mocks {
 		if m == nil {
 			continue
+		}
+		if w, ok := r.specWarning(m); ok {
+			out = append(out, w)
 		}
 		name, field := MockServer(m)
 		if name == "" {

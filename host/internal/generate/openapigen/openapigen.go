@@ -42,6 +42,10 @@ type Input struct {
 	// server (OpenAPI 3) or the basePath (Swagger 2).
 	PathPrefix string
 	Doc        *openapi.Doc
+	// ValidateSpec, when set, is the name the description is registered
+	// under in the namespace: every mock then validates its requests
+	// against its operation (http.validateRequest).
+	ValidateSpec string
 }
 
 // Result is the generated mocks and what could not be carried over.
@@ -273,6 +277,9 @@ func (g *gen) operation(path, method string, item *openapi3.PathItem, op *openap
 			ServerName: g.in.ServerName,
 			HTTP:       &model.HTTPContext{Route: route, RoutePattern: pattern, HTTPMethod: method},
 			Tags:       append([]string{"openapi"}, op.Tags...),
+		}
+		if g.in.ValidateSpec != "" {
+			m.HTTP.ValidateRequest = &model.RequestValidation{Spec: g.in.ValidateSpec, Path: path, Method: method}
 		}
 		if pattern == "" {
 			m.PathPrefix = g.prefix
