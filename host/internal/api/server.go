@@ -188,6 +188,7 @@ func (s *server) routes(app *fiber.App) {
 	v1.Patch("/plugins/:name/settings", s.patchPluginSettings)
 
 	s.findRoutes(app)
+	s.wiremockRoutes(app)
 }
 
 // requestIDs are a random per-process prefix and a counter: unique, and

@@ -234,6 +234,7 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 				Reason: "route " + e.Route() + " does not match " + req.Path})
 		}
 	}
+	r.missed.add(req)
 	nm := r.miss(&s, store.UndefinedRequest{Method: req.Method, Path: req.Path, Body: string(req.Body), Headers: headersJSON(req.headers())},
 		"no mock matches "+req.Method+" "+req.Path, near)
 	return &HTTPResult{NearMiss: nm}

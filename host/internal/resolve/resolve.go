@@ -41,6 +41,8 @@ type Resolver struct {
 	Stores  *Stores
 	Metrics *metrics.Metrics
 
+	missed misses // the newest unmatched HTTP requests, whole
+
 	st       *store.Store
 	client   *http.Client
 	tpl      *templatefiles.Dir
