@@ -73,6 +73,13 @@ func (p *path) evaluable() gval.Evaluable {
 		if st.err != nil {
 			return nil, st.err
 		}
+		if n, ok := v.(json.Number); ok && p.current {
+			// Inside a filter a number is compared and computed with, and
+			// gval takes a json.Number for text ("5" > "10").
+			if f, ferr := n.Float64(); ferr == nil {
+				return f, err
+			}
+		}
 		return v, err
 	}
 }

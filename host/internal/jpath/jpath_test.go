@@ -343,3 +343,34 @@ func ExamplePath_Eval() {
 	fmt.Println(v, ok, err)
 	// Output: [The Lord of the Rings] true <nil>
 }
+
+// Request bodies are decoded with json.Number (exact large integers): a
+// filter still compares their numbers as numbers.
+func TestFilterComparesJSONNumbersAsNumbers(t *testing.T) {
+	dec := json.NewDecoder(strings.NewReader(`{"items": [{"id": "a", "price": 5}, {"id": "b", "price": 12.5}, {"id": "c", "price": 100}]}`))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	for expr, want := range map[string]string{
+		".items[?(@.price > 10)].id":        `["b","c"]`,
+		".items[?(@.price < 10)].id":        `["a"]`,
+		".items[?(@.price == 100)].id":      `["c"]`,
+		".items[?(@.price * 2 > 200)].id":   `[]`,
+		".items[?(@.price + 1 >= 13.5)].id": `["b","c"]`,
+	} {
+		p, err := Compile(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _, err := p.Eval(context.Background(), doc, false)
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		got, _ := json.Marshal(v)
+		if string(got) != want {
+			t.Errorf("%s: %s, want %s", expr, got, want)
+		}
+	}
+}
