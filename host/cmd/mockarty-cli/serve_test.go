@@ -156,3 +156,57 @@ func TestMockServeRefusesABadStubFile(t *testing.T) {
 		t.Fatalf("a bad stub file: %s", r)
 	}
 }
+
+// Every stub format the image reads, every mock body its clients post,
+// and the reset its Testcontainers modules call.
+func TestMockServeFormatsAndReset(t *testing.T) {
+	stubs := t.TempDir()
+	mockoonEnv, err := os.ReadFile("../../internal/generate/mockoon/testdata/demo-environment.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string]string{
+		"native.json":   `{"id":"native","http":{"route":"/native"},"response":{"payload":"native"}}`,
+		"mapping.json":  `{"request":{"method":"GET","urlPath":"/wm/file"},"response":{"status":200,"jsonBody":{"from":"wiremock file"}}}`,
+		"mappings.json": `{"mappings":[{"request":{"method":"GET","url":"/wm/list?x=1"},"response":{"status":202,"body":"listed"}}]}`,
+		"mockoon.json":  string(mockoonEnv),
+	} {
+		if err := os.WriteFile(filepath.Join(stubs, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := startMockServe(t, stubs)
+	for path, want := range map[string]string{"/native": "native", "/wm/file": `{"from":"wiremock file"}`, "/wm/list?x=1": "listed"} {
+		if st, body := s.do(t, "GET", path, ""); st >= 300 || body != want {
+			t.Errorf("%s: %d %s", path, st, body)
+		}
+	}
+	if st, body := s.do(t, "GET", "/protected/path", ""); st != 401 || !strings.Contains(body, "Unauthorized") {
+		t.Errorf("the Mockoon environment's guard route: %d %s", st, body)
+	}
+	// The bodies the SDKs' container tests post to /api/v1/mocks.
+	for body, check := range map[string][2]string{
+		`{"request":{"method":"GET","url":"/stage3-int/hello"},"response":{"status":200,"body":"{\"hi\":\"from-container\"}","headers":{"Content-Type":"application/json"}}}`: {"/stage3-int/hello", `{"hi":"from-container"}`},
+		`{"http":{"request":{"method":"GET","path":"/ping"}},"response":{"status":200,"body":"hello from /api/v1/ping"}}`:                                                     {"/ping", "hello from /api/v1/ping"},
+		`{"id":"py-mock","http":{"route":"/py","http_method":"GET"},"response":{"status_code":203,"payload":{"user_name":"x"}},"use_limiter":5}`:                              {"/py", `{"user_name":"x"}`},
+	} {
+		if st, b := s.do(t, "POST", "/api/v1/mocks", body); st != 201 {
+			t.Fatalf("apply %s: %d %s", body, st, b)
+		}
+		if st, b := s.do(t, "GET", check[0], ""); st >= 300 || b != check[1] {
+			t.Errorf("%s: %d %s", check[0], st, b)
+		}
+	}
+	// Reset: no stubs, no journal.
+	if st, b := s.do(t, "POST", "/__admin/reset", ""); st != 200 {
+		t.Fatalf("reset: %d %s", st, b)
+	}
+	for _, path := range []string{"/native", "/wm/file", "/ping", "/py"} {
+		if st, _ := s.do(t, "GET", path, ""); st != 404 {
+			t.Errorf("%s after reset: %d", path, st)
+		}
+	}
+	if _, b := s.do(t, "GET", "/__admin/requests", ""); !strings.Contains(b, `"total":4`) {
+		t.Errorf("the journal after reset holds only the 4 requests since: %s", b)
+	}
+}

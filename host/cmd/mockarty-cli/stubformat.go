@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/mockarty-oss/mockarty/host/internal/generate/imports"
+	"github.com/mockarty-oss/mockarty/host/internal/generate/mockoon"
+	"github.com/mockarty-oss/mockarty/host/internal/generate/wiremock"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 )
 
@@ -27,7 +30,26 @@ func stubMocks(data []byte, format, namespace, base string) ([]*model.Mock, []st
 		}
 		return []*model.Mock{m}, nil, nil
 	}
-	return nil, nil, fmt.Errorf("%s stub files are not read yet", format)
+	var res *imports.Result
+	var err error
+	switch format {
+	case formatWireMock:
+		res, err = wiremock.Translate(data, wiremock.Options{Namespace: namespace, IDPrefix: "wm-" + base})
+	case formatMockoon:
+		res, err = mockoon.Translate(data, mockoon.Options{Namespace: namespace, IDPrefix: "mockoon-" + base})
+	default:
+		return nil, nil, fmt.Errorf("unknown stub format %q", format)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var notes []string
+	for _, st := range res.Stubs {
+		for _, u := range st.Untranslated {
+			notes = append(notes, st.Stub+": "+u)
+		}
+	}
+	return res.Mocks, notes, nil
 }
 
 // sniffFormat tells a Mockoon environment ("routes" and "lastMigration" or

@@ -89,6 +89,15 @@ func (s *server) createMock(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if raw, err := s.rawBody(c); err == nil && isMapping(raw) {
+		// A WireMock stub mapping, as WireMock users and the mock-serve
+		// image's clients post them: kept as the admin API keeps it.
+		ns, err := s.wmNamespace(c, auth.Write)
+		if err != nil {
+			return err
+		}
+		return s.saveMapping(c, ns, raw)
+	}
 	m, err := s.decodeMockBody(c)
 	if err != nil {
 		return err

@@ -76,6 +76,30 @@ func (s *server) wmCreateMapping(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.saveMapping(c, ns, raw)
+}
+
+// isMapping says whether a body posted as a mock is a WireMock stub
+// mapping instead (the mock-serve image takes both at /api/v1/mocks).
+func isMapping(raw []byte) bool {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(raw, &probe) != nil {
+		return false
+	}
+	_, req := probe["request"]
+	_, resp := probe["response"]
+	if !req || !resp {
+		return false
+	}
+	for _, ctx := range []string{"http", "grpc", "mcp", "socket", "soap", "graphql", "sse", "kafka", "rabbitmq", "smtp"} {
+		if _, ok := probe[ctx]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *server) saveMapping(c *fiber.Ctx, ns string, raw []byte) error {
 	var mapping map[string]any
 	if err := decodeJSONBytes(raw, &mapping); err != nil {
 		return err

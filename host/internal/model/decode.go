@@ -175,6 +175,7 @@ var legacyRenames = map[string]map[string]string{
 
 // normaliseLegacy rewrites legacy names in place (model.md section 9).
 func normaliseLegacy(raw map[string]json.RawMessage, prefix string) error {
+	normaliseCompat(raw)
 	for proto, renames := range legacyRenames {
 		if err := renameKeys(raw, proto, renames, prefix); err != nil {
 			return err

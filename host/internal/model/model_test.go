@@ -248,3 +248,27 @@ func TestValidFileName(t *testing.T) {
 		}
 	}
 }
+
+// The Python SDK's snake_case and the Go container example's request
+// shape decode as the mock they mean; user data keeps its keys.
+func TestDecodeSnakeCaseAndRequestShape(t *testing.T) {
+	m, err := DecodeMock([]byte(`{"id": "py", "chain_id": "c1", "use_limiter": 3, "path_prefix": "/v1",
+	  "http": {"route": "/x", "http_method": "POST", "query_params": [{"path": "q", "assert_action": "not_equals", "value": "a"}]},
+	  "response": {"status_code": 201, "payload": {"user_name": "kept"}, "headers": {"X_Custom": ["kept"]}},
+	  "callbacks": [{"url": "http://example.com/hook", "retry_count": 2}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ChainID != "c1" || m.UseLimiter != 3 || m.PathPrefix != "/v1" || m.HTTP.HTTPMethod != "POST" ||
+		len(m.HTTP.QueryParams) != 1 || m.HTTP.QueryParams[0].AssertAction != "not_equals" || m.Response.StatusCode != 201 ||
+		string(m.Response.Payload) != `{"user_name":"kept"}` || m.Response.Headers["X_Custom"] == nil || len(m.Webhooks) != 1 {
+		t.Fatalf("snake_case: %+v %+v %+v", m, m.HTTP, m.Response)
+	}
+	g, err := DecodeMock([]byte(`{"http": {"request": {"method": "GET", "path": "/ping"}}, "response": {"status": 200, "body": "hello"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.HTTP.Route != "/ping" || g.HTTP.HTTPMethod != "GET" || g.Response.StatusCode != 200 || string(g.Response.Payload) != `"hello"` {
+		t.Fatalf("request shape: %+v %+v", g.HTTP, g.Response)
+	}
+}
