@@ -40,6 +40,9 @@ type Settings struct {
 	AllowPrivateProxy bool `json:"allowPrivateProxy"`
 	// TLS serves HTTPS (and mutual TLS with a client CA) instead of HTTP.
 	TLS *TLSSettings `json:"tls"`
+	// WireMockAdmin serves WireMock's admin API at /__admin, for the
+	// listener's namespace (relayed to the host's /__admin).
+	WireMockAdmin bool `json:"wiremockAdmin"`
 }
 
 var settingsSchema = `{
@@ -52,6 +55,7 @@ var settingsSchema = `{
     "hostRouting": {"type": "boolean"},
     "maxBodyBytes": {"type": "integer", "minimum": 1, "maximum": 1073741824},
     "allowPrivateProxy": {"type": "boolean"},
+    "wiremockAdmin": {"type": "boolean"},
     "tls": ` + tlsSchema + `
   }
 }`
@@ -193,6 +197,10 @@ func (l *Listener) serve(ctx *fasthttp.RequestCtx) {
 	l.mu.Lock()
 	s, host, client, base := l.settings, l.host, l.client, l.base
 	l.mu.Unlock()
+	if s.WireMockAdmin && isAdminPath(ctx.Path()) {
+		relayAdmin(ctx, s.Namespace, base)
+		return
+	}
 	hostHeader := string(ctx.Host())
 	server := s.ServerName
 	if s.HostRouting {

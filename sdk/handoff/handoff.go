@@ -32,6 +32,11 @@ const (
 // per-boot secret to the plugins it launches.
 const EnvSecret = "MOCKARTY_HANDOFF_SECRET"
 
+// EnvAPIURL is the environment variable in which the host passes the base
+// URL of its management API (http://127.0.0.1:5770), for listeners that
+// relay an API to it (the HTTP listener's optional /__admin).
+const EnvAPIURL = "MOCKARTY_API_URL"
+
 // Mark sets the hand-off headers on a request the host proxies to a
 // listener, replacing whatever the client sent under those names.
 func Mark(h http.Header, secret, namespace, prefix string) {

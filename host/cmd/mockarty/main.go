@@ -114,10 +114,11 @@ func run(migrate string) error {
 	defer endStreams()
 	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load)
 
-	serveErr, err := serve(cfg, log, app, res, started)
+	serveErr, addr, err := serve(cfg, log, app, res, started)
 	if err != nil {
 		return err
 	}
+	pm.SetAPIURL(loopbackURL(addr))
 	startPlugins(cfg, log, pm, specs)
 	ready.Store(true)
 
@@ -250,10 +251,10 @@ func newApp(cfg *config.Config, log hclog.Logger, streams context.Context, acces
 
 // serve listens on the configured address and serves app in the background;
 // the channel gets the server's end.
-func serve(cfg *config.Config, log hclog.Logger, app *fiber.App, res *resolve.Resolver, started time.Time) (<-chan error, error) {
+func serve(cfg *config.Config, log hclog.Logger, app *fiber.App, res *resolve.Resolver, started time.Time) (<-chan error, net.Addr, error) {
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
+		return nil, nil, fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
 	}
 	where := cfg.SQLitePath()
 	if cfg.DBUse == "pg" {
@@ -263,7 +264,24 @@ func serve(cfg *config.Config, log hclog.Logger, app *fiber.App, res *resolve.Re
 		"templates", cfg.TemplatesDir, "release", cfg.ReleaseID, "startup", time.Since(started).Round(time.Millisecond))
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()
-	return serveErr, nil
+	return serveErr, ln.Addr(), nil
+}
+
+// loopbackURL is the URL plugins on this machine reach the API at: the
+// listening address, or the loopback one when it listens on every address.
+func loopbackURL(a net.Addr) string {
+	t, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String()
+	}
+	ip := t.IP
+	if ip == nil || ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+		if t.IP != nil && t.IP.To4() == nil {
+			ip = net.IPv6loopback
+		}
+	}
+	return "http://" + net.JoinHostPort(ip.String(), fmt.Sprint(t.Port))
 }
 
 // startPlugins starts the selected plugins once the API answers.

@@ -104,6 +104,8 @@ type Manager struct {
 	// servers is every running listener's servers by protocol, rebuilt
 	// when one changes, read on every find request.
 	servers atomic.Pointer[map[string]*sdk.ServerSet]
+	// apiURL is the host's management API (SetAPIURL).
+	apiURL atomic.Pointer[string]
 	// settingsMu makes one settings change (validate, write, reload) one step.
 	settingsMu sync.Mutex
 	// handOffSecret is this boot's hand-off secret (see sdk/handoff): every
@@ -180,16 +182,25 @@ func (m *Manager) HandOffSecret() string {
 	return m.handOffSecret
 }
 
+// SetAPIURL tells plugins started from now on where the host's management
+// API listens (handoff.EnvAPIURL).
+func (m *Manager) SetAPIURL(u string) { m.apiURL.Store(&u) }
+
 // pluginEnv is the environment of a plugin process: the host's, with this
-// boot's hand-off secret in place of any the host was itself started with.
+// boot's hand-off secret and API address in place of any the host was
+// itself started with.
 func (m *Manager) pluginEnv() []string {
-	env := make([]string, 0, len(os.Environ())+1)
+	env := make([]string, 0, len(os.Environ())+2)
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, handoff.EnvSecret+"=") {
+		if !strings.HasPrefix(kv, handoff.EnvSecret+"=") && !strings.HasPrefix(kv, handoff.EnvAPIURL+"=") {
 			env = append(env, kv)
 		}
 	}
-	return append(env, handoff.EnvSecret+"="+m.handOffSecret)
+	env = append(env, handoff.EnvSecret+"="+m.handOffSecret)
+	if api := m.apiURL.Load(); api != nil {
+		env = append(env, handoff.EnvAPIURL+"="+*api)
+	}
+	return env
 }
 
 // Discover lists the plugin binaries in dir by name.
