@@ -30,6 +30,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+	"gopkg.in/yaml.v3"
 )
 
 func main() {
@@ -99,9 +100,20 @@ func loadDoc(file string) (*openapi3.T, error) {
 		return nil, err
 	}
 	var head struct {
-		Swagger string `json:"swagger"`
+		Swagger string `json:"swagger" yaml:"swagger"`
 	}
-	_ = json.Unmarshal(data, &head)
+	if json.Unmarshal(data, &head) != nil {
+		// YAML: read it as JSON (Swagger 2.0 is read from JSON only).
+		var v any
+		if err := yaml.Unmarshal(data, &v); err != nil {
+			return nil, err
+		}
+		data, err = json.Marshal(stringKeys(v))
+		if err != nil {
+			return nil, err
+		}
+		_ = json.Unmarshal(data, &head)
+	}
 	if head.Swagger != "" {
 		var v2 openapi2.T
 		if err := json.Unmarshal(data, &v2); err != nil {
@@ -110,6 +122,28 @@ func loadDoc(file string) (*openapi3.T, error) {
 		return openapi2conv.ToV3(&v2)
 	}
 	return openapi3.NewLoader().LoadFromData(data)
+}
+
+// stringKeys makes YAML's non-string keys (response codes written as 200)
+// strings, as JSON needs.
+func stringKeys(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = stringKeys(e)
+		}
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[fmt.Sprint(k)] = stringKeys(e)
+		}
+		return m
+	case []any:
+		for i, e := range x {
+			x[i] = stringKeys(e)
+		}
+	}
+	return v
 }
 
 func serverPath(doc *openapi3.T) string {
