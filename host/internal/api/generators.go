@@ -208,6 +208,7 @@ func (s *server) merge(c *fiber.Ctx, ns string, generated []*model.Mock, preview
 	return c.Status(status).JSON(fiber.Map{"namespace": ns, "preview": preview, "created": counts["create"],
 		"updated": counts["update"], "unchanged": counts["unchanged"], "skipped": counts["skip"], "items": items,
 		"mocks": out, "count": len(out), "warnings": append([]string{}, warnings...), "errors": []string{},
+		"mocksCreated": counts["create"], // the Java SDK example's name of "created"
 		"message": strings.TrimSpace(summary(counts, preview))})
 }
 
