@@ -208,7 +208,7 @@ func newRequestID() string {
 
 func (s *server) requestID(c *fiber.Ctx) error {
 	id := c.Get(fiber.HeaderXRequestID)
-	if id == "" || !validRequestID(id) {
+	if id == "" || !resolve.ValidRequestID(id) {
 		id = newRequestID()
 	}
 	c.Locals(requestIDKey, id)
@@ -225,7 +225,7 @@ func requestIDOf(c *fiber.Ctx) string {
 	}
 	// Errors raised before the middleware ran (oversize bodies) get an id here.
 	id := c.Get(fiber.HeaderXRequestID)
-	if !validRequestID(id) {
+	if !resolve.ValidRequestID(id) {
 		id = newRequestID()
 	}
 	c.Locals(requestIDKey, id)
@@ -233,19 +233,6 @@ func requestIDOf(c *fiber.Ctx) string {
 	return id
 }
 
-// validRequestID accepts 1-128 characters of [A-Za-z0-9._:-].
-func validRequestID(id string) bool {
-	if len(id) == 0 || len(id) > 128 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
 
 // stubsEntry is the whole middleware chain of /stubs in one frame. A mock's
 // reply carries only what the mock says (plus X-Mockarty-Mock-Id); a request

@@ -258,10 +258,12 @@ func compileLists(e *Entry) error {
 
 func joinRoute(prefix, route string) string {
 	p := strings.TrimRight(prefix, "/") + "/" + strings.TrimLeft(route, "/")
-	return normalisePath(p)
+	return NormalisePath(p)
 }
 
-func normalisePath(p string) string {
+// NormalisePath is a path as routes are matched: "/" for none, a leading
+// '/', no trailing one.
+func NormalisePath(p string) string {
 	if p == "" {
 		return "/"
 	}
@@ -651,7 +653,7 @@ const maxSimilarScan = 5000
 // report of a request that matched no route at all. It looks at no more
 // than maxSimilarScan mocks, so a flood of misses stays cheap.
 func (ix *Index) SimilarRoutes(ns, proto, path string, n int) []*Entry {
-	want := splitPath(normalisePath(path))
+	want := splitPath(NormalisePath(path))
 	type scored struct {
 		e     *Entry
 		score int

@@ -92,7 +92,7 @@ func readHead(data []byte) (head, error) {
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if trimmed[0] == '{' {
 		if err := json.Unmarshal(data, &h); err != nil {
-			return h, generate.Inputf("spec", "is not valid JSON: %s", jsonWhere(data, err))
+			return h, generate.Inputf("spec", "is not valid JSON: %s", generate.JSONWhere(data, err))
 		}
 		return h, nil
 	}
@@ -115,24 +115,6 @@ func readHead(data []byte) (head, error) {
 	return h, nil
 }
 
-// jsonWhere turns a JSON error into "line L, column C: message".
-func jsonWhere(data []byte, err error) string {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
-		return err.Error()
-	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := int(off) - bytes.LastIndexByte(data[:off], '\n')
-	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
-}
 
 func loader(ctx context.Context) *openapi3.Loader {
 	l := openapi3.NewLoader()

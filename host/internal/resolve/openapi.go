@@ -557,14 +557,15 @@ func (r *HTTPRequest) requestID() string {
 	if r.RequestID != "" {
 		return r.RequestID
 	}
-	if h := r.headers()["x-request-id"]; len(h) > 0 && validRequestID(h[0]) {
+	if h := r.headers()["x-request-id"]; len(h) > 0 && ValidRequestID(h[0]) {
 		return h[0]
 	}
 	return "mock-" + strconv.FormatUint(rand.Uint64(), 36)
 }
 
-// validRequestID accepts what the API accepts: 1-128 characters of [A-Za-z0-9._:-].
-func validRequestID(id string) bool {
+// ValidRequestID says whether a caller's X-Request-Id is kept: 1-128
+// characters of [A-Za-z0-9._:-] (the API and the answers here agree).
+func ValidRequestID(id string) bool {
 	if len(id) == 0 || len(id) > 128 {
 		return false
 	}

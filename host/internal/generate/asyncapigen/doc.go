@@ -3,7 +3,6 @@ package asyncapigen
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -44,7 +43,7 @@ func parse(data []byte) (*doc, error) {
 	var jsonValue any
 	if isJSON {
 		if err := json.Unmarshal(data, &jsonValue); err != nil {
-			return nil, generate.Inputf("spec", "is not valid JSON: %s", jsonWhere(data, err))
+			return nil, generate.Inputf("spec", "is not valid JSON: %s", generate.JSONWhere(data, err))
 		}
 	}
 	var node yaml.Node
@@ -346,21 +345,3 @@ func (d *doc) object(v any, ptr, what string) (map[string]any, string, error) {
 	}
 }
 
-// jsonWhere turns a JSON error into "line L, column C: message".
-func jsonWhere(data []byte, err error) string {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
-		return err.Error()
-	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := int(off) - bytes.LastIndexByte(data[:off], '\n')
-	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
-}

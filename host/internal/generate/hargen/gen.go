@@ -83,7 +83,7 @@ func (g *gen) entry(x indexed) {
 	if !ok {
 		return
 	}
-	path := cleanPath(u.Path)
+	path := match.NormalisePath(u.Path)
 	var reqBody []byte
 	if pd := e.Request.PostData; pd != nil {
 		reqBody = []byte(pd.Text)
@@ -167,19 +167,6 @@ func (g *gen) noteHost(key, pk, host string) {
 	}
 }
 
-// cleanPath is the path as /stubs routes it: "/" for none, no trailing '/'.
-func cleanPath(p string) string {
-	if p == "" {
-		return "/"
-	}
-	if !strings.HasPrefix(p, "/") {
-		p = "/" + p
-	}
-	for len(p) > 1 && strings.HasSuffix(p, "/") {
-		p = p[:len(p)-1]
-	}
-	return p
-}
 
 // route is the mock's route for a recorded path, or, when the path has
 // what a route reads as syntax (":name" and "*" segments, spaces), an

@@ -180,28 +180,18 @@ func parse(doc []byte) (entries []indexed, bad []string, err error) {
 
 // jsonWhere turns a JSON error into "line L, column C: message".
 func jsonWhere(data []byte, err error) string {
-	var off int64 = -1
-	var se *json.SyntaxError
+	line, col, ok := generate.JSONPosition(data, err)
 	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
+	if errors.As(err, &te) {
 		if te.Field != "" {
 			err = fmt.Errorf("%s is a JSON %s, want %s", te.Field, te.Value, kindName(te.Type.String()))
 		} else {
 			err = fmt.Errorf("the file is a JSON %s, want an object", te.Value)
 		}
 	}
-	if off < 0 || off > int64(len(data)) {
+	if !ok {
 		return err.Error()
 	}
-	if off > 0 {
-		off-- // the offset is past the byte in error: point at it
-	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := int(off) - bytes.LastIndexByte(data[:off], '\n')
 	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
 }
 

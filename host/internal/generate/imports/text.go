@@ -165,3 +165,40 @@ func CheckExpr(expr string) error {
 	_, err := render.Compile(expr)
 	return err
 }
+
+// Translated is what one Handlebars expression became: literal Text, or a
+// Mockarty Expr with an optional default.
+type Translated struct {
+	Text, Expr string
+	Def        *string
+}
+
+// Translate writes a string of the source tool with each Handlebars
+// expression translated by tr (false: kept as written), and tells rep what
+// could not be carried over or differs, as being in where.
+func Translate(str, where string, rep *StubReport, tr func(m *Mustache) (Translated, bool)) Built {
+	var t Text
+	for _, p := range ScanHandlebars(str) {
+		if p.M == nil {
+			t.Lit(p.Text)
+			continue
+		}
+		o, ok := tr(p.M)
+		switch {
+		case !ok:
+			t.Lit(p.M.Raw)
+		case o.Expr == "":
+			t.Lit(o.Text)
+		case o.Def != nil:
+			t.ExprOr(o.Expr, *o.Def, p.M.Raw)
+		default:
+			t.Expr(o.Expr, p.M.Raw)
+		}
+	}
+	b := t.Build()
+	rep.Problems(where, b.Skipped)
+	for _, n := range b.Notes {
+		rep.Note("%s: %s", where, n)
+	}
+	return b
+}

@@ -25,29 +25,10 @@ func (tp *tpl) text(s, where string) string {
 		}
 		return s
 	}
-	var t imports.Text
-	for _, p := range imports.ScanHandlebars(s) {
-		if p.M == nil {
-			t.Lit(p.Text)
-			continue
-		}
-		o, ok := tp.mustache(p.M, where)
-		switch {
-		case !ok:
-			t.Lit(p.M.Raw)
-		case o.expr == "":
-			t.Lit(o.text)
-		case o.def != nil:
-			t.ExprOr(o.expr, *o.def, p.M.Raw)
-		default:
-			t.Expr(o.expr, p.M.Raw)
-		}
-	}
-	b := t.Build()
-	tp.rep.Problems(where, b.Skipped)
-	for _, n := range b.Notes {
-		tp.rep.Note("%s: %s", where, n)
-	}
+	b := imports.Translate(s, where, tp.rep, func(m *imports.Mustache) (imports.Translated, bool) {
+		o, ok := tp.mustache(m, where)
+		return imports.Translated{Text: o.text, Expr: o.expr, Def: o.def}, ok
+	})
 	return b.S
 }
 

@@ -60,30 +60,10 @@ func typed(expr string) bool {
 }
 
 func (tp *tpl) build(str, where string) imports.Built {
-	var t imports.Text
-	for _, p := range imports.ScanHandlebars(str) {
-		if p.M == nil {
-			t.Lit(p.Text)
-			continue
-		}
-		out, ok := tp.mustache(p.M, where)
-		switch {
-		case !ok:
-			t.Lit(p.M.Raw)
-		case out.expr == "":
-			t.Lit(out.text)
-		case out.def != nil:
-			t.ExprOr(out.expr, *out.def, p.M.Raw)
-		default:
-			t.Expr(out.expr, p.M.Raw)
-		}
-	}
-	b := t.Build()
-	tp.s.rep.Problems(where, b.Skipped)
-	for _, n := range b.Notes {
-		tp.s.rep.Note("%s: %s", where, n)
-	}
-	return b
+	return imports.Translate(str, where, tp.s.rep, func(m *imports.Mustache) (imports.Translated, bool) {
+		o, ok := tp.mustache(m, where)
+		return imports.Translated{Text: o.text, Expr: o.expr, Def: o.def}, ok
+	})
 }
 
 // out is what one mustache becomes: literal text, or an expression with
