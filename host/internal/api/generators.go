@@ -209,7 +209,7 @@ func (s *server) merge(c *fiber.Ctx, ns string, generated []*model.Mock, preview
 		"updated": counts["update"], "unchanged": counts["unchanged"], "skipped": counts["skip"], "items": items,
 		"mocks": out, "count": len(out), "warnings": append([]string{}, warnings...), "errors": []string{},
 		"mocksCreated": counts["create"], // the Java SDK example's name of "created"
-		"message": strings.TrimSpace(summary(counts, preview))})
+		"message":      strings.TrimSpace(summary(counts, preview))})
 }
 
 func summary(counts map[string]int, preview bool) string {

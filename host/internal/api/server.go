@@ -233,7 +233,6 @@ func requestIDOf(c *fiber.Ctx) string {
 	return id
 }
 
-
 // stubsEntry is the whole middleware chain of /stubs in one frame. A mock's
 // reply carries only what the mock says (plus X-Mockarty-Mock-Id); a request
 // id is made only when the reply is ours (a near-miss report or an error),

@@ -115,7 +115,6 @@ func readHead(data []byte) (head, error) {
 	return h, nil
 }
 
-
 func loader(ctx context.Context) *openapi3.Loader {
 	l := openapi3.NewLoader()
 	l.IsExternalRefsAllowed = false

@@ -344,4 +344,3 @@ func (d *doc) object(v any, ptr, what string) (map[string]any, string, error) {
 		ptr = next
 	}
 }
-

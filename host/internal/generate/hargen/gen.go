@@ -167,7 +167,6 @@ func (g *gen) noteHost(key, pk, host string) {
 	}
 }
 
-
 // route is the mock's route for a recorded path, or, when the path has
 // what a route reads as syntax (":name" and "*" segments, spaces), an
 // anchored routePattern that matches it literally.
