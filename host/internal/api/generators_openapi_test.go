@@ -72,16 +72,24 @@ func TestOpenAPIGeneratedMocksAnswerSchemaValid(t *testing.T) {
 				item := doc.Paths.Value(path)
 				for method, op := range item.Operations() {
 					ops++
-					codes := []string{""}
-					for code := range op.Responses.Map() {
+					prefers := []string{"", "dynamic=true"}
+					for code, r := range op.Responses.Map() {
 						if code != "default" && !strings.HasSuffix(code, "XX") {
-							codes = append(codes, code)
+							prefers = append(prefers, "code="+code)
+						}
+						if r.Value == nil {
+							continue
+						}
+						for _, mt := range r.Value.Content {
+							for name := range mt.Examples {
+								prefers = append(prefers, "example="+name)
+							}
 						}
 					}
-					for _, code := range codes {
+					for _, prefer := range prefers {
 						answers++
-						if err := checkAnswer(ts, doc, ns, prefix, path, method, item, op, code); err != nil {
-							bad = append(bad, fmt.Sprintf("%s %s (code %q): %v", method, path, code, err))
+						if err := checkAnswer(ts, doc, ns, prefix, path, method, item, op, prefer); err != nil {
+							bad = append(bad, fmt.Sprintf("%s %s (Prefer %q): %v", method, path, prefer, err))
 						}
 					}
 				}
@@ -102,14 +110,14 @@ func sortedPaths(doc *openapi.Doc) []string {
 
 var pathParam = regexp.MustCompile(`\{[^{}]+\}`)
 
-func checkAnswer(ts *testServer, doc *openapi.Doc, ns, prefix, path, method string, item *openapi3.PathItem, op *openapi3.Operation, code string) error {
+func checkAnswer(ts *testServer, doc *openapi.Doc, ns, prefix, path, method string, item *openapi3.PathItem, op *openapi3.Operation, prefer string) error {
 	url := "/stubs/" + ns + prefix + pathParam.ReplaceAllString(path, "1")
 	var headers []string
-	if code != "" {
-		headers = []string{"Prefer", "code=" + code}
+	if prefer != "" {
+		headers = []string{"Prefer", prefer}
 	}
 	r := ts.do(method, url, nil, headers...)
-	if code != "" && fmt.Sprint(r.Status) != code {
+	if code, ok := strings.CutPrefix(prefer, "code="); ok && fmt.Sprint(r.Status) != code {
 		return fmt.Errorf("status %d, want %s: %s", r.Status, code, r.Body)
 	}
 	if r.Status == 404 && r.Header.Get("X-Mockarty-Mock-Id") == "" {

@@ -461,17 +461,13 @@ func merged(s *openapi3.Schema) *openapi3.Schema {
 			}
 		}
 		for k, v := range p.Properties {
-			if _, ok := out.Properties[k]; !ok {
-				out.Properties[k] = v
-			}
+			out.Properties[k] = both(out.Properties[k], v)
 		}
 		out.Required = append(out.Required, p.Required...)
 		if out.Type == nil || out.Type.IsEmpty() {
 			out.Type = p.Type
 		}
-		if out.Items == nil {
-			out.Items = p.Items
-		}
+		out.Items = both(out.Items, p.Items)
 		if out.AdditionalProperties.Has == nil && out.AdditionalProperties.Schema == nil {
 			out.AdditionalProperties = p.AdditionalProperties
 		}
@@ -508,6 +504,19 @@ func merged(s *openapi3.Schema) *openapi3.Schema {
 		out.Type = &openapi3.Types{"object"}
 	}
 	return out
+}
+
+// both is a schema that two parts of an allOf give one property (or the
+// items): each applies, so a generic part ("items: object") does not hide
+// a precise one ("items: Station").
+func both(a, b *openapi3.SchemaRef) *openapi3.SchemaRef {
+	switch {
+	case a == nil:
+		return b
+	case b == nil || a == b:
+		return a
+	}
+	return &openapi3.SchemaRef{Value: &openapi3.Schema{AllOf: openapi3.SchemaRefs{a, b}}}
 }
 
 func withoutBranches(s *openapi3.Schema) *openapi3.Schema {

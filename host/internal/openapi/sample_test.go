@@ -20,3 +20,22 @@ func TestPatternSamplesAreReadable(t *testing.T) {
 		}
 	}
 }
+
+// Two parts of an allOf that both give a property both apply: a generic
+// "items: object" does not hide the precise items of another part.
+func TestAllOfPartsOfOnePropertyBothApply(t *testing.T) {
+	station := &openapi3.Schema{Type: &openapi3.Types{"object"}, Required: []string{"id"},
+		Properties: openapi3.Schemas{"id": {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "uuid"}}}}
+	arr := func(items *openapi3.Schema) *openapi3.SchemaRef {
+		return &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: &openapi3.SchemaRef{Value: items}}}
+	}
+	s := &openapi3.Schema{AllOf: openapi3.SchemaRefs{
+		{Value: &openapi3.Schema{Properties: openapi3.Schemas{"data": arr(&openapi3.Schema{Type: &openapi3.Types{"object"}})}}},
+		{Value: &openapi3.Schema{Properties: openapi3.Schemas{"data": arr(station)}}},
+	}}
+	v := Sample(&openapi3.SchemaRef{Value: s}, "", Response)
+	data, _ := v.(map[string]any)["data"].([]any)
+	if len(data) != 1 || data[0].(map[string]any)["id"] == nil {
+		t.Fatalf("sample: %v", v)
+	}
+}

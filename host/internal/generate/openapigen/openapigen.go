@@ -376,13 +376,17 @@ func (g *gen) answer(op string, r response, example string, dynamic bool) *model
 	switch {
 	case dynamic:
 	case example != "":
-		body, found = r.media.Examples[example].Value.Value, true
+		body, found = fitting(schema, r.media.Examples[example].Value.Value), true
 		if !jsonSafe(body) {
 			g.warn("%s: example %q of response %s holds \"$.\", which templates read; served as written", op, example, r.code)
+		}
+		if schema != nil && !openapi.Fits(schema, body, openapi.Response) {
+			g.warn("%s: example %q of response %s does not fit its schema; served as written (Prefer: example=%s)", op, example, r.code, example)
 		}
 	default:
 		exs := mediaExamples(r.media)
 		for _, v := range exs {
+			v = fitting(schema, v)
 			if schema == nil || openapi.Fits(schema, v, openapi.Response) {
 				body, found = v, true
 				break
@@ -434,6 +438,21 @@ func jsonString(s string) string {
 	}
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// fitting reads an example written as the text of a JSON document (as
+// some descriptions do: value: '{"name": "Fluffy"}') as that document when
+// the text does not fit the schema and the document does.
+func fitting(schema *openapi3.Schema, v any) any {
+	str, ok := v.(string)
+	if !ok || schema == nil || openapi.Fits(schema, v, openapi.Response) {
+		return v
+	}
+	var doc any
+	if json.Unmarshal([]byte(str), &doc) != nil || !openapi.Fits(schema, doc, openapi.Response) {
+		return v
+	}
+	return doc
 }
 
 func jsonSafe(v any) bool {
