@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strconv"
 	"strings"
@@ -388,8 +389,9 @@ func (w *sampler) text(s *openapi3.Schema, name string) any {
 
 // fitLength pads or cuts v to the schema's length bounds.
 func (w *sampler) fitLength(s *openapi3.Schema, v string) string {
-	for uint64(len([]rune(v))) < s.MinLength {
-		v += "x"
+	if n := uint64(len([]rune(v))); n < s.MinLength {
+		// A description may ask for any length: a sample stays bounded.
+		v += strings.Repeat("x", int(min(s.MinLength-n, maxSampleText)))
 	}
 	if s.MaxLength != nil && uint64(len([]rune(v))) > *s.MaxLength {
 		v = string([]rune(v)[:*s.MaxLength])
@@ -397,11 +399,48 @@ func (w *sampler) fitLength(s *openapi3.Schema, v string) string {
 	return v
 }
 
+// maxSampleText bounds one sampled string.
+const maxSampleText = 64 << 10
+
+// boundedPattern says whether a pattern's samples stay small: no repeat
+// of more than maxRepeat, and a pattern of sane length.
+func boundedPattern(p string) bool {
+	if len(p) > 4096 {
+		return false
+	}
+	re, err := syntax.Parse(p, syntax.Perl)
+	if err != nil {
+		return false
+	}
+	ok := true
+	var walk func(r *syntax.Regexp, times int)
+	walk = func(r *syntax.Regexp, times int) {
+		if r.Op == syntax.OpRepeat {
+			if r.Min > maxRepeat || r.Max > maxRepeat {
+				ok = false
+				return
+			}
+			times *= max(r.Min, r.Max, 1)
+			if times > maxSampleText {
+				ok = false // nested repeats multiply
+				return
+			}
+		}
+		for _, sub := range r.Sub {
+			walk(sub, times)
+		}
+	}
+	walk(re, 1)
+	return ok
+}
+
+const maxRepeat = 256
+
 // matching is a fixed string the pattern accepts (and that fits the
 // lengths), when one is found.
 func (w *sampler) matching(s *openapi3.Schema) (string, bool) {
 	re, err := regexp.Compile(s.Pattern)
-	if err != nil {
+	if err != nil || !boundedPattern(s.Pattern) {
 		return "", false
 	}
 	// \s would give tabs and line breaks: a space reads better.

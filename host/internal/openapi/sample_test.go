@@ -39,3 +39,18 @@ func TestAllOfPartsOfOnePropertyBothApply(t *testing.T) {
 		t.Fatalf("sample: %v", v)
 	}
 }
+
+// A description asking for huge strings still gives small samples, fast.
+func TestSamplesStayBounded(t *testing.T) {
+	for _, s := range []*openapi3.Schema{
+		{Type: &openapi3.Types{"string"}, MinLength: 1 << 40},
+		{Type: &openapi3.Types{"string"}, Pattern: `^[a-z]{100000}$`},
+		{Type: &openapi3.Types{"string"}, Pattern: `^(a{200}){200}$`},
+		{Type: &openapi3.Types{"string"}, Pattern: `^((a{250}){250}){250}$`},
+	} {
+		v, _ := Sample(&openapi3.SchemaRef{Value: s}, "x", Response).(string)
+		if len(v) > maxSampleText+16 {
+			t.Errorf("%+v: a sample of %d bytes", s, len(v))
+		}
+	}
+}
