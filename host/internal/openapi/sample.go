@@ -28,6 +28,8 @@ import (
 const (
 	maxDepth    = 6
 	valueBudget = 2000
+	// hardDepth is where even required values stop.
+	hardDepth = 4 * maxDepth
 )
 
 // Direction says which of readOnly and writeOnly properties are left out.
@@ -54,6 +56,11 @@ type sampler struct {
 
 func (w *sampler) value(ref *openapi3.SchemaRef, name string, depth int) any {
 	w.budget--
+	if depth > hardDepth || w.budget < -valueBudget {
+		// A schema that requires itself (a required property, minItems, a
+		// oneOf leading back) has no finite value: stop, whatever it asks.
+		return nil
+	}
 	if ref == nil || ref.Value == nil {
 		return fakes.String(name)
 	}
@@ -74,7 +81,7 @@ func (w *sampler) value(ref *openapi3.SchemaRef, name string, depth int) any {
 		}
 		// Properties beside the branches: both apply.
 		return w.value(&openapi3.SchemaRef{Value: &openapi3.Schema{AllOf: openapi3.SchemaRefs{
-			{Value: withoutBranches(s)}, b}}}, name, depth)
+			{Value: withoutBranches(s)}, b}}}, name, depth+1)
 	}
 	switch typeOf(s) {
 	case "object":
@@ -127,13 +134,54 @@ func Fits(s *openapi3.Schema, v any, dir Direction) bool {
 	if !safe(v) {
 		return false
 	}
-	opts := []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation(), openapi3.FailFast()}
+	// kin-openapi keeps every pattern it compiles for the life of the
+	// process: patterns are checked here instead (patternsFit), so a
+	// description's thousands of patterns do not stay in memory.
+	opts := []openapi3.SchemaValidationOption{openapi3.EnableFormatValidation(), openapi3.FailFast(),
+		openapi3.DisablePatternValidation()}
 	if dir == Response {
 		opts = append(opts, openapi3.VisitAsResponse())
 	} else {
 		opts = append(opts, openapi3.VisitAsRequest())
 	}
-	return s.VisitJSON(v, opts...) == nil
+	return s.VisitJSON(v, opts...) == nil && patternsFit(s, v, 0)
+}
+
+// patternsFit checks the pattern keywords along v: of its strings, the
+// properties and items it has, and every part of an allOf (a oneOf or
+// anyOf branch's patterns are left unchecked).
+func patternsFit(s *openapi3.Schema, v any, depth int) bool {
+	if s == nil || depth > 64 {
+		return true
+	}
+	if str, ok := v.(string); ok && s.Pattern != "" {
+		re, err := regexp.Compile(s.Pattern)
+		if err == nil && !re.MatchString(str) {
+			return false
+		}
+	}
+	for _, part := range s.AllOf {
+		if part != nil && !patternsFit(part.Value, v, depth+1) {
+			return false
+		}
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, pv := range x {
+			if p := s.Properties[k]; p != nil && !patternsFit(p.Value, pv, depth+1) {
+				return false
+			}
+		}
+	case []any:
+		if s.Items != nil {
+			for _, e := range x {
+				if !patternsFit(s.Items.Value, e, depth+1) {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // safe: a literal must not hold text the template engine reads as an

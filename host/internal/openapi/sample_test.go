@@ -54,3 +54,27 @@ func TestSamplesStayBounded(t *testing.T) {
 		}
 	}
 }
+
+// Schemas that require themselves stop: through minItems, a oneOf beside
+// properties, and three required self-references.
+func TestSelfRequiringSchemasStop(t *testing.T) {
+	arr := &openapi3.Schema{Type: &openapi3.Types{"array"}, MinItems: 1}
+	arr.Items = &openapi3.SchemaRef{Value: arr}
+	one := &openapi3.Schema{Properties: openapi3.Schemas{"x": {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}}}}
+	one.OneOf = openapi3.SchemaRefs{{Value: one}}
+	tri := &openapi3.Schema{Type: &openapi3.Types{"object"}, Required: []string{"a", "b", "c"}}
+	tri.Properties = openapi3.Schemas{"a": {Value: tri}, "b": {Value: tri}, "c": {Value: tri}}
+	for _, s := range []*openapi3.Schema{arr, one, tri} {
+		_ = Sample(&openapi3.SchemaRef{Value: s}, "x", Response) // returns at all
+	}
+}
+
+// Fits checks patterns itself (kin-openapi would keep every pattern it
+// compiled): a value breaking a nested pattern does not fit.
+func TestFitsChecksNestedPatterns(t *testing.T) {
+	s := &openapi3.Schema{Type: &openapi3.Types{"object"}, Properties: openapi3.Schemas{
+		"keys": {Value: &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: `^[0-9]+_[0-9]+$`}}}}}}
+	if !Fits(s, map[string]any{"keys": []any{"1_2"}}, Response) || Fits(s, map[string]any{"keys": []any{"1_2", "x"}}, Response) {
+		t.Fatal("nested pattern")
+	}
+}
