@@ -36,7 +36,9 @@ func relayAdmin(ctx *fasthttp.RequestCtx, namespace string, base context.Context
 	}
 	q, _ := url.ParseQuery(string(ctx.QueryArgs().QueryString()))
 	q.Set("namespace", namespace)
-	u := api + string(ctx.Path()) + "?" + q.Encode()
+	// The path arrives decoded: escape it again, so a "?" in it stays
+	// part of the path and cannot bring its own namespace.
+	u := api + (&url.URL{Path: string(ctx.Path())}).EscapedPath() + "?" + q.Encode()
 	req, err := http.NewRequestWithContext(base, string(ctx.Method()), u, bytes.NewReader(ctx.PostBody()))
 	if err != nil {
 		writeError(ctx, http.StatusBadRequest, "validation", err.Error())

@@ -40,6 +40,11 @@ func TestWireMockAdminOnTheListener(t *testing.T) {
 	if st, b := do("POST", "/__admin/requests/count", `{"method": "GET", "urlPath": "/hello"}`); st != 200 || !strings.Contains(b, `"count":2`) {
 		t.Fatalf("count: %d %s", st, b)
 	}
+	// A "?" smuggled into the path cannot name another namespace.
+	h.Post(t, "/api/v1/mocks", `{"id":"other-ns","namespace":"victim","http":{"route":"/v"},"response":{"payload":"v"}}`, http.StatusCreated)
+	if st, b := do("GET", "/__admin/mappings%3Fnamespace=victim%26x=", ""); st == 200 && strings.Contains(b, "victim") {
+		t.Fatalf("escaped the listener's namespace: %d %s", st, b)
+	}
 	if st, b := do("POST", "/__admin/reset", ""); st != 200 {
 		t.Fatalf("reset: %d %s", st, b)
 	}

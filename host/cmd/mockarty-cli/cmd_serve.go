@@ -22,6 +22,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
 	"github.com/spf13/cobra"
+	"github.com/valyala/fasthttp"
 )
 
 // `mock serve` is a whole mock server in this binary, for containers and
@@ -108,6 +109,7 @@ func (a *app) serve(parent context.Context, o serveOptions) error {
 		return err
 	}
 	defer res.Close()
+	res.JournalHTTP(o.namespace) // WireMock clients verify their calls through /__admin
 	cat := catalog.New(st, false, res)
 	loaded, err := loadStubs(ctx, cat, o, log)
 	if err != nil {
@@ -121,18 +123,33 @@ func (a *app) serve(parent context.Context, o serveOptions) error {
 		Catalog: cat, Resolver: res, AllowPrivateProxy: true, Templates: tpl, Logger: log.Named("api"),
 		BodyLimit: 32 << 20, ReleaseID: releaseID, StartedAt: started, DBDriver: "sqlite", RootNamespace: o.namespace,
 	}, func() bool { return true })
-	addrs := []string{o.addr}
-	if o.healthAddr != "" {
-		addrs = append(addrs, o.healthAddr)
+	serveErr := make(chan error, 2)
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.addr, err)
 	}
-	serveErr := make(chan error, len(addrs))
-	for _, addr := range addrs {
-		ln, err := net.Listen("tcp", addr)
+	go func() { serveErr <- app.Listener(ln) }()
+	log.Info("listening", "addr", "http://"+ln.Addr().String())
+	if o.healthAddr != "" {
+		hln, err := net.Listen("tcp", o.healthAddr)
 		if err != nil {
-			return fmt.Errorf("listen on %s: %w", addr, err)
+			return fmt.Errorf("listen on %s: %w", o.healthAddr, err)
 		}
-		go func() { serveErr <- app.Listener(ln) }()
-		log.Info("listening", "addr", "http://"+ln.Addr().String())
+		// Only /health and /metrics here: the port probes and scrapers see.
+		h := app.Handler()
+		health := &fasthttp.Server{Name: "mockarty", NoDefaultServerHeader: true, Handler: func(ctx *fasthttp.RequestCtx) {
+			switch string(ctx.Path()) {
+			case "/health", "/metrics":
+				h(ctx)
+			default:
+				ctx.SetStatusCode(fasthttp.StatusNotFound)
+				ctx.SetContentType("application/json")
+				ctx.SetBodyString(`{"error":"only /health and /metrics are served here","code":"not_found"}`)
+			}
+		}}
+		defer health.Shutdown()
+		go func() { serveErr <- health.Serve(hln) }()
+		log.Info("health and metrics", "addr", "http://"+hln.Addr().String())
 	}
 	log.Info("mock server started", "stubs", loaded, "dir", o.dir, "namespace", o.namespace, "startup", time.Since(started).Round(time.Millisecond))
 	select {

@@ -143,6 +143,18 @@ func TestMockServeAsTheImageRunsIt(t *testing.T) {
 	if st, body := s.do(t, "GET", "/nothing", ""); st != 404 || !strings.Contains(body, `"code":"no_match"`) {
 		t.Fatalf("no mock: %d %s", st, body)
 	}
+	// The health port has /health and /metrics only.
+	healthBase := strings.TrimSuffix(s.HealthURL, "/health")
+	for path, want := range map[string]int{"/metrics": 200, "/hello/ann": 404, "/api/v1/mocks": 404} {
+		res, err := http.Get(healthBase + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("health port %s: %d, want %d", path, res.StatusCode, want)
+		}
+	}
 }
 
 // A stub file that is not valid stops the server with its name.

@@ -13,9 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
-	"github.com/mockarty-oss/mockarty/host/internal/generate"
 	"github.com/mockarty-oss/mockarty/host/internal/generate/wiremock"
-	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 )
@@ -57,7 +55,11 @@ func (s *server) wmNamespace(c *fiber.Ctx, a auth.Action) (string, error) {
 	if ns == "" {
 		ns = s.RootNamespace
 	}
-	return namespaceFor(c, ns, a)
+	ns, err := namespaceFor(c, ns, a)
+	if err == nil {
+		s.Resolver.JournalHTTP(ns) // a WireMock client will verify its calls
+	}
+	return ns, err
 }
 
 func (s *server) wmHealth(c *fiber.Ctx) error {
@@ -122,25 +124,44 @@ func (s *server) saveMapping(c *fiber.Ctx, ns string, raw []byte) error {
 		delete(meta, "mockarty") // the report of an earlier translation
 	}
 	body, _ := json.Marshal(mapping)
-	res, err := wiremock.Translate(body, wiremock.Options{Namespace: ns, IDPrefix: "wm-" + id})
+	// The namespace is part of the mocks' ids: teams loading the same
+	// mapping files (same ids) each get their own mocks.
+	res, err := wiremock.Translate(body, wiremock.Options{Namespace: ns, IDPrefix: "wm-" + ns + "-" + id})
 	if err != nil {
 		return genErr(err)
+	}
+	if len(res.Stubs) != 1 {
+		return fieldErr("", "post one stub mapping at a time (this body holds %d)", len(res.Stubs))
 	}
 	for _, m := range res.Mocks {
 		if ferr := catalog.Prepare(m, ns); ferr != nil {
 			return fieldErr(ferr.Field, "the mapping's mock %s: %s", m.ID, ferr.Message)
 		}
 	}
-	ctx := c.UserContext()
-	if err := s.wmDropMapping(c, ns, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.needSave(c, res.Mocks...); err != nil {
 		return err
 	}
+	ctx := c.UserContext()
+	old := s.wmMockIDs(c, ns, id)
 	if len(res.Mocks) > 0 {
 		if _, err := s.Catalog.SaveBatch(ctx, res.Mocks); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return apiErr(http.StatusConflict, CodeConflict, "%v", err)
 			}
 			return err
+		}
+	}
+	// What the mapping made before and no longer makes goes (after the
+	// save: a failed save leaves the old mapping whole).
+	made := make(map[string]bool, len(res.Mocks))
+	for _, m := range res.Mocks {
+		made[m.ID] = true
+	}
+	for _, mid := range old {
+		if !made[mid] {
+			if err := s.wmPurge(c, ns, mid); err != nil {
+				return err
+			}
 		}
 	}
 	meta, _ := mapping["metadata"].(map[string]any)
@@ -157,12 +178,11 @@ func (s *server) saveMapping(c *fiber.Ctx, ns string, raw []byte) error {
 	return c.Status(http.StatusCreated).Type("json").Send(kept)
 }
 
-// wmDropMapping removes a kept mapping and its mocks (with their logs).
-func (s *server) wmDropMapping(c *fiber.Ctx, ns, id string) error {
-	ctx := c.UserContext()
-	row, err := s.Catalog.Store().GetDocument(ctx, docWireMock, ns, id)
+// wmMockIDs are the mocks a kept mapping made (none when it is not kept).
+func (s *server) wmMockIDs(c *fiber.Ctx, ns, id string) []string {
+	row, err := s.Catalog.Store().GetDocument(c.UserContext(), docWireMock, ns, id)
 	if err != nil {
-		return err
+		return nil
 	}
 	var kept struct {
 		Metadata struct {
@@ -172,12 +192,37 @@ func (s *server) wmDropMapping(c *fiber.Ctx, ns, id string) error {
 		} `json:"metadata"`
 	}
 	_ = json.Unmarshal([]byte(row.Content), &kept)
-	for _, mid := range kept.Metadata.Mockarty.MockIDs {
-		if err := s.Resolver.DeleteLogs(ctx, mid, true, func() error { return s.Catalog.Purge(ctx, mid) }); err != nil && !errors.Is(err, store.ErrNotFound) {
+	return kept.Metadata.Mockarty.MockIDs
+}
+
+// wmPurge removes one mock of the namespace, with its logs; a mock of
+// another namespace is left alone.
+func (s *server) wmPurge(c *fiber.Ctx, ns, id string) error {
+	ctx := c.UserContext()
+	m, err := s.Catalog.Store().GetMock(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && m.Namespace != ns) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.Resolver.DeleteLogs(ctx, id, true, func() error { return s.Catalog.Purge(ctx, id) }); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// wmDropMapping removes a kept mapping and its mocks (with their logs).
+func (s *server) wmDropMapping(c *fiber.Ctx, ns, id string) error {
+	if _, err := s.Catalog.Store().GetDocument(c.UserContext(), docWireMock, ns, id); err != nil {
+		return err
+	}
+	for _, mid := range s.wmMockIDs(c, ns, id) {
+		if err := s.wmPurge(c, ns, mid); err != nil {
 			return err
 		}
 	}
-	return s.Catalog.Store().DeleteDocument(ctx, docWireMock, ns, id)
+	return s.Catalog.Store().DeleteDocument(c.UserContext(), docWireMock, ns, id)
 }
 
 func (s *server) wmMappings(c *fiber.Ctx, ns string) ([]json.RawMessage, error) {
@@ -273,7 +318,7 @@ func (s *server) wmReset(c *fiber.Ctx) error {
 	if _, err := s.Catalog.Store().DeleteAllUndefined(ctx, ns); err != nil {
 		return err
 	}
-	s.Resolver.ForgetMisses(ns)
+	s.Resolver.ForgetHTTP(ns)
 	for key := range s.Resolver.Stores.All(ns, "") {
 		if err := s.Resolver.Stores.Delete(ctx, ns, "", key); err != nil {
 			return err
@@ -291,50 +336,20 @@ type journalEntry struct {
 	mockID  string
 }
 
-// wmJournal reads the namespace's request logs and the unmatched requests
-// the resolver keeps whole, newest first.
+// wmJournal is the namespace's journal, newest first: its unmatched
+// requests, and its matched ones since the first /__admin call for it
+// (or since mock serve started).
 func (s *server) wmJournal(c *fiber.Ctx, ns string, unmatchedOnly bool) ([]journalEntry, error) {
-	if err := s.syncJournal(c); err != nil {
-		return nil, err
-	}
-	ctx := c.UserContext()
-	var out []journalEntry
-	if !unmatchedOnly {
-		mocks, _, err := s.Catalog.Store().ListMocks(ctx, store.MockFilter{Namespace: ns, Protocol: model.ProtoHTTP})
-		if err != nil {
-			return nil, err
+	seen := s.Resolver.RecentHTTP(ns)
+	out := make([]journalEntry, 0, len(seen))
+	for i := len(seen) - 1; i >= 0; i-- {
+		e := seen[i]
+		if unmatchedOnly && e.Matched {
+			continue
 		}
-		for _, m := range mocks {
-			logs, _, err := s.Catalog.Store().MockLogs(ctx, m.ID, 0, 10000)
-			if err != nil {
-				return nil, err
-			}
-			for _, l := range logs {
-				var req struct {
-					Method     string              `json:"method"`
-					URL        string              `json:"url"`
-					QueryParam map[string][]string `json:"queryParam"`
-					Header     map[string][]string `json:"header"`
-					Body       any                 `json:"body"`
-				}
-				var resp struct {
-					StatusCode int `json:"statusCode"`
-				}
-				if json.Unmarshal(l.Req, &req) != nil {
-					continue
-				}
-				_ = json.Unmarshal(l.Response, &resp)
-				out = append(out, journalEntry{at: l.CalledAt, matched: true, mockID: m.ID, status: resp.StatusCode,
-					req: &resolve.HTTPRequest{Namespace: ns, Method: req.Method, Path: req.URL, Query: req.QueryParam,
-						Header: lowerKeys(req.Header), Body: bodyBytes(req.Body)}})
-			}
-		}
+		out = append(out, journalEntry{at: e.At, matched: e.Matched, mockID: e.MockID, status: e.Status,
+			req: &resolve.HTTPRequest{Namespace: ns, Method: e.Method, Path: e.Path, Query: e.Query, Header: e.Header, Body: e.Body}})
 	}
-	for _, m := range s.Resolver.RecentMisses(ns) {
-		out = append(out, journalEntry{at: m.At, status: http.StatusNotFound,
-			req: &resolve.HTTPRequest{Namespace: ns, Method: m.Method, Path: m.Path, Query: m.Query, Header: m.Header, Body: m.Body}})
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].at > out[j].at })
 	return out, nil
 }
 
@@ -390,9 +405,15 @@ func (s *server) wmListRequests(unmatched bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		list := make([]fiber.Map, 0, len(j))
+		list := make([]any, 0, len(j))
 		for _, e := range j {
-			list = append(list, e.wire())
+			if unmatched {
+				// WireMock answers this one with logged requests, not
+				// serve events.
+				list = append(list, e.wire()["request"])
+			} else {
+				list = append(list, e.wire())
+			}
 		}
 		return c.JSON(fiber.Map{"requests": list, "meta": fiber.Map{"total": len(list)}, "requestJournalDisabled": false})
 	}
@@ -416,7 +437,7 @@ func (s *server) wmResetRequests(c *fiber.Ctx) error {
 	if _, err := s.Catalog.Store().DeleteAllUndefined(ctx, ns); err != nil {
 		return err
 	}
-	s.Resolver.ForgetMisses(ns)
+	s.Resolver.ForgetHTTP(ns)
 	return c.JSON(fiber.Map{})
 }
 
@@ -441,11 +462,11 @@ func (s *server) wmFindRequests(count bool) fiber.Handler {
 		if err != nil {
 			return genErr(err)
 		}
-		if len(res.Mocks) == 0 {
-			return fieldErr("", "the request pattern cannot be matched: %s", strings.Join(res.Stubs[0].Untranslated, "; "))
+		if len(res.Stubs) != 1 || len(res.Mocks) == 0 {
+			return fieldErr("", "the request pattern cannot be matched")
 		}
 		if u := res.Stubs[0].Untranslated; len(u) > 0 {
-			return &generate.InputError{Field: "request", Message: "not supported in a request pattern: " + strings.Join(u, "; ")}
+			return fieldErr("request", "not supported in a request pattern: %s", strings.Join(u, "; "))
 		}
 		j, err := s.wmJournal(c, ns, false)
 		if err != nil {
@@ -463,7 +484,7 @@ func (s *server) wmFindRequests(count bool) fiber.Handler {
 			}
 			if hit {
 				n++
-				found = append(found, e.wire())
+				found = append(found, e.wire()["request"].(fiber.Map)) // logged requests, as WireMock's find
 			}
 		}
 		if count {

@@ -201,3 +201,36 @@ func TestWireMockMappingsBehaveTheSame(t *testing.T) {
 		t.Fatalf("a mock survived the reset: %d", st)
 	}
 }
+
+// A mapping id used in two namespaces makes two sets of mocks; deleting one
+// leaves the other; a body with several mappings or an untranslatable
+// pattern is refused with a 4xx; verification counts every call.
+func TestWireMockAdminNamespacesAndRefusals(t *testing.T) {
+	ts := newTestServer(t)
+	m := `{"id": "8f1c7c2e-4d7b-4c55-9a55-0d9d2f1e7a10", "request": {"urlPath": "/shared"}, "response": {"body": "shared"}}`
+	for _, ns := range []string{"team-a", "team-b"} {
+		if st, b := post(t, ts.URL+"/__admin/mappings?namespace="+ns, m); st != 201 {
+			t.Fatalf("%s: %d %s", ns, st, b)
+		}
+	}
+	ts.expect(200, "DELETE", "/__admin/mappings/8f1c7c2e-4d7b-4c55-9a55-0d9d2f1e7a10?namespace=team-a", nil)
+	if st, _ := send(t, ts.URL, wmRequest{"GET", "/stubs/team-a/shared", "", nil}); st != 404 {
+		t.Fatalf("team-a's mock after its delete: %d", st)
+	}
+	for range 5 {
+		if st, b := send(t, ts.URL, wmRequest{"GET", "/stubs/team-b/shared", "", nil}); st != 200 || b != "shared" {
+			t.Fatalf("team-b's mock: %d %s", st, b)
+		}
+	}
+	_, b := post(t, ts.URL+"/__admin/requests/count?namespace=team-b", `{"urlPath": "/shared"}`)
+	if !strings.Contains(string(b), `"count":5`) {
+		t.Fatalf("five calls counted: %s", b)
+	}
+	ts.expectError(422, CodeValidation, "", "POST", "/__admin/mappings", `{"mappings": []}`)
+	ts.expectError(422, CodeValidation, "", "POST", "/__admin/mappings", `{"mappings": [{"request": {"url": "/a"}, "response": {}}, {"request": {"url": "/b"}, "response": {}}]}`)
+	ts.expectError(422, CodeValidation, "request", "POST", "/__admin/requests/count", `{"urlPath": "/x", "headers": {"A": {"doesNotMatch": "y"}}}`)
+	v := ts.expect(200, "POST", "/__admin/requests/find?namespace=team-b", `{"urlPath": "/shared"}`)
+	if reqs := v["requests"].([]any); len(reqs) != 5 || reqs[0].(map[string]any)["url"] != "/shared" {
+		t.Fatalf("find answers logged requests: %v", v)
+	}
+}

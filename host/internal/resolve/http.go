@@ -223,7 +223,11 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 	i, near, stopped := s.choose(hits, now, r.FileReader(req))
 	switch {
 	case i >= 0:
-		return r.answerHTTP(&s, &hits[i], req, now)
+		res := r.answerHTTP(&s, &hits[i], req, now)
+		if res.Matched && r.recent.journaling(req.Namespace) {
+			r.recent.add(req, true, res.MockID, res.Rendered.Status)
+		}
+		return res
 	case stopped != nil:
 		return &HTTPResult{NearMiss: newNearMiss("resolution stopped ("+stopped.Error()+") before a mock matched "+req.Method+" "+req.Path,
 			req.Namespace, req.Method, req.Path, near)}
@@ -234,7 +238,7 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 				Reason: "route " + e.Route() + " does not match " + req.Path})
 		}
 	}
-	r.missed.add(req)
+	r.recent.add(req, false, "", http.StatusNotFound)
 	nm := r.miss(&s, store.UndefinedRequest{Method: req.Method, Path: req.Path, Body: string(req.Body), Headers: headersJSON(req.headers())},
 		"no mock matches "+req.Method+" "+req.Path, near)
 	return &HTTPResult{NearMiss: nm}

@@ -41,7 +41,7 @@ type Resolver struct {
 	Stores  *Stores
 	Metrics *metrics.Metrics
 
-	missed misses // the newest unmatched HTTP requests, whole
+	recent recent // the newest HTTP requests, whole (the /__admin journal)
 
 	st       *store.Store
 	client   *http.Client
