@@ -202,3 +202,21 @@ func Translate(str, where string, rep *StubReport, tr func(m *Mustache) (Transla
 	}
 	return b
 }
+
+// Member is root.name, or root['name'] for a name Mockarty's path syntax
+// would read differently.
+func Member(root, name string) string {
+	plain := name != ""
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		ok := c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			(c == '-' && root == "$.reqHeader" && i > 0)
+		if !ok {
+			plain = false
+		}
+	}
+	if plain {
+		return root + "." + name
+	}
+	return root + "['" + name + "']"
+}

@@ -77,12 +77,12 @@ func (tp *tpl) mustache(m *imports.Mustache, where string) (out, bool) {
 		if !found {
 			return fail("the route has no parameter " + name.Text)
 		}
-		o.expr = member("$.pathParam", name.Text)
+		o.expr = imports.Member("$.pathParam", name.Text)
 	case "queryParam", "queryParamRaw":
 		if name.Text == "" || strings.ContainsAny(name.Text, ".[") {
 			return fail("only one query parameter by name is translated")
 		}
-		o.expr = member("$.queryParams", name.Text)
+		o.expr = imports.Member("$.queryParams", name.Text)
 	case "body", "bodyRaw":
 		p, ok := imports.BodyPath(name.Text)
 		if !ok {
@@ -93,7 +93,7 @@ func (tp *tpl) mustache(m *imports.Mustache, where string) (out, bool) {
 		if name.Text == "" {
 			return fail("a header needs its name")
 		}
-		o.expr = member("$.reqHeader", name.Text) + "[0]"
+		o.expr = imports.Member("$.reqHeader", name.Text) + "[0]"
 	case "faker":
 		e, why := fakerExpr(name.Text, m)
 		if why != "" {
@@ -119,23 +119,6 @@ func (tp *tpl) mustache(m *imports.Mustache, where string) (out, bool) {
 	return o, true
 }
 
-// member is root.name, or root['name'] for a name Mockarty's path syntax
-// would read differently.
-func member(root, name string) string {
-	plain := name != ""
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		ok := c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			(c == '-' && root == "$.reqHeader" && i > 0)
-		if !ok {
-			plain = false
-		}
-	}
-	if plain {
-		return root + "." + name
-	}
-	return root + "['" + name + "']"
-}
 
 // fakers maps Faker.js methods (and their older names, which Mockoon's
 // migrations still meet) to Mockarty fakers.

@@ -128,23 +128,6 @@ func hbPath(p string) []string {
 	return parts
 }
 
-// member is root.name, or root['name'] for a name Mockarty's path syntax
-// would read differently.
-func member(root, name string) string {
-	plain := name != ""
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		ok := c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			(c == '-' && root == "$.reqHeader" && i > 0)
-		if !ok {
-			plain = false
-		}
-	}
-	if plain {
-		return root + "." + name
-	}
-	return root + "['" + name + "']"
-}
 
 // requestPath translates request.path.[n], request.query.x,
 // request.headers.X, request.body and the parts a mock's route fixes.
@@ -174,7 +157,7 @@ func (tp *tpl) requestPath(m *imports.Mustache, where string) (out, bool) {
 		if len(parts) < 2 {
 			return fail("the whole query has no Mockarty equivalent")
 		}
-		e := member("$.queryParams", parts[1])
+		e := imports.Member("$.queryParams", parts[1])
 		if len(parts) == 3 {
 			switch parts[2] {
 			case "0", "first":
@@ -205,7 +188,7 @@ func (tp *tpl) requestPath(m *imports.Mustache, where string) (out, bool) {
 			}
 			idx = parts[2]
 		}
-		return out{expr: member("$.reqHeader", parts[1]) + "[" + idx + "]"}, true
+		return out{expr: imports.Member("$.reqHeader", parts[1]) + "[" + idx + "]"}, true
 	case "body":
 		if len(parts) > 1 {
 			return fail("use jsonPath for a value of the body")
@@ -235,7 +218,7 @@ func (tp *tpl) segment(sel string, fail func(string) (out, bool)) (out, bool) {
 	if err != nil {
 		for _, seg := range rc.segs {
 			if seg.Param && seg.Text == sel {
-				return out{expr: member("$.pathParam", sel)}, true
+				return out{expr: imports.Member("$.pathParam", sel)}, true
 			}
 		}
 		return fail("the route has no parameter " + sel)
@@ -245,7 +228,7 @@ func (tp *tpl) segment(sel string, fail func(string) (out, bool)) (out, bool) {
 	}
 	seg := rc.segs[n]
 	if seg.Param {
-		return out{expr: member("$.pathParam", seg.Text)}, true
+		return out{expr: imports.Member("$.pathParam", seg.Text)}, true
 	}
 	return out{text: seg.Text}, true
 }
