@@ -119,7 +119,6 @@ func (tp *tpl) mustache(m *imports.Mustache, where string) (out, bool) {
 	return o, true
 }
 
-
 // fakers maps Faker.js methods (and their older names, which Mockoon's
 // migrations still meet) to Mockarty fakers.
 var fakers = map[string]string{

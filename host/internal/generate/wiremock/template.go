@@ -128,7 +128,6 @@ func hbPath(p string) []string {
 	return parts
 }
 
-
 // requestPath translates request.path.[n], request.query.x,
 // request.headers.X, request.body and the parts a mock's route fixes.
 func (tp *tpl) requestPath(m *imports.Mustache, where string) (out, bool) {
