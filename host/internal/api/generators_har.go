@@ -33,15 +33,11 @@ func (s *server) generateHAR(preview bool) fiber.Handler {
 			OneOf      bool            `json:"oneOf"`
 			Name       string          `json:"name"`
 		}
-		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "spec", name: "name"}, func() string { return b.Namespace }, func() string { return b.IDPrefix })
+		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "spec", name: "name"}, func() genTarget {
+			return genTarget{Namespace: b.Namespace, IDPrefix: b.IDPrefix, ServerName: b.ServerName, PathPrefix: b.PathPrefix}
+		})
 		if err != nil {
 			return err
-		}
-		if b.ServerName != "" && !model.NamePattern.MatchString(b.ServerName) {
-			return fieldErr("serverName", "use letters, digits, '.', '_' or '-'")
-		}
-		if b.PathPrefix != "" && !strings.HasPrefix(b.PathPrefix, "/") {
-			return fieldErr("pathPrefix", "must start with '/'")
 		}
 		har := b.Spec
 		if hc := harText(b.HARContent); hc != "" {

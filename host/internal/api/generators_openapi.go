@@ -46,15 +46,11 @@ func (s *server) generateOpenAPI(preview bool) fiber.Handler {
 			// validate its requests against it.
 			ValidateRequests bool `json:"validateRequests"`
 		}
-		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "spec", name: "name"}, func() string { return b.Namespace }, func() string { return b.IDPrefix })
+		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "spec", name: "name"}, func() genTarget {
+			return genTarget{Namespace: b.Namespace, IDPrefix: b.IDPrefix, ServerName: b.ServerName, PathPrefix: b.PathPrefix}
+		})
 		if err != nil {
 			return err
-		}
-		if b.ServerName != "" && !model.NamePattern.MatchString(b.ServerName) {
-			return fieldErr("serverName", "use letters, digits, '.', '_' or '-'")
-		}
-		if b.PathPrefix != "" && !strings.HasPrefix(b.PathPrefix, "/") {
-			return fieldErr("pathPrefix", "must start with '/'")
 		}
 		spec := []byte(b.Spec)
 		switch {

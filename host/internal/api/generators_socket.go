@@ -39,12 +39,11 @@ func (s *server) generateSocket(preview bool) fiber.Handler {
 			Events json.RawMessage `json:"events"`
 			Name   string          `json:"name"`
 		}
-		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "spec", name: "name"}, func() string { return b.Namespace }, func() string { return b.IDPrefix })
+		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "spec", name: "name"}, func() genTarget {
+			return genTarget{Namespace: b.Namespace, IDPrefix: b.IDPrefix, ServerName: b.ServerName}
+		})
 		if err != nil {
 			return err
-		}
-		if b.ServerName != "" && !model.NamePattern.MatchString(b.ServerName) {
-			return fieldErr("serverName", "use letters, digits, '.', '_' or '-'")
 		}
 		if b.EventField != "" && !eventFieldPattern.MatchString(b.EventField) {
 			return fieldErr("eventField", "must be a field name or a dotted path to one (data.type)")

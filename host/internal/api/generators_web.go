@@ -48,22 +48,34 @@ func genErr(err error) error {
 	return err
 }
 
-// genStart reads a generator's request (doc says where its document goes)
-// and checks the caller may use the namespace.
-func (s *server) genStart(c *fiber.Ctx, preview bool, body any, doc uploadDoc, nsOf func() string, prefixOf func() string) (string, error) {
+// genTarget is what every generator request says about where its mocks go.
+type genTarget struct {
+	Namespace, IDPrefix, ServerName, PathPrefix string
+}
+
+// genStart reads a generator's request (doc says where its document goes),
+// checks the caller may use the namespace and checks the target's fields
+// (target reads them from the decoded body).
+func (s *server) genStart(c *fiber.Ctx, preview bool, body any, doc uploadDoc, target func() genTarget) (string, error) {
 	if err := s.decodeUpload(c, body, doc); err != nil {
 		return "", err
 	}
+	t := target()
 	action := auth.Write
 	if preview {
 		action = auth.Read
 	}
-	ns, err := namespaceFor(c, nsOf(), action)
+	ns, err := namespaceFor(c, t.Namespace, action)
 	if err != nil {
 		return "", err
 	}
-	if p := prefixOf(); p != "" && !model.NamePattern.MatchString(p) {
+	switch {
+	case t.IDPrefix != "" && !model.NamePattern.MatchString(t.IDPrefix):
 		return "", fieldErr("idPrefix", "use letters, digits, '.', '_' or '-'")
+	case t.ServerName != "" && !model.NamePattern.MatchString(t.ServerName):
+		return "", fieldErr("serverName", "use letters, digits, '.', '_' or '-'")
+	case t.PathPrefix != "" && !strings.HasPrefix(t.PathPrefix, "/"):
+		return "", fieldErr("pathPrefix", "must start with '/'")
 	}
 	return ns, nil
 }
@@ -77,7 +89,7 @@ func (s *server) generateGraphQL(preview bool) fiber.Handler {
 			SDL       string `json:"sdl"`
 			Name      string `json:"name"`
 		}
-		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "sdl", name: "name"}, func() string { return b.Namespace }, func() string { return b.IDPrefix })
+		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "sdl", name: "name"}, func() genTarget { return genTarget{Namespace: b.Namespace, IDPrefix: b.IDPrefix} })
 		if err != nil {
 			return err
 		}
@@ -143,7 +155,7 @@ func (s *server) generateSOAP(preview bool) fiber.Handler {
 			WSDL      string `json:"wsdl"`
 			WSDLName  string `json:"wsdlName"`
 		}
-		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "wsdl"}, func() string { return b.Namespace }, func() string { return b.IDPrefix })
+		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "wsdl"}, func() genTarget { return genTarget{Namespace: b.Namespace, IDPrefix: b.IDPrefix} })
 		if err != nil {
 			return err
 		}
@@ -215,12 +227,11 @@ func (s *server) generateMCP(preview bool) fiber.Handler {
 			Headers    map[string]string `json:"headers"`
 			Spec       json.RawMessage   `json:"spec"`
 		}
-		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "spec"}, func() string { return b.Namespace }, func() string { return b.IDPrefix })
+		ns, err := s.genStart(c, preview, &b, uploadDoc{field: "spec"}, func() genTarget {
+			return genTarget{Namespace: b.Namespace, IDPrefix: b.IDPrefix, ServerName: b.ServerName}
+		})
 		if err != nil {
 			return err
-		}
-		if b.ServerName != "" && !model.NamePattern.MatchString(b.ServerName) {
-			return fieldErr("serverName", "use letters, digits, '.', '_' or '-'")
 		}
 		switch {
 		case b.URL == "" && len(b.Spec) == 0:
