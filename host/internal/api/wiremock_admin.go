@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -84,6 +85,9 @@ func (s *server) wmCreateMapping(c *fiber.Ctx) error {
 // isMapping says whether a body posted as a mock is a WireMock stub
 // mapping instead (the mock-serve image takes both at /api/v1/mocks).
 func isMapping(raw []byte) bool {
+	if !bytes.Contains(raw, []byte(`"request"`)) {
+		return false // a mock: no second parse of its body
+	}
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(raw, &probe) != nil {
 		return false

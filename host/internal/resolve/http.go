@@ -38,10 +38,6 @@ type HTTPRequest struct {
 	Ctx context.Context
 	// RawQuery describes the query for the request log when Query was never built.
 	RawQuery string
-	// RequestID is the id the entry point gave the request, for an answer
-	// that is an error report (a request refused by http.validateRequest);
-	// empty: the caller's X-Request-Id, else a new id.
-	RequestID string
 
 	body     any // Body decoded, once a condition or template reads it
 	bodyDone bool

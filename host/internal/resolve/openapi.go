@@ -549,14 +549,10 @@ func refusalOf(req *HTTPRequest, v *model.RequestValidation, list []Violation) *
 		Headers: map[string][]string{"Content-Type": {"application/json"}, "X-Request-Id": {id}}}
 }
 
-// requestID is the id a 422 answer names: the one the entry point gave
-// the request, else the caller's X-Request-Id when it is a valid id,
-// else a new one. The answer sets X-Request-Id to it, so header and body
-// agree.
+// requestID is the id a 422 answer names: the caller's X-Request-Id when
+// it is a valid id, else a new one. The answer sets X-Request-Id to it, so
+// header and body agree.
 func (r *HTTPRequest) requestID() string {
-	if r.RequestID != "" {
-		return r.RequestID
-	}
 	if h := r.headers()["x-request-id"]; len(h) > 0 && ValidRequestID(h[0]) {
 		return h[0]
 	}
