@@ -43,6 +43,8 @@ type findStream struct {
 	mu      sync.Mutex
 	pending map[uint64]chan *pluginv2.FindAnswer
 	err     error // set once the stream has failed
+	// done is closed when the receiver has ended and set err.
+	done chan struct{}
 }
 
 func newRemoteHost(rpc pluginv2.HostClient) *remoteHost { return &remoteHost{rpc: rpc} }
@@ -147,8 +149,13 @@ func (f *remoteHost) call(ctx context.Context, req *pluginv2.FindCall) (*pluginv
 	err = st.s.Send(req)
 	st.sendMu.Unlock()
 	if err != nil {
-		// The stream broke; its receiver reports why to every waiting call.
+		// The stream broke. Send only says io.EOF; why (a host without
+		// FindStream, an outage) is what its receiver gets: wait for it.
 		st.forget(id)
+		select {
+		case <-st.done:
+		case <-ctx.Done():
+		}
 		return nil, f.streamError(st, err)
 	}
 	select {
@@ -183,7 +190,7 @@ func (f *remoteHost) register() (*findStream, uint64, chan *pluginv2.FindAnswer,
 			cancel()
 			return nil, 0, nil, err
 		}
-		f.cur = &findStream{s: s, cancel: cancel, pending: map[uint64]chan *pluginv2.FindAnswer{}}
+		f.cur = &findStream{s: s, cancel: cancel, pending: map[uint64]chan *pluginv2.FindAnswer{}, done: make(chan struct{})}
 		go f.receive(f.cur)
 	}
 	f.nextID++
@@ -232,6 +239,7 @@ func (f *remoteHost) receive(st *findStream) {
 	waiting := st.pending
 	st.pending = nil
 	st.mu.Unlock()
+	close(st.done)
 	for _, ch := range waiting {
 		ch <- nil
 	}
