@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 
 	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv2"
 	"google.golang.org/grpc"
@@ -18,11 +19,16 @@ type Job struct {
 	Params json.RawMessage // a JSON object
 }
 
-// Progress is a step of a running job.
+// Progress is a step of a running job. Item, when set, is a product of
+// the job (a request's result, a finding) as JSON, which the host stores
+// as it arrives: a long job keeps nothing in memory and a crash loses at
+// most the item in flight. ItemKind says what the item is.
 type Progress struct {
 	Percent     float64
 	Message     string
 	Done, Total int64
+	ItemKind    string
+	Item        json.RawMessage
 }
 
 // Tool is a plugin that runs jobs. Run reports progress as it goes and
@@ -49,8 +55,12 @@ func (s *pluginServer) Run(r *pluginv2.RunRequest, stream grpc.ServerStreamingSe
 		defer remote.close()
 		host = remote
 	}
+	var sendMu sync.Mutex // a tool may report from several goroutines
 	report := func(p Progress) {
-		_ = stream.Send(&pluginv2.RunEvent{Percent: p.Percent, Message: p.Message, Done: p.Done, Total: p.Total})
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		_ = stream.Send(&pluginv2.RunEvent{Percent: p.Percent, Message: p.Message, Done: p.Done, Total: p.Total,
+			ItemKind: p.ItemKind, Item: p.Item})
 	}
 	result, err := t.Run(stream.Context(), Job{ID: r.JobId, Kind: r.Kind, Params: r.Params}, host, report)
 	if err != nil {

@@ -28,6 +28,47 @@ func NewClient(allowPrivate bool) *http.Client {
 // addresses unless allowPrivate, for any client that dials on a mock's
 // behalf (HTTP, gRPC, brokers).
 func Dialer(allowPrivate bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return Policy{AllowPrivate: allowPrivate}.Dialer()
+}
+
+// Policy says which addresses a client may dial: public ones always,
+// private and loopback ones when AllowPrivate, and the addresses in Allow
+// ("host:port", the server's own listeners) even so. An Allow entry with
+// an unspecified host ("0.0.0.0:5770", "[::]:5770", ":5770") allows that
+// port on loopback; "localhost:port" does the same.
+type Policy struct {
+	AllowPrivate bool
+	Allow        []string
+}
+
+// allows reports whether ip:port is in the Allow list.
+func (p Policy) allows(ip net.IP, port string) bool {
+	for _, a := range p.Allow {
+		h, pt, err := net.SplitHostPort(a)
+		if err != nil || pt != port {
+			continue
+		}
+		if h == "" || h == "localhost" {
+			if ip.IsLoopback() {
+				return true
+			}
+			continue
+		}
+		hip := net.ParseIP(h)
+		switch {
+		case hip == nil:
+		case hip.IsUnspecified() && ip.IsLoopback():
+			return true
+		case hip.Equal(ip):
+			return true
+		}
+	}
+	return false
+}
+
+// Dialer returns a dial function that enforces the policy on the address
+// actually dialled.
+func (p Policy) Dialer() func(ctx context.Context, network, addr string) (net.Conn, error) {
 	dialer := &net.Dialer{Timeout: 10 * time.Second}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		host, port, err := net.SplitHostPort(addr)
@@ -42,8 +83,8 @@ func Dialer(allowPrivate bool) func(ctx context.Context, network, addr string) (
 			return nil, fmt.Errorf("no address for %s", host)
 		}
 		for _, ip := range ips {
-			if !allowPrivate && IsPrivate(ip.IP) {
-				return nil, fmt.Errorf("refusing to call private address %s (set ALLOW_PROXY_TO_PRIVATE_IPS=true to allow)", ip.IP)
+			if !p.AllowPrivate && IsPrivate(ip.IP) && !p.allows(ip.IP, port) {
+				return nil, fmt.Errorf("refusing to call private address %s (set ALLOW_PROXY_TO_PRIVATE_IPS=true to allow)", net.JoinHostPort(ip.IP.String(), port))
 			}
 		}
 		return dialer.DialContext(ctx, network, net.JoinHostPort(ips[0].IP.String(), port))

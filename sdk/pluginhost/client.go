@@ -146,7 +146,8 @@ func (c *Client) Run(ctx context.Context, job sdk.Job, host Finder, onProgress f
 			return json.RawMessage(ev.Result), nil
 		}
 		if onProgress != nil {
-			onProgress(sdk.Progress{Percent: ev.Percent, Message: ev.Message, Done: ev.Done, Total: ev.Total})
+			onProgress(sdk.Progress{Percent: ev.Percent, Message: ev.Message, Done: ev.Done, Total: ev.Total,
+				ItemKind: ev.ItemKind, Item: ev.Item})
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
+	"github.com/mockarty-oss/mockarty/host/internal/tester"
 )
 
 // releaseID is set at build time with -ldflags "-X main.releaseID=...".
@@ -112,7 +114,10 @@ func run(migrate string) error {
 	var ready atomic.Bool
 	streams, endStreams := context.WithCancel(context.Background())
 	defer endStreams()
-	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load)
+	testerSvc := tester.NewService(st)
+	testerRuns := tester.NewRuns(streams, testerSvc, pm, testerNet(cfg, pm), log.Named("tester"))
+	defer testerRuns.Wait() // runs end with streams; their last writes land before the store closes
+	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load, testerSvc, testerRuns)
 
 	serveErr, addr, err := serve(cfg, log, app, res, started)
 	if err != nil {
@@ -228,8 +233,11 @@ func newAccess(ctx context.Context, cfg *config.Config, log hclog.Logger, st *st
 
 // newApp builds the REST API over the services.
 func newApp(cfg *config.Config, log hclog.Logger, streams context.Context, access *auth.Service, pm *plugins.Manager,
-	st *store.Store, res *resolve.Resolver, tpl *templatefiles.Dir, started time.Time, ready func() bool) *fiber.App {
+	st *store.Store, res *resolve.Resolver, tpl *templatefiles.Dir, started time.Time, ready func() bool,
+	ts *tester.Service, tr *tester.Runs) *fiber.App {
 	return api.New(api.Deps{
+		Tester:            ts,
+		TesterRuns:        tr,
 		Streams:           streams,
 		Auth:              access,
 		RateLimit:         auth.NewLimiter(cfg.RateLimit, cfg.RateBurst),
@@ -314,4 +322,20 @@ func waitAndShutdown(ctx context.Context, cfg *config.Config, log hclog.Logger, 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// testerNet is where collection runs may send requests: what
+// ALLOW_PROXY_TO_PRIVATE_IPS allows, and always this server's own API and
+// listeners (a run against this server's mocks is the common case).
+func testerNet(cfg *config.Config, pm *plugins.Manager) func() tester.NetPolicy {
+	return func() tester.NetPolicy {
+		np := tester.NetPolicy{AllowPrivate: cfg.AllowPrivateProxy}
+		if u := pm.APIURL(); u != "" {
+			np.AllowHosts = append(np.AllowHosts, strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://"))
+		}
+		for _, p := range pm.List() {
+			np.AllowHosts = append(np.AllowHosts, p.Addresses...)
+		}
+		return np
+	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
+	"github.com/mockarty-oss/mockarty/host/internal/tester"
 )
 
 // Deps is what the handlers need.
@@ -55,6 +56,10 @@ type Deps struct {
 	// Streams ends the event streams under /stubs: cancel it before
 	// shutting the server down, or open streams hold the shutdown.
 	Streams context.Context
+	// Tester keeps the API tester's objects; TesterRuns runs collections
+	// on the tester plugin (nil: the API tester answers 503).
+	Tester     *tester.Service
+	TesterRuns *tester.Runs
 	// RootNamespace, when set, serves that namespace's mocks at the root
 	// path too (`mockarty-cli mock serve`): a request for any path the API
 	// does not own is mock traffic, as if sent to /stubs/<namespace>.
@@ -80,6 +85,9 @@ const requestIDKey = "requestID"
 // New builds the Fiber application with every route of the management API.
 // ready reports whether the host has finished starting (for /health/ready).
 func New(d Deps, ready func() bool) *fiber.App {
+	if d.Tester == nil && d.Catalog != nil {
+		d.Tester = tester.NewService(d.Catalog.Store()) // the API tester's objects, even where nothing runs them
+	}
 	s := &server{Deps: d, ready: ready}
 	streamCtx := d.Streams
 	if streamCtx == nil {
@@ -181,6 +189,7 @@ func (s *server) routes(app *fiber.App) {
 	s.generatorRoutes(v1)
 	s.socketRoutes(v1)
 	s.authRoutes(v1)
+	s.testerRoutes(v1)
 	v1.Get("/plugins", s.listPlugins)
 	v1.Post("/plugins/:name/restart", s.restartPlugin)
 	v1.Get("/plugins/:name/settings", s.getPluginSettings)

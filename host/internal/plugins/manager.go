@@ -186,6 +186,14 @@ func (m *Manager) HandOffSecret() string {
 // API listens (handoff.EnvAPIURL).
 func (m *Manager) SetAPIURL(u string) { m.apiURL.Store(&u) }
 
+// APIURL is the host's management API as plugins reach it ("" before SetAPIURL).
+func (m *Manager) APIURL() string {
+	if u := m.apiURL.Load(); u != nil {
+		return *u
+	}
+	return ""
+}
+
 // pluginEnv is the environment of a plugin process: the host's, with this
 // boot's hand-off secret and API address in place of any the host was
 // itself started with.
@@ -322,6 +330,25 @@ var ErrNotRunning = errors.New("the plugin is not running")
 // Call runs one of a running plugin's actions (sdk.Caller); it returns
 // sdk.ErrUnknownAction for an action the plugin does not have.
 func (m *Manager) Call(ctx context.Context, name, action string, params json.RawMessage) (json.RawMessage, error) {
+	h, err := m.handle(name)
+	if err != nil {
+		return nil, err
+	}
+	return h.Call(ctx, action, params)
+}
+
+// Run runs a job on a running tool plugin, calling onProgress for each
+// step and product; host is what the job may resolve mocks with (nil: none).
+func (m *Manager) Run(ctx context.Context, name string, job sdk.Job, host pluginhost.Finder, onProgress func(sdk.Progress)) (json.RawMessage, error) {
+	h, err := m.handle(name)
+	if err != nil {
+		return nil, err
+	}
+	return h.Run(ctx, job, host, onProgress)
+}
+
+// handle is a running plugin's client.
+func (m *Manager) handle(name string) (*pluginhost.Client, error) {
 	m.mu.Lock()
 	p, ok := m.plugins[name]
 	m.mu.Unlock()
@@ -334,7 +361,7 @@ func (m *Manager) Call(ctx context.Context, name, action string, params json.Raw
 	if h == nil {
 		return nil, ErrNotRunning
 	}
-	return h.Call(ctx, action, params)
+	return h, nil
 }
 
 // Stop stops every plugin gracefully and kills what is left when ctx ends.

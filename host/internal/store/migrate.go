@@ -146,6 +146,7 @@ var migrations = []migration{
 	}},
 	{3, "users, tokens, namespace roles, audit", migrateAuth},
 	{4, "registered documents, captured messages", migrateDocuments},
+	{5, "API tester objects, tool tasks and their items", migrateTester},
 }
 
 // LatestSchemaVersion is the schema version this build migrates to.

@@ -4038,14 +4038,18 @@ func (x *RunRequest) GetHostBrokerId() uint32 {
 
 // RunEvent is progress, or (last) the result or the error.
 type RunEvent struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Percent       float64                `protobuf:"fixed64,1,opt,name=percent,proto3" json:"percent,omitempty"`
-	Message       string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
-	Done          int64                  `protobuf:"varint,3,opt,name=done,proto3" json:"done,omitempty"`
-	Total         int64                  `protobuf:"varint,4,opt,name=total,proto3" json:"total,omitempty"`
-	Finished      bool                   `protobuf:"varint,5,opt,name=finished,proto3" json:"finished,omitempty"`
-	Result        []byte                 `protobuf:"bytes,6,opt,name=result,proto3" json:"result,omitempty"` // JSON, when finished without error
-	Error         string                 `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`   // when finished with an error
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Percent  float64                `protobuf:"fixed64,1,opt,name=percent,proto3" json:"percent,omitempty"`
+	Message  string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	Done     int64                  `protobuf:"varint,3,opt,name=done,proto3" json:"done,omitempty"`
+	Total    int64                  `protobuf:"varint,4,opt,name=total,proto3" json:"total,omitempty"`
+	Finished bool                   `protobuf:"varint,5,opt,name=finished,proto3" json:"finished,omitempty"`
+	Result   []byte                 `protobuf:"bytes,6,opt,name=result,proto3" json:"result,omitempty"` // JSON, when finished without error
+	Error    string                 `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`   // when finished with an error
+	// A product of the job (a request's result, a finding), JSON, that the
+	// host stores as it arrives; item_kind says what it is.
+	ItemKind      string `protobuf:"bytes,8,opt,name=item_kind,json=itemKind,proto3" json:"item_kind,omitempty"`
+	Item          []byte `protobuf:"bytes,9,opt,name=item,proto3" json:"item,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4127,6 +4131,20 @@ func (x *RunEvent) GetError() string {
 		return x.Error
 	}
 	return ""
+}
+
+func (x *RunEvent) GetItemKind() string {
+	if x != nil {
+		return x.ItemKind
+	}
+	return ""
+}
+
+func (x *RunEvent) GetItem() []byte {
+	if x != nil {
+		return x.Item
+	}
+	return nil
 }
 
 var File_mockarty_plugin_v2_plugin_proto protoreflect.FileDescriptor
@@ -4482,7 +4500,7 @@ const file_mockarty_plugin_v2_plugin_proto_rawDesc = "" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
 	"\x06params\x18\x03 \x01(\fR\x06params\x12$\n" +
-	"\x0ehost_broker_id\x18\x04 \x01(\rR\fhostBrokerId\"\xb2\x01\n" +
+	"\x0ehost_broker_id\x18\x04 \x01(\rR\fhostBrokerId\"\xe3\x01\n" +
 	"\bRunEvent\x12\x18\n" +
 	"\apercent\x18\x01 \x01(\x01R\apercent\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x12\n" +
@@ -4490,7 +4508,9 @@ const file_mockarty_plugin_v2_plugin_proto_rawDesc = "" +
 	"\x05total\x18\x04 \x01(\x03R\x05total\x12\x1a\n" +
 	"\bfinished\x18\x05 \x01(\bR\bfinished\x12\x16\n" +
 	"\x06result\x18\x06 \x01(\fR\x06result\x12\x14\n" +
-	"\x05error\x18\a \x01(\tR\x05error*T\n" +
+	"\x05error\x18\a \x01(\tR\x05error\x12\x1b\n" +
+	"\titem_kind\x18\b \x01(\tR\bitemKind\x12\x12\n" +
+	"\x04item\x18\t \x01(\fR\x04item*T\n" +
 	"\vPayloadKind\x12\x15\n" +
 	"\x11PAYLOAD_KIND_JSON\x10\x00\x12\x15\n" +
 	"\x11PAYLOAD_KIND_TEXT\x10\x01\x12\x17\n" +

@@ -1,0 +1,671 @@
+package tester
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+)
+
+// Service keeps the API tester's objects.
+type Service struct {
+	st *store.Store
+}
+
+// NewService returns the service over a store.
+func NewService(st *store.Store) *Service { return &Service{st: st} }
+
+// Store is the service's store.
+func (s *Service) Store() *store.Store { return s.st }
+
+// ErrNotFound is an object that does not exist (or is deleted).
+var ErrNotFound = store.ErrNotFound
+
+func iso(ms int64) string {
+	if ms == 0 {
+		return ""
+	}
+	return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano)
+}
+
+// decodeDoc reads an object's document into v.
+func decodeDoc(o *store.TesterObject, v any) error {
+	if err := json.Unmarshal([]byte(o.Document), v); err != nil {
+		return fmt.Errorf("stored %s %q is unreadable: %w", o.Kind, o.ID, err)
+	}
+	return nil
+}
+
+func encodeDoc(o *store.TesterObject, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	o.Document = string(b)
+	return nil
+}
+
+// get loads a live object of a kind.
+func (s *Service) get(ctx context.Context, kind, id string) (*store.TesterObject, error) {
+	o, err := s.st.GetTesterObject(ctx, kind, id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("%w: %s %q", store.ErrNotFound, kind, id)
+		}
+		return nil, err
+	}
+	if o.DeletedMs != 0 {
+		return nil, fmt.Errorf("%w: %s %q (deleted; restore it first)", store.ErrNotFound, kind, id)
+	}
+	return o, nil
+}
+
+// mergeJSON overlays the fields present in body onto cur (a struct),
+// skipping nulls, server-owned fields and, when skipEmpty, empty strings
+// (the Go SDK sends every field of a collection on update).
+func mergeJSON(cur any, body []byte, skipEmpty bool, owned ...string) error {
+	base, err := json.Marshal(cur)
+	if err != nil {
+		return err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(base, &m); err != nil {
+		return err
+	}
+	var in map[string]json.RawMessage
+	if err := json.Unmarshal(body, &in); err != nil {
+		return &model.FieldError{Message: "body must be a JSON object", Malformed: true}
+	}
+	skip := map[string]bool{}
+	for _, k := range owned {
+		skip[k] = true
+	}
+	for k, v := range in {
+		t := bytes.TrimSpace(v)
+		if skip[k] || bytes.Equal(t, []byte("null")) || (skipEmpty && bytes.Equal(t, []byte(`""`))) {
+			continue
+		}
+		m[k] = v
+	}
+	merged, _ := json.Marshal(m)
+	if err := json.Unmarshal(merged, cur); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return &model.FieldError{Field: te.Field, Message: "wrong type: got JSON " + te.Value, Malformed: true}
+		}
+		return &model.FieldError{Message: err.Error(), Malformed: true}
+	}
+	return nil
+}
+
+// --- collections ---
+
+func collectionOf(o *store.TesterObject) (*Collection, error) {
+	var c Collection
+	if err := decodeDoc(o, &c); err != nil {
+		return nil, err
+	}
+	c.ID, c.Namespace, c.Name, c.UserID = o.ID, o.Namespace, o.Name, o.UserID
+	c.CreatedAt, c.UpdatedAt, c.DeletedAt = iso(o.CreatedMs), iso(o.UpdatedMs), iso(o.DeletedMs)
+	if c.SharedUsers == nil {
+		c.SharedUsers = []Share{}
+	}
+	if c.SharedNamespaces == nil {
+		c.SharedNamespaces = []string{}
+	}
+	if c.Variables == nil {
+		c.Variables = KVList{}
+	}
+	return &c, nil
+}
+
+func (s *Service) putCollection(ctx context.Context, c *Collection, o *store.TesterObject, more ...*store.TesterObject) error {
+	doc := *c
+	doc.Folders, doc.Requests = nil, nil
+	o.Kind, o.ID, o.Namespace, o.Name, o.UserID = store.TesterCollection, c.ID, c.Namespace, c.Name, c.UserID
+	if err := encodeDoc(o, &doc); err != nil {
+		return err
+	}
+	return s.st.PutTesterObjects(ctx, append([]*store.TesterObject{o}, more...)...)
+}
+
+func checkCollection(c *Collection) error {
+	if err := checkName("name", c.Name, true); err != nil {
+		return err
+	}
+	if len(c.Description) > maxScript {
+		return fieldErr("description", "must be at most %d KiB", maxScript>>10)
+	}
+	if err := checkAuth("auth", c.Auth); err != nil {
+		return err
+	}
+	return checkScripts("", c.PreRequestScript, c.TestScript)
+}
+
+// Collections lists the live (or deleted) collections of the namespaces.
+func (s *Service) Collections(ctx context.Context, namespace string, namespaces []string, deleted bool) ([]Collection, error) {
+	rows, _, err := s.st.TesterObjects(ctx, store.TesterFilter{Kind: store.TesterCollection, Namespace: namespace, Namespaces: namespaces, Deleted: deleted})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Collection, 0, len(rows))
+	for i := range rows {
+		c, err := collectionOf(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *c)
+	}
+	return out, nil
+}
+
+// Collection loads a live collection; with tree, its folders and requests too.
+func (s *Service) Collection(ctx context.Context, id string, tree bool) (*Collection, error) {
+	o, err := s.get(ctx, store.TesterCollection, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := collectionOf(o)
+	if err != nil {
+		return nil, err
+	}
+	folders, requests, err := s.Tree(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c.RequestCount = len(requests)
+	if tree {
+		c.Folders, c.Requests = folders, requests
+	}
+	return c, nil
+}
+
+// CollectionAny loads a collection even when deleted (restore, rights).
+func (s *Service) CollectionAny(ctx context.Context, id string) (*Collection, error) {
+	o, err := s.st.GetTesterObject(ctx, store.TesterCollection, id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("%w: collection %q", store.ErrNotFound, id)
+		}
+		return nil, err
+	}
+	return collectionOf(o)
+}
+
+// CreateCollection stores a new collection with its inline folders and requests.
+func (s *Service) CreateCollection(ctx context.Context, c *Collection) (*Collection, error) {
+	c.Name = strings.TrimSpace(c.Name)
+	if err := checkCollection(c); err != nil {
+		return nil, err
+	}
+	if c.ID == "" {
+		c.ID = uuid.NewString()
+	} else if !model.NamePattern.MatchString(c.ID) {
+		return nil, fieldErr("id", "must be 1-100 letters, digits, '.', '_' or '-'")
+	}
+	var more []*store.TesterObject
+	folderIDs := map[string]string{} // as given -> stored
+	for i := range c.Folders {
+		f := c.Folders[i]
+		given := f.ID
+		f.ID = uuid.NewString()
+		folderIDs[given] = f.ID
+		c.Folders[i] = f
+	}
+	for i := range c.Folders {
+		f := &c.Folders[i]
+		if err := checkName(fmt.Sprintf("folders[%d].name", i), f.Name, true); err != nil {
+			return nil, err
+		}
+		f.CollectionID, f.ParentID, f.SortOrder = c.ID, folderIDs[f.ParentID], int64(i)
+		o, err := folderObject(c.Namespace, f)
+		if err != nil {
+			return nil, err
+		}
+		more = append(more, o)
+	}
+	for i := range c.Requests {
+		r := &c.Requests[i]
+		if err := checkRequest(fmt.Sprintf("requests[%d].", i), r); err != nil {
+			return nil, err
+		}
+		r.ID, r.CollectionID, r.FolderID, r.SortOrder = uuid.NewString(), c.ID, folderIDs[r.FolderID], int64(i)
+		o, err := requestObject(c.Namespace, r)
+		if err != nil {
+			return nil, err
+		}
+		more = append(more, o)
+	}
+	if err := s.putCollection(ctx, c, &store.TesterObject{}, more...); err != nil {
+		return nil, err
+	}
+	return s.Collection(ctx, c.ID, true)
+}
+
+// UpdateCollection merges body into a collection (empty strings and nulls
+// leave fields unchanged, as the Go SDK sends every field).
+func (s *Service) UpdateCollection(ctx context.Context, id string, body []byte) (*Collection, error) {
+	o, err := s.get(ctx, store.TesterCollection, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := collectionOf(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := mergeJSON(c, body, true, "id", "namespace", "userId", "createdAt", "updatedAt", "deletedAt",
+		"requestCount", "folders", "requests", "sharedUsers", "sharedNamespaces"); err != nil {
+		return nil, err
+	}
+	c.Name = strings.TrimSpace(c.Name)
+	if err := checkCollection(c); err != nil {
+		return nil, err
+	}
+	if err := s.putCollection(ctx, c, o); err != nil {
+		return nil, err
+	}
+	return s.Collection(ctx, id, false)
+}
+
+// SaveCollection writes a changed collection (sharing lists).
+func (s *Service) SaveCollection(ctx context.Context, c *Collection) error {
+	o, err := s.get(ctx, store.TesterCollection, c.ID)
+	if err != nil {
+		return err
+	}
+	return s.putCollection(ctx, c, o)
+}
+
+// DeleteCollections marks collections deleted; Restore brings one back.
+func (s *Service) DeleteCollections(ctx context.Context, ids []string) (int64, error) {
+	return s.st.SetTesterDeleted(ctx, store.TesterCollection, ids, true)
+}
+
+// RestoreCollection brings a deleted collection back with its contents.
+func (s *Service) RestoreCollection(ctx context.Context, id string) (*Collection, error) {
+	if _, err := s.st.SetTesterDeleted(ctx, store.TesterCollection, []string{id}, false); err != nil {
+		return nil, err
+	}
+	return s.Collection(ctx, id, false)
+}
+
+// DuplicateCollection copies a collection with its folders and requests.
+func (s *Service) DuplicateCollection(ctx context.Context, id, userID string) (*Collection, error) {
+	c, err := s.Collection(ctx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	c.ID, c.UserID = "", userID
+	c.Name = c.Name + " (copy)"
+	if len(c.Name) > maxName {
+		c.Name = c.Name[:maxName]
+	}
+	c.SharedUsers, c.SharedNamespaces = nil, nil
+	return s.CreateCollection(ctx, c)
+}
+
+// --- folders ---
+
+func folderObject(namespace string, f *Folder) (*store.TesterObject, error) {
+	o := &store.TesterObject{ID: f.ID, Kind: store.TesterFolder, Namespace: namespace, Parent: f.CollectionID,
+		Folder: f.ParentID, Name: f.Name, SortOrder: f.SortOrder}
+	doc := *f
+	return o, encodeDoc(o, &doc)
+}
+
+func folderOf(o *store.TesterObject) (*Folder, error) {
+	var f Folder
+	if err := decodeDoc(o, &f); err != nil {
+		return nil, err
+	}
+	f.ID, f.CollectionID, f.ParentID, f.Name, f.SortOrder = o.ID, o.Parent, o.Folder, o.Name, o.SortOrder
+	f.CreatedAt, f.UpdatedAt = iso(o.CreatedMs), iso(o.UpdatedMs)
+	return &f, nil
+}
+
+func requestObject(namespace string, r *Request) (*store.TesterObject, error) {
+	o := &store.TesterObject{ID: r.ID, Kind: store.TesterRequest, Namespace: namespace, Parent: r.CollectionID,
+		Folder: r.FolderID, Name: r.Name, SortOrder: r.SortOrder}
+	doc := *r
+	return o, encodeDoc(o, &doc)
+}
+
+func requestOf(o *store.TesterObject) (*Request, error) {
+	var r Request
+	if err := decodeDoc(o, &r); err != nil {
+		return nil, err
+	}
+	r.ID, r.CollectionID, r.FolderID, r.Name, r.SortOrder = o.ID, o.Parent, o.Folder, o.Name, o.SortOrder
+	r.CreatedAt, r.UpdatedAt = iso(o.CreatedMs), iso(o.UpdatedMs)
+	if r.Headers == nil {
+		r.Headers = KVList{}
+	}
+	return &r, nil
+}
+
+// Tree lists a collection's folders and requests in sort order.
+func (s *Service) Tree(ctx context.Context, collectionID string) ([]Folder, []Request, error) {
+	frows, _, err := s.st.TesterObjects(ctx, store.TesterFilter{Kind: store.TesterFolder, Parent: collectionID})
+	if err != nil {
+		return nil, nil, err
+	}
+	rrows, _, err := s.st.TesterObjects(ctx, store.TesterFilter{Kind: store.TesterRequest, Parent: collectionID})
+	if err != nil {
+		return nil, nil, err
+	}
+	folders := make([]Folder, 0, len(frows))
+	for i := range frows {
+		f, err := folderOf(&frows[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		folders = append(folders, *f)
+	}
+	requests := make([]Request, 0, len(rrows))
+	for i := range rrows {
+		r, err := requestOf(&rrows[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		requests = append(requests, *r)
+	}
+	return folders, requests, nil
+}
+
+// nextOrder is one past the highest sort order among a collection's objects.
+func (s *Service) nextOrder(ctx context.Context, kind, collectionID string) (int64, error) {
+	rows, _, err := s.st.TesterObjects(ctx, store.TesterFilter{Kind: kind, Parent: collectionID})
+	if err != nil {
+		return 0, err
+	}
+	var max int64 = -1
+	for _, r := range rows {
+		if r.SortOrder > max {
+			max = r.SortOrder
+		}
+	}
+	return max + 1, nil
+}
+
+// checkFolderIn checks a folder exists in the collection ("" is the root).
+func (s *Service) checkFolderIn(ctx context.Context, collectionID, folderID, field string) error {
+	if folderID == "" {
+		return nil
+	}
+	o, err := s.get(ctx, store.TesterFolder, folderID)
+	if err != nil || o.Parent != collectionID {
+		return fieldErr(field, "folder %q is not in collection %q", folderID, collectionID)
+	}
+	return nil
+}
+
+// Folder loads a folder.
+func (s *Service) Folder(ctx context.Context, id string) (*Folder, error) {
+	o, err := s.get(ctx, store.TesterFolder, id)
+	if err != nil {
+		return nil, err
+	}
+	return folderOf(o)
+}
+
+// CreateFolder adds a folder to a collection.
+func (s *Service) CreateFolder(ctx context.Context, c *Collection, f *Folder) (*Folder, error) {
+	f.Name = strings.TrimSpace(f.Name)
+	if err := checkName("name", f.Name, true); err != nil {
+		return nil, err
+	}
+	if err := checkAuth("auth", f.Auth); err != nil {
+		return nil, err
+	}
+	if err := checkScripts("", f.PreRequestScript, f.TestScript); err != nil {
+		return nil, err
+	}
+	if err := s.checkFolderIn(ctx, c.ID, f.ParentID, "parentId"); err != nil {
+		return nil, err
+	}
+	order, err := s.nextOrder(ctx, store.TesterFolder, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	f.ID, f.CollectionID, f.SortOrder = uuid.NewString(), c.ID, order
+	o, err := folderObject(c.Namespace, f)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.st.PutTesterObjects(ctx, o); err != nil {
+		return nil, err
+	}
+	return s.Folder(ctx, f.ID)
+}
+
+// UpdateFolder merges body into a folder.
+func (s *Service) UpdateFolder(ctx context.Context, id string, body []byte) (*Folder, error) {
+	o, err := s.get(ctx, store.TesterFolder, id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := folderOf(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := mergeJSON(f, body, false, "id", "collectionId", "createdAt", "updatedAt"); err != nil {
+		return nil, err
+	}
+	if err := checkName("name", f.Name, true); err != nil {
+		return nil, err
+	}
+	if err := checkScripts("", f.PreRequestScript, f.TestScript); err != nil {
+		return nil, err
+	}
+	for p, seen := f.ParentID, 0; p != ""; seen++ {
+		if p == f.ID || seen > 64 {
+			return nil, fieldErr("parentId", "a folder cannot be inside itself")
+		}
+		pf, err := s.Folder(ctx, p)
+		if err != nil || pf.CollectionID != f.CollectionID {
+			return nil, fieldErr("parentId", "folder %q is not in collection %q", p, f.CollectionID)
+		}
+		p = pf.ParentID
+	}
+	no, err := folderObject(o.Namespace, f)
+	if err != nil {
+		return nil, err
+	}
+	no.CreatedMs = o.CreatedMs
+	if err := s.st.PutTesterObjects(ctx, no); err != nil {
+		return nil, err
+	}
+	return s.Folder(ctx, id)
+}
+
+// DeleteFolder removes a folder with its subfolders and requests.
+func (s *Service) DeleteFolder(ctx context.Context, id string) error {
+	f, err := s.Folder(ctx, id)
+	if err != nil {
+		return err
+	}
+	folders, requests, err := s.Tree(ctx, f.CollectionID)
+	if err != nil {
+		return err
+	}
+	gone := map[string]bool{id: true}
+	for changed := true; changed; {
+		changed = false
+		for _, g := range folders {
+			if !gone[g.ID] && gone[g.ParentID] {
+				gone[g.ID], changed = true, true
+			}
+		}
+	}
+	var fids, rids []string
+	for k := range gone {
+		fids = append(fids, k)
+	}
+	for _, r := range requests {
+		if gone[r.FolderID] {
+			rids = append(rids, r.ID)
+		}
+	}
+	if len(rids) > 0 {
+		if _, err := s.st.DeleteTesterObjects(ctx, store.TesterRequest, rids); err != nil {
+			return err
+		}
+	}
+	_, err = s.st.DeleteTesterObjects(ctx, store.TesterFolder, fids)
+	return err
+}
+
+// --- requests ---
+
+// Request loads a request.
+func (s *Service) Request(ctx context.Context, id string) (*Request, error) {
+	o, err := s.get(ctx, store.TesterRequest, id)
+	if err != nil {
+		return nil, err
+	}
+	return requestOf(o)
+}
+
+// Requests lists a collection's requests in order.
+func (s *Service) Requests(ctx context.Context, collectionID string) ([]Request, error) {
+	_, requests, err := s.Tree(ctx, collectionID)
+	return requests, err
+}
+
+// CreateRequest adds a request to a collection (at the end).
+func (s *Service) CreateRequest(ctx context.Context, c *Collection, r *Request) (*Request, error) {
+	if err := checkRequest("", r); err != nil {
+		return nil, err
+	}
+	if err := s.checkFolderIn(ctx, c.ID, r.FolderID, "folderId"); err != nil {
+		return nil, err
+	}
+	order, err := s.nextOrder(ctx, store.TesterRequest, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	r.ID, r.CollectionID, r.SortOrder = uuid.NewString(), c.ID, order
+	o, err := requestObject(c.Namespace, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.st.PutTesterObjects(ctx, o); err != nil {
+		return nil, err
+	}
+	return s.Request(ctx, r.ID)
+}
+
+// UpdateRequest merges body into a request.
+func (s *Service) UpdateRequest(ctx context.Context, id string, body []byte) (*Request, error) {
+	o, err := s.get(ctx, store.TesterRequest, id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := requestOf(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := mergeJSON(r, body, false, "id", "collectionId", "createdAt", "updatedAt"); err != nil {
+		return nil, err
+	}
+	if err := checkRequest("", r); err != nil {
+		return nil, err
+	}
+	if err := s.checkFolderIn(ctx, r.CollectionID, r.FolderID, "folderId"); err != nil {
+		return nil, err
+	}
+	no, err := requestObject(o.Namespace, r)
+	if err != nil {
+		return nil, err
+	}
+	no.CreatedMs = o.CreatedMs
+	if err := s.st.PutTesterObjects(ctx, no); err != nil {
+		return nil, err
+	}
+	return s.Request(ctx, id)
+}
+
+// DeleteRequests removes requests for good.
+func (s *Service) DeleteRequests(ctx context.Context, ids []string) (int64, error) {
+	return s.st.DeleteTesterObjects(ctx, store.TesterRequest, ids)
+}
+
+// MoveRequests puts requests into a folder (or the root, "") of their collection.
+func (s *Service) MoveRequests(ctx context.Context, ids []string, folderID string) (int64, error) {
+	var objs []*store.TesterObject
+	for i, id := range ids {
+		o, err := s.get(ctx, store.TesterRequest, id)
+		if err != nil {
+			return 0, fmt.Errorf("ids[%d]: %w", i, err)
+		}
+		if err := s.checkFolderIn(ctx, o.Parent, folderID, "folderId"); err != nil {
+			return 0, err
+		}
+		r, err := requestOf(o)
+		if err != nil {
+			return 0, err
+		}
+		r.FolderID = folderID
+		no, err := requestObject(o.Namespace, r)
+		if err != nil {
+			return 0, err
+		}
+		no.CreatedMs = o.CreatedMs
+		objs = append(objs, no)
+	}
+	return int64(len(objs)), s.st.PutTesterObjects(ctx, objs...)
+}
+
+// ReorderRequests sets the order of a collection's requests: ids first in
+// the given order, the rest after them in their old order.
+func (s *Service) ReorderRequests(ctx context.Context, c *Collection, ids []string) ([]Request, error) {
+	requests, err := s.Requests(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	pos := map[string]int{}
+	for i, id := range ids {
+		if _, dup := pos[id]; dup {
+			return nil, fieldErr(fmt.Sprintf("ids[%d]", i), "%q is listed twice", id)
+		}
+		pos[id] = i
+	}
+	byID := map[string]bool{}
+	for _, r := range requests {
+		byID[r.ID] = true
+	}
+	for i, id := range ids {
+		if !byID[id] {
+			return nil, fieldErr(fmt.Sprintf("ids[%d]", i), "request %q is not in collection %q", id, c.ID)
+		}
+	}
+	var objs []*store.TesterObject
+	next := int64(len(ids))
+	for i := range requests {
+		r := &requests[i]
+		if p, ok := pos[r.ID]; ok {
+			r.SortOrder = int64(p)
+		} else {
+			r.SortOrder = next
+			next++
+		}
+		o, err := requestObject(c.Namespace, r)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, o)
+	}
+	if err := s.st.PutTesterObjects(ctx, objs...); err != nil {
+		return nil, err
+	}
+	return s.Requests(ctx, c.ID)
+}
+
+func newID() string { return uuid.NewString() }
