@@ -11,7 +11,7 @@ EXAMPLES := $(patsubst %/go.mod,%,$(wildcard examples/*/go.mod))
 TESTFLAGS ?= -race -count=1 -timeout 20m
 # Third-party clients some tests also drive when installed (make clients):
 # graphql-js, the npm soap client, the MCP TypeScript SDK, WireMock (its jar,
-# run on the machine's Java) and grpcurl.
+# run on the machine's Java), newman (the reference Postman runner) and grpcurl.
 CLIENTS  := $(CURDIR)/.clients
 ifneq ($(wildcard $(CLIENTS)/node_modules),)
 export NODE_PATH      := $(CLIENTS)/node_modules
@@ -20,6 +20,9 @@ export MCP_NODE_SDK   := $(CLIENTS)
 endif
 ifneq ($(wildcard $(CLIENTS)/node_modules/wiremock/build/wiremock-standalone-*.jar),)
 export WIREMOCK_JAR := $(firstword $(wildcard $(CLIENTS)/node_modules/wiremock/build/wiremock-standalone-*.jar))
+endif
+ifneq ($(wildcard $(CLIENTS)/node_modules/.bin/newman),)
+export NEWMAN := $(CLIENTS)/node_modules/.bin/newman
 endif
 ifneq ($(wildcard $(CLIENTS)/bin/grpcurl),)
 export GRPCURL := $(CLIENTS)/bin/grpcurl
@@ -62,7 +65,7 @@ test: lint
 # Installs the clients the tests use when present (.clients/, ignored by git).
 clients:
 	@mkdir -p $(CLIENTS)
-	cd $(CLIENTS) && npm install --no-audit --no-fund --loglevel=error graphql@16 soap@1.13.0 @modelcontextprotocol/sdk@1.32.2 wiremock@3.13.2
+	cd $(CLIENTS) && npm install --no-audit --no-fund --loglevel=error graphql@16 soap@1.13.0 @modelcontextprotocol/sdk@1.32.2 wiremock@3.13.2 newman@6.2.2
 	GOBIN=$(CLIENTS)/bin $(GO) install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
 	@if [ ! -f $(CLIENTS)/openapi/.done ]; then \
 		rm -rf $(CLIENTS)/openapi $(CLIENTS)/openapi-pack && mkdir -p $(CLIENTS)/openapi $(CLIENTS)/openapi-pack && \

@@ -65,6 +65,9 @@ type Step struct {
 	Path      []string `json:"path,omitempty"` // the folders it is in
 	Status    string   `json:"status"`
 	Error     string   `json:"error,omitempty"`
+	// Warnings are what the run could not do as asked but went on without
+	// (an auth type it cannot compute, say).
+	Warnings []string `json:"warnings,omitempty"`
 	// StartedAt is epoch ms; DurationMs is the whole step, scripts included.
 	StartedAt  int64         `json:"startedAt"`
 	DurationMs int64         `json:"durationMs"`
@@ -134,4 +137,20 @@ func DecodeJob(params []byte) (*Job, error) {
 		return nil, err
 	}
 	return &j, nil
+}
+
+// AuthTypes are the auth types of Postman collections.
+var AuthTypes = []string{"apikey", "awsv4", "basic", "bearer", "digest", "edgegrid", "hawk", "inherit", "jwt", "noauth", "ntlm", "oauth1", "oauth2", "asap", "akamai"}
+
+// KnownAuth says whether typ is a Postman auth type ("" counts as none).
+func KnownAuth(typ string) bool {
+	if typ == "" {
+		return true
+	}
+	for _, t := range AuthTypes {
+		if t == typ {
+			return true
+		}
+	}
+	return false
 }

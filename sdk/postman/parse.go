@@ -19,6 +19,7 @@ type Error struct {
 	Message string
 }
 
+// Error is "path: message", or the message alone for the whole document.
 func (e *Error) Error() string {
 	if e.Path == "" {
 		return e.Message

@@ -62,6 +62,7 @@ func (s *server) testerRoutes(v1 fiber.Router) {
 	t.Post("/environments/:id/activate", s.activateEnvironment)
 
 	s.testRunRoutes(v1, t)
+	s.testerImportRoutes(t)
 }
 
 // --- helpers ---

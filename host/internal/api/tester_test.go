@@ -1,8 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -207,4 +211,74 @@ func TestTestRunsEmptyAndImport(t *testing.T) {
 	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "data", "POST", "/api/v1/api-tester/reports/import", map[string]any{"data": `{"x":1}`})
 	s.expect(http.StatusOK, "DELETE", "/api/v1/api-tester/test-runs/"+id, nil)
 	s.expectError(http.StatusNotFound, CodeNotFound, "", "GET", "/api/v1/api-tester/test-runs/"+id, nil)
+}
+
+func TestTesterImports(t *testing.T) {
+	s := newTestServer(t)
+	read := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	check := func(v map[string]any, minRequests int) string {
+		t.Helper()
+		id, _ := v["collectionId"].(string)
+		if id == "" || v["imported"].(float64) < float64(minRequests) || v["created"] != v["imported"] {
+			t.Fatalf("import result: %v", v)
+		}
+		if _, ok := v["warnings"].([]any); !ok {
+			t.Fatalf("warnings must be a list: %v", v)
+		}
+		return id
+	}
+	// Go: {"data": text}.
+	id := check(s.expect(http.StatusCreated, "POST", "/api/v1/api-tester/import/postman",
+		map[string]any{"data": read("../../../sdk/postman/testdata/insomnia-importers/postman/complex-v2_1-input.json")}), 5)
+	if reqs := s.list(http.StatusOK, "GET", "/api/v1/api-tester/collections/"+id+"/requests", nil); len(reqs) < 5 {
+		t.Fatalf("imported requests: %v", reqs)
+	}
+	// Python: the raw document; Java: {"content", "namespace"}.
+	check(s.expect(http.StatusCreated, "POST", "/api/v1/api-tester/import/har", read("../generate/hargen/testdata/browser.har")), 1)
+	v := s.expect(http.StatusCreated, "POST", "/api/v1/api-tester/import/postman",
+		map[string]any{"content": read("../../../sdk/postman/testdata/insomnia-importers/postman/basic-auth-v2_1-input.json"), "namespace": "team-j"})
+	if v["namespace"] != "team-j" {
+		t.Fatalf("Java's namespace: %v", v)
+	}
+	// Python's cURL import.
+	v = s.expect(http.StatusCreated, "POST", "/api/v1/api-tester/import/curl",
+		map[string]any{"commands": []string{`curl -X POST https://api.example.com/users -H 'Content-Type: application/json' -d '{"name":"Ann"}'`, "curl https://api.example.com/users?page=2"}})
+	check(v, 2)
+	reqs := s.list(http.StatusOK, "GET", "/api/v1/api-tester/collections/"+v["collectionId"].(string)+"/requests", nil)
+	if reqs[0]["method"] != "POST" || !strings.Contains(reqs[0]["url"].(string), "api.example.com/users") {
+		t.Fatalf("curl requests: %v", reqs)
+	}
+	// Multipart file, as the reference's curl -F.
+	specs, _ := filepath.Glob("../generate/openapigen/testdata/oas-examples/3.0/petstore.yaml")
+	if len(specs) == 0 {
+		t.Fatal("no OpenAPI testdata")
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", filepath.Base(specs[0]))
+	fw.Write([]byte(read(specs[0])))
+	mw.WriteField("namespace", "specs")
+	mw.Close()
+	r := s.do("POST", "/api/v1/api-tester/import/openapi", body.Bytes(), "Content-Type", mw.FormDataContentType())
+	if r.Status != http.StatusCreated || !strings.Contains(string(r.Body), `"namespace":"specs"`) {
+		t.Fatalf("OpenAPI multipart import: %d %s", r.Status, r.Body)
+	}
+	// Insomnia, with its environments.
+	check(s.expect(http.StatusCreated, "POST", "/api/v1/api-tester/import/insomnia", read("../tester/imports/testdata/insomnia/export.json")), 1)
+
+	// Bad imports: a clear 4xx naming where.
+	e := s.expectError(http.StatusUnprocessableEntity, CodeValidation, "item[0].request.url", "POST", "/api/v1/api-tester/import/postman",
+		map[string]any{"data": `{"info":{"name":"x","schema":"https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},"item":[{"request":{"url":42}}]}`})
+	if !strings.Contains(e["error"].(string), "item[0].request.url") {
+		t.Fatalf("error names the path: %v", e)
+	}
+	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "", "POST", "/api/v1/api-tester/import/postman", map[string]any{"data": `{"info":{"name":"v1"},"requests":[]}`})
+	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "data", "POST", "/api/v1/api-tester/import/postman", map[string]any{"data": ""})
+	s.expectError(http.StatusNotFound, CodeNotFound, "", "POST", "/api/v1/api-tester/import/pdf", map[string]any{"data": "x"})
 }

@@ -48,10 +48,21 @@ func Sample(ref *openapi3.SchemaRef, name string, dir Direction) any {
 	return w.value(ref, name, 0)
 }
 
+// SamplePlain is a plain value of the schema, for a field called name:
+// what Sample gives, with each $.fake.* template replaced by a fixed value
+// of its kind, for documents that are sent as they are rather than
+// rendered (a request body in a test collection).
+func SamplePlain(ref *openapi3.SchemaRef, name string, dir Direction) any {
+	w := &sampler{dir: dir, budget: valueBudget, faker: gofakeit.New(1), plain: true}
+	return w.value(ref, name, 0)
+}
+
 type sampler struct {
 	dir    Direction
 	budget int
 	faker  *gofakeit.Faker
+	// plain: fixed values instead of templates (SamplePlain).
+	plain bool
 }
 
 func (w *sampler) value(ref *openapi3.SchemaRef, name string, depth int) any {
@@ -62,7 +73,7 @@ func (w *sampler) value(ref *openapi3.SchemaRef, name string, depth int) any {
 		return nil
 	}
 	if ref == nil || ref.Value == nil {
-		return fakes.String(name)
+		return w.fake(fakes.String(name))
 	}
 	s := ref.Value
 	if v, ok := w.fixed(s); ok {
@@ -93,6 +104,9 @@ func (w *sampler) value(ref *openapi3.SchemaRef, name string, depth int) any {
 	case "number":
 		return w.number(s, name)
 	case "boolean":
+		if w.plain {
+			return true
+		}
 		return "$.fake.Bool"
 	case "null":
 		return nil
@@ -116,12 +130,12 @@ func (w *sampler) fixed(s *openapi3.Schema) (any, bool) {
 		cands = append(cands, s.Default)
 	}
 	for _, v := range cands {
-		if Fits(s, v, w.dir) {
+		if w.fits(s, v) {
 			return v, true
 		}
 	}
 	for _, v := range s.Enum {
-		if v != nil && Fits(s, v, w.dir) {
+		if v != nil && w.fits(s, v) {
 			return v, true
 		}
 	}
@@ -131,9 +145,10 @@ func (w *sampler) fixed(s *openapi3.Schema) (any, bool) {
 // Fits says whether v is a value of s (formats included) and safe to
 // write into a payload as it is.
 func Fits(s *openapi3.Schema, v any, dir Direction) bool {
-	if !safe(v) {
-		return false
-	}
+	return safe(v) && fitsSchema(s, v, dir)
+}
+
+func fitsSchema(s *openapi3.Schema, v any, dir Direction) bool {
 	// kin-openapi keeps every pattern it compiles for the life of the
 	// process: patterns are checked here instead (patternsFit), so a
 	// description's thousands of patterns do not stay in memory.
@@ -145,6 +160,15 @@ func Fits(s *openapi3.Schema, v any, dir Direction) bool {
 		opts = append(opts, openapi3.VisitAsRequest())
 	}
 	return s.VisitJSON(v, opts...) == nil && patternsFit(s, v, 0)
+}
+
+// fits is Fits, except that a plain sample may hold "$." (it is never
+// rendered).
+func (w *sampler) fits(s *openapi3.Schema, v any) bool {
+	if w.plain {
+		return fitsSchema(s, v, w.dir)
+	}
+	return Fits(s, v, w.dir)
 }
 
 // patternsFit checks the pattern keywords along v: of its strings, the
@@ -354,14 +378,14 @@ func (w *sampler) integer(s *openapi3.Schema, name string) any {
 	if !constrained && (s.Format == "" || s.Format == "int64" || s.Format == "int32") {
 		f := fakes.Int(name)
 		if s.Format != "int32" || f != "$.fake.UnixTime" {
-			return f
+			return w.fake(f)
 		}
 	}
 	lo, hi := bounds(s, true)
 	if lo > hi {
 		return lo
 	}
-	if math.Abs(lo) > 1<<53 || math.Abs(hi) > 1<<53 {
+	if math.Abs(lo) > 1<<53 || math.Abs(hi) > 1<<53 || w.plain {
 		return json.Number(strconv.FormatFloat(lo, 'f', 0, 64))
 	}
 	return fmt.Sprintf("$.fake.IntBetween(%d, %d)", int64(lo), int64(hi))
@@ -373,10 +397,10 @@ func (w *sampler) number(s *openapi3.Schema, name string) any {
 		return multiple(s, false)
 	}
 	if !constrained {
-		return fakes.Float(name)
+		return w.fake(fakes.Float(name))
 	}
 	lo, hi := bounds(s, false)
-	if hi-lo < 0.02 {
+	if hi-lo < 0.02 || w.plain {
 		return (lo + hi) / 2
 	}
 	return fmt.Sprintf("$.fake.FloatRange(%s, %s)", strconv.FormatFloat(lo, 'f', -1, 64), strconv.FormatFloat(hi, 'f', -1, 64))
@@ -418,7 +442,7 @@ func (w *sampler) text(s *openapi3.Schema, name string) any {
 		}
 	}
 	lengthBound := s.MinLength > 0 || s.MaxLength != nil
-	if f := fakes.Format(s.Format); f != "" {
+	if f := fakes.Format(s.Format); f != "" && !w.plain {
 		if !lengthBound {
 			return f
 		}
@@ -432,7 +456,43 @@ func (w *sampler) text(s *openapi3.Schema, name string) any {
 	if lengthBound {
 		return w.fitLength(s, w.faker.Word())
 	}
-	return fakes.String(name)
+	return w.fake(fakes.String(name))
+}
+
+// plainFakes are fixed values for the templates fakes picks by name.
+var plainFakes = map[string]any{
+	"$.fake.Email": "user@example.com", "$.fake.UUID": staticFormats["uuid"], "$.fake.FirstName": "Jane",
+	"$.fake.LastName": "Doe", "$.fake.Name": "Jane Doe", "$.fake.Username": "jdoe", "$.fake.Phone": "+1-202-555-0143",
+	"$.fake.City": "Lisbon", "$.fake.CountryCode": "PT", "$.fake.Country": "Portugal", "$.fake.State": "California",
+	"$.fake.ZipCode": "94105", "$.fake.StreetAddress": "1 Main Street", "$.fake.URL": staticFormats["uri"],
+	"$.fake.DomainName": staticFormats["hostname"], "$.fake.IPv4": staticFormats["ipv4"], "$.fake.Company": "Example Inc.",
+	"$.fake.JobTitle": "Engineer", "$.fake.Currency": "EUR", "$.fake.Color": "blue", "$.fake.Password": "S3cret-passw0rd",
+	"$.fake.JWT":         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+	"$.fake.DateTimeISO": staticFormats["date-time"], "$.fake.Sentence": "A sample text.", "$.fake.AppVersion": "1.0.0",
+	"$.fake.Age": json.Number("30"), "$.fake.UnixTime": json.Number("1705314600"), "$.fake.PositiveInt": json.Number("1"),
+	"$.fake.Latitude": 38.72, "$.fake.Longitude": -9.14, "$.fake.Price": 9.99,
+}
+
+var fakeRange = regexp.MustCompile(`^\$\.fake\.(IntBetween|FloatRange)\(([-0-9.]+), ([-0-9.]+)\)$`)
+
+// fake is the template f, or for a plain sample a fixed value of its
+// kind: a range's low end for integers, its middle for decimals.
+func (w *sampler) fake(f string) any {
+	if !w.plain {
+		return f
+	}
+	if v, ok := plainFakes[f]; ok {
+		return v
+	}
+	if m := fakeRange.FindStringSubmatch(f); m != nil {
+		lo, _ := strconv.ParseFloat(m[2], 64)
+		hi, _ := strconv.ParseFloat(m[3], 64)
+		if m[1] == "IntBetween" {
+			return json.Number(m[2])
+		}
+		return (lo + hi) / 2
+	}
+	return w.faker.Word()
 }
 
 // fitLength pads or cuts v to the schema's length bounds.

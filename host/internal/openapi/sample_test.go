@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -77,4 +78,55 @@ func TestFitsChecksNestedPatterns(t *testing.T) {
 	if !Fits(s, map[string]any{"keys": []any{"1_2"}}, Response) || Fits(s, map[string]any{"keys": []any{"1_2", "x"}}, Response) {
 		t.Fatal("nested pattern")
 	}
+}
+
+// A plain sample holds no template, fits its schema, keeps the schema's
+// own example (even one holding "$.") and is the same on every call.
+func TestSamplePlain(t *testing.T) {
+	str := func(format string) *openapi3.SchemaRef {
+		return &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: format}}
+	}
+	typ := func(name string) *openapi3.SchemaRef {
+		return &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{name}}}
+	}
+	lo, hi := 5.0, 9.0
+	s := &openapi3.Schema{Type: &openapi3.Types{"object"}, Properties: openapi3.Schemas{
+		"id": str("uuid"), "email": typ("string"), "createdAt": str("date-time"), "name": typ("string"), "note": typ("string"),
+		"age": typ("integer"), "count": typ("integer"), "price": typ("number"), "active": typ("boolean"),
+		"bounded": {Value: &openapi3.Schema{Type: &openapi3.Types{"integer"}, Min: &lo, Max: &hi}},
+		"rate":    {Value: &openapi3.Schema{Type: &openapi3.Types{"number"}, Min: &lo, Max: &hi}},
+		"price2":  {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Example: "costs $.99"}},
+		"tags":    {Value: &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: typ("string")}},
+		"secret":  {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, ReadOnly: true}},
+	}}
+	ref := &openapi3.SchemaRef{Value: s}
+	v := SamplePlain(ref, "", Request)
+	b, _ := json.Marshal(v)
+	if strings.Contains(strings.ReplaceAll(string(b), "costs $.99", ""), "$.") {
+		t.Fatalf("a template in a plain sample: %s", b)
+	}
+	m := v.(map[string]any)
+	if m["email"] != "user@example.com" || m["id"] != "3fa85f64-5717-4562-b3fc-2c963f66afa6" || m["active"] != true ||
+		m["price2"] != "costs $.99" || m["secret"] != nil || m["bounded"] != json.Number("5") || m["rate"] != 7.0 {
+		t.Errorf("sample: %s", b)
+	}
+	if !fitsSchema(s, jsonValue(t, b), Request) {
+		t.Errorf("the sample does not fit: %s", b)
+	}
+	again, _ := json.Marshal(SamplePlain(ref, "", Request))
+	if string(again) != string(b) {
+		t.Errorf("two samples differ:\n%s\n%s", b, again)
+	}
+	if tmpl, _ := json.Marshal(Sample(ref, "", Request)); !strings.Contains(string(tmpl), "$.fake.") {
+		t.Errorf("Sample still gives templates: %s", tmpl)
+	}
+}
+
+func jsonValue(t *testing.T, b []byte) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

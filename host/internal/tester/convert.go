@@ -200,18 +200,23 @@ func FromPostman(pc *postman.Collection) *Collection {
 	for _, v := range pc.Variable {
 		c.Variables = append(c.Variables, KV{Key: v.Key, Value: v.String(), Disabled: v.Disabled})
 	}
+	// Folders and requests share one order within their parent, so the
+	// positions are kept from 1 (CreateCollection reads 0 as "unordered").
 	var walk func(items []*postman.Item, parent string)
 	walk = func(items []*postman.Item, parent string) {
-		for _, it := range items {
+		for i, it := range items {
 			if it.IsFolder() {
 				id := folderKey(len(c.Folders))
 				pre, test := scriptsOf(it.Event)
 				c.Folders = append(c.Folders, Folder{ID: id, ParentID: parent, Name: nonEmpty(it.Name, "Folder"),
-					Description: it.Description.String(), Auth: authJSON(it.Auth), PreRequestScript: pre, TestScript: test})
+					Description: it.Description.String(), Auth: authJSON(it.Auth), PreRequestScript: pre, TestScript: test,
+					SortOrder: int64(i + 1)})
 				walk(it.Item, id)
 				continue
 			}
-			c.Requests = append(c.Requests, requestFromItem(it, parent))
+			r := requestFromItem(it, parent)
+			r.SortOrder = int64(i + 1)
+			c.Requests = append(c.Requests, r)
 		}
 	}
 	walk(pc.Item, "")
@@ -229,7 +234,7 @@ func nonEmpty(s, def string) string {
 }
 
 func requestFromItem(it *postman.Item, folder string) Request {
-	r := Request{Name: nonEmpty(it.Name, "Request"), FolderID: folder, Description: it.Description.String(), Protocol: "http", Method: "GET"}
+	r := Request{Name: it.Name, FolderID: folder, Description: it.Description.String(), Protocol: "http", Method: "GET"}
 	r.PreRequestScript, r.TestScript = scriptsOf(it.Event)
 	if it.Request != nil {
 		if it.Request.Method != "" {

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/sdk/postman"
 )
 
 // KV is a key and value, as Postman keeps headers, form fields and variables.
@@ -302,11 +303,10 @@ func checkAuth(field string, raw json.RawMessage) error {
 	if json.Unmarshal(raw, &a) != nil {
 		return fieldErr(field, "must be an object with a type")
 	}
-	switch a.Type {
-	case "noauth", "basic", "bearer", "apikey", "inherit", "":
+	if postman.KnownAuth(a.Type) {
 		return nil
 	}
-	return fieldErr(field+".type", "auth type %q is not supported (basic, bearer, apikey, noauth, inherit)", a.Type)
+	return fieldErr(field+".type", "%q is not a Postman auth type (%s)", a.Type, strings.Join(postman.AuthTypes, ", "))
 }
 
 var methods = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "HEAD": true,

@@ -211,6 +211,15 @@ func (s *Service) CreateCollection(ctx context.Context, c *Collection) (*Collect
 		return nil, fieldErr("id", "must be 1-100 letters, digits, '.', '_' or '-'")
 	}
 	var more []*store.TesterObject
+	// Inline folders and requests keep the order they give (an import's
+	// positions), else the order they are listed in.
+	ordered := false
+	for _, f := range c.Folders {
+		ordered = ordered || f.SortOrder != 0
+	}
+	for _, r := range c.Requests {
+		ordered = ordered || r.SortOrder != 0
+	}
 	folderIDs := map[string]string{} // as given -> stored
 	for i := range c.Folders {
 		f := c.Folders[i]
@@ -224,7 +233,10 @@ func (s *Service) CreateCollection(ctx context.Context, c *Collection) (*Collect
 		if err := checkName(fmt.Sprintf("folders[%d].name", i), f.Name, true); err != nil {
 			return nil, err
 		}
-		f.CollectionID, f.ParentID, f.SortOrder = c.ID, folderIDs[f.ParentID], int64(i)
+		f.CollectionID, f.ParentID = c.ID, folderIDs[f.ParentID]
+		if !ordered {
+			f.SortOrder = int64(i)
+		}
 		o, err := folderObject(c.Namespace, f)
 		if err != nil {
 			return nil, err
@@ -236,7 +248,10 @@ func (s *Service) CreateCollection(ctx context.Context, c *Collection) (*Collect
 		if err := checkRequest(fmt.Sprintf("requests[%d].", i), r); err != nil {
 			return nil, err
 		}
-		r.ID, r.CollectionID, r.FolderID, r.SortOrder = uuid.NewString(), c.ID, folderIDs[r.FolderID], int64(i)
+		r.ID, r.CollectionID, r.FolderID = uuid.NewString(), c.ID, folderIDs[r.FolderID]
+		if !ordered {
+			r.SortOrder = int64(i)
+		}
 		o, err := requestObject(c.Namespace, r)
 		if err != nil {
 			return nil, err

@@ -16,7 +16,7 @@ import (
 // redacted) and the body as /stubs will send it back byte for byte (JSON
 // as a payload, text as a string payload, anything else, and text that the
 // renderer would read as a template, as base64 with decode: "base64").
-func (g *gen) answer(at, method, path string, r harResponse, body []byte) model.ContentResponse {
+func (g *gen) answer(at, method, path string, r EntryResponse, body []byte) model.ContentResponse {
 	cr := model.ContentResponse{StatusCode: r.Status, Headers: g.headers(at, method, path, r.Headers)}
 	mt := ""
 	if v := cr.Headers["Content-Type"]; len(v) > 0 {
@@ -97,7 +97,7 @@ func volatileHeader(lower string) bool {
 	return false
 }
 
-func (g *gen) headers(at, method, path string, list []nv) map[string][]string {
+func (g *gen) headers(at, method, path string, list []NameValue) map[string][]string {
 	out := map[string][]string{}
 	for _, h := range list {
 		name := strings.TrimSpace(h.Name)

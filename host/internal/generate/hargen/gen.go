@@ -76,9 +76,9 @@ func (g *gen) noteRedacted(kind, name string) {
 	g.redacted[kind][name] = true
 }
 
-func (g *gen) entry(x indexed) {
-	e := x.entry
-	at := fmt.Sprintf("log.entries[%d]", x.i)
+func (g *gen) entry(x Recorded) {
+	e := x.Entry
+	at := fmt.Sprintf("log.entries[%d]", x.Index)
 	method, u, ok := g.usable(at, e)
 	if !ok {
 		return
@@ -91,7 +91,7 @@ func (g *gen) entry(x indexed) {
 			g.warn("%s: %s %s: the recorder kept the form's fields but not its body; the mock matches any body", at, method, path)
 		}
 	}
-	respBody, err := e.Response.Content.bytes()
+	respBody, err := e.Response.Content.Bytes()
 	if err != nil {
 		g.warn("%s: %s %s: response.content: %v; skipped", at, method, path, err)
 		return
@@ -113,7 +113,7 @@ func (g *gen) entry(x indexed) {
 			g.warn("%s: %s %s: its query parameter \"namespace\" is not matched: on /stubs ?namespace= chooses the namespace and is no query parameter of a mock", at, method, path)
 		}
 		route, pattern := g.route(path)
-		gr = &group{method: method, host: u.Host, path: path, query: query, bodyHash: body.hash, first: x.i,
+		gr = &group{method: method, host: u.Host, path: path, query: query, bodyHash: body.hash, first: x.Index,
 			req: &request{route: route, pattern: pattern, queryParams: queryConds, conditions: body.conditions}}
 		g.byKey[u.Host+" "+key] = gr
 		g.groups = append(g.groups, gr)
@@ -126,7 +126,7 @@ func (g *gen) entry(x indexed) {
 
 // usable says whether an entry is a plain HTTP exchange a mock can
 // replay, and if not, why (in a warning).
-func (g *gen) usable(at string, e harEntry) (method string, u *url.URL, ok bool) {
+func (g *gen) usable(at string, e Entry) (method string, u *url.URL, ok bool) {
 	method = strings.ToUpper(strings.TrimSpace(e.Request.Method))
 	u, err := url.Parse(e.Request.URL)
 	switch {
@@ -387,8 +387,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// bytes is the recorded body: text as written, base64 content decoded.
-func (c content) bytes() ([]byte, error) {
+// Bytes is the recorded body: text as written, base64 content decoded.
+func (c Content) Bytes() ([]byte, error) {
 	if c.Text == nil {
 		return nil, nil
 	}

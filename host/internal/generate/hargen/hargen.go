@@ -60,45 +60,66 @@ type harFile struct {
 	} `json:"log"`
 }
 
-type harEntry struct {
-	StartedDateTime string      `json:"startedDateTime"`
-	Request         harRequest  `json:"request"`
-	Response        harResponse `json:"response"`
+// Entry is one exchange of log.entries.
+type Entry struct {
+	StartedDateTime string        `json:"startedDateTime"`
+	Request         EntryRequest  `json:"request"`
+	Response        EntryResponse `json:"response"`
 }
 
-type harRequest struct {
-	Method   string    `json:"method"`
-	URL      string    `json:"url"`
-	PostData *postData `json:"postData"`
+// EntryRequest is an entry's request.
+type EntryRequest struct {
+	Method      string      `json:"method"`
+	URL         string      `json:"url"`
+	HTTPVersion string      `json:"httpVersion"`
+	Headers     []NameValue `json:"headers"`
+	PostData    *PostData   `json:"postData"`
 }
 
-type postData struct {
-	MimeType string `json:"mimeType"`
-	Text     string `json:"text"`
-	Params   []nv   `json:"params"`
+// PostData is a request's body: its text, or for a form the fields the
+// recorder kept.
+type PostData struct {
+	MimeType string  `json:"mimeType"`
+	Text     string  `json:"text"`
+	Params   []Param `json:"params"`
 }
 
-type harResponse struct {
-	Status  int     `json:"status"`
-	Headers []nv    `json:"headers"`
-	Content content `json:"content"`
+// Param is a posted form field (a file field names its file).
+type Param struct {
+	Name        string `json:"name"`
+	Value       string `json:"value"`
+	FileName    string `json:"fileName"`
+	ContentType string `json:"contentType"`
 }
 
-type content struct {
+// EntryResponse is an entry's response.
+type EntryResponse struct {
+	Status     int         `json:"status"`
+	StatusText string      `json:"statusText"`
+	Headers    []NameValue `json:"headers"`
+	Content    Content     `json:"content"`
+}
+
+// Content is a response's body as recorded.
+type Content struct {
 	Size     int64   `json:"size"`
 	MimeType string  `json:"mimeType"`
 	Text     *string `json:"text"`
 	Encoding string  `json:"encoding"`
 }
 
-type nv struct {
+// NameValue is a header (or query parameter).
+type NameValue struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
 }
 
 // Generate makes the mocks, in the order their requests were first made.
 func Generate(in Input) (*Result, error) {
-	entries, bad, err := parse(in.HAR)
+	if len(bytes.TrimSpace(in.HAR)) == 0 {
+		return nil, generate.Inputf("spec", "is required: the HAR file (JSON), as spec or harContent, or as the multipart file")
+	}
+	entries, bad, err := Read(in.HAR)
 	if err != nil {
 		return nil, err
 	}
@@ -128,18 +149,21 @@ func Generate(in Input) (*Result, error) {
 	return g.res, nil
 }
 
-// indexed is an entry with its place in log.entries (for warnings).
-type indexed struct {
-	i     int
-	entry harEntry
-	start time.Time
+// Recorded is an entry with its place in log.entries (for warnings) and
+// its start time (zero when the recorder wrote none).
+type Recorded struct {
+	Index int
+	Entry Entry
+	Start time.Time
 }
 
-// parse reads the file's entries, sorted by start time (recorders write
-// them as requests finish), or says where the file is not HAR.
-func parse(doc []byte) (entries []indexed, bad []string, err error) {
+// Read reads a HAR file's entries, sorted by start time (recorders write
+// them as requests finish), and says why entries it cannot read are
+// skipped (skipped names each by its place: "log.entries[3]: ..."). A
+// file that is not HAR is a *generate.InputError on field "spec".
+func Read(doc []byte) (entries []Recorded, skipped []string, err error) {
 	if len(bytes.TrimSpace(doc)) == 0 {
-		return nil, nil, generate.Inputf("spec", "is required: the HAR file (JSON), as spec or harContent, or as the multipart file")
+		return nil, nil, generate.Inputf("spec", "is empty: a HAR file (JSON) is expected")
 	}
 	var f harFile
 	if err := json.Unmarshal(doc, &f); err != nil {
@@ -156,26 +180,26 @@ func parse(doc []byte) (entries []indexed, bad []string, err error) {
 		return nil, nil, generate.Inputf("spec", "log.entries is empty: the file recorded no requests")
 	}
 	raw := *f.Log.Entries
-	out := make([]indexed, 0, min(len(raw), MaxEntries+1))
+	out := make([]Recorded, 0, min(len(raw), MaxEntries+1))
 	for i, r := range raw {
-		var e harEntry
+		var e Entry
 		if err := json.Unmarshal(r, &e); err != nil {
-			bad = append(bad, fmt.Sprintf("log.entries[%d]: %s", i, entryErr(err)))
+			skipped = append(skipped, fmt.Sprintf("log.entries[%d]: %s", i, entryErr(err)))
 			continue
 		}
 		t, _ := time.Parse(time.RFC3339Nano, e.StartedDateTime)
-		out = append(out, indexed{i: i, entry: e, start: t})
+		out = append(out, Recorded{Index: i, Entry: e, Start: t})
 	}
 	if len(out) == 0 {
-		return nil, nil, generate.Inputf("spec", "no entry of log.entries is a HAR entry: %s", bad[0])
+		return nil, nil, generate.Inputf("spec", "no entry of log.entries is a HAR entry: %s", skipped[0])
 	}
 	sort.SliceStable(out, func(a, b int) bool {
-		if out[a].start.IsZero() || out[b].start.IsZero() {
+		if out[a].Start.IsZero() || out[b].Start.IsZero() {
 			return false // a recorder without times: the file's order
 		}
-		return out[a].start.Before(out[b].start)
+		return out[a].Start.Before(out[b].Start)
 	})
-	return out, bad, nil
+	return out, skipped, nil
 }
 
 // jsonWhere turns a JSON error into "line L, column C: message".

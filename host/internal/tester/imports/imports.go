@@ -24,7 +24,7 @@ const (
 	// MaxBytes is the largest document (or all curl commands together).
 	MaxBytes = 16 << 20
 	// MaxRequests is how many requests one import makes.
-	MaxRequests = 5000
+	MaxRequests = 50000
 	// maxWarnings bounds the report.
 	maxWarnings = 200
 )

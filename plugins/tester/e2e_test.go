@@ -1,0 +1,333 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
+)
+
+// The shapes below are the Go SDK's (model-tools §1.2, §1.3, §1.4, §7.1):
+// Go decodes strictly by type, so a string where it wants an int64 (or
+// the reverse) fails the whole call, as it would for a real client.
+type sdkCollection struct {
+	ID             string         `json:"id"`
+	Namespace      string         `json:"namespace"`
+	UserID         string         `json:"userId"`
+	Name           string         `json:"name"`
+	Description    string         `json:"description"`
+	Protocol       string         `json:"protocol"`
+	CollectionType string         `json:"collectionType"`
+	IsShared       bool           `json:"isShared"`
+	Metadata       map[string]any `json:"metadata"`
+	CreatedAt      string         `json:"createdAt"`
+	UpdatedAt      string         `json:"updatedAt"`
+}
+
+type sdkEnvironment struct {
+	ID        string            `json:"id"`
+	Namespace string            `json:"namespace"`
+	Name      string            `json:"name"`
+	Variables map[string]string `json:"variables"`
+	IsActive  bool              `json:"isActive"`
+}
+
+type sdkAssertion struct {
+	Name     string `json:"name"`
+	Passed   bool   `json:"passed"`
+	Expected string `json:"expected"`
+	Actual   string `json:"actual"`
+	Message  string `json:"message"`
+}
+
+type sdkStepResult struct {
+	ID          string         `json:"id"`
+	RequestName string         `json:"requestName"`
+	Status      string         `json:"status"`
+	Duration    int64          `json:"duration"`
+	Assertions  []sdkAssertion `json:"assertions"`
+	Error       string         `json:"error"`
+	Request     map[string]any `json:"request"`
+	Response    map[string]any `json:"response"`
+}
+
+type sdkRunResult struct {
+	ID           string          `json:"id"`
+	CollectionID string          `json:"collectionId"`
+	Status       string          `json:"status"`
+	TotalTests   int             `json:"totalTests"`
+	PassedTests  int             `json:"passedTests"`
+	FailedTests  int             `json:"failedTests"`
+	SkippedTests int             `json:"skippedTests"`
+	Duration     int64           `json:"duration"`
+	Results      []sdkStepResult `json:"results"`
+	Metadata     map[string]any  `json:"metadata"`
+	StartedAt    string          `json:"startedAt"`
+	CompletedAt  string          `json:"completedAt"`
+	// The names other SDKs read.
+	RunID      string `json:"runId"`
+	Total      int    `json:"total"`
+	Passed     int    `json:"passed"`
+	Failed     int    `json:"failed"`
+	DurationMs int64  `json:"durationMs"`
+}
+
+type sdkTestRun struct {
+	ID           string `json:"id"`
+	CollectionID string `json:"collectionId"`
+	Mode         string `json:"mode"`
+	ReferenceID  string `json:"referenceId"`
+	Status       string `json:"status"`
+	Namespace    string `json:"namespace"`
+	TotalTests   int    `json:"totalTests"`
+	PassedTests  int    `json:"passedTests"`
+	FailedTests  int    `json:"failedTests"`
+	SkippedTests int    `json:"skippedTests"`
+	Duration     int64  `json:"duration"`
+	StartedAt    int64  `json:"startedAt"`
+	FinishedAt   int64  `json:"finishedAt"`
+	// Java reads the steps of a polled run.
+	Results []sdkStepResult `json:"results"`
+}
+
+type sdkTestRunList struct {
+	Runs  []sdkTestRun `json:"runs"`
+	Total int          `json:"total"`
+}
+
+// call sends a request the way the Go SDK does (X-API-Key would be its
+// credential; local auth needs none) and decodes the answer into out.
+func call(t *testing.T, h *plugintest.HostProc, method, path string, body any, want int, out any) []byte {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, h.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, res.StatusCode, want, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: the Go SDK could not decode the answer: %v\n%s", method, path, err, data)
+		}
+	}
+	return data
+}
+
+func startTester(t *testing.T) *plugintest.HostProc {
+	return plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"tester": {Dir: "."}}})
+}
+
+// TestGoSDKFlow is api-reference 6.1 through the Go SDK's calls: create a
+// collection, add a request with an mk.test script, execute, poll the run,
+// export it as JUnit.
+func TestGoSDKFlow(t *testing.T) {
+	h := startTester(t)
+	// The system under test: a mock on this server.
+	h.Post(t, "/api/v1/mocks", `{"id":"users","http":{"route":"/api/users","httpMethod":"GET"},
+		"response":{"statusCode":200,"payload":{"users":[{"id":1,"name":"Ann"}]}}}`, http.StatusCreated)
+
+	var col sdkCollection
+	// Go marshals every field, zero values included (model-tools §0.3).
+	call(t, h, "POST", "/api/v1/api-tester/collections", sdkCollection{Name: "CI Tests", Description: "Automated test suite",
+		Namespace: "sandbox"}, http.StatusCreated, &col)
+	if col.ID == "" || col.Name != "CI Tests" || col.CreatedAt == "" {
+		t.Fatalf("created collection: %+v", col)
+	}
+	call(t, h, "POST", "/api/v1/api-tester/collections/"+col.ID+"/requests", map[string]any{
+		"name": "Get Users", "method": "GET", "url": "{{baseUrl}}/stubs/sandbox/api/users",
+		"testScript": `mk.test("Status is 200", function() { mk.response.to.have.status(200); });
+mk.test("Has Ann", function() { mk.expect(mk.response.json().users[0].name).to.eql("Ann"); });
+mk.test("Wrong on purpose", function() { mk.expect(mk.response.json().users).to.have.lengthOf(2); });
+mk.environment.set("seen", mk.response.json().users.length);`,
+	}, http.StatusCreated, nil)
+
+	var env sdkEnvironment
+	call(t, h, "POST", "/api/v1/api-tester/environments", sdkEnvironment{Name: "local", Namespace: "sandbox",
+		Variables: map[string]string{"baseUrl": h.URL}}, http.StatusCreated, &env)
+	call(t, h, "POST", "/api/v1/api-tester/environments/"+env.ID+"/activate", nil, http.StatusOK, nil)
+	var active sdkEnvironment
+	call(t, h, "GET", "/api/v1/api-tester/environments/active", nil, http.StatusOK, &active)
+	if active.ID != env.ID || !active.IsActive {
+		t.Fatalf("active environment: %+v", active)
+	}
+
+	// Execute with no body, as the Go SDK does.
+	var run sdkRunResult
+	call(t, h, "POST", "/api/v1/api-tester/collections/"+col.ID+"/execute", nil, http.StatusOK, &run)
+	if run.ID == "" || run.RunID != run.ID || run.CollectionID != col.ID {
+		t.Fatalf("run ids: %+v", run)
+	}
+	if run.Status != "failed" || run.TotalTests != 3 || run.PassedTests != 2 || run.FailedTests != 1 ||
+		run.Total != 3 || run.Passed != 2 || run.Failed != 1 || run.DurationMs != run.Duration {
+		t.Fatalf("run counts: %+v", run)
+	}
+	if len(run.Results) != 1 || run.Results[0].RequestName != "Get Users" || len(run.Results[0].Assertions) != 3 ||
+		run.Results[0].Assertions[2].Passed || !strings.Contains(run.Results[0].Assertions[2].Message, "length") {
+		t.Fatalf("step results: %+v", run.Results)
+	}
+	if run.Results[0].Response["code"] != float64(200) {
+		t.Fatalf("step response: %v", run.Results[0].Response)
+	}
+
+	// Poll, as the reference's curl does, and list with the Go SDK's envelope.
+	var got sdkTestRun
+	call(t, h, "GET", "/api/v1/api-tester/test-runs/"+run.ID, nil, http.StatusOK, &got)
+	if got.Status != "failed" || got.StartedAt == 0 || got.FinishedAt < got.StartedAt || got.Mode != "functional" {
+		t.Fatalf("polled run: %+v", got)
+	}
+	var list sdkTestRunList
+	call(t, h, "GET", "/api/v1/api-tester/test-runs?mode=functional&limit=10", nil, http.StatusOK, &list)
+	if list.Total != 1 || len(list.Runs) != 1 || list.Runs[0].ID != run.ID || list.Runs[0].FailedTests != 1 {
+		t.Fatalf("run list: %+v", list)
+	}
+	var none sdkTestRunList
+	body := call(t, h, "GET", "/api/v1/api-tester/test-runs?mode=fuzz", nil, http.StatusOK, &none)
+	if !strings.Contains(string(body), `"runs":[]`) {
+		t.Fatalf("an empty list must be [] for the Go SDK: %s", body)
+	}
+
+	// The scripts' environment changes are kept with the run.
+	if fe, _ := run.Metadata["finalEnvironment"].(map[string]any); fmt.Sprint(fe["seen"]) != "1" {
+		t.Fatalf("final environment: %v", run.Metadata)
+	}
+
+	// JUnit a CI system reads: one suite per request, one case per test.
+	junitXML := h.Get(t, "/api/v1/api-tester/test-runs/"+run.ID+"/export?format=junit", http.StatusOK)
+	var suites struct {
+		XMLName xml.Name `xml:"testsuites"`
+		Suites  []struct {
+			Name     string `xml:"name,attr"`
+			Tests    int    `xml:"tests,attr"`
+			Failures int    `xml:"failures,attr"`
+			Cases    []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(junitXML, &suites); err != nil {
+		t.Fatalf("JUnit does not parse: %v\n%s", err, junitXML)
+	}
+	if len(suites.Suites) != 1 || suites.Suites[0].Tests != 3 || suites.Suites[0].Failures != 1 ||
+		suites.Suites[0].Cases[2].Failure == nil || suites.Suites[0].Cases[0].Failure != nil {
+		t.Fatalf("JUnit content: %+v\n%s", suites, junitXML)
+	}
+
+	// Python and Java spell the run path /run.
+	var again sdkRunResult
+	call(t, h, "POST", "/api/v1/api-tester/collections/"+col.ID+"/run", map[string]any{}, http.StatusOK, &again)
+	if again.ID == run.ID || again.TotalTests != 3 {
+		t.Fatalf("second run: %+v", again)
+	}
+}
+
+// TestRunGoesOnAfterBadScripts: scripts that throw, loop forever or
+// allocate without bound fail their own test with a clear message, and
+// the next request still runs.
+func TestRunGoesOnAfterBadScripts(t *testing.T) {
+	h := startTester(t)
+	h.Post(t, "/api/v1/mocks", `{"id":"ok","http":{"route":"/ok","httpMethod":"GET"},"response":{"statusCode":200,"payload":{"ok":true}}}`,
+		http.StatusCreated)
+	target := h.URL + "/stubs/sandbox/ok"
+	var col sdkCollection
+	call(t, h, "POST", "/api/v1/api-tester/collections", map[string]any{"name": "bad scripts", "requests": []map[string]any{
+		{"name": "throws", "url": target, "testScript": `throw new Error("boom")`},
+		{"name": "loops", "url": target, "testScript": `pm.test("never ends", function(){ while(true){} });`},
+		{"name": "allocates", "url": target, "testScript": `var a=[]; while(true) a.push("x".repeat(1e6));`},
+		{"name": "fine", "url": target, "testScript": `pm.test("ok", function(){ pm.response.to.have.status(200); });`},
+	}}, http.StatusCreated, &col)
+	var run sdkRunResult
+	call(t, h, "POST", "/api/v1/api-tester/collections/"+col.ID+"/execute", map[string]any{"wait": 120}, http.StatusOK, &run)
+	if len(run.Results) != 4 {
+		t.Fatalf("every request ran: %+v", run)
+	}
+	byName := map[string]sdkStepResult{}
+	for _, r := range run.Results {
+		byName[r.RequestName] = r
+	}
+	if r := byName["fine"]; r.Status != "passed" || len(r.Assertions) != 1 || !r.Assertions[0].Passed {
+		t.Fatalf("the request after the bad scripts: %+v", r)
+	}
+	for name, want := range map[string]string{"throws": "boom", "loops": "timed out", "allocates": "memory"} {
+		r := byName[name]
+		msg := fmt.Sprint(r.Error, r.Response, r.Assertions)
+		if r.Status != "failed" {
+			t.Errorf("%s: status %s, want failed", name, r.Status)
+		}
+		step := h.Get(t, "/api/v1/api-tester/test-runs/"+run.ID, http.StatusOK)
+		if !strings.Contains(string(step), want) {
+			t.Errorf("%s: no %q in the run: %s", name, want, msg)
+		}
+	}
+	if run.Status != "failed" {
+		t.Fatalf("run status: %s", run.Status)
+	}
+}
+
+// TestCancelAndPoll: a long run answers "running" when the wait is over,
+// can be polled and cancelled, and keeps the steps it finished.
+func TestCancelAndPoll(t *testing.T) {
+	h := startTester(t)
+	h.Post(t, "/api/v1/mocks", `{"id":"slow","http":{"route":"/slow","httpMethod":"GET"},"response":{"statusCode":200,"delay":200}}`,
+		http.StatusCreated)
+	var reqs []map[string]any
+	for i := 0; i < 50; i++ {
+		reqs = append(reqs, map[string]any{"name": fmt.Sprintf("r%d", i), "url": h.URL + "/stubs/sandbox/slow"})
+	}
+	var col sdkCollection
+	call(t, h, "POST", "/api/v1/api-tester/collections", map[string]any{"name": "slow", "requests": reqs}, http.StatusCreated, &col)
+	var run sdkRunResult
+	call(t, h, "POST", "/api/v1/api-tester/collections/"+col.ID+"/execute?wait=0", nil, http.StatusOK, &run)
+	if run.Status != "running" {
+		t.Fatalf("with wait=0 the run is still going: %+v", run)
+	}
+	var active struct {
+		Runs []sdkTestRun `json:"runs"`
+	}
+	call(t, h, "GET", "/api/v1/test-runs/active", nil, http.StatusOK, &active)
+	if len(active.Runs) != 1 || active.Runs[0].ID != run.ID {
+		t.Fatalf("active runs: %+v", active)
+	}
+	plugintest.Eventually(t, 30*time.Second, func() bool {
+		var r sdkTestRun
+		call(t, h, "GET", "/api/v1/api-tester/test-runs/"+run.ID, nil, http.StatusOK, &r)
+		return r.TotalTests == 0 && strings.Contains(string(h.Get(t, "/api/v1/api-tester/test-runs/"+run.ID, http.StatusOK)), `"completedRequests":`) &&
+			!strings.Contains(string(h.Get(t, "/api/v1/api-tester/test-runs/"+run.ID, http.StatusOK)), `"completedRequests":0`)
+	}, "the run reports progress")
+	var cancelled sdkTestRun
+	call(t, h, "POST", "/api/v1/api-tester/test-runs/"+run.ID+"/cancel", nil, http.StatusOK, &cancelled)
+	if cancelled.Status != "cancelled" {
+		t.Fatalf("cancelled run: %+v", cancelled)
+	}
+	var final sdkTestRun
+	call(t, h, "GET", "/api/v1/api-tester/test-runs/"+run.ID, nil, http.StatusOK, &final)
+	if final.Status != "cancelled" || len(final.Results) == 0 || len(final.Results) >= 50 {
+		t.Fatalf("a cancelled run keeps what it did: %s, %d results", final.Status, len(final.Results))
+	}
+	h.Do(t, "POST", "/api/v1/api-tester/test-runs/"+run.ID+"/cancel", "", http.StatusConflict)
+}
