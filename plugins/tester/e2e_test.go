@@ -331,3 +331,90 @@ func TestCancelAndPoll(t *testing.T) {
 	}
 	h.Do(t, "POST", "/api/v1/api-tester/test-runs/"+run.ID+"/cancel", "", http.StatusConflict)
 }
+
+// TestRequestsTestsSchedules: a request run on its own (kept in the
+// history), a script run against a given response, a standalone test, and
+// a schedule that fires by itself and on demand.
+func TestRequestsTestsSchedules(t *testing.T) {
+	h := startTester(t)
+	h.Post(t, "/api/v1/mocks", `{"id":"hello","http":{"route":"/hello","httpMethod":"GET"},"response":{"statusCode":200,"payload":{"hi":"there"}}}`,
+		http.StatusCreated)
+	target := h.URL + "/stubs/sandbox/hello"
+
+	var one map[string]any
+	call(t, h, "POST", "/api/v1/api-tester/requests/execute", map[string]any{"method": "GET", "url": target,
+		"testScript": `pm.test("hi", function(){ pm.expect(pm.response.json().hi).to.eql("there"); });`}, http.StatusOK, &one)
+	if one["statusCode"] != float64(200) || one["passedTests"] != float64(1) || one["body"].(map[string]any)["hi"] != "there" {
+		t.Fatalf("executed request: %v", one)
+	}
+	var hist struct {
+		Items []map[string]any `json:"items"`
+		Total int              `json:"total"`
+	}
+	call(t, h, "GET", "/api/v1/api-tester/requests/history", nil, http.StatusOK, &hist)
+	if hist.Total != 1 || !strings.Contains(fmt.Sprint(hist.Items[0]["request"]), target) {
+		t.Fatalf("history: %+v", hist)
+	}
+	// A single request is not a functional run.
+	var runs sdkTestRunList
+	call(t, h, "GET", "/api/v1/api-tester/test-runs", nil, http.StatusOK, &runs)
+	if runs.Total != 0 {
+		t.Fatalf("functional runs after a single request: %+v", runs)
+	}
+
+	var scr map[string]any
+	call(t, h, "POST", "/api/v1/api-tester/requests/run-script", map[string]any{"type": "test",
+		"script":   `pm.test("code", function(){ pm.response.to.have.status(201); }); pm.environment.set("seen", pm.response.json().id); console.log("done");`,
+		"response": map[string]any{"code": 201, "body": `{"id":7}`, "headers": []map[string]string{{"key": "Content-Type", "value": "application/json"}}}},
+		http.StatusOK, &scr)
+	if scr["success"] != true || fmt.Sprint(scr["variables"].(map[string]any)["seen"]) != "7" || len(scr["logs"].([]any)) != 1 {
+		t.Fatalf("run-script: %v", scr)
+	}
+	call(t, h, "POST", "/api/v1/api-tester/requests/run-script", map[string]any{"script": "throw new Error('nope')"}, http.StatusOK, &scr)
+	if scr["success"] != false || !strings.Contains(fmt.Sprint(scr["error"]), "nope") {
+		t.Fatalf("a throwing script: %v", scr)
+	}
+
+	var test map[string]any
+	call(t, h, "POST", "/api/v1/api-tester/tests", map[string]any{"name": "hello works", "request": map[string]any{"url": target,
+		"testScript": `pm.test("ok", function(){ pm.response.to.be.ok; });`}}, http.StatusCreated, &test)
+	var tr sdkRunResult
+	call(t, h, "POST", "/api/v1/api-tester/tests/"+test["id"].(string)+"/run", nil, http.StatusOK, &tr)
+	if tr.Status != "completed" || tr.PassedTests != 1 {
+		t.Fatalf("standalone test run: %+v", tr)
+	}
+	call(t, h, "GET", "/api/v1/api-tester/test-runs?referenceId="+test["id"].(string), nil, http.StatusOK, &runs)
+	if runs.Total != 1 || runs.Runs[0].ReferenceID != test["id"] {
+		t.Fatalf("the test's runs: %+v", runs)
+	}
+
+	var col sdkCollection
+	call(t, h, "POST", "/api/v1/api-tester/collections", map[string]any{"name": "scheduled", "requests": []map[string]any{{"name": "hello", "url": target,
+		"expectedStatus": 200, "assertions": []map[string]any{{"type": "jsonpath", "path": "$.hi", "expected": "there"}}}}}, http.StatusCreated, &col)
+	var sched map[string]any
+	call(t, h, "POST", "/api/v1/api-tester/schedules", map[string]any{"name": "often", "collectionId": col.ID, "cronExpression": "@every 1s"},
+		http.StatusCreated, &sched)
+	if sched["enabled"] != true || sched["nextRunAt"] == "" {
+		t.Fatalf("schedule: %v", sched)
+	}
+	plugintest.Eventually(t, 30*time.Second, func() bool {
+		var l sdkTestRunList
+		call(t, h, "GET", "/api/v1/api-tester/test-runs?referenceId="+sched["id"].(string), nil, http.StatusOK, &l)
+		return l.Total > 0 && l.Runs[len(l.Runs)-1].Status == "completed" && l.Runs[len(l.Runs)-1].PassedTests == 2
+	}, "the schedule fires and its run passes (status and jsonpath assertions)")
+	call(t, h, "PUT", "/api/v1/api-tester/schedules/"+sched["id"].(string), map[string]any{"enabled": false}, http.StatusOK, &sched)
+	if sched["enabled"] != false || sched["lastRunId"] == "" {
+		t.Fatalf("disabled schedule: %v", sched)
+	}
+	var now sdkTestRun
+	call(t, h, "POST", "/api/v1/api-tester/schedules/"+sched["id"].(string)+"/run", nil, http.StatusAccepted, &now)
+	if now.ReferenceID != sched["id"] {
+		t.Fatalf("run now: %+v", now)
+	}
+	var bad map[string]any
+	call(t, h, "POST", "/api/v1/api-tester/schedules", map[string]any{"name": "bad", "collectionId": col.ID, "cronExpression": "61 * * * *"},
+		http.StatusUnprocessableEntity, &bad)
+	if bad["field"] != "cronExpression" {
+		t.Fatalf("bad cron: %v", bad)
+	}
+}

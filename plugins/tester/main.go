@@ -43,6 +43,16 @@ func (*Tester) Run(ctx context.Context, job sdk.Job, _ sdk.Host, report func(sdk
 			return nil, err
 		}
 		return json.Marshal(sum)
+	case postman.JobScript:
+		var j postman.ScriptJob
+		if err := json.Unmarshal(job.Params, &j); err != nil {
+			return nil, fmt.Errorf("unreadable job: %w", err)
+		}
+		res, err := RunScript(ctx, &j)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(res)
 	}
-	return nil, fmt.Errorf("unknown job kind %q (want %q)", job.Kind, postman.JobRun)
+	return nil, fmt.Errorf("unknown job kind %q (want %q or %q)", job.Kind, postman.JobRun, postman.JobScript)
 }

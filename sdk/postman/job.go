@@ -154,3 +154,33 @@ func KnownAuth(typ string) bool {
 	}
 	return false
 }
+
+// JobScript runs one script on its own (the API tester's run-script).
+const JobScript = "script"
+
+// ScriptJob is a JobScript's params: a script and what it sees.
+type ScriptJob struct {
+	Script string `json:"script"`
+	// Listen is "prerequest" or "test" (default: test when Response is set).
+	Listen      string        `json:"listen,omitempty"`
+	Request     *StepRequest  `json:"request,omitempty"`
+	Response    *StepResponse `json:"response,omitempty"`
+	Environment *Environment  `json:"environment,omitempty"`
+	Globals     *Environment  `json:"globals,omitempty"`
+	// AllowPrivate and AllowHosts bound pm.sendRequest as a run's requests.
+	AllowPrivate    bool     `json:"allowPrivate,omitempty"`
+	AllowHosts      []string `json:"allowHosts,omitempty"`
+	ScriptTimeoutMs int      `json:"scriptTimeoutMs,omitempty"`
+}
+
+// ScriptResult is a JobScript's result.
+type ScriptResult struct {
+	Tests       []TestResult   `json:"tests"`
+	Logs        []string       `json:"logs"`
+	Error       string         `json:"error,omitempty"`
+	DurationMs  float64        `json:"durationMs"`
+	Environment map[string]any `json:"environment"`
+	Globals     map[string]any `json:"globals"`
+	NextRequest *string        `json:"nextRequest,omitempty"`
+	Skip        bool           `json:"skipRequest,omitempty"`
+}

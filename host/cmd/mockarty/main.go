@@ -117,7 +117,9 @@ func run(migrate string) error {
 	testerSvc := tester.NewService(st)
 	testerRuns := tester.NewRuns(streams, testerSvc, pm, testerNet(cfg, pm), log.Named("tester"))
 	defer testerRuns.Wait() // runs end with streams; their last writes land before the store closes
-	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load, testerSvc, testerRuns)
+	testerSchedules := tester.NewScheduler(ctx, testerRuns, log.Named("tester"))
+	defer testerSchedules.Stop()
+	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load, testerSvc, testerRuns, testerSchedules)
 
 	serveErr, addr, err := serve(cfg, log, app, res, started)
 	if err != nil {
@@ -234,10 +236,11 @@ func newAccess(ctx context.Context, cfg *config.Config, log hclog.Logger, st *st
 // newApp builds the REST API over the services.
 func newApp(cfg *config.Config, log hclog.Logger, streams context.Context, access *auth.Service, pm *plugins.Manager,
 	st *store.Store, res *resolve.Resolver, tpl *templatefiles.Dir, started time.Time, ready func() bool,
-	ts *tester.Service, tr *tester.Runs) *fiber.App {
+	ts *tester.Service, tr *tester.Runs, sch *tester.Scheduler) *fiber.App {
 	return api.New(api.Deps{
 		Tester:            ts,
 		TesterRuns:        tr,
+		TesterScheduler:   sch,
 		Streams:           streams,
 		Auth:              access,
 		RateLimit:         auth.NewLimiter(cfg.RateLimit, cfg.RateBurst),

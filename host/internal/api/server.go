@@ -58,8 +58,9 @@ type Deps struct {
 	Streams context.Context
 	// Tester keeps the API tester's objects; TesterRuns runs collections
 	// on the tester plugin (nil: the API tester answers 503).
-	Tester     *tester.Service
-	TesterRuns *tester.Runs
+	Tester          *tester.Service
+	TesterRuns      *tester.Runs
+	TesterScheduler *tester.Scheduler
 	// RootNamespace, when set, serves that namespace's mocks at the root
 	// path too (`mockarty-cli mock serve`): a request for any path the API
 	// does not own is mock traffic, as if sent to /stubs/<namespace>.

@@ -17,6 +17,7 @@ import (
 // environments, tests, schedules and runs; the tester plugin runs them.
 func (s *server) testerRoutes(v1 fiber.Router) {
 	t := v1.Group("/api-tester")
+	s.testerExecRoutes(t) // /requests/history and the like before /requests/:id
 	// Static segments first: they must win over :id (model-tools §0.5).
 	t.Get("/collections", s.listCollections)
 	t.Post("/collections", s.createCollection)

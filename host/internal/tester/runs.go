@@ -93,7 +93,13 @@ type RunSpec struct {
 	Adhoc *postman.Collection
 	// ReferenceID is stored with the run (a test's or schedule's id).
 	ReferenceID string
+	// Mode is the run's mode (default functional; ModeRequest for a
+	// request executed on its own, which the run lists leave out).
+	Mode string
 }
+
+// ModeRequest marks the run of one request executed on its own.
+const ModeRequest = "request"
 
 // Counts are a run's live counters, stored in the task's summary.
 type Counts struct {
@@ -175,7 +181,11 @@ func (r *Runs) Start(ctx context.Context, spec RunSpec) (task *store.Task, done 
 	}
 	params, _ := json.Marshal(map[string]any{"collectionIds": spec.CollectionIDs, "environmentId": spec.EnvironmentID,
 		"folder": spec.Folder, "iterations": spec.Iterations, "bail": spec.Bail})
-	t := &store.Task{ID: uuid.NewString(), Namespace: spec.Namespace, Mode: ModeFunctional, ReferenceID: spec.ReferenceID, Name: name,
+	mode := spec.Mode
+	if mode == "" {
+		mode = ModeFunctional
+	}
+	t := &store.Task{ID: uuid.NewString(), Namespace: spec.Namespace, Mode: mode, ReferenceID: spec.ReferenceID, Name: name,
 		Status: store.TaskRunning, UserID: spec.UserID, TriggeredBy: spec.TriggeredBy, Params: string(params), StartedMs: time.Now().UnixMilli()}
 	t.Summary = mustJSON(counts)
 	if err := r.svc.st.PutTask(ctx, t); err != nil {
@@ -477,4 +487,26 @@ func (r *Runs) Live() map[string]bool {
 		out[id] = true
 	}
 	return out
+}
+
+// Script runs one script on its own in the tester plugin (nothing is stored).
+func (r *Runs) Script(ctx context.Context, j *postman.ScriptJob) (*postman.ScriptResult, error) {
+	netp := r.net()
+	j.AllowPrivate, j.AllowHosts = netp.AllowPrivate, netp.AllowHosts
+	params, err := json.Marshal(j)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.exec.Run(ctx, PluginName, sdk.Job{ID: uuid.NewString(), Kind: postman.JobScript, Params: params}, nil, nil)
+	if err != nil {
+		if errors.Is(err, sdk.ErrJobFailed) {
+			return nil, fieldErr("script", "%v", err)
+		}
+		return nil, err // a missing plugin is the API's "not loaded"
+	}
+	var out postman.ScriptResult
+	if err := json.Unmarshal(res, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

@@ -1,0 +1,252 @@
+package tester
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/robfig/cron/v3"
+)
+
+// cronParser reads five-field expressions and descriptors (@hourly,
+// @every 5m), as the schedules' cronExpression.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+func scheduleOf(o *store.TesterObject) (*Schedule, error) {
+	var sc Schedule
+	if err := decodeDoc(o, &sc); err != nil {
+		return nil, err
+	}
+	sc.ID, sc.Namespace, sc.Name, sc.Enabled = o.ID, o.Namespace, o.Name, o.Active
+	sc.CreatedAt, sc.UpdatedAt = iso(o.CreatedMs), iso(o.UpdatedMs)
+	if sc.CollectionIDs == nil {
+		sc.CollectionIDs = []string{}
+	}
+	if sc.Enabled {
+		if spec, err := cronParser.Parse(sc.CronExpression); err == nil {
+			sc.NextRunAt = spec.Next(time.Now()).UTC().Format(time.RFC3339)
+		}
+	} else {
+		sc.NextRunAt = ""
+	}
+	return &sc, nil
+}
+
+// collections is every collection a schedule runs.
+func (sc *Schedule) collections() []string {
+	out := append([]string{}, sc.CollectionIDs...)
+	if sc.CollectionID != "" && !containsStr(out, sc.CollectionID) {
+		out = append([]string{sc.CollectionID}, out...)
+	}
+	return out
+}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) checkSchedule(ctx context.Context, sc *Schedule) error {
+	sc.Name = strings.TrimSpace(sc.Name)
+	if err := checkName("name", sc.Name, true); err != nil {
+		return err
+	}
+	sc.CronExpression = strings.TrimSpace(sc.CronExpression)
+	if sc.CronExpression == "" {
+		return fieldErr("cronExpression", "is required (five fields, e.g. \"*/15 * * * *\", or @hourly, @every 10m)")
+	}
+	if _, err := cronParser.Parse(sc.CronExpression); err != nil {
+		return fieldErr("cronExpression", "%v", err)
+	}
+	ids := sc.collections()
+	if len(ids) == 0 {
+		return fieldErr("collectionId", "name the collection to run")
+	}
+	for i, id := range ids {
+		c, err := s.Collection(ctx, id, false)
+		if err != nil || c.Namespace != sc.Namespace {
+			return fieldErr("collectionIds", "collection %q (item %d) is not in namespace %q", id, i, sc.Namespace)
+		}
+	}
+	if sc.EnvironmentID != "" {
+		if e, err := s.Environment(ctx, sc.EnvironmentID); err != nil || e.Namespace != sc.Namespace {
+			return fieldErr("environmentId", "environment %q is not in namespace %q", sc.EnvironmentID, sc.Namespace)
+		}
+	}
+	return nil
+}
+
+func (s *Service) putSchedule(ctx context.Context, sc *Schedule, o *store.TesterObject) (*Schedule, error) {
+	o.Kind, o.ID, o.Namespace, o.Name, o.Active = store.TesterSchedule, sc.ID, sc.Namespace, sc.Name, sc.Enabled
+	doc := *sc
+	if err := encodeDoc(o, &doc); err != nil {
+		return nil, err
+	}
+	if err := s.st.PutTesterObjects(ctx, o); err != nil {
+		return nil, err
+	}
+	return s.Schedule(ctx, o.ID)
+}
+
+// Schedules lists a namespace's schedules.
+func (s *Service) Schedules(ctx context.Context, namespace string, namespaces []string) ([]Schedule, error) {
+	rows, _, err := s.st.TesterObjects(ctx, store.TesterFilter{Kind: store.TesterSchedule, Namespace: namespace, Namespaces: namespaces})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Schedule, 0, len(rows))
+	for i := range rows {
+		sc, err := scheduleOf(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *sc)
+	}
+	return out, nil
+}
+
+// Schedule loads one schedule.
+func (s *Service) Schedule(ctx context.Context, id string) (*Schedule, error) {
+	o, err := s.get(ctx, store.TesterSchedule, id)
+	if err != nil {
+		return nil, err
+	}
+	return scheduleOf(o)
+}
+
+// CreateSchedule stores a schedule (enabled unless the body says false).
+func (s *Service) CreateSchedule(ctx context.Context, sc *Schedule) (*Schedule, error) {
+	if err := s.checkSchedule(ctx, sc); err != nil {
+		return nil, err
+	}
+	sc.ID, sc.LastRunAt, sc.LastRunID = "", "", ""
+	return s.putSchedule(ctx, sc, &store.TesterObject{})
+}
+
+// UpdateSchedule merges body into a schedule.
+func (s *Service) UpdateSchedule(ctx context.Context, id string, body []byte) (*Schedule, error) {
+	o, err := s.get(ctx, store.TesterSchedule, id)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := scheduleOf(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := mergeJSON(sc, body, false, "id", "namespace", "createdAt", "updatedAt", "nextRunAt", "lastRunAt", "lastRunId"); err != nil {
+		return nil, err
+	}
+	if err := s.checkSchedule(ctx, sc); err != nil {
+		return nil, err
+	}
+	return s.putSchedule(ctx, sc, o)
+}
+
+// markRun records a schedule's last run.
+func (s *Service) markRun(ctx context.Context, id, runID string) {
+	o, err := s.get(ctx, store.TesterSchedule, id)
+	if err != nil {
+		return
+	}
+	sc, err := scheduleOf(o)
+	if err != nil {
+		return
+	}
+	sc.LastRunAt, sc.LastRunID = time.Now().UTC().Format(time.RFC3339), runID
+	_, _ = s.putSchedule(ctx, sc, o)
+}
+
+// Scheduler fires enabled schedules: each fire starts a run of the
+// schedule's collections, recorded like any other (triggeredBy schedule).
+type Scheduler struct {
+	runs *Runs
+	log  hclog.Logger
+	mu   sync.Mutex
+	cron *cron.Cron
+	ids  map[string]cron.EntryID
+}
+
+// NewScheduler loads the enabled schedules and starts firing them; Stop ends it.
+func NewScheduler(ctx context.Context, runs *Runs, log hclog.Logger) *Scheduler {
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	sch := &Scheduler{runs: runs, log: log, cron: cron.New(cron.WithParser(cronParser)), ids: map[string]cron.EntryID{}}
+	list, err := runs.svc.Schedules(ctx, "", nil)
+	if err != nil {
+		log.Warn("loading schedules", "error", err)
+	}
+	for i := range list {
+		sch.Sync(&list[i])
+	}
+	sch.cron.Start()
+	return sch
+}
+
+// Stop stops firing (runs already started go on).
+func (sch *Scheduler) Stop() { <-sch.cron.Stop().Done() }
+
+// Sync puts a schedule's current state into the timetable (nil-safe).
+func (sch *Scheduler) Sync(sc *Schedule) {
+	if sch == nil {
+		return
+	}
+	sch.mu.Lock()
+	defer sch.mu.Unlock()
+	if id, ok := sch.ids[sc.ID]; ok {
+		sch.cron.Remove(id)
+		delete(sch.ids, sc.ID)
+	}
+	if !sc.Enabled {
+		return
+	}
+	spec, err := cronParser.Parse(sc.CronExpression)
+	if err != nil {
+		return
+	}
+	scheduleID := sc.ID
+	sch.ids[sc.ID] = sch.cron.Schedule(spec, cron.FuncJob(func() { sch.fire(scheduleID) }))
+}
+
+// Forget removes a deleted schedule.
+func (sch *Scheduler) Forget(id string) {
+	if sch == nil {
+		return
+	}
+	sch.mu.Lock()
+	defer sch.mu.Unlock()
+	if e, ok := sch.ids[id]; ok {
+		sch.cron.Remove(e)
+		delete(sch.ids, id)
+	}
+}
+
+// fire starts a run of a schedule, reading it fresh.
+func (sch *Scheduler) fire(id string) {
+	ctx := sch.runs.base
+	sc, err := sch.runs.svc.Schedule(ctx, id)
+	if err != nil || !sc.Enabled {
+		return
+	}
+	if _, err := sch.RunNow(ctx, sc, "schedule"); err != nil {
+		sch.log.Warn("scheduled run did not start", "schedule", id, "error", err)
+	}
+}
+
+// RunNow starts a run of a schedule's collections.
+func (sch *Scheduler) RunNow(ctx context.Context, sc *Schedule, by string) (*store.Task, error) {
+	task, _, err := sch.runs.Start(ctx, RunSpec{Namespace: sc.Namespace, CollectionIDs: sc.collections(), EnvironmentID: sc.EnvironmentID,
+		TriggeredBy: by, ReferenceID: sc.ID, Name: sc.Name})
+	if err != nil {
+		return nil, err
+	}
+	sch.runs.svc.markRun(ctx, sc.ID, task.ID)
+	return task, nil
+}

@@ -1,0 +1,128 @@
+package tester
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/sdk/postman"
+)
+
+// --- standalone tests ---
+
+func testOf(o *store.TesterObject) (*Test, error) {
+	var t Test
+	if err := decodeDoc(o, &t); err != nil {
+		return nil, err
+	}
+	t.ID, t.Namespace, t.Name = o.ID, o.Namespace, o.Name
+	t.CreatedAt, t.UpdatedAt = iso(o.CreatedMs), iso(o.UpdatedMs)
+	if t.Request.Headers == nil {
+		t.Request.Headers = KVList{}
+	}
+	return &t, nil
+}
+
+// CheckTest validates a standalone test.
+func CheckTest(t *Test) error {
+	t.Name = strings.TrimSpace(t.Name)
+	if t.Name == "" {
+		t.Name = t.Request.Name
+	}
+	if err := checkName("name", t.Name, true); err != nil {
+		return err
+	}
+	if strings.TrimSpace(t.Request.URL) == "" {
+		return fieldErr("request.url", "is required")
+	}
+	return checkRequest("request.", &t.Request)
+}
+
+func (s *Service) putTest(ctx context.Context, t *Test, o *store.TesterObject) (*Test, error) {
+	o.Kind, o.ID, o.Namespace, o.Name = store.TesterTest, t.ID, t.Namespace, t.Name
+	doc := *t
+	if err := encodeDoc(o, &doc); err != nil {
+		return nil, err
+	}
+	if err := s.st.PutTesterObjects(ctx, o); err != nil {
+		return nil, err
+	}
+	return s.Test(ctx, o.ID)
+}
+
+// Tests lists a namespace's standalone tests.
+func (s *Service) Tests(ctx context.Context, namespace string, namespaces []string) ([]Test, error) {
+	rows, _, err := s.st.TesterObjects(ctx, store.TesterFilter{Kind: store.TesterTest, Namespace: namespace, Namespaces: namespaces})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Test, 0, len(rows))
+	for i := range rows {
+		t, err := testOf(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *t)
+	}
+	return out, nil
+}
+
+// Test loads a standalone test.
+func (s *Service) Test(ctx context.Context, id string) (*Test, error) {
+	o, err := s.get(ctx, store.TesterTest, id)
+	if err != nil {
+		return nil, err
+	}
+	return testOf(o)
+}
+
+// CreateTest stores a standalone test.
+func (s *Service) CreateTest(ctx context.Context, t *Test) (*Test, error) {
+	if err := CheckTest(t); err != nil {
+		return nil, err
+	}
+	t.ID = ""
+	return s.putTest(ctx, t, &store.TesterObject{})
+}
+
+// UpdateTest merges body into a standalone test.
+func (s *Service) UpdateTest(ctx context.Context, id string, body []byte) (*Test, error) {
+	o, err := s.get(ctx, store.TesterTest, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := testOf(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := mergeJSON(t, body, false, "id", "namespace", "createdAt", "updatedAt"); err != nil {
+		return nil, err
+	}
+	if err := CheckTest(t); err != nil {
+		return nil, err
+	}
+	return s.putTest(ctx, t, o)
+}
+
+// DeleteObject removes one object of a kind.
+func (s *Service) DeleteObject(ctx context.Context, kind, id string) error {
+	n, err := s.st.DeleteTesterObjects(ctx, kind, []string{id})
+	if err == nil && n == 0 {
+		return fmt.Errorf("%w: %s %q", store.ErrNotFound, kind, id)
+	}
+	return err
+}
+
+// AdhocCollection is a collection of one request (a standalone test, a
+// request executed on its own); within is the collection it belongs to,
+// whose variables, auth and scripts apply (nil: none).
+func AdhocCollection(name string, r *Request, within *Collection) *postman.Collection {
+	c := &Collection{Name: name}
+	if within != nil {
+		cp := *within
+		cp.Folders, cp.Requests = nil, nil
+		c = &cp
+	}
+	return ToPostman(c, nil, []Request{*r})
+}
