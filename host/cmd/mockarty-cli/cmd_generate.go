@@ -25,11 +25,20 @@ func (a *app) generateCmd() *cobra.Command {
 
 func (a *app) importCmd() *cobra.Command {
 	return group(&cobra.Command{
-		Use:     "import",
-		Short:   "Import recorded traffic as mocks (HAR)",
-		Example: `  mockarty-cli import har --file session.har --one-of`,
+		Use:   "import",
+		Short: "Import API-tester collections (Postman, OpenAPI, Insomnia, HAR), or HAR traffic as mocks",
+		Example: `  mockarty-cli import postman --file collection.json
+  mockarty-cli import openapi --file openapi.yaml
+  mockarty-cli import har --file session.har --collection
+  mockarty-cli import har --file session.har --one-of`,
 	},
 		a.importHARCmd(),
+		a.importCollectionCmd("postman", "Import a Postman v2.0/v2.1 collection as an API-tester collection",
+			"  mockarty-cli import postman --file collection.json --namespace ci"),
+		a.importCollectionCmd("openapi", "Import an OpenAPI/Swagger description as an API-tester collection (one request per operation)",
+			"  mockarty-cli import openapi --file openapi.yaml"),
+		a.importCollectionCmd("insomnia", "Import an Insomnia v4 export as an API-tester collection",
+			"  mockarty-cli import insomnia --file insomnia.json"),
 	)
 }
 
@@ -136,21 +145,30 @@ new operations are added, mocks you edited keep your edits.`,
 
 func (a *app) importHARCmd() *cobra.Command {
 	var f genFlags
-	var oneOf bool
+	var oneOf, collection bool
 	cmd := &cobra.Command{
 		Use:   "har",
-		Short: "Turn a HAR 1.2 recording into mocks",
+		Short: "Turn a HAR 1.2 recording into mocks (or, with --collection, an API-tester collection)",
 		Long: `Turn the requests of a HAR 1.2 file (recorded by a browser's developer tools,
 a proxy or Playwright) into mocks that answer them as recorded. Volatile headers
 are dropped and secrets redacted. With --one-of, a request recorded with several
-answers replays them in order.`,
+answers replays them in order. With --collection the requests become an
+API-tester collection instead, to replay against a real server.`,
 		Example: `  mockarty-cli import har --file session.har
-  mockarty-cli import har -f session.har --one-of --namespace recorded`,
+  mockarty-cli import har -f session.har --one-of --namespace recorded
+  mockarty-cli import har -f session.har --collection`,
 		Args: exactArgs(),
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+			if collection {
+				if oneOf || f.preview {
+					return usagef("--collection takes neither --one-of nor --preview")
+				}
+				return a.importCollection(cmd, "har", f.file)
+			}
 			return a.runGenerator(cmd, "har", &f, false, map[string]any{"oneOf": oneOf})
 		}),
 	}
+	cmd.Flags().BoolVar(&collection, "collection", false, "import the requests as an API-tester collection instead of mocks")
 	f.add(cmd, "HAR", false)
 	cmd.Flags().BoolVar(&oneOf, "one-of", false, "replay several recorded answers of one request in order")
 	return cmd
