@@ -30,10 +30,18 @@ func Serve(p Plugin) {
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: wire.Handshake,
 		Plugins:         plugin.PluginSet{wire.PluginKey: &grpcPlugin{impl: p}},
-		GRPCServer:      plugin.DefaultGRPCServer,
-		Logger:          Logger(),
+		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
+			// A tool's job carries its whole input (a collection of
+			// thousands of requests): more than gRPC's default 4 MiB.
+			return plugin.DefaultGRPCServer(append(opts, grpc.MaxRecvMsgSize(MaxJobBytes)))
+		},
+		Logger: Logger(),
 	})
 }
+
+// MaxJobBytes is the largest message a plugin takes from the host (a
+// tool's job with its input).
+const MaxJobBytes = 64 << 20
 
 // stderr is the process's real stderr: go-plugin redirects os.Stderr once
 // Serve runs, and the host reads logs from the real one.

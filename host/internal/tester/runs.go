@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
@@ -459,10 +460,13 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, spec RunSpec, env *En
 // runError says why a run could not go on, in terms a user can act on.
 func runError(err error) string {
 	msg := err.Error()
-	if errors.Is(err, sdk.ErrJobFailed) {
+	switch {
+	case errors.Is(err, sdk.ErrJobFailed):
 		return "the run failed: " + msg
+	case errors.Is(err, plugins.ErrUnknown), errors.Is(err, plugins.ErrNotRunning):
+		return fmt.Sprintf("the %s plugin is not running (see GET /api/v1/plugins, PLUGINS and PLUGINS_DIR): %s", PluginName, msg)
 	}
-	return fmt.Sprintf("the %s plugin could not run the collection (is it loaded? see GET /api/v1/plugins): %s", PluginName, msg)
+	return fmt.Sprintf("the %s plugin could not run the collection: %s", PluginName, msg)
 }
 
 // Cancel stops a live run; it reports whether the run was live.
