@@ -31,6 +31,7 @@ func TestStore(t *testing.T) {
 	cases = append(cases, authCases...)
 	cases = append(cases, batchCases...)
 	cases = append(cases, durableCases...)
+	cases = append(cases, testerCases...)
 	for _, d := range drivers(t) {
 		t.Run(d.name, func(t *testing.T) {
 			for _, c := range cases {
