@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -416,5 +417,52 @@ func TestRequestsTestsSchedules(t *testing.T) {
 		http.StatusUnprocessableEntity, &bad)
 	if bad["field"] != "cronExpression" {
 		t.Fatalf("bad cron: %v", bad)
+	}
+}
+
+// TestPluginCrashKeepsSteps: a tester plugin killed in the middle of a run
+// fails the run with a message, keeping every step stored before the crash;
+// the plugin comes back and the next run works.
+func TestPluginCrashKeepsSteps(t *testing.T) {
+	h := startTester(t)
+	h.Post(t, "/api/v1/mocks", `{"id":"slow","http":{"route":"/slow","httpMethod":"GET"},"response":{"statusCode":200,"delay":100}}`,
+		http.StatusCreated)
+	var reqs []map[string]any
+	for i := 0; i < 100; i++ {
+		reqs = append(reqs, map[string]any{"name": fmt.Sprintf("r%d", i), "url": h.URL + "/stubs/sandbox/slow", "expectedStatus": 200})
+	}
+	var col sdkCollection
+	call(t, h, "POST", "/api/v1/api-tester/collections", map[string]any{"name": "crash", "requests": reqs}, http.StatusCreated, &col)
+	var run sdkRunResult
+	call(t, h, "POST", "/api/v1/api-tester/collections/"+col.ID+"/execute?wait=0", nil, http.StatusOK, &run)
+	var r sdkTestRun
+	plugintest.Eventually(t, 30*time.Second, func() bool {
+		call(t, h, "GET", "/api/v1/api-tester/test-runs/"+run.ID, nil, http.StatusOK, &r)
+		return len(r.Results) >= 3
+	}, "some steps stored")
+	pid := int(h.Plugin(t, "tester")["pid"].(float64))
+	proc, err := os.FindProcess(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	plugintest.Eventually(t, 30*time.Second, func() bool {
+		call(t, h, "GET", "/api/v1/api-tester/test-runs/"+run.ID, nil, http.StatusOK, &r)
+		return r.Status != "running"
+	}, "the run ends")
+	body := string(h.Get(t, "/api/v1/api-tester/test-runs/"+run.ID, http.StatusOK))
+	if r.Status != "failed" || len(r.Results) < 3 || len(r.Results) >= 100 || !strings.Contains(body, "tester plugin") {
+		t.Fatalf("after the crash: %s with %d steps: %.300s", r.Status, len(r.Results), body)
+	}
+	plugintest.Eventually(t, 60*time.Second, func() bool {
+		p := h.Plugin(t, "tester")
+		return p["state"] == "running" && p["restarts"].(float64) > 0
+	}, "the plugin restarts")
+	var again sdkRunResult
+	call(t, h, "POST", "/api/v1/api-tester/collections/"+col.ID+"/execute", map[string]any{"requestIds": []string{"r0", "r1"}}, http.StatusOK, &again)
+	if again.Status != "completed" || again.PassedTests != 2 {
+		t.Fatalf("a run after the restart: %+v", again)
 	}
 }
