@@ -1,6 +1,7 @@
 package api
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"mime/multipart"
@@ -198,6 +199,20 @@ func TestTestRunsEmptyAndImport(t *testing.T) {
 		t.Fatalf("junit: %s", junit.Body)
 	}
 	s.expectError(http.StatusUnprocessableEntity, CodeValidation, "format", "GET", "/api/v1/api-tester/test-runs/"+id+"/export?format=pdf", nil)
+	// Allure: one result per test, byte-stable.
+	allure := s.do("GET", "/api/v1/api-tester/test-runs/"+id+"/report?format=allure_json", nil)
+	var results []struct{ Name, Status, UUID string }
+	if err := json.Unmarshal(allure.Body, &results); err != nil || len(results) != 2 || results[0].Status != "passed" || results[1].Status != "failed" {
+		t.Fatalf("allure_json: %v %s", err, allure.Body)
+	}
+	if again := s.do("GET", "/api/v1/api-tester/test-runs/"+id+"/report?format=allure_json", nil); !bytes.Equal(again.Body, allure.Body) {
+		t.Fatalf("allure_json is not byte-stable")
+	}
+	az := s.do("GET", "/api/v1/api-tester/test-runs/"+id+"/report?format=allure_zip", nil)
+	zr, err := zip.NewReader(bytes.NewReader(az.Body), int64(len(az.Body)))
+	if err != nil || len(zr.File) != 2 || zr.File[0].Name != results[0].UUID+"-result.json" {
+		t.Fatalf("allure_zip: %v", err)
+	}
 	html := s.do("GET", "/api/v1/api-tester/test-runs/"+id+"/export?format=html", nil)
 	if !strings.Contains(string(html.Body), "nightly") || !strings.Contains(html.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("html: %s", html.Body)

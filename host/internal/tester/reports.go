@@ -1,8 +1,11 @@
 package tester
 
 import (
+	"archive/zip"
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -24,13 +27,15 @@ var reportTypes = map[string]string{
 	"junit":        "application/xml",
 	"html":         "text/html; charset=utf-8",
 	"markdown":     "text/markdown; charset=utf-8",
+	"allure_json":  "application/json",
+	"allure_zip":   "application/zip",
 }
 
 // ReportContentType is the media type of a format, or "" when unknown.
 func ReportContentType(format string) string { return reportTypes[format] }
 
 // ReportFormats lists the formats, for error messages.
-const ReportFormats = "json, junit, html, markdown"
+const ReportFormats = "json (unified_json), junit, html, markdown, allure_json, allure_zip"
 
 // WriteReport writes a run's report in a format, reading its steps a page
 // at a time.
@@ -46,6 +51,10 @@ func (s *Service) WriteReport(ctx context.Context, t *store.Task, format string,
 		err = s.writeHTML(ctx, t, bw)
 	case "markdown":
 		err = s.writeMarkdown(ctx, t, bw)
+	case "allure_json":
+		err = s.writeAllureJSON(ctx, t, bw)
+	case "allure_zip":
+		err = s.writeAllureZip(ctx, t, bw)
 	default:
 		return fieldErr("format", "%q is not a report format (%s)", format, ReportFormats)
 	}
@@ -253,4 +262,114 @@ func (s *Service) ImportReport(ctx context.Context, namespace, userID string, do
 		return nil, err
 	}
 	return t, nil
+}
+
+// allureResult is one test as an Allure 2 result file describes it.
+type allureResult struct {
+	UUID          string            `json:"uuid"`
+	HistoryID     string            `json:"historyId"`
+	Name          string            `json:"name"`
+	FullName      string            `json:"fullName"`
+	Status        string            `json:"status"`
+	Stage         string            `json:"stage"`
+	Start         int64             `json:"start"`
+	Stop          int64             `json:"stop"`
+	StatusDetails map[string]string `json:"statusDetails,omitempty"`
+	Labels        []allureLabel     `json:"labels"`
+}
+
+type allureLabel struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// allureResults are a run's tests as Allure results, one per test (a
+// request that failed without tests is one broken result). Their ids come
+// from the run and the position, so the report is byte-stable.
+func (s *Service) allureResults(ctx context.Context, t *store.Task, fn func(r *allureResult) error) error {
+	n := 0
+	return s.EachStep(ctx, t.ID, func(i int, st *postman.Step) error {
+		suite := st.Name
+		if len(st.Path) > 0 {
+			suite = strings.Join(st.Path, " / ")
+		}
+		emit := func(name, status, message string) error {
+			n++
+			full := t.Name + " / " + st.Name + " / " + name
+			r := &allureResult{UUID: stableID(t.ID, n), HistoryID: stableID(full, 0), Name: name, FullName: full, Status: status,
+				Stage: "finished", Start: st.StartedAt, Stop: st.StartedAt + st.DurationMs,
+				Labels: []allureLabel{{"parentSuite", t.Name}, {"suite", suite}, {"subSuite", st.Name}, {"framework", "mockarty"}}}
+			if message != "" {
+				r.StatusDetails = map[string]string{"message": message}
+			}
+			return fn(r)
+		}
+		for _, tr := range st.Tests {
+			status := "passed"
+			switch {
+			case tr.Skipped:
+				status = "skipped"
+			case !tr.Passed:
+				status = "failed"
+			}
+			if err := emit(tr.Name, status, tr.Error); err != nil {
+				return err
+			}
+		}
+		if st.Error != "" {
+			return emit("request", "broken", st.Error)
+		}
+		return nil
+	})
+}
+
+// stableID is a UUID-shaped id derived from text and a number.
+func stableID(text string, n int) string {
+	sum := sha256.Sum256([]byte(text + "#" + strconv.Itoa(n)))
+	h := hex.EncodeToString(sum[:16])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+func (s *Service) writeAllureJSON(ctx context.Context, t *store.Task, w io.Writer) error {
+	if _, err := io.WriteString(w, "["); err != nil {
+		return err
+	}
+	first := true
+	err := s.allureResults(ctx, t, func(r *allureResult) error {
+		if !first {
+			if _, err := io.WriteString(w, ","); err != nil {
+				return err
+			}
+		}
+		first = false
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "]\n")
+	return err
+}
+
+// writeAllureZip writes an allure-results folder as a zip: one
+// <uuid>-result.json per test, with fixed file times.
+func (s *Service) writeAllureZip(ctx context.Context, t *store.Task, w io.Writer) error {
+	zw := zip.NewWriter(w)
+	mod := time.UnixMilli(t.StartedMs).UTC()
+	err := s.allureResults(ctx, t, func(r *allureResult) error {
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: r.UUID + "-result.json", Method: zip.Deflate, Modified: mod})
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(f).Encode(r)
+	})
+	if err != nil {
+		return err
+	}
+	return zw.Close()
 }
