@@ -65,6 +65,7 @@ type runner struct {
 	total  int
 	done   int
 	respMs float64
+	skip   bool // the last pre-request event skipped its request
 }
 
 // Run runs a job's collection as newman does and returns its summary;
@@ -216,20 +217,9 @@ func (r *runner) step(ctx context.Context, iteration, iterations int, p planned)
 	}
 	failed := false
 	if pre := r.scriptsOf(postman.ListenPrerequest, p); len(pre) > 0 {
-		info.EventName = postman.ListenPrerequest
-		t0 := time.Now()
-		res := r.sb.Run(ctx, &script.Exec{Scripts: pre, Request: req, Scopes: r.scopes, Info: info, Send: sendFn})
-		st.PreRequest = &postman.ScriptRun{Error: res.Error, Logs: res.Logs, DurationMs: ms(time.Since(t0))}
-		r.addTests(&st, res.Tests)
-		if res.Error != "" {
-			r.sum.ScriptErrors++
-			failed = true
-		}
-		if res.NextRequest != nil {
-			next = res.NextRequest
-		}
-		stop = stop || res.Stop
-		if res.Skip {
+		res := r.event(ctx, &st, &script.Exec{Scripts: pre, Request: req, Scopes: r.scopes, Info: info, Send: sendFn}, &next, &stop, &failed)
+		st.PreRequest = res
+		if r.skip {
 			st.Status = postman.StepSkipped
 			r.sum.Skipped++
 			r.emit(&st, start)
@@ -250,19 +240,8 @@ func (r *runner) step(ctx context.Context, iteration, iterations int, p planned)
 	}
 	r.sum.Requests++
 	if test := r.scriptsOf(postman.ListenTest, p); len(test) > 0 {
-		info.EventName = postman.ListenTest
-		t0 := time.Now()
-		res := r.sb.Run(ctx, &script.Exec{Scripts: test, Request: req, Response: sresp, Scopes: r.scopes, Info: info, Send: sendFn})
-		st.Test = &postman.ScriptRun{Error: res.Error, Logs: res.Logs, DurationMs: ms(time.Since(t0))}
-		r.addTests(&st, res.Tests)
-		if res.Error != "" {
-			r.sum.ScriptErrors++
-			failed = true
-		}
-		if res.NextRequest != nil {
-			next = res.NextRequest
-		}
-		stop = stop || res.Stop
+		st.Test = r.event(ctx, &st, &script.Exec{Scripts: test, Request: req, Response: sresp, Scopes: r.scopes, Info: info, Send: sendFn},
+			&next, &stop, &failed)
 	}
 	for _, t := range st.Tests {
 		if !t.Passed && !t.Skipped {
@@ -280,6 +259,29 @@ func (r *runner) step(ctx context.Context, iteration, iterations int, p planned)
 	}
 	r.emit(&st, start)
 	return next, stop, r.job.Bail && st.Status != postman.StepPassed
+}
+
+// event runs one event's scripts (Info.EventName is set from whether the
+// exec has a response), adds their tests to the step, and records where
+// they asked to go next; r.skip says a pre-request script skipped the request.
+func (r *runner) event(ctx context.Context, st *postman.Step, e *script.Exec, next **string, stop, failed *bool) *postman.ScriptRun {
+	e.Info.EventName = postman.ListenPrerequest
+	if e.Response != nil {
+		e.Info.EventName = postman.ListenTest
+	}
+	t0 := time.Now()
+	res := r.sb.Run(ctx, e)
+	r.addTests(st, res.Tests)
+	if res.Error != "" {
+		r.sum.ScriptErrors++
+		*failed = true
+	}
+	if res.NextRequest != nil {
+		*next = res.NextRequest
+	}
+	*stop = *stop || res.Stop
+	r.skip = res.Skip
+	return &postman.ScriptRun{Error: res.Error, Logs: res.Logs, DurationMs: ms(time.Since(t0))}
 }
 
 func (r *runner) addTests(st *postman.Step, tests []script.TestResult) {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -64,6 +65,7 @@ func (s *server) testerRoutes(v1 fiber.Router) {
 
 	s.testRunRoutes(v1, t)
 	s.testerImportRoutes(t)
+	s.testerGenerateRoutes(t)
 }
 
 // --- helpers ---
@@ -103,6 +105,63 @@ func (s *server) mayCollection(c *fiber.Ctx, col *tester.Collection, a auth.Acti
 	}
 	return need(c, col.Namespace, a)
 }
+
+// listTester answers a tester list: of the ?namespace= given (which the
+// caller must read), else of every namespace the caller reads.
+func listTester[T any](c *fiber.Ctx, list func(ctx context.Context, ns string, readable []string) ([]T, error)) error {
+	ns, err := optionalNamespace(c)
+	if err != nil {
+		return err
+	}
+	if ns != "" {
+		if err := need(c, ns, auth.Read); err != nil {
+			return err
+		}
+	}
+	out, err := list(c.UserContext(), ns, readableNamespaces(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// needIn loads a namespaced object and checks the caller may do a in its
+// namespace; one it may not even read is not found.
+func needIn[T any](c *fiber.Ctx, what, id string, load func(context.Context, string) (*T, error), ns func(*T) string, a auth.Action) (*T, error) {
+	v, err := load(c.UserContext(), id)
+	if err != nil {
+		return nil, err
+	}
+	if !principal(c).Allows(ns(v), auth.Read) {
+		return nil, notFoundErr("%s %q not found", what, id)
+	}
+	return v, need(c, ns(v), a)
+}
+
+// objectBody is the request body, which must be a JSON object.
+func (s *server) objectBody(c *fiber.Ctx) ([]byte, error) {
+	b, err := s.body(c)
+	if err != nil {
+		return nil, err
+	}
+	return b, decodeJSONBytes(b, &map[string]json.RawMessage{})
+}
+
+// updated answers an update: the body merged by update into object id.
+func updated[T any](s *server, c *fiber.Ctx, id string, update func(ctx context.Context, id string, body []byte) (*T, error)) error {
+	b, err := s.objectBody(c)
+	if err != nil {
+		return err
+	}
+	out, err := update(c.UserContext(), id, b)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// removed answers a delete.
+func removed(c *fiber.Ctx, id string) error { return c.JSON(fiber.Map{"status": "ok", "id": id}) }
 
 // optionalBody is the request body, or nil when it is empty (every action
 // accepts an empty body, even with a JSON content type: model-tools §0.1).
@@ -145,20 +204,10 @@ func (s *server) idsOf(c *fiber.Ctx) ([]string, error) {
 // --- collections ---
 
 func (s *server) listCollections(c *fiber.Ctx) error {
-	ns, err := optionalNamespace(c)
-	if err != nil {
-		return err
-	}
-	if ns != "" {
-		if err := need(c, ns, auth.Read); err != nil {
-			return err
-		}
-	}
-	list, err := s.testerSvc().Collections(c.UserContext(), ns, readableNamespaces(c), c.QueryBool("deleted"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(list)
+	deleted := c.QueryBool("deleted")
+	return listTester(c, func(ctx context.Context, ns string, readable []string) ([]tester.Collection, error) {
+		return s.testerSvc().Collections(ctx, ns, readable, deleted)
+	})
 }
 
 func (s *server) getCollection(c *fiber.Ctx) error {
@@ -194,18 +243,7 @@ func (s *server) updateCollection(c *fiber.Ctx) error {
 	if _, err := s.needCollection(c, id, auth.Write); err != nil {
 		return err
 	}
-	b, err := s.body(c)
-	if err != nil {
-		return err
-	}
-	if err := decodeJSONBytes(b, &map[string]json.RawMessage{}); err != nil {
-		return err
-	}
-	out, err := s.testerSvc().UpdateCollection(c.UserContext(), id, b)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	return updated(s, c, id, s.testerSvc().UpdateCollection)
 }
 
 func (s *server) deleteCollection(c *fiber.Ctx) error {
@@ -549,18 +587,7 @@ func (s *server) updateTesterFolder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.body(c)
-	if err != nil {
-		return err
-	}
-	if err := decodeJSONBytes(b, &map[string]json.RawMessage{}); err != nil {
-		return err
-	}
-	out, err := s.testerSvc().UpdateFolder(c.UserContext(), f.ID, b)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	return updated(s, c, f.ID, s.testerSvc().UpdateFolder)
 }
 
 func (s *server) deleteTesterFolder(c *fiber.Ctx) error {
@@ -571,7 +598,7 @@ func (s *server) deleteTesterFolder(c *fiber.Ctx) error {
 	if err := s.testerSvc().DeleteFolder(c.UserContext(), f.ID); err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"status": "ok", "id": f.ID})
+	return removed(c, f.ID)
 }
 
 // --- requests ---
@@ -643,18 +670,7 @@ func (s *server) updateRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.body(c)
-	if err != nil {
-		return err
-	}
-	if err := decodeJSONBytes(b, &map[string]json.RawMessage{}); err != nil {
-		return err
-	}
-	out, err := s.testerSvc().UpdateRequest(c.UserContext(), r.ID, b)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	return updated(s, c, r.ID, s.testerSvc().UpdateRequest)
 }
 
 func (s *server) deleteRequest(c *fiber.Ctx) error {
@@ -665,7 +681,7 @@ func (s *server) deleteRequest(c *fiber.Ctx) error {
 	if _, err := s.testerSvc().DeleteRequests(c.UserContext(), []string{r.ID}); err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"status": "ok", "id": r.ID})
+	return removed(c, r.ID)
 }
 
 func (s *server) batchDeleteRequests(c *fiber.Ctx) error {
@@ -711,20 +727,7 @@ func (s *server) batchMoveRequests(c *fiber.Ctx) error {
 // --- environments ---
 
 func (s *server) listEnvironments(c *fiber.Ctx) error {
-	ns, err := optionalNamespace(c)
-	if err != nil {
-		return err
-	}
-	if ns != "" {
-		if err := need(c, ns, auth.Read); err != nil {
-			return err
-		}
-	}
-	list, err := s.testerSvc().Environments(c.UserContext(), ns, readableNamespaces(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(list)
+	return listTester(c, s.testerSvc().Environments)
 }
 
 func (s *server) activeEnvironment(c *fiber.Ctx) error {
@@ -740,14 +743,7 @@ func (s *server) activeEnvironment(c *fiber.Ctx) error {
 }
 
 func (s *server) needEnvironment(c *fiber.Ctx, a auth.Action) (*tester.Environment, error) {
-	e, err := s.testerSvc().Environment(c.UserContext(), param(c, "id"))
-	if err != nil {
-		return nil, err
-	}
-	if !principal(c).Allows(e.Namespace, auth.Read) {
-		return nil, notFoundErr("environment %q not found", e.ID)
-	}
-	return e, need(c, e.Namespace, a)
+	return needIn(c, "environment", param(c, "id"), s.testerSvc().Environment, func(e *tester.Environment) string { return e.Namespace }, a)
 }
 
 func (s *server) getEnvironment(c *fiber.Ctx) error {
@@ -759,11 +755,8 @@ func (s *server) getEnvironment(c *fiber.Ctx) error {
 }
 
 func (s *server) createEnvironment(c *fiber.Ctx) error {
-	b, err := s.body(c)
+	b, err := s.objectBody(c)
 	if err != nil {
-		return err
-	}
-	if err := decodeJSONBytes(b, &map[string]json.RawMessage{}); err != nil {
 		return err
 	}
 	e, _, err := tester.DecodeEnvironment(b)
@@ -787,11 +780,8 @@ func (s *server) updateEnvironment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.body(c)
+	b, err := s.objectBody(c)
 	if err != nil {
-		return err
-	}
-	if err := decodeJSONBytes(b, &map[string]json.RawMessage{}); err != nil {
 		return err
 	}
 	e, hasVars, err := tester.DecodeEnvironment(b)
@@ -813,7 +803,7 @@ func (s *server) deleteEnvironment(c *fiber.Ctx) error {
 	if err := s.testerSvc().DeleteEnvironment(c.UserContext(), e.ID); err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"status": "ok", "id": e.ID})
+	return removed(c, e.ID)
 }
 
 func (s *server) activateEnvironment(c *fiber.Ctx) error {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -57,21 +58,11 @@ func (s *server) runOne(c *fiber.Ctx, spec tester.RunSpec) (*store.Task, *postma
 	if s.TesterRuns == nil {
 		return nil, nil, apiErr(http.StatusServiceUnavailable, CodeUnavailable, "the API tester is not available on this server")
 	}
-	task, done, err := s.TesterRuns.Start(c.UserContext(), spec)
+	cur, err := s.waitRun(c, spec, maxRunWait)
 	if err != nil {
 		return nil, nil, err
 	}
-	timer := time.NewTimer(maxRunWait)
-	defer timer.Stop()
-	select {
-	case <-done:
-	case <-timer.C:
-	}
-	cur, err := s.testerSvc().Store().GetTask(c.UserContext(), task.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	steps, _, err := s.testerSvc().Steps(c.UserContext(), task.ID, 1, 1)
+	steps, _, err := s.testerSvc().Steps(c.UserContext(), cur.ID, 1, 1)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -283,32 +274,10 @@ func envOf(name string, vars map[string]any) *postman.Environment {
 // --- standalone tests ---
 
 func (s *server) needTest(c *fiber.Ctx, a auth.Action) (*tester.Test, error) {
-	t, err := s.testerSvc().Test(c.UserContext(), param(c, "id"))
-	if err != nil {
-		return nil, err
-	}
-	if !principal(c).Allows(t.Namespace, auth.Read) {
-		return nil, notFoundErr("test %q not found", t.ID)
-	}
-	return t, need(c, t.Namespace, a)
+	return needIn(c, "test", param(c, "id"), s.testerSvc().Test, func(t *tester.Test) string { return t.Namespace }, a)
 }
 
-func (s *server) listTests(c *fiber.Ctx) error {
-	ns, err := optionalNamespace(c)
-	if err != nil {
-		return err
-	}
-	if ns != "" {
-		if err := need(c, ns, auth.Read); err != nil {
-			return err
-		}
-	}
-	list, err := s.testerSvc().Tests(c.UserContext(), ns, readableNamespaces(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(list)
-}
+func (s *server) listTests(c *fiber.Ctx) error { return listTester(c, s.testerSvc().Tests) }
 
 func (s *server) createTest(c *fiber.Ctx) error {
 	var t tester.Test
@@ -340,18 +309,7 @@ func (s *server) updateTest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.body(c)
-	if err != nil {
-		return err
-	}
-	if err := decodeJSONBytes(b, &map[string]json.RawMessage{}); err != nil {
-		return err
-	}
-	out, err := s.testerSvc().UpdateTest(c.UserContext(), t.ID, b)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	return updated(s, c, t.ID, s.testerSvc().UpdateTest)
 }
 
 func (s *server) deleteTest(c *fiber.Ctx) error {
@@ -362,7 +320,7 @@ func (s *server) deleteTest(c *fiber.Ctx) error {
 	if err := s.testerSvc().DeleteObject(c.UserContext(), store.TesterTest, t.ID); err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"status": "ok", "id": t.ID})
+	return removed(c, t.ID)
 }
 
 // runTestSpec runs a standalone test as a functional run referencing it.
@@ -405,32 +363,10 @@ func (s *server) runInlineTest(c *fiber.Ctx) error {
 // --- schedules ---
 
 func (s *server) needSchedule(c *fiber.Ctx, a auth.Action) (*tester.Schedule, error) {
-	sc, err := s.testerSvc().Schedule(c.UserContext(), param(c, "id"))
-	if err != nil {
-		return nil, err
-	}
-	if !principal(c).Allows(sc.Namespace, auth.Read) {
-		return nil, notFoundErr("schedule %q not found", sc.ID)
-	}
-	return sc, need(c, sc.Namespace, a)
+	return needIn(c, "schedule", param(c, "id"), s.testerSvc().Schedule, func(sc *tester.Schedule) string { return sc.Namespace }, a)
 }
 
-func (s *server) listSchedules(c *fiber.Ctx) error {
-	ns, err := optionalNamespace(c)
-	if err != nil {
-		return err
-	}
-	if ns != "" {
-		if err := need(c, ns, auth.Read); err != nil {
-			return err
-		}
-	}
-	list, err := s.testerSvc().Schedules(c.UserContext(), ns, readableNamespaces(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(list)
-}
+func (s *server) listSchedules(c *fiber.Ctx) error { return listTester(c, s.testerSvc().Schedules) }
 
 func (s *server) createSchedule(c *fiber.Ctx) error {
 	var b struct {
@@ -468,19 +404,13 @@ func (s *server) updateSchedule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.body(c)
-	if err != nil {
-		return err
-	}
-	if err := decodeJSONBytes(b, &map[string]json.RawMessage{}); err != nil {
-		return err
-	}
-	out, err := s.testerSvc().UpdateSchedule(c.UserContext(), sc.ID, b)
-	if err != nil {
-		return err
-	}
-	s.TesterScheduler.Sync(out)
-	return c.JSON(out)
+	return updated(s, c, sc.ID, func(ctx context.Context, id string, body []byte) (*tester.Schedule, error) {
+		out, err := s.testerSvc().UpdateSchedule(ctx, id, body)
+		if err == nil {
+			s.TesterScheduler.Sync(out)
+		}
+		return out, err
+	})
 }
 
 func (s *server) deleteSchedule(c *fiber.Ctx) error {
@@ -492,7 +422,7 @@ func (s *server) deleteSchedule(c *fiber.Ctx) error {
 		return err
 	}
 	s.TesterScheduler.Forget(sc.ID)
-	return c.JSON(fiber.Map{"status": "ok", "id": sc.ID})
+	return removed(c, sc.ID)
 }
 
 // runSchedule runs a schedule's collections now; it answers at once with

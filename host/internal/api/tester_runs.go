@@ -132,20 +132,7 @@ func (s *server) runWait(c *fiber.Ctx, b *runBody) time.Duration {
 // startRun starts a run and answers when it ends or the wait is over
 // (status "running": poll GET /api-tester/test-runs/{id}).
 func (s *server) startRun(c *fiber.Ctx, spec tester.RunSpec, wait time.Duration) error {
-	if s.TesterRuns == nil {
-		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "the API tester is not available on this server")
-	}
-	task, done, err := s.TesterRuns.Start(c.UserContext(), spec)
-	if err != nil {
-		return err
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-done:
-	case <-timer.C:
-	}
-	cur, err := s.testerSvc().Store().GetTask(c.UserContext(), task.ID)
+	cur, err := s.waitRun(c, spec, wait)
 	if err != nil {
 		return err
 	}
@@ -154,6 +141,25 @@ func (s *server) startRun(c *fiber.Ctx, spec tester.RunSpec, wait time.Duration)
 		return err
 	}
 	return c.JSON(out)
+}
+
+// waitRun starts a run and gives its task when the run ends or the wait
+// is over, whichever comes first.
+func (s *server) waitRun(c *fiber.Ctx, spec tester.RunSpec, wait time.Duration) (*store.Task, error) {
+	if s.TesterRuns == nil {
+		return nil, apiErr(http.StatusServiceUnavailable, CodeUnavailable, "the API tester is not available on this server")
+	}
+	task, done, err := s.TesterRuns.Start(c.UserContext(), spec)
+	if err != nil {
+		return nil, err
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+	}
+	return s.testerSvc().Store().GetTask(c.UserContext(), task.ID)
 }
 
 func (s *server) executeCollection(c *fiber.Ctx) error {
@@ -290,7 +296,7 @@ func (s *server) deleteTestRun(c *fiber.Ctx) error {
 	if err := s.testerSvc().Store().DeleteTask(c.UserContext(), t.ID); err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"status": "ok", "id": t.ID})
+	return removed(c, t.ID)
 }
 
 func (s *server) cancelTestRun(c *fiber.Ctx) error {

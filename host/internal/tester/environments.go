@@ -67,13 +67,20 @@ func checkEnvironment(e *Environment) error {
 	return nil
 }
 
-func (s *Service) putEnvironment(ctx context.Context, e *Environment, o *store.TesterObject) (*Environment, error) {
-	o.Kind, o.ID, o.Namespace, o.Name, o.Active = store.TesterEnvironment, e.ID, e.Namespace, e.Name, e.IsActive || e.Active
-	doc := *e
-	if err := encodeDoc(o, &doc); err != nil {
-		return nil, err
-	}
-	if err := s.st.PutTesterObjects(ctx, o); err != nil {
+// environments are the environments of namespaces.
+var environments = &kind[Environment]{name: store.TesterEnvironment, of: environmentOf,
+	object: func(namespace string, e *Environment) (*store.TesterObject, error) {
+		o := &store.TesterObject{Kind: store.TesterEnvironment, ID: e.ID, Namespace: namespace, Name: e.Name, Active: e.IsActive || e.Active}
+		doc := *e
+		return o, encodeDoc(o, &doc)
+	},
+	check: func(_ context.Context, _ *Service, e *Environment) error { return checkEnvironment(e) }}
+
+// putEnvironment writes an environment; an active one becomes the only
+// active one of its namespace.
+func (s *Service) putEnvironment(ctx context.Context, e *Environment, createdMs int64) (*Environment, error) {
+	o, err := environments.put(ctx, s, e.Namespace, e, createdMs)
+	if err != nil {
 		return nil, err
 	}
 	if o.Active {
@@ -86,28 +93,12 @@ func (s *Service) putEnvironment(ctx context.Context, e *Environment, o *store.T
 
 // Environments lists the environments of the namespaces.
 func (s *Service) Environments(ctx context.Context, namespace string, namespaces []string) ([]Environment, error) {
-	rows, _, err := s.st.TesterObjects(ctx, store.TesterFilter{Kind: store.TesterEnvironment, Namespace: namespace, Namespaces: namespaces})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Environment, 0, len(rows))
-	for i := range rows {
-		e, err := environmentOf(&rows[i])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *e)
-	}
-	return out, nil
+	return environments.list(ctx, s, store.TesterFilter{Namespace: namespace, Namespaces: namespaces})
 }
 
 // Environment loads one environment.
 func (s *Service) Environment(ctx context.Context, id string) (*Environment, error) {
-	o, err := s.get(ctx, store.TesterEnvironment, id)
-	if err != nil {
-		return nil, err
-	}
-	return environmentOf(o)
+	return environments.get(ctx, s, id)
 }
 
 // ActiveEnvironment is the namespace's active environment.
@@ -129,8 +120,8 @@ func (s *Service) CreateEnvironment(ctx context.Context, e *Environment) (*Envir
 	if err := checkEnvironment(e); err != nil {
 		return nil, err
 	}
-	e.ID = ""
-	return s.putEnvironment(ctx, e, &store.TesterObject{})
+	e.ID = newID()
+	return s.putEnvironment(ctx, e, 0)
 }
 
 // UpdateEnvironment replaces the fields given.
@@ -158,7 +149,7 @@ func (s *Service) UpdateEnvironment(ctx context.Context, id string, in *Environm
 	if err := checkEnvironment(e); err != nil {
 		return nil, err
 	}
-	return s.putEnvironment(ctx, e, o)
+	return s.putEnvironment(ctx, e, o.CreatedMs)
 }
 
 // ActivateEnvironment makes one environment its namespace's active one.

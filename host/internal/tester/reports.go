@@ -68,16 +68,33 @@ func (s *Service) WriteReport(ctx context.Context, t *store.Task, format string,
 // /reports/import reads back.
 func (s *Service) writeJSON(ctx context.Context, t *store.Task, w io.Writer) error {
 	row, _ := json.Marshal(TestRunRow(t, false))
-	if _, err := fmt.Fprintf(w, "{\"format\":\"mockarty-test-run\",\"run\":%s,\"results\":[", row); err != nil {
+	if _, err := fmt.Fprintf(w, "{\"format\":\"mockarty-test-run\",\"run\":%s,\"results\":", row); err != nil {
 		return err
 	}
-	err := s.EachStep(ctx, t.ID, func(i int, st *postman.Step) error {
-		if i > 0 {
+	err := writeArray(w, func(item func(v any) error) error {
+		return s.EachStep(ctx, t.ID, func(_ int, st *postman.Step) error { return item(st) })
+	})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "}\n")
+	return err
+}
+
+// writeArray writes the values each hands to item as one JSON array,
+// one at a time.
+func writeArray(w io.Writer, each func(item func(v any) error) error) error {
+	if _, err := io.WriteString(w, "["); err != nil {
+		return err
+	}
+	n := 0
+	err := each(func(v any) error {
+		if n++; n > 1 {
 			if _, err := io.WriteString(w, ","); err != nil {
 				return err
 			}
 		}
-		b, err := json.Marshal(st)
+		b, err := json.Marshal(v)
 		if err != nil {
 			return err
 		}
@@ -87,7 +104,7 @@ func (s *Service) writeJSON(ctx context.Context, t *store.Task, w io.Writer) err
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, "]}\n")
+	_, err = io.WriteString(w, "]")
 	return err
 }
 
@@ -331,28 +348,13 @@ func stableID(text string, n int) string {
 }
 
 func (s *Service) writeAllureJSON(ctx context.Context, t *store.Task, w io.Writer) error {
-	if _, err := io.WriteString(w, "["); err != nil {
-		return err
-	}
-	first := true
-	err := s.allureResults(ctx, t, func(r *allureResult) error {
-		if !first {
-			if _, err := io.WriteString(w, ","); err != nil {
-				return err
-			}
-		}
-		first = false
-		b, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
-		return err
+	err := writeArray(w, func(item func(v any) error) error {
+		return s.allureResults(ctx, t, func(r *allureResult) error { return item(r) })
 	})
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, "]\n")
+	_, err = io.WriteString(w, "\n")
 	return err
 }
 

@@ -83,70 +83,41 @@ func (s *Service) checkSchedule(ctx context.Context, sc *Schedule) error {
 	return nil
 }
 
-func (s *Service) putSchedule(ctx context.Context, sc *Schedule, o *store.TesterObject) (*Schedule, error) {
-	o.Kind, o.ID, o.Namespace, o.Name, o.Active = store.TesterSchedule, sc.ID, sc.Namespace, sc.Name, sc.Enabled
-	doc := *sc
-	if err := encodeDoc(o, &doc); err != nil {
-		return nil, err
-	}
-	if err := s.st.PutTesterObjects(ctx, o); err != nil {
-		return nil, err
-	}
-	return s.Schedule(ctx, o.ID)
-}
+// schedules are the collection-run schedules.
+var schedules = &kind[Schedule]{name: store.TesterSchedule, of: scheduleOf,
+	object: func(namespace string, sc *Schedule) (*store.TesterObject, error) {
+		o := &store.TesterObject{Kind: store.TesterSchedule, ID: sc.ID, Namespace: namespace, Name: sc.Name, Active: sc.Enabled}
+		doc := *sc
+		return o, encodeDoc(o, &doc)
+	},
+	owned: []string{"id", "namespace", "createdAt", "updatedAt", "nextRunAt", "lastRunAt", "lastRunId"},
+	check: func(ctx context.Context, s *Service, sc *Schedule) error { return s.checkSchedule(ctx, sc) }}
 
 // Schedules lists a namespace's schedules.
 func (s *Service) Schedules(ctx context.Context, namespace string, namespaces []string) ([]Schedule, error) {
-	rows, _, err := s.st.TesterObjects(ctx, store.TesterFilter{Kind: store.TesterSchedule, Namespace: namespace, Namespaces: namespaces})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Schedule, 0, len(rows))
-	for i := range rows {
-		sc, err := scheduleOf(&rows[i])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *sc)
-	}
-	return out, nil
+	return schedules.list(ctx, s, store.TesterFilter{Namespace: namespace, Namespaces: namespaces})
 }
 
 // Schedule loads one schedule.
 func (s *Service) Schedule(ctx context.Context, id string) (*Schedule, error) {
-	o, err := s.get(ctx, store.TesterSchedule, id)
-	if err != nil {
-		return nil, err
-	}
-	return scheduleOf(o)
+	return schedules.get(ctx, s, id)
 }
 
-// CreateSchedule stores a schedule (enabled unless the body says false).
+// CreateSchedule stores a schedule.
 func (s *Service) CreateSchedule(ctx context.Context, sc *Schedule) (*Schedule, error) {
 	if err := s.checkSchedule(ctx, sc); err != nil {
 		return nil, err
 	}
-	sc.ID, sc.LastRunAt, sc.LastRunID = "", "", ""
-	return s.putSchedule(ctx, sc, &store.TesterObject{})
+	sc.ID, sc.LastRunAt, sc.LastRunID = newID(), "", ""
+	if _, err := schedules.put(ctx, s, sc.Namespace, sc, 0); err != nil {
+		return nil, err
+	}
+	return s.Schedule(ctx, sc.ID)
 }
 
 // UpdateSchedule merges body into a schedule.
 func (s *Service) UpdateSchedule(ctx context.Context, id string, body []byte) (*Schedule, error) {
-	o, err := s.get(ctx, store.TesterSchedule, id)
-	if err != nil {
-		return nil, err
-	}
-	sc, err := scheduleOf(o)
-	if err != nil {
-		return nil, err
-	}
-	if err := mergeJSON(sc, body, false, "id", "namespace", "createdAt", "updatedAt", "nextRunAt", "lastRunAt", "lastRunId"); err != nil {
-		return nil, err
-	}
-	if err := s.checkSchedule(ctx, sc); err != nil {
-		return nil, err
-	}
-	return s.putSchedule(ctx, sc, o)
+	return schedules.update(ctx, s, id, body)
 }
 
 // markRun records a schedule's last run.
@@ -160,7 +131,7 @@ func (s *Service) markRun(ctx context.Context, id, runID string) {
 		return
 	}
 	sc.LastRunAt, sc.LastRunID = time.Now().UTC().Format(time.RFC3339), runID
-	_, _ = s.putSchedule(ctx, sc, o)
+	_, _ = schedules.put(ctx, s, o.Namespace, sc, o.CreatedMs)
 }
 
 // Scheduler fires enabled schedules: each fire starts a run of the

@@ -126,14 +126,22 @@ func collectionOf(o *store.TesterObject) (*Collection, error) {
 	return &c, nil
 }
 
-func (s *Service) putCollection(ctx context.Context, c *Collection, o *store.TesterObject, more ...*store.TesterObject) error {
+// collections are the collections: an update leaves the server's fields
+// and the sharing lists alone, and empty strings too.
+var collections = &kind[Collection]{name: store.TesterCollection, of: collectionOf, object: collectionObject,
+	owned: []string{"id", "namespace", "userId", "createdAt", "updatedAt", "deletedAt", "requestCount", "folders", "requests",
+		"sharedUsers", "sharedNamespaces"},
+	skipEmpty: true,
+	check: func(_ context.Context, _ *Service, c *Collection) error {
+		c.Name = strings.TrimSpace(c.Name)
+		return checkCollection(c)
+	}}
+
+func collectionObject(namespace string, c *Collection) (*store.TesterObject, error) {
 	doc := *c
 	doc.Folders, doc.Requests = nil, nil
-	o.Kind, o.ID, o.Namespace, o.Name, o.UserID = store.TesterCollection, c.ID, c.Namespace, c.Name, c.UserID
-	if err := encodeDoc(o, &doc); err != nil {
-		return err
-	}
-	return s.st.PutTesterObjects(ctx, append([]*store.TesterObject{o}, more...)...)
+	o := &store.TesterObject{Kind: store.TesterCollection, ID: c.ID, Namespace: namespace, Name: c.Name, UserID: c.UserID}
+	return o, encodeDoc(o, &doc)
 }
 
 func checkCollection(c *Collection) error {
@@ -151,28 +159,12 @@ func checkCollection(c *Collection) error {
 
 // Collections lists the live (or deleted) collections of the namespaces.
 func (s *Service) Collections(ctx context.Context, namespace string, namespaces []string, deleted bool) ([]Collection, error) {
-	rows, _, err := s.st.TesterObjects(ctx, store.TesterFilter{Kind: store.TesterCollection, Namespace: namespace, Namespaces: namespaces, Deleted: deleted})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Collection, 0, len(rows))
-	for i := range rows {
-		c, err := collectionOf(&rows[i])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *c)
-	}
-	return out, nil
+	return collections.list(ctx, s, store.TesterFilter{Namespace: namespace, Namespaces: namespaces, Deleted: deleted})
 }
 
 // Collection loads a live collection; with tree, its folders and requests too.
 func (s *Service) Collection(ctx context.Context, id string, tree bool) (*Collection, error) {
-	o, err := s.get(ctx, store.TesterCollection, id)
-	if err != nil {
-		return nil, err
-	}
-	c, err := collectionOf(o)
+	c, err := collections.get(ctx, s, id)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +250,7 @@ func (s *Service) CreateCollection(ctx context.Context, c *Collection) (*Collect
 		}
 		more = append(more, o)
 	}
-	if err := s.putCollection(ctx, c, &store.TesterObject{}, more...); err != nil {
+	if _, err := collections.put(ctx, s, c.Namespace, c, 0, more...); err != nil {
 		return nil, err
 	}
 	return s.Collection(ctx, c.ID, true)
@@ -267,23 +259,7 @@ func (s *Service) CreateCollection(ctx context.Context, c *Collection) (*Collect
 // UpdateCollection merges body into a collection (empty strings and nulls
 // leave fields unchanged, as the Go SDK sends every field).
 func (s *Service) UpdateCollection(ctx context.Context, id string, body []byte) (*Collection, error) {
-	o, err := s.get(ctx, store.TesterCollection, id)
-	if err != nil {
-		return nil, err
-	}
-	c, err := collectionOf(o)
-	if err != nil {
-		return nil, err
-	}
-	if err := mergeJSON(c, body, true, "id", "namespace", "userId", "createdAt", "updatedAt", "deletedAt",
-		"requestCount", "folders", "requests", "sharedUsers", "sharedNamespaces"); err != nil {
-		return nil, err
-	}
-	c.Name = strings.TrimSpace(c.Name)
-	if err := checkCollection(c); err != nil {
-		return nil, err
-	}
-	if err := s.putCollection(ctx, c, o); err != nil {
+	if _, err := collections.update(ctx, s, id, body); err != nil {
 		return nil, err
 	}
 	return s.Collection(ctx, id, false)
@@ -295,7 +271,8 @@ func (s *Service) SaveCollection(ctx context.Context, c *Collection) error {
 	if err != nil {
 		return err
 	}
-	return s.putCollection(ctx, c, o)
+	_, err = collections.put(ctx, s, o.Namespace, c, o.CreatedMs)
+	return err
 }
 
 // DeleteCollections marks collections deleted; Restore brings one back.
@@ -327,6 +304,21 @@ func (s *Service) DuplicateCollection(ctx context.Context, id, userID string) (*
 }
 
 // --- folders ---
+
+// folders are the folders of collections.
+var folders = &kind[Folder]{name: store.TesterFolder, of: folderOf, object: folderObject,
+	owned: []string{"id", "collectionId", "createdAt", "updatedAt"},
+	check: func(ctx context.Context, s *Service, f *Folder) error { return s.checkFolder(ctx, f) }}
+
+// requests are the requests of collections.
+var requests = &kind[Request]{name: store.TesterRequest, of: requestOf, object: requestObject,
+	owned: []string{"id", "collectionId", "createdAt", "updatedAt"},
+	check: func(ctx context.Context, s *Service, r *Request) error {
+		if err := checkRequest("", r); err != nil {
+			return err
+		}
+		return s.checkFolderIn(ctx, r.CollectionID, r.FolderID, "folderId")
+	}}
 
 func folderObject(namespace string, f *Folder) (*store.TesterObject, error) {
 	o := &store.TesterObject{ID: f.ID, Kind: store.TesterFolder, Namespace: namespace, Parent: f.CollectionID,
@@ -367,31 +359,12 @@ func requestOf(o *store.TesterObject) (*Request, error) {
 
 // Tree lists a collection's folders and requests in sort order.
 func (s *Service) Tree(ctx context.Context, collectionID string) ([]Folder, []Request, error) {
-	frows, _, err := s.st.TesterObjects(ctx, store.TesterFilter{Kind: store.TesterFolder, Parent: collectionID})
+	fs, err := folders.list(ctx, s, store.TesterFilter{Parent: collectionID})
 	if err != nil {
 		return nil, nil, err
 	}
-	rrows, _, err := s.st.TesterObjects(ctx, store.TesterFilter{Kind: store.TesterRequest, Parent: collectionID})
-	if err != nil {
-		return nil, nil, err
-	}
-	folders := make([]Folder, 0, len(frows))
-	for i := range frows {
-		f, err := folderOf(&frows[i])
-		if err != nil {
-			return nil, nil, err
-		}
-		folders = append(folders, *f)
-	}
-	requests := make([]Request, 0, len(rrows))
-	for i := range rrows {
-		r, err := requestOf(&rrows[i])
-		if err != nil {
-			return nil, nil, err
-		}
-		requests = append(requests, *r)
-	}
-	return folders, requests, nil
+	rs, err := requests.list(ctx, s, store.TesterFilter{Parent: collectionID})
+	return fs, rs, err
 }
 
 // nextOrder is one past the highest sort order among a collection's objects.
@@ -423,38 +396,47 @@ func (s *Service) checkFolderIn(ctx context.Context, collectionID, folderID, fie
 
 // Folder loads a folder.
 func (s *Service) Folder(ctx context.Context, id string) (*Folder, error) {
-	o, err := s.get(ctx, store.TesterFolder, id)
-	if err != nil {
-		return nil, err
+	return folders.get(ctx, s, id)
+}
+
+// checkFolder validates a folder: name, auth, scripts, and a parent in
+// the same collection that is not itself or inside it.
+func (s *Service) checkFolder(ctx context.Context, f *Folder) error {
+	f.Name = strings.TrimSpace(f.Name)
+	if err := checkName("name", f.Name, true); err != nil {
+		return err
 	}
-	return folderOf(o)
+	if err := checkAuth("auth", f.Auth); err != nil {
+		return err
+	}
+	if err := checkScripts("", f.PreRequestScript, f.TestScript); err != nil {
+		return err
+	}
+	for p, seen := f.ParentID, 0; p != ""; seen++ {
+		if p == f.ID || seen > 64 {
+			return fieldErr("parentId", "a folder cannot be inside itself")
+		}
+		po, err := s.get(ctx, store.TesterFolder, p) // not s.Folder: the kind's check is part of the kind
+		if err != nil || po.Parent != f.CollectionID {
+			return fieldErr("parentId", "folder %q is not in collection %q", p, f.CollectionID)
+		}
+		p = po.Folder
+	}
+	return nil
 }
 
 // CreateFolder adds a folder to a collection.
 func (s *Service) CreateFolder(ctx context.Context, c *Collection, f *Folder) (*Folder, error) {
-	f.Name = strings.TrimSpace(f.Name)
-	if err := checkName("name", f.Name, true); err != nil {
-		return nil, err
-	}
-	if err := checkAuth("auth", f.Auth); err != nil {
-		return nil, err
-	}
-	if err := checkScripts("", f.PreRequestScript, f.TestScript); err != nil {
-		return nil, err
-	}
-	if err := s.checkFolderIn(ctx, c.ID, f.ParentID, "parentId"); err != nil {
+	f.ID, f.CollectionID = uuid.NewString(), c.ID
+	if err := s.checkFolder(ctx, f); err != nil {
 		return nil, err
 	}
 	order, err := s.nextOrder(ctx, store.TesterFolder, c.ID)
 	if err != nil {
 		return nil, err
 	}
-	f.ID, f.CollectionID, f.SortOrder = uuid.NewString(), c.ID, order
-	o, err := folderObject(c.Namespace, f)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.st.PutTesterObjects(ctx, o); err != nil {
+	f.SortOrder = order
+	if _, err := folders.put(ctx, s, c.Namespace, f, 0); err != nil {
 		return nil, err
 	}
 	return s.Folder(ctx, f.ID)
@@ -462,42 +444,7 @@ func (s *Service) CreateFolder(ctx context.Context, c *Collection, f *Folder) (*
 
 // UpdateFolder merges body into a folder.
 func (s *Service) UpdateFolder(ctx context.Context, id string, body []byte) (*Folder, error) {
-	o, err := s.get(ctx, store.TesterFolder, id)
-	if err != nil {
-		return nil, err
-	}
-	f, err := folderOf(o)
-	if err != nil {
-		return nil, err
-	}
-	if err := mergeJSON(f, body, false, "id", "collectionId", "createdAt", "updatedAt"); err != nil {
-		return nil, err
-	}
-	if err := checkName("name", f.Name, true); err != nil {
-		return nil, err
-	}
-	if err := checkScripts("", f.PreRequestScript, f.TestScript); err != nil {
-		return nil, err
-	}
-	for p, seen := f.ParentID, 0; p != ""; seen++ {
-		if p == f.ID || seen > 64 {
-			return nil, fieldErr("parentId", "a folder cannot be inside itself")
-		}
-		pf, err := s.Folder(ctx, p)
-		if err != nil || pf.CollectionID != f.CollectionID {
-			return nil, fieldErr("parentId", "folder %q is not in collection %q", p, f.CollectionID)
-		}
-		p = pf.ParentID
-	}
-	no, err := folderObject(o.Namespace, f)
-	if err != nil {
-		return nil, err
-	}
-	no.CreatedMs = o.CreatedMs
-	if err := s.st.PutTesterObjects(ctx, no); err != nil {
-		return nil, err
-	}
-	return s.Folder(ctx, id)
+	return folders.update(ctx, s, id, body)
 }
 
 // DeleteFolder removes a folder with its subfolders and requests.
@@ -541,11 +488,7 @@ func (s *Service) DeleteFolder(ctx context.Context, id string) error {
 
 // Request loads a request.
 func (s *Service) Request(ctx context.Context, id string) (*Request, error) {
-	o, err := s.get(ctx, store.TesterRequest, id)
-	if err != nil {
-		return nil, err
-	}
-	return requestOf(o)
+	return requests.get(ctx, s, id)
 }
 
 // Requests lists a collection's requests in order.
@@ -556,22 +499,16 @@ func (s *Service) Requests(ctx context.Context, collectionID string) ([]Request,
 
 // CreateRequest adds a request to a collection (at the end).
 func (s *Service) CreateRequest(ctx context.Context, c *Collection, r *Request) (*Request, error) {
-	if err := checkRequest("", r); err != nil {
-		return nil, err
-	}
-	if err := s.checkFolderIn(ctx, c.ID, r.FolderID, "folderId"); err != nil {
+	r.CollectionID = c.ID
+	if err := requests.check(ctx, s, r); err != nil {
 		return nil, err
 	}
 	order, err := s.nextOrder(ctx, store.TesterRequest, c.ID)
 	if err != nil {
 		return nil, err
 	}
-	r.ID, r.CollectionID, r.SortOrder = uuid.NewString(), c.ID, order
-	o, err := requestObject(c.Namespace, r)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.st.PutTesterObjects(ctx, o); err != nil {
+	r.ID, r.SortOrder = uuid.NewString(), order
+	if _, err := requests.put(ctx, s, c.Namespace, r, 0); err != nil {
 		return nil, err
 	}
 	return s.Request(ctx, r.ID)
@@ -579,32 +516,7 @@ func (s *Service) CreateRequest(ctx context.Context, c *Collection, r *Request) 
 
 // UpdateRequest merges body into a request.
 func (s *Service) UpdateRequest(ctx context.Context, id string, body []byte) (*Request, error) {
-	o, err := s.get(ctx, store.TesterRequest, id)
-	if err != nil {
-		return nil, err
-	}
-	r, err := requestOf(o)
-	if err != nil {
-		return nil, err
-	}
-	if err := mergeJSON(r, body, false, "id", "collectionId", "createdAt", "updatedAt"); err != nil {
-		return nil, err
-	}
-	if err := checkRequest("", r); err != nil {
-		return nil, err
-	}
-	if err := s.checkFolderIn(ctx, r.CollectionID, r.FolderID, "folderId"); err != nil {
-		return nil, err
-	}
-	no, err := requestObject(o.Namespace, r)
-	if err != nil {
-		return nil, err
-	}
-	no.CreatedMs = o.CreatedMs
-	if err := s.st.PutTesterObjects(ctx, no); err != nil {
-		return nil, err
-	}
-	return s.Request(ctx, id)
+	return requests.update(ctx, s, id, body)
 }
 
 // DeleteRequests removes requests for good.

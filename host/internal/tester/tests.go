@@ -39,70 +39,39 @@ func CheckTest(t *Test) error {
 	return checkRequest("request.", &t.Request)
 }
 
-func (s *Service) putTest(ctx context.Context, t *Test, o *store.TesterObject) (*Test, error) {
-	o.Kind, o.ID, o.Namespace, o.Name = store.TesterTest, t.ID, t.Namespace, t.Name
-	doc := *t
-	if err := encodeDoc(o, &doc); err != nil {
-		return nil, err
-	}
-	if err := s.st.PutTesterObjects(ctx, o); err != nil {
-		return nil, err
-	}
-	return s.Test(ctx, o.ID)
-}
+// tests are the standalone tests.
+var tests = &kind[Test]{name: store.TesterTest, of: testOf,
+	object: func(namespace string, t *Test) (*store.TesterObject, error) {
+		o := &store.TesterObject{Kind: store.TesterTest, ID: t.ID, Namespace: namespace, Name: t.Name}
+		doc := *t
+		return o, encodeDoc(o, &doc)
+	},
+	owned: []string{"id", "namespace", "createdAt", "updatedAt"},
+	check: func(_ context.Context, _ *Service, t *Test) error { return CheckTest(t) }}
 
 // Tests lists a namespace's standalone tests.
 func (s *Service) Tests(ctx context.Context, namespace string, namespaces []string) ([]Test, error) {
-	rows, _, err := s.st.TesterObjects(ctx, store.TesterFilter{Kind: store.TesterTest, Namespace: namespace, Namespaces: namespaces})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Test, 0, len(rows))
-	for i := range rows {
-		t, err := testOf(&rows[i])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *t)
-	}
-	return out, nil
+	return tests.list(ctx, s, store.TesterFilter{Namespace: namespace, Namespaces: namespaces})
 }
 
 // Test loads a standalone test.
-func (s *Service) Test(ctx context.Context, id string) (*Test, error) {
-	o, err := s.get(ctx, store.TesterTest, id)
-	if err != nil {
-		return nil, err
-	}
-	return testOf(o)
-}
+func (s *Service) Test(ctx context.Context, id string) (*Test, error) { return tests.get(ctx, s, id) }
 
 // CreateTest stores a standalone test.
 func (s *Service) CreateTest(ctx context.Context, t *Test) (*Test, error) {
 	if err := CheckTest(t); err != nil {
 		return nil, err
 	}
-	t.ID = ""
-	return s.putTest(ctx, t, &store.TesterObject{})
+	t.ID = newID()
+	if _, err := tests.put(ctx, s, t.Namespace, t, 0); err != nil {
+		return nil, err
+	}
+	return s.Test(ctx, t.ID)
 }
 
 // UpdateTest merges body into a standalone test.
 func (s *Service) UpdateTest(ctx context.Context, id string, body []byte) (*Test, error) {
-	o, err := s.get(ctx, store.TesterTest, id)
-	if err != nil {
-		return nil, err
-	}
-	t, err := testOf(o)
-	if err != nil {
-		return nil, err
-	}
-	if err := mergeJSON(t, body, false, "id", "namespace", "createdAt", "updatedAt"); err != nil {
-		return nil, err
-	}
-	if err := CheckTest(t); err != nil {
-		return nil, err
-	}
-	return s.putTest(ctx, t, o)
+	return tests.update(ctx, s, id, body)
 }
 
 // DeleteObject removes one object of a kind.
