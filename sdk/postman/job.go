@@ -184,3 +184,7 @@ type ScriptResult struct {
 	NextRequest *string        `json:"nextRequest,omitempty"`
 	Skip        bool           `json:"skipRequest,omitempty"`
 }
+
+// ProtocolHeader is the disabled header by which an item says its protocol
+// when it is not HTTP ("grpc" for the methods of an imported .proto).
+const ProtocolHeader = "x-protocol"

@@ -46,6 +46,13 @@ var testerImporters = map[string]collectionImporter{
 		}
 		return imports.Curl(commands)
 	},
+	"wsdl": func(_ context.Context, doc []byte, _ []string) (*imports.Result, error) { return imports.WSDL(doc) },
+	"grpc": func(ctx context.Context, doc []byte, _ []string) (*imports.Result, error) {
+		return imports.Proto(ctx, doc)
+	},
+	"graphql": func(_ context.Context, doc []byte, _ []string) (*imports.Result, error) { return imports.GraphQL(doc) },
+	"mcp":     func(_ context.Context, doc []byte, _ []string) (*imports.Result, error) { return imports.MCP(doc) },
+	"soapui":  func(_ context.Context, doc []byte, _ []string) (*imports.Result, error) { return imports.SoapUI(doc) },
 }
 
 func importKinds() string {

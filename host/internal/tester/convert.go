@@ -244,6 +244,9 @@ func requestFromItem(it *postman.Item, folder string) Request {
 			r.URL = it.Request.URL.String()
 		}
 		for _, h := range it.Request.Header {
+			if h.Disabled && strings.EqualFold(h.Key, postman.ProtocolHeader) && h.Value != "" {
+				r.Protocol = strings.ToLower(h.Value) // an importer's marker of a non-HTTP request (grpc)
+			}
 			r.Headers = append(r.Headers, KV{Key: h.Key, Value: h.Value, Disabled: h.Disabled})
 		}
 		if it.Request.Body != nil {

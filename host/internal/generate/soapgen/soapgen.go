@@ -108,35 +108,13 @@ func Generate(in Input) ([]*model.Mock, error) {
 // operationMock is the mock of one binding operation (nil for an
 // operation without a name).
 func (d *definitions) operationMock(in Input, ep endpoint, bop *node) *model.Mock {
-	name := bop.attr("name")
-	if name == "" {
+	op := d.describe(ep, bop)
+	if op == nil {
 		return nil
 	}
-	soapOp := bop.firstOf("operation", soap11NS, soap12NS)
-	style := ep.style
-	action := ""
-	if soapOp != nil {
-		action = soapOp.attr("soapAction")
-		if s := soapOp.attr("style"); s != "" {
-			style = s
-		}
-	}
-	ptOp := d.portTypeOperation(ep.binding, name)
-	var input, output *node
-	oneWay := false
-	if ptOp != nil {
-		if i := ptOp.first(wsdlNS, "input"); i != nil {
-			input = d.messages[i.qname(i.attr("message")).Local]
-		}
-		o := ptOp.first(wsdlNS, "output")
-		oneWay = o == nil
-		if o != nil {
-			output = d.messages[o.qname(o.attr("message")).Local]
-		}
-	}
-	method := name
-	if style != "rpc" {
-		for _, p := range bodyParts(input, bop.first(wsdlNS, "input")) {
+	method := op.name
+	if op.style != "rpc" {
+		for _, p := range bodyParts(op.input, bop.first(wsdlNS, "input")) {
 			if el := p.attr("element"); el != "" {
 				method = p.qname(el).Local
 				break
@@ -144,19 +122,57 @@ func (d *definitions) operationMock(in Input, ep endpoint, bop *node) *model.Moc
 		}
 	}
 	m := &model.Mock{
-		ID:        generate.MockID(in.IDPrefix, ep.service, name),
+		ID:        generate.MockID(in.IDPrefix, ep.service, op.name),
 		Namespace: in.Namespace,
 		Tags:      []string{"generated", "soap"},
-		SOAP:      &model.SOAPContext{Service: ep.service, Method: method, Action: action, Path: ep.path},
+		SOAP:      &model.SOAPContext{Service: ep.service, Method: method, Action: op.action, Path: ep.path},
 		Response:  &model.ContentResponse{},
 	}
-	if oneWay {
+	if op.oneWay {
 		m.Response.StatusCode = 202 // the SOAP HTTP binding's answer to a one-way call
 		return m
 	}
-	payload := d.outputSample(style, name, output, bop.first(wsdlNS, "output"))
+	payload := d.outputSample(op.style, op.name, op.output, bop.first(wsdlNS, "output"))
 	m.Response.Payload, _ = json.Marshal(payload)
 	return m
+}
+
+// boundOp is what a binding operation and the abstract operation it
+// implements say about a call.
+type boundOp struct {
+	name, action, style string
+	// input and output are the messages (nil when not found).
+	input, output *node
+	oneWay        bool
+	doc           string
+}
+
+// describe reads a binding operation (nil for one without a name).
+func (d *definitions) describe(ep endpoint, bop *node) *boundOp {
+	op := &boundOp{name: bop.attr("name"), style: ep.style}
+	if op.name == "" {
+		return nil
+	}
+	if soapOp := bop.firstOf("operation", soap11NS, soap12NS); soapOp != nil {
+		op.action = soapOp.attr("soapAction")
+		if s := soapOp.attr("style"); s != "" {
+			op.style = s
+		}
+	}
+	if ptOp := d.portTypeOperation(ep.binding, op.name); ptOp != nil {
+		if i := ptOp.first(wsdlNS, "input"); i != nil {
+			op.input = d.messages[i.qname(i.attr("message")).Local]
+		}
+		o := ptOp.first(wsdlNS, "output")
+		op.oneWay = o == nil
+		if o != nil {
+			op.output = d.messages[o.qname(o.attr("message")).Local]
+		}
+		if doc := ptOp.first(wsdlNS, "documentation"); doc != nil {
+			op.doc = strings.TrimSpace(doc.text)
+		}
+	}
+	return op
 }
 
 // outputSample is the Body content of the operation's reply: for document

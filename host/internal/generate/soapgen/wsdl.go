@@ -42,6 +42,10 @@ type endpoint struct {
 	path    string
 	binding *node
 	style   string // the binding's default style: document or rpc
+	// port and address name the service's port ("" for a binding no port
+	// reaches); soap12 says the binding is SOAP 1.2.
+	port, address string
+	soap12        bool
 }
 
 // endpoints lists every service port with a SOAP binding, then the SOAP
@@ -68,7 +72,8 @@ func (d *definitions) endpoints() []endpoint {
 				continue
 			}
 			used[b] = true
-			out = append(out, endpoint{service: svc, path: pathOr(locationPath(addr.attr("location")), svc), binding: b, style: bindingStyle(b)})
+			out = append(out, endpoint{service: svc, path: pathOr(locationPath(addr.attr("location")), svc), binding: b, style: bindingStyle(b),
+				port: p.attr("name"), address: addr.attr("location"), soap12: isSOAP12(b)})
 		}
 	}
 	for _, b := range d.order {
@@ -79,7 +84,7 @@ func (d *definitions) endpoints() []endpoint {
 		if svc == "" {
 			svc = b.attr("name")
 		}
-		out = append(out, endpoint{service: svc, path: "/" + svc, binding: b, style: bindingStyle(b)})
+		out = append(out, endpoint{service: svc, path: "/" + svc, binding: b, style: bindingStyle(b), soap12: isSOAP12(b)})
 	}
 	return out
 }
@@ -89,6 +94,11 @@ func pathOr(p, service string) string {
 		return "/" + service
 	}
 	return p
+}
+
+// isSOAP12 says whether a binding is a SOAP 1.2 one (soap12:binding).
+func isSOAP12(b *node) bool {
+	return b.first(soap12NS, "binding") != nil && b.first(soap11NS, "binding") == nil
 }
 
 // bindingStyle is the soap:binding style (document unless rpc).

@@ -28,7 +28,12 @@ type node struct {
 	parent   *node
 	decls    map[string]string // prefixes declared here ("" is the default namespace)
 	line     int
+	// text is a documentation element's text (other elements' is not kept).
+	text string
 }
+
+// maxDocText bounds the text kept of one documentation element.
+const maxDocText = 4096
 
 // parseXML reads a document into its root element.
 func parseXML(src string) (*node, error) {
@@ -78,6 +83,10 @@ func parseXML(src string) (*node, error) {
 		case xml.EndElement:
 			depth--
 			cur = cur.parent
+		case xml.CharData:
+			if cur != nil && cur.name.Local == "documentation" && len(cur.text) < maxDocText {
+				cur.text += string(t[:min(len(t), maxDocText-len(cur.text))])
+			}
 		}
 	}
 	if root == nil {

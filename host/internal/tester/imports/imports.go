@@ -1,5 +1,6 @@
 // Package imports turns documents of other tools (Postman collections,
-// Insomnia exports, curl commands, HAR recordings, OpenAPI descriptions)
+// Insomnia exports, curl commands, HAR recordings, OpenAPI descriptions,
+// WSDLs, .proto files, GraphQL schemas, MCP tool lists, SoapUI projects)
 // into Postman v2.1 collections for the API tester, with warnings for
 // what could not be carried over. Importers never touch storage.
 //
