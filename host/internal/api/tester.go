@@ -66,6 +66,7 @@ func (s *server) testerRoutes(v1 fiber.Router) {
 	s.testRunRoutes(v1, t)
 	s.testerImportRoutes(t)
 	s.testerGenerateRoutes(t)
+	s.testerHelperRoutes(v1, t)
 }
 
 // --- helpers ---
