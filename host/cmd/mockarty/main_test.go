@@ -1159,7 +1159,7 @@ func TestHostRunsTheHTTPPlugin(t *testing.T) {
 "response":{"statusCode":200,"payload":{"hi":"$.pathParam.name"}}}`))
 
 	var pid int
-	plugintest.Eventually(t, 20*time.Second, func() bool {
+	plugintest.Eventually(t, 60*time.Second, func() bool { // a bound for a loaded machine, not a speed
 		ps := list(t, obj(t, s.getJSON(t, "/api/v1/plugins"), "plugins")["plugins"], "plugins")
 		if len(ps) != 1 {
 			return false

@@ -52,9 +52,12 @@ func TestUIAPIAlias(t *testing.T) {
 	// The login route is open on both.
 	ts.expect(200, "POST", "/ui/api/auth/login", map[string]string{"username": "admin", "password": "admin-pass-1"})
 
+	// The guide's CI run of a collection is served through the alias (it
+	// needs a collectionId).
+	ts.expectError(422, CodeValidation, "collectionId", "POST", "/ui/api/test-runs/run", `{}`, bearer...)
 	// Paths the guide names that this server does not have: the usual 404,
 	// naming the path as called.
-	for _, p := range []string{"/ui/api/test-runs/run", "/ui/api/perf/run"} {
+	for _, p := range []string{"/ui/api/perf/run"} {
 		v := ts.expectError(404, CodeNotFound, "", "POST", p, `{}`, bearer...)
 		if !strings.Contains(v["error"].(string), p) {
 			t.Fatalf("%s: %v", p, v)
