@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/host/internal/tasks"
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
 	"github.com/mockarty-oss/mockarty/sdk/postman"
@@ -43,16 +44,7 @@ type Runs struct {
 	exec Executor
 	log  hclog.Logger
 	net  func() NetPolicy
-	base context.Context
-
-	mu   sync.Mutex
-	live map[string]*liveRun
-	wg   sync.WaitGroup
-}
-
-type liveRun struct {
-	cancel context.CancelFunc
-	done   chan struct{}
+	live *tasks.Live
 }
 
 // NewRuns returns the run service. Runs outlive the request that started
@@ -62,16 +54,16 @@ func NewRuns(base context.Context, svc *Service, exec Executor, net func() NetPo
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	if n, err := svc.st.FailUnfinishedTasks(base, "interrupted: the server stopped during the run"); err != nil {
+	if n, err := svc.st.FailUnfinishedTasks(base, tasks.Interrupted); err != nil {
 		log.Warn("marking interrupted runs", "error", err)
 	} else if n > 0 {
 		log.Info("runs interrupted by the last stop marked failed", "count", n)
 	}
-	return &Runs{svc: svc, exec: exec, log: log, net: net, base: base, live: map[string]*liveRun{}}
+	return &Runs{svc: svc, exec: exec, log: log, net: net, live: tasks.NewLive(base)}
 }
 
 // Wait waits for every run to end (after base is cancelled).
-func (r *Runs) Wait() { r.wg.Wait() }
+func (r *Runs) Wait() { r.live.Wait() }
 
 // RunSpec is what to run.
 type RunSpec struct {
@@ -192,23 +184,9 @@ func (r *Runs) Start(ctx context.Context, spec RunSpec) (task *store.Task, done 
 	if err := r.svc.st.PutTask(ctx, t); err != nil {
 		return nil, nil, err
 	}
-	runCtx, cancel := context.WithCancel(r.base)
-	lr := &liveRun{cancel: cancel, done: make(chan struct{})}
-	r.mu.Lock()
-	r.live[t.ID] = lr
-	r.mu.Unlock()
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		defer close(lr.done)
-		defer cancel()
-		r.execute(runCtx, t, spec, env, plan, counts)
-		r.mu.Lock()
-		delete(r.live, t.ID)
-		r.mu.Unlock()
-	}()
 	cp := *t
-	return &cp, lr.done, nil
+	done = r.live.Go(t.ID, func(ctx context.Context) { r.execute(ctx, t, spec, env, plan, counts) })
+	return &cp, done, nil
 }
 
 func mustJSON(v any) string {
@@ -267,36 +245,20 @@ func postmanEnvAny(name string, vars map[string]any) *postman.Environment {
 	return e
 }
 
-// recorder stores a run's steps in batches and keeps its counters.
-type recorder struct {
-	st      *store.Store
-	task    *store.Task
-	mu      sync.Mutex
-	counts  Counts
-	pending []store.TaskItem
-	seq     int64
-	total   int
-	lastErr error
+// counter keeps a run's counters from the steps the plugin streams.
+type counter struct {
+	mu     sync.Mutex
+	counts Counts
+	// total is the current collection's request count; before is that of
+	// the collections run before it.
+	total, before int
 }
 
-const flushEvery = 200 * time.Millisecond
-
-func (rc *recorder) add(p sdk.Progress, collection int) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if p.Total > 0 {
-		rc.total = int(p.Total)
-	}
-	if p.ItemKind != postman.ItemStep || len(p.Item) == 0 {
-		return
-	}
-	var s postman.Step
-	if json.Unmarshal(p.Item, &s) != nil {
-		return
-	}
-	rc.seq++
-	rc.pending = append(rc.pending, store.TaskItem{TaskID: rc.task.ID, Seq: rc.seq, Kind: postman.ItemStep, Document: string(p.Item)})
-	c := &rc.counts
+// add counts one step.
+func (k *counter) add(s *postman.Step, collection int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	c := &k.counts
 	c.CompletedRequests++
 	c.CurrentRequestName = s.Name
 	c.CurrentCollectionIndex = collection
@@ -319,14 +281,13 @@ func (rc *recorder) add(p sdk.Progress, collection int) {
 	}
 }
 
-// flush writes the pending steps and the counters.
-func (rc *recorder) flush(ctx context.Context, totalBefore int) {
-	rc.mu.Lock()
-	items := rc.pending
-	rc.pending = nil
-	c := rc.counts
-	if rc.total > 0 {
-		c.TotalRequests = totalBefore + rc.total
+// snapshot is the counters with the total and progress worked out.
+func (k *counter) snapshot() any {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	c := &k.counts
+	if k.total > 0 {
+		c.TotalRequests = k.before + k.total
 	}
 	if c.TotalRequests < c.CompletedRequests {
 		c.TotalRequests = c.CompletedRequests
@@ -334,22 +295,12 @@ func (rc *recorder) flush(ctx context.Context, totalBefore int) {
 	if c.TotalRequests > 0 {
 		c.Progress = c.CompletedRequests * 100 / c.TotalRequests
 	}
-	rc.counts.TotalRequests, rc.counts.Progress = c.TotalRequests, c.Progress
-	rc.mu.Unlock()
-	if err := rc.st.AddTaskItems(ctx, items); err != nil {
-		rc.lastErr = err
-	}
-	rc.task.Summary = mustJSON(c)
-	if err := rc.st.PutTask(ctx, rc.task); err != nil {
-		rc.lastErr = err
-	}
+	return *c
 }
 
 func (r *Runs) execute(ctx context.Context, t *store.Task, spec RunSpec, env *Environment, plan []plannedJob, counts Counts) {
-	rc := &recorder{st: r.svc.st, task: t, counts: counts}
-	// The database writes of a run use a context that outlives a cancel,
-	// so a cancelled run still records what it did.
-	dbctx := context.WithoutCancel(ctx)
+	k := &counter{counts: counts}
+	rec := tasks.NewRecorder(r.svc.st, t, k.snapshot)
 	started := time.Now()
 	netp := r.net()
 	envVars := map[string]any{}
@@ -364,12 +315,12 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, spec RunSpec, env *En
 	}
 	var runErr error
 	failed := false
-	totalBefore := 0
 	for i, p := range plan {
-		rc.mu.Lock()
-		rc.counts.CurrentCollectionIndex, rc.counts.CurrentCollectionName = i, p.name
-		rc.total = 0
-		rc.mu.Unlock()
+		k.mu.Lock()
+		k.counts.CurrentCollectionIndex, k.counts.CurrentCollectionName = i, p.name
+		k.before += k.total
+		k.total = 0
+		k.mu.Unlock()
 		job := p.job
 		job.Environment = postmanEnvAny(counts.Environment, envVars)
 		job.Globals = postmanEnvAny("globals", globals)
@@ -389,28 +340,22 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, spec RunSpec, env *En
 			runErr = err
 			break
 		}
-		ticker := time.NewTicker(flushEvery)
-		stop := make(chan struct{})
-		flushed := make(chan struct{})
-		go func() {
-			defer close(flushed)
-			for {
-				select {
-				case <-ticker.C:
-					rc.flush(dbctx, totalBefore)
-				case <-stop:
+		stop := rec.Every(ctx)
+		res, err := r.exec.Run(ctx, PluginName, sdk.Job{ID: t.ID, Kind: postman.JobRun, Params: params}, nil,
+			func(pr sdk.Progress) {
+				if pr.Total > 0 {
+					k.mu.Lock()
+					k.total = int(pr.Total)
+					k.mu.Unlock()
+				}
+				var st postman.Step
+				if pr.ItemKind != postman.ItemStep || json.Unmarshal(pr.Item, &st) != nil {
 					return
 				}
-			}
-		}()
-		res, err := r.exec.Run(ctx, PluginName, sdk.Job{ID: t.ID, Kind: postman.JobRun, Params: params}, nil,
-			func(pr sdk.Progress) { rc.add(pr, i) })
-		ticker.Stop()
-		close(stop)
-		<-flushed
-		rc.mu.Lock()
-		totalBefore += rc.total
-		rc.mu.Unlock()
+				rec.Add(postman.ItemStep, pr.Item)
+				k.add(&st, i)
+			})
+		stop()
 		if err != nil {
 			runErr = err
 			break
@@ -431,19 +376,19 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, spec RunSpec, env *En
 			}
 		}
 	}
-	rc.mu.Lock()
-	rc.counts.DurationMs = time.Since(started).Milliseconds()
-	rc.counts.Final = envVars
-	if rc.counts.FailedTests > 0 || rc.counts.FailedRequests > 0 || rc.counts.ErroredRequests > 0 {
+	k.mu.Lock()
+	k.counts.DurationMs = time.Since(started).Milliseconds()
+	k.counts.Final = envVars
+	if k.counts.FailedTests > 0 || k.counts.FailedRequests > 0 || k.counts.ErroredRequests > 0 {
 		failed = true
 	}
-	rc.mu.Unlock()
+	k.mu.Unlock()
 	t.FinishedMs = time.Now().UnixMilli()
-	switch {
-	case ctx.Err() != nil && r.base.Err() == nil:
+	switch ended := r.live.Ended(ctx); {
+	case ended == store.TaskCancelled:
 		t.Status, t.Message = store.TaskCancelled, "cancelled"
-	case ctx.Err() != nil:
-		t.Status, t.Message = store.TaskFailed, "interrupted: the server stopped during the run"
+	case ended != "":
+		t.Status, t.Message = store.TaskFailed, tasks.Interrupted
 	case runErr != nil:
 		t.Status, t.Message = store.TaskFailed, runError(runErr)
 	case failed:
@@ -451,9 +396,9 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, spec RunSpec, env *En
 	default:
 		t.Status, t.Message = store.TaskCompleted, "all tests passed"
 	}
-	rc.flush(dbctx, totalBefore-rc.total)
-	if rc.lastErr != nil {
-		r.log.Warn("recording a run", "run", t.ID, "error", rc.lastErr)
+	rec.Flush(ctx)
+	if err := rec.Err(); err != nil {
+		r.log.Warn("recording a run", "run", t.ID, "error", err)
 	}
 }
 
@@ -470,28 +415,7 @@ func runError(err error) string {
 }
 
 // Cancel stops a live run; it reports whether the run was live.
-func (r *Runs) Cancel(id string) bool {
-	r.mu.Lock()
-	lr := r.live[id]
-	r.mu.Unlock()
-	if lr == nil {
-		return false
-	}
-	lr.cancel()
-	<-lr.done
-	return true
-}
-
-// Live lists the ids of running runs.
-func (r *Runs) Live() map[string]bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make(map[string]bool, len(r.live))
-	for id := range r.live {
-		out[id] = true
-	}
-	return out
-}
+func (r *Runs) Cancel(id string) bool { return r.live.Cancel(id) }
 
 // Script runs one script on its own in the tester plugin (nothing is stored).
 func (r *Runs) Script(ctx context.Context, j *postman.ScriptJob) (*postman.ScriptResult, error) {

@@ -201,7 +201,7 @@ func (sch *Scheduler) Forget(id string) {
 
 // fire starts a run of a schedule, reading it fresh.
 func (sch *Scheduler) fire(id string) {
-	ctx := sch.runs.base
+	ctx := sch.runs.live.Base()
 	sc, err := sch.runs.svc.Schedule(ctx, id)
 	if err != nil || !sc.Enabled {
 		return

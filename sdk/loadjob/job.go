@@ -1,0 +1,40 @@
+// Package loadjob is the job wire between the host's performance-testing
+// API and the perf tool plugin: a k6-style script with the run's
+// overrides, the per-second samples the plugin streams, and its result.
+package loadjob
+
+// Kinds of the perf plugin's jobs.
+const (
+	// KindRun runs a script.
+	KindRun = "run"
+)
+
+// ItemSample is the ItemKind of the once-a-second progress products.
+const ItemSample = "sample"
+
+// Job is a KindRun job's params.
+type Job struct {
+	// Script is the k6-style script (JavaScript or TypeScript ES module);
+	// Filename names it in errors ("script.js", "test.ts").
+	Script   string `json:"script"`
+	Filename string `json:"filename,omitempty"`
+	// Files are what open() and relative imports may read, by path.
+	Files map[string]string `json:"files,omitempty"`
+	// VUs, Duration (a Go or k6 duration: "30s", "5m") and Iterations
+	// override the script's options as k6's flags do (zero: the script's).
+	VUs        int    `json:"vus,omitempty"`
+	Duration   string `json:"duration,omitempty"`
+	Iterations int    `json:"iterations,omitempty"`
+	// Env is the script's __ENV.
+	Env map[string]string `json:"env,omitempty"`
+	// Thresholds are added to the script's: {"http_req_duration": ["p(95)<500"]}.
+	Thresholds map[string][]string `json:"thresholds,omitempty"`
+	// AllowPrivate and AllowHosts are where the load may go, as for the
+	// API tester (the server's own listeners are allowed).
+	AllowPrivate bool     `json:"allowPrivate,omitempty"`
+	AllowHosts   []string `json:"allowHosts,omitempty"`
+	// MaxDurationMs stops a run gracefully after it (0: no limit).
+	MaxDurationMs int64 `json:"maxDurationMs,omitempty"`
+	// MaxVUs bounds the VUs a run may create (0: the engine's default).
+	MaxVUs int `json:"maxVUs,omitempty"`
+}
