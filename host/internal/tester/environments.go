@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/objects"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 )
 
@@ -22,12 +23,12 @@ type envInput struct {
 
 func environmentOf(o *store.TesterObject) (*Environment, error) {
 	var e Environment
-	if err := decodeDoc(o, &e); err != nil {
+	if err := objects.Decode(o, &e); err != nil {
 		return nil, err
 	}
 	e.ID, e.Namespace, e.Name = o.ID, o.Namespace, o.Name
 	e.IsActive, e.Active = o.Active, o.Active
-	e.CreatedAt, e.UpdatedAt = iso(o.CreatedMs), iso(o.UpdatedMs)
+	e.CreatedAt, e.UpdatedAt = objects.ISO(o.CreatedMs), objects.ISO(o.UpdatedMs)
 	if e.Variables == nil {
 		e.Variables = map[string]string{}
 	}
@@ -68,18 +69,18 @@ func checkEnvironment(e *Environment) error {
 }
 
 // environments are the environments of namespaces.
-var environments = &kind[Environment]{name: store.TesterEnvironment, of: environmentOf,
-	object: func(namespace string, e *Environment) (*store.TesterObject, error) {
+var environments = &kind[Environment]{Name: store.TesterEnvironment, Of: environmentOf,
+	Object: func(namespace string, e *Environment) (*store.TesterObject, error) {
 		o := &store.TesterObject{Kind: store.TesterEnvironment, ID: e.ID, Namespace: namespace, Name: e.Name, Active: e.IsActive || e.Active}
 		doc := *e
-		return o, encodeDoc(o, &doc)
+		return o, objects.Encode(o, &doc)
 	},
-	check: func(_ context.Context, _ *Service, e *Environment) error { return checkEnvironment(e) }}
+	Check: func(_ context.Context, _ *Service, e *Environment) error { return checkEnvironment(e) }}
 
 // putEnvironment writes an environment; an active one becomes the only
 // active one of its namespace.
 func (s *Service) putEnvironment(ctx context.Context, e *Environment, createdMs int64) (*Environment, error) {
-	o, err := environments.put(ctx, s, e.Namespace, e, createdMs)
+	o, err := environments.Put(ctx, s, e.Namespace, e, createdMs)
 	if err != nil {
 		return nil, err
 	}
@@ -93,12 +94,12 @@ func (s *Service) putEnvironment(ctx context.Context, e *Environment, createdMs 
 
 // Environments lists the environments of the namespaces.
 func (s *Service) Environments(ctx context.Context, namespace string, namespaces []string) ([]Environment, error) {
-	return environments.list(ctx, s, store.TesterFilter{Namespace: namespace, Namespaces: namespaces})
+	return environments.List(ctx, s, store.TesterFilter{Namespace: namespace, Namespaces: namespaces})
 }
 
 // Environment loads one environment.
 func (s *Service) Environment(ctx context.Context, id string) (*Environment, error) {
-	return environments.get(ctx, s, id)
+	return environments.Get(ctx, s, id)
 }
 
 // ActiveEnvironment is the namespace's active environment.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/objects"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/robfig/cron/v3"
 )
@@ -17,11 +18,11 @@ var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 
 func scheduleOf(o *store.TesterObject) (*Schedule, error) {
 	var sc Schedule
-	if err := decodeDoc(o, &sc); err != nil {
+	if err := objects.Decode(o, &sc); err != nil {
 		return nil, err
 	}
 	sc.ID, sc.Namespace, sc.Name, sc.Enabled = o.ID, o.Namespace, o.Name, o.Active
-	sc.CreatedAt, sc.UpdatedAt = iso(o.CreatedMs), iso(o.UpdatedMs)
+	sc.CreatedAt, sc.UpdatedAt = objects.ISO(o.CreatedMs), objects.ISO(o.UpdatedMs)
 	if sc.CollectionIDs == nil {
 		sc.CollectionIDs = []string{}
 	}
@@ -84,23 +85,23 @@ func (s *Service) checkSchedule(ctx context.Context, sc *Schedule) error {
 }
 
 // schedules are the collection-run schedules.
-var schedules = &kind[Schedule]{name: store.TesterSchedule, of: scheduleOf,
-	object: func(namespace string, sc *Schedule) (*store.TesterObject, error) {
+var schedules = &kind[Schedule]{Name: store.TesterSchedule, Of: scheduleOf,
+	Object: func(namespace string, sc *Schedule) (*store.TesterObject, error) {
 		o := &store.TesterObject{Kind: store.TesterSchedule, ID: sc.ID, Namespace: namespace, Name: sc.Name, Active: sc.Enabled}
 		doc := *sc
-		return o, encodeDoc(o, &doc)
+		return o, objects.Encode(o, &doc)
 	},
-	owned: []string{"id", "namespace", "createdAt", "updatedAt", "nextRunAt", "lastRunAt", "lastRunId"},
-	check: func(ctx context.Context, s *Service, sc *Schedule) error { return s.checkSchedule(ctx, sc) }}
+	Owned: []string{"id", "namespace", "createdAt", "updatedAt", "nextRunAt", "lastRunAt", "lastRunId"},
+	Check: func(ctx context.Context, s *Service, sc *Schedule) error { return s.checkSchedule(ctx, sc) }}
 
 // Schedules lists a namespace's schedules.
 func (s *Service) Schedules(ctx context.Context, namespace string, namespaces []string) ([]Schedule, error) {
-	return schedules.list(ctx, s, store.TesterFilter{Namespace: namespace, Namespaces: namespaces})
+	return schedules.List(ctx, s, store.TesterFilter{Namespace: namespace, Namespaces: namespaces})
 }
 
 // Schedule loads one schedule.
 func (s *Service) Schedule(ctx context.Context, id string) (*Schedule, error) {
-	return schedules.get(ctx, s, id)
+	return schedules.Get(ctx, s, id)
 }
 
 // CreateSchedule stores a schedule.
@@ -109,7 +110,7 @@ func (s *Service) CreateSchedule(ctx context.Context, sc *Schedule) (*Schedule, 
 		return nil, err
 	}
 	sc.ID, sc.LastRunAt, sc.LastRunID = newID(), "", ""
-	if _, err := schedules.put(ctx, s, sc.Namespace, sc, 0); err != nil {
+	if _, err := schedules.Put(ctx, s, sc.Namespace, sc, 0); err != nil {
 		return nil, err
 	}
 	return s.Schedule(ctx, sc.ID)
@@ -117,7 +118,7 @@ func (s *Service) CreateSchedule(ctx context.Context, sc *Schedule) (*Schedule, 
 
 // UpdateSchedule merges body into a schedule.
 func (s *Service) UpdateSchedule(ctx context.Context, id string, body []byte) (*Schedule, error) {
-	return schedules.update(ctx, s, id, body)
+	return schedules.Update(ctx, s, id, body)
 }
 
 // markRun records a schedule's last run.
@@ -131,7 +132,7 @@ func (s *Service) markRun(ctx context.Context, id, runID string) {
 		return
 	}
 	sc.LastRunAt, sc.LastRunID = time.Now().UTC().Format(time.RFC3339), runID
-	_, _ = schedules.put(ctx, s, o.Namespace, sc, o.CreatedMs)
+	_, _ = schedules.Put(ctx, s, o.Namespace, sc, o.CreatedMs)
 }
 
 // Scheduler fires enabled schedules: each fire starts a run of the

@@ -1,16 +1,14 @@
 package tester
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/objects"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 )
 
@@ -28,92 +26,23 @@ func (s *Service) Store() *store.Store { return s.st }
 // ErrNotFound is an object that does not exist (or is deleted).
 var ErrNotFound = store.ErrNotFound
 
-func iso(ms int64) string {
-	if ms == 0 {
-		return ""
-	}
-	return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano)
-}
-
-// decodeDoc reads an object's document into v.
-func decodeDoc(o *store.TesterObject, v any) error {
-	if err := json.Unmarshal([]byte(o.Document), v); err != nil {
-		return fmt.Errorf("stored %s %q is unreadable: %w", o.Kind, o.ID, err)
-	}
-	return nil
-}
-
-func encodeDoc(o *store.TesterObject, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	o.Document = string(b)
-	return nil
-}
+// kind is how the tester's kinds of objects are kept (objects.Kind).
+type kind[T any] = objects.Kind[T, *Service]
 
 // get loads a live object of a kind.
 func (s *Service) get(ctx context.Context, kind, id string) (*store.TesterObject, error) {
-	o, err := s.st.GetTesterObject(ctx, kind, id)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("%w: %s %q", store.ErrNotFound, kind, id)
-		}
-		return nil, err
-	}
-	if o.DeletedMs != 0 {
-		return nil, fmt.Errorf("%w: %s %q (deleted; restore it first)", store.ErrNotFound, kind, id)
-	}
-	return o, nil
-}
-
-// mergeJSON overlays the fields present in body onto cur (a struct),
-// skipping nulls, server-owned fields and, when skipEmpty, empty strings
-// (the Go SDK sends every field of a collection on update).
-func mergeJSON(cur any, body []byte, skipEmpty bool, owned ...string) error {
-	base, err := json.Marshal(cur)
-	if err != nil {
-		return err
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(base, &m); err != nil {
-		return err
-	}
-	var in map[string]json.RawMessage
-	if err := json.Unmarshal(body, &in); err != nil {
-		return &model.FieldError{Message: "body must be a JSON object", Malformed: true}
-	}
-	skip := map[string]bool{}
-	for _, k := range owned {
-		skip[k] = true
-	}
-	for k, v := range in {
-		t := bytes.TrimSpace(v)
-		if skip[k] || bytes.Equal(t, []byte("null")) || (skipEmpty && bytes.Equal(t, []byte(`""`))) {
-			continue
-		}
-		m[k] = v
-	}
-	merged, _ := json.Marshal(m)
-	if err := json.Unmarshal(merged, cur); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return &model.FieldError{Field: te.Field, Message: "wrong type: got JSON " + te.Value, Malformed: true}
-		}
-		return &model.FieldError{Message: err.Error(), Malformed: true}
-	}
-	return nil
+	return objects.Live(ctx, s.st, kind, id)
 }
 
 // --- collections ---
 
 func collectionOf(o *store.TesterObject) (*Collection, error) {
 	var c Collection
-	if err := decodeDoc(o, &c); err != nil {
+	if err := objects.Decode(o, &c); err != nil {
 		return nil, err
 	}
 	c.ID, c.Namespace, c.Name, c.UserID = o.ID, o.Namespace, o.Name, o.UserID
-	c.CreatedAt, c.UpdatedAt, c.DeletedAt = iso(o.CreatedMs), iso(o.UpdatedMs), iso(o.DeletedMs)
+	c.CreatedAt, c.UpdatedAt, c.DeletedAt = objects.ISO(o.CreatedMs), objects.ISO(o.UpdatedMs), objects.ISO(o.DeletedMs)
 	if c.SharedUsers == nil {
 		c.SharedUsers = []Share{}
 	}
@@ -128,11 +57,11 @@ func collectionOf(o *store.TesterObject) (*Collection, error) {
 
 // collections are the collections: an update leaves the server's fields
 // and the sharing lists alone, and empty strings too.
-var collections = &kind[Collection]{name: store.TesterCollection, of: collectionOf, object: collectionObject,
-	owned: []string{"id", "namespace", "userId", "createdAt", "updatedAt", "deletedAt", "requestCount", "folders", "requests",
+var collections = &kind[Collection]{Name: store.TesterCollection, Of: collectionOf, Object: collectionObject,
+	Owned: []string{"id", "namespace", "userId", "createdAt", "updatedAt", "deletedAt", "requestCount", "folders", "requests",
 		"sharedUsers", "sharedNamespaces"},
-	skipEmpty: true,
-	check: func(_ context.Context, _ *Service, c *Collection) error {
+	SkipEmpty: true,
+	Check: func(_ context.Context, _ *Service, c *Collection) error {
 		c.Name = strings.TrimSpace(c.Name)
 		return checkCollection(c)
 	}}
@@ -141,7 +70,7 @@ func collectionObject(namespace string, c *Collection) (*store.TesterObject, err
 	doc := *c
 	doc.Folders, doc.Requests = nil, nil
 	o := &store.TesterObject{Kind: store.TesterCollection, ID: c.ID, Namespace: namespace, Name: c.Name, UserID: c.UserID}
-	return o, encodeDoc(o, &doc)
+	return o, objects.Encode(o, &doc)
 }
 
 func checkCollection(c *Collection) error {
@@ -159,12 +88,12 @@ func checkCollection(c *Collection) error {
 
 // Collections lists the live (or deleted) collections of the namespaces.
 func (s *Service) Collections(ctx context.Context, namespace string, namespaces []string, deleted bool) ([]Collection, error) {
-	return collections.list(ctx, s, store.TesterFilter{Namespace: namespace, Namespaces: namespaces, Deleted: deleted})
+	return collections.List(ctx, s, store.TesterFilter{Namespace: namespace, Namespaces: namespaces, Deleted: deleted})
 }
 
 // Collection loads a live collection; with tree, its folders and requests too.
 func (s *Service) Collection(ctx context.Context, id string, tree bool) (*Collection, error) {
-	c, err := collections.get(ctx, s, id)
+	c, err := collections.Get(ctx, s, id)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +179,7 @@ func (s *Service) CreateCollection(ctx context.Context, c *Collection) (*Collect
 		}
 		more = append(more, o)
 	}
-	if _, err := collections.put(ctx, s, c.Namespace, c, 0, more...); err != nil {
+	if _, err := collections.Put(ctx, s, c.Namespace, c, 0, more...); err != nil {
 		return nil, err
 	}
 	return s.Collection(ctx, c.ID, true)
@@ -259,7 +188,7 @@ func (s *Service) CreateCollection(ctx context.Context, c *Collection) (*Collect
 // UpdateCollection merges body into a collection (empty strings and nulls
 // leave fields unchanged, as the Go SDK sends every field).
 func (s *Service) UpdateCollection(ctx context.Context, id string, body []byte) (*Collection, error) {
-	if _, err := collections.update(ctx, s, id, body); err != nil {
+	if _, err := collections.Update(ctx, s, id, body); err != nil {
 		return nil, err
 	}
 	return s.Collection(ctx, id, false)
@@ -271,7 +200,7 @@ func (s *Service) SaveCollection(ctx context.Context, c *Collection) error {
 	if err != nil {
 		return err
 	}
-	_, err = collections.put(ctx, s, o.Namespace, c, o.CreatedMs)
+	_, err = collections.Put(ctx, s, o.Namespace, c, o.CreatedMs)
 	return err
 }
 
@@ -306,14 +235,14 @@ func (s *Service) DuplicateCollection(ctx context.Context, id, userID string) (*
 // --- folders ---
 
 // folders are the folders of collections.
-var folders = &kind[Folder]{name: store.TesterFolder, of: folderOf, object: folderObject,
-	owned: []string{"id", "collectionId", "createdAt", "updatedAt"},
-	check: func(ctx context.Context, s *Service, f *Folder) error { return s.checkFolder(ctx, f) }}
+var folders = &kind[Folder]{Name: store.TesterFolder, Of: folderOf, Object: folderObject,
+	Owned: []string{"id", "collectionId", "createdAt", "updatedAt"},
+	Check: func(ctx context.Context, s *Service, f *Folder) error { return s.checkFolder(ctx, f) }}
 
 // requests are the requests of collections.
-var requests = &kind[Request]{name: store.TesterRequest, of: requestOf, object: requestObject,
-	owned: []string{"id", "collectionId", "createdAt", "updatedAt"},
-	check: func(ctx context.Context, s *Service, r *Request) error {
+var requests = &kind[Request]{Name: store.TesterRequest, Of: requestOf, Object: requestObject,
+	Owned: []string{"id", "collectionId", "createdAt", "updatedAt"},
+	Check: func(ctx context.Context, s *Service, r *Request) error {
 		if err := checkRequest("", r); err != nil {
 			return err
 		}
@@ -324,16 +253,16 @@ func folderObject(namespace string, f *Folder) (*store.TesterObject, error) {
 	o := &store.TesterObject{ID: f.ID, Kind: store.TesterFolder, Namespace: namespace, Parent: f.CollectionID,
 		Folder: f.ParentID, Name: f.Name, SortOrder: f.SortOrder}
 	doc := *f
-	return o, encodeDoc(o, &doc)
+	return o, objects.Encode(o, &doc)
 }
 
 func folderOf(o *store.TesterObject) (*Folder, error) {
 	var f Folder
-	if err := decodeDoc(o, &f); err != nil {
+	if err := objects.Decode(o, &f); err != nil {
 		return nil, err
 	}
 	f.ID, f.CollectionID, f.ParentID, f.Name, f.SortOrder = o.ID, o.Parent, o.Folder, o.Name, o.SortOrder
-	f.CreatedAt, f.UpdatedAt = iso(o.CreatedMs), iso(o.UpdatedMs)
+	f.CreatedAt, f.UpdatedAt = objects.ISO(o.CreatedMs), objects.ISO(o.UpdatedMs)
 	return &f, nil
 }
 
@@ -341,16 +270,16 @@ func requestObject(namespace string, r *Request) (*store.TesterObject, error) {
 	o := &store.TesterObject{ID: r.ID, Kind: store.TesterRequest, Namespace: namespace, Parent: r.CollectionID,
 		Folder: r.FolderID, Name: r.Name, SortOrder: r.SortOrder}
 	doc := *r
-	return o, encodeDoc(o, &doc)
+	return o, objects.Encode(o, &doc)
 }
 
 func requestOf(o *store.TesterObject) (*Request, error) {
 	var r Request
-	if err := decodeDoc(o, &r); err != nil {
+	if err := objects.Decode(o, &r); err != nil {
 		return nil, err
 	}
 	r.ID, r.CollectionID, r.FolderID, r.Name, r.SortOrder = o.ID, o.Parent, o.Folder, o.Name, o.SortOrder
-	r.CreatedAt, r.UpdatedAt = iso(o.CreatedMs), iso(o.UpdatedMs)
+	r.CreatedAt, r.UpdatedAt = objects.ISO(o.CreatedMs), objects.ISO(o.UpdatedMs)
 	if r.Headers == nil {
 		r.Headers = KVList{}
 	}
@@ -359,11 +288,11 @@ func requestOf(o *store.TesterObject) (*Request, error) {
 
 // Tree lists a collection's folders and requests in sort order.
 func (s *Service) Tree(ctx context.Context, collectionID string) ([]Folder, []Request, error) {
-	fs, err := folders.list(ctx, s, store.TesterFilter{Parent: collectionID})
+	fs, err := folders.List(ctx, s, store.TesterFilter{Parent: collectionID})
 	if err != nil {
 		return nil, nil, err
 	}
-	rs, err := requests.list(ctx, s, store.TesterFilter{Parent: collectionID})
+	rs, err := requests.List(ctx, s, store.TesterFilter{Parent: collectionID})
 	return fs, rs, err
 }
 
@@ -396,7 +325,7 @@ func (s *Service) checkFolderIn(ctx context.Context, collectionID, folderID, fie
 
 // Folder loads a folder.
 func (s *Service) Folder(ctx context.Context, id string) (*Folder, error) {
-	return folders.get(ctx, s, id)
+	return folders.Get(ctx, s, id)
 }
 
 // checkFolder validates a folder: name, auth, scripts, and a parent in
@@ -436,7 +365,7 @@ func (s *Service) CreateFolder(ctx context.Context, c *Collection, f *Folder) (*
 		return nil, err
 	}
 	f.SortOrder = order
-	if _, err := folders.put(ctx, s, c.Namespace, f, 0); err != nil {
+	if _, err := folders.Put(ctx, s, c.Namespace, f, 0); err != nil {
 		return nil, err
 	}
 	return s.Folder(ctx, f.ID)
@@ -444,7 +373,7 @@ func (s *Service) CreateFolder(ctx context.Context, c *Collection, f *Folder) (*
 
 // UpdateFolder merges body into a folder.
 func (s *Service) UpdateFolder(ctx context.Context, id string, body []byte) (*Folder, error) {
-	return folders.update(ctx, s, id, body)
+	return folders.Update(ctx, s, id, body)
 }
 
 // DeleteFolder removes a folder with its subfolders and requests.
@@ -488,7 +417,7 @@ func (s *Service) DeleteFolder(ctx context.Context, id string) error {
 
 // Request loads a request.
 func (s *Service) Request(ctx context.Context, id string) (*Request, error) {
-	return requests.get(ctx, s, id)
+	return requests.Get(ctx, s, id)
 }
 
 // Requests lists a collection's requests in order.
@@ -500,7 +429,7 @@ func (s *Service) Requests(ctx context.Context, collectionID string) ([]Request,
 // CreateRequest adds a request to a collection (at the end).
 func (s *Service) CreateRequest(ctx context.Context, c *Collection, r *Request) (*Request, error) {
 	r.CollectionID = c.ID
-	if err := requests.check(ctx, s, r); err != nil {
+	if err := requests.Check(ctx, s, r); err != nil {
 		return nil, err
 	}
 	order, err := s.nextOrder(ctx, store.TesterRequest, c.ID)
@@ -508,7 +437,7 @@ func (s *Service) CreateRequest(ctx context.Context, c *Collection, r *Request) 
 		return nil, err
 	}
 	r.ID, r.SortOrder = uuid.NewString(), order
-	if _, err := requests.put(ctx, s, c.Namespace, r, 0); err != nil {
+	if _, err := requests.Put(ctx, s, c.Namespace, r, 0); err != nil {
 		return nil, err
 	}
 	return s.Request(ctx, r.ID)
@@ -516,7 +445,7 @@ func (s *Service) CreateRequest(ctx context.Context, c *Collection, r *Request) 
 
 // UpdateRequest merges body into a request.
 func (s *Service) UpdateRequest(ctx context.Context, id string, body []byte) (*Request, error) {
-	return requests.update(ctx, s, id, body)
+	return requests.Update(ctx, s, id, body)
 }
 
 // DeleteRequests removes requests for good.

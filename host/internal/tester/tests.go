@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mockarty-oss/mockarty/host/internal/objects"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/sdk/postman"
 )
@@ -13,11 +14,11 @@ import (
 
 func testOf(o *store.TesterObject) (*Test, error) {
 	var t Test
-	if err := decodeDoc(o, &t); err != nil {
+	if err := objects.Decode(o, &t); err != nil {
 		return nil, err
 	}
 	t.ID, t.Namespace, t.Name = o.ID, o.Namespace, o.Name
-	t.CreatedAt, t.UpdatedAt = iso(o.CreatedMs), iso(o.UpdatedMs)
+	t.CreatedAt, t.UpdatedAt = objects.ISO(o.CreatedMs), objects.ISO(o.UpdatedMs)
 	if t.Request.Headers == nil {
 		t.Request.Headers = KVList{}
 	}
@@ -40,22 +41,22 @@ func CheckTest(t *Test) error {
 }
 
 // tests are the standalone tests.
-var tests = &kind[Test]{name: store.TesterTest, of: testOf,
-	object: func(namespace string, t *Test) (*store.TesterObject, error) {
+var tests = &kind[Test]{Name: store.TesterTest, Of: testOf,
+	Object: func(namespace string, t *Test) (*store.TesterObject, error) {
 		o := &store.TesterObject{Kind: store.TesterTest, ID: t.ID, Namespace: namespace, Name: t.Name}
 		doc := *t
-		return o, encodeDoc(o, &doc)
+		return o, objects.Encode(o, &doc)
 	},
-	owned: []string{"id", "namespace", "createdAt", "updatedAt"},
-	check: func(_ context.Context, _ *Service, t *Test) error { return CheckTest(t) }}
+	Owned: []string{"id", "namespace", "createdAt", "updatedAt"},
+	Check: func(_ context.Context, _ *Service, t *Test) error { return CheckTest(t) }}
 
 // Tests lists a namespace's standalone tests.
 func (s *Service) Tests(ctx context.Context, namespace string, namespaces []string) ([]Test, error) {
-	return tests.list(ctx, s, store.TesterFilter{Namespace: namespace, Namespaces: namespaces})
+	return tests.List(ctx, s, store.TesterFilter{Namespace: namespace, Namespaces: namespaces})
 }
 
 // Test loads a standalone test.
-func (s *Service) Test(ctx context.Context, id string) (*Test, error) { return tests.get(ctx, s, id) }
+func (s *Service) Test(ctx context.Context, id string) (*Test, error) { return tests.Get(ctx, s, id) }
 
 // CreateTest stores a standalone test.
 func (s *Service) CreateTest(ctx context.Context, t *Test) (*Test, error) {
@@ -63,7 +64,7 @@ func (s *Service) CreateTest(ctx context.Context, t *Test) (*Test, error) {
 		return nil, err
 	}
 	t.ID = newID()
-	if _, err := tests.put(ctx, s, t.Namespace, t, 0); err != nil {
+	if _, err := tests.Put(ctx, s, t.Namespace, t, 0); err != nil {
 		return nil, err
 	}
 	return s.Test(ctx, t.ID)
@@ -71,7 +72,7 @@ func (s *Service) CreateTest(ctx context.Context, t *Test) (*Test, error) {
 
 // UpdateTest merges body into a standalone test.
 func (s *Service) UpdateTest(ctx context.Context, id string, body []byte) (*Test, error) {
-	return tests.update(ctx, s, id, body)
+	return tests.Update(ctx, s, id, body)
 }
 
 // DeleteObject removes one object of a kind.
