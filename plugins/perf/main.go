@@ -55,6 +55,18 @@ func run(ctx context.Context, j *loadjob.Job, report func(sdk.Progress)) (*engin
 	if name == "" {
 		name = "script.js"
 	}
+	if j.Script == "" && j.Target != nil {
+		d, err := parseDuration(j.Duration)
+		if err != nil {
+			return nil, err
+		}
+		j.Script, err = engine.ScriptFromConfig(engine.ScriptConfig{URL: j.Target.URL, Method: j.Target.Method, Headers: j.Target.Headers,
+			Body: j.Target.Body, VUs: j.VUs, Duration: d, RPS: j.Target.RPS, Thresholds: j.Thresholds})
+		if err != nil {
+			return nil, err
+		}
+		j.VUs, j.Duration, j.Thresholds = 0, "", nil // written into the script
+	}
 	files := engine.MapFiles{}
 	for k, v := range j.Files {
 		files[k] = []byte(v)
@@ -66,13 +78,11 @@ func run(ctx context.Context, j *loadjob.Job, report func(sdk.Progress)) (*engin
 	cfg := engine.RunConfig{VUs: j.VUs, Iterations: j.Iterations, Env: j.Env, Thresholds: j.Thresholds, MaxVUs: j.MaxVUs,
 		Outbound: outbound.Policy{AllowPrivate: j.AllowPrivate, Allow: j.AllowHosts},
 		MaxDuration: time.Duration(j.MaxDurationMs) * time.Millisecond}
-	if j.Duration != "" {
-		d, err := time.ParseDuration(j.Duration)
-		if err != nil {
-			return nil, fmt.Errorf("duration %q: %v", j.Duration, err)
-		}
-		cfg.Duration = d
+	d, err := parseDuration(j.Duration)
+	if err != nil {
+		return nil, err
 	}
+	cfg.Duration = d
 	return engine.Run(ctx, prog, cfg, func(p engine.Progress) {
 		b, err := json.Marshal(p)
 		if err != nil {
@@ -81,4 +91,16 @@ func run(ctx context.Context, j *loadjob.Job, report func(sdk.Progress)) (*engin
 		report(sdk.Progress{Message: fmt.Sprintf("%d requests, %d VUs", p.Requests, p.VUs), Done: p.ElapsedMs,
 			ItemKind: loadjob.ItemSample, Item: b})
 	})
+}
+
+// parseDuration reads a job's duration ("" is none).
+func parseDuration(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("duration %q: %v", s, err)
+	}
+	return d, nil
 }

@@ -37,4 +37,17 @@ type Job struct {
 	MaxDurationMs int64 `json:"maxDurationMs,omitempty"`
 	// MaxVUs bounds the VUs a run may create (0: the engine's default).
 	MaxVUs int `json:"maxVUs,omitempty"`
+	// Target, when Script is empty, is load without a script: the plugin
+	// writes the k6 script that sends it (VUs and Duration apply; RPS
+	// makes it a constant arrival rate).
+	Target *Target `json:"target,omitempty"`
+}
+
+// Target is one request to send as load.
+type Target struct {
+	URL     string            `json:"url"`
+	Method  string            `json:"method,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body,omitempty"`
+	RPS     int               `json:"rps,omitempty"`
 }

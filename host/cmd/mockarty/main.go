@@ -22,6 +22,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/config"
+	"github.com/mockarty-oss/mockarty/host/internal/perf"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
@@ -117,9 +118,11 @@ func run(migrate string) error {
 	testerSvc := tester.NewService(st)
 	testerRuns := tester.NewRuns(streams, testerSvc, pm, testerNet(cfg, pm), log.Named("tester"))
 	defer testerRuns.Wait() // runs end with streams; their last writes land before the store closes
+	perfRuns := perf.NewRuns(streams, perf.NewService(st), pm, testerNet(cfg, pm), log.Named("perf"))
+	defer perfRuns.Wait()
 	testerSchedules := tester.NewScheduler(ctx, testerRuns, log.Named("tester"))
 	defer testerSchedules.Stop()
-	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load, testerSvc, testerRuns, testerSchedules)
+	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load, testerSvc, testerRuns, testerSchedules, perfRuns)
 
 	serveErr, addr, err := serve(cfg, log, app, res, started)
 	if err != nil {
@@ -236,8 +239,9 @@ func newAccess(ctx context.Context, cfg *config.Config, log hclog.Logger, st *st
 // newApp builds the REST API over the services.
 func newApp(cfg *config.Config, log hclog.Logger, streams context.Context, access *auth.Service, pm *plugins.Manager,
 	st *store.Store, res *resolve.Resolver, tpl *templatefiles.Dir, started time.Time, ready func() bool,
-	ts *tester.Service, tr *tester.Runs, sch *tester.Scheduler) *fiber.App {
+	ts *tester.Service, tr *tester.Runs, sch *tester.Scheduler, pr *perf.Runs) *fiber.App {
 	return api.New(api.Deps{
+		PerfRuns:          pr,
 		Tester:            ts,
 		TesterRuns:        tr,
 		TesterScheduler:   sch,
@@ -327,7 +331,7 @@ func waitAndShutdown(ctx context.Context, cfg *config.Config, log hclog.Logger, 
 	return nil
 }
 
-// testerNet is where collection runs may send requests: what
+// testerNet is where collection runs and load tests may send requests: what
 // ALLOW_PROXY_TO_PRIVATE_IPS allows, and always this server's own API and
 // listeners (a run against this server's mocks is the common case).
 func testerNet(cfg *config.Config, pm *plugins.Manager) func() tester.NetPolicy {

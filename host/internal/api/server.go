@@ -23,6 +23,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/perf"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
@@ -61,6 +62,10 @@ type Deps struct {
 	Tester          *tester.Service
 	TesterRuns      *tester.Runs
 	TesterScheduler *tester.Scheduler
+	// Perf keeps perf configs; PerfRuns runs load on the perf plugin (nil:
+	// runs answer 503).
+	Perf     *perf.Service
+	PerfRuns *perf.Runs
 	// RootNamespace, when set, serves that namespace's mocks at the root
 	// path too (`mockarty-cli mock serve`): a request for any path the API
 	// does not own is mock traffic, as if sent to /stubs/<namespace>.
@@ -88,6 +93,9 @@ const requestIDKey = "requestID"
 func New(d Deps, ready func() bool) *fiber.App {
 	if d.Tester == nil && d.Catalog != nil {
 		d.Tester = tester.NewService(d.Catalog.Store()) // the API tester's objects, even where nothing runs them
+	}
+	if d.Perf == nil && d.Catalog != nil {
+		d.Perf = perf.NewService(d.Catalog.Store())
 	}
 	s := &server{Deps: d, ready: ready}
 	streamCtx := d.Streams
@@ -191,6 +199,7 @@ func (s *server) routes(app *fiber.App) {
 	s.socketRoutes(v1)
 	s.authRoutes(v1)
 	s.testerRoutes(v1)
+	s.perfRoutes(v1)
 	v1.Get("/plugins", s.listPlugins)
 	v1.Post("/plugins/:name/restart", s.restartPlugin)
 	v1.Get("/plugins/:name/settings", s.getPluginSettings)

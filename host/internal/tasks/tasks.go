@@ -8,11 +8,27 @@ package tasks
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
 )
+
+// Executor runs a job on a tool plugin (the plugin manager).
+type Executor interface {
+	Run(ctx context.Context, name string, job sdk.Job, host pluginhost.Finder, onProgress func(sdk.Progress)) (json.RawMessage, error)
+}
+
+// NetPolicy is where a tool's requests may go: private and loopback
+// addresses only when AllowPrivate, except the server's own listeners
+// (AllowHosts, host:port), which a run against this server's mocks needs.
+type NetPolicy struct {
+	AllowPrivate bool
+	AllowHosts   []string
+}
 
 // Live tracks the running tasks of this process.
 type Live struct {
@@ -168,3 +184,9 @@ func (r *Recorder) Every(ctx context.Context) (stop func()) {
 
 // Err is the last write error (nil when every write landed).
 func (r *Recorder) Err() error { return r.lastErr }
+
+// JobError is the message of a job a plugin failed, without the
+// sdk.ErrJobFailed prefix.
+func JobError(err error) string {
+	return strings.TrimPrefix(err.Error(), sdk.ErrJobFailed.Error()+"\n")
+}

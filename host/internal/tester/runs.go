@@ -14,7 +14,6 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/tasks"
 	"github.com/mockarty-oss/mockarty/sdk"
-	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
 	"github.com/mockarty-oss/mockarty/sdk/postman"
 )
 
@@ -25,17 +24,10 @@ const PluginName = "tester"
 const ModeFunctional = "functional"
 
 // Executor runs a job on a tool plugin (the plugin manager).
-type Executor interface {
-	Run(ctx context.Context, name string, job sdk.Job, host pluginhost.Finder, onProgress func(sdk.Progress)) (json.RawMessage, error)
-}
+type Executor = tasks.Executor
 
-// NetPolicy is where runs may send requests: private and loopback
-// addresses only when AllowPrivate, except the server's own listeners
-// (AllowHosts, host:port), which a run against this server's mocks needs.
-type NetPolicy struct {
-	AllowPrivate bool
-	AllowHosts   []string
-}
+// NetPolicy is where runs may send requests (tasks.NetPolicy).
+type NetPolicy = tasks.NetPolicy
 
 // Runs starts collection runs on the tester plugin and records each as a
 // task whose steps are stored as they arrive.
@@ -407,7 +399,7 @@ func runError(err error) string {
 	msg := err.Error()
 	switch {
 	case errors.Is(err, sdk.ErrJobFailed):
-		return "the run failed: " + msg
+		return "the run failed: " + tasks.JobError(err)
 	case errors.Is(err, plugins.ErrUnknown), errors.Is(err, plugins.ErrNotRunning):
 		return fmt.Sprintf("the %s plugin is not running (see GET /api/v1/plugins, PLUGINS and PLUGINS_DIR): %s", PluginName, msg)
 	}

@@ -1,0 +1,297 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/auth"
+	"github.com/mockarty-oss/mockarty/host/internal/objects"
+	"github.com/mockarty-oss/mockarty/host/internal/perf"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+)
+
+// Load testing (api-reference section 8, model-tools §2): the host keeps
+// configs and results, the perf plugin generates the load.
+func (s *server) perfRoutes(v1 fiber.Router) {
+	v1.Get("/perf-configs", s.listPerfConfigs)
+	v1.Post("/perf-configs", s.createPerfConfig)
+	v1.Get("/perf-configs/:id", s.getPerfConfig)
+	v1.Put("/perf-configs/:id", s.updatePerfConfig)
+	v1.Delete("/perf-configs/:id", s.deletePerfConfig)
+	v1.Post("/perf/run", s.runPerf)
+	v1.Post("/perf/stop/:taskId", s.stopPerf)
+	v1.Get("/perf-results", s.listPerfResults)
+	v1.Get("/perf-results/compare", s.comparePerfResults)
+	v1.Get("/perf-results/history/:configId", s.perfHistory)
+	v1.Get("/perf-results/trend/:configId", s.perfTrend)
+	v1.Get("/perf-results/:id", s.getPerfResult)
+	v1.Delete("/perf-results/:id", s.deletePerfResult)
+}
+
+func (s *server) perfSvc() *perf.Service { return s.Perf }
+
+func (s *server) needPerfConfig(c *fiber.Ctx, id string, a auth.Action) (*perf.Config, error) {
+	return needIn(c, "perf config", id, s.perfSvc().Config, func(p *perf.Config) string { return p.Namespace }, a)
+}
+
+func (s *server) listPerfConfigs(c *fiber.Ctx) error { return listTester(c, s.perfSvc().Configs) }
+
+func (s *server) createPerfConfig(c *fiber.Ctx) error {
+	var cfg perf.Config
+	if err := s.decodeJSON(c, &cfg); err != nil {
+		return err
+	}
+	ns, err := namespaceFor(c, cfg.Namespace, auth.Write)
+	if err != nil {
+		return err
+	}
+	cfg.Namespace = ns
+	if cfg.ID != "" {
+		if cur, err := s.perfSvc().Config(c.UserContext(), cfg.ID); err == nil && cur.Namespace != ns {
+			return apiErr(http.StatusConflict, CodeConflict, "perf config %q is in namespace %q", cfg.ID, cur.Namespace)
+		}
+	}
+	out, err := s.perfSvc().SaveConfig(c.UserContext(), &cfg)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(out)
+}
+
+func (s *server) getPerfConfig(c *fiber.Ctx) error {
+	cfg, err := s.needPerfConfig(c, param(c, "id"), auth.Read)
+	if err != nil {
+		return err
+	}
+	return c.JSON(cfg)
+}
+
+func (s *server) updatePerfConfig(c *fiber.Ctx) error {
+	cfg, err := s.needPerfConfig(c, param(c, "id"), auth.Write)
+	if err != nil {
+		return err
+	}
+	return updated(s, c, cfg.ID, s.perfSvc().UpdateConfig)
+}
+
+func (s *server) deletePerfConfig(c *fiber.Ctx) error {
+	cfg, err := s.needPerfConfig(c, param(c, "id"), auth.Write)
+	if err != nil {
+		return err
+	}
+	if err := s.perfSvc().DeleteConfig(c.UserContext(), cfg.ID); err != nil {
+		return err
+	}
+	return removed(c, cfg.ID)
+}
+
+// runPerf starts a run from any of the five request shapes the SDKs and
+// docs send (model-tools §2.2): options override the top level, a
+// configId loads a saved config under the request, concurrency is vus.
+func (s *server) runPerf(c *fiber.Ctx) error {
+	if s.PerfRuns == nil {
+		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "load testing is not available on this server")
+	}
+	b, err := s.objectBody(c)
+	if err != nil {
+		return err
+	}
+	var top map[string]json.RawMessage
+	_ = json.Unmarshal(b, &top)
+	if opts, ok := top["options"]; ok {
+		var o map[string]json.RawMessage
+		if err := json.Unmarshal(opts, &o); err != nil {
+			return fieldErr("options", "must be an object")
+		}
+		for k, v := range o {
+			top[k] = v
+		}
+		delete(top, "options")
+	}
+	if sc := bytes.TrimSpace(top["script"]); len(sc) > 0 && sc[0] == '{' {
+		return fieldErr("script", "running a collection as load ({collectionId, environmentId}) is not available on this server yet: send a script or a targetUrl")
+	}
+	var ref struct {
+		ConfigID  string `json:"configId"`
+		Namespace string `json:"namespace"`
+	}
+	merged, _ := json.Marshal(top)
+	_ = json.Unmarshal(merged, &ref)
+	cfg := &perf.Config{}
+	if ref.ConfigID != "" {
+		saved, err := s.needPerfConfig(c, ref.ConfigID, auth.Read)
+		if err != nil {
+			return err
+		}
+		cfg = saved
+		ref.Namespace = saved.Namespace
+	}
+	if err := objects.Merge(cfg, merged, true, "id", "createdAt", "updatedAt", "namespace"); err != nil {
+		return err
+	}
+	ns, err := namespaceFor(c, ref.Namespace, auth.Write)
+	if err != nil {
+		return err
+	}
+	cfg.Namespace = ns
+	if ref.ConfigID == "" {
+		cfg.ID = ""
+	}
+	task, _, err := s.PerfRuns.Start(c.UserContext(), cfg, principal(c).UserID, "api")
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(perf.Task(task))
+}
+
+// needLoadTask loads a load run the caller may act on.
+func (s *server) needLoadTask(c *fiber.Ctx, id string, a auth.Action) (*store.Task, error) {
+	t, err := s.Catalog.Store().GetTask(c.UserContext(), id)
+	if err != nil || t.Mode != perf.ModeLoad {
+		return nil, notFoundErr("perf result %q not found", id)
+	}
+	if !principal(c).Allows(t.Namespace, auth.Read) {
+		return nil, notFoundErr("perf result %q not found", id)
+	}
+	return t, need(c, t.Namespace, a)
+}
+
+func (s *server) stopPerf(c *fiber.Ctx) error {
+	t, err := s.needLoadTask(c, param(c, "taskId"), auth.Write)
+	if err != nil {
+		return err
+	}
+	if s.PerfRuns == nil || !s.PerfRuns.Stop(t.ID) {
+		return apiErr(http.StatusConflict, CodeConflict, "perf run %q is not running (status %s)", t.ID, t.Status)
+	}
+	cur, err := s.Catalog.Store().GetTask(c.UserContext(), t.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(perf.Task(cur))
+}
+
+// loadResults lists load runs, newest first (the Python example takes [0]).
+func (s *server) loadResults(c *fiber.Ctx, referenceID string) ([]map[string]any, error) {
+	ns, err := optionalNamespace(c)
+	if err != nil {
+		return nil, err
+	}
+	if ns != "" {
+		if err := need(c, ns, auth.Read); err != nil {
+			return nil, err
+		}
+	}
+	limit := c.QueryInt("limit", 100)
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	list, _, err := s.Catalog.Store().Tasks(c.UserContext(), store.TaskFilter{Mode: perf.ModeLoad, ReferenceID: referenceID, Namespace: ns,
+		Namespaces: readableNamespaces(c), Limit: limit, Offset: max(c.QueryInt("offset", 0), 0)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(list))
+	for i := range list {
+		r, err := s.perfSvc().Result(c.UserContext(), &list[i], false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (s *server) listPerfResults(c *fiber.Ctx) error {
+	out, err := s.loadResults(c, "")
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *server) perfHistory(c *fiber.Ctx) error {
+	out, err := s.loadResults(c, param(c, "configId"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// perfTrend is a config's runs as points, oldest first, for a chart.
+func (s *server) perfTrend(c *fiber.Ctx) error {
+	id := param(c, "configId")
+	out, err := s.loadResults(c, id)
+	if err != nil {
+		return err
+	}
+	points := make([]fiber.Map, 0, len(out))
+	for i := len(out) - 1; i >= 0; i-- {
+		r := out[i]
+		points = append(points, fiber.Map{"id": r["id"], "startedAt": r["startedAt"], "status": r["status"], "avgLatencyMs": r["avgLatencyMs"],
+			"p95LatencyMs": r["p95LatencyMs"], "p99LatencyMs": r["p99LatencyMs"], "rps": r["rps"], "errorRate": r["errorRate"]})
+	}
+	return c.JSON(fiber.Map{"configId": id, "points": points, "count": len(points)})
+}
+
+func (s *server) getPerfResult(c *fiber.Ctx) error {
+	t, err := s.needLoadTask(c, param(c, "id"), auth.Read)
+	if err != nil {
+		return err
+	}
+	out, err := s.perfSvc().Result(c.UserContext(), t, true)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *server) deletePerfResult(c *fiber.Ctx) error {
+	t, err := s.needLoadTask(c, param(c, "id"), auth.Write)
+	if err != nil {
+		return err
+	}
+	if s.PerfRuns != nil {
+		s.PerfRuns.Stop(t.ID)
+	}
+	if err := s.Catalog.Store().DeleteTask(c.UserContext(), t.ID); err != nil {
+		return err
+	}
+	return removed(c, t.ID)
+}
+
+// comparePerfResults sets runs side by side: ?ids=a,b (Go, Python) or
+// ?id=a&id=b (Java).
+func (s *server) comparePerfResults(c *fiber.Ctx) error {
+	var ids []string
+	for _, v := range c.Context().QueryArgs().PeekMulti("ids") {
+		for _, id := range strings.Split(string(v), ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	for _, v := range c.Context().QueryArgs().PeekMulti("id") {
+		ids = append(ids, string(v))
+	}
+	if len(ids) < 2 || len(ids) > 20 {
+		return fieldErr("ids", "name 2 to 20 results (?ids=a,b or ?id=a&id=b)")
+	}
+	results := make([]map[string]any, 0, len(ids))
+	for _, id := range ids {
+		t, err := s.needLoadTask(c, id, auth.Read)
+		if err != nil {
+			return err
+		}
+		r, err := s.perfSvc().Result(c.UserContext(), t, false)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+	}
+	cmp := perf.Compare(results)
+	return c.JSON(fiber.Map{"results": results, "comparison": cmp, "diff": cmp})
+}
