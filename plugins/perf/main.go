@@ -76,7 +76,7 @@ func run(ctx context.Context, j *loadjob.Job, report func(sdk.Progress)) (*engin
 		return nil, err
 	}
 	cfg := engine.RunConfig{VUs: j.VUs, Iterations: j.Iterations, Env: j.Env, Thresholds: j.Thresholds, MaxVUs: j.MaxVUs,
-		Outbound: outbound.Policy{AllowPrivate: j.AllowPrivate, Allow: j.AllowHosts},
+		Outbound:    outbound.Policy{AllowPrivate: j.AllowPrivate, Allow: j.AllowHosts},
 		MaxDuration: time.Duration(j.MaxDurationMs) * time.Millisecond}
 	d, err := parseDuration(j.Duration)
 	if err != nil {
