@@ -35,7 +35,7 @@ ifneq ($(wildcard $(CLIENTS)/openapi/*.json),)
 export OPENAPI_SPECS := $(CLIENTS)/openapi
 endif
 
-.PHONY: all build run test clients lint fmt vet bench bench-tester bench-stubs bench-durable bench-peers bench-openapi proto proto-check proto-tools clean
+.PHONY: all build run test clients lint fmt vet bench bench-perf bench-tester bench-stubs bench-durable bench-peers bench-openapi proto proto-check proto-tools clean
 
 all: build
 
@@ -89,6 +89,10 @@ bench:
 # OpenAPI mocks side by side with Prism: schema-valid answers and req/s (docs/benchmarks.md).
 bench-openapi:
 	bench/openapi.sh 10s
+
+# The perf plugin against wrk on a bare Fiber target (docs/benchmarks.md).
+bench-perf:
+	bench/perf.sh 10s
 
 # The API tester against newman on a 1,000-request collection (docs/benchmarks.md).
 bench-tester:
