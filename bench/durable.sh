@@ -11,26 +11,16 @@
 # Usage: bench/durable.sh [duration]   (default 10s; DB_DSN=postgres://... for PostgreSQL)
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 DUR=${1:-10s}
 CONC=${CONC:-64}
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-3}
 PORT_MK=${PORT_MK:-5793}
 
-if ! command -v wrk >/dev/null 2>&1; then
-	echo "installing wrk" >&2
-	apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y wrk >/dev/null; }
-fi
+need_wrk
 make build >/dev/null
 
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for p in $pids; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM HUP PIPE
 
 HTTP_PORT=$PORT_MK MOCKARTY_DATA_DIR=$tmp LOG_LEVEL=warn PLUGINS=none ./bin/mockarty 2>"$tmp/mockarty.log" &
 pids="$pids $!"

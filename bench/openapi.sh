@@ -10,6 +10,7 @@
 # descriptions `make clients` fetches into .clients/openapi.
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 LOAD=${1:-10s}
 PEERS_DIR=${PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mockarty-bench-peers}
 PRISM_VERSION=5.16.0
@@ -30,14 +31,6 @@ make build >/dev/null
 OAS=host/internal/generate/openapigen/testdata/oas-examples
 SPECS="$OAS/2.0/petstore.yaml $OAS/3.0/petstore.yaml $OAS/3.1/train-travel.yaml .clients/openapi/spotify.com.json .clients/openapi/twitter.com-current.json .clients/openapi/trello.com.json"
 
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for p in $pids; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM HUP PIPE
 wait_http() { # url
 	for i in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done
 	log "$1 did not come up"; return 1

@@ -8,26 +8,16 @@
 # Usage: bench/perf.sh [duration]   (default 10s; C is CONC, default 32; needs wrk)
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 DUR=${1:-10s}
 CONC=${CONC:-32}
 ROUNDS=${ROUNDS:-3}
 PORT_BARE=${PORT_BARE:-5794}
 PORT=${PORT:-5795}
-if ! command -v wrk >/dev/null 2>&1; then
-	echo "installing wrk" >&2
-	apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y wrk >/dev/null; }
-fi
+need_wrk
 make build >/dev/null
 (cd bench && go build -o ../bin/bench-bare ./bare)
 
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for p in $pids; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM HUP PIPE
 
 ./bin/bench-bare -addr 127.0.0.1:$PORT_BARE &
 pids="$pids $!"

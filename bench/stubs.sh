@@ -9,6 +9,7 @@
 # Usage: bench/stubs.sh [duration]   (default 10s; needs wrk, installed from Debian if missing)
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 DUR=${1:-10s}
 CONC=${CONC:-64}
 THREADS=${THREADS:-2}
@@ -17,21 +18,10 @@ PORT_BARE=${PORT_BARE:-5790}
 PORT_MK=${PORT_MK:-5791}
 PORT_PLUGIN=${PORT_PLUGIN:-5792}
 
-if ! command -v wrk >/dev/null 2>&1; then
-	echo "installing wrk" >&2
-	apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y wrk >/dev/null; }
-fi
+need_wrk
 make build >/dev/null
 (cd bench && go build -o ../bin/bench-bare ./bare)
 
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for p in $pids; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM HUP PIPE
 
 STATIC='{"message":"Hello, World!"}'
 echo "{\"http\": {\"settings\": {\"addresses\": [\"127.0.0.1:$PORT_PLUGIN\"]}}}" >"$tmp/plugins.json"

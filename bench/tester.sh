@@ -7,6 +7,7 @@
 # Usage: bench/tester.sh [requests]   (needs make clients for newman)
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 N=${1:-1000}
 ROUNDS=${ROUNDS:-3}
 PORT=${PORT:-5793}
@@ -14,14 +15,6 @@ NEWMAN=${NEWMAN:-$(pwd)/.clients/node_modules/.bin/newman}
 [ -x "$NEWMAN" ] || { echo "newman not found: run make clients" >&2; exit 1; }
 make build >/dev/null
 
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	for p in $pids; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM HUP PIPE
 
 HTTP_PORT=$PORT MOCKARTY_DATA_DIR=$tmp LOG_LEVEL=warn PLUGINS=tester PLUGINS_DIR=$(pwd)/bin ./bin/mockarty 2>"$tmp/mockarty.log" &
 pids="$pids $!"

@@ -54,39 +54,11 @@ type exchange struct {
 }
 
 // pairHeaders reads headers sent as an object ({"K": "v"} or {"K": ["v"]})
-// or a list ([{"key"|"name", "value"}]).
+// or a list ([{"key"|"name", "value"}]), as tester.KVList does; disabled
+// ones are left out.
 type pairHeaders []postman.Header
 
 func (h *pairHeaders) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0 || bytes.Equal(b, []byte("null")):
-		*h = nil
-		return nil
-	case b[0] == '{':
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(b, &m); err != nil {
-			return err
-		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		out := make(pairHeaders, 0, len(m))
-		for _, k := range keys {
-			var list []json.RawMessage
-			if json.Unmarshal(m[k], &list) == nil {
-				for _, v := range list {
-					out = append(out, postman.Header{Key: k, Value: tester.Stringify(v)})
-				}
-				continue
-			}
-			out = append(out, postman.Header{Key: k, Value: tester.Stringify(m[k])})
-		}
-		*h = out
-		return nil
-	}
 	var list tester.KVList
 	if err := json.Unmarshal(b, &list); err != nil {
 		return fmt.Errorf("want an object of header values or a list of {key, value}")

@@ -26,8 +26,8 @@ type KV struct {
 }
 
 // KVList is an ordered list of KV; it also reads a JSON object
-// {"key":"value"} (object order is lost: keys are sorted) and values that
-// are not strings (stringified).
+// {"key":"value"} (object order is lost: keys are sorted; a list value is
+// the key repeated) and values that are not strings (stringified).
 type KVList []KV
 
 // UnmarshalJSON reads a list of {key,value} or an object.
@@ -49,6 +49,13 @@ func (l *KVList) UnmarshalJSON(b []byte) error {
 		sort.Strings(keys)
 		out := make(KVList, 0, len(m))
 		for _, k := range keys {
+			var many []json.RawMessage
+			if bytes.HasPrefix(bytes.TrimSpace(m[k]), []byte("[")) && json.Unmarshal(m[k], &many) == nil {
+				for _, v := range many { // {"K": ["a", "b"]}: a repeated header
+					out = append(out, KV{Key: k, Value: Stringify(v)})
+				}
+				continue
+			}
 			out = append(out, KV{Key: k, Value: Stringify(m[k])})
 		}
 		*l = out
