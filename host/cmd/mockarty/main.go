@@ -120,9 +120,11 @@ func run(migrate string) error {
 	defer testerRuns.Wait() // runs end with streams; their last writes land before the store closes
 	perfRuns := perf.NewRuns(streams, perf.NewService(st), pm, testerNet(cfg, pm), log.Named("perf"))
 	defer perfRuns.Wait()
+	perfSchedules := perf.NewScheduler(ctx, perfRuns, log.Named("perf"))
+	defer perfSchedules.Stop()
 	testerSchedules := tester.NewScheduler(ctx, testerRuns, log.Named("tester"))
 	defer testerSchedules.Stop()
-	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load, testerSvc, testerRuns, testerSchedules, perfRuns)
+	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load, testerSvc, testerRuns, testerSchedules, perfRuns, perfSchedules)
 
 	serveErr, addr, err := serve(cfg, log, app, res, started)
 	if err != nil {
@@ -239,9 +241,10 @@ func newAccess(ctx context.Context, cfg *config.Config, log hclog.Logger, st *st
 // newApp builds the REST API over the services.
 func newApp(cfg *config.Config, log hclog.Logger, streams context.Context, access *auth.Service, pm *plugins.Manager,
 	st *store.Store, res *resolve.Resolver, tpl *templatefiles.Dir, started time.Time, ready func() bool,
-	ts *tester.Service, tr *tester.Runs, sch *tester.Scheduler, pr *perf.Runs) *fiber.App {
+	ts *tester.Service, tr *tester.Runs, sch *tester.Scheduler, pr *perf.Runs, psch *perf.Scheduler) *fiber.App {
 	return api.New(api.Deps{
 		PerfRuns:          pr,
+		PerfScheduler:     psch,
 		Tester:            ts,
 		TesterRuns:        tr,
 		TesterScheduler:   sch,

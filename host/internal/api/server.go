@@ -64,8 +64,9 @@ type Deps struct {
 	TesterScheduler *tester.Scheduler
 	// Perf keeps perf configs; PerfRuns runs load on the perf plugin (nil:
 	// runs answer 503).
-	Perf     *perf.Service
-	PerfRuns *perf.Runs
+	Perf          *perf.Service
+	PerfRuns      *perf.Runs
+	PerfScheduler *perf.Scheduler
 	// RootNamespace, when set, serves that namespace's mocks at the root
 	// path too (`mockarty-cli mock serve`): a request for any path the API
 	// does not own is mock traffic, as if sent to /stubs/<namespace>.
@@ -200,6 +201,7 @@ func (s *server) routes(app *fiber.App) {
 	s.authRoutes(v1)
 	s.testerRoutes(v1)
 	s.perfRoutes(v1)
+	s.perfScheduleRoutes(v1)
 	v1.Get("/plugins", s.listPlugins)
 	v1.Post("/plugins/:name/restart", s.restartPlugin)
 	v1.Get("/plugins/:name/settings", s.getPluginSettings)

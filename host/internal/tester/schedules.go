@@ -3,18 +3,13 @@ package tester
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/objects"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
-	"github.com/robfig/cron/v3"
+	"github.com/mockarty-oss/mockarty/host/internal/tasks"
 )
-
-// cronParser reads five-field expressions and descriptors (@hourly,
-// @every 5m), as the schedules' cronExpression.
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 func scheduleOf(o *store.TesterObject) (*Schedule, error) {
 	var sc Schedule
@@ -27,8 +22,8 @@ func scheduleOf(o *store.TesterObject) (*Schedule, error) {
 		sc.CollectionIDs = []string{}
 	}
 	if sc.Enabled {
-		if spec, err := cronParser.Parse(sc.CronExpression); err == nil {
-			sc.NextRunAt = spec.Next(time.Now()).UTC().Format(time.RFC3339)
+		if next, err := tasks.NextRun(sc.CronExpression, time.Now()); err == nil {
+			sc.NextRunAt = next.UTC().Format(time.RFC3339)
 		}
 	} else {
 		sc.NextRunAt = ""
@@ -63,7 +58,7 @@ func (s *Service) checkSchedule(ctx context.Context, sc *Schedule) error {
 	if sc.CronExpression == "" {
 		return fieldErr("cronExpression", "is required (five fields, e.g. \"*/15 * * * *\", or @hourly, @every 10m)")
 	}
-	if _, err := cronParser.Parse(sc.CronExpression); err != nil {
+	if _, err := tasks.CronParser.Parse(sc.CronExpression); err != nil {
 		return fieldErr("cronExpression", "%v", err)
 	}
 	ids := sc.collections()
@@ -140,9 +135,7 @@ func (s *Service) markRun(ctx context.Context, id, runID string) {
 type Scheduler struct {
 	runs *Runs
 	log  hclog.Logger
-	mu   sync.Mutex
-	cron *cron.Cron
-	ids  map[string]cron.EntryID
+	cron *tasks.Cron
 }
 
 // NewScheduler loads the enabled schedules and starts firing them; Stop ends it.
@@ -150,7 +143,7 @@ func NewScheduler(ctx context.Context, runs *Runs, log hclog.Logger) *Scheduler 
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	sch := &Scheduler{runs: runs, log: log, cron: cron.New(cron.WithParser(cronParser)), ids: map[string]cron.EntryID{}}
+	sch := &Scheduler{runs: runs, log: log, cron: tasks.NewCron()}
 	list, err := runs.svc.Schedules(ctx, "", nil)
 	if err != nil {
 		log.Warn("loading schedules", "error", err)
@@ -158,45 +151,25 @@ func NewScheduler(ctx context.Context, runs *Runs, log hclog.Logger) *Scheduler 
 	for i := range list {
 		sch.Sync(&list[i])
 	}
-	sch.cron.Start()
 	return sch
 }
 
 // Stop stops firing (runs already started go on).
-func (sch *Scheduler) Stop() { <-sch.cron.Stop().Done() }
+func (sch *Scheduler) Stop() { sch.cron.Stop() }
 
 // Sync puts a schedule's current state into the timetable (nil-safe).
 func (sch *Scheduler) Sync(sc *Schedule) {
 	if sch == nil {
 		return
 	}
-	sch.mu.Lock()
-	defer sch.mu.Unlock()
-	if id, ok := sch.ids[sc.ID]; ok {
-		sch.cron.Remove(id)
-		delete(sch.ids, sc.ID)
-	}
-	if !sc.Enabled {
-		return
-	}
-	spec, err := cronParser.Parse(sc.CronExpression)
-	if err != nil {
-		return
-	}
-	scheduleID := sc.ID
-	sch.ids[sc.ID] = sch.cron.Schedule(spec, cron.FuncJob(func() { sch.fire(scheduleID) }))
+	id := sc.ID
+	sch.cron.Set(id, sc.CronExpression, sc.Enabled, func() { sch.fire(id) })
 }
 
 // Forget removes a deleted schedule.
 func (sch *Scheduler) Forget(id string) {
-	if sch == nil {
-		return
-	}
-	sch.mu.Lock()
-	defer sch.mu.Unlock()
-	if e, ok := sch.ids[id]; ok {
-		sch.cron.Remove(e)
-		delete(sch.ids, id)
+	if sch != nil {
+		sch.cron.Forget(id)
 	}
 }
 
