@@ -75,7 +75,9 @@ func (s *Service) Schedules(ctx context.Context, namespace string, namespaces []
 }
 
 // Schedule loads one perf schedule.
-func (s *Service) Schedule(ctx context.Context, id string) (*Schedule, error) { return schedules.Get(ctx, s, id) }
+func (s *Service) Schedule(ctx context.Context, id string) (*Schedule, error) {
+	return schedules.Get(ctx, s, id)
+}
 
 // CreateSchedule stores a perf schedule.
 func (s *Service) CreateSchedule(ctx context.Context, sc *Schedule) (*Schedule, error) {
