@@ -202,6 +202,7 @@ func (s *server) routes(app *fiber.App) {
 	s.testerRoutes(v1)
 	s.perfRoutes(v1)
 	s.perfScheduleRoutes(v1)
+	s.runnerTaskRoutes(v1)
 	v1.Get("/plugins", s.listPlugins)
 	v1.Post("/plugins/:name/restart", s.restartPlugin)
 	v1.Get("/plugins/:name/settings", s.getPluginSettings)
