@@ -6,6 +6,6 @@
 // outputs of the script's handleSummary.
 //
 // The k6 modules (k6, k6/http, k6/metrics, k6/data, k6/execution,
-// k6/encoding, k6/crypto) are written here in Go from k6's public
+// k6/encoding, k6/crypto, k6/ws, k6/net/grpc) are written here in Go from k6's public
 // documentation; mockarty/* names are aliases of them.
 package engine

@@ -36,6 +36,8 @@ var nativeModules = map[string]*nativeModule{
 	"k6/execution": {exports: []string{"vu", "scenario", "instance", "test"}, build: (*vu).executionModule},
 	"k6/encoding":  {exports: []string{"b64encode", "b64decode"}, build: (*vu).encodingModule},
 	"k6/crypto":    {exports: cryptoExports, build: (*vu).cryptoModule},
+	"k6/ws":        {exports: wsExports, build: (*vu).wsModule},
+	"k6/net/grpc":  {exports: grpcExports, build: (*vu).grpcModule},
 }
 
 // nativeAlias maps mockarty/* names to the k6 module they alias.
