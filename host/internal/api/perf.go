@@ -29,6 +29,7 @@ func (s *server) perfRoutes(v1 fiber.Router) {
 	v1.Get("/perf-results/trend/:configId", s.perfTrend)
 	v1.Get("/perf-results/:id", s.getPerfResult)
 	v1.Delete("/perf-results/:id", s.deletePerfResult)
+	s.perfScriptRoutes(v1)
 }
 
 func (s *server) perfSvc() *perf.Service { return s.Perf }
