@@ -35,11 +35,11 @@ run() {
 	id=$(curl -fs -X POST "$BASE/api/v1/perf/run" -H 'Content-Type: application/json' -d "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 	while :; do
 		r=$(curl -fs "$BASE/api/v1/perf-results/$id")
-		st=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+		st=$(printf "%s" "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
 		[ "$st" != "running" ] && break
 		sleep 1
 	done
-	echo "$r" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("%s %.0f %.2f %.2f" % (sys.argv[1], r["rps"], r["metrics"]["http_req_duration"]["med"], r["metrics"]["http_req_duration"]["p(95)"]))' "$1"
+	printf "%s" "$r" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("%s %.0f %.2f %.2f" % (sys.argv[1], r["rps"], r["metrics"]["http_req_duration"]["med"], r["metrics"]["http_req_duration"]["p(95)"]))' "$1"
 }
 SCRIPT='import http from "k6/http"; import { check } from "k6";
 export default function () { const r = http.get(__ENV.TARGET); check(r, { "200": (x) => x.status === 200 }); }'
