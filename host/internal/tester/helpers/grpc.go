@@ -570,8 +570,9 @@ func invoke(ctx context.Context, conn *grpc.ClientConn, m protoreflect.MethodDes
 	}
 	out.LatencyMs = time.Since(start).Milliseconds()
 	switch {
-	case err != nil && ctx.Err() == context.DeadlineExceeded && len(replies) > 0:
-		// A server stream that outlives the timeout: what came is the answer.
+	case err != nil && len(replies) > 0 && (ctx.Err() == context.DeadlineExceeded || status.Code(err) == codes.DeadlineExceeded):
+		// A server stream that outlives the timeout: what came is the
+		// answer (the server may see the deadline before this side does).
 		out.Truncated = true
 	case err != nil && ctx.Err() != nil:
 		return nil, Fail(ctx, "target", "gRPC "+full, err)
