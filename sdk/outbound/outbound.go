@@ -57,8 +57,8 @@ func (p Policy) allows(ip net.IP, port string) bool {
 		hip := net.ParseIP(h)
 		switch {
 		case hip == nil:
-		case hip.IsUnspecified() && ip.IsLoopback():
-			return true
+		case (hip.IsUnspecified() || hip.IsLoopback()) && ip.IsLoopback():
+			return true // every loopback address reaches this machine ("localhost" is 127.0.0.1 and ::1)
 		case hip.Equal(ip):
 			return true
 		}

@@ -18,3 +18,28 @@ func TestIsPrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyAllowsOwnListeners: the server's own listeners are reachable
+// whatever loopback address names them; other private addresses and ports
+// are not.
+func TestPolicyAllowsOwnListeners(t *testing.T) {
+	p := Policy{Allow: []string{"127.0.0.1:5770", "0.0.0.0:4000", ":4100"}}
+	for _, c := range []struct {
+		ip   string
+		port string
+		want bool
+	}{
+		{"127.0.0.1", "5770", true},
+		{"::1", "5770", true}, // localhost may resolve to ::1
+		{"127.0.0.2", "5770", true},
+		{"127.0.0.1", "5771", false},
+		{"10.0.0.5", "5770", false},
+		{"127.0.0.1", "4000", true},
+		{"::1", "4100", true},
+		{"192.168.1.2", "4000", false},
+	} {
+		if got := p.allows(net.ParseIP(c.ip), c.port); got != c.want {
+			t.Errorf("%s:%s: allowed %v, want %v", c.ip, c.port, got, c.want)
+		}
+	}
+}
