@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"io"
 	"net"
 	"net/http"
@@ -617,13 +618,7 @@ func (groupMember) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.C
 
 func waitUntil(t *testing.T, ok func() bool, what string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited in vain for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	plugintest.Eventually(t, 15*time.Second, ok, "%s", what)
 }
 
 const testRabbitURL = "amqp://guest:guest@127.0.0.1:5672/"

@@ -345,8 +345,10 @@ func fixedDelayServer(t *testing.T, d time.Duration) string {
 						}
 					}
 					deadline := time.Now().Add(d)
-					// sleep most of it, then yield until the deadline: timer
-					// slack would otherwise add a few hundred µs
+					// The delay is the behaviour under test (a server known to
+					// answer in 20 ms), not a wait for a condition: sleep most
+					// of it, then yield until the deadline, as timer slack
+					// would otherwise add a few hundred µs.
 					time.Sleep(time.Until(deadline) - time.Millisecond)
 					for time.Now().Before(deadline) {
 						runtime.Gosched()

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"io"
 	"log"
 	"net/http"
@@ -328,10 +329,7 @@ export default function () {
 	if res.Status != StatusPassed || len(res.Errors) != 0 {
 		t.Errorf("status %q errors %v", res.Status, res.Errors)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for srv.ended.Load() < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	plugintest.Eventually(t, 5*time.Second, func() bool { return srv.ended.Load() >= 2 }, "the server sees both connections end")
 	if got := srv.ended.Load(); got != 2 {
 		t.Errorf("the server saw %d of 2 connections end", got)
 	}
@@ -354,10 +352,7 @@ export default function () {
 	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "handler broke") || !strings.Contains(res.Errors[0].Message, "main.js:7") {
 		t.Errorf("errors = %v", res.Errors)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for srv.ended.Load() < 1 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	plugintest.Eventually(t, 5*time.Second, func() bool { return srv.ended.Load() >= 1 }, "the session is closed")
 	if srv.ended.Load() != 1 {
 		t.Errorf("the session was left open")
 	}

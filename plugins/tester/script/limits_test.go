@@ -108,11 +108,9 @@ func TestTopLevelReturn(t *testing.T) {
 
 func TestCancelInterrupts(t *testing.T) {
 	sb := newTestSandbox(t, Limits{Timeout: time.Minute})
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		time.Sleep(100 * time.Millisecond)
-		cancel()
-	}()
+	// The context ends while the endless loop runs (no sleep: its deadline).
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
 	res := sb.Run(ctx, &Exec{Scripts: []string{`for (;;) {}`, `pm.test("skipped", function () {});`}, Request: &Request{URL: "http://x"}, Response: jsonResponse(`{}`)})
 	if !strings.Contains(res.Error, "canceled") || len(res.Tests) != 0 {
 		t.Fatalf("result %+v", res)
