@@ -108,18 +108,15 @@ func (s *Service) DeleteSchedule(ctx context.Context, id string) error {
 // Scheduler fires perf schedules: each fire runs the schedule's config.
 type Scheduler struct {
 	runs *Runs
-	log  hclog.Logger
 	cron *tasks.Cron
 }
 
 // NewScheduler loads the enabled perf schedules and fires them until Stop.
 func NewScheduler(ctx context.Context, runs *Runs, log hclog.Logger) *Scheduler {
-	if log == nil {
-		log = hclog.NewNullLogger()
-	}
-	sch := &Scheduler{runs: runs, log: log, cron: tasks.NewCron()}
+	sch := &Scheduler{runs: runs}
+	sch.cron = tasks.NewCron(runs.live.Base(), log, sch.fire)
 	list, err := runs.svc.Schedules(ctx, "", nil)
-	if err != nil {
+	if err != nil && log != nil {
 		log.Warn("loading perf schedules", "error", err)
 	}
 	for i := range list {
@@ -133,11 +130,9 @@ func (sch *Scheduler) Stop() { sch.cron.Stop() }
 
 // Sync puts a schedule's current state into the timetable (nil-safe).
 func (sch *Scheduler) Sync(sc *Schedule) {
-	if sch == nil {
-		return
+	if sch != nil {
+		sch.cron.Set(sc.ID, sc.Cron, sc.Enabled)
 	}
-	id := sc.ID
-	sch.cron.Set(id, sc.Cron, sc.Enabled, func() { sch.fire(id) })
 }
 
 // Forget takes a deleted schedule out (nil-safe).
@@ -147,23 +142,23 @@ func (sch *Scheduler) Forget(id string) {
 	}
 }
 
-func (sch *Scheduler) fire(id string) {
-	ctx := sch.runs.live.Base()
+// fire runs a schedule's config, reading both fresh.
+func (sch *Scheduler) fire(ctx context.Context, id string) error {
 	svc := sch.runs.svc
 	sc, err := svc.Schedule(ctx, id)
 	if err != nil || !sc.Enabled {
-		return
+		return nil // deleted or disabled since
 	}
 	cfg, err := svc.Config(ctx, sc.ConfigID)
-	if err == nil {
-		var t *store.Task
-		if t, _, err = sch.runs.Start(ctx, cfg, "", "schedule"); err == nil {
-			svc.markRun(ctx, id, t.ID)
-		}
-	}
 	if err != nil {
-		sch.log.Warn("scheduled load run did not start", "schedule", id, "error", err)
+		return err
 	}
+	t, _, err := sch.runs.Start(ctx, cfg, "", "schedule")
+	if err != nil {
+		return err
+	}
+	svc.markRun(ctx, id, t.ID)
+	return nil
 }
 
 // markRun records a schedule's last run on the schedule as stored now (an

@@ -134,18 +134,15 @@ func (s *Service) markRun(ctx context.Context, id, runID string) {
 // schedule's collections, recorded like any other (triggeredBy schedule).
 type Scheduler struct {
 	runs *Runs
-	log  hclog.Logger
 	cron *tasks.Cron
 }
 
 // NewScheduler loads the enabled schedules and starts firing them; Stop ends it.
 func NewScheduler(ctx context.Context, runs *Runs, log hclog.Logger) *Scheduler {
-	if log == nil {
-		log = hclog.NewNullLogger()
-	}
-	sch := &Scheduler{runs: runs, log: log, cron: tasks.NewCron()}
+	sch := &Scheduler{runs: runs}
+	sch.cron = tasks.NewCron(runs.live.Base(), log, sch.fire)
 	list, err := runs.svc.Schedules(ctx, "", nil)
-	if err != nil {
+	if err != nil && log != nil {
 		log.Warn("loading schedules", "error", err)
 	}
 	for i := range list {
@@ -159,14 +156,12 @@ func (sch *Scheduler) Stop() { sch.cron.Stop() }
 
 // Sync puts a schedule's current state into the timetable (nil-safe).
 func (sch *Scheduler) Sync(sc *Schedule) {
-	if sch == nil {
-		return
+	if sch != nil {
+		sch.cron.Set(sc.ID, sc.CronExpression, sc.Enabled)
 	}
-	id := sc.ID
-	sch.cron.Set(id, sc.CronExpression, sc.Enabled, func() { sch.fire(id) })
 }
 
-// Forget removes a deleted schedule.
+// Forget removes a deleted schedule (nil-safe).
 func (sch *Scheduler) Forget(id string) {
 	if sch != nil {
 		sch.cron.Forget(id)
@@ -174,15 +169,13 @@ func (sch *Scheduler) Forget(id string) {
 }
 
 // fire starts a run of a schedule, reading it fresh.
-func (sch *Scheduler) fire(id string) {
-	ctx := sch.runs.live.Base()
+func (sch *Scheduler) fire(ctx context.Context, id string) error {
 	sc, err := sch.runs.svc.Schedule(ctx, id)
 	if err != nil || !sc.Enabled {
-		return
+		return nil // deleted or disabled since
 	}
-	if _, err := sch.RunNow(ctx, sc, "schedule"); err != nil {
-		sch.log.Warn("scheduled run did not start", "schedule", id, "error", err)
-	}
+	_, err = sch.RunNow(ctx, sc, "schedule")
+	return err
 }
 
 // RunNow starts a run of a schedule's collections.
