@@ -55,25 +55,27 @@ func run(ctx context.Context, j *loadjob.Job, report func(sdk.Progress)) (*engin
 	if name == "" {
 		name = "script.js"
 	}
+	var prog *engine.Program
 	if j.Script == "" && j.Target != nil {
 		d, err := parseDuration(j.Duration)
 		if err != nil {
 			return nil, err
 		}
-		j.Script, err = engine.ScriptFromConfig(engine.ScriptConfig{URL: j.Target.URL, Method: j.Target.Method, Headers: j.Target.Headers,
+		prog, j.Script, err = engine.CompileConfig(engine.ScriptConfig{URL: j.Target.URL, Method: j.Target.Method, Headers: j.Target.Headers,
 			Body: j.Target.Body, VUs: j.VUs, Duration: d, RPS: j.Target.RPS, Thresholds: j.Thresholds})
 		if err != nil {
 			return nil, err
 		}
 		j.VUs, j.Duration, j.Thresholds = 0, "", nil // written into the script
-	}
-	files := engine.MapFiles{}
-	for k, v := range j.Files {
-		files[k] = []byte(v)
-	}
-	prog, err := engine.Compile(j.Script, name, files)
-	if err != nil {
-		return nil, err
+	} else {
+		files := engine.MapFiles{}
+		for k, v := range j.Files {
+			files[k] = []byte(v)
+		}
+		var err error
+		if prog, err = engine.Compile(j.Script, name, files); err != nil {
+			return nil, err
+		}
 	}
 	cfg := engine.RunConfig{VUs: j.VUs, Iterations: j.Iterations, Env: j.Env, Thresholds: j.Thresholds, MaxVUs: j.MaxVUs,
 		Outbound:    outbound.Policy{AllowPrivate: j.AllowPrivate, Allow: j.AllowHosts},

@@ -398,7 +398,12 @@ func (v *vu) iterate(ctx context.Context, sr *scenarioRun) {
 		}
 	}
 	start := time.Now()
-	_, err := v.call(ctx, sr.exec, args...)
+	var err error
+	if v.prog.goRequest != nil && sr.exec == "default" {
+		err = v.nativeIteration(ctx)
+	} else {
+		_, err = v.call(ctx, sr.exec, args...)
+	}
 	dur := time.Since(start)
 	v.iterInScenario++
 	v.iterInInstance++
@@ -419,7 +424,7 @@ func (v *vu) iterate(ctx context.Context, sr *scenarioRun) {
 		}
 	}
 	rs.iterCompleted.Add(1)
-	tags := v.tags(nil)
+	tags := v.baseTags()
 	rs.reg.push(sample{m: rs.reg.iterations, v: 1, tags: tags}, sample{m: rs.reg.iterationDuration, v: ms(dur), tags: tags})
 	if min := time.Duration(rs.opts.MinIterationDuration); dur < min {
 		sleepCtx(ctx, min-dur)

@@ -242,6 +242,7 @@ type preparedRequest struct {
 	redirects    int
 	responseType string
 	callback     *expectedStatuses
+	goOnly       bool  // no script sees the response (a scriptless run)
 	err          error // set when the request could not be built (invalid URL)
 	errCode      int
 }
@@ -517,63 +518,109 @@ type hop struct {
 
 // httpResult is the outcome of a request with its redirects.
 type httpResult struct {
-	hops    []hop
-	header  http.Header
-	body    []byte
-	cookies []*http.Cookie
-	sentReq *http.Request
+	hops       []hop
+	header     http.Header
+	body       []byte
+	cookies    []*http.Cookie
+	sentHeader http.Header
 }
 
 func (r *httpResult) last() *hop { return &r.hops[len(r.hops)-1] }
 
-// httpClient is a VU's connection pool and cookie jar.
+// httpClient is a VU's connection pools and cookie jar: plain http:// goes
+// through the lean HTTP/1.1 path (h1.go), https:// through net/http, which
+// negotiates HTTP/2.
 type httpClient struct {
 	rs        *runState
+	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
+	h1        h1Pool
 	transport *http.Transport
 	client    *http.Client
 	sent      atomic.Int64
 	recv      atomic.Int64
 	lastSent  int64
 	lastRecv  int64
+
+	jarMu sync.Mutex
+	jar   *cookiejar.Jar // made on first use, dropped at each iteration
 }
 
 func newHTTPClient(rs *runState) *httpClient {
 	c := &httpClient{rs: rs}
 	dial := rs.cfg.Outbound.Dialer()
+	c.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &countingConn{Conn: conn, c: c}, nil
+	}
 	c.transport = &http.Transport{
-		Proxy: nil,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			conn, err := dial(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			return &countingConn{Conn: conn, c: c}, nil
-		},
+		Proxy:                 nil,
+		DialContext:           c.dial,
 		TLSClientConfig:       &tls.Config{InsecureSkipVerify: rs.opts != nil && rs.opts.InsecureSkipTLSVerify}, //nolint:gosec // the script's own insecureSkipTLSVerify option
 		ForceAttemptHTTP2:     true,
-		MaxIdleConnsPerHost:   64,
+		MaxIdleConnsPerHost:   maxIdlePerHost,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   30 * time.Second,
 		DisableCompression:    true, // bodies are decoded here, so data_received counts the wire bytes
 		DisableKeepAlives:     rs.opts != nil && rs.opts.NoConnectionReuse,
 		ResponseHeaderTimeout: 0,
 	}
-	jar, _ := cookiejar.New(nil)
 	c.client = &http.Client{
 		Transport:     c.transport,
-		Jar:           jar,
+		Jar:           lazyJar{c},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return c
 }
 
-// resetCookies empties the jar, as k6 does at each iteration.
-func (c *httpClient) resetCookies() {
-	jar, _ := cookiejar.New(nil)
-	c.client.Jar = jar
+// currentJar is the iteration's jar, nil while no cookie was set.
+func (c *httpClient) currentJar() *cookiejar.Jar {
+	c.jarMu.Lock()
+	defer c.jarMu.Unlock()
+	return c.jar
 }
 
-func (c *httpClient) close() { c.transport.CloseIdleConnections() }
+// cookieJar is the iteration's jar, made when first needed.
+func (c *httpClient) cookieJar() *cookiejar.Jar {
+	c.jarMu.Lock()
+	defer c.jarMu.Unlock()
+	if c.jar == nil {
+		c.jar, _ = cookiejar.New(nil)
+	}
+	return c.jar
+}
+
+// lazyJar lets net/http use the VU's jar without making one per iteration.
+type lazyJar struct{ c *httpClient }
+
+// SetCookies stores cookies a response set.
+func (j lazyJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	if len(cookies) > 0 {
+		j.c.cookieJar().SetCookies(u, cookies)
+	}
+}
+
+// Cookies returns the cookies to send to u.
+func (j lazyJar) Cookies(u *url.URL) []*http.Cookie {
+	if jar := j.c.currentJar(); jar != nil {
+		return jar.Cookies(u)
+	}
+	return nil
+}
+
+// resetCookies empties the jar, as k6 does at each iteration.
+func (c *httpClient) resetCookies() {
+	c.jarMu.Lock()
+	c.jar = nil
+	c.jarMu.Unlock()
+}
+
+func (c *httpClient) close() {
+	c.transport.CloseIdleConnections()
+	c.h1.closeAll()
+}
 
 // countingConn counts bytes on the wire for data_sent and data_received.
 type countingConn struct {
@@ -605,13 +652,15 @@ func (c *httpClient) execute(ctx context.Context, pr *preparedRequest) *httpResu
 	method, u, body := pr.method, pr.url, pr.body
 	header := pr.header.Clone()
 	for n := 0; ; n++ {
-		h, resp := c.doOne(ctx, pr, method, u, body, header)
-		res.hops = append(res.hops, h.hop)
-		res.header, res.body, res.sentReq = h.header, h.body, h.req
-		if resp != nil {
-			res.cookies = resp.Cookies()
+		var h hopResult
+		if u.Scheme == "http" {
+			h = c.doH1(ctx, pr, method, u, body, header)
+		} else {
+			h = c.doOne(ctx, pr, method, u, body, header)
 		}
-		if h.err != nil || resp == nil || n >= pr.redirects {
+		res.hops = append(res.hops, h.hop)
+		res.header, res.body, res.sentHeader, res.cookies = h.header, h.body, h.sentHeader, h.cookies
+		if h.err != nil || h.status == 0 || n >= pr.redirects {
 			return res
 		}
 		loc := h.header.Get("Location")
@@ -638,9 +687,10 @@ func (c *httpClient) execute(ctx context.Context, pr *preparedRequest) *httpResu
 
 type hopResult struct {
 	hop
-	header http.Header
-	body   []byte
-	req    *http.Request
+	header     http.Header
+	body       []byte
+	sentHeader http.Header
+	cookies    []*http.Cookie
 }
 
 type traceTimes struct {
@@ -657,7 +707,8 @@ func (tt *traceTimes) set(p *time.Time) {
 	tt.mu.Unlock()
 }
 
-func (c *httpClient) doOne(ctx context.Context, pr *preparedRequest, method string, u *url.URL, body []byte, header http.Header) (hopResult, *http.Response) {
+// doOne sends one request through net/http.
+func (c *httpClient) doOne(ctx context.Context, pr *preparedRequest, method string, u *url.URL, body []byte, header http.Header) hopResult {
 	out := hopResult{hop: hop{url: u.String(), method: method}}
 	reqCtx, cancel := context.WithTimeout(ctx, pr.timeout)
 	defer cancel()
@@ -688,20 +739,20 @@ func (c *httpClient) doOne(ctx context.Context, pr *preparedRequest, method stri
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(reqCtx, trace), method, u.String(), rd)
 	if err != nil {
 		out.err, out.errCode = err, errCodeInvalidURL
-		return out, nil
+		return out
 	}
 	req.Header = header.Clone()
 	if host := header.Get("Host"); host != "" {
 		req.Host = host
 	}
-	out.req = req
+	out.sentHeader = req.Header
 	start := time.Now()
 	resp, err := c.client.Do(req)
 	if err != nil {
 		end := time.Now()
 		out.t = tt.timings(start, end)
 		out.err, out.errCode = classifyError(reqCtx, ctx, err)
-		return out, nil
+		return out
 	}
 	out.status, out.proto, out.header = resp.StatusCode, resp.Proto, resp.Header
 	limit := c.rs.cfg.MaxBodyBytes
@@ -735,7 +786,8 @@ func (c *httpClient) doOne(ctx context.Context, pr *preparedRequest, method stri
 		data = nil
 	}
 	out.body = data
-	return out, resp
+	out.cookies = resp.Cookies()
+	return out
 }
 
 // decodeBody undoes gzip or deflate content encoding, bounded.
@@ -869,36 +921,121 @@ func classifyError(reqCtx, parent context.Context, err error) (error, int) {
 	return err, errCodeGeneric
 }
 
+// requestTags identifies the tag set of a request's metrics.
+type requestTags struct {
+	name, url, method, status, proto, errCode, tls, expected string
+}
+
+// tagContext is what a VU's base tags depend on besides the run's options.
+type tagContext struct {
+	group string
+	sc    *scenarioRun
+	gen   int
+}
+
+// maxCachedCheckTags bounds the per-check tag maps a VU keeps.
+const maxCachedCheckTags = 64
+
+// tagCache keeps a VU's last tag maps while the group, scenario and VU tags
+// stay the same, so an iteration that repeats the last one's requests and
+// checks builds no maps. Tag maps are only read while samples are pushed,
+// never kept or changed after.
+type tagCache struct {
+	ctx    tagContext
+	valid  bool
+	base   map[string]string
+	checks map[string]map[string]string
+	req    requestTags
+	reqMap map[string]string
+}
+
+// cache returns the VU's tag cache, emptied if the tag context changed.
+func (v *vu) cache() *tagCache {
+	c := &v.tagCache
+	now := tagContext{group: v.group, sc: v.sc, gen: v.tagsGen}
+	if !c.valid || c.ctx != now {
+		*c = tagCache{ctx: now, valid: true}
+	}
+	return c
+}
+
+// baseTags is v.tags(nil), cached; callers must not change the map.
+func (v *vu) baseTags() map[string]string {
+	c := v.cache()
+	if c.base == nil {
+		c.base = v.tags(nil)
+	}
+	return c.base
+}
+
+// checkTags are the tags of a check's sample, cached by check name.
+func (v *vu) checkTags(name string) map[string]string {
+	c := v.cache()
+	if t, ok := c.checks[name]; ok {
+		return t
+	}
+	t := v.tags(nil)
+	t["check"] = name
+	if c.checks == nil {
+		c.checks = map[string]map[string]string{}
+	}
+	if len(c.checks) < maxCachedCheckTags {
+		c.checks[name] = t
+	}
+	return t
+}
+
+// requestTagMap returns the tags for one hop, cached while they repeat.
+func (v *vu) requestTagMap(pr *preparedRequest, key requestTags) map[string]string {
+	c := v.cache()
+	if len(pr.tags) == 0 && c.reqMap != nil && c.req == key {
+		return c.reqMap
+	}
+	tags := v.tags(pr.tags)
+	tags["name"] = key.name
+	tags["url"] = key.url
+	tags["method"] = key.method
+	tags["status"] = key.status
+	for k, val := range map[string]string{"proto": key.proto, "error_code": key.errCode, "tls_version": key.tls, "expected_response": key.expected} {
+		if val != "" {
+			tags[k] = val
+		}
+	}
+	if len(pr.tags) == 0 {
+		c.req, c.reqMap = key, tags
+	}
+	return tags
+}
+
+// dataTagMap returns the tags of data_sent and data_received samples.
+func (v *vu) dataTagMap(pr *preparedRequest) map[string]string {
+	if len(pr.tags) == 0 {
+		return v.baseTags()
+	}
+	return v.tags(pr.tags)
+}
+
 // recordRequest emits the metrics of every hop and the bytes moved.
 func (v *vu) recordRequest(pr *preparedRequest, res *httpResult) {
 	reg := v.run.reg
-	samples := make([]sample, 0, 12*len(res.hops)+2)
+	samples := v.samples[:0]
 	for i, h := range res.hops {
-		tags := v.tags(pr.tags)
 		name := pr.name
 		if i > 0 && pr.tags["name"] == "" {
 			name = h.url
 		}
-		tags["name"] = name
-		tags["url"] = h.url
-		tags["method"] = h.method
-		tags["status"] = strconv.Itoa(h.status)
-		if h.proto != "" {
-			tags["proto"] = h.proto
-		}
+		key := requestTags{name: name, url: h.url, method: h.method, status: strconv.Itoa(h.status), proto: h.proto, tls: h.tlsVer}
 		if h.errCode != 0 {
-			tags["error_code"] = strconv.Itoa(h.errCode)
-		}
-		if h.tlsVer != "" {
-			tags["tls_version"] = h.tlsVer
+			key.errCode = strconv.Itoa(h.errCode)
 		}
 		failed := h.err != nil || h.status == 0
 		if !failed && pr.callback != nil {
 			failed = !pr.callback.expected(h.status)
 		}
 		if pr.callback != nil {
-			tags["expected_response"] = strconv.FormatBool(!failed)
+			key.expected = strconv.FormatBool(!failed)
 		}
+		tags := v.requestTagMap(pr, key)
 		if h.err != nil {
 			v.run.errs.add(fmt.Sprintf("request failed: %s %s: %v", h.method, h.url, h.err))
 		}
@@ -922,99 +1059,218 @@ func (v *vu) recordRequest(pr *preparedRequest, res *httpResult) {
 	}
 	c := v.client()
 	sent, recv := c.sent.Load(), c.recv.Load()
-	base := v.tags(pr.tags)
-	if d := sent - c.lastSent; d > 0 {
-		samples = append(samples, sample{m: reg.dataSent, v: float64(d), tags: base})
-	}
-	if d := recv - c.lastRecv; d > 0 {
-		samples = append(samples, sample{m: reg.dataReceived, v: float64(d), tags: base})
+	if sent-c.lastSent > 0 || recv-c.lastRecv > 0 {
+		base := v.dataTagMap(pr)
+		if d := sent - c.lastSent; d > 0 {
+			samples = append(samples, sample{m: reg.dataSent, v: float64(d), tags: base})
+		}
+		if d := recv - c.lastRecv; d > 0 {
+			samples = append(samples, sample{m: reg.dataReceived, v: float64(d), tags: base})
+		}
 	}
 	c.lastSent, c.lastRecv = sent, recv
 	reg.push(samples...)
+	clear(samples)
+	v.samples = samples[:0]
 }
 
-// response builds k6's Response object.
+// response builds k6's Response object. Its properties are made when a
+// script first reads them (most read status and body, few the headers,
+// cookies or request), so an iteration does not pay for the rest.
 func (v *vu) response(pr *preparedRequest, res *httpResult) sobek.Value {
-	rt := v.rt
-	h := res.last()
-	o := rt.CreateObject(v.responseProto())
-	_ = o.Set("status", h.status)
-	_ = o.Set("status_text", statusText(h.status))
-	_ = o.Set("url", h.url)
-	_ = o.Set("proto", h.proto)
-	_ = o.Set("remote_ip", h.remoteIP)
-	_ = o.Set("remote_port", h.port)
-	_ = o.Set("tls_version", h.tlsVer)
-	if h.err != nil {
-		_ = o.Set("error", h.err.Error())
-		_ = o.Set("error_code", h.errCode)
-	} else {
-		_ = o.Set("error", "")
-		_ = o.Set("error_code", 0)
-	}
-	headers := rt.NewObject()
-	hk := make([]string, 0, len(res.header))
-	for k := range res.header {
-		hk = append(hk, k)
-	}
-	sort.Strings(hk)
-	for _, k := range hk {
-		_ = headers.Set(k, strings.Join(res.header[k], ", "))
-	}
-	_ = o.Set("headers", headers)
-	tm := rt.NewObject()
-	_ = tm.Set("blocked", ms(h.t.blocked))
-	_ = tm.Set("connecting", ms(h.t.connecting))
-	_ = tm.Set("tls_handshaking", ms(h.t.tls))
-	_ = tm.Set("sending", ms(h.t.sending))
-	_ = tm.Set("waiting", ms(h.t.waiting))
-	_ = tm.Set("receiving", ms(h.t.receiving))
-	_ = tm.Set("duration", ms(h.t.duration))
-	_ = o.Set("timings", tm)
-	switch {
-	case pr.responseType == "none" || (res.body == nil && h.err != nil):
-		_ = o.Set("body", sobek.Null())
-	case pr.responseType == "binary":
-		_ = o.Set("body", rt.NewArrayBuffer(res.body))
-	default:
-		_ = o.Set("body", string(res.body))
-	}
-	cookies := rt.NewObject()
-	for _, c := range res.cookies {
-		arr, _ := cookies.Get(c.Name).(*sobek.Object)
-		if arr == nil {
-			arr = rt.NewArray()
-			_ = cookies.Set(c.Name, arr)
+	o := v.rt.NewDynamicObject(&responseObject{v: v, pr: pr, res: res})
+	o.SetPrototype(v.responseProto())
+	return o
+}
+
+// responseKeys are a Response's properties, in k6's order.
+var responseKeys = []string{
+	"status", "status_text", "url", "proto", "remote_ip", "remote_port", "tls_version",
+	"error", "error_code", "headers", "timings", "body", "cookies", "request",
+}
+
+// responseObject is a Response: built-in properties are made on first read
+// and kept; a script may set, replace or delete any property.
+type responseObject struct {
+	v    *vu
+	pr   *preparedRequest
+	res  *httpResult
+	made map[string]sobek.Value
+	del  map[string]bool
+	own  []string // properties the script added, in order
+}
+
+func isResponseKey(key string) bool {
+	for _, k := range responseKeys {
+		if k == key {
+			return true
 		}
-		co := rt.NewObject()
-		_ = co.Set("name", c.Name)
-		_ = co.Set("value", c.Value)
-		_ = co.Set("domain", c.Domain)
-		_ = co.Set("path", c.Path)
-		_ = co.Set("httpOnly", c.HttpOnly)
-		_ = co.Set("secure", c.Secure)
-		_ = co.Set("maxAge", c.MaxAge)
-		_ = co.Set("expires", c.Expires.UnixMilli())
-		_ = arr.Set(strconv.Itoa(int(arr.Get("length").ToInteger())), co)
 	}
-	_ = o.Set("cookies", cookies)
-	req := rt.NewObject()
-	_ = req.Set("method", h.method)
-	_ = req.Set("url", h.url)
-	_ = req.Set("body", string(pr.body))
-	rh := rt.NewObject()
-	if res.sentReq != nil {
-		for k, vals := range res.sentReq.Header {
+	return false
+}
+
+// Get returns a property, making a built-in one on first read.
+func (r *responseObject) Get(key string) sobek.Value {
+	if val, ok := r.made[key]; ok {
+		return val
+	}
+	if r.del[key] || !isResponseKey(key) {
+		return nil
+	}
+	val := r.build(key)
+	if r.made == nil {
+		r.made = make(map[string]sobek.Value, 4)
+	}
+	r.made[key] = val
+	return val
+}
+
+// Set stores a property the script writes.
+func (r *responseObject) Set(key string, val sobek.Value) bool {
+	if r.made == nil {
+		r.made = make(map[string]sobek.Value, 4)
+	}
+	if _, ok := r.made[key]; !ok && (r.del[key] || !isResponseKey(key)) {
+		r.own = append(r.own, key)
+	}
+	delete(r.del, key)
+	r.made[key] = val
+	return true
+}
+
+// Has tells whether the property exists.
+func (r *responseObject) Has(key string) bool {
+	if _, ok := r.made[key]; ok {
+		return true
+	}
+	return !r.del[key] && isResponseKey(key)
+}
+
+// Delete removes a property.
+func (r *responseObject) Delete(key string) bool {
+	if r.Has(key) {
+		if r.del == nil {
+			r.del = map[string]bool{}
+		}
+		r.del[key] = true
+		delete(r.made, key)
+		for i, k := range r.own {
+			if k == key {
+				r.own = append(r.own[:i], r.own[i+1:]...)
+				break
+			}
+		}
+	}
+	return true
+}
+
+// Keys lists the properties: the built-in ones, then the script's.
+func (r *responseObject) Keys() []string {
+	out := make([]string, 0, len(responseKeys)+len(r.own))
+	for _, k := range responseKeys {
+		if !r.del[k] {
+			out = append(out, k)
+		}
+	}
+	return append(out, r.own...)
+}
+
+// build makes one built-in property.
+func (r *responseObject) build(key string) sobek.Value {
+	rt, pr, res := r.v.rt, r.pr, r.res
+	h := res.last()
+	switch key {
+	case "status":
+		return rt.ToValue(h.status)
+	case "status_text":
+		return rt.ToValue(statusText(h.status))
+	case "url":
+		return rt.ToValue(h.url)
+	case "proto":
+		return rt.ToValue(h.proto)
+	case "remote_ip":
+		return rt.ToValue(h.remoteIP)
+	case "remote_port":
+		return rt.ToValue(h.port)
+	case "tls_version":
+		return rt.ToValue(h.tlsVer)
+	case "error":
+		if h.err != nil {
+			return rt.ToValue(h.err.Error())
+		}
+		return rt.ToValue("")
+	case "error_code":
+		if h.err != nil {
+			return rt.ToValue(h.errCode)
+		}
+		return rt.ToValue(0)
+	case "headers":
+		headers := rt.NewObject()
+		hk := make([]string, 0, len(res.header))
+		for k := range res.header {
+			hk = append(hk, k)
+		}
+		sort.Strings(hk)
+		for _, k := range hk {
+			_ = headers.Set(k, strings.Join(res.header[k], ", "))
+		}
+		return headers
+	case "timings":
+		tm := rt.NewObject()
+		_ = tm.Set("blocked", ms(h.t.blocked))
+		_ = tm.Set("connecting", ms(h.t.connecting))
+		_ = tm.Set("tls_handshaking", ms(h.t.tls))
+		_ = tm.Set("sending", ms(h.t.sending))
+		_ = tm.Set("waiting", ms(h.t.waiting))
+		_ = tm.Set("receiving", ms(h.t.receiving))
+		_ = tm.Set("duration", ms(h.t.duration))
+		return tm
+	case "body":
+		switch {
+		case pr.responseType == "none" || (res.body == nil && h.err != nil):
+			return sobek.Null()
+		case pr.responseType == "binary":
+			return rt.ToValue(rt.NewArrayBuffer(res.body))
+		default:
+			return rt.ToValue(string(res.body))
+		}
+	case "cookies":
+		cookies := rt.NewObject()
+		for _, c := range res.cookies {
+			arr, _ := cookies.Get(c.Name).(*sobek.Object)
+			if arr == nil {
+				arr = rt.NewArray()
+				_ = cookies.Set(c.Name, arr)
+			}
+			co := rt.NewObject()
+			_ = co.Set("name", c.Name)
+			_ = co.Set("value", c.Value)
+			_ = co.Set("domain", c.Domain)
+			_ = co.Set("path", c.Path)
+			_ = co.Set("httpOnly", c.HttpOnly)
+			_ = co.Set("secure", c.Secure)
+			_ = co.Set("maxAge", c.MaxAge)
+			_ = co.Set("expires", c.Expires.UnixMilli())
+			_ = arr.Set(strconv.Itoa(int(arr.Get("length").ToInteger())), co)
+		}
+		return cookies
+	case "request":
+		req := rt.NewObject()
+		_ = req.Set("method", h.method)
+		_ = req.Set("url", h.url)
+		_ = req.Set("body", string(pr.body))
+		rh := rt.NewObject()
+		for k, vals := range res.sentHeader {
 			items := make([]any, len(vals))
 			for i, x := range vals {
 				items[i] = x
 			}
 			_ = rh.Set(k, rt.NewArray(items...))
 		}
+		_ = req.Set("headers", rh)
+		return req
 	}
-	_ = req.Set("headers", rh)
-	_ = o.Set("request", req)
-	return o
+	return sobek.Undefined()
 }
 
 // responseProto holds the Response methods, made once per VU: a response's

@@ -133,8 +133,13 @@ func (v *vu) check(call sobek.FunctionCall) sobek.Value {
 		} else {
 			node.fails.Add(1)
 		}
-		tags := v.tags(extra)
-		tags["check"] = name
+		var tags map[string]string
+		if len(extra) == 0 {
+			tags = v.checkTags(name)
+		} else {
+			tags = v.tags(extra)
+			tags["check"] = name
+		}
 		b := 0.0
 		if passed {
 			b = 1

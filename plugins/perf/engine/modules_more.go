@@ -266,11 +266,13 @@ func (v *vu) tagsObject() *sobek.Object {
 			return false
 		}
 		v.customTags[key] = val.String()
+		v.tagsGen++
 		refresh()
 		return true
 	}
 	g.del = func(key string) bool {
 		delete(v.customTags, key)
+		v.tagsGen++
 		refresh()
 		return true
 	}

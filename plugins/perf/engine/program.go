@@ -68,6 +68,10 @@ type Program struct {
 	openTotal int64
 
 	vus sync.Map // *sobek.Runtime -> *vu, for native modules to find their VU
+
+	// goRequest, when set, is sent from Go at each iteration of the default
+	// function instead of calling it (CompileConfig).
+	goRequest *nativeRequest
 }
 
 // Filename is the main script's name.

@@ -1,12 +1,15 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/grafana/sobek"
 )
 
 // ScriptConfig describes a one-request load test without a script.
@@ -121,4 +124,63 @@ func ScriptFromConfig(cfg ScriptConfig) (string, error) {
 	fmt.Fprintf(&b, "  http.request(%s, %s, %s, params);\n", lit(method), lit(cfg.URL), body)
 	b.WriteString("}\n")
 	return b.String(), nil
+}
+
+// CompileConfig compiles the script ScriptFromConfig writes for cfg, and
+// marks the Program so that each iteration sends the request from Go: the
+// executors, metrics, thresholds and summary are the script's, but no
+// JavaScript runs per iteration. The script is returned for the user to see
+// or edit.
+func CompileConfig(cfg ScriptConfig) (*Program, string, error) {
+	src, err := ScriptFromConfig(cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := Compile(src, "scriptless.js", nil)
+	if err != nil {
+		return nil, "", err
+	}
+	method := strings.ToUpper(strings.TrimSpace(cfg.Method))
+	if method == "" {
+		method = "GET"
+	}
+	p.goRequest = &nativeRequest{method: method, url: cfg.URL, body: cfg.Body, headers: cfg.Headers}
+	return p, src, nil
+}
+
+// nativeRequest is the one request of a scriptless Program.
+type nativeRequest struct {
+	method, url, body string
+	headers           map[string]string
+}
+
+// nativeIteration is one iteration of a scriptless Program: the request the
+// generated script would send, prepared once per VU as that script's
+// http.request call would prepare it.
+func (v *vu) nativeIteration(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	if v.nativePR == nil {
+		n := v.prog.goRequest
+		params := v.rt.NewObject()
+		headers := v.rt.NewObject()
+		for k, val := range n.headers {
+			_ = headers.Set(k, val)
+		}
+		_ = params.Set("headers", headers)
+		body := sobek.Null()
+		if n.body != "" {
+			body = v.rt.ToValue(n.body)
+		}
+		v.nativePR = v.prepare(v.rt.ToValue(n.method), v.rt.ToValue(n.url), body, params)
+		v.nativePR.goOnly = true
+		v.nativePR.responseType = "none" // read from the wire and counted, not kept
+	}
+	res := v.client().execute(ctx, v.nativePR)
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	v.recordRequest(v.nativePR, res)
+	return nil
 }

@@ -52,10 +52,14 @@ type vu struct {
 	scIterInTest   int64
 	group          string
 	customTags     map[string]string
+	tagsGen        int // counts changes to customTags
+	tagCache       tagCache
+	samples        []sample // recordRequest's buffer
 	data           sobek.Value
 	dataParsed     bool
 	jsonParse      sobek.Callable
 	jsonStringify  sobek.Callable
+	nativePR       *preparedRequest // the scriptless request, prepared once
 }
 
 // newVU makes a runtime, installs the globals and evaluates the modules

@@ -1,0 +1,204 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestHTTPSGoesThroughNetHTTP: https:// requests take net/http's client,
+// which negotiates HTTP/2 and reports TLS; plain http:// takes the HTTP/1.1
+// path. Both keep cookies in the VU's jar.
+func TestHTTPSGoesThroughNetHTTP(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/set" {
+			http.SetCookie(w, &http.Cookie{Name: "s", Value: "tls"})
+		}
+		c, _ := r.Cookie("s")
+		v := ""
+		if c != nil {
+			v = c.Value
+		}
+		fmt.Fprintf(w, `{"proto":%q,"cookie":%q}`, r.Proto, v)
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	res := run(t, fmt.Sprintf(`
+import http from 'k6/http';
+import { check } from 'k6';
+export const options = { iterations: 1, insecureSkipTLSVerify: true };
+export default function () {
+  const first = http.get(%q + '/set');
+  check(first, {
+    'h2': (r) => r.status === 200 && r.proto === 'HTTP/2.0' && r.json().proto === 'HTTP/2.0',
+    'tls': (r) => r.tls_version === 'tls1.3' && r.timings.tls_handshaking > 0 && r.timings.connecting > 0,
+    'cookie set': (r) => r.cookies.s[0].value === 'tls',
+  });
+  check(http.get(%q + '/see'), {
+    'jar sends it': (r) => r.json().cookie === 'tls',
+    'connection reused': (r) => r.timings.tls_handshaking === 0 && r.timings.connecting === 0,
+  });
+}
+`, srv.URL, srv.URL), RunConfig{})
+	requireChecksPass(t, res, 5)
+}
+
+// TestKeptAliveConnectionClosedByServer: a server that closes a kept-alive
+// connection after each answer (without saying so) costs the next GET a new
+// connection, not an error.
+func TestKeptAliveConnectionClosedByServer(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				_, _ = io.Copy(io.Discard, req.Body)
+				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				// the client gets no "Connection: close", and the socket closes
+				time.Sleep(20 * time.Millisecond) // the answer reaches the client before the close
+			}()
+		}
+	}()
+	res := run(t, fmt.Sprintf(`
+import http from 'k6/http';
+import { check } from 'k6';
+export const options = { iterations: 1 };
+export default function () {
+  for (let i = 0; i < 3; i++) {
+    const r = http.get('http://%s/');
+    check(r, { 'answered': (r) => r.status === 200 && r.body === 'ok' && r.error === '' });
+  }
+}
+`, ln.Addr()), RunConfig{})
+	requireChecksPass(t, res, 1)
+	if got := value(t, res, "checks", "passes"); got != 3 {
+		t.Errorf("%v of 3 requests answered", got)
+	}
+	if got := value(t, res, "http_req_failed", "passes"); got != 0 {
+		t.Errorf("%v requests failed", got)
+	}
+	if got := conns.Load(); got != 3 {
+		t.Errorf("server saw %d connections, want 3 (one per request)", got)
+	}
+}
+
+// TestResponseIsAnOrdinaryObject: the lazily built Response behaves as an
+// object a script may inspect, serialize, extend and change.
+func TestResponseIsAnOrdinaryObject(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-A", "1")
+		_, _ = io.WriteString(w, `{"n":5}`)
+	}))
+	defer srv.Close()
+	res := run(t, fmt.Sprintf(`
+import http from 'k6/http';
+import { check } from 'k6';
+export const options = { iterations: 1 };
+export default function () {
+  const r = http.get(%q);
+  const keys = Object.keys(r);
+  const copy = JSON.parse(JSON.stringify(r));
+  check(r, {
+    'keys in order': () => keys.join() === 'status,status_text,url,proto,remote_ip,remote_port,tls_version,error,error_code,headers,timings,body,cookies,request',
+    'serializes': () => copy.status === 200 && copy.body === '{"n":5}' && copy.headers['X-A'] === '1' && copy.timings.duration > 0,
+    'in operator': () => 'status' in r && !('nope' in r) && r.hasOwnProperty('body'),
+    'json method': (r) => r.json().n === 5 && typeof r.json === 'function' && !keys.includes('json'),
+    'same object twice': (r) => r.headers === r.headers && r.timings === r.timings,
+    'spread': () => ({ ...r }).status === 200,
+  });
+  r.extra = 'x';
+  r.status = 299;
+  delete r.cookies;
+  check(r, {
+    'set own': (r) => r.extra === 'x' && Object.keys(r).pop() === 'extra',
+    'replace': (r) => r.status === 299,
+    'delete': (r) => r.cookies === undefined && !Object.keys(r).includes('cookies'),
+  });
+  r.body = '{"n":6}';
+  check(r, { 'json reads the body property': (r) => r.json().n === 6 });
+}
+`, srv.URL), RunConfig{})
+	requireChecksPass(t, res, 10)
+}
+
+// TestScriptlessRequestSentFromGo: a perf config's request runs without
+// calling JavaScript per iteration, with the same request on the wire and
+// the same metrics as the generated script.
+func TestScriptlessRequestSentFromGo(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []string
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		if len(seen) < 1 {
+			seen = append(seen, fmt.Sprintf("%s %s %s ua=%s x=%s ct=%s", r.Method, r.URL.Path, b, r.UserAgent(), r.Header.Get("X-Key"), r.Header.Get("Content-Type")))
+		}
+		mu.Unlock()
+		if n.Add(1)%4 == 0 {
+			w.WriteHeader(500)
+		}
+		_, _ = io.WriteString(w, strings.Repeat("a", 100))
+	}))
+	defer srv.Close()
+	p, script, err := CompileConfig(ScriptConfig{URL: srv.URL + "/load", Method: "post", Body: `{"a":1}`,
+		Headers: map[string]string{"X-Key": "k", "Content-Type": "application/json"}, VUs: 1, Duration: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(script, "http.request(\"POST\"") {
+		t.Errorf("the generated script does not send the request:\n%s", script)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := Run(ctx, p, RunConfig{Outbound: loopback, Iterations: 400}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf(`POST /load {"a":1} ua=%s x=k ct=application/json`, defaultUserAgent); len(seen) != 1 || seen[0] != want {
+		t.Errorf("server saw %q, want %q", seen, want)
+	}
+	if got := value(t, res, "http_reqs", "count"); got != 400 {
+		t.Errorf("http_reqs = %v, want 400", got)
+	}
+	if got := value(t, res, "iterations", "count"); got != 400 {
+		t.Errorf("iterations = %v, want 400", got)
+	}
+	if got := value(t, res, "http_req_failed", "rate"); got != 0.25 {
+		t.Errorf("http_req_failed rate = %v, want 0.25", got)
+	}
+	if got := value(t, res, "data_received", "count"); got < 400*100 {
+		t.Errorf("data_received = %v, want at least the bodies (40000)", got)
+	}
+	if got := value(t, res, "http_req_failed", "passes"); got != 100 {
+		t.Errorf("failed requests = %v, want 100", got)
+	}
+}
