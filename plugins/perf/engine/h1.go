@@ -37,6 +37,65 @@ type h1Conn struct {
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	remote *net.TCPAddr
+	ctx    context.Context // of the request in flight
+}
+
+// h1Watch cuts the requests in flight short when their context ends. One
+// watch serves every request made under the same context (an iteration
+// loop), instead of one registration per request.
+type h1Watch struct {
+	mu       sync.Mutex
+	ctx      context.Context
+	stop     func() bool
+	inflight map[*h1Conn]struct{}
+}
+
+// enter marks hc in flight under ctx.
+func (c *httpClient) enter(ctx context.Context, hc *h1Conn) {
+	w := &c.watch
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ctx != ctx {
+		if w.stop != nil {
+			w.stop()
+		}
+		watched := ctx
+		w.ctx = ctx
+		w.stop = context.AfterFunc(ctx, func() {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			for hc := range w.inflight {
+				if hc.ctx == watched {
+					_ = hc.conn.SetDeadline(time.Unix(1, 0))
+				}
+			}
+		})
+	}
+	if w.inflight == nil {
+		w.inflight = map[*h1Conn]struct{}{}
+	}
+	hc.ctx = ctx
+	w.inflight[hc] = struct{}{}
+}
+
+// leave marks hc done.
+func (c *httpClient) leave(hc *h1Conn) {
+	w := &c.watch
+	w.mu.Lock()
+	delete(w.inflight, hc)
+	hc.ctx = nil
+	w.mu.Unlock()
+}
+
+// unwatch drops the watch (the client is closing).
+func (c *httpClient) unwatch() {
+	w := &c.watch
+	w.mu.Lock()
+	if w.stop != nil {
+		w.stop()
+	}
+	w.ctx, w.stop = nil, nil
+	w.mu.Unlock()
 }
 
 // h1Pool holds a VU's idle connections by host:port.
@@ -178,9 +237,9 @@ func (c *httpClient) doH1(ctx context.Context, pr *preparedRequest, method strin
 		}
 		t.blocked = max(0, gotConn.Sub(start)-t.connecting)
 		_ = hc.conn.SetDeadline(deadline)
-		stop := context.AfterFunc(ctx, func() { _ = hc.conn.SetDeadline(time.Unix(1, 0)) })
+		c.enter(ctx, hc)
 		res, data, err := c.exchangeH1(hc, pr, method, u, host, body, header, &t)
-		stop()
+		c.leave(hc)
 		tooLarge := errors.Is(err, errBodyCut)
 		if err != nil && !tooLarge {
 			_ = hc.conn.Close()

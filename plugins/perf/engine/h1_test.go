@@ -202,3 +202,50 @@ func TestScriptlessRequestSentFromGo(t *testing.T) {
 		t.Errorf("failed requests = %v, want 100", got)
 	}
 }
+
+// TestStopCutsRequestsInFlight: when a stopped run's gracefulStop ends,
+// the requests still waiting for an answer are cut short, long before their
+// own timeout.
+func TestStopCutsRequestsInFlight(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	defer close(release)
+	var started atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		started.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	p, err := Compile(fmt.Sprintf(`
+import http from 'k6/http';
+export const options = { scenarios: { s: { executor: 'constant-vus', vus: 3, duration: '1h', gracefulStop: '100ms' } } };
+export default function () { http.get(%q, { timeout: '60s' }); }
+`, srv.URL), "main.js", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the requests' own timeout (60 s) is beyond this deadline:
+	// only the stop can end the run within it
+	deadline, cancelDeadline := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelDeadline()
+	ctx, stop := context.WithCancel(deadline)
+	go func() {
+		for started.Load() < 3 && ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond) // polls for the 3 requests to be in flight
+		}
+		stop()
+	}()
+	res, err := Run(ctx, p, RunConfig{Outbound: loopback}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deadline.Err() != nil {
+		t.Fatal("the run outlived its stop: requests in flight were not cut")
+	}
+	if m, ok := res.Metrics["http_reqs"]; ok && m.Values["count"] != 0 {
+		t.Errorf("%v requests completed, want none (each was cut)", m.Values["count"])
+	}
+}

@@ -276,7 +276,7 @@ func (v *vu) prepare(methodV, urlV, bodyV, paramsV sobek.Value) *preparedRequest
 	} else {
 		raw = urlV.String()
 	}
-	u, err := url.Parse(raw)
+	u, err := v.parseURL(raw)
 	switch {
 	case err != nil:
 		pr.err, pr.errCode = fmt.Errorf("invalid URL %q: %v", raw, err), errCodeInvalidURL
@@ -299,6 +299,19 @@ func (v *vu) prepare(methodV, urlV, bodyV, paramsV sobek.Value) *preparedRequest
 		pr.name = n
 	}
 	return pr
+}
+
+// parseURL parses a request URL, remembering the last one: a loop sends the
+// same URL again and again. The parsed URL is only read, never changed.
+func (v *vu) parseURL(raw string) (*url.URL, error) {
+	if v.lastURL != nil && raw == v.lastRawURL {
+		return v.lastURL, nil
+	}
+	u, err := url.Parse(raw)
+	if err == nil {
+		v.lastRawURL, v.lastURL = raw, u
+	}
+	return u, err
 }
 
 func (v *vu) readParams(pr *preparedRequest, p *sobek.Object) {
@@ -534,6 +547,7 @@ type httpClient struct {
 	rs        *runState
 	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
 	h1        h1Pool
+	watch     h1Watch
 	transport *http.Transport
 	client    *http.Client
 	sent      atomic.Int64
@@ -620,6 +634,7 @@ func (c *httpClient) resetCookies() {
 func (c *httpClient) close() {
 	c.transport.CloseIdleConnections()
 	c.h1.closeAll()
+	c.unwatch()
 }
 
 // countingConn counts bytes on the wire for data_sent and data_received.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/grafana/sobek"
@@ -60,6 +62,17 @@ type vu struct {
 	jsonParse      sobek.Callable
 	jsonStringify  sobek.Callable
 	nativePR       *preparedRequest // the scriptless request, prepared once
+
+	// guard's watch on the context of the calls (see guard)
+	watchMu sync.Mutex
+	watched context.Context
+	running context.Context
+	unwatch func() bool
+
+	lastFn     string // the last exported function called, and its value
+	lastFnVal  sobek.Callable
+	lastRawURL string // the last URL prepared, and its parse
+	lastURL    *url.URL
 }
 
 // newVU makes a runtime, installs the globals and evaluates the modules
@@ -112,6 +125,11 @@ func newVU(p *Program, run *runState, id int64, env map[string]string) (*vu, err
 // close releases what the VU holds.
 func (v *vu) close() {
 	v.prog.vus.Delete(v.rt)
+	v.watchMu.Lock()
+	if v.unwatch != nil {
+		v.unwatch()
+	}
+	v.watchMu.Unlock()
 	if v.http != nil {
 		v.http.close()
 	}
@@ -196,7 +214,9 @@ func (v *vu) open(call sobek.FunctionCall) sobek.Value {
 }
 
 // guard runs fn with the runtime interrupted when ctx ends, and turns
-// panics from Go code into errors.
+// panics from Go code into errors. The watch on ctx stays registered while
+// calls keep coming with the same context (an iteration loop), and only
+// interrupts while a call under that context runs.
 func (v *vu) guard(ctx context.Context, fn func() error) (err error) {
 	v.rt.ClearInterrupt()
 	if ctx.Err() != nil {
@@ -204,15 +224,28 @@ func (v *vu) guard(ctx context.Context, fn func() error) (err error) {
 	}
 	prev := v.ctx
 	v.ctx = ctx
-	done := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		defer close(done)
-		v.rt.Interrupt(errInterrupted)
-	})
-	defer func() {
-		if !stop() {
-			<-done
+	v.watchMu.Lock()
+	prevRunning := v.running
+	v.running = ctx
+	if v.watched != ctx {
+		if v.unwatch != nil {
+			v.unwatch()
 		}
+		watched := ctx
+		v.watched = ctx
+		v.unwatch = context.AfterFunc(ctx, func() {
+			v.watchMu.Lock()
+			defer v.watchMu.Unlock()
+			if v.running == watched {
+				v.rt.Interrupt(errInterrupted)
+			}
+		})
+	}
+	v.watchMu.Unlock()
+	defer func() {
+		v.watchMu.Lock()
+		v.running = prevRunning
+		v.watchMu.Unlock()
 		v.ctx = prev
 	}()
 	defer func() {
@@ -239,16 +272,23 @@ func (v *vu) stopIfDone() bool {
 	return false
 }
 
-// export returns an exported function of the main module.
+// export returns an exported function of the main module; the last one is
+// remembered, as an iteration loop asks for the same one each time.
 func (v *vu) export(name string) (sobek.Callable, bool) {
 	if v.ns == nil {
 		return nil, false
+	}
+	if v.lastFnVal != nil && v.lastFn == name {
+		return v.lastFnVal, true
 	}
 	val := v.ns.Get(name)
 	if val == nil {
 		return nil, false
 	}
 	fn, ok := sobek.AssertFunction(val)
+	if ok {
+		v.lastFn, v.lastFnVal = name, fn
+	}
 	return fn, ok
 }
 
