@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -37,6 +38,7 @@ type h1Conn struct {
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	remote *net.TCPAddr
+	ip     string          // remote's IP, as responses report it
 	ctx    context.Context // of the request in flight
 }
 
@@ -231,14 +233,15 @@ func (c *httpClient) doH1(ctx context.Context, pr *preparedRequest, method strin
 			t.connecting = done.Sub(gotConn)
 			hc = &h1Conn{conn: conn, br: bufio.NewReaderSize(conn, 4096), bw: bufio.NewWriterSize(conn, 4096)}
 			if ta, ok := conn.RemoteAddr().(*net.TCPAddr); ok {
-				hc.remote = ta
+				hc.remote, hc.ip = ta, ta.IP.String()
 			}
 			gotConn = done
 		}
 		t.blocked = max(0, gotConn.Sub(start)-t.connecting)
 		_ = hc.conn.SetDeadline(deadline)
 		c.enter(ctx, hc)
-		res, data, err := c.exchangeH1(hc, pr, method, u, host, body, header, &t)
+		var raw []byte
+		res, data, err := c.exchangeH1(hc, pr, method, u, host, body, header, &t, &raw)
 		c.leave(hc)
 		tooLarge := errors.Is(err, errBodyCut)
 		if err != nil && !tooLarge {
@@ -255,14 +258,21 @@ func (c *httpClient) doH1(ctx context.Context, pr *preparedRequest, method strin
 			return out
 		}
 		if hc.remote != nil {
-			out.remoteIP, out.port = hc.remote.IP.String(), hc.remote.Port
+			out.remoteIP, out.port = hc.ip, hc.remote.Port
 		}
 		out.status = res.StatusCode()
 		out.proto = "HTTP/1.1"
 		if !res.Header.IsHTTP11() {
 			out.proto = "HTTP/1.0"
 		}
-		out.header = responseHeader(res, pr.goOnly)
+		var enc string
+		var setCookies []string
+		out.location, enc, setCookies = actedOn(res)
+		if raw != nil && !pr.goOnly {
+			out.rawHeader = raw // parsed when the script reads the headers
+		} else if !pr.goOnly {
+			out.header = headerOf(&res.Header)
+		}
 		keep := !tooLarge && !res.ConnectionClose() && !res.Header.ConnectionClose() && header.Get("Connection") != "close" &&
 			!(c.rs.opts != nil && c.rs.opts.NoConnectionReuse)
 		fasthttp.ReleaseResponse(res)
@@ -279,15 +289,15 @@ func (c *httpClient) doH1(ctx context.Context, pr *preparedRequest, method strin
 		}
 		out.t = t
 		if len(data) > 0 && out.err == nil {
-			if dec, err := decodeBody(out.header.Get("Content-Encoding"), data, c.rs.cfg.MaxBodyBytes); err == nil {
+			if dec, err := decodeBody(enc, data, c.rs.cfg.MaxBodyBytes); err == nil {
 				data = dec
 			} else {
 				out.err, out.errCode = err, errCodeGeneric
 			}
 		}
 		out.body = data
-		if len(out.header["Set-Cookie"]) > 0 {
-			out.cookies = (&http.Response{Header: out.header}).Cookies()
+		if len(setCookies) > 0 {
+			out.cookies = (&http.Response{Header: http.Header{"Set-Cookie": setCookies}}).Cookies()
 			if len(out.cookies) > 0 {
 				c.cookieJar().SetCookies(u, out.cookies)
 			}
@@ -296,26 +306,54 @@ func (c *httpClient) doH1(ctx context.Context, pr *preparedRequest, method strin
 	}
 }
 
-// responseHeader copies the response's headers; when no script will see
-// them (goOnly), only those the client itself acts on: Location for
-// redirects and Set-Cookie for the jar.
-func responseHeader(res *fasthttp.Response, goOnly bool) http.Header {
-	if goOnly {
-		h := http.Header{}
-		if loc := res.Header.Peek("Location"); len(loc) > 0 {
-			h["Location"] = []string{string(loc)}
-		}
-		res.Header.VisitAllCookie(func(_, v []byte) {
-			h["Set-Cookie"] = append(h["Set-Cookie"], string(v))
-		})
-		return h
-	}
+// actedOn reads the response headers the client itself acts on: Location
+// for redirects, Content-Encoding to decode the body and Set-Cookie for
+// the jar.
+func actedOn(res *fasthttp.Response) (location, encoding string, setCookies []string) {
+	location = string(res.Header.Peek("Location"))
+	encoding = string(res.Header.ContentEncoding())
+	res.Header.VisitAllCookie(func(_, v []byte) {
+		setCookies = append(setCookies, string(v))
+	})
+	return location, encoding, setCookies
+}
+
+// headerOf copies parsed response headers into an http.Header.
+func headerOf(rh *fasthttp.ResponseHeader) http.Header {
 	h := make(http.Header, 8)
-	res.Header.VisitAll(func(k, v []byte) {
+	rh.VisitAll(func(k, v []byte) {
 		key := string(k)
 		h[key] = append(h[key], string(v))
 	})
 	return h
+}
+
+// parseRawHeader parses a response head as it came off the wire.
+func parseRawHeader(raw []byte) http.Header {
+	var rh fasthttp.ResponseHeader
+	rh.SetNoDefaultContentType(true)
+	if err := rh.Read(bufio.NewReader(bytes.NewReader(raw))); err != nil {
+		return http.Header{}
+	}
+	return headerOf(&rh)
+}
+
+// headEnd ends a response head.
+var headEnd = []byte("\r\n\r\n")
+
+// rawHead copies the response head when it is all in the reader's buffer
+// (it nearly always is), so that parsing it into a map waits until a script
+// reads response.headers. It gives nil otherwise, and for an interim 1xx
+// answer: the headers are then copied at once.
+func rawHead(br *bufio.Reader) []byte {
+	b, err := br.Peek(br.Buffered())
+	if err != nil || bytes.HasPrefix(b, []byte("HTTP/1.1 1")) || bytes.HasPrefix(b, []byte("HTTP/1.0 1")) {
+		return nil
+	}
+	if i := bytes.Index(b, headEnd); i >= 0 {
+		return append([]byte(nil), b[:i+4]...)
+	}
+	return nil
 }
 
 // errBodyCut marks a response whose body was longer than the limit: the
@@ -325,7 +363,7 @@ var errBodyCut = errors.New("response body cut at the limit")
 // exchangeH1 writes the request and reads the response on one connection,
 // filling the sending, waiting and receiving phases, and returns the body
 // (a copy). A nil response with an error means no answer arrived.
-func (c *httpClient) exchangeH1(hc *h1Conn, pr *preparedRequest, method string, u *url.URL, host string, body []byte, header http.Header, t *timings) (*fasthttp.Response, []byte, error) {
+func (c *httpClient) exchangeH1(hc *h1Conn, pr *preparedRequest, method string, u *url.URL, host string, body []byte, header http.Header, t *timings, raw *[]byte) (*fasthttp.Response, []byte, error) {
 	begin := time.Now()
 	if err := writeH1(hc.bw, method, u, host, body, header); err != nil {
 		return nil, nil, err
@@ -338,6 +376,9 @@ func (c *httpClient) exchangeH1(hc *h1Conn, pr *preparedRequest, method string, 
 	}
 	ttfb := time.Now()
 	t.waiting = ttfb.Sub(wrote)
+	if !pr.goOnly {
+		*raw = rawHead(hc.br)
+	}
 	res := fasthttp.AcquireResponse()
 	res.Header.SetNoDefaultContentType(true)
 	res.SkipBody = method == "HEAD"

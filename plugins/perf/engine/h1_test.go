@@ -114,6 +114,8 @@ func TestResponseIsAnOrdinaryObject(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-A", "1")
+		w.Header().Add("X-M", "a")
+		w.Header().Add("X-M", "b")
 		_, _ = io.WriteString(w, `{"n":5}`)
 	}))
 	defer srv.Close()
@@ -132,6 +134,7 @@ export default function () {
     'json method': (r) => r.json().n === 5 && typeof r.json === 'function' && !keys.includes('json'),
     'same object twice': (r) => r.headers === r.headers && r.timings === r.timings,
     'spread': () => ({ ...r }).status === 200,
+    'headers': (r) => r.headers['X-M'] === 'a, b' && r.headers['Content-Type'] === 'text/plain; charset=utf-8' && r.headers['Content-Length'] === '7' && r.headers['Date'] !== undefined,
   });
   r.extra = 'x';
   r.status = 299;
@@ -145,7 +148,7 @@ export default function () {
   check(r, { 'json reads the body property': (r) => r.json().n === 6 });
 }
 `, srv.URL), RunConfig{})
-	requireChecksPass(t, res, 10)
+	requireChecksPass(t, res, 11)
 }
 
 // TestScriptlessRequestSentFromGo: a perf config's request runs without

@@ -243,6 +243,7 @@ type preparedRequest struct {
 	responseType string
 	callback     *expectedStatuses
 	goOnly       bool  // no script sees the response (a scriptless run)
+	headerOwned  bool  // header is this request's own, not the VU's shared base
 	err          error // set when the request could not be built (invalid URL)
 	errCode      int
 }
@@ -251,7 +252,6 @@ type preparedRequest struct {
 func (v *vu) prepare(methodV, urlV, bodyV, paramsV sobek.Value) *preparedRequest {
 	pr := &preparedRequest{
 		method:    strings.ToUpper(methodV.String()),
-		header:    http.Header{},
 		timeout:   defaultRequestTimeout,
 		redirects: defaultMaxRedirects,
 		callback:  v.respCallback,
@@ -263,13 +263,8 @@ func (v *vu) prepare(methodV, urlV, bodyV, paramsV sobek.Value) *preparedRequest
 		if v.run.opts.DiscardResponseBodies {
 			pr.responseType = "none"
 		}
-		if ua := v.run.opts.UserAgent; ua != nil {
-			pr.header.Set("User-Agent", *ua)
-		}
 	}
-	if pr.header.Get("User-Agent") == "" {
-		pr.header.Set("User-Agent", defaultUserAgent)
-	}
+	pr.header = v.baseHeader()
 	var raw string
 	if t, ok := urlV.Export().(*taggedURL); ok {
 		raw, pr.name = t.URL, t.Name
@@ -314,9 +309,31 @@ func (v *vu) parseURL(raw string) (*url.URL, error) {
 	return u, err
 }
 
+// baseHeader is the VU's header for requests that set none of their own:
+// the User-Agent. Requests share it until they change it (ownHeader).
+func (v *vu) baseHeader() http.Header {
+	if v.userAgent == nil {
+		ua := defaultUserAgent
+		if v.run != nil && v.run.opts != nil && v.run.opts.UserAgent != nil && *v.run.opts.UserAgent != "" {
+			ua = *v.run.opts.UserAgent
+		}
+		v.userAgent = http.Header{"User-Agent": {ua}}
+	}
+	return v.userAgent
+}
+
+// ownHeader returns the request's header to change, copying the shared
+// base first.
+func (pr *preparedRequest) ownHeader() http.Header {
+	if !pr.headerOwned {
+		pr.header, pr.headerOwned = pr.header.Clone(), true
+	}
+	return pr.header
+}
+
 func (v *vu) readParams(pr *preparedRequest, p *sobek.Object) {
 	for k, val := range v.stringMap(p.Get("headers")) {
-		pr.header.Set(k, val)
+		pr.ownHeader().Set(k, val)
 	}
 	if c := p.Get("cookies"); c != nil {
 		if co, ok := c.(*sobek.Object); ok {
@@ -325,7 +342,7 @@ func (v *vu) readParams(pr *preparedRequest, p *sobek.Object) {
 				if o, ok := cv.(*sobek.Object); ok && o.ClassName() == "Object" {
 					cv = o.Get("value")
 				}
-				pr.header.Add("Cookie", (&http.Cookie{Name: name, Value: cv.String()}).String())
+				pr.ownHeader().Add("Cookie", (&http.Cookie{Name: name, Value: cv.String()}).String())
 			}
 		}
 	}
@@ -385,7 +402,7 @@ func (v *vu) readBody(pr *preparedRequest, body sobek.Value) {
 		}
 		pr.body = []byte(form.Encode())
 		if pr.header.Get("Content-Type") == "" {
-			pr.header.Set("Content-Type", "application/x-www-form-urlencoded")
+			pr.ownHeader().Set("Content-Type", "application/x-www-form-urlencoded")
 		}
 		return
 	}
@@ -405,7 +422,7 @@ func (v *vu) readBody(pr *preparedRequest, body sobek.Value) {
 	}
 	_ = mw.Close()
 	pr.body = buf.Bytes()
-	pr.header.Set("Content-Type", mw.FormDataContentType())
+	pr.ownHeader().Set("Content-Type", mw.FormDataContentType())
 }
 
 // httpCall is request(): prepare, send, record metrics, build the response.
@@ -536,6 +553,15 @@ type httpResult struct {
 	body       []byte
 	cookies    []*http.Cookie
 	sentHeader http.Header
+	rawHeader  []byte // the response head, parsed into header when first read
+}
+
+// headers returns the last response's headers, parsing them on first use.
+func (r *httpResult) headers() http.Header {
+	if r.header == nil && r.rawHeader != nil {
+		r.header = parseRawHeader(r.rawHeader)
+	}
+	return r.header
 }
 
 func (r *httpResult) last() *hop { return &r.hops[len(r.hops)-1] }
@@ -660,12 +686,20 @@ func (cc *countingConn) Write(b []byte) (int, error) {
 // execute sends the request and follows redirects, each hop measured.
 func (c *httpClient) execute(ctx context.Context, pr *preparedRequest) *httpResult {
 	res := &httpResult{}
+	c.executeInto(ctx, pr, res)
+	return res
+}
+
+// executeInto is execute, filling res (which it resets), so a caller that
+// sends the same request again and again can reuse one result.
+func (c *httpClient) executeInto(ctx context.Context, pr *preparedRequest, res *httpResult) {
+	*res = httpResult{hops: res.hops[:0]}
 	if pr.err != nil {
 		res.hops = append(res.hops, hop{url: pr.url.String(), method: pr.method, err: pr.err, errCode: pr.errCode})
-		return res
+		return
 	}
 	method, u, body := pr.method, pr.url, pr.body
-	header := pr.header.Clone()
+	header, own := pr.header, false // cloned before the first change
 	for n := 0; ; n++ {
 		var h hopResult
 		if u.Scheme == "http" {
@@ -674,17 +708,20 @@ func (c *httpClient) execute(ctx context.Context, pr *preparedRequest) *httpResu
 			h = c.doOne(ctx, pr, method, u, body, header)
 		}
 		res.hops = append(res.hops, h.hop)
-		res.header, res.body, res.sentHeader, res.cookies = h.header, h.body, h.sentHeader, h.cookies
+		res.header, res.rawHeader, res.body, res.sentHeader, res.cookies = h.header, h.rawHeader, h.body, h.sentHeader, h.cookies
 		if h.err != nil || h.status == 0 || n >= pr.redirects {
-			return res
+			return
 		}
-		loc := h.header.Get("Location")
+		loc := h.location
 		if loc == "" || h.status < 300 || h.status > 399 || h.status == 304 {
-			return res
+			return
 		}
 		next, err := u.Parse(loc)
 		if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
-			return res
+			return
+		}
+		if !own {
+			header, own = header.Clone(), true
 		}
 		if h.status == 301 || h.status == 302 || h.status == 303 {
 			if method != "GET" && method != "HEAD" {
@@ -702,6 +739,8 @@ func (c *httpClient) execute(ctx context.Context, pr *preparedRequest) *httpResu
 
 type hopResult struct {
 	hop
+	location   string
+	rawHeader  []byte // the response head, when header is left to parse
 	header     http.Header
 	body       []byte
 	sentHeader http.Header
@@ -770,6 +809,7 @@ func (c *httpClient) doOne(ctx context.Context, pr *preparedRequest, method stri
 		return out
 	}
 	out.status, out.proto, out.header = resp.StatusCode, resp.Proto, resp.Header
+	out.location = resp.Header.Get("Location")
 	limit := c.rs.cfg.MaxBodyBytes
 	data, rerr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	_ = resp.Body.Close()
@@ -1098,80 +1138,83 @@ func (v *vu) response(pr *preparedRequest, res *httpResult) sobek.Value {
 	return o
 }
 
-// responseKeys are a Response's properties, in k6's order.
-var responseKeys = []string{
-	"status", "status_text", "url", "proto", "remote_ip", "remote_port", "tls_version",
-	"error", "error_code", "headers", "timings", "body", "cookies", "request",
-}
-
 // responseObject is a Response: built-in properties are made on first read
 // and kept; a script may set, replace or delete any property.
 type responseObject struct {
 	v    *vu
 	pr   *preparedRequest
 	res  *httpResult
-	made map[string]sobek.Value
-	del  map[string]bool
-	own  []string // properties the script added, in order
+	made [len(responseKeysArray)]sobek.Value // built-in properties, by index in responseKeys
+	gone [len(responseKeysArray)]bool        // deleted built-in properties
+	own  map[string]sobek.Value              // properties the script added
+	keys []string                            // and their order
 }
 
-func isResponseKey(key string) bool {
-	for _, k := range responseKeys {
+var responseKeysArray = [...]string{
+	"status", "status_text", "url", "proto", "remote_ip", "remote_port", "tls_version",
+	"error", "error_code", "headers", "timings", "body", "cookies", "request",
+}
+
+func responseKeyIndex(key string) int {
+	for i, k := range responseKeysArray {
 		if k == key {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // Get returns a property, making a built-in one on first read.
 func (r *responseObject) Get(key string) sobek.Value {
-	if val, ok := r.made[key]; ok {
-		return val
+	i := responseKeyIndex(key)
+	if i < 0 {
+		return r.own[key]
 	}
-	if r.del[key] || !isResponseKey(key) {
+	if r.gone[i] {
 		return nil
 	}
-	val := r.build(key)
-	if r.made == nil {
-		r.made = make(map[string]sobek.Value, 4)
+	if r.made[i] == nil {
+		r.made[i] = r.build(key)
 	}
-	r.made[key] = val
-	return val
+	return r.made[i]
 }
 
 // Set stores a property the script writes.
 func (r *responseObject) Set(key string, val sobek.Value) bool {
-	if r.made == nil {
-		r.made = make(map[string]sobek.Value, 4)
+	if i := responseKeyIndex(key); i >= 0 {
+		r.made[i], r.gone[i] = val, false
+		return true
 	}
-	if _, ok := r.made[key]; !ok && (r.del[key] || !isResponseKey(key)) {
-		r.own = append(r.own, key)
+	if r.own == nil {
+		r.own = map[string]sobek.Value{}
 	}
-	delete(r.del, key)
-	r.made[key] = val
+	if _, ok := r.own[key]; !ok {
+		r.keys = append(r.keys, key)
+	}
+	r.own[key] = val
 	return true
 }
 
 // Has tells whether the property exists.
 func (r *responseObject) Has(key string) bool {
-	if _, ok := r.made[key]; ok {
-		return true
+	if i := responseKeyIndex(key); i >= 0 {
+		return !r.gone[i]
 	}
-	return !r.del[key] && isResponseKey(key)
+	_, ok := r.own[key]
+	return ok
 }
 
 // Delete removes a property.
 func (r *responseObject) Delete(key string) bool {
-	if r.Has(key) {
-		if r.del == nil {
-			r.del = map[string]bool{}
-		}
-		r.del[key] = true
-		delete(r.made, key)
-		for i, k := range r.own {
+	if i := responseKeyIndex(key); i >= 0 {
+		r.made[i], r.gone[i] = nil, true
+		return true
+	}
+	if _, ok := r.own[key]; ok {
+		delete(r.own, key)
+		for j, k := range r.keys {
 			if k == key {
-				r.own = append(r.own[:i], r.own[i+1:]...)
+				r.keys = append(r.keys[:j], r.keys[j+1:]...)
 				break
 			}
 		}
@@ -1181,13 +1224,13 @@ func (r *responseObject) Delete(key string) bool {
 
 // Keys lists the properties: the built-in ones, then the script's.
 func (r *responseObject) Keys() []string {
-	out := make([]string, 0, len(responseKeys)+len(r.own))
-	for _, k := range responseKeys {
-		if !r.del[k] {
+	out := make([]string, 0, len(responseKeysArray)+len(r.keys))
+	for i, k := range responseKeysArray {
+		if !r.gone[i] {
 			out = append(out, k)
 		}
 	}
-	return append(out, r.own...)
+	return append(out, r.keys...)
 }
 
 // build makes one built-in property.
@@ -1221,13 +1264,14 @@ func (r *responseObject) build(key string) sobek.Value {
 		return rt.ToValue(0)
 	case "headers":
 		headers := rt.NewObject()
-		hk := make([]string, 0, len(res.header))
-		for k := range res.header {
+		all := res.headers()
+		hk := make([]string, 0, len(all))
+		for k := range all {
 			hk = append(hk, k)
 		}
 		sort.Strings(hk)
 		for _, k := range hk {
-			_ = headers.Set(k, strings.Join(res.header[k], ", "))
+			_ = headers.Set(k, strings.Join(all[k], ", "))
 		}
 		return headers
 	case "timings":

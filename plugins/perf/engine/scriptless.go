@@ -177,10 +177,13 @@ func (v *vu) nativeIteration(ctx context.Context) error {
 		v.nativePR.goOnly = true
 		v.nativePR.responseType = "none" // read from the wire and counted, not kept
 	}
-	res := v.client().execute(ctx, v.nativePR)
+	if v.nativeRes == nil {
+		v.nativeRes = &httpResult{}
+	}
+	v.client().executeInto(ctx, v.nativePR, v.nativeRes)
 	if ctx.Err() != nil {
 		return errInterrupted
 	}
-	v.recordRequest(v.nativePR, res)
+	v.recordRequest(v.nativePR, v.nativeRes)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -62,6 +63,7 @@ type vu struct {
 	jsonParse      sobek.Callable
 	jsonStringify  sobek.Callable
 	nativePR       *preparedRequest // the scriptless request, prepared once
+	nativeRes      *httpResult      // and its result, reused
 
 	// guard's watch on the context of the calls (see guard)
 	watchMu sync.Mutex
@@ -71,7 +73,8 @@ type vu struct {
 
 	lastFn     string // the last exported function called, and its value
 	lastFnVal  sobek.Callable
-	lastRawURL string // the last URL prepared, and its parse
+	userAgent  http.Header // the shared header of requests without their own
+	lastRawURL string      // the last URL prepared, and its parse
 	lastURL    *url.URL
 }
 
