@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/mockarty-oss/mockarty/plugins/tester/collection"
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/postman"
 )
@@ -38,7 +39,7 @@ func (*Tester) Run(ctx context.Context, job sdk.Job, _ sdk.Host, report func(sdk
 		if err != nil {
 			return nil, fmt.Errorf("unreadable job: %w", err)
 		}
-		sum, err := Run(ctx, j, report)
+		sum, err := collection.Run(ctx, j, report)
 		if err != nil {
 			return nil, err
 		}
@@ -48,7 +49,7 @@ func (*Tester) Run(ctx context.Context, job sdk.Job, _ sdk.Host, report func(sdk
 		if err := json.Unmarshal(job.Params, &j); err != nil {
 			return nil, fmt.Errorf("unreadable job: %w", err)
 		}
-		res, err := RunScript(ctx, &j)
+		res, err := collection.RunScript(ctx, &j)
 		if err != nil {
 			return nil, err
 		}

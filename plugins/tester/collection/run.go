@@ -1,4 +1,8 @@
-package main
+// Package collection runs Postman-style collections: requests, variables,
+// auth, and pre-request and test scripts in the script sandbox. The API
+// tester runs a collection as newman does (Run); a load test's virtual
+// users run it pass after pass (Passes).
+package collection
 
 import (
 	"context"
@@ -59,18 +63,16 @@ type runner struct {
 	sb     *script.Sandbox
 	scopes *script.Scopes
 	send   *sender
-	report func(sdk.Progress)
+	onStep func(*postman.Step)
 	sum    postman.Summary
 	items  []planned
-	total  int
-	done   int
 	respMs float64
 	skip   bool // the last pre-request event skipped its request
 }
 
-// Run runs a job's collection as newman does and returns its summary;
-// each request's step is reported as it completes.
-func Run(ctx context.Context, job *postman.Job, report func(sdk.Progress)) (*postman.Summary, error) {
+// newRunner plans a job's requests and starts its sandbox, sender and
+// variable scopes; the caller closes r.sb.
+func newRunner(job *postman.Job) (*runner, error) {
 	if job.Collection == nil {
 		return nil, errors.New("the job has no collection")
 	}
@@ -83,7 +85,63 @@ func Run(ctx context.Context, job *postman.Job, report func(sdk.Progress)) (*pos
 	if err != nil {
 		return nil, fmt.Errorf("start the script engine: %w", err)
 	}
-	defer sb.Close()
+	r := &runner{job: job, sb: sb, send: newSender(job), items: items, onStep: func(*postman.Step) {}}
+	r.scopes = &script.Scopes{Globals: varsOf(job.Globals), Environment: varsOf(job.Environment), Collection: script.NewVars()}
+	for _, v := range job.Collection.Variable {
+		if !v.Disabled {
+			r.scopes.Collection.Set(v.Key, v.Value)
+		}
+	}
+	return r, nil
+}
+
+// pass runs the requests of iteration it in order, following
+// setNextRequest, with row of the iteration data; iterations is the run's
+// count for pm.info (0: unknown). steps counts the requests of the run,
+// bounded by maxSteps.
+func (r *runner) pass(ctx context.Context, it, row, iterations int, steps *int) (bail bool, err error) {
+	r.scopes.Data = script.NewVars()
+	if n := len(r.job.IterationData); n > 0 {
+		r.scopes.Data = script.VarsFromMap(r.job.IterationData[min(row, n-1)])
+	}
+	for idx := 0; idx < len(r.items) && ctx.Err() == nil; {
+		if *steps++; *steps > maxSteps {
+			return false, fmt.Errorf("stopped after %d requests: the scripts' setNextRequest calls loop", maxSteps)
+		}
+		next, stop, bail := r.step(ctx, it, iterations, r.items[idx])
+		if bail {
+			return true, nil
+		}
+		if stop {
+			break
+		}
+		if next != nil {
+			j := r.find(*next)
+			if j < 0 {
+				break // Postman ends the iteration when the name matches nothing
+			}
+			idx = j
+		} else {
+			idx++
+		}
+		if d := r.job.DelayRequestMs; d > 0 && idx < len(r.items) {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Duration(d) * time.Millisecond):
+			}
+		}
+	}
+	return false, nil
+}
+
+// Run runs a job's collection as newman does and returns its summary;
+// each request's step is reported as it completes.
+func Run(ctx context.Context, job *postman.Job, report func(sdk.Progress)) (*postman.Summary, error) {
+	r, err := newRunner(job)
+	if err != nil {
+		return nil, err
+	}
+	defer r.sb.Close()
 	iterations := job.Iterations
 	if iterations <= 0 {
 		iterations = len(job.IterationData)
@@ -91,49 +149,27 @@ func Run(ctx context.Context, job *postman.Job, report func(sdk.Progress)) (*pos
 	if iterations <= 0 {
 		iterations = 1
 	}
-	r := &runner{job: job, sb: sb, send: newSender(job), report: report, items: items, total: len(items) * iterations}
-	r.scopes = &script.Scopes{Globals: varsOf(job.Globals), Environment: varsOf(job.Environment), Collection: script.NewVars()}
-	for _, v := range job.Collection.Variable {
-		if !v.Disabled {
-			r.scopes.Collection.Set(v.Key, v.Value)
+	total, done := len(r.items)*iterations, 0
+	r.onStep = func(st *postman.Step) {
+		done++
+		b, err := json.Marshal(st)
+		if err != nil {
+			return
 		}
+		report(sdk.Progress{Percent: float64(done) * 100 / float64(max(total, done)), Message: st.Name, Done: int64(done),
+			Total: int64(max(total, done)), ItemKind: postman.ItemStep, Item: b})
 	}
 	started := time.Now()
 	steps := 0
 	for it := 0; it < iterations && ctx.Err() == nil; it++ {
-		r.scopes.Data = script.NewVars()
-		if n := len(job.IterationData); n > 0 {
-			row := job.IterationData[min(it, n-1)]
-			r.scopes.Data = script.VarsFromMap(row)
-		}
 		r.sum.Iterations++
-		for idx := 0; idx < len(items) && ctx.Err() == nil; {
-			if steps++; steps > maxSteps {
-				return nil, fmt.Errorf("stopped after %d requests: the scripts' setNextRequest calls loop", maxSteps)
-			}
-			next, stop, bail := r.step(ctx, it, iterations, items[idx])
-			if bail {
-				r.sum.Bailed = true
-				return r.finish(started), nil
-			}
-			if stop {
-				break
-			}
-			if next != nil {
-				j := r.find(*next)
-				if j < 0 {
-					break // Postman ends the iteration when the name matches nothing
-				}
-				idx = j
-			} else {
-				idx++
-			}
-			if d := job.DelayRequestMs; d > 0 && idx < len(items) {
-				select {
-				case <-ctx.Done():
-				case <-time.After(time.Duration(d) * time.Millisecond):
-				}
-			}
+		bail, err := r.pass(ctx, it, it, iterations, &steps)
+		if err != nil {
+			return nil, err
+		}
+		if bail {
+			r.sum.Bailed = true
+			return r.finish(started), nil
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -141,6 +177,45 @@ func Run(ctx context.Context, job *postman.Job, report func(sdk.Progress)) (*pos
 	}
 	return r.finish(started), nil
 }
+
+// Passes runs a collection pass after pass, as one virtual user of a load
+// test: variables the scripts set carry from one pass to the next, and
+// pass i reads row i (cycling) of the iteration data. Not safe for
+// concurrent use: each virtual user has its own.
+type Passes struct {
+	r     *runner
+	steps int
+}
+
+// NewPasses prepares a job's collection for passes; Close releases it.
+func NewPasses(job *postman.Job) (*Passes, error) {
+	r, err := newRunner(job)
+	if err != nil {
+		return nil, err
+	}
+	return &Passes{r: r}, nil
+}
+
+// Pass runs the collection's requests once (the iteration-th pass, from
+// 0), calling onStep with each request's step as it completes. It stops
+// early when ctx ends, and reports an error only when the scripts'
+// setNextRequest calls loop without end.
+func (p *Passes) Pass(ctx context.Context, iteration int, onStep func(*postman.Step)) error {
+	p.r.onStep = onStep
+	row := 0
+	if n := len(p.r.job.IterationData); n > 0 {
+		row = iteration % n
+	}
+	p.steps = 0
+	_, err := p.r.pass(ctx, iteration, row, 0, &p.steps)
+	return err
+}
+
+// Requests is the number of requests in one pass (without setNextRequest).
+func (p *Passes) Requests() int { return len(p.r.items) }
+
+// Close releases the sandbox.
+func (p *Passes) Close() { p.r.sb.Close() }
 
 func (r *runner) finish(started time.Time) *postman.Summary {
 	r.sum.DurationMs = time.Since(started).Milliseconds()
@@ -301,15 +376,5 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func (r *runner) emit(st *postman.Step, start time.Time) {
 	st.DurationMs = time.Since(start).Milliseconds()
-	r.done++
-	b, err := json.Marshal(st)
-	if err != nil {
-		return
-	}
-	total := r.total
-	if r.done > total {
-		total = r.done
-	}
-	r.report(sdk.Progress{Percent: float64(r.done) * 100 / float64(total), Message: st.Name, Done: int64(r.done), Total: int64(total),
-		ItemKind: postman.ItemStep, Item: b})
+	r.onStep(st)
 }
