@@ -8,9 +8,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/mockarty-oss/mockarty/plugins/perf/engine"
+	"github.com/mockarty-oss/mockarty/plugins/tester/collection"
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/loadjob"
 	"github.com/mockarty-oss/mockarty/sdk/outbound"
@@ -67,6 +69,31 @@ func run(ctx context.Context, j *loadjob.Job, report func(sdk.Progress)) (*engin
 			return nil, err
 		}
 		j.VUs, j.Duration, j.Thresholds = 0, "", nil // written into the script
+	} else if j.Script == "" && j.Collection != nil {
+		d, err := parseDuration(j.Duration)
+		if err != nil {
+			return nil, err
+		}
+		// the collection is checked (its folders, its scripts' sandbox) before any VU starts
+		p, err := collection.NewPasses(j.Collection)
+		if err != nil {
+			return nil, err
+		}
+		p.Close()
+		what := "the collection"
+		if c := j.Collection.Collection; c != nil && c.Info.Name != "" {
+			what += " " + strconv.Quote(c.Info.Name)
+		}
+		if j.Script, err = engine.ScriptForIterations(engine.ScriptConfig{VUs: j.VUs, Duration: d, Thresholds: j.Thresholds}, what); err != nil {
+			return nil, err
+		}
+		if prog, err = engine.CompileWith(j.Script, "collection.js", &collectionIterations{job: j.Collection}); err != nil {
+			return nil, err
+		}
+		j.VUs, j.Thresholds = 0, nil // written into the script
+		if j.Iterations == 0 {
+			j.Duration = ""
+		}
 	} else {
 		files := engine.MapFiles{}
 		for k, v := range j.Files {

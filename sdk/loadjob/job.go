@@ -3,6 +3,8 @@
 // overrides, the per-second samples the plugin streams, and its result.
 package loadjob
 
+import "github.com/mockarty-oss/mockarty/sdk/postman"
+
 // Kinds of the perf plugin's jobs.
 const (
 	// KindRun runs a script.
@@ -41,6 +43,10 @@ type Job struct {
 	// writes the k6 script that sends it (VUs and Duration apply; RPS
 	// makes it a constant arrival rate).
 	Target *Target `json:"target,omitempty"`
+	// Collection, when Script is empty, is an API-tester collection's job:
+	// each iteration runs its requests with their pre-request and test
+	// scripts, as the tester does (VUs, Duration and Iterations apply).
+	Collection *postman.Job `json:"collection,omitempty"`
 }
 
 // Target is one request to send as load.

@@ -119,6 +119,7 @@ func run(migrate string) error {
 	testerRuns := tester.NewRuns(streams, testerSvc, pm, testerNet(cfg, pm), log.Named("tester"))
 	defer testerRuns.Wait() // runs end with streams; their last writes land before the store closes
 	perfRuns := perf.NewRuns(streams, perf.NewService(st), pm, testerNet(cfg, pm), log.Named("perf"))
+	perfRuns.Collections = testerRuns.LoadJob
 	defer perfRuns.Wait()
 	perfSchedules := perf.NewScheduler(ctx, perfRuns, log.Named("perf"))
 	defer perfSchedules.Stop()

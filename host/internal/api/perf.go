@@ -22,6 +22,7 @@ func (s *server) perfRoutes(v1 fiber.Router) {
 	v1.Put("/perf-configs/:id", s.updatePerfConfig)
 	v1.Delete("/perf-configs/:id", s.deletePerfConfig)
 	v1.Post("/perf/run", s.runPerf)
+	v1.Post("/perf/run-collection", s.runPerfCollection)
 	v1.Post("/perf/stop/:taskId", s.stopPerf)
 	v1.Get("/perf-results", s.listPerfResults)
 	v1.Get("/perf-results/compare", s.comparePerfResults)
@@ -96,25 +97,67 @@ func (s *server) runPerf(c *fiber.Ctx) error {
 	if s.PerfRuns == nil {
 		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "load testing is not available on this server")
 	}
-	b, err := s.objectBody(c)
+	top, err := s.perfBody(c)
 	if err != nil {
 		return err
+	}
+	if sc := bytes.TrimSpace(top["script"]); len(sc) > 0 && sc[0] == '{' {
+		// {collectionId, environmentId}: the collection runs as the load
+		var ref map[string]json.RawMessage
+		if err := json.Unmarshal(sc, &ref); err != nil {
+			return fieldErr("script", "must be a script or {collectionId, environmentId}")
+		}
+		for _, k := range []string{"collectionId", "environmentId"} {
+			if v, ok := ref[k]; ok {
+				top[k] = v
+			}
+		}
+		delete(top, "script")
+	}
+	return s.startPerf(c, top)
+}
+
+// perfBody reads a run request's body, options overriding the top level.
+func (s *server) perfBody(c *fiber.Ctx) (map[string]json.RawMessage, error) {
+	b, err := s.objectBody(c)
+	if err != nil {
+		return nil, err
 	}
 	var top map[string]json.RawMessage
 	_ = json.Unmarshal(b, &top)
 	if opts, ok := top["options"]; ok {
 		var o map[string]json.RawMessage
 		if err := json.Unmarshal(opts, &o); err != nil {
-			return fieldErr("options", "must be an object")
+			return nil, fieldErr("options", "must be an object")
 		}
 		for k, v := range o {
 			top[k] = v
 		}
 		delete(top, "options")
 	}
-	if sc := bytes.TrimSpace(top["script"]); len(sc) > 0 && sc[0] == '{' {
-		return fieldErr("script", "running a collection as load ({collectionId, environmentId}) is not available on this server yet: send a script or a targetUrl")
+	return top, nil
+}
+
+// runPerfCollection runs an API-tester collection as load:
+// {collectionId, environmentId?, vus, duration, ...} (model-tools §2.2).
+func (s *server) runPerfCollection(c *fiber.Ctx) error {
+	if s.PerfRuns == nil {
+		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "load testing is not available on this server")
 	}
+	top, err := s.perfBody(c)
+	if err != nil {
+		return err
+	}
+	var id string
+	if err := json.Unmarshal(top["collectionId"], &id); err != nil || strings.TrimSpace(id) == "" {
+		return fieldErr("collectionId", "name the collection to run as load")
+	}
+	delete(top, "script")
+	return s.startPerf(c, top)
+}
+
+// startPerf starts a run from a normalised request body.
+func (s *server) startPerf(c *fiber.Ctx, top map[string]json.RawMessage) error {
 	var ref struct {
 		ConfigID  string `json:"configId"`
 		Namespace string `json:"namespace"`

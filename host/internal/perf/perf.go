@@ -106,23 +106,26 @@ type Config struct {
 	Name      string `json:"name"`
 	Script    string `json:"script"`
 	// Filename names the script in errors; a .ts name is TypeScript.
-	Filename     string            `json:"filename,omitempty"`
-	CollectionID string            `json:"collectionId,omitempty"`
-	Duration     Duration          `json:"duration"`
-	VUs          int               `json:"vus"`
-	Iterations   int               `json:"iterations"`
-	Thresholds   Thresholds        `json:"thresholds,omitempty"`
-	Tags         []string          `json:"tags"`
-	Environment  map[string]string `json:"environment,omitempty"`
-	Metadata     map[string]any    `json:"metadata,omitempty"`
-	TargetURL    string            `json:"targetUrl,omitempty"`
-	Method       string            `json:"method,omitempty"`
-	Headers      map[string]string `json:"headers,omitempty"`
-	Body         json.RawMessage   `json:"body,omitempty"`
-	Concurrency  int               `json:"concurrency,omitempty"`
-	RPS          int               `json:"rps,omitempty"`
-	CreatedAt    string            `json:"createdAt"`
-	UpdatedAt    string            `json:"updatedAt"`
+	Filename     string `json:"filename,omitempty"`
+	CollectionID string `json:"collectionId,omitempty"`
+	// EnvironmentID is the collection's environment (default: the
+	// namespace's active one).
+	EnvironmentID string            `json:"environmentId,omitempty"`
+	Duration      Duration          `json:"duration"`
+	VUs           int               `json:"vus"`
+	Iterations    int               `json:"iterations"`
+	Thresholds    Thresholds        `json:"thresholds,omitempty"`
+	Tags          []string          `json:"tags"`
+	Environment   map[string]string `json:"environment,omitempty"`
+	Metadata      map[string]any    `json:"metadata,omitempty"`
+	TargetURL     string            `json:"targetUrl,omitempty"`
+	Method        string            `json:"method,omitempty"`
+	Headers       map[string]string `json:"headers,omitempty"`
+	Body          json.RawMessage   `json:"body,omitempty"`
+	Concurrency   int               `json:"concurrency,omitempty"`
+	RPS           int               `json:"rps,omitempty"`
+	CreatedAt     string            `json:"createdAt"`
+	UpdatedAt     string            `json:"updatedAt"`
 }
 
 // checkConfig validates a config (a run request too).
@@ -233,9 +236,16 @@ func (s *Service) DeleteConfig(ctx context.Context, id string) error {
 func job(c *Config) (*loadjob.Job, error) {
 	j := &loadjob.Job{Script: c.Script, VUs: c.VUs, Duration: string(c.Duration), Iterations: c.Iterations, Env: c.Environment,
 		Thresholds: c.Thresholds}
-	if j.Script == "" {
+	if j.Script == "" && c.CollectionID != "" {
+		if j.Duration == "" && j.Iterations == 0 {
+			j.Duration = DefaultDuration
+		}
+		if j.VUs == 0 {
+			j.VUs = 1
+		}
+	} else if j.Script == "" {
 		if c.TargetURL == "" {
-			return nil, &model.FieldError{Field: "script", Message: "give a script, or a targetUrl to load without one"}
+			return nil, &model.FieldError{Field: "script", Message: "give a script, a collectionId, or a targetUrl to load without a script"}
 		}
 		body := ""
 		if len(c.Body) > 0 {

@@ -10,11 +10,13 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/tasks"
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/loadjob"
+	"github.com/mockarty-oss/mockarty/sdk/postman"
 )
 
 // PluginName is the tool plugin that generates load.
@@ -28,6 +30,10 @@ func newID() string { return uuid.NewString() }
 // Runs starts load runs on the perf plugin and records each as a task of
 // mode load, its per-second samples stored as they arrive.
 type Runs struct {
+	// Collections builds the job of an API-tester collection with its
+	// environment (nil: runs from collections are not available).
+	Collections func(ctx context.Context, namespace, collectionID, environmentID string) (*postman.Job, error)
+
 	svc  *Service
 	exec tasks.Executor
 	net  func() tasks.NetPolicy
@@ -77,6 +83,14 @@ func (r *Runs) Start(ctx context.Context, c *Config, userID, by string) (*store.
 	j, err := job(c)
 	if err != nil {
 		return nil, nil, err
+	}
+	if j.Script == "" && c.CollectionID != "" {
+		if r.Collections == nil {
+			return nil, nil, &model.FieldError{Field: "collectionId", Message: "running a collection as load is not available on this server"}
+		}
+		if j.Collection, err = r.Collections(ctx, c.Namespace, c.CollectionID, c.EnvironmentID); err != nil {
+			return nil, nil, err
+		}
 	}
 	netp := r.net()
 	j.AllowPrivate, j.AllowHosts = netp.AllowPrivate, netp.AllowHosts

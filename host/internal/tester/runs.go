@@ -189,6 +189,34 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
+// LoadJob is one collection's job as a run sends it, with its environment
+// (the one named, else the namespace's active one), for a load test whose
+// virtual users run the collection pass after pass. The collection must be
+// in namespace.
+func (r *Runs) LoadJob(ctx context.Context, namespace, collectionID, environmentID string) (*postman.Job, error) {
+	env, err := r.environment(ctx, RunSpec{Namespace: namespace, EnvironmentID: environmentID})
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.svc.Collection(ctx, collectionID, true)
+	if err != nil {
+		return nil, fmt.Errorf("collectionId: %w", err)
+	}
+	if c.Namespace != namespace {
+		return nil, fmt.Errorf("collectionId: %w: collection %q", store.ErrNotFound, collectionID)
+	}
+	job := &postman.Job{Collection: ToPostman(c, c.Folders, c.Requests)}
+	if c.Settings != nil {
+		job.TimeoutRequestMs, job.DelayRequestMs = c.Settings.Timeout, c.Settings.DelayMs
+	}
+	if env != nil {
+		job.Environment = postmanEnv(env.Name, env.Variables)
+	}
+	netp := r.net()
+	job.AllowPrivate, job.AllowHosts = netp.AllowPrivate, netp.AllowHosts
+	return job, nil
+}
+
 // environment is the run's environment: the one named, else the active one.
 func (r *Runs) environment(ctx context.Context, spec RunSpec) (*Environment, error) {
 	var env *Environment

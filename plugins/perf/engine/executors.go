@@ -399,8 +399,8 @@ func (v *vu) iterate(ctx context.Context, sr *scenarioRun) {
 	}
 	start := time.Now()
 	var err error
-	if v.prog.goRequest != nil && sr.exec == "default" {
-		err = v.nativeIteration(ctx)
+	if v.prog.iterations != nil && sr.exec == "default" {
+		err = v.goIteration(ctx)
 	} else {
 		_, err = v.call(ctx, sr.exec, args...)
 	}

@@ -69,9 +69,9 @@ type Program struct {
 
 	vus sync.Map // *sobek.Runtime -> *vu, for native modules to find their VU
 
-	// goRequest, when set, is sent from Go at each iteration of the default
-	// function instead of calling it (CompileConfig).
-	goRequest *nativeRequest
+	// iterations, when set, run each iteration of the default function in
+	// Go instead of calling it (CompileConfig, CompileWith).
+	iterations Iterations
 }
 
 // Filename is the main script's name.

@@ -50,52 +50,9 @@ func ScriptFromConfig(cfg ScriptConfig) (string, error) {
 			return "", fmt.Errorf("invalid method %q", cfg.Method)
 		}
 	}
-	if cfg.VUs < 0 || cfg.VUs > scriptlessMaxVUs {
-		return "", fmt.Errorf("vus must be 0..%d", scriptlessMaxVUs)
-	}
-	if cfg.RPS < 0 || cfg.RPS > scriptlessMaxRPS {
-		return "", fmt.Errorf("rps must be 0..%d", scriptlessMaxRPS)
-	}
-	if cfg.Duration < 0 {
-		return "", fmt.Errorf("duration must not be negative")
-	}
-	vus := cfg.VUs
-	if vus == 0 {
-		vus = 1
-	}
-	dur := cfg.Duration
-	if dur == 0 {
-		dur = 30 * time.Second
-	}
-	options := map[string]any{}
-	if cfg.RPS > 0 {
-		maxVUs := max(vus, min(cfg.RPS, scriptlessMaxVUs))
-		options["scenarios"] = map[string]any{
-			"default": map[string]any{
-				"executor":        execConstantArrivalRate,
-				"rate":            cfg.RPS,
-				"timeUnit":        "1s",
-				"duration":        dur.String(),
-				"preAllocatedVUs": vus,
-				"maxVUs":          maxVUs,
-			},
-		}
-	} else {
-		options["vus"] = vus
-		options["duration"] = dur.String()
-	}
-	if len(cfg.Thresholds) > 0 {
-		for k, exprs := range cfg.Thresholds {
-			if _, _, err := parseMetricKey(k); err != nil {
-				return "", err
-			}
-			for _, e := range exprs {
-				if _, _, _, err := parseThreshold(e); err != nil {
-					return "", err
-				}
-			}
-		}
-		options["thresholds"] = cfg.Thresholds
+	options, err := optionsOf(cfg)
+	if err != nil {
+		return "", err
 	}
 	headers := map[string]string{}
 	keys := make([]string, 0, len(cfg.Headers))
@@ -126,6 +83,72 @@ func ScriptFromConfig(cfg ScriptConfig) (string, error) {
 	return b.String(), nil
 }
 
+// optionsOf writes the k6 options of a config: VUs for Duration, or a
+// constant arrival rate of RPS, and the thresholds.
+func optionsOf(cfg ScriptConfig) (map[string]any, error) {
+	if cfg.VUs < 0 || cfg.VUs > scriptlessMaxVUs {
+		return nil, fmt.Errorf("vus must be 0..%d", scriptlessMaxVUs)
+	}
+	if cfg.RPS < 0 || cfg.RPS > scriptlessMaxRPS {
+		return nil, fmt.Errorf("rps must be 0..%d", scriptlessMaxRPS)
+	}
+	if cfg.Duration < 0 {
+		return nil, fmt.Errorf("duration must not be negative")
+	}
+	vus := cfg.VUs
+	if vus == 0 {
+		vus = 1
+	}
+	dur := cfg.Duration
+	if dur == 0 {
+		dur = 30 * time.Second
+	}
+	options := map[string]any{}
+	if cfg.RPS > 0 {
+		maxVUs := max(vus, min(cfg.RPS, scriptlessMaxVUs))
+		options["scenarios"] = map[string]any{
+			"default": map[string]any{
+				"executor":        execConstantArrivalRate,
+				"rate":            cfg.RPS,
+				"timeUnit":        "1s",
+				"duration":        dur.String(),
+				"preAllocatedVUs": vus,
+				"maxVUs":          maxVUs,
+			},
+		}
+	} else {
+		options["vus"] = vus
+		options["duration"] = dur.String()
+	}
+	if len(cfg.Thresholds) > 0 {
+		for k, exprs := range cfg.Thresholds {
+			if _, _, err := parseMetricKey(k); err != nil {
+				return nil, err
+			}
+			for _, e := range exprs {
+				if _, _, _, err := parseThreshold(e); err != nil {
+					return nil, err
+				}
+			}
+		}
+		options["thresholds"] = cfg.Thresholds
+	}
+	return options, nil
+}
+
+// ScriptForIterations writes the script of a run whose iterations run in
+// Go (CompileWith): cfg's options, and a default function that does
+// nothing; what says in a comment what each iteration runs.
+func ScriptForIterations(cfg ScriptConfig, what string) (string, error) {
+	options, err := optionsOf(cfg)
+	if err != nil {
+		return "", err
+	}
+	b, _ := json.Marshal(options)
+	return fmt.Sprintf("// Each iteration runs %s.\nexport const options = %s;\n\nexport default function () {}\n",
+		strings.ReplaceAll(what, "\n", " "), b), nil
+}
+
 // CompileConfig compiles the script ScriptFromConfig writes for cfg, and
 // marks the Program so that each iteration sends the request from Go: the
 // executors, metrics, thresholds and summary are the script's, but no
@@ -144,46 +167,51 @@ func CompileConfig(cfg ScriptConfig) (*Program, string, error) {
 	if method == "" {
 		method = "GET"
 	}
-	p.goRequest = &nativeRequest{method: method, url: cfg.URL, body: cfg.Body, headers: cfg.Headers}
+	p.iterations = &requestIterations{method: method, url: cfg.URL, body: cfg.Body, headers: cfg.Headers}
 	return p, src, nil
 }
 
-// nativeRequest is the one request of a scriptless Program.
-type nativeRequest struct {
+// requestIterations send the one request of a scriptless Program.
+type requestIterations struct {
 	method, url, body string
 	headers           map[string]string
 }
 
-// nativeIteration is one iteration of a scriptless Program: the request the
-// generated script would send, prepared once per VU as that script's
-// http.request call would prepare it.
-func (v *vu) nativeIteration(ctx context.Context) error {
+// NewVU prepares the request as the generated script's http.request call
+// would, once per VU.
+func (n *requestIterations) NewVU(h *VU) (Iterator, error) {
+	v := h.v
+	params := v.rt.NewObject()
+	headers := v.rt.NewObject()
+	for k, val := range n.headers {
+		_ = headers.Set(k, val)
+	}
+	_ = params.Set("headers", headers)
+	body := sobek.Null()
+	if n.body != "" {
+		body = v.rt.ToValue(n.body)
+	}
+	pr := v.prepare(v.rt.ToValue(n.method), v.rt.ToValue(n.url), body, params)
+	pr.goOnly = true
+	pr.responseType = "none" // read from the wire and counted, not kept
+	return &requestIterator{pr: pr, res: &httpResult{}}, nil
+}
+
+// requestIterator is one VU's prepared request and its reused result.
+type requestIterator struct {
+	pr  *preparedRequest
+	res *httpResult
+}
+
+// Iterate sends the request and records its metrics.
+func (r *requestIterator) Iterate(ctx context.Context, h *VU) error {
+	h.v.client().executeInto(ctx, r.pr, r.res)
 	if ctx.Err() != nil {
 		return errInterrupted
 	}
-	if v.nativePR == nil {
-		n := v.prog.goRequest
-		params := v.rt.NewObject()
-		headers := v.rt.NewObject()
-		for k, val := range n.headers {
-			_ = headers.Set(k, val)
-		}
-		_ = params.Set("headers", headers)
-		body := sobek.Null()
-		if n.body != "" {
-			body = v.rt.ToValue(n.body)
-		}
-		v.nativePR = v.prepare(v.rt.ToValue(n.method), v.rt.ToValue(n.url), body, params)
-		v.nativePR.goOnly = true
-		v.nativePR.responseType = "none" // read from the wire and counted, not kept
-	}
-	if v.nativeRes == nil {
-		v.nativeRes = &httpResult{}
-	}
-	v.client().executeInto(ctx, v.nativePR, v.nativeRes)
-	if ctx.Err() != nil {
-		return errInterrupted
-	}
-	v.recordRequest(v.nativePR, v.nativeRes)
+	h.v.recordRequest(r.pr, r.res)
 	return nil
 }
+
+// Close has nothing to release.
+func (*requestIterator) Close() {}

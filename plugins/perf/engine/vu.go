@@ -62,8 +62,7 @@ type vu struct {
 	dataParsed     bool
 	jsonParse      sobek.Callable
 	jsonStringify  sobek.Callable
-	nativePR       *preparedRequest // the scriptless request, prepared once
-	nativeRes      *httpResult      // and its result, reused
+	goIter         Iterator // the Program's Go iterations, made on first use
 
 	// guard's watch on the context of the calls (see guard)
 	watchMu sync.Mutex
@@ -128,6 +127,9 @@ func newVU(p *Program, run *runState, id int64, env map[string]string) (*vu, err
 // close releases what the VU holds.
 func (v *vu) close() {
 	v.prog.vus.Delete(v.rt)
+	if v.goIter != nil {
+		v.goIter.Close()
+	}
 	v.watchMu.Lock()
 	if v.unwatch != nil {
 		v.unwatch()

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"math"
+	"net/http"
+	"testing"
+
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
+)
+
+// TestRunCollectionAsLoad: an API-tester collection runs as load, each
+// VU passing through its requests with their scripts: a token a test
+// script stores is sent by the next request, each pm.test is a check, and
+// each request is measured under its name.
+func TestRunCollectionAsLoad(t *testing.T) {
+	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"perf": {Dir: "."}}})
+	h.Post(t, "/api/v1/mocks", `{"id":"login","http":{"route":"/api/login","httpMethod":"POST"},"response":{"statusCode":200,"payload":{"token":"abc"}}}`,
+		http.StatusCreated)
+	h.Post(t, "/api/v1/mocks", `{"id":"users","http":{"route":"/api/users","httpMethod":"GET"},"response":{"statusCode":200,"payload":{"users":[{"name":"Ann"}]}}}`,
+		http.StatusCreated)
+	var col struct {
+		ID string `json:"id"`
+	}
+	call(t, h, "POST", "/api/v1/api-tester/collections", map[string]any{"name": "Shop", "namespace": "sandbox"}, http.StatusCreated, &col)
+	call(t, h, "POST", "/api/v1/api-tester/collections/"+col.ID+"/requests", map[string]any{
+		"name": "Login", "method": "POST", "url": "{{baseUrl}}/stubs/sandbox/api/login", "body": `{"user":"ann"}`,
+		"testScript": `pm.test("logged in", function () { pm.response.to.have.status(200); });
+pm.environment.set("token", pm.response.json().token);`,
+	}, http.StatusCreated, nil)
+	call(t, h, "POST", "/api/v1/api-tester/collections/"+col.ID+"/requests", map[string]any{
+		"name": "Get Users", "method": "GET", "url": "{{baseUrl}}/stubs/sandbox/api/users",
+		"headers": []map[string]any{{"key": "Authorization", "value": "Bearer {{token}}", "enabled": true}},
+		"testScript": `pm.test("token sent", function () { pm.expect(pm.request.headers.get("Authorization")).to.eql("Bearer abc"); });
+pm.test("wrong on purpose", function () { pm.expect(pm.response.json().users).to.have.lengthOf(2); });`,
+	}, http.StatusCreated, nil)
+	var env struct {
+		ID string `json:"id"`
+	}
+	call(t, h, "POST", "/api/v1/api-tester/environments", map[string]any{"name": "local", "namespace": "sandbox",
+		"variables": map[string]string{"baseUrl": h.URL}}, http.StatusCreated, &env)
+
+	// the Go SDK example's shape, with a threshold on one request's submetric
+	var task sdkPerfTask
+	call(t, h, "POST", "/api/v1/perf/run-collection", map[string]any{"collectionId": col.ID, "environmentId": env.ID, "vus": 2,
+		"duration": "1s", "thresholds": map[string]any{"http_reqs{name:Login}": "count>0", "checks": "rate>0.9"}}, http.StatusCreated, &task)
+	r := finished(t, h, task.ID)
+	if r.Status != "failed" { // checks at 2/3 fail the 0.9 threshold
+		t.Fatalf("status %q (%s), want failed by the checks threshold", r.Status, r.Message)
+	}
+	iters := r.Metrics["iterations"]["count"]
+	if iters < 2 || r.Metrics["http_reqs"]["count"] != 2*iters {
+		t.Fatalf("%v iterations, %v requests: want two requests an iteration", iters, r.Metrics["http_reqs"]["count"])
+	}
+	if c := r.Metrics["checks"]; c["passes"] != 2*iters || c["fails"] != iters || math.Abs(c["rate"]-2.0/3) > 1e-9 {
+		t.Fatalf("checks %v for %v iterations: want 2 passes and 1 failure each", c, iters)
+	}
+	if r.Metrics["http_req_failed"]["rate"] != 0 || r.Metrics["http_req_duration"]["max"] <= 0 {
+		t.Fatalf("requests: failed %v, duration %v", r.Metrics["http_req_failed"], r.Metrics["http_req_duration"])
+	}
+	byName := map[string]bool{}
+	for _, th := range r.Thresholds["http_reqs{name:Login}"] {
+		byName[th["threshold"].(string)] = th["ok"].(bool)
+	}
+	if !byName["count>0"] {
+		t.Fatalf("the Login request's submetric: %v", r.Thresholds)
+	}
+	if len(r.Errors) != 0 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+
+	// the integrations guide's shape: script {collectionId, environmentId}
+	call(t, h, "POST", "/api/v1/perf/run", map[string]any{"script": map[string]string{"collectionId": col.ID, "environmentId": env.ID},
+		"options": map[string]any{"duration": "1s", "concurrency": 1}}, http.StatusCreated, &task)
+	if r := finished(t, h, task.ID); r.Status != "completed" || r.Metrics["checks"]["fails"] == 0 || r.Metrics["http_reqs"]["count"] == 0 {
+		t.Fatalf("script-object run: %s %v", r.Status, r.Metrics)
+	}
+
+	call(t, h, "POST", "/api/v1/perf/run-collection", map[string]any{"vus": 1}, http.StatusUnprocessableEntity, nil)
+	call(t, h, "POST", "/api/v1/perf/run-collection", map[string]any{"collectionId": "nope"}, http.StatusNotFound, nil)
+}
