@@ -272,11 +272,30 @@ export default function () {
 	if r := finished(t, h, id); r.Status != "completed" || r.TotalRequests == 0 {
 		t.Fatalf("the --url run: %+v", r)
 	}
+	// An API-tester collection by name, with its environment by name.
+	var col struct {
+		ID string `json:"id"`
+	}
+	call(t, h, "POST", "/api/v1/api-tester/collections", map[string]any{"name": "Shop", "namespace": "sandbox"}, http.StatusCreated, &col)
+	call(t, h, "POST", "/api/v1/api-tester/collections/"+col.ID+"/requests", map[string]any{"name": "Login", "method": "POST",
+		"url": "{{base}}/api/login", "testScript": `pm.test("token", () => pm.expect(pm.response.json().token).to.eql("tok-1"));`},
+		http.StatusCreated, nil)
+	call(t, h, "POST", "/api/v1/api-tester/environments", map[string]any{"name": "local", "namespace": "sandbox",
+		"variables": map[string]string{"base": h.URL + "/stubs/sandbox"}}, http.StatusCreated, nil)
+	code, out, errOut = perfCLI(t, bin, h, "perf", "run", "--collection", "Shop", "--collection-env", "local", "--duration", "1s", "--wait", "-o", "json")
+	var cres sdkPerfResult
+	if err := json.Unmarshal([]byte(out), &cres); code != 0 || err != nil || cres.Status != "completed" || cres.TotalRequests == 0 ||
+		cres.Metrics["checks"]["passes"] != float64(cres.TotalRequests) {
+		t.Fatalf("--collection: %d %v %+v\n%s\n%s", code, err, cres.Metrics, out, errOut)
+	}
+	if code, _, errOut := perfCLI(t, bin, h, "perf", "run", "--collection", "Nope", "--wait"); code != 1 || !strings.Contains(errOut, `no collection "Nope"`) {
+		t.Fatalf("an unknown collection: %d %s", code, errOut)
+	}
 	if code, _, errOut := perfCLI(t, bin, h, "perf", "run", "--config", "Nope", "--wait"); code != 1 || !strings.Contains(errOut, `no perf config "Nope"`) {
 		t.Fatalf("an unknown config: %d %s", code, errOut)
 	}
 	if code, _, errOut := perfCLI(t, bin, h, "perf", "run", "--url", "http://x", "--script", "f.js"); code != 2 ||
-		!strings.Contains(errOut, "give one of --config, --script or --url") {
+		!strings.Contains(errOut, "give one of --config, --script, --url or --collection") {
 		t.Fatalf("two sources: %d %s", code, errOut)
 	}
 }

@@ -38,7 +38,7 @@ const perfPollInterval = time.Second
 const perfStopGrace = 30 * time.Second
 
 func (a *app) perfRunCmd() *cobra.Command {
-	var config, script, target, method, duration, format string
+	var config, script, target, collection, collectionEnv, method, duration, format string
 	var vus, rps int
 	var env []string
 	var wait bool
@@ -50,6 +50,9 @@ func (a *app) perfRunCmd() *cobra.Command {
   --script FILE   a k6-style script (ES module: k6/http, checks, thresholds, scenarios)
   --config NAME   a saved perf config, by name or id (GET /api/v1/perf-configs)
   --url URL       one request sent over and over (--method, --rps)
+  --collection NAME  an API-tester collection, by name or id: each VU
+                  iteration runs its requests with their scripts
+                  (--collection-env names its environment)
 --vus, --duration and --rps override what the script or config says; --env
 KEY=VALUE sets the script's __ENV.
 
@@ -62,7 +65,8 @@ run on the server.`,
 		Example: `  mockarty-cli perf run --script load.js --wait
   mockarty-cli perf run --script load.js --env BASE_URL=http://localhost:5770/stubs/sandbox --vus 20 --duration 1m --wait
   mockarty-cli perf run --config "Load Test" --wait --format json
-  mockarty-cli perf run --url http://localhost:5770/stubs/sandbox/api/users --vus 10 --duration 30s --rps 100`,
+  mockarty-cli perf run --url http://localhost:5770/stubs/sandbox/api/users --vus 10 --duration 30s --rps 100
+  mockarty-cli perf run --collection "CI Tests" --collection-env local --vus 5 --duration 1m --wait`,
 		Args: exactArgs(),
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			switch format {
@@ -73,13 +77,13 @@ run on the server.`,
 				return usagef("--format %q: use table, json or yaml", format)
 			}
 			sources := 0
-			for _, s := range []string{config, script, target} {
+			for _, s := range []string{config, script, target, collection} {
 				if s != "" {
 					sources++
 				}
 			}
 			if sources != 1 {
-				return usagef("give one of --config, --script or --url")
+				return usagef("give one of --config, --script, --url or --collection")
 			}
 			flags := cmd.Flags()
 			switch {
@@ -87,6 +91,10 @@ run on the server.`,
 				return usagef("--method goes with --url or --config (a script sends its own requests)")
 			case flags.Changed("rps") && script != "":
 				return usagef("--rps goes with --url or --config (a script sets its rate with a constant-arrival-rate scenario)")
+			case (flags.Changed("method") || flags.Changed("rps")) && collection != "":
+				return usagef("--method and --rps go with --url or --config (a collection sends its own requests)")
+			case collectionEnv != "" && collection == "":
+				return usagef("--collection-env goes with --collection")
 			case vus < 0:
 				return usagef("--vus must not be negative")
 			case rps < 0:
@@ -131,6 +139,19 @@ run on the server.`,
 					name = filepath.Base(script)
 				}
 				body["script"], body["filename"], body["name"] = string(src), name, name
+			case collection != "":
+				col, err := a.findByNameOrID(ctx, c, "/api/v1/api-tester/collections", ns, "collection", collection)
+				if err != nil {
+					return err
+				}
+				body["collectionId"], body["name"] = text(col["id"]), text(col["name"])
+				if collectionEnv != "" {
+					e, err := a.findByNameOrID(ctx, c, "/api/v1/api-tester/environments", ns, "environment", collectionEnv)
+					if err != nil {
+						return err
+					}
+					body["environmentId"] = text(e["id"])
+				}
 			default:
 				body["targetUrl"], body["name"] = target, target
 			}
@@ -149,7 +170,11 @@ run on the server.`,
 			if len(vars) > 0 {
 				body["environment"] = vars
 			}
-			raw, err := c.call(ctx, request{method: http.MethodPost, path: "/api/v1/perf/run", body: body})
+			path := "/api/v1/perf/run"
+			if collection != "" {
+				path = "/api/v1/perf/run-collection"
+			}
+			raw, err := c.call(ctx, request{method: http.MethodPost, path: path, body: body})
 			if err != nil {
 				return err
 			}
@@ -188,6 +213,8 @@ run on the server.`,
 	f.StringVar(&config, "config", "", "a saved perf config (name or id)")
 	f.StringVar(&script, "script", "", "a k6-style script file (\"-\" reads standard input)")
 	f.StringVar(&target, "url", "", "load one URL (no script)")
+	f.StringVar(&collection, "collection", "", "an API-tester collection as the load (name or id)")
+	f.StringVar(&collectionEnv, "collection-env", "", "the collection's environment (name or id; default: the active one)")
 	f.StringVar(&method, "method", "GET", "the HTTP method of --url")
 	f.IntVar(&vus, "vus", 0, "virtual users (overrides the script or config)")
 	f.StringVar(&duration, "duration", "", "how long the load runs, e.g. 30s or 5m (overrides the script or config)")
