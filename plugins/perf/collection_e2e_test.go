@@ -67,6 +67,9 @@ pm.test("wrong on purpose", function () { pm.expect(pm.response.json().users).to
 	if len(r.Errors) != 0 {
 		t.Fatalf("errors: %+v", r.Errors)
 	}
+	if a := r.Metrics["apdex"]; a["score"] != 1 || a["route:Login"] != 1 || a["route:Get Users"] != 1 || a["samples"] != r.Metrics["http_reqs"]["count"] {
+		t.Fatalf("apdex of fast mocks: %v", a)
+	}
 
 	// the integrations guide's shape: script {collectionId, environmentId}
 	call(t, h, "POST", "/api/v1/perf/run", map[string]any{"script": map[string]string{"collectionId": col.ID, "environmentId": env.ID},

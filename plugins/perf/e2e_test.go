@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -24,15 +25,15 @@ type sdkPerfTask struct {
 }
 
 type sdkPerfResult struct {
-	ID         string                        `json:"id"`
-	Name       string                        `json:"name"`
-	Status     string                        `json:"status"`
-	Duration   int64                         `json:"duration"`
-	VUs        int                           `json:"vus"`
-	Iterations int                           `json:"iterations"`
-	Metrics    map[string]map[string]float64 `json:"metrics"`
-	Thresholds map[string][]map[string]any   `json:"thresholds"`
-	Tags       []string                      `json:"tags"`
+	ID         string                      `json:"id"`
+	Name       string                      `json:"name"`
+	Status     string                      `json:"status"`
+	Duration   int64                       `json:"duration"`
+	VUs        int                         `json:"vus"`
+	Iterations int                         `json:"iterations"`
+	Metrics    sdkMetrics                  `json:"metrics"`
+	Thresholds map[string][]map[string]any `json:"thresholds"`
+	Tags       []string                    `json:"tags"`
 	Errors     []struct {
 		Message string
 		Count   int
@@ -45,6 +46,39 @@ type sdkPerfResult struct {
 	RPS           float64           `json:"rps"`
 	Message       string            `json:"message"`
 	Series        []json.RawMessage `json:"series"`
+}
+
+// sdkMetrics are the metrics as the Go SDK keeps them (a free map), read
+// here as numbers by k6 name; apdex's per-route scores are flattened as
+// "route:<name>".
+type sdkMetrics map[string]map[string]float64
+
+func (m *sdkMetrics) UnmarshalJSON(b []byte) error {
+	var raw map[string]map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*m = sdkMetrics{}
+	for k, vals := range raw {
+		(*m)[k] = map[string]float64{}
+		for ak, av := range vals {
+			switch x := av.(type) {
+			case float64:
+				(*m)[k][ak] = x
+			case map[string]any:
+				for rk, rv := range x {
+					f, ok := rv.(float64)
+					if !ok {
+						return fmt.Errorf("metrics.%s.%s.%s: not a number", k, ak, rk)
+					}
+					(*m)[k]["route:"+rk] = f
+				}
+			default:
+				return fmt.Errorf("metrics.%s.%s: %T", k, ak, av)
+			}
+		}
+	}
+	return nil
 }
 
 func call(t *testing.T, h *plugintest.HostProc, method, path string, body any, want int, out any) []byte {

@@ -235,7 +235,7 @@ type perfResult struct {
 	VUs           int                           `json:"vus"`
 	TotalRequests int64                         `json:"totalRequests"`
 	ErrorCount    int64                         `json:"errorCount"`
-	Metrics       map[string]map[string]float64 `json:"metrics"`
+	Metrics       perfMetrics `json:"metrics"`
 	Thresholds    map[string][]struct {
 		Threshold string  `json:"threshold"`
 		OK        bool    `json:"ok"`
@@ -249,6 +249,34 @@ type perfResult struct {
 			FailedRequests int64 `json:"failedRequests"`
 		} `json:"live"`
 	} `json:"metadata"`
+}
+
+// perfMetrics are a result's metrics by k6 name; an entry that is not all
+// numbers (apdex, with its per-route scores) keeps its numbers only.
+type perfMetrics map[string]map[string]float64
+
+// UnmarshalJSON reads the metrics object.
+func (m *perfMetrics) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*m = perfMetrics{}
+	for k, v := range raw {
+		var vals map[string]float64
+		if json.Unmarshal(v, &vals) != nil {
+			var mixed map[string]any
+			_ = json.Unmarshal(v, &mixed)
+			vals = map[string]float64{}
+			for ak, av := range mixed {
+				if f, ok := av.(float64); ok {
+					vals[ak] = f
+				}
+			}
+		}
+		(*m)[k] = vals
+	}
+	return nil
 }
 
 // perfDone reports whether a run status is final.
@@ -338,6 +366,9 @@ func perfSummary(w io.Writer, r *perfResult) error {
 	}
 	if v, ok := m["http_reqs"]; ok {
 		line("http_reqs", fmt.Sprintf("%d  %.2f/s", int64(v["count"]), v["rate"]))
+	}
+	if v, ok := m["apdex"]; ok {
+		line("apdex", fmt.Sprintf("%.2f  (T=%s)", v["score"], perfMs(v["thresholdMs"])))
 	}
 	if v, ok := m["iterations"]; ok {
 		line("iterations", fmt.Sprintf("%d  %.2f/s", int64(v["count"]), v["rate"]))

@@ -36,6 +36,26 @@ func Task(t *store.Task) map[string]any {
 // metricValues are a result's metrics: {name: {aggregate: value}}.
 type metricValues map[string]map[string]float64
 
+// metricsView is a result's metrics as emitted: the k6 metrics by name,
+// and "apdex": {score, perRoute, thresholdMs, samples} beside them
+// (model-tools §2.4).
+type metricsView struct {
+	values metricValues
+	apdex  json.RawMessage
+}
+
+// MarshalJSON writes the metrics and apdex as one object.
+func (m metricsView) MarshalJSON() ([]byte, error) {
+	out := make(map[string]any, len(m.values)+1)
+	for k, v := range m.values {
+		out[k] = v
+	}
+	if len(m.apdex) > 0 && string(m.apdex) != "null" {
+		out["apdex"] = m.apdex
+	}
+	return json.Marshal(out)
+}
+
 func (m metricValues) get(metric, agg string) float64 {
 	if v, ok := m[metric][agg]; ok && !math.IsNaN(v) {
 		return v
@@ -60,6 +80,7 @@ func (s *Service) Result(ctx context.Context, t *store.Task, series bool) (map[s
 		} `json:"thresholds"`
 		Errors  []map[string]any  `json:"errors"`
 		Outputs map[string]string `json:"outputs"`
+		Apdex   json.RawMessage   `json:"apdex"`
 	}
 	_ = json.Unmarshal(sum.Result, &res)
 	metrics := metricValues{}
@@ -98,8 +119,9 @@ func (s *Service) Result(ctx context.Context, t *store.Task, series bool) (map[s
 		"iterations": int64(metrics.get("iterations", "count")), "totalRequests": total, "successCount": total - failed,
 		"errorCount": failed, "errorRate": errorRate, "rps": metrics.get("http_reqs", "rate"),
 		"avgLatencyMs": metrics.get("http_req_duration", "avg"), "p95LatencyMs": metrics.get("http_req_duration", "p(95)"),
-		"p99LatencyMs": metrics.get("http_req_duration", "p(99)"), "metrics": metrics, "thresholds": thresholds,
-		"tags": tags, "errors": errs, "startedAt": objects.ISO(t.StartedMs), "createdAt": objects.ISO(t.CreatedMs),
+		"p99LatencyMs": metrics.get("http_req_duration", "p(99)"), "metrics": metricsView{values: metrics, apdex: res.Apdex},
+		"thresholds": thresholds,
+		"tags":       tags, "errors": errs, "startedAt": objects.ISO(t.StartedMs), "createdAt": objects.ISO(t.CreatedMs),
 		"completedAt": objects.ISO(t.FinishedMs), "finishedAt": objects.ISO(t.FinishedMs),
 		"metadata": map[string]any{"live": sum.Live, "outputs": res.Outputs},
 	}
@@ -138,8 +160,8 @@ func Compare(results []map[string]any) map[string]any {
 	for _, f := range compared {
 		values := []float64{}
 		for _, r := range results {
-			m, _ := r["metrics"].(metricValues)
-			v := m.get(f.metric, f.agg)
+			m, _ := r["metrics"].(metricsView)
+			v := m.values.get(f.metric, f.agg)
 			if f.name == "errorRate" {
 				v *= 100
 			}

@@ -81,6 +81,7 @@ func (h *VU) RecordRequest(r Request) {
 		{m: reg.httpReqDuration, v: ms(r.Duration), tags: tags},
 		{m: reg.httpReqFailed, v: f, tags: tags},
 	}
+	reg.apdex.add(r.Name, ms(r.Duration), failed)
 	base := v.baseTags()
 	if r.Sent > 0 {
 		samples = append(samples, sample{m: reg.dataSent, v: float64(r.Sent), tags: base})

@@ -1111,6 +1111,7 @@ func (v *vu) recordRequest(pr *preparedRequest, res *httpResult) {
 			}
 			samples = append(samples, sample{m: reg.httpReqFailed, v: f, tags: tags})
 		}
+		reg.apdex.add(name, ms(h.t.duration), failed)
 	}
 	c := v.client()
 	sent, recv := c.sent.Load(), c.recv.Load()

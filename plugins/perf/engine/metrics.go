@@ -349,6 +349,9 @@ type registry struct {
 	series                       []SeriesPoint
 	seriesTruncated              bool
 
+	// response-time scores of the HTTP requests
+	apdex apdexBook
+
 	// live counters for Progress
 	totalReqs, totalFailed, totalIters, totalDropped int64
 }

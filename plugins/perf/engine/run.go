@@ -100,6 +100,8 @@ type Result struct {
 	SummaryError string `json:"summaryError,omitempty"`
 	// Scenarios lists the scenarios as run.
 	Scenarios []string `json:"scenarios"`
+	// Apdex scores the HTTP requests' response times (nil without any).
+	Apdex *Apdex `json:"apdex,omitempty"`
 }
 
 // ThresholdsFailed reports whether any threshold failed.
@@ -320,6 +322,7 @@ func Run(ctx context.Context, p *Program, cfg RunConfig, progress func(Progress)
 	evalThresholds(rs.reg, ths, res.Duration)
 	res.Thresholds = thresholdResults(ths)
 	res.Metrics = rs.reg.snapshot(res.Duration, trendStats(opts))
+	res.Apdex = rs.reg.apdex.result()
 	for _, t := range res.Thresholds {
 		ms, ok := res.Metrics[t.Metric]
 		if !ok {
