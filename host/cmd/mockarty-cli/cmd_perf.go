@@ -228,13 +228,13 @@ run on the server.`,
 
 // perfResult is what the CLI reads of a load run's result.
 type perfResult struct {
-	ID            string                        `json:"id"`
-	Status        string                        `json:"status"`
-	Message       string                        `json:"message"`
-	DurationMs    float64                       `json:"durationMs"`
-	VUs           int                           `json:"vus"`
-	TotalRequests int64                         `json:"totalRequests"`
-	ErrorCount    int64                         `json:"errorCount"`
+	ID            string      `json:"id"`
+	Status        string      `json:"status"`
+	Message       string      `json:"message"`
+	DurationMs    float64     `json:"durationMs"`
+	VUs           int         `json:"vus"`
+	TotalRequests int64       `json:"totalRequests"`
+	ErrorCount    int64       `json:"errorCount"`
 	Metrics       perfMetrics `json:"metrics"`
 	Thresholds    map[string][]struct {
 		Threshold string  `json:"threshold"`
