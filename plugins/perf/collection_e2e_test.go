@@ -81,3 +81,51 @@ pm.test("wrong on purpose", function () { pm.expect(pm.response.json().users).to
 	call(t, h, "POST", "/api/v1/perf/run-collection", map[string]any{"vus": 1}, http.StatusUnprocessableEntity, nil)
 	call(t, h, "POST", "/api/v1/perf/run-collection", map[string]any{"collectionId": "nope"}, http.StatusNotFound, nil)
 }
+
+// TestRunGroups: runs started with the same runGroupId are listed together
+// by /perf-results/group/:runGroupId, with their totals.
+func TestRunGroups(t *testing.T) {
+	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"perf": {Dir: "."}}})
+	h.Post(t, "/api/v1/mocks", `{"id":"users","http":{"route":"/api/users","httpMethod":"GET"},"response":{"statusCode":200,"payload":{"ok":true}}}`,
+		http.StatusCreated)
+	target := h.URL + "/stubs/sandbox/api/users"
+	var ids []string
+	for _, g := range []string{"ci-7", "ci-7", "ci-70"} {
+		var task sdkPerfTask
+		call(t, h, "POST", "/api/v1/perf/run", map[string]any{"targetUrl": target, "duration": "1s", "concurrency": 1, "runGroupId": g},
+			http.StatusCreated, &task)
+		ids = append(ids, task.ID)
+	}
+	var want int64
+	for i, id := range ids {
+		if r := finished(t, h, id); i < 2 {
+			want += r.TotalRequests
+		}
+	}
+	var group struct {
+		RunGroupID string `json:"runGroupId"`
+		Results    []struct {
+			ID         string `json:"id"`
+			RunGroupID string `json:"runGroupId"`
+		} `json:"results"`
+		Summary struct {
+			Runs          int     `json:"runs"`
+			Status        string  `json:"status"`
+			TotalRequests int64   `json:"totalRequests"`
+			RPS           float64 `json:"rps"`
+		} `json:"summary"`
+	}
+	call(t, h, "GET", "/api/v1/perf-results/group/ci-7", nil, http.StatusOK, &group)
+	if group.RunGroupID != "ci-7" || len(group.Results) != 2 || group.Results[0].ID != ids[1] || group.Results[1].ID != ids[0] ||
+		group.Results[0].RunGroupID != "ci-7" {
+		t.Fatalf("group ci-7: %+v (runs %v)", group, ids)
+	}
+	if group.Summary.Runs != 2 || group.Summary.Status != "completed" || group.Summary.TotalRequests != want || want == 0 || group.Summary.RPS <= 0 {
+		t.Fatalf("group summary: %+v, want %d requests", group.Summary, want)
+	}
+	call(t, h, "GET", "/api/v1/perf-results/group/none", nil, http.StatusOK, &group)
+	if len(group.Results) != 0 || group.Summary.Runs != 0 {
+		t.Fatalf("an empty group: %+v", group)
+	}
+	call(t, h, "POST", "/api/v1/perf/run", map[string]any{"targetUrl": target, "runGroupId": "bad\x01id"}, http.StatusUnprocessableEntity, nil)
+}

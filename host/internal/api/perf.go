@@ -28,6 +28,7 @@ func (s *server) perfRoutes(v1 fiber.Router) {
 	v1.Get("/perf-results/compare", s.comparePerfResults)
 	v1.Get("/perf-results/history/:configId", s.perfHistory)
 	v1.Get("/perf-results/trend/:configId", s.perfTrend)
+	v1.Get("/perf-results/group/:runGroupId", s.perfGroup)
 	v1.Get("/perf-results/:id", s.getPerfResult)
 	v1.Delete("/perf-results/:id", s.deletePerfResult)
 	s.perfScriptRoutes(v1)
@@ -220,6 +221,12 @@ func (s *server) stopPerf(c *fiber.Ctx) error {
 
 // loadResults lists load runs, newest first (the Python example takes [0]).
 func (s *server) loadResults(c *fiber.Ctx, referenceID string) ([]map[string]any, error) {
+	return s.loadResultsWhere(c, store.TaskFilter{ReferenceID: referenceID})
+}
+
+// loadResultsWhere lists the load runs f selects (namespace, paging and
+// the caller's namespaces are added), newest first.
+func (s *server) loadResultsWhere(c *fiber.Ctx, f store.TaskFilter) ([]map[string]any, error) {
 	ns, err := optionalNamespace(c)
 	if err != nil {
 		return nil, err
@@ -233,8 +240,8 @@ func (s *server) loadResults(c *fiber.Ctx, referenceID string) ([]map[string]any
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	list, _, err := s.Catalog.Store().Tasks(c.UserContext(), store.TaskFilter{Mode: perf.ModeLoad, ReferenceID: referenceID, Namespace: ns,
-		Namespaces: readableNamespaces(c), Limit: limit, Offset: max(c.QueryInt("offset", 0), 0)})
+	f.Mode, f.Namespace, f.Namespaces, f.Limit, f.Offset = perf.ModeLoad, ns, readableNamespaces(c), limit, max(c.QueryInt("offset", 0), 0)
+	list, _, err := s.Catalog.Store().Tasks(c.UserContext(), f)
 	if err != nil {
 		return nil, err
 	}
@@ -255,6 +262,17 @@ func (s *server) listPerfResults(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(out)
+}
+
+// perfGroup lists the runs of a run group (runGroupId on their run
+// requests), newest first, with their totals.
+func (s *server) perfGroup(c *fiber.Ctx) error {
+	id := param(c, "runGroupId")
+	out, err := s.loadResultsWhere(c, store.TaskFilter{Param: &[2]string{perf.ParamRunGroup, id}})
+	if err != nil {
+		return err
+	}
+	return c.JSON(perf.Group(id, out))
 }
 
 func (s *server) perfHistory(c *fiber.Ctx) error {

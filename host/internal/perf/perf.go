@@ -110,22 +110,25 @@ type Config struct {
 	CollectionID string `json:"collectionId,omitempty"`
 	// EnvironmentID is the collection's environment (default: the
 	// namespace's active one).
-	EnvironmentID string            `json:"environmentId,omitempty"`
-	Duration      Duration          `json:"duration"`
-	VUs           int               `json:"vus"`
-	Iterations    int               `json:"iterations"`
-	Thresholds    Thresholds        `json:"thresholds,omitempty"`
-	Tags          []string          `json:"tags"`
-	Environment   map[string]string `json:"environment,omitempty"`
-	Metadata      map[string]any    `json:"metadata,omitempty"`
-	TargetURL     string            `json:"targetUrl,omitempty"`
-	Method        string            `json:"method,omitempty"`
-	Headers       map[string]string `json:"headers,omitempty"`
-	Body          json.RawMessage   `json:"body,omitempty"`
-	Concurrency   int               `json:"concurrency,omitempty"`
-	RPS           int               `json:"rps,omitempty"`
-	CreatedAt     string            `json:"createdAt"`
-	UpdatedAt     string            `json:"updatedAt"`
+	EnvironmentID string `json:"environmentId,omitempty"`
+	// RunGroupID ties runs together (a CI pipeline's, or one test spread
+	// over runners): GET /perf-results/group/:runGroupId lists them.
+	RunGroupID  string            `json:"runGroupId,omitempty"`
+	Duration    Duration          `json:"duration"`
+	VUs         int               `json:"vus"`
+	Iterations  int               `json:"iterations"`
+	Thresholds  Thresholds        `json:"thresholds,omitempty"`
+	Tags        []string          `json:"tags"`
+	Environment map[string]string `json:"environment,omitempty"`
+	Metadata    map[string]any    `json:"metadata,omitempty"`
+	TargetURL   string            `json:"targetUrl,omitempty"`
+	Method      string            `json:"method,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	Body        json.RawMessage   `json:"body,omitempty"`
+	Concurrency int               `json:"concurrency,omitempty"`
+	RPS         int               `json:"rps,omitempty"`
+	CreatedAt   string            `json:"createdAt"`
+	UpdatedAt   string            `json:"updatedAt"`
 }
 
 // checkConfig validates a config (a run request too).
@@ -133,6 +136,10 @@ func checkConfig(c *Config) error {
 	c.Name = strings.TrimSpace(c.Name)
 	if len(c.Name) > 300 || !model.PlainText(c.Name) {
 		return &model.FieldError{Field: "name", Message: "at most 300 characters, no control characters"}
+	}
+	c.RunGroupID = strings.TrimSpace(c.RunGroupID)
+	if len(c.RunGroupID) > 100 || !model.PlainText(c.RunGroupID) {
+		return &model.FieldError{Field: "runGroupId", Message: "at most 100 characters, no control characters"}
 	}
 	if _, err := c.Duration.check("duration"); err != nil {
 		return err

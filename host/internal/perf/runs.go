@@ -25,6 +25,9 @@ const PluginName = "perf"
 // ModeLoad is the test-run mode of load runs.
 const ModeLoad = "load"
 
+// ParamRunGroup is the task param that holds a run's group.
+const ParamRunGroup = "runGroupId"
+
 func newID() string { return uuid.NewString() }
 
 // Runs starts load runs on the perf plugin and records each as a task of
@@ -103,8 +106,13 @@ func (r *Runs) Start(ctx context.Context, c *Config, userID, by string) (*store.
 		name = "load test"
 	}
 	sum := &summary{Config: c, Duration: j.Duration, VUs: j.VUs}
+	taskParams := "{}"
+	if c.RunGroupID != "" {
+		b, _ := json.Marshal(map[string]string{ParamRunGroup: c.RunGroupID})
+		taskParams = string(b)
+	}
 	t := &store.Task{ID: newID(), Namespace: c.Namespace, Mode: ModeLoad, ReferenceID: c.ID, Name: name, Status: store.TaskRunning,
-		UserID: userID, TriggeredBy: by, Params: "{}", StartedMs: time.Now().UnixMilli()}
+		UserID: userID, TriggeredBy: by, Params: taskParams, StartedMs: time.Now().UnixMilli()}
 	if b, err := json.Marshal(sum); err == nil {
 		t.Summary = string(b)
 	}

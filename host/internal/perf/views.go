@@ -123,7 +123,7 @@ func (s *Service) Result(ctx context.Context, t *store.Task, series bool) (map[s
 		"thresholds": thresholds,
 		"tags":       tags, "errors": errs, "startedAt": objects.ISO(t.StartedMs), "createdAt": objects.ISO(t.CreatedMs),
 		"completedAt": objects.ISO(t.FinishedMs), "finishedAt": objects.ISO(t.FinishedMs),
-		"metadata": map[string]any{"live": sum.Live, "outputs": res.Outputs},
+		"metadata": map[string]any{"live": sum.Live, "outputs": res.Outputs}, "runGroupId": runGroup(t),
 	}
 	if series {
 		points := []json.RawMessage{}
@@ -151,6 +151,58 @@ func (s *Service) Result(ctx context.Context, t *store.Task, series bool) (map[s
 var compared = []struct{ name, metric, agg string }{
 	{"avgLatencyMs", "http_req_duration", "avg"}, {"p95LatencyMs", "http_req_duration", "p(95)"},
 	{"p99LatencyMs", "http_req_duration", "p(99)"}, {"rps", "http_reqs", "rate"}, {"errorRate", "http_req_failed", "rate"},
+}
+
+// runGroup is a run's group ("" for none).
+func runGroup(t *store.Task) string {
+	var p map[string]any
+	_ = json.Unmarshal([]byte(t.Params), &p)
+	g, _ := p[ParamRunGroup].(string)
+	return g
+}
+
+// Group is a run group's runs with their totals: requests and errors
+// summed, requests a second summed (runs of a group run side by side),
+// the average latency weighted by requests, the worst p95 and p99, and a
+// status that is running while any run is, failed when any failed or
+// stopped, else completed.
+func Group(id string, results []map[string]any) map[string]any {
+	var total, failed int64
+	var rps, weighted, p95, p99 float64
+	status := "completed"
+	for _, r := range results {
+		n, _ := r["totalRequests"].(int64)
+		e, _ := r["errorCount"].(int64)
+		total, failed = total+n, failed+e
+		if v, ok := r["rps"].(float64); ok {
+			rps += v
+		}
+		if v, ok := r["avgLatencyMs"].(float64); ok {
+			weighted += v * float64(n)
+		}
+		if v, ok := r["p95LatencyMs"].(float64); ok {
+			p95 = math.Max(p95, v)
+		}
+		if v, ok := r["p99LatencyMs"].(float64); ok {
+			p99 = math.Max(p99, v)
+		}
+		switch st, _ := r["status"].(string); {
+		case st == "running":
+			status = "running"
+		case (st == "failed" || st == "stopped") && status != "running":
+			status = "failed"
+		}
+	}
+	if len(results) == 0 {
+		status = ""
+	}
+	summary := map[string]any{"runs": len(results), "status": status, "totalRequests": total, "errorCount": failed,
+		"errorRate": 0.0, "rps": rps, "avgLatencyMs": 0.0, "maxP95LatencyMs": p95, "maxP99LatencyMs": p99}
+	if total > 0 {
+		summary["errorRate"] = float64(failed) * 100 / float64(total)
+		summary["avgLatencyMs"] = weighted / float64(total)
+	}
+	return map[string]any{"runGroupId": id, "results": results, "summary": summary}
 }
 
 // Compare sets results side by side: each figure per run, and its change

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -22,8 +24,11 @@ type TaskFilter struct {
 	Namespace   string   // "": any
 	Namespaces  []string // when not nil: only these
 	Statuses    []string // when set: only these
-	Offset      int
-	Limit       int
+	// Param, when set, keeps the tasks whose Params (compact JSON, as
+	// json.Marshal writes it) hold the string member Param[0]: Param[1].
+	Param  *[2]string
+	Offset int
+	Limit  int
 }
 
 // Tasks lists tasks, newest first, and the total.
@@ -47,6 +52,11 @@ func (s *Store) Tasks(ctx context.Context, f TaskFilter) ([]Task, int64, error) 
 	if len(f.Statuses) > 0 {
 		q = q.Where("status IN ?", f.Statuses)
 	}
+	if f.Param != nil {
+		k, _ := json.Marshal(f.Param[0])
+		v, _ := json.Marshal(f.Param[1])
+		q = q.Where(`params LIKE ? ESCAPE '\'`, "%"+likeEscape.Replace(string(k)+":"+string(v))+"%")
+	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, err
@@ -59,6 +69,9 @@ func (s *Store) Tasks(ctx context.Context, f TaskFilter) ([]Task, int64, error) 
 	err := q.Find(&out).Error
 	return out, total, err
 }
+
+// likeEscape escapes LIKE's wildcards and its escape character.
+var likeEscape = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // GetTask finds one task.
 func (s *Store) GetTask(ctx context.Context, id string) (*Task, error) {

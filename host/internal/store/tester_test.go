@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/mockarty-oss/mockarty/host/internal/store"
@@ -113,6 +115,30 @@ var testerCases = []storeCase{
 		}
 		if err := s.DeleteTask(ctx, "t0"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("deleting twice: %v", err)
+		}
+	}},
+	{name: "tasks by a param", fn: func(t *testing.T, _ store.Options, s *store.Store) {
+		ctx := t.Context()
+		groups := []string{"ci-42", "ci-42", "ci-420", "50%_off\\\"x", "50xyoff", ""}
+		for i, g := range groups {
+			params := "{}"
+			if g != "" {
+				b, _ := json.Marshal(map[string]string{"runGroupId": g, "other": "ci-42"})
+				params = string(b)
+			}
+			noErr(t, s.PutTask(ctx, &store.Task{ID: fmt.Sprint("p", i), Namespace: "ns", Mode: "load", Status: store.TaskCompleted,
+				CreatedMs: int64(1000 + i), Params: params}), "task")
+		}
+		for g, want := range map[string]string{"ci-42": "p1 p0", "50%_off\\\"x": "p3", "50": "", "ci-4": ""} {
+			list, _, err := s.Tasks(ctx, store.TaskFilter{Mode: "load", Param: &[2]string{"runGroupId", g}})
+			noErr(t, err, "list")
+			var ids []string
+			for _, tk := range list {
+				ids = append(ids, tk.ID)
+			}
+			if got := strings.Join(ids, " "); got != want {
+				t.Errorf("group %q: %q, want %q", g, got, want)
+			}
 		}
 	}},
 }
