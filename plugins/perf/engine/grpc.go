@@ -59,7 +59,7 @@ var grpcHealthConsts = map[string]string{
 }
 
 var grpcExports = func() []string {
-	out := append([]string{"Client"}, grpcStatusNames...)
+	out := append([]string{"Client", "Stream"}, grpcStatusNames...)
 	for k := range grpcHealthConsts {
 		out = append(out, k)
 	}
@@ -90,6 +90,10 @@ func (v *vu) grpcModule() *sobek.Object {
 	_ = o.Set("Client", func(call sobek.ConstructorCall) *sobek.Object {
 		c := &grpcClient{v: v, files: &protoregistry.Files{}, methods: map[string]protoreflect.MethodDescriptor{}, duration: duration}
 		c.types = dynamicpb.NewTypes(c.files)
+		if v.grpcClients == nil {
+			v.grpcClients = map[*sobek.Object]*grpcClient{}
+		}
+		v.grpcClients[call.This] = c
 		for name, fn := range map[string]func(sobek.FunctionCall) sobek.Value{
 			"load":         c.load,
 			"loadProtoset": c.loadProtoset,
@@ -112,6 +116,7 @@ func (v *vu) grpcModule() *sobek.Object {
 		}
 		return nil
 	})
+	_ = o.Set("Stream", v.newStream)
 	for code, name := range grpcStatusNames {
 		_ = o.Set(name, code)
 	}

@@ -265,3 +265,83 @@ func TestGRPCLoadErrors(t *testing.T) {
 		t.Errorf("connect in the init context: %v", err)
 	}
 }
+
+// TestGRPCStreams: grpc.Stream on a real grpc-go server. The reflection
+// service is bidirectional: two requests written, two answers received,
+// then the end once the client ends its side. Health/Watch is server
+// streaming and never ends on its own: closing the client from the data
+// handler ends it with an error (Canceled). Handlers run before the
+// iteration ends, and the stream metrics are counted.
+func TestGRPCStreams(t *testing.T) {
+	t.Parallel()
+	addr := grpcTestServer(t)
+	res := run(t, fmt.Sprintf(`
+import grpc from 'k6/net/grpc';
+import { check } from 'k6';
+const client = new grpc.Client();
+export const options = { vus: 2, iterations: 4 };
+export default function () {
+  client.connect(%q, { plaintext: true, reflect: true });
+  const answers = [];
+  const bidi = new grpc.Stream(client, 'grpc.reflection.v1.ServerReflection/ServerReflectionInfo');
+  bidi.on('data', (m) => answers.push(m));
+  bidi.on('error', (e) => { throw new Error('unexpected: ' + e.message); });
+  bidi.on('end', () => {
+    check(answers, {
+      'two answers': (a) => a.length === 2,
+      'services listed': (a) => a[0].listServicesResponse.service.some((s) => s.name === 'grpc.health.v1.Health'),
+      'file found': (a) => a[1].fileDescriptorResponse.fileDescriptorProto.length > 0,
+    });
+  });
+  bidi.write({ listServices: '' });
+  bidi.write({ fileContainingSymbol: 'grpc.health.v1.Health' });
+  bidi.end();
+
+  let watched = '';
+  const watch = new grpc.Stream(client, 'grpc.health.v1.Health/Watch', { metadata: { 'x-test': '1' } });
+  watch.on('data', (m) => { watched = m.status; client.close(); });
+  watch.on('error', (e) => {
+    check(e, { 'cancelled by close': (e) => e.code === grpc.StatusCanceled && watched === 'SERVING' });
+  });
+  watch.write({ service: '' });
+}
+`, addr), RunConfig{})
+	requireChecksPass(t, res, 4)
+	if got := value(t, res, "checks", "passes"); got != 16 {
+		t.Errorf("%v checks passed, want 16 (4 per iteration): the handlers did not all run", got)
+	}
+	for metric, want := range map[string]float64{"grpc_streams": 8, "grpc_streams_msgs_sent": 12, "grpc_streams_msgs_received": 12} {
+		if got := value(t, res, metric, "count"); got != want {
+			t.Errorf("%s = %v, want %v", metric, got, want)
+		}
+	}
+}
+
+// TestGRPCStreamErrors: bad uses of grpc.Stream throw clear errors, and a
+// stream that never ends is cut when the run stops.
+func TestGRPCStreamErrors(t *testing.T) {
+	t.Parallel()
+	addr := grpcTestServer(t)
+	res := run(t, fmt.Sprintf(`
+import grpc from 'k6/net/grpc';
+import { check } from 'k6';
+const client = new grpc.Client();
+export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 1, iterations: 1, maxDuration: '1s', gracefulStop: '0s' } } };
+const throws = (fn, text) => { try { fn(); return false; } catch (e) { return String(e).includes(text); } };
+export default function () {
+  check(null, {
+    'not a client': () => throws(() => new grpc.Stream({}, 'x.Y/Z'), 'must be a grpc.Client'),
+    'not connected': () => throws(() => new grpc.Stream(client, 'grpc.health.v1.Health/Watch'), 'not connected'),
+  });
+  client.connect(%q, { plaintext: true, reflect: true });
+  check(null, {
+    'unary': () => throws(() => new grpc.Stream(client, 'grpc.health.v1.Health/Check'), 'unary method'),
+    'unknown': () => throws(() => new grpc.Stream(client, 'no.Such/Method'), 'not in the loaded descriptors'),
+    'bad event': () => throws(() => new grpc.Stream(client, 'grpc.health.v1.Health/Watch').on('bogus', () => {}), 'unknown event'),
+  });
+  const forever = new grpc.Stream(client, 'grpc.health.v1.Health/Watch');
+  forever.write({ service: '' });
+}
+`, addr), RunConfig{})
+	requireChecksPass(t, res, 5)
+}

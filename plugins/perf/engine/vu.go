@@ -62,7 +62,9 @@ type vu struct {
 	dataParsed     bool
 	jsonParse      sobek.Callable
 	jsonStringify  sobek.Callable
-	goIter         Iterator // the Program's Go iterations, made on first use
+	goIter         Iterator      // the Program's Go iterations, made on first use
+	events         *streamEvents // gRPC streams' events, made on first use
+	grpcClients    map[*sobek.Object]*grpcClient
 
 	// guard's watch on the context of the calls (see guard)
 	watchMu sync.Mutex
@@ -319,8 +321,12 @@ func (v *vu) call(ctx context.Context, name string, args ...sobek.Value) (sobek.
 			val = p.Result()
 		}
 		out = val
-		return nil
+		// the streams the call opened run their handlers before it ends
+		return v.runEvents(ctx)
 	})
+	if v.events != nil && len(v.events.open) > 0 {
+		v.cancelStreams() // the call failed or was stopped with streams open
+	}
 	return out, err
 }
 
