@@ -38,14 +38,19 @@ type RunConfig struct {
 	MaxVUs int
 	// MaxDuration, when set, stops the run gracefully after it.
 	MaxDuration time.Duration
+	// MaxMemoryBytes aborts the run when the plugin's heap passes it
+	// (default DefaultMaxMemoryBytes; negative: no limit).
+	MaxMemoryBytes int64
 }
 
 // Defaults of RunConfig.
 const (
 	DefaultMaxBodyBytes = 16 << 20
 	DefaultMaxVUs       = 1000
-	defaultSetupTimeout = 60 * time.Second
-	summaryTimeout      = 60 * time.Second
+	// DefaultMaxMemoryBytes is the heap a run may grow the plugin to.
+	DefaultMaxMemoryBytes = 2 << 30
+	defaultSetupTimeout   = 60 * time.Second
+	summaryTimeout        = 60 * time.Second
 )
 
 // Progress is the live state reported about once a second.
@@ -207,6 +212,7 @@ func Run(ctx context.Context, p *Program, cfg RunConfig, progress func(Progress)
 	rs.hardCtx, rs.hardCancel = context.WithCancel(context.Background())
 	defer rs.softCancel()
 	defer rs.hardCancel()
+	defer watchMemory(rs, cfg.MaxMemoryBytes)()
 	rs.pool = &vuPool{rs: rs, limit: cfg.MaxVUs}
 	defer rs.pool.closeAll()
 

@@ -548,3 +548,31 @@ func TestOptionValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptMemoryLimit: a script that keeps everything it allocates is
+// stopped at the memory limit with a clear reason, and the run ends.
+func TestScriptMemoryLimit(t *testing.T) {
+	t.Parallel()
+	p, err := Compile(`
+const kept = [];
+export const options = { vus: 1, duration: '10m' };
+export default function () {
+  for (;;) { kept.push('x'.repeat(1 << 16) + Math.random()); }
+}
+`, "main.js", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, p, RunConfig{Outbound: loopback, MaxMemoryBytes: 256 << 20}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusAborted || !strings.Contains(res.AbortReason, "memory passed the limit of 256 MiB") {
+		t.Fatalf("status %q, reason %q", res.Status, res.AbortReason)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the run went on past the limit")
+	}
+}
