@@ -288,6 +288,21 @@ export default function () {
 		cres.Metrics["checks"]["passes"] != float64(cres.TotalRequests) {
 		t.Fatalf("--collection: %d %v %+v\n%s\n%s", code, err, cres.Metrics, out, errOut)
 	}
+	// A HAR recording, replayed as load.
+	harFile := filepath.Join(dir, "session.har")
+	harDoc := `{"log":{"version":"1.2","creator":{"name":"test","version":"1"},"entries":[{"startedDateTime":"2026-01-01T00:00:00Z","time":1,
+"request":{"method":"POST","url":"` + h.URL + `/stubs/sandbox/api/login","httpVersion":"HTTP/1.1","headers":[],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":0},
+"response":{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","headers":[],"cookies":[],"content":{"size":0,"mimeType":"application/json"},"redirectURL":"","headersSize":-1,"bodySize":0},
+"cache":{},"timings":{"send":0,"wait":1,"receive":0}}]}}`
+	if err := os.WriteFile(harFile, []byte(harDoc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = perfCLI(t, bin, h, "perf", "run", "--har", harFile, "--duration", "1s", "--wait", "-o", "json")
+	var hres sdkPerfResult
+	if err := json.Unmarshal([]byte(out), &hres); code != 0 || err != nil || hres.Status != "completed" || hres.TotalRequests == 0 ||
+		hres.ErrorCount != 0 {
+		t.Fatalf("--har: %d %v %+v\n%s\n%s", code, err, hres.Metrics, out, errOut)
+	}
 	if code, _, errOut := perfCLI(t, bin, h, "perf", "run", "--collection", "Nope", "--wait"); code != 1 || !strings.Contains(errOut, `no collection "Nope"`) {
 		t.Fatalf("an unknown collection: %d %s", code, errOut)
 	}
@@ -295,7 +310,7 @@ export default function () {
 		t.Fatalf("an unknown config: %d %s", code, errOut)
 	}
 	if code, _, errOut := perfCLI(t, bin, h, "perf", "run", "--url", "http://x", "--script", "f.js"); code != 2 ||
-		!strings.Contains(errOut, "give one of --config, --script, --url or --collection") {
+		!strings.Contains(errOut, "give one of --config, --script, --url, --collection or --har") {
 		t.Fatalf("two sources: %d %s", code, errOut)
 	}
 }

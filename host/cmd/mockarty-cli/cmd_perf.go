@@ -38,7 +38,7 @@ const perfPollInterval = time.Second
 const perfStopGrace = 30 * time.Second
 
 func (a *app) perfRunCmd() *cobra.Command {
-	var config, script, target, collection, collectionEnv, method, duration, format string
+	var config, script, target, collection, collectionEnv, har, method, duration, format string
 	var vus, rps int
 	var env []string
 	var wait bool
@@ -53,6 +53,8 @@ func (a *app) perfRunCmd() *cobra.Command {
   --collection NAME  an API-tester collection, by name or id: each VU
                   iteration runs its requests with their scripts
                   (--collection-env names its environment)
+  --har FILE      a HAR recording: the server writes the k6 script that
+                  replays its requests (POST /api/v1/perf/scripts/from-har)
 --vus, --duration and --rps override what the script or config says; --env
 KEY=VALUE sets the script's __ENV.
 
@@ -66,7 +68,8 @@ run on the server.`,
   mockarty-cli perf run --script load.js --env BASE_URL=http://localhost:5770/stubs/sandbox --vus 20 --duration 1m --wait
   mockarty-cli perf run --config "Load Test" --wait --format json
   mockarty-cli perf run --url http://localhost:5770/stubs/sandbox/api/users --vus 10 --duration 30s --rps 100
-  mockarty-cli perf run --collection "CI Tests" --collection-env local --vus 5 --duration 1m --wait`,
+  mockarty-cli perf run --collection "CI Tests" --collection-env local --vus 5 --duration 1m --wait
+  mockarty-cli perf run --har session.har --vus 10 --duration 1m --wait`,
 		Args: exactArgs(),
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
 			switch format {
@@ -77,13 +80,13 @@ run on the server.`,
 				return usagef("--format %q: use table, json or yaml", format)
 			}
 			sources := 0
-			for _, s := range []string{config, script, target, collection} {
+			for _, s := range []string{config, script, target, collection, har} {
 				if s != "" {
 					sources++
 				}
 			}
 			if sources != 1 {
-				return usagef("give one of --config, --script, --url or --collection")
+				return usagef("give one of --config, --script, --url, --collection or --har")
 			}
 			flags := cmd.Flags()
 			switch {
@@ -91,8 +94,8 @@ run on the server.`,
 				return usagef("--method goes with --url or --config (a script sends its own requests)")
 			case flags.Changed("rps") && script != "":
 				return usagef("--rps goes with --url or --config (a script sets its rate with a constant-arrival-rate scenario)")
-			case (flags.Changed("method") || flags.Changed("rps")) && collection != "":
-				return usagef("--method and --rps go with --url or --config (a collection sends its own requests)")
+			case (flags.Changed("method") || flags.Changed("rps")) && (collection != "" || har != ""):
+				return usagef("--method and --rps go with --url or --config (a collection or a recording sends its own requests)")
 			case collectionEnv != "" && collection == "":
 				return usagef("--collection-env goes with --collection")
 			case vus < 0:
@@ -139,6 +142,30 @@ run on the server.`,
 					name = filepath.Base(script)
 				}
 				body["script"], body["filename"], body["name"] = string(src), name, name
+			case har != "":
+				doc, err := a.readInput(har)
+				if err != nil {
+					return err
+				}
+				raw, err := c.call(ctx, request{method: http.MethodPost, path: "/api/v1/perf/scripts/from-har", body: map[string]any{"har": string(doc)}})
+				if err != nil {
+					return err
+				}
+				var gen struct {
+					Script   string   `json:"script"`
+					Warnings []string `json:"warnings"`
+				}
+				if err := json.Unmarshal(raw, &gen); err != nil || gen.Script == "" {
+					return fmt.Errorf("the server wrote no script from %s: %s", har, oneLine(string(raw), 200))
+				}
+				for _, w := range gen.Warnings {
+					fmt.Fprintln(a.stderr, "warning:", w)
+				}
+				name := "har.js"
+				if har != "-" {
+					name = strings.TrimSuffix(filepath.Base(har), filepath.Ext(har)) + ".js"
+				}
+				body["script"], body["filename"], body["name"] = gen.Script, name, name
 			case collection != "":
 				col, err := a.findByNameOrID(ctx, c, "/api/v1/api-tester/collections", ns, "collection", collection)
 				if err != nil {
@@ -215,6 +242,7 @@ run on the server.`,
 	f.StringVar(&target, "url", "", "load one URL (no script)")
 	f.StringVar(&collection, "collection", "", "an API-tester collection as the load (name or id)")
 	f.StringVar(&collectionEnv, "collection-env", "", "the collection's environment (name or id; default: the active one)")
+	f.StringVar(&har, "har", "", "a HAR recording to replay as load (\"-\" reads standard input)")
 	f.StringVar(&method, "method", "GET", "the HTTP method of --url")
 	f.IntVar(&vus, "vus", 0, "virtual users (overrides the script or config)")
 	f.StringVar(&duration, "duration", "", "how long the load runs, e.g. 30s or 5m (overrides the script or config)")
