@@ -95,9 +95,6 @@ func (s *server) deletePerfConfig(c *fiber.Ctx) error {
 // docs send (model-tools §2.2): options override the top level, a
 // configId loads a saved config under the request, concurrency is vus.
 func (s *server) runPerf(c *fiber.Ctx) error {
-	if s.PerfRuns == nil {
-		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "load testing is not available on this server")
-	}
 	top, err := s.perfBody(c)
 	if err != nil {
 		return err
@@ -120,6 +117,9 @@ func (s *server) runPerf(c *fiber.Ctx) error {
 
 // perfBody reads a run request's body, options overriding the top level.
 func (s *server) perfBody(c *fiber.Ctx) (map[string]json.RawMessage, error) {
+	if s.PerfRuns == nil {
+		return nil, apiErr(http.StatusServiceUnavailable, CodeUnavailable, "load testing is not available on this server")
+	}
 	b, err := s.objectBody(c)
 	if err != nil {
 		return nil, err
@@ -142,9 +142,6 @@ func (s *server) perfBody(c *fiber.Ctx) (map[string]json.RawMessage, error) {
 // runPerfCollection runs an API-tester collection as load:
 // {collectionId, environmentId?, vus, duration, ...} (model-tools §2.2).
 func (s *server) runPerfCollection(c *fiber.Ctx) error {
-	if s.PerfRuns == nil {
-		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "load testing is not available on this server")
-	}
 	top, err := s.perfBody(c)
 	if err != nil {
 		return err
