@@ -252,3 +252,50 @@ export default function () { http.get(%q, { timeout: '60s' }); }
 		t.Errorf("%v requests completed, want none (each was cut)", m.Values["count"])
 	}
 }
+
+// TestBodyUntilClose: an answer with neither a length nor chunks ends when
+// the server closes the connection; the connection is not kept, so the
+// next request (a POST, which is never retried) gets a new one.
+func TestBodyUntilClose(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				_, _ = io.Copy(io.Discard, req.Body)
+				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close")
+			}()
+		}
+	}()
+	res := run(t, fmt.Sprintf(`
+import http from 'k6/http';
+import { check } from 'k6';
+export const options = { iterations: 1 };
+export default function () {
+  for (let i = 0; i < 3; i++) {
+    check(http.post('http://%s/', 'x'), { 'answered': (r) => r.status === 200 && r.body === 'until close' && r.error === '' });
+  }
+}
+`, ln.Addr()), RunConfig{})
+	if got := value(t, res, "checks", "passes"); got != 3 {
+		t.Errorf("%v of 3 POSTs answered", got)
+	}
+	if got := conns.Load(); got != 3 {
+		t.Errorf("server saw %d connections, want 3", got)
+	}
+}
