@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -205,6 +206,12 @@ func (c *httpClient) doH1(ctx context.Context, pr *preparedRequest, method strin
 				header.Set("Cookie", s)
 			}
 		}
+	}
+	if u.User != nil && header.Get("Authorization") == "" {
+		// credentials in the URL are Basic auth, as net/http sends them
+		pw, _ := u.User.Password()
+		header = header.Clone()
+		header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)))
 	}
 	out.sentHeader = header
 	host := u.Host

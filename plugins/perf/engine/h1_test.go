@@ -299,3 +299,25 @@ export default function () {
 		t.Errorf("server saw %d connections, want 3", got)
 	}
 }
+
+// TestURLCredentials: user:password in an http:// URL is sent as Basic
+// auth, as k6 (and net/http) send it, unless the request sets its own.
+func TestURLCredentials(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		fmt.Fprintf(w, "%v %s %s %s", ok, u, p, r.Host)
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	res := run(t, fmt.Sprintf(`
+import http from 'k6/http';
+import { check } from 'k6';
+export const options = { iterations: 1 };
+export default function () {
+  check(http.get('http://ann:s%%3Acret@%s/'), { 'basic auth': (r) => r.body === 'true ann s:cret %s' });
+  check(http.get('http://ann:x@%s/', { headers: { Authorization: 'Basic Ym9iOnk=' } }), { 'own header wins': (r) => r.body === 'true bob y %s' });
+}
+`, host, host, host, host), RunConfig{})
+	requireChecksPass(t, res, 2)
+}
