@@ -269,7 +269,7 @@ func TestGRPCLoadErrors(t *testing.T) {
 // TestGRPCStreams: grpc.Stream on a real grpc-go server. The reflection
 // service is bidirectional: two requests written, two answers received,
 // then the end once the client ends its side. Health/Watch is server
-// streaming and never ends on its own: closing the client from the data
+// streaming and never ends on its own: closing its client from the data
 // handler ends it with an error (Canceled). Handlers run before the
 // iteration ends, and the stream metrics are counted.
 func TestGRPCStreams(t *testing.T) {
@@ -279,9 +279,11 @@ func TestGRPCStreams(t *testing.T) {
 import grpc from 'k6/net/grpc';
 import { check } from 'k6';
 const client = new grpc.Client();
+const watcher = new grpc.Client(); // its own connection: closing it leaves the other stream alone
 export const options = { vus: 2, iterations: 4 };
 export default function () {
   client.connect(%q, { plaintext: true, reflect: true });
+  watcher.connect(%q, { plaintext: true, reflect: true });
   const answers = [];
   const bidi = new grpc.Stream(client, 'grpc.reflection.v1.ServerReflection/ServerReflectionInfo');
   bidi.on('data', (m) => answers.push(m));
@@ -298,14 +300,14 @@ export default function () {
   bidi.end();
 
   let watched = '';
-  const watch = new grpc.Stream(client, 'grpc.health.v1.Health/Watch', { metadata: { 'x-test': '1' } });
-  watch.on('data', (m) => { watched = m.status; client.close(); });
+  const watch = new grpc.Stream(watcher, 'grpc.health.v1.Health/Watch', { metadata: { 'x-test': '1' } });
+  watch.on('data', (m) => { watched = m.status; watcher.close(); });
   watch.on('error', (e) => {
     check(e, { 'cancelled by close': (e) => e.code === grpc.StatusCanceled && watched === 'SERVING' });
   });
   watch.write({ service: '' });
 }
-`, addr), RunConfig{})
+`, addr, addr), RunConfig{})
 	requireChecksPass(t, res, 4)
 	if got := value(t, res, "checks", "passes"); got != 16 {
 		t.Errorf("%v checks passed, want 16 (4 per iteration): the handlers did not all run", got)
