@@ -54,17 +54,16 @@ export default function () {
 	requireChecksPass(t, res, 5)
 }
 
-// TestKeptAliveConnectionClosedByServer: a server that closes a kept-alive
-// connection after each answer (without saying so) costs the next GET a new
-// connection, not an error.
-func TestKeptAliveConnectionClosedByServer(t *testing.T) {
-	t.Parallel()
+// oneAnswerServer answers one request per connection with answer, then
+// closes the connection, and counts the connections it accepted.
+func oneAnswerServer(t *testing.T, answer string) (net.Addr, *atomic.Int64) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	var conns atomic.Int64
+	t.Cleanup(func() { _ = ln.Close() })
+	conns := &atomic.Int64{}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -79,12 +78,20 @@ func TestKeptAliveConnectionClosedByServer(t *testing.T) {
 					return
 				}
 				_, _ = io.Copy(io.Discard, req.Body)
-				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-				// the client gets no "Connection: close", and the socket closes
-				time.Sleep(20 * time.Millisecond) // the answer reaches the client before the close
+				_, _ = io.WriteString(c, answer)
 			}()
 		}
 	}()
+	return ln.Addr(), conns
+}
+
+// TestKeptAliveConnectionClosedByServer: a server that closes a kept-alive
+// connection after each answer (without saying so) costs the next GET a new
+// connection, not an error.
+func TestKeptAliveConnectionClosedByServer(t *testing.T) {
+	t.Parallel()
+	// no "Connection: close": the client learns of the close by reading
+	addr, conns := oneAnswerServer(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 	res := run(t, fmt.Sprintf(`
 import http from 'k6/http';
 import { check } from 'k6';
@@ -95,7 +102,7 @@ export default function () {
     check(r, { 'answered': (r) => r.status === 200 && r.body === 'ok' && r.error === '' });
   }
 }
-`, ln.Addr()), RunConfig{})
+`, addr), RunConfig{})
 	requireChecksPass(t, res, 1)
 	if got := value(t, res, "checks", "passes"); got != 3 {
 		t.Errorf("%v of 3 requests answered", got)
@@ -214,8 +221,11 @@ func TestStopCutsRequestsInFlight(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	var started atomic.Int64
+	inFlight := make(chan struct{}) // closed when the 3 VUs' requests are in
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		started.Add(1)
+		if started.Add(1) == 3 {
+			close(inFlight)
+		}
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -236,8 +246,9 @@ export default function () { http.get(%q, { timeout: '60s' }); }
 	defer cancelDeadline()
 	ctx, stop := context.WithCancel(deadline)
 	go func() {
-		for started.Load() < 3 && ctx.Err() == nil {
-			time.Sleep(5 * time.Millisecond) // polls for the 3 requests to be in flight
+		select {
+		case <-inFlight:
+		case <-ctx.Done():
 		}
 		stop()
 	}()
@@ -258,30 +269,7 @@ export default function () { http.get(%q, { timeout: '60s' }); }
 // next request (a POST, which is never retried) gets a new one.
 func TestBodyUntilClose(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var conns atomic.Int64
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			go func() {
-				defer c.Close()
-				req, err := http.ReadRequest(bufio.NewReader(c))
-				if err != nil {
-					return
-				}
-				_, _ = io.Copy(io.Discard, req.Body)
-				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close")
-			}()
-		}
-	}()
+	addr, conns := oneAnswerServer(t, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close")
 	res := run(t, fmt.Sprintf(`
 import http from 'k6/http';
 import { check } from 'k6';
@@ -291,7 +279,7 @@ export default function () {
     check(http.post('http://%s/', 'x'), { 'answered': (r) => r.status === 200 && r.body === 'until close' && r.error === '' });
   }
 }
-`, ln.Addr()), RunConfig{})
+`, addr), RunConfig{})
 	if got := value(t, res, "checks", "passes"); got != 3 {
 		t.Errorf("%v of 3 POSTs answered", got)
 	}
