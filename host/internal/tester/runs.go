@@ -128,21 +128,11 @@ func (r *Runs) Start(ctx context.Context, spec RunSpec) (task *store.Task, done 
 		plan = append(plan, plannedJob{name: spec.Adhoc.Info.Name, job: postman.Job{Collection: spec.Adhoc}})
 	}
 	for i, id := range spec.CollectionIDs {
-		c, err := r.svc.Collection(ctx, id, true)
+		c, job, err := r.collectionJob(ctx, spec.Namespace, id)
 		if err != nil {
 			return nil, nil, fmt.Errorf("collectionIds[%d]: %w", i, err)
 		}
-		if c.Namespace != spec.Namespace && spec.Namespace != "" {
-			return nil, nil, fmt.Errorf("%w: collection %q", store.ErrNotFound, id)
-		}
-		job := postman.Job{Collection: ToPostman(c, c.Folders, c.Requests)}
-		if c.Settings != nil {
-			job.Bail = c.Settings.StopOnFailure
-			job.TimeoutRequestMs = c.Settings.Timeout
-			job.Iterations = c.Settings.Iterations
-			job.DelayRequestMs = c.Settings.DelayMs
-		}
-		plan = append(plan, plannedJob{id: c.ID, name: c.Name, job: job})
+		plan = append(plan, plannedJob{id: c.ID, name: c.Name, job: *job})
 	}
 	if len(plan) == 0 {
 		return nil, nil, fieldErr("collectionIds", "name at least one collection")
@@ -189,6 +179,26 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
+// collectionJob is a collection's job with its settings; the collection
+// must be in namespace ("" allows any).
+func (r *Runs) collectionJob(ctx context.Context, namespace, id string) (*Collection, *postman.Job, error) {
+	c, err := r.svc.Collection(ctx, id, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if namespace != "" && c.Namespace != namespace {
+		return nil, nil, fmt.Errorf("%w: collection %q", store.ErrNotFound, id)
+	}
+	job := &postman.Job{Collection: ToPostman(c, c.Folders, c.Requests)}
+	if c.Settings != nil {
+		job.Bail = c.Settings.StopOnFailure
+		job.TimeoutRequestMs = c.Settings.Timeout
+		job.Iterations = c.Settings.Iterations
+		job.DelayRequestMs = c.Settings.DelayMs
+	}
+	return c, job, nil
+}
+
 // LoadJob is one collection's job as a run sends it, with its environment
 // (the one named, else the namespace's active one), for a load test whose
 // virtual users run the collection pass after pass. The collection must be
@@ -198,17 +208,14 @@ func (r *Runs) LoadJob(ctx context.Context, namespace, collectionID, environment
 	if err != nil {
 		return nil, err
 	}
-	c, err := r.svc.Collection(ctx, collectionID, true)
+	if namespace == "" {
+		return nil, fmt.Errorf("collectionId: %w: collection %q", store.ErrNotFound, collectionID)
+	}
+	_, job, err := r.collectionJob(ctx, namespace, collectionID)
 	if err != nil {
 		return nil, fmt.Errorf("collectionId: %w", err)
 	}
-	if c.Namespace != namespace {
-		return nil, fmt.Errorf("collectionId: %w: collection %q", store.ErrNotFound, collectionID)
-	}
-	job := &postman.Job{Collection: ToPostman(c, c.Folders, c.Requests)}
-	if c.Settings != nil {
-		job.TimeoutRequestMs, job.DelayRequestMs = c.Settings.Timeout, c.Settings.DelayMs
-	}
+	job.Bail, job.Iterations = false, 0 // a load test's passes go on after failures, as long as it runs
 	if env != nil {
 		job.Environment = postmanEnv(env.Name, env.Variables)
 	}

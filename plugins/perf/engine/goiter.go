@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -54,6 +55,13 @@ type Request struct {
 	Sent, Received int64
 }
 
+// defaultExpected are k6's default expected statuses; untagged is a
+// request without tags of its own.
+var (
+	defaultExpected = defaultExpectedStatuses()
+	untagged        = &preparedRequest{}
+)
+
 // RecordRequest records a request's http_reqs, http_req_duration,
 // http_req_failed (by the status, as k6's default expected statuses 200-399
 // count it) and data metrics. The timing phases are not known, so they are
@@ -64,14 +72,14 @@ func (h *VU) RecordRequest(r Request) {
 	v.group = v.groupPath(r.Group)
 	defer func() { v.group = prev }()
 	reg := v.run.reg
-	key := requestTags{name: r.Name, url: r.URL, method: r.Method, status: fmt.Sprint(r.Status)}
-	failed := r.Err != "" || r.Status == 0 || !defaultExpectedStatuses().expected(r.Status)
-	key.expected = fmt.Sprint(!failed)
+	key := requestTags{name: r.Name, url: r.URL, method: r.Method, status: strconv.Itoa(r.Status)}
+	failed := r.Err != "" || r.Status == 0 || !defaultExpected.expected(r.Status)
+	key.expected = strconv.FormatBool(!failed)
 	if r.Err != "" {
-		key.errCode = fmt.Sprint(errCodeGeneric)
+		key.errCode = strconv.Itoa(errCodeGeneric)
 		v.run.errs.add(fmt.Sprintf("request failed: %s %s: %s", r.Method, r.URL, r.Err))
 	}
-	tags := v.requestTagMap(&preparedRequest{}, key)
+	tags := v.requestTagMap(untagged, key)
 	f := 0.0
 	if failed {
 		f = 1

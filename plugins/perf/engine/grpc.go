@@ -609,22 +609,29 @@ func (c *grpcClient) requireConn(what string) {
 	}
 }
 
-// invoke is client.invoke(url, request, params): a unary call.
-func (c *grpcClient) invoke(call sobek.FunctionCall) sobek.Value {
-	v := c.v
-	c.requireConn("invoke")
-	name := strings.TrimSpace(call.Argument(0).String())
+// method finds a loaded method by "pkg.Service/Method" (a leading slash
+// is optional), throwing what's error when it is not there.
+func (c *grpcClient) method(what, name string) (string, protoreflect.MethodDescriptor) {
 	full := name
 	if !strings.HasPrefix(full, "/") {
 		full = "/" + full
 	}
 	if strings.LastIndex(full, "/") <= 1 {
-		panic(v.rt.NewTypeError("%s", fmt.Sprintf("client.invoke: method %q is not package.Service/Method", name)))
+		panic(c.v.rt.NewTypeError("%s", fmt.Sprintf("%s: method %q is not package.Service/Method", what, name)))
 	}
 	md, ok := c.methods[full]
 	if !ok {
-		c.throw("client.invoke: method %q is not in the loaded descriptors (load its .proto in the init context, or connect with reflect: true)", name)
+		c.throw("%s: method %q is not in the loaded descriptors (load its .proto in the init context, or connect with reflect: true)", what, name)
 	}
+	return full, md
+}
+
+// invoke is client.invoke(url, request, params): a unary call.
+func (c *grpcClient) invoke(call sobek.FunctionCall) sobek.Value {
+	v := c.v
+	c.requireConn("invoke")
+	name := strings.TrimSpace(call.Argument(0).String())
+	full, md := c.method("client.invoke", name)
 	if md.IsStreamingClient() || md.IsStreamingServer() {
 		c.throw("client.invoke: %s is a streaming method; only unary methods are supported", full)
 	}

@@ -106,14 +106,7 @@ func (v *vu) newStream(call sobek.ConstructorCall) *sobek.Object {
 	}
 	c.requireConn("Stream")
 	name := strings.TrimSpace(call.Argument(1).String())
-	full := name
-	if !strings.HasPrefix(full, "/") {
-		full = "/" + full
-	}
-	md, ok := c.methods[full]
-	if !ok {
-		c.throw("grpc.Stream: method %q is not in the loaded descriptors (load its .proto in the init context, or connect with reflect: true)", name)
-	}
+	full, md := c.method("grpc.Stream", name)
 	if !md.IsStreamingClient() && !md.IsStreamingServer() {
 		c.throw("grpc.Stream: %s is a unary method: use client.invoke", full)
 	}
