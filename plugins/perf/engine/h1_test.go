@@ -184,6 +184,9 @@ func TestScriptlessRequestSentFromGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, ok := p.iterations.(*requestIterations); !ok {
+		t.Fatalf("the config's iterations are %T: the request is not sent from Go", p.iterations)
+	}
 	if !strings.Contains(script, "http.request(\"POST\"") {
 		t.Errorf("the generated script does not send the request:\n%s", script)
 	}
