@@ -45,6 +45,8 @@ type findStream struct {
 	err     error // set once the stream has failed
 	// done is closed when the receiver has ended and set err.
 	done chan struct{}
+
+	cache replyCache // lives and dies with the stream
 }
 
 func newRemoteHost(rpc pluginv2.HostClient) *remoteHost { return &remoteHost{rpc: rpc} }
@@ -138,13 +140,24 @@ func (f *remoteHost) FindSSE(ctx context.Context, r *find.SSERequest) (*find.SSE
 // errNoStream: the host does not serve FindStream; use the unary Find.
 var errNoStream = errors.New("the host has no FindStream")
 
-// call sends one call on the stream and waits for its answer.
+// call sends one call on the stream and waits for its answer, or answers
+// it from the stream's reply cache.
 func (f *remoteHost) call(ctx context.Context, req *pluginv2.FindCall) (*pluginv2.FindAnswer, error) {
-	st, id, ch, err := f.register()
+	st, err := f.stream()
 	if err != nil {
 		return nil, err
 	}
-	req.Id = id
+	key := cacheKey(req)
+	if a := st.cache.get(key); a != nil {
+		st.kickHits()
+		return a, nil
+	}
+
+	id, ch, err := f.register(st)
+	if err != nil {
+		return nil, err
+	}
+	req.Id, req.Caches = id, true
 	st.sendMu.Lock()
 	err = st.s.Send(req)
 	st.sendMu.Unlock()
@@ -167,6 +180,9 @@ func (f *remoteHost) call(ctx context.Context, req *pluginv2.FindCall) (*pluginv
 		if r.Error != "" {
 			return nil, wire.Refused(r.ErrorReason, r.Error)
 		}
+		if r.CacheEpoch != 0 && key != nil {
+			st.cache.put(key, r)
+		}
 		return r, nil
 	case <-ctx.Done():
 		st.forget(id)
@@ -176,34 +192,43 @@ func (f *remoteHost) call(ctx context.Context, req *pluginv2.FindCall) (*pluginv
 
 var chanPool = sync.Pool{New: func() any { return make(chan *pluginv2.FindAnswer, 1) }}
 
-// register opens the stream when there is none and adds a waiting call.
-func (f *remoteHost) register() (*findStream, uint64, chan *pluginv2.FindAnswer, error) {
+// stream is the open stream, opened when there is none.
+func (f *remoteHost) stream() (*findStream, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
-		return nil, 0, nil, errors.New("the connection to the host is closed")
+		return nil, errors.New("the connection to the host is closed")
 	}
 	if f.cur == nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		s, err := f.rpc.FindStream(ctx)
 		if err != nil {
 			cancel()
-			return nil, 0, nil, err
+			return nil, err
 		}
 		f.cur = &findStream{s: s, cancel: cancel, pending: map[uint64]chan *pluginv2.FindAnswer{}, done: make(chan struct{})}
+		f.cur.cache.init()
 		go f.receive(f.cur)
+		go f.cur.sendHits()
 	}
+	return f.cur, nil
+}
+
+// register adds a waiting call to st.
+func (f *remoteHost) register(st *findStream) (uint64, chan *pluginv2.FindAnswer, error) {
+	f.mu.Lock()
 	f.nextID++
+	id := f.nextID
+	f.mu.Unlock()
 	ch := chanPool.Get().(chan *pluginv2.FindAnswer)
-	st := f.cur
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.err != nil {
 		chanPool.Put(ch)
-		return nil, 0, nil, st.err
+		return 0, nil, st.err
 	}
-	st.pending[f.nextID] = ch
-	return st, f.nextID, ch, nil
+	st.pending[id] = ch
+	return id, ch, nil
 }
 
 // receive hands each answer to its call until the stream ends, then fails
@@ -214,6 +239,11 @@ func (f *remoteHost) receive(st *findStream) {
 		var r *pluginv2.FindAnswer
 		if r, err = st.s.Recv(); err != nil {
 			break
+		}
+		if r.Id == 0 && r.Sync != 0 {
+			st.cache.sync(r.Sync, r.CacheEpoch)
+			st.kickSync()
+			continue
 		}
 		st.mu.Lock()
 		ch := st.pending[r.Id]

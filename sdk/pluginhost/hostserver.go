@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv2"
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // maxFindMessage bounds one Find call on the wire; listeners cap request
@@ -45,7 +47,9 @@ func (h *hostServer) Find(ctx context.Context, c *pluginv2.FindCall) (*pluginv2.
 
 // FindStream serves a plugin's stream of Find calls. Calls run
 // concurrently on a pool of workers that grows with the load; answers go
-// back as they are ready.
+// back as they are ready. Hits and sync acks of a plugin's reply cache are
+// handled in order, on the receiving goroutine, so that an ack follows
+// every hit sent before it (see ReplyCache).
 func (h *hostServer) FindStream(stream pluginv2.Host_FindStreamServer) error {
 	ctx := stream.Context()
 	var (
@@ -54,18 +58,37 @@ func (h *hostServer) FindStream(stream pluginv2.Host_FindStreamServer) error {
 		wg      sync.WaitGroup
 		workers int
 	)
-	work := make(chan *pluginv2.FindCall)
-	serve := func(c *pluginv2.FindCall) {
-		a, err := h.find(ctx, c)
-		if err != nil {
-			a = &pluginv2.FindAnswer{Id: c.Id, Error: err.Error()}
-			_, a.ErrorReason = wire.Refusal(ctx, err)
-		}
+	send := func(a *pluginv2.FindAnswer) error {
 		sendMu.Lock()
+		defer sendMu.Unlock()
 		if sendErr == nil {
 			sendErr = stream.Send(a)
 		}
-		sendMu.Unlock()
+		return sendErr
+	}
+	cache := h.cache()
+	var st *cacheStream
+	if cache != nil {
+		st = cache.open(send)
+		defer cache.close(st)
+	}
+	var caching atomic.Bool // the plugin keeps a reply cache
+	work := make(chan *pluginv2.FindCall)
+	serve := func(c *pluginv2.FindCall) {
+		cctx, note, epoch := ctx, (*cacheNote)(nil), uint64(0)
+		if st != nil && caching.Load() {
+			note, epoch = &cacheNote{}, cache.epoch.Load()
+			cctx = context.WithValue(ctx, cacheNoteKey{}, note)
+		}
+		a, err := h.find(cctx, c)
+		switch {
+		case err != nil:
+			a = &pluginv2.FindAnswer{Id: c.Id, Error: err.Error()}
+			_, a.ErrorReason = wire.Refusal(ctx, err)
+		case note != nil && note.ok && a.NoMatch == nil:
+			a.CacheEpoch = cache.epochFor(st, epoch)
+		}
+		_ = send(a)
 	}
 	worker := func(first *pluginv2.FindCall) {
 		defer wg.Done()
@@ -87,6 +110,21 @@ func (h *hostServer) FindStream(stream pluginv2.Host_FindStreamServer) error {
 		if err != nil {
 			return err
 		}
+		if c.Caches {
+			caching.Store(true)
+		}
+		if st != nil {
+			if len(c.Hits) > 0 {
+				h.replay(ctx, c.Hits)
+				cache.hits.Add(uint64(len(c.Hits)))
+			}
+			if c.SyncAck != 0 {
+				st.acked(c.SyncAck)
+			}
+		}
+		if c.Call == nil {
+			continue
+		}
 		select {
 		case work <- c:
 			continue
@@ -103,6 +141,27 @@ func (h *hostServer) FindStream(stream pluginv2.Host_FindStreamServer) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+}
+
+// cache is the Finder's reply cache (nil: it offers none).
+func (h *hostServer) cache() *ReplyCache {
+	if rc, ok := h.finder.(ReplyCacher); ok {
+		return rc.ReplyCache()
+	}
+	return nil
+}
+
+// replay resolves the calls a plugin answered from its reply cache, as if
+// they had come to the host: their request logs, counters and metrics.
+// The answers are dropped; a call that cannot be decoded is skipped.
+func (h *hostServer) replay(ctx context.Context, hits [][]byte) {
+	for _, b := range hits {
+		var c pluginv2.FindCall
+		if proto.Unmarshal(b, &c) != nil {
+			continue
+		}
+		_, _ = h.find(ctx, &c)
 	}
 }
 

@@ -131,7 +131,7 @@ func New(d Deps, ready func() bool) *fiber.App {
 		app.Use(s.rootStubs)
 	}
 	app.Use(uiAPIPrefix, uiAPIAlias)
-	app.Use(s.requestID, s.recoverPanic, s.accessLog, s.authenticate)
+	app.Use(s.requestID, s.recoverPanic, s.accessLog, s.authenticate, s.settleCaches)
 	s.routes(app)
 	app.Use(func(c *fiber.Ctx) error {
 		path, _, _ := strings.Cut(c.OriginalURL(), "?") // as the caller wrote it (/ui/api/...)
@@ -287,6 +287,28 @@ func (s *server) accessLog(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	return s.timed(c, c.Next)
+}
+
+// settleCaches keeps the plugins' reply caches out of sight of the API
+// (resolve.Resolver.SettleCaches). Before a request, the calls plugins
+// answered from their caches so far are in the journal and counters it
+// reads; after a request that may change how mocks answer (any write but a
+// find), no plugin answers from a reply it cached before, so a call made
+// once the API has answered sees the change. Both cost nothing while no
+// plugin holds a cached reply.
+func (s *server) settleCaches(c *fiber.Ctx) error {
+	if s.Resolver == nil || strings.HasPrefix(c.Path(), "/mock/") || strings.HasPrefix(c.Path(), "/health") {
+		return c.Next()
+	}
+	ctx := context.Background() // bounded by the caches' own timeout
+	s.Resolver.SettleCaches(ctx, false)
+	err := c.Next()
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+	default:
+		s.Resolver.SettleCaches(ctx, true)
+	}
+	return err
 }
 
 // timed runs next and writes one debug line about the request.

@@ -76,6 +76,14 @@ func New(activeMocks func() float64) *Metrics {
 	return m
 }
 
+// CountReplyCacheHits exports hits, read at scrape time, as
+// mockarty_plugin_reply_cache_hits_total.
+func (m *Metrics) CountReplyCacheHits(hits func() uint64) {
+	m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "mockarty_plugin_reply_cache_hits_total",
+		Help: "Calls plugins answered from their reply caches (static mocks), replayed by the host into the journal."},
+		func() float64 { return float64(hits()) }))
+}
+
 // MaxSeries caps the distinct (protocol, namespace) series; beyond it,
 // resolutions count under the namespace label "_other".
 const MaxSeries = 1000

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
@@ -226,6 +227,10 @@ func (m *Manager) rebuildServers() {
 		sets[proto] = sdk.NewServerSet(servers)
 	}
 	m.servers.Store(&sets)
+	// The serverName rule changed: plugins drop the answers it gave.
+	if rc, ok := m.opts.Finder.(pluginhost.ReplyCacher); ok {
+		rc.ReplyCache().Invalidate()
+	}
 }
 
 // ServerSet is the servers the running listeners of a protocol have (nil:

@@ -38,6 +38,8 @@ type keyedQuery struct {
 	// compete is how many of the first keys are looked up together: their
 	// candidates compete in one list, in the index's order (priority first).
 	compete int
+	// cacheable: see selection.cacheable.
+	cacheable *bool
 }
 
 // body is the request's body as conditions and templates read it.
@@ -162,7 +164,7 @@ func (r *Resolver) findKeyed(q *keyedQuery) (*answer, *NearMiss) {
 		q.namespace = model.DefaultNamespace
 	}
 	s := selection{proto: q.proto, namespace: q.namespace, path: q.undefined.Path, server: q.serverName,
-		servers: r.serverSet(q.proto), req: q}
+		servers: r.serverSet(q.proto), req: q, cacheable: q.cacheable}
 	hits := r.candidates(q)
 	i, near, _ := s.choose(hits, now, r.FileReader(q))
 	if i < 0 {
@@ -257,8 +259,13 @@ func firstValues(h map[string][]string) map[string]string {
 
 // FindGRPC resolves a gRPC call (POST /mock/findGrpc).
 func (r *Resolver) FindGRPC(req *find.GRPCRequest) (*find.GRPCResponse, *NearMiss) {
+	return r.findGRPC(req, nil)
+}
+
+// findGRPC is FindGRPC telling cacheable whether the answer may be cached.
+func (r *Resolver) findGRPC(req *find.GRPCRequest, cacheable *bool) (*find.GRPCResponse, *NearMiss) {
 	meta := lowerMulti(req.Meta)
-	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoGRPC, namespace: req.Namespace, serverName: req.ServerName,
+	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoGRPC, namespace: req.Namespace, serverName: req.ServerName, cacheable: cacheable,
 		keys: []string{match.GRPCKey(req.Service, req.Method)}, data: req.Data, headers: meta, bodyList: match.ListConditions,
 		inputs:    map[string]*match.Input{match.ListMeta: {Multi: meta}},
 		undefined: store.UndefinedRequest{Method: "grpc", Path: "/" + req.Service + "/" + req.Method}})
@@ -331,8 +338,13 @@ func (r *Resolver) FindSocket(req *find.SocketRequest) (*find.SocketResponse, *N
 
 // FindKafka resolves a Kafka message (POST /mock/findKafka).
 func (r *Resolver) FindKafka(req *find.KafkaRequest) (*find.KafkaResponse, *NearMiss) {
+	return r.findKafka(req, nil)
+}
+
+// findKafka is FindKafka telling cacheable whether the answer may be cached.
+func (r *Resolver) findKafka(req *find.KafkaRequest, cacheable *bool) (*find.KafkaResponse, *NearMiss) {
 	headers := singleToMulti(req.Headers)
-	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoKafka, namespace: req.Namespace, serverName: req.ServerName,
+	f, nm := r.findKeyed(&keyedQuery{proto: model.ProtoKafka, namespace: req.Namespace, serverName: req.ServerName, cacheable: cacheable,
 		keys: []string{req.Topic}, data: req.Data, headers: headers, bodyList: match.ListConditions,
 		inputs:    map[string]*match.Input{match.ListHeaders: {Multi: headers}},
 		undefined: store.UndefinedRequest{Method: "consume", Path: req.Topic}})

@@ -82,14 +82,24 @@ func noMatch(nm *NearMiss) error {
 		Path: nm.Path, Candidates: cands}
 }
 
+// ReplyCache implements pluginhost.ReplyCacher: static answers of HTTP,
+// gRPC and Kafka finds may be cached by the plugin that asked.
+func (f Finder) ReplyCache() *pluginhost.ReplyCache { return f.R.cache }
+
 // FindHTTP implements pluginhost.Finder.
-func (f Finder) FindHTTP(_ context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error) {
-	return typedFind(model.ProtoHTTP, req, f.R.FindHTTP, req.RawBody())
+func (f Finder) FindHTTP(ctx context.Context, req *find.HTTPRequest) (*find.HTTPResponse, error) {
+	note := pluginhost.CacheNote(ctx)
+	return typedFind(model.ProtoHTTP, req, func(req *find.HTTPRequest) (*find.HTTPResponse, *NearMiss) {
+		return f.R.findHTTP(req, note)
+	}, req.RawBody())
 }
 
 // FindGRPC implements pluginhost.Finder.
-func (f Finder) FindGRPC(_ context.Context, req *find.GRPCRequest) (*find.GRPCResponse, error) {
-	return typedFind(model.ProtoGRPC, req, f.R.FindGRPC, req.Data)
+func (f Finder) FindGRPC(ctx context.Context, req *find.GRPCRequest) (*find.GRPCResponse, error) {
+	note := pluginhost.CacheNote(ctx)
+	return typedFind(model.ProtoGRPC, req, func(req *find.GRPCRequest) (*find.GRPCResponse, *NearMiss) {
+		return f.R.findGRPC(req, note)
+	}, req.Data)
 }
 
 // FindSocket implements pluginhost.Finder.
@@ -98,8 +108,11 @@ func (f Finder) FindSocket(_ context.Context, req *find.SocketRequest) (*find.So
 }
 
 // FindKafka implements pluginhost.Finder.
-func (f Finder) FindKafka(_ context.Context, req *find.KafkaRequest) (*find.KafkaResponse, error) {
-	return typedFind(model.ProtoKafka, req, f.R.FindKafka, req.Data)
+func (f Finder) FindKafka(ctx context.Context, req *find.KafkaRequest) (*find.KafkaResponse, error) {
+	note := pluginhost.CacheNote(ctx)
+	return typedFind(model.ProtoKafka, req, func(req *find.KafkaRequest) (*find.KafkaResponse, *NearMiss) {
+		return f.R.findKafka(req, note)
+	}, req.Data)
 }
 
 // FindRabbitMQ implements pluginhost.Finder.
@@ -134,6 +147,11 @@ func (f Finder) FindSSE(_ context.Context, req *find.SSERequest) (*find.SSERespo
 
 // FindHTTP resolves an HTTP request described by the find contract.
 func (r *Resolver) FindHTTP(req *find.HTTPRequest) (*find.HTTPResponse, *NearMiss) {
+	return r.findHTTP(req, nil)
+}
+
+// findHTTP is FindHTTP telling cacheable whether the answer may be cached.
+func (r *Resolver) findHTTP(req *find.HTTPRequest, cacheable *bool) (*find.HTTPResponse, *NearMiss) {
 	headers := make(map[string][]string, len(req.Headers))
 	for k, v := range req.Headers {
 		headers[strings.ToLower(k)] = v
@@ -151,7 +169,7 @@ func (r *Resolver) FindHTTP(req *find.HTTPRequest) (*find.HTTPResponse, *NearMis
 		query = map[string][]string{}
 	}
 	res := r.ResolveHTTP(&HTTPRequest{Namespace: ns, ServerName: req.ServerName, Method: method, Path: req.Path,
-		Query: query, Header: headers, Body: req.RawBody()})
+		Query: query, Header: headers, Body: req.RawBody(), Cacheable: cacheable})
 	defer r.Release(res)
 	if !res.Matched {
 		return nil, res.NearMiss

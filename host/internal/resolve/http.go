@@ -38,6 +38,9 @@ type HTTPRequest struct {
 	Ctx context.Context
 	// RawQuery describes the query for the request log when Query was never built.
 	RawQuery string
+	// Cacheable, when set, hears whether the answer may be cached by the
+	// plugin that asked (compiled.static).
+	Cacheable *bool
 
 	body     any // Body decoded, once a condition or template reads it
 	bodyDone bool
@@ -212,7 +215,7 @@ func (r *Resolver) resolveHTTP(req *HTTPRequest, now int64) *HTTPResult {
 		hitPool.Put(bufp)
 	}()
 	s := selection{proto: model.ProtoHTTP, namespace: req.Namespace, path: req.Path, server: req.ServerName,
-		ctx: req.Ctx, req: req}
+		ctx: req.Ctx, req: req, cacheable: req.Cacheable}
 	if !req.AllServers {
 		s.servers = r.serverSet(model.ProtoHTTP)
 	}

@@ -69,6 +69,9 @@ type Resolver struct {
 	serverDir atomic.Pointer[serverDir] // the listeners' servers (SetServers)
 
 	specs specCache // OpenAPI descriptions HTTP mocks validate requests against
+
+	cache     *pluginhost.ReplyCache // the plugins' reply caches (see static)
+	cacheStop context.CancelFunc
 }
 
 // Options configure a Resolver.
@@ -88,30 +91,35 @@ func New(ctx context.Context, o Options) (*Resolver, error) {
 	}
 	r := &Resolver{st: o.Store, client: outbound.NewClient(o.AllowPrivate), tpl: o.Templates, log: o.Logger, logLimit: o.LogLimit}
 	r.Index = match.NewIndex(r.compileMock)
+	cctx, stop := context.WithCancel(context.Background())
+	r.cache, r.cacheStop = pluginhost.NewReplyCache(cctx), stop
+	r.cache.OnTimeout = func(err error) { r.log.Warn("plugin reply cache", "error", err) }
 	r.Metrics = metrics.New(func() float64 { return float64(r.Index.Len()) })
+	r.Metrics.CountReplyCacheHits(r.cache.Hits)
 	r.dur = newDurable(o.Store, o.Logger.Named("durable"), &r.usageMu)
 	r.dur.metrics, r.dur.index = r.Metrics, r.Index
 	r.journal = newJournal(o.Store, o.Logger.Named("journal"), r.Index, &r.usageMu, o.LogLimit)
 	r.journal.metrics = r.Metrics
+	fail := func() { r.dur.close(); stop() } // what New started
 	stores, err := NewStores(ctx, o.Store, o.Logger.Named("stores"), r.dur)
 	if err != nil {
-		r.dur.close()
+		fail()
 		return nil, fmt.Errorf("load stores: %w", err)
 	}
 	r.Stores = stores
 	r.Stores.metrics = r.Metrics
 	mocks, _, err := o.Store.ListMocks(ctx, store.MockFilter{})
 	if err != nil {
-		r.dur.close()
+		fail()
 		return nil, err
 	}
 	if err := r.Index.Load(mocks); err != nil {
-		r.dur.close()
+		fail()
 		return nil, err
 	}
 	names, err := o.Store.Namespaces(ctx)
 	if err != nil {
-		r.dur.close()
+		fail()
 		return nil, err
 	}
 	for _, n := range names {
@@ -124,6 +132,7 @@ func New(ctx context.Context, o Options) (*Resolver, error) {
 
 // Close writes what is journalled and pending, then stops the writers.
 func (r *Resolver) Close() {
+	r.cacheStop()
 	close(r.hooks)
 	r.hookWG.Wait()
 	r.journal.close()
@@ -133,7 +142,26 @@ func (r *Resolver) Close() {
 // Sync writes the request journal now: the API calls it before it reads
 // request logs, counters or unmatched requests, so a call is visible the
 // moment its response was sent.
-func (r *Resolver) Sync(ctx context.Context) error { return r.journal.sync(ctx) }
+func (r *Resolver) Sync(ctx context.Context) error {
+	// Calls the plugins answered from their reply caches first.
+	if err := r.cache.Settle(ctx); err != nil {
+		r.log.Warn("settle plugin reply caches", "error", err)
+	}
+	return r.journal.sync(ctx)
+}
+
+// SettleCaches returns once the plugins have reported the calls they
+// answered from their reply caches so far and, when changed, have
+// dropped every reply cached before now (the API calls it before each
+// request, and with changed after each write).
+func (r *Resolver) SettleCaches(ctx context.Context, changed bool) {
+	if changed {
+		r.cache.Invalidate()
+	}
+	if err := r.cache.Settle(ctx); err != nil {
+		r.log.Warn("settle plugin reply caches", "error", err)
+	}
+}
 
 // DeleteLogs runs del, which deletes the logs of a mock from the database
 // (purge: the mock too), on the journal's goroutine after a flush and with
@@ -271,6 +299,7 @@ func (r *Resolver) Removed(ids ...string) {
 // Notify tells the plugins watching these topics (sdk.MocksTopic,
 // sdk.DocumentsTopic) that they changed.
 func (r *Resolver) Notify(topics ...string) {
+	r.cache.Invalidate() // what answers depend on changed
 	r.watchMu.Lock()
 	defer r.watchMu.Unlock()
 	for t := range r.watchers {
@@ -319,6 +348,11 @@ type compiled struct {
 	extract      *compiledExtract
 	logs         *logRing // the mock's calls, shared by its versions
 	kafka        *compiledKafka
+	// static: the mock answers every call it matches alike, and changes
+	// nothing but its log and counters (no template, extract, webhook,
+	// limit, ttl, proxy, oneOf, file or OpenAPI check), so a plugin may
+	// answer the same call again from its reply cache.
+	static bool
 }
 
 // compiledKafka holds a Kafka mock's output key and header templates.
@@ -341,6 +375,8 @@ func newTextOut(s string) *textOut {
 	}
 	return &textOut{t: t}
 }
+
+func (o *textOut) dynamic() bool { return o.t != nil && o.t.Dynamic() }
 
 func (o *textOut) render(d *render.Data) string {
 	if o.t == nil {
@@ -436,7 +472,52 @@ func (r *Resolver) compileMock(m *model.Mock) (any, error) {
 		return nil, err
 	}
 	c.extract = x
+	c.static = staticMock(m, c)
 	return c, nil
+}
+
+// staticMock says whether m's answer to a call depends on the call alone
+// (see compiled.static). Only the protocols whose finds are cached are
+// considered: HTTP, gRPC and Kafka.
+func staticMock(m *model.Mock, c *compiled) bool {
+	if (m.HTTP == nil && m.GRPC == nil && m.Kafka == nil) || m.OneOf != nil || m.Proxy != nil || len(m.Webhooks) > 0 ||
+		m.Extract != nil || m.TTL > 0 || m.ExpireAt > 0 || m.UseLimiter > 0 || m.ChainID != "" ||
+		(m.HTTP != nil && m.HTTP.ValidateRequest != nil) {
+		return false
+	}
+	for _, cr := range c.responses {
+		if cr.src.PayloadTemplatePath != "" || cr.chain != nil || (cr.payload != nil && cr.payload.Dynamic()) {
+			return false
+		}
+		for _, ts := range cr.headers {
+			for _, t := range ts {
+				if t.Dynamic() {
+					return false
+				}
+			}
+		}
+	}
+	if k := c.kafka; k != nil {
+		if k.key != nil && k.key.dynamic() {
+			return false
+		}
+		for _, h := range k.headers {
+			if h.dynamic() {
+				return false
+			}
+		}
+	}
+	if p := match.ProtocolOf(m); p != nil {
+		for _, l := range p.Lists {
+			list, _ := l.Of(m)
+			for _, cond := range list {
+				if cond.ValueFromFile != "" {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // Rendered is the response a matched mock gives.

@@ -45,6 +45,9 @@ type selection struct {
 	// check refused (http.validateRequest): respond sends it instead of
 	// the mock's response, without extract or webhooks.
 	refused *Rendered
+	// cacheable, when set, hears whether the answer may be cached by the
+	// plugin that asked (compiled.static).
+	cacheable *bool
 }
 
 // check says why candidate e cannot answer the request: the candidate as
@@ -207,6 +210,9 @@ func (r *Resolver) respond(s *selection, e *match.Entry, d render.Data, now int6
 	}
 	if c, _ := e.Compiled.(*compiled); c != nil {
 		s.req.logCall(c.logs, r.logLimit, now, a)
+		if s.cacheable != nil {
+			*s.cacheable = c.static && s.refused == nil
+		}
 	}
 	return a, nil
 }

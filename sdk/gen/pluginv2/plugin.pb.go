@@ -681,7 +681,15 @@ type FindCall struct {
 	//	*FindCall_Mcp
 	//	*FindCall_Graphql
 	//	*FindCall_Sse
-	Call          isFindCall_Call `protobuf_oneof:"call"`
+	Call isFindCall_Call `protobuf_oneof:"call"`
+	// On FindStream, from a plugin that caches replies: calls answered from
+	// the cache (each a marshalled FindCall without id), and the sync this
+	// message acknowledges (0: none).
+	Hits    [][]byte `protobuf:"bytes,12,rep,name=hits,proto3" json:"hits,omitempty"`
+	SyncAck uint64   `protobuf:"varint,13,opt,name=sync_ack,json=syncAck,proto3" json:"sync_ack,omitempty"`
+	// The plugin keeps a reply cache: only then does the host set
+	// cache_epoch on its answers and send it syncs.
+	Caches        bool `protobuf:"varint,14,opt,name=caches,proto3" json:"caches,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -820,6 +828,27 @@ func (x *FindCall) GetSse() *SSECall {
 	return nil
 }
 
+func (x *FindCall) GetHits() [][]byte {
+	if x != nil {
+		return x.Hits
+	}
+	return nil
+}
+
+func (x *FindCall) GetSyncAck() uint64 {
+	if x != nil {
+		return x.SyncAck
+	}
+	return 0
+}
+
+func (x *FindCall) GetCaches() bool {
+	if x != nil {
+		return x.Caches
+	}
+	return false
+}
+
 type isFindCall_Call interface {
 	isFindCall_Call()
 }
@@ -904,7 +933,12 @@ type FindAnswer struct {
 	//	*FindAnswer_Mcp
 	//	*FindAnswer_Graphql
 	//	*FindAnswer_Sse
-	Reply         isFindAnswer_Reply `protobuf_oneof:"reply"`
+	Reply isFindAnswer_Reply `protobuf_oneof:"reply"`
+	// The reply may be cached until this epoch ends (0: it may not).
+	CacheEpoch uint64 `protobuf:"varint,15,opt,name=cache_epoch,json=cacheEpoch,proto3" json:"cache_epoch,omitempty"`
+	// With id 0, from the host: drop cached replies of epochs before
+	// cache_epoch, send the hits so far, then a call with sync_ack = sync.
+	Sync          uint64 `protobuf:"varint,16,opt,name=sync,proto3" json:"sync,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1062,6 +1096,20 @@ func (x *FindAnswer) GetSse() *SSEReply {
 		}
 	}
 	return nil
+}
+
+func (x *FindAnswer) GetCacheEpoch() uint64 {
+	if x != nil {
+		return x.CacheEpoch
+	}
+	return 0
+}
+
+func (x *FindAnswer) GetSync() uint64 {
+	if x != nil {
+		return x.Sync
+	}
+	return 0
 }
 
 type isFindAnswer_Reply interface {
@@ -4183,7 +4231,7 @@ const file_mockarty_plugin_v2_plugin_proto_rawDesc = "" +
 	"\fStopResponse\"5\n" +
 	"\tKeyValues\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x16\n" +
-	"\x06values\x18\x02 \x03(\tR\x06values\"\xc2\x04\n" +
+	"\x06values\x18\x02 \x03(\tR\x06values\"\x89\x05\n" +
 	"\bFindCall\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x122\n" +
 	"\x04http\x18\x02 \x01(\v2\x1c.mockarty.plugin.v2.HTTPCallH\x00R\x04http\x122\n" +
@@ -4196,8 +4244,11 @@ const file_mockarty_plugin_v2_plugin_proto_rawDesc = "" +
 	"\x03mcp\x18\t \x01(\v2\x1b.mockarty.plugin.v2.MCPCallH\x00R\x03mcp\x12;\n" +
 	"\agraphql\x18\n" +
 	" \x01(\v2\x1f.mockarty.plugin.v2.GraphQLCallH\x00R\agraphql\x12/\n" +
-	"\x03sse\x18\v \x01(\v2\x1b.mockarty.plugin.v2.SSECallH\x00R\x03sseB\x06\n" +
-	"\x04call\"\xc0\x05\n" +
+	"\x03sse\x18\v \x01(\v2\x1b.mockarty.plugin.v2.SSECallH\x00R\x03sse\x12\x12\n" +
+	"\x04hits\x18\f \x03(\fR\x04hits\x12\x19\n" +
+	"\bsync_ack\x18\r \x01(\x04R\asyncAck\x12\x16\n" +
+	"\x06caches\x18\x0e \x01(\bR\x06cachesB\x06\n" +
+	"\x04call\"\xf5\x05\n" +
 	"\n" +
 	"FindAnswer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x14\n" +
@@ -4214,7 +4265,10 @@ const file_mockarty_plugin_v2_plugin_proto_rawDesc = "" +
 	"\x04soap\x18\v \x01(\v2\x1d.mockarty.plugin.v2.SOAPReplyH\x00R\x04soap\x120\n" +
 	"\x03mcp\x18\f \x01(\v2\x1c.mockarty.plugin.v2.MCPReplyH\x00R\x03mcp\x12<\n" +
 	"\agraphql\x18\r \x01(\v2 .mockarty.plugin.v2.GraphQLReplyH\x00R\agraphql\x120\n" +
-	"\x03sse\x18\x0e \x01(\v2\x1c.mockarty.plugin.v2.SSEReplyH\x00R\x03sseB\a\n" +
+	"\x03sse\x18\x0e \x01(\v2\x1c.mockarty.plugin.v2.SSEReplyH\x00R\x03sse\x12\x1f\n" +
+	"\vcache_epoch\x18\x0f \x01(\x04R\n" +
+	"cacheEpoch\x12\x12\n" +
+	"\x04sync\x18\x10 \x01(\x04R\x04syncB\a\n" +
 	"\x05reply\"\x9d\x01\n" +
 	"\aNoMatch\x12\x14\n" +
 	"\x05error\x18\x01 \x01(\tR\x05error\x12\x12\n" +

@@ -365,6 +365,15 @@ type HostClient interface {
 	// listener's client sent it, and hears the protocol's "invalid
 	// argument". A call without a reason failed because the host could not
 	// answer.
+	//
+	// Reply cache: an answer with a cache_epoch may be answered again, from
+	// the plugin's memory, to a call whose bytes are the same, until the
+	// host says the epoch is over. The plugin then reports each call it
+	// answered so in hits (the host replays them: request log, counters,
+	// metrics), and answers a host's sync (an answer with id 0) by sending
+	// its hits so far and then a call with sync_ack: once the host has that
+	// ack, every hit before it is in the journal and no older answer is
+	// served again.
 	FindStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[FindCall, FindAnswer], error)
 	// Find is one call of FindStream on its own, for calls with large
 	// payloads, which must not hold up the small ones on the stream. A
@@ -480,6 +489,15 @@ type HostServer interface {
 	// listener's client sent it, and hears the protocol's "invalid
 	// argument". A call without a reason failed because the host could not
 	// answer.
+	//
+	// Reply cache: an answer with a cache_epoch may be answered again, from
+	// the plugin's memory, to a call whose bytes are the same, until the
+	// host says the epoch is over. The plugin then reports each call it
+	// answered so in hits (the host replays them: request log, counters,
+	// metrics), and answers a host's sync (an answer with id 0) by sending
+	// its hits so far and then a call with sync_ack: once the host has that
+	// ack, every hit before it is in the journal and no older answer is
+	// served again.
 	FindStream(grpc.BidiStreamingServer[FindCall, FindAnswer]) error
 	// Find is one call of FindStream on its own, for calls with large
 	// payloads, which must not hold up the small ones on the stream. A

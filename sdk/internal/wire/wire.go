@@ -6,6 +6,9 @@
 package wire
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/hashicorp/go-plugin"
 	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv2"
 )
@@ -56,6 +59,8 @@ func KeyValuesOf(m map[string][]string) []*pluginv2.KeyValues {
 	for k, v := range m {
 		out = append(out, &pluginv2.KeyValues{Key: k, Values: v})
 	}
+	// In key order: equal maps make equal bytes, the reply cache's key.
+	slices.SortFunc(out, func(a, b *pluginv2.KeyValues) int { return strings.Compare(a.Key, b.Key) })
 	return out
 }
 
