@@ -158,24 +158,29 @@ func (st *findStream) sendHits() {
 			}
 		case <-st.cache.synced:
 		}
-		hits, acks := st.cache.take()
-		msgs := []*pluginv2.FindCall{{Hits: hits, Caches: true}}
-		for i, n := range acks {
-			if i == 0 {
-				msgs[0].SyncAck = n
-			} else {
-				msgs = append(msgs, &pluginv2.FindCall{SyncAck: n, Caches: true})
-			}
+		st.flushHits()
+	}
+}
+
+// flushHits sends the hits and acks so far.
+func (st *findStream) flushHits() {
+	st.sendMu.Lock() // taken first: batches go out in the order they were taken
+	defer st.sendMu.Unlock()
+	hits, acks := st.cache.take()
+	if len(hits) == 0 && len(acks) == 0 {
+		return
+	}
+	msgs := []*pluginv2.FindCall{{Hits: hits, Caches: true}}
+	for i, n := range acks {
+		if i == 0 {
+			msgs[0].SyncAck = n
+		} else {
+			msgs = append(msgs, &pluginv2.FindCall{SyncAck: n, Caches: true})
 		}
-		if len(hits) == 0 && len(acks) == 0 {
-			continue
+	}
+	for _, m := range msgs {
+		if st.s.Send(m) != nil {
+			return
 		}
-		st.sendMu.Lock()
-		for _, m := range msgs {
-			if st.s.Send(m) != nil {
-				break
-			}
-		}
-		st.sendMu.Unlock()
 	}
 }

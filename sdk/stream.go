@@ -306,6 +306,7 @@ func (f *remoteHost) close() {
 	st := f.cur
 	f.mu.Unlock()
 	if st != nil {
+		st.flushHits() // the calls answered from the cache reach the journal
 		st.cancel()
 	}
 }
