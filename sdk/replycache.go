@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk/gen/pluginv2"
+	"github.com/mockarty-oss/mockarty/sdk/internal/wire"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -27,11 +28,11 @@ var keyOptions = proto.MarshalOptions{Deterministic: true}
 // cacheKey is the call's bytes (nil: not cacheable), made before the call
 // gets its id.
 func cacheKey(c *pluginv2.FindCall) []byte {
-	if proto.Size(c) > cacheMaxKey {
+	if wire.PayloadSize(c) > cacheMaxKey {
 		return nil
 	}
 	b, err := keyOptions.Marshal(c)
-	if err != nil {
+	if err != nil || len(b) > cacheMaxKey {
 		return nil
 	}
 	return b
@@ -42,7 +43,9 @@ type replyCache struct {
 	epoch   uint64 // the newest epoch the host spoke of
 	entries map[string]*pluginv2.FindAnswer
 	bytes   int
-	hits    [][]byte      // calls answered from the cache, not yet sent
+	hits    [][]byte // calls answered from the cache, not yet sent, each once
+	counts  []uint32 // how many times each
+	hitIdx  map[string]int
 	acks    []uint64      // syncs to acknowledge after those hits
 	kick    chan struct{} // a hit to send
 	synced  chan struct{} // a sync to acknowledge: send now
@@ -50,12 +53,14 @@ type replyCache struct {
 
 func (c *replyCache) init() {
 	c.entries = map[string]*pluginv2.FindAnswer{}
+	c.hitIdx = map[string]int{}
 	c.kick = make(chan struct{}, 1)
 	c.synced = make(chan struct{}, 1)
 }
 
-// get is the cached answer to the call key, as a copy the caller owns,
-// with the hit recorded (nil: none).
+// get is the cached answer to the call key, with the hit recorded (nil:
+// none). It is shared: the caller reads it and changes nothing in it (the
+// find replies made from it share its bytes and maps, read-only).
 func (c *replyCache) get(key []byte) *pluginv2.FindAnswer {
 	if key == nil {
 		return nil
@@ -66,9 +71,15 @@ func (c *replyCache) get(key []byte) *pluginv2.FindAnswer {
 		c.mu.Unlock()
 		return nil
 	}
-	c.hits = append(c.hits, key)
+	if i, ok := c.hitIdx[string(key)]; ok {
+		c.counts[i]++
+	} else {
+		c.hitIdx[string(key)] = len(c.hits)
+		c.hits = append(c.hits, key)
+		c.counts = append(c.counts, 1)
+	}
 	c.mu.Unlock()
-	return proto.CloneOf(a)
+	return a
 }
 
 // put keeps an answer the host marked cacheable.
@@ -111,12 +122,13 @@ func (c *replyCache) sync(n, epoch uint64) {
 
 // take is what to send: the hits and acks so far, together, so that an
 // ack never overtakes a hit made before its sync.
-func (c *replyCache) take() (hits [][]byte, acks []uint64) {
+func (c *replyCache) take() (hits [][]byte, counts []uint32, acks []uint64) {
 	c.mu.Lock()
-	hits, acks = c.hits, c.acks
-	c.hits, c.acks = nil, nil
+	hits, counts, acks = c.hits, c.counts, c.acks
+	c.hits, c.counts, c.acks = nil, nil, nil
+	clear(c.hitIdx)
 	c.mu.Unlock()
-	return hits, acks
+	return hits, counts, acks
 }
 
 func (st *findStream) kickHits() {
@@ -166,11 +178,11 @@ func (st *findStream) sendHits() {
 func (st *findStream) flushHits() {
 	st.sendMu.Lock() // taken first: batches go out in the order they were taken
 	defer st.sendMu.Unlock()
-	hits, acks := st.cache.take()
+	hits, counts, acks := st.cache.take()
 	if len(hits) == 0 && len(acks) == 0 {
 		return
 	}
-	msgs := []*pluginv2.FindCall{{Hits: hits, Caches: true}}
+	msgs := []*pluginv2.FindCall{{Hits: hits, HitCounts: counts, Caches: true}}
 	for i, n := range acks {
 		if i == 0 {
 			msgs[0].SyncAck = n

@@ -15,10 +15,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/dynamicpb"
 )
 
 // handle serves every call of every registered service: it receives the
@@ -38,7 +36,7 @@ func (l *Listener) handle(_ any, stream grpc.ServerStream) error {
 		}
 		return status.Errorf(codes.Unimplemented, "unknown method %s (registered services: %s)", full, svcs)
 	}
-	c := &call{l: l, stream: stream, md: md, ctx: stream.Context()}
+	c := &call{l: l, stream: stream, md: md, ctx: stream.Context(), memo: snap.memo}
 	c.meta = find.MultiMap{}
 	if in, ok := metadata.FromIncomingContext(c.ctx); ok {
 		for k, v := range in {
@@ -72,6 +70,7 @@ type call struct {
 	stream    grpc.ServerStream
 	md        protoreflect.MethodDescriptor
 	ctx       context.Context
+	memo      *memo
 	meta      find.MultiMap
 	sentMeta  bool
 	firstData json.RawMessage // a proxied call re-sends what it received
@@ -79,11 +78,11 @@ type call struct {
 
 // recv reads one request message as protojson.
 func (c *call) recv() (json.RawMessage, error) {
-	msg := dynamicpb.NewMessage(c.md.Input())
-	if err := c.stream.RecvMsg(msg); err != nil {
+	var raw rawMessage
+	if err := c.stream.RecvMsg(&raw); err != nil {
 		return nil, err
 	}
-	b, err := protojson.MarshalOptions{UseProtoNames: false, EmitUnpopulated: false}.Marshal(msg)
+	b, err := c.memo.requestJSON(c.md.Input(), raw.b)
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "request message: %v", err)
 	}
@@ -170,13 +169,11 @@ func (c *call) answer(data json.RawMessage, streaming bool) error {
 		replies = replies[:1]
 	}
 	for _, r := range replies {
-		out := dynamicpb.NewMessage(c.md.Output())
-		if len(r) > 0 && string(r) != "null" {
-			if err := protojson.Unmarshal(r, out); err != nil {
-				return status.Errorf(codes.Internal, "the mock's reply does not fit %s: %v", c.md.Output().FullName(), err)
-			}
+		b, err := c.memo.replyWire(c.md.Output(), r)
+		if err != nil {
+			return status.Errorf(codes.Internal, "the mock's reply does not fit %s: %v", c.md.Output().FullName(), err)
 		}
-		if err := c.stream.SendMsg(out); err != nil {
+		if err := c.stream.SendMsg(&rawMessage{b: b}); err != nil {
 			return err
 		}
 	}

@@ -132,7 +132,7 @@ func (l *Listener) Start(ctx context.Context, host sdk.Host) ([]string, error) {
 	for _, ln := range lns {
 		// Streams run on a pool of workers whose stacks stay grown: a
 		// goroutine per call would grow (copy) its stack on every call.
-		srv := grpc.NewServer(grpc.UnknownServiceHandler(l.handle),
+		srv := grpc.NewServer(grpc.UnknownServiceHandler(l.handle), grpc.ForceServerCodecV2(newCodec()),
 			grpc.MaxRecvMsgSize(l.settings.MaxMessageBytes), grpc.MaxSendMsgSize(l.settings.MaxMessageBytes),
 			grpc.NumStreamWorkers(uint32(16*runtime.GOMAXPROCS(0))))
 		healthgrpc.RegisterHealthServer(srv, l.health)

@@ -19,11 +19,12 @@ type snapshot struct {
 	methods  map[string]protoreflect.MethodDescriptor // "/pkg.Svc/Method"
 	services map[string]grpc.ServiceInfo
 	err      error // why the last reload failed (the previous set stays)
+	memo     *memo // its messages' conversions
 }
 
 func emptySnapshot() *snapshot {
 	return &snapshot{files: &protoregistry.Files{}, methods: map[string]protoreflect.MethodDescriptor{},
-		services: map[string]grpc.ServiceInfo{}}
+		services: map[string]grpc.ServiceInfo{}, memo: &memo{}}
 }
 
 // load compiles the namespace's registered .proto files.

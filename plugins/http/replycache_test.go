@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 
@@ -62,7 +59,7 @@ func TestReplyCacheIsInvisible(t *testing.T) {
 	for e := range errs {
 		t.Fatalf("a call of the static mock: %s", e)
 	}
-	if hits := cacheHits(t, h); hits < calls/2 {
+	if hits := int(h.Metric(t, "mockarty_plugin_reply_cache_hits_total")); hits < calls/2 {
 		t.Fatalf("%d of %d calls answered from the reply cache; want most", hits, calls)
 	}
 
@@ -108,19 +105,3 @@ func TestReplyCacheIsInvisible(t *testing.T) {
 	}
 }
 
-var hitsLine = regexp.MustCompile(`(?m)^mockarty_plugin_reply_cache_hits_total (\S+)$`)
-
-// cacheHits reads the host's count of calls answered from reply caches.
-func cacheHits(t *testing.T, h *plugintest.HostProc) int {
-	t.Helper()
-	b := h.Get(t, "/metrics", http.StatusOK)
-	m := hitsLine.FindSubmatch(b)
-	if m == nil {
-		t.Fatalf("no reply cache counter in /metrics:\n%s", strings.Join(strings.Split(string(b), "\n")[:20], "\n"))
-	}
-	f, err := strconv.ParseFloat(string(m[1]), 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return int(f)
-}

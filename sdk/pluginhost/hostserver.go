@@ -115,8 +115,7 @@ func (h *hostServer) FindStream(stream pluginv2.Host_FindStreamServer) error {
 		}
 		if st != nil {
 			if len(c.Hits) > 0 {
-				h.replay(ctx, c.Hits)
-				cache.hits.Add(uint64(len(c.Hits)))
+				cache.hits.Add(h.replay(ctx, c.Hits, c.HitCounts))
 			}
 			if c.SyncAck != 0 {
 				st.acked(c.SyncAck)
@@ -154,16 +153,30 @@ func (h *hostServer) cache() *ReplyCache {
 
 // replay resolves the calls a plugin answered from its reply cache, as if
 // they had come to the host: their request logs, counters and metrics.
-// The answers are dropped; a call that cannot be decoded is skipped.
-func (h *hostServer) replay(ctx context.Context, hits [][]byte) {
-	for _, b := range hits {
+// The answers are dropped; a call that cannot be decoded is skipped. It
+// returns how many calls it replayed.
+func (h *hostServer) replay(ctx context.Context, hits [][]byte, counts []uint32) uint64 {
+	var n uint64
+	for i, b := range hits {
+		times := uint32(1)
+		if i < len(counts) && counts[i] > 1 {
+			times = min(counts[i], maxReplays)
+		}
 		var c pluginv2.FindCall
 		if proto.Unmarshal(b, &c) != nil {
 			continue
 		}
-		_, _ = h.find(ctx, &c)
+		for range times {
+			_, _ = h.find(ctx, &c)
+		}
+		n += uint64(times)
 	}
+	return n
 }
+
+// maxReplays bounds the calls one hit stands for: a plugin sends its hits
+// every few milliseconds.
+const maxReplays = 1 << 20
 
 // errNoReply: a Finder answered neither a reply nor an error.
 var errNoReply = errors.New("the host's finder answered neither a reply nor an error")

@@ -384,6 +384,23 @@ func (h *HostProc) Request(t testing.TB, method, path, contentType, body string)
 	return res.StatusCode, b
 }
 
+// Metric is the value of an unlabelled metric in the host's /metrics; the
+// test fails when there is none.
+func (h *HostProc) Metric(t testing.TB, name string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(string(h.Get(t, "/metrics", http.StatusOK)), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("metric %s: %v", name, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no metric %s in /metrics", name)
+	return 0
+}
+
 // Get is Do with GET.
 func (h *HostProc) Get(t testing.TB, path string, want int) []byte {
 	t.Helper()

@@ -683,13 +683,15 @@ type FindCall struct {
 	//	*FindCall_Sse
 	Call isFindCall_Call `protobuf_oneof:"call"`
 	// On FindStream, from a plugin that caches replies: calls answered from
-	// the cache (each a marshalled FindCall without id), and the sync this
+	// the cache (each a marshalled FindCall without id, answered
+	// hit_counts[i] times, 1 when hit_counts is shorter), and the sync this
 	// message acknowledges (0: none).
 	Hits    [][]byte `protobuf:"bytes,12,rep,name=hits,proto3" json:"hits,omitempty"`
 	SyncAck uint64   `protobuf:"varint,13,opt,name=sync_ack,json=syncAck,proto3" json:"sync_ack,omitempty"`
 	// The plugin keeps a reply cache: only then does the host set
 	// cache_epoch on its answers and send it syncs.
-	Caches        bool `protobuf:"varint,14,opt,name=caches,proto3" json:"caches,omitempty"`
+	Caches        bool     `protobuf:"varint,14,opt,name=caches,proto3" json:"caches,omitempty"`
+	HitCounts     []uint32 `protobuf:"varint,15,rep,packed,name=hit_counts,json=hitCounts,proto3" json:"hit_counts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -847,6 +849,13 @@ func (x *FindCall) GetCaches() bool {
 		return x.Caches
 	}
 	return false
+}
+
+func (x *FindCall) GetHitCounts() []uint32 {
+	if x != nil {
+		return x.HitCounts
+	}
+	return nil
 }
 
 type isFindCall_Call interface {
@@ -4231,7 +4240,7 @@ const file_mockarty_plugin_v2_plugin_proto_rawDesc = "" +
 	"\fStopResponse\"5\n" +
 	"\tKeyValues\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x16\n" +
-	"\x06values\x18\x02 \x03(\tR\x06values\"\x89\x05\n" +
+	"\x06values\x18\x02 \x03(\tR\x06values\"\xa8\x05\n" +
 	"\bFindCall\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x122\n" +
 	"\x04http\x18\x02 \x01(\v2\x1c.mockarty.plugin.v2.HTTPCallH\x00R\x04http\x122\n" +
@@ -4247,7 +4256,9 @@ const file_mockarty_plugin_v2_plugin_proto_rawDesc = "" +
 	"\x03sse\x18\v \x01(\v2\x1b.mockarty.plugin.v2.SSECallH\x00R\x03sse\x12\x12\n" +
 	"\x04hits\x18\f \x03(\fR\x04hits\x12\x19\n" +
 	"\bsync_ack\x18\r \x01(\x04R\asyncAck\x12\x16\n" +
-	"\x06caches\x18\x0e \x01(\bR\x06cachesB\x06\n" +
+	"\x06caches\x18\x0e \x01(\bR\x06caches\x12\x1d\n" +
+	"\n" +
+	"hit_counts\x18\x0f \x03(\rR\thitCountsB\x06\n" +
 	"\x04call\"\xf5\x05\n" +
 	"\n" +
 	"FindAnswer\x12\x0e\n" +
