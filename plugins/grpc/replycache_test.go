@@ -52,4 +52,3 @@ func TestRepeatedCallsFromTheReplyCache(t *testing.T) {
 		t.Fatalf("after the change: %v %v", r, err)
 	}
 }
-

@@ -104,4 +104,3 @@ func TestReplyCacheIsInvisible(t *testing.T) {
 		seen[b] = true
 	}
 }
-
