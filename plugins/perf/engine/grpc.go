@@ -513,9 +513,27 @@ func waitReady(ctx context.Context, conn *grpc.ClientConn, lastErr *atomic.Point
 	}
 }
 
+// bytesSamples adds to samples the bytes the connection sent and received
+// since the last call, stream end or close that counted them.
+func (c *grpcClient) bytesSamples(samples []sample, tags map[string]string) []sample {
+	v := c.v
+	sent, recv := c.sent.Load(), c.recv.Load()
+	if n := sent - c.lastSent; n > 0 {
+		samples = append(samples, sample{m: v.run.reg.dataSent, v: float64(n), tags: tags})
+	}
+	if n := recv - c.lastRecv; n > 0 {
+		samples = append(samples, sample{m: v.run.reg.dataReceived, v: float64(n), tags: tags})
+	}
+	c.lastSent, c.lastRecv = sent, recv
+	return samples
+}
+
 func (c *grpcClient) closeConn() {
 	if c.conn == nil {
 		return
+	}
+	if s := c.bytesSamples(nil, c.v.tags(nil)); len(s) > 0 {
+		c.v.run.reg.push(s...)
 	}
 	c.stopClose()
 	_ = c.conn.Close()
@@ -678,16 +696,7 @@ func (c *grpcClient) call(full, service string, req, reply proto.Message, p grpc
 	tags["service"] = service
 	tags["status"] = strconv.Itoa(int(st.Code()))
 	tags["rpc_type"] = "unary"
-	samples := []sample{{m: c.duration, v: ms(d), tags: tags}}
-	base := v.tags(p.tags)
-	sent, recv := c.sent.Load(), c.recv.Load()
-	if n := sent - c.lastSent; n > 0 {
-		samples = append(samples, sample{m: v.run.reg.dataSent, v: float64(n), tags: base})
-	}
-	if n := recv - c.lastRecv; n > 0 {
-		samples = append(samples, sample{m: v.run.reg.dataReceived, v: float64(n), tags: base})
-	}
-	c.lastSent, c.lastRecv = sent, recv
+	samples := c.bytesSamples([]sample{{m: c.duration, v: ms(d), tags: tags}}, v.tags(p.tags))
 	v.run.reg.push(samples...)
 	switch st.Code() {
 	case codes.Unavailable, codes.DeadlineExceeded:

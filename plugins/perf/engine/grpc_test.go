@@ -317,6 +317,11 @@ export default function () {
 			t.Errorf("%s = %v, want %v", metric, got, want)
 		}
 	}
+	// No unary call here: the streams' bytes are counted when they end.
+	if value(t, res, "data_sent", "count") <= 0 || value(t, res, "data_received", "count") <= 0 {
+		t.Errorf("data_sent %v, data_received %v: the streams' bytes were not counted",
+			value(t, res, "data_sent", "count"), value(t, res, "data_received", "count"))
+	}
 }
 
 // TestGRPCStreamErrors: bad uses of grpc.Stream throw clear errors, and a

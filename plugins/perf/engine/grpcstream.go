@@ -254,7 +254,7 @@ func (s *grpcStream) finish(err error, d time.Duration) error {
 		tags[k] = val
 	}
 	tags["status"] = fmt.Sprint(int(st.Code()))
-	v.run.reg.push(sample{m: s.c.duration, v: ms(d), tags: tags})
+	v.run.reg.push(s.c.bytesSamples([]sample{{m: s.c.duration, v: ms(d), tags: tags}}, v.tags(nil))...)
 	if st.Code() != codes.OK {
 		e := v.rt.NewObject()
 		_ = e.Set("code", int(st.Code()))

@@ -181,7 +181,11 @@ func writeH1(bw *bufio.Writer, method string, u *url.URL, host string, body []by
 		_, _ = bw.WriteString(strconv.Itoa(len(body)))
 		_, _ = bw.WriteString("\r\n")
 	}
-	if err := header.WriteSubset(bw, h1Excluded); err != nil {
+	excluded := h1Excluded
+	if ua := header["User-Agent"]; len(ua) == 1 && ua[0] == "" {
+		excluded = h1ExcludedNoAgent // as net/http: an empty User-Agent is none
+	}
+	if err := header.WriteSubset(bw, excluded); err != nil {
 		return err
 	}
 	_, _ = bw.WriteString("\r\n")
@@ -190,7 +194,10 @@ func writeH1(bw *bufio.Writer, method string, u *url.URL, host string, body []by
 }
 
 // h1Excluded are the headers writeH1 sets itself.
-var h1Excluded = map[string]bool{"Host": true, "Content-Length": true}
+var (
+	h1Excluded        = map[string]bool{"Host": true, "Content-Length": true}
+	h1ExcludedNoAgent = map[string]bool{"Host": true, "Content-Length": true, "User-Agent": true}
+)
 
 // doH1 sends one request over HTTP/1.1 without TLS.
 func (c *httpClient) doH1(ctx context.Context, pr *preparedRequest, method string, u *url.URL, body []byte, header http.Header) hopResult {

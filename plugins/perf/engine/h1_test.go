@@ -312,3 +312,33 @@ export default function () {
 `, host, host, host, host), RunConfig{})
 	requireChecksPass(t, res, 2)
 }
+
+// options.userAgent: the default, another, or none at all when empty (as
+// in k6), over plain HTTP and over TLS alike.
+func TestUserAgentOption(t *testing.T) {
+	t.Parallel()
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, sent := r.Header["User-Agent"]
+		fmt.Fprintf(w, "%v:%s", sent, r.UserAgent())
+	})
+	plain := httptest.NewServer(echo)
+	defer plain.Close()
+	tls := httptest.NewTLSServer(echo)
+	defer tls.Close()
+	for _, c := range []struct{ option, want string }{
+		{"", "true:" + defaultUserAgent},
+		{"userAgent: 'probe/2',", "true:probe/2"},
+		{"userAgent: '',", "false:"},
+	} {
+		res := run(t, fmt.Sprintf(`
+import http from 'k6/http';
+import { check } from 'k6';
+export const options = { iterations: 1, insecureSkipTLSVerify: true, %s };
+export default function () {
+  check(http.get(%q), { 'plain': (r) => r.body === %q });
+  check(http.get(%q), { 'tls': (r) => r.body === %q });
+}
+`, c.option, plain.URL, c.want, tls.URL, c.want), RunConfig{})
+		requireChecksPass(t, res, 2)
+	}
+}

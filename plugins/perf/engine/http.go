@@ -310,11 +310,13 @@ func (v *vu) parseURL(raw string) (*url.URL, error) {
 }
 
 // baseHeader is the VU's header for requests that set none of their own:
-// the User-Agent. Requests share it until they change it (ownHeader).
+// the User-Agent. Requests share it until they change it (ownHeader). An
+// empty options.userAgent sends none, as in k6: the header is then there
+// with an empty value, which net/http and writeH1 read as "omit".
 func (v *vu) baseHeader() http.Header {
 	if v.userAgent == nil {
 		ua := defaultUserAgent
-		if v.run != nil && v.run.opts != nil && v.run.opts.UserAgent != nil && *v.run.opts.UserAgent != "" {
+		if v.run != nil && v.run.opts != nil && v.run.opts.UserAgent != nil {
 			ua = *v.run.opts.UserAgent
 		}
 		v.userAgent = http.Header{"User-Agent": {ua}}
