@@ -31,7 +31,8 @@ func (c *collectionIterations) NewVU(*engine.VU) (engine.Iterator, error) {
 
 // collectionIterator is one VU's runner.
 type collectionIterator struct {
-	passes *collection.Passes
+	passes     *collection.Passes
+	sent, recv int64 // the passes' bytes counted so far
 }
 
 // Iterate runs one pass, recording each request as it completes.
@@ -46,9 +47,13 @@ func (it *collectionIterator) Iterate(ctx context.Context, h *engine.VU) error {
 			r.Method, r.URL = st.Request.Method, st.Request.URL
 		}
 		if st.Response != nil {
-			r.Status, r.Received = st.Response.Code, st.Response.Size
+			r.Status = st.Response.Code
 			r.Duration = time.Duration(st.Response.TimeMs * float64(time.Millisecond))
 		}
+		// The bytes on the wire since the last request: this one's.
+		sent, recv := it.passes.Bytes()
+		r.Sent, r.Received = sent-it.sent, recv-it.recv
+		it.sent, it.recv = sent, recv
 		h.RecordRequest(r)
 		for _, t := range st.Tests {
 			if !t.Skipped {

@@ -57,6 +57,10 @@ pm.test("wrong on purpose", function () { pm.expect(pm.response.json().users).to
 	if r.Metrics["http_req_failed"]["rate"] != 0 || r.Metrics["http_req_duration"]["max"] <= 0 {
 		t.Fatalf("requests: failed %v, duration %v", r.Metrics["http_req_failed"], r.Metrics["http_req_duration"])
 	}
+	// Bytes on the wire: a request line and headers at least (30 bytes) each way.
+	if reqs := r.Metrics["http_reqs"]["count"]; r.Metrics["data_sent"]["count"] < 30*reqs || r.Metrics["data_received"]["count"] < 30*reqs {
+		t.Fatalf("data_sent %v, data_received %v for %v requests", r.Metrics["data_sent"], r.Metrics["data_received"], reqs)
+	}
 	byName := map[string]bool{}
 	for _, th := range r.Thresholds["http_reqs{name:Login}"] {
 		byName[th["threshold"].(string)] = th["ok"].(bool)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 )
 
@@ -129,4 +130,41 @@ func IsPrivate(ip net.IP) bool {
 		}
 	}
 	return false
+}
+
+// Meter counts the bytes connections move on the wire: what load tools
+// report as data_sent and data_received.
+type Meter struct {
+	Sent, Received atomic.Int64
+}
+
+// Conn counts what conn moves.
+func (m *Meter) Conn(conn net.Conn) net.Conn { return &meteredConn{Conn: conn, m: m} }
+
+// Dialer counts what the connections of dial move.
+func (m *Meter) Dialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return m.Conn(conn), nil
+	}
+}
+
+type meteredConn struct {
+	net.Conn
+	m *Meter
+}
+
+func (c *meteredConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.m.Received.Add(int64(n))
+	return n, err
+}
+
+func (c *meteredConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.m.Sent.Add(int64(n))
+	return n, err
 }

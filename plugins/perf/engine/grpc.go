@@ -21,6 +21,7 @@ import (
 	"github.com/bufbuild/protocompile"
 	"github.com/bufbuild/protocompile/reporter"
 	"github.com/grafana/sobek"
+	"github.com/mockarty-oss/mockarty/sdk/outbound"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
@@ -137,8 +138,7 @@ type grpcClient struct {
 	addr      string
 	stopClose func() bool // undoes the close at the run's end
 	maxRecv   int
-	sent      atomic.Int64
-	recv      atomic.Int64
+	meter     outbound.Meter // bytes on the wire: data_sent, data_received
 	lastSent  int64
 	lastRecv  int64
 	duration  *metric
@@ -444,7 +444,7 @@ func (c *grpcClient) connect(call sobek.FunctionCall) sobek.Value {
 				lastErr.Store(&err)
 				return nil, err
 			}
-			return &meteredConn{Conn: nc, sent: &c.sent, recv: &c.recv}, nil
+			return c.meter.Conn(nc), nil
 		}))
 	if err != nil {
 		c.throw("client.connect(%q): %v", addr, err)
@@ -517,7 +517,7 @@ func waitReady(ctx context.Context, conn *grpc.ClientConn, lastErr *atomic.Point
 // since the last call, stream end or close that counted them.
 func (c *grpcClient) bytesSamples(samples []sample, tags map[string]string) []sample {
 	v := c.v
-	sent, recv := c.sent.Load(), c.recv.Load()
+	sent, recv := c.meter.Sent.Load(), c.meter.Received.Load()
 	if n := sent - c.lastSent; n > 0 {
 		samples = append(samples, sample{m: v.run.reg.dataSent, v: float64(n), tags: tags})
 	}

@@ -23,11 +23,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/grafana/sobek"
+	"github.com/mockarty-oss/mockarty/sdk/outbound"
 )
 
 var httpExports = []string{
@@ -578,8 +578,7 @@ type httpClient struct {
 	watch     h1Watch
 	transport *http.Transport
 	client    *http.Client
-	sent      atomic.Int64
-	recv      atomic.Int64
+	meter     outbound.Meter // bytes on the wire: data_sent, data_received
 	lastSent  int64
 	lastRecv  int64
 
@@ -590,13 +589,7 @@ type httpClient struct {
 func newHTTPClient(rs *runState) *httpClient {
 	c := &httpClient{rs: rs}
 	dial := rs.cfg.Outbound.Dialer()
-	c.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := dial(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		return &countingConn{Conn: conn, c: c}, nil
-	}
+	c.dial = c.meter.Dialer(dial)
 	c.transport = &http.Transport{
 		Proxy:                 nil,
 		DialContext:           c.dial,
@@ -663,26 +656,6 @@ func (c *httpClient) close() {
 	c.transport.CloseIdleConnections()
 	c.h1.closeAll()
 	c.unwatch()
-}
-
-// countingConn counts bytes on the wire for data_sent and data_received.
-type countingConn struct {
-	net.Conn
-	c *httpClient
-}
-
-// Read counts received bytes.
-func (cc *countingConn) Read(b []byte) (int, error) {
-	n, err := cc.Conn.Read(b)
-	cc.c.recv.Add(int64(n))
-	return n, err
-}
-
-// Write counts sent bytes.
-func (cc *countingConn) Write(b []byte) (int, error) {
-	n, err := cc.Conn.Write(b)
-	cc.c.sent.Add(int64(n))
-	return n, err
 }
 
 // execute sends the request and follows redirects, each hop measured.
@@ -1116,7 +1089,7 @@ func (v *vu) recordRequest(pr *preparedRequest, res *httpResult) {
 		reg.apdex.add(name, ms(h.t.duration), failed)
 	}
 	c := v.client()
-	sent, recv := c.sent.Load(), c.recv.Load()
+	sent, recv := c.meter.Sent.Load(), c.meter.Received.Load()
 	if sent-c.lastSent > 0 || recv-c.lastRecv > 0 {
 		base := v.dataTagMap(pr)
 		if d := sent - c.lastSent; d > 0 {

@@ -7,17 +7,16 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/grafana/sobek"
+	"github.com/mockarty-oss/mockarty/sdk/outbound"
 )
 
 // k6/ws, written from k6's public documentation: ws.connect blocks the VU
@@ -152,16 +151,9 @@ func (v *vu) wsConnect(c sobek.FunctionCall, m *wsMetrics) sobek.Value {
 	}
 	params := v.wsReadParams(paramsV)
 
-	var sent, recv atomic.Int64
-	dial := v.run.cfg.Outbound.Dialer()
+	var meter outbound.Meter
 	dialer := &websocket.Dialer{
-		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			conn, err := dial(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			return &meteredConn{Conn: conn, sent: &sent, recv: &recv}, nil
-		},
+		NetDialContext:    meter.Dialer(v.run.cfg.Outbound.Dialer()),
 		TLSClientConfig:   &tls.Config{InsecureSkipVerify: v.run.opts != nil && v.run.opts.InsecureSkipTLSVerify}, //nolint:gosec // the script's own insecureSkipTLSVerify option
 		HandshakeTimeout:  wsHandshakeTimeout,
 		EnableCompression: params.compression,
@@ -228,10 +220,10 @@ func (v *vu) wsConnect(c sobek.FunctionCall, m *wsMetrics) sobek.Value {
 	v.run.reg.push(sample{m: m.duration, v: ms(time.Since(start)), tags: s.tags})
 	base := v.tags(params.tags)
 	var samples []sample
-	if n := sent.Load(); n > 0 {
+	if n := meter.Sent.Load(); n > 0 {
 		samples = append(samples, sample{m: v.run.reg.dataSent, v: float64(n), tags: base})
 	}
-	if n := recv.Load(); n > 0 {
+	if n := meter.Received.Load(); n > 0 {
 		samples = append(samples, sample{m: v.run.reg.dataReceived, v: float64(n), tags: base})
 	}
 	v.run.reg.push(samples...)
@@ -616,25 +608,4 @@ func (s *wsSession) addTimer(c sobek.FunctionCall, repeat bool) {
 		t.every = max(d, minWSInterval)
 	}
 	s.timers = append(s.timers, t)
-}
-
-// meteredConn counts the bytes a connection moves, for data_sent and
-// data_received.
-type meteredConn struct {
-	net.Conn
-	sent, recv *atomic.Int64
-}
-
-// Read counts received bytes.
-func (m *meteredConn) Read(b []byte) (int, error) {
-	n, err := m.Conn.Read(b)
-	m.recv.Add(int64(n))
-	return n, err
-}
-
-// Write counts sent bytes.
-func (m *meteredConn) Write(b []byte) (int, error) {
-	n, err := m.Conn.Write(b)
-	m.sent.Add(int64(n))
-	return n, err
 }

@@ -211,6 +211,12 @@ func (p *Passes) Pass(ctx context.Context, iteration int, onStep func(*postman.S
 	return err
 }
 
+// Bytes are the bytes the passes' connections have sent and received so
+// far, on the wire.
+func (p *Passes) Bytes() (sent, received int64) {
+	return p.r.send.meter.Sent.Load(), p.r.send.meter.Received.Load()
+}
+
 // Requests is the number of requests in one pass (without setNextRequest).
 func (p *Passes) Requests() int { return len(p.r.items) }
 

@@ -34,6 +34,7 @@ type sender struct {
 	// warnings of the request being sent (read and reset by the runner).
 	warnings    []string
 	client      *http.Client
+	meter       *outbound.Meter // bytes on the wire (load runs report them)
 	timeout     time.Duration
 	maxBody     int
 	maxResponse int64
@@ -41,7 +42,8 @@ type sender struct {
 
 func newSender(job *postman.Job) *sender {
 	pol := outbound.Policy{AllowPrivate: job.AllowPrivate, Allow: job.AllowHosts}
-	tr := &http.Transport{DialContext: pol.Dialer(), MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second,
+	meter := &outbound.Meter{}
+	tr := &http.Transport{DialContext: meter.Dialer(pol.Dialer()), MaxIdleConnsPerHost: 16, IdleConnTimeout: 30 * time.Second,
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: job.InsecureTLS}} //nolint:gosec // the user's choice, as newman's --insecure
 	follow := job.FollowRedirects == nil || *job.FollowRedirects
 	client := &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -53,7 +55,7 @@ func newSender(job *postman.Job) *sender {
 		}
 		return nil
 	}}
-	s := &sender{client: client, timeout: defaultRequestTimeout, maxBody: defaultMaxBody, maxResponse: defaultMaxResponse}
+	s := &sender{client: client, meter: meter, timeout: defaultRequestTimeout, maxBody: defaultMaxBody, maxResponse: defaultMaxResponse}
 	if job.TimeoutRequestMs > 0 {
 		s.timeout = time.Duration(job.TimeoutRequestMs) * time.Millisecond
 	}
