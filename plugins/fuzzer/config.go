@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mockarty-oss/mockarty/plugins/fuzzer/engine"
+)
+
+// RunConfig is a FuzzConfig as the API takes it (model-tools.md §3.2):
+// the fields the engine uses; the rest are the host's.
+type RunConfig struct {
+	TargetBaseURL     string        `json:"targetBaseUrl"`
+	Strategy          string        `json:"strategy"`
+	PayloadCategories []string      `json:"payloadCategories"`
+	SeedRequests      []engine.Seed `json:"seedRequests"`
+	OpenAPISpec       string        `json:"openapiSpec"`
+	Options           RunOptions    `json:"options"`
+}
+
+// RunOptions are FuzzConfig.options; durations are Go duration strings ("5m").
+type RunOptions struct {
+	Concurrency      int               `json:"concurrency"`
+	MaxRPS           int               `json:"maxRps"`
+	MaxRequests      int64             `json:"maxRequests"`
+	MaxDuration      string            `json:"maxDuration"`
+	TimeoutPerReq    string            `json:"timeoutPerReq"`
+	StopOnCritical   bool              `json:"stopOnCritical"`
+	StopOnFinding    bool              `json:"stopOnFinding"`
+	FollowRedirects  bool              `json:"followRedirects"`
+	StatusCodeAlerts []int             `json:"statusCodeAlerts"`
+	AuthHeader       string            `json:"authHeader"`
+	CustomHeaders    map[string]string `json:"customHeaders"`
+}
+
+// engineConfig checks the config and turns it into the engine's.
+func (c *RunConfig) engineConfig() (engine.Config, error) {
+	o := c.Options
+	maxDur, err := duration("options.maxDuration", o.MaxDuration)
+	if err != nil {
+		return engine.Config{}, err
+	}
+	perReq, err := duration("options.timeoutPerReq", o.TimeoutPerReq)
+	if err != nil {
+		return engine.Config{}, err
+	}
+	if o.Concurrency < 0 || o.MaxRPS < 0 || o.MaxRequests < 0 {
+		return engine.Config{}, fmt.Errorf("options: concurrency, maxRps and maxRequests cannot be negative")
+	}
+	return engine.Config{TargetBaseURL: c.TargetBaseURL, Strategy: c.Strategy, Categories: c.PayloadCategories,
+		Seeds: c.SeedRequests, OpenAPISpec: []byte(c.OpenAPISpec),
+		Options: engine.Options{Concurrency: o.Concurrency, MaxRPS: o.MaxRPS, MaxRequests: o.MaxRequests, MaxDuration: maxDur,
+			TimeoutPerReq: perReq, StopOnCritical: o.StopOnCritical, StopOnFinding: o.StopOnFinding,
+			FollowRedirects: o.FollowRedirects, StatusCodeAlerts: o.StatusCodeAlerts, AuthHeader: o.AuthHeader,
+			CustomHeaders: o.CustomHeaders}}, nil
+}
+
+// duration reads a Go duration string ("" is 0: the default).
+func duration(field, s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s %q: a duration such as \"30s\" or \"5m\" is needed", field, s)
+	}
+	return d, nil
+}

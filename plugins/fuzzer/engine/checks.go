@@ -1,0 +1,348 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Finding is one problem, however many requests showed it (model-tools.md §3.4).
+type Finding struct {
+	Severity        string            `json:"severity"`
+	Category        string            `json:"category"`
+	Title           string            `json:"title"`
+	Description     string            `json:"description"`
+	RequestMethod   string            `json:"requestMethod"`
+	RequestURL      string            `json:"requestUrl"`
+	RequestBody     string            `json:"requestBody,omitempty"`
+	RequestHeaders  map[string]string `json:"requestHeaders,omitempty"`
+	ResponseStatus  int               `json:"responseStatus"`
+	ResponseTimeMs  int64             `json:"responseTimeMs"`
+	ResponseBody    string            `json:"responseBody,omitempty"`
+	ResponseHeaders map[string]string `json:"responseHeaders,omitempty"`
+	MutationApplied string            `json:"mutationApplied,omitempty"`
+	OriginalSeedID  string            `json:"originalSeedId,omitempty"`
+	// Fingerprint groups the requests that show the same problem:
+	// operation, check, status and signature.
+	Fingerprint string `json:"fingerprint"`
+	// Count is how many requests showed it.
+	Count int64 `json:"reproduceCount"`
+}
+
+// Severities, most severe first.
+const (
+	Critical = "critical"
+	High     = "high"
+	Medium   = "medium"
+	Low      = "low"
+	Info     = "info"
+)
+
+const evidenceMax = 4 << 10
+
+// judge runs the checks on one answer and records what they find. The
+// first check that matches names the finding: one answer is one finding.
+func (r *run) judge(p *probe, res *response) {
+	op := p.op
+	base := op.baseline
+	switch {
+	case res.err != nil:
+		if res.timedOut {
+			r.record(p, res, Medium, "timeout", "timeout", "No answer within "+r.cfg.Options.TimeoutPerReq.String(),
+				"The target did not answer within timeoutPerReq.")
+		}
+		return
+	case sqlError.Match(res.body) && (base == nil || !sqlError.Match(base.body)):
+		sig := sqlError.Find(res.body)
+		r.record(p, res, Critical, "sqli", "sql-error:"+strings.ToLower(string(sig)), "SQL error leaked on "+op.name,
+			fmt.Sprintf("The answer carries a database error (%q): the input reached a query unescaped.", sig))
+	case p.marker != "" && isHTML(res.header) && bytes.Contains(res.body, []byte(p.payload)):
+		r.record(p, res, High, "xss", "reflected", "Reflected XSS on "+op.name,
+			"The payload, with its unique marker "+p.marker+", came back unescaped in an HTML page.")
+	case fileLeak.Match(res.body) && (base == nil || !fileLeak.Match(base.body)):
+		r.record(p, res, Critical, "path_traversal", "file:"+string(fileLeak.Find(res.body)), "Path traversal on "+op.name,
+			"The answer holds the content of a system file ("+string(fileLeak.Find(res.body))+").")
+	case p.token != "" && r.cfg.Canary != nil && r.cfg.Canary.Hit(p.token):
+		r.record(p, res, Critical, "ssrf", "canary", "Server-side request forgery on "+op.name,
+			"The target fetched the run's canary URL it was given ("+p.payload+").")
+	case p.category == "ssti" && bytes.Contains(res.body, []byte("50337")) && (base == nil || !bytes.Contains(base.body, []byte("50337"))):
+		r.record(p, res, High, "ssti", "evaluated", "Server-side template injection on "+op.name,
+			"The template expression 7*7191 came back evaluated (50337).")
+	case r.cfg.Options.alert(res.status):
+		r.record(p, res, High, "500_error", errorSignature(res), fmt.Sprintf("Server error %d on %s", res.status, op.name),
+			fmt.Sprintf("The target answered %d to this input.", res.status))
+	case p.invalid && res.status >= 200 && res.status < 300:
+		r.record(p, res, Medium, "schema_violation", "accepts-invalid", "Invalid input accepted on "+op.name,
+			"A value of the wrong type ("+p.mutation+") was accepted with "+strconv.Itoa(res.status)+".")
+	case op.spec != nil:
+		if why := op.spec.checkResponse(p.req, res); why != "" {
+			r.record(p, res, Medium, "schema_violation", "response:"+strconv.Itoa(res.status)+":"+schemaSignature(why),
+				"Response does not match the API description on "+op.name, why)
+		}
+	}
+}
+
+// authCheck: a request the target refuses with a wrong credential but
+// answers without any accepts a missing credential.
+func (r *run) authCheck(op *operation) {
+	wrong := op.base.clone()
+	wrong.header.Set("Authorization", "Bearer mockarty-fuzz-invalid-credential")
+	rw := r.send(wrong)
+	if rw == nil || rw.err != nil || (rw.status != http.StatusUnauthorized && rw.status != http.StatusForbidden) {
+		return // the operation does not check credentials
+	}
+	none := op.base.clone()
+	none.header.Del("Authorization")
+	rn := r.send(none)
+	if rn == nil || rn.err != nil || rn.status < 200 || rn.status >= 300 {
+		return
+	}
+	r.record(&probe{op: op, req: none, category: "auth_bypass", mutation: "Authorization header removed"}, rn, High,
+		"auth_bypass", "missing-credential", "Missing credential accepted on "+op.name,
+		fmt.Sprintf("A wrong credential is refused (%d) but the request without one is answered %d.", rw.status, rn.status))
+}
+
+// booleanCheck: an input that answers like the original when a true
+// condition is appended and differently when a false one is, for every
+// pair, is evaluated as SQL (boolean-blind injection).
+func (r *run) booleanCheck(op *operation, p point, value string) {
+	base := op.baseline
+	var last *probe
+	var lastRes *response
+	for _, pair := range sqlBooleanPairs {
+		t := &probe{op: op, req: p.set(value + pair[0]), category: "sqli", mutation: p.name + ": " + value + pair[0]}
+		rt := r.send(t.req)
+		if rt == nil || rt.err != nil || !similar(rt, base) {
+			return
+		}
+		f := &probe{op: op, req: p.set(value + pair[1]), category: "sqli", mutation: p.name + ": " + value + pair[1]}
+		rf := r.send(f.req)
+		if rf == nil || rf.err != nil || similar(rf, base) {
+			return
+		}
+		last, lastRes = t, rt
+	}
+	r.record(last, lastRes, High, "sqli", "boolean-blind", "Boolean-blind SQL injection on "+op.name,
+		"Appending a true condition answers like the original request, a false one answers differently, for every pair tried.")
+}
+
+// similar says whether two answers look alike: same status, body lengths
+// within 5% (or 8 bytes).
+func similar(a, b *response) bool {
+	if a.status != b.status {
+		return false
+	}
+	d := len(a.body) - len(b.body)
+	if d < 0 {
+		d = -d
+	}
+	return d <= max(8, len(b.body)/20)
+}
+
+// record adds a request to its finding, making the finding on the first.
+func (r *run) record(p *probe, res *response, severity, category, signature, title, why string) {
+	fp := strings.Join([]string{p.op.name, category, strconv.Itoa(res.status), signature}, "|")
+	r.mu.Lock()
+	if f := r.findings[fp]; f != nil {
+		f.Count++
+		r.mu.Unlock()
+		return
+	}
+	f := &Finding{Severity: severity, Category: category, Title: title, Description: why, Fingerprint: fp, Count: 1,
+		RequestMethod: p.req.method, RequestURL: p.req.url, RequestBody: clip(p.req.body), RequestHeaders: flat(p.req.header),
+		ResponseStatus: res.status, ResponseTimeMs: res.duration.Milliseconds(), ResponseBody: clip(res.body),
+		ResponseHeaders: flat(res.header), MutationApplied: p.mutation, OriginalSeedID: p.op.seedID}
+	r.findings[fp] = f
+	r.order = append(r.order, f)
+	r.mu.Unlock()
+	r.emit(Event{Kind: "finding", Total: r.planned.Load(), Completed: r.done.Load(), Finding: f})
+	switch {
+	case r.cfg.Options.StopOnFinding:
+		r.cancel(errStopFinding)
+	case r.cfg.Options.StopOnCritical && severity == Critical:
+		r.cancel(errStopCritical)
+	}
+}
+
+func clip(b []byte) string {
+	if len(b) > evidenceMax {
+		b = b[:evidenceMax]
+	}
+	return string(b)
+}
+
+func flat(h http.Header) map[string]string {
+	if len(h) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		out[k] = strings.Join(v, ", ")
+	}
+	return out
+}
+
+// Signatures.
+var (
+	sqlError = regexp.MustCompile(`(?i)(SQLITE_ERROR|sqlite3?\.|SQLSTATE\[|syntax error at or near|unterminated quoted string|` +
+		`You have an error in your SQL syntax|ORA-\d{5}|Microsoft OLE DB Provider for SQL Server|Unclosed quotation mark|` +
+		`pg_query\(\)|PSQLException|quoted string not properly terminated|near "[^"]*": syntax error)`)
+	fileLeak = regexp.MustCompile(`root:[x*]?:0:0:|\[boot loader\]|; for 16-bit app support`)
+)
+
+func isHTML(h http.Header) bool {
+	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	return mt == "text/html" || mt == "application/xhtml+xml"
+}
+
+// errorSignature is what tells server errors apart: a JSON answer's keys,
+// or the start of a text answer with its numbers and quoted parts taken out.
+func errorSignature(res *response) string {
+	var obj map[string]any
+	if json.Unmarshal(res.body, &obj) == nil {
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return "json:" + strings.Join(keys, ",")
+	}
+	s := volatile.ReplaceAllString(string(res.body), "")
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	return "text:" + strings.TrimSpace(s)
+}
+
+var volatile = regexp.MustCompile(`\d+|"[^"]*"|'[^']*'`)
+
+// schemaSignature keeps what names a schema problem, not the values.
+func schemaSignature(why string) string {
+	s := volatile.ReplaceAllString(why, "")
+	if len(s) > 60 {
+		s = s[:60]
+	}
+	return s
+}
+
+// limiter spaces requests to at most n a second.
+type limiter struct {
+	mu   sync.Mutex
+	next time.Time
+	gap  time.Duration
+}
+
+func newLimiter(n int) *limiter { return &limiter{gap: time.Second / time.Duration(n)} }
+
+// wait blocks until the next request may go, or ctx ends (false).
+func (l *limiter) wait(ctx context.Context) bool {
+	l.mu.Lock()
+	now := time.Now()
+	at := l.next
+	if at.Before(now) {
+		at = now
+	}
+	l.next = at.Add(l.gap)
+	l.mu.Unlock()
+	d := time.Until(at)
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// JSON helpers.
+
+type leaf struct {
+	path  []string
+	value any
+}
+
+// jsonLeaves are the scalar values of a document, with their paths.
+func jsonLeaves(v any, path []string) []leaf {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var out []leaf
+		for _, k := range keys {
+			out = append(out, jsonLeaves(x[k], append(append([]string{}, path...), k))...)
+		}
+		return out
+	case []any:
+		var out []leaf
+		for i, it := range x {
+			out = append(out, jsonLeaves(it, append(append([]string{}, path...), strconv.Itoa(i)))...)
+		}
+		return out
+	case nil:
+		if len(path) == 0 {
+			return nil
+		}
+	}
+	if len(path) == 0 {
+		return nil
+	}
+	return []leaf{{path: path, value: v}}
+}
+
+func cloneJSON(v any) any {
+	b, _ := json.Marshal(v)
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// setJSON replaces the value at path in doc (which it changes) and returns doc.
+func setJSON(doc any, path []string, value any) any {
+	if len(path) == 0 {
+		return value
+	}
+	switch x := doc.(type) {
+	case map[string]any:
+		x[path[0]] = setJSON(x[path[0]], path[1:], value)
+	case []any:
+		if i, err := strconv.Atoi(path[0]); err == nil && i >= 0 && i < len(x) {
+			x[i] = setJSON(x[i], path[1:], value)
+		}
+	}
+	return doc
+}
+
+// sameJSONType says whether two values have one JSON type.
+func sameJSONType(a, b any) bool { return jsonType(a) == jsonType(b) }
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case float64, int, json.Number:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	}
+	return "object"
+}

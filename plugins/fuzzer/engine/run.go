@@ -1,0 +1,469 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Event is what a run reports as it goes: progress, a new finding, its end.
+type Event struct {
+	Kind      string // progress, finding, complete
+	Total     int64  // requests planned so far
+	Completed int64  // requests answered (or failed)
+	Finding   *Finding
+}
+
+// Result is a run's outcome.
+type Result struct {
+	TotalRequests int64      `json:"totalRequests"`
+	SuccessCount  int64      `json:"successCount"`
+	ErrorCount    int64      `json:"errorCount"`
+	Findings      []*Finding `json:"findings"`
+	// StoppedBy says why the run ended early ("" when it did all its work):
+	// maxRequests, maxDuration, stopOnFinding, stopOnCritical, cancelled.
+	StoppedBy string `json:"stoppedBy,omitempty"`
+	// Warnings are things the run skipped (unknown categories, seeds it
+	// could not build).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// maxBody bounds the response bytes read for judging.
+const maxBody = 1 << 20
+
+// errBudget: the run's request budget is spent.
+var errBudget = errors.New("request budget spent")
+
+// run is one running Config.
+type run struct {
+	cfg    Config
+	client *http.Client
+	emit   func(Event)
+	cats   map[string]bool
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	planned, sent, done, ok, failed atomic.Int64
+	limiter                         *limiter
+
+	mu       sync.Mutex
+	findings map[string]*Finding
+	order    []*Finding
+	seq      atomic.Int64 // markers and canary tokens
+}
+
+// Run fuzzes the config's target until its work is done, its budget is
+// spent or ctx ends. client sends the requests (its transport carries the
+// network policy); emit, when set, hears progress and findings as they come.
+func Run(ctx context.Context, cfg Config, client *http.Client, emit func(Event)) (*Result, error) {
+	if err := cfg.normalize(); err != nil {
+		return nil, err
+	}
+	if emit == nil {
+		emit = func(Event) {}
+	}
+	res := &Result{}
+	names := cfg.Categories
+	if len(names) == 0 {
+		names = strategyCategories(cfg.Strategy)
+	}
+	cats, unknown := resolveCategories(names)
+	for _, u := range unknown {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("unknown payload category %q: skipped", u))
+	}
+	r := &run{cfg: cfg, client: client, emit: emit, cats: map[string]bool{}, findings: map[string]*Finding{}}
+	for _, c := range cats {
+		r.cats[c] = true
+	}
+	if cfg.Options.MaxRPS > 0 {
+		r.limiter = newLimiter(cfg.Options.MaxRPS)
+	}
+	var cancel context.CancelFunc
+	ctx, cancel = context.WithTimeoutCause(ctx, cfg.Options.MaxDuration, errors.New("maxDuration"))
+	defer cancel()
+	r.ctx, r.cancel = context.WithCancelCause(ctx)
+	defer r.cancel(nil)
+
+	ops, warnings, err := r.operations()
+	if err != nil {
+		return nil, err
+	}
+	res.Warnings = append(res.Warnings, warnings...)
+
+	// Baselines first: every check compares with them.
+	r.parallel(len(ops), func(i int) { ops[i].baseline = r.send(ops[i].base) })
+	for _, op := range ops {
+		if b := op.baseline; b != nil && b.err == nil {
+			r.judge(&probe{op: op, req: op.base}, b)
+		}
+	}
+	var tasks []func()
+	for _, op := range ops {
+		tasks = append(tasks, r.tasks(op)...)
+	}
+	r.parallel(len(tasks), func(i int) { tasks[i]() })
+
+	res.TotalRequests, res.SuccessCount, res.ErrorCount = r.sent.Load(), r.ok.Load(), r.failed.Load()
+	r.mu.Lock()
+	res.Findings = append(res.Findings, r.order...)
+	r.mu.Unlock()
+	switch cause := context.Cause(r.ctx); {
+	case cause == nil:
+	case errors.Is(cause, errBudget):
+		res.StoppedBy = "maxRequests"
+	case ctx.Err() != nil && context.Cause(ctx) != nil && context.Cause(ctx).Error() == "maxDuration":
+		res.StoppedBy = "maxDuration"
+	case errors.Is(cause, errStopFinding):
+		res.StoppedBy = "stopOnFinding"
+	case errors.Is(cause, errStopCritical):
+		res.StoppedBy = "stopOnCritical"
+	default:
+		res.StoppedBy = "cancelled"
+	}
+	emit(Event{Kind: "complete", Total: r.planned.Load(), Completed: r.done.Load()})
+	return res, nil
+}
+
+var (
+	errStopFinding  = errors.New("stopOnFinding")
+	errStopCritical = errors.New("stopOnCritical")
+)
+
+// parallel runs n jobs on the run's workers until they are done or the run stops.
+func (r *run) parallel(n int, job func(i int)) {
+	r.planned.Add(int64(n))
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for w := 0; w < min(r.cfg.Options.Concurrency, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r.ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				job(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// request is one request to send.
+type request struct {
+	method  string
+	url     string
+	header  http.Header
+	body    []byte
+	timeout time.Duration
+}
+
+func (q *request) clone() *request {
+	c := *q
+	c.header = q.header.Clone()
+	return &c
+}
+
+// response is what came back.
+type response struct {
+	status   int
+	header   http.Header
+	body     []byte
+	duration time.Duration
+	err      error
+	timedOut bool
+}
+
+// send sends one request within the budget, the rate and the timeout.
+func (r *run) send(q *request) *response {
+	if r.sent.Add(1) > r.cfg.Options.MaxRequests {
+		r.sent.Add(-1)
+		r.cancel(errBudget)
+		return nil
+	}
+	if r.limiter != nil && !r.limiter.wait(r.ctx) {
+		return nil
+	}
+	defer func() {
+		if d := r.done.Add(1); d%50 == 0 {
+			r.emit(Event{Kind: "progress", Total: r.planned.Load(), Completed: d})
+		}
+	}()
+	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.Options.TimeoutPerReq)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, q.method, q.url, bytes.NewReader(q.body))
+	if err != nil {
+		r.failed.Add(1)
+		return &response{err: err}
+	}
+	req.Header = q.header.Clone()
+	if len(q.body) == 0 {
+		req.Body, req.ContentLength = http.NoBody, 0
+	}
+	start := time.Now()
+	res, err := r.client.Do(req)
+	out := &response{duration: time.Since(start)}
+	if err != nil {
+		r.failed.Add(1)
+		out.err = err
+		out.timedOut = errors.Is(err, context.DeadlineExceeded) && r.ctx.Err() == nil
+		return out
+	}
+	defer res.Body.Close()
+	out.status, out.header = res.StatusCode, res.Header
+	out.body, err = io.ReadAll(io.LimitReader(res.Body, maxBody))
+	if err != nil && r.ctx.Err() == nil {
+		out.err = err
+	}
+	out.duration = time.Since(start)
+	r.ok.Add(1)
+	return out
+}
+
+// operation is one seed, built.
+type operation struct {
+	name     string // METHOD /path, the fingerprint's operation
+	seedID   string
+	base     *request
+	query    url.Values
+	rawURL   *url.URL
+	jsonBody any // the body decoded, when it is JSON
+	spec     *specOp
+	baseline *response
+}
+
+// operations builds the seeds (from the spec when there are none).
+func (r *run) operations() ([]*operation, []string, error) {
+	var spec *specDoc
+	if len(r.cfg.OpenAPISpec) > 0 {
+		var err error
+		if spec, err = loadSpec(r.cfg.OpenAPISpec); err != nil {
+			return nil, nil, err
+		}
+	}
+	seeds := r.cfg.Seeds
+	if len(seeds) == 0 && spec != nil {
+		seeds = spec.seeds()
+	}
+	var ops []*operation
+	var warnings []string
+	for _, s := range seeds {
+		op, err := r.build(s)
+		if err != nil {
+			warnings = append(warnings, fmt.Sprintf("seed %q: %v", s.ID, err))
+			continue
+		}
+		if spec != nil {
+			op.spec = spec.find(op.base.method, op.rawURL.Path)
+		}
+		ops = append(ops, op)
+	}
+	if len(ops) == 0 {
+		return nil, warnings, errors.New("no seed request could be built: " + strings.Join(warnings, "; "))
+	}
+	return ops, warnings, nil
+}
+
+// build makes a seed's request.
+func (r *run) build(s Seed) (*operation, error) {
+	method := strings.ToUpper(s.Method)
+	if method == "" {
+		method = http.MethodGet
+	}
+	raw := s.URL
+	if raw == "" {
+		raw = strings.TrimRight(r.cfg.TargetBaseURL, "/") + "/" + strings.TrimLeft(s.Path, "/")
+	} else if !strings.Contains(raw, "://") {
+		raw = strings.TrimRight(r.cfg.TargetBaseURL, "/") + "/" + strings.TrimLeft(raw, "/")
+	}
+	for k, v := range s.PathParams {
+		raw = strings.ReplaceAll(raw, "{"+k+"}", url.PathEscape(v))
+		raw = strings.ReplaceAll(raw, ":"+k, url.PathEscape(v))
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("url %q: an http or https URL with a host is needed", raw)
+	}
+	q := u.Query()
+	for k, v := range s.QueryParams {
+		q.Set(k, v)
+	}
+	h := http.Header{}
+	for k, v := range r.cfg.Options.CustomHeaders {
+		h.Set(k, v)
+	}
+	for k, v := range s.Headers {
+		h.Set(k, v)
+	}
+	if a := r.cfg.Options.AuthHeader; a != "" && h.Get("Authorization") == "" {
+		h.Set("Authorization", a)
+	}
+	body := []byte(s.Body)
+	if len(body) > 0 {
+		ct := s.ContentType
+		if ct == "" && json.Valid(body) {
+			ct = "application/json"
+		}
+		if ct != "" && h.Get("Content-Type") == "" {
+			h.Set("Content-Type", ct)
+		}
+	}
+	op := &operation{name: method + " " + u.Path, seedID: s.ID, query: q, rawURL: u}
+	u2 := *u
+	u2.RawQuery = q.Encode()
+	op.base = &request{method: method, url: u2.String(), header: h, body: body}
+	if len(body) > 0 && json.Valid(body) {
+		_ = json.Unmarshal(body, &op.jsonBody)
+	}
+	return op, nil
+}
+
+// withQuery is the operation's request with one query value replaced.
+func (op *operation) withQuery(name, value string) *request {
+	q := url.Values{}
+	for k, v := range op.query {
+		q[k] = append([]string(nil), v...)
+	}
+	q.Set(name, value)
+	u := *op.rawURL
+	u.RawQuery = q.Encode()
+	c := op.base.clone()
+	c.url = u.String()
+	return c
+}
+
+// withJSON is the operation's request with the body value at path replaced.
+func (op *operation) withJSON(path []string, value any) *request {
+	doc := setJSON(cloneJSON(op.jsonBody), path, value)
+	b, _ := json.Marshal(doc)
+	c := op.base.clone()
+	c.body = b
+	return c
+}
+
+// points are the operation's insertion points: query values and JSON
+// body leaves, with their current values.
+type point struct {
+	name  string // "query q", "body $.quantity"
+	value any
+	set   func(v any) *request
+}
+
+func (op *operation) points() []point {
+	var out []point
+	keys := make([]string, 0, len(op.query))
+	for k := range op.query {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		name := k
+		out = append(out, point{name: "query " + k, value: op.query.Get(k), set: func(v any) *request { return op.withQuery(name, text(v)) }})
+	}
+	for _, p := range jsonLeaves(op.jsonBody, nil) {
+		path := p.path
+		out = append(out, point{name: "body $." + strings.Join(path, "."), value: p.value,
+			set: func(v any) *request { return op.withJSON(path, v) }})
+	}
+	return out
+}
+
+func text(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// tasks are the operation's probes: the auth checks, the boolean pairs
+// and one request per payload and insertion point.
+func (r *run) tasks(op *operation) []func() {
+	b := op.baseline
+	if b == nil || b.err != nil {
+		return nil
+	}
+	var out []func()
+	if r.cfg.Options.AuthHeader != "" && b.status >= 200 && b.status < 300 {
+		out = append(out, func() { r.authCheck(op) })
+	}
+	for _, p := range op.points() {
+		if r.cats["sqli"] {
+			if s, ok := p.value.(string); ok {
+				out = append(out, func() { r.booleanCheck(op, p, s) })
+			}
+		}
+		for _, cat := range Categories() {
+			if !r.cats[cat] {
+				continue
+			}
+			if cat == "type_confusion" || cat == "schema_violation" {
+				for _, v := range typeConfusions {
+					if sameJSONType(v, p.value) || !strings.HasPrefix(p.name, "body") {
+						continue
+					}
+					out = append(out, func() {
+						q := p.set(v)
+						r.probe(&probe{op: op, req: q, category: cat, mutation: fmt.Sprintf("%s: %s", p.name, text(v)),
+							invalid: op.spec != nil})
+					})
+				}
+				continue
+			}
+			for _, payload := range payloadLists[cat] {
+				out = append(out, func() {
+					pr := &probe{op: op, category: cat}
+					pl := payload
+					if strings.Contains(pl, markerPH) {
+						pr.marker = fmt.Sprintf("mkz%dq", r.seq.Add(1))
+						pl = strings.ReplaceAll(pl, markerPH, pr.marker)
+					}
+					if strings.Contains(pl, canaryPH) {
+						if r.cfg.Canary == nil {
+							return
+						}
+						pr.token = fmt.Sprintf("c%d", r.seq.Add(1))
+						pl = strings.ReplaceAll(pl, canaryPH, r.cfg.Canary.URL(pr.token))
+					}
+					pr.payload = pl
+					pr.mutation = p.name + ": " + pl
+					pr.req = p.set(pl)
+					r.probe(pr)
+				})
+			}
+		}
+	}
+	return out
+}
+
+// probe is one mutated request and what it was for.
+type probe struct {
+	op       *operation
+	req      *request
+	category string
+	payload  string
+	mutation string
+	marker   string // unique text an XSS payload carries
+	token    string // the canary token an SSRF payload points at
+	invalid  bool   // the value breaks the declared type: accepting it is a finding
+}
+
+func (r *run) probe(p *probe) {
+	res := r.send(p.req)
+	if res == nil {
+		return
+	}
+	r.judge(p, res)
+}

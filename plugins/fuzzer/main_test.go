@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/mockarty-oss/mockarty/plugins/fuzzer/engine"
+	"github.com/mockarty-oss/mockarty/plugins/fuzzer/internal/target"
+	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
+)
+
+// A fuzz run through the plugin contract: the config as the API takes it,
+// findings streamed as items while it runs, the summary at the end.
+func TestRunThroughThePlugin(t *testing.T) {
+	h, err := target.New(true, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	p := plugintest.Start(t, &Fuzzer{}, nil, nil)
+	cfg := map[string]any{"targetBaseUrl": srv.URL, "strategy": "security", "payloadCategories": []string{"sql_injection", "xss"},
+		"seedRequests": []map[string]any{
+			{"id": "search", "method": "GET", "path": "/api/products", "queryParams": map[string]string{"q": "phone"}},
+			{"id": "greet", "method": "GET", "path": "/api/greet", "queryParams": map[string]string{"name": "world"}},
+		},
+		"options": map[string]any{"concurrency": 4, "maxRequests": 500, "timeoutPerReq": "5s", "maxDuration": "1m"}}
+	params, _ := json.Marshal(map[string]any{"config": cfg, "allowPrivate": true})
+	out, steps, err := p.Run(context.Background(), sdk.Job{ID: "r1", Kind: JobKind, Params: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res engine.Result
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatal(err)
+	}
+	streamed := map[string]bool{}
+	for _, s := range steps {
+		if s.ItemKind == "finding" {
+			var f engine.Finding
+			if err := json.Unmarshal(s.Item, &f); err != nil {
+				t.Fatal(err)
+			}
+			streamed[f.Category] = true
+		}
+	}
+	if len(res.Findings) != 2 || !streamed["sqli"] || !streamed["xss"] || res.TotalRequests == 0 || res.TotalRequests > 500 {
+		t.Fatalf("findings %d (streamed %v), %d requests", len(res.Findings), streamed, res.TotalRequests)
+	}
+
+	// The network policy: without allowPrivate a loopback target is refused.
+	params, _ = json.Marshal(map[string]any{"config": cfg})
+	out, _, err = p.Run(context.Background(), sdk.Job{ID: "r2", Kind: JobKind, Params: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = engine.Result{}
+	_ = json.Unmarshal(out, &res)
+	if len(res.Findings) != 0 || res.SuccessCount != 0 || res.ErrorCount == 0 {
+		t.Fatalf("a private target without allowPrivate: %+v", res)
+	}
+}
+
+// Bad jobs are refused with what is wrong.
+func TestBadJobs(t *testing.T) {
+	p := plugintest.Start(t, &Fuzzer{}, nil, nil)
+	for _, c := range []struct{ kind, params, want string }{
+		{"other", `{}`, "unknown job kind"},
+		{JobKind, `{"config": 5}`, "unreadable job"},
+		{JobKind, `{"config": {"targetBaseUrl": "http://x", "options": {"maxDuration": "soon"}}}`, "options.maxDuration"},
+		{JobKind, `{"config": {"targetBaseUrl": "ftp://x", "seedRequests": [{"id": "a"}]}}`, "targetBaseUrl"},
+		{JobKind, `{"config": {"targetBaseUrl": "http://x"}}`, "no seed requests"},
+		{JobKind, `{"config": {"targetBaseUrl": "http://x", "openapiSpec": "{not json"}}`, "openapiSpec"},
+	} {
+		_, _, err := p.Run(context.Background(), sdk.Job{ID: "bad", Kind: c.kind, Params: json.RawMessage(c.params)})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %s: %v, want an error about %q", c.kind, c.params, err, c.want)
+		}
+	}
+}
