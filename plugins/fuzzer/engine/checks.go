@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 )
 
 // Finding is one problem, however many requests showed it (model-tools.md §3.4).
@@ -253,18 +255,7 @@ func (l *limiter) wait(ctx context.Context) bool {
 	}
 	l.next = at.Add(l.gap)
 	l.mu.Unlock()
-	d := time.Until(at)
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return listen.Sleep(ctx, time.Until(at))
 }
 
 // JSON helpers.
