@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -36,11 +37,50 @@ func (*Fuzzer) Configure(context.Context, json.RawMessage) error { return nil }
 // Health is always fine: the plugin holds no connection.
 func (*Fuzzer) Health(context.Context) error { return nil }
 
+// ActionCategories lists the payload categories (sdk.Caller).
+const ActionCategories = "categories"
+
+// Call answers the host's actions: the payload categories.
+func (*Fuzzer) Call(_ context.Context, action string, _ json.RawMessage) (json.RawMessage, error) {
+	if action != ActionCategories {
+		return nil, sdk.ErrUnknownAction
+	}
+	return json.Marshal(engine.CategoryList())
+}
+
 // Job is what the host sends: the run's config (the API's FuzzConfig) and
 // its network policy.
 type Job struct {
 	Config       RunConfig `json:"config"`
 	AllowPrivate bool      `json:"allowPrivate,omitempty"`
+	// AllowHosts are host:port addresses reachable even when private (the
+	// server's own listeners).
+	AllowHosts []string `json:"allowHosts,omitempty"`
+	// CanaryURL + token is a callback URL the host records fetches of;
+	// CanaryCheckURL + token answers {"hit": bool} (none: no SSRF check).
+	CanaryURL      string `json:"canaryUrl,omitempty"`
+	CanaryCheckURL string `json:"canaryCheckUrl,omitempty"`
+}
+
+// hostCanary is the host's canary endpoint as the engine asks it.
+type hostCanary struct {
+	url, check string
+	client     *http.Client
+}
+
+func (c *hostCanary) URL(token string) string { return c.url + token }
+
+// Hit asks the host whether the target fetched token's URL.
+func (c *hostCanary) Hit(token string) bool {
+	res, err := c.client.Get(c.check + token)
+	if err != nil {
+		return false
+	}
+	defer res.Body.Close()
+	var out struct {
+		Hit bool `json:"hit"`
+	}
+	return res.StatusCode == http.StatusOK && json.NewDecoder(io.LimitReader(res.Body, 1024)).Decode(&out) == nil && out.Hit
 }
 
 // Run runs one fuzz run, reporting each finding as an item ("finding")
@@ -57,12 +97,16 @@ func (*Fuzzer) Run(ctx context.Context, job sdk.Job, _ sdk.Host, report func(sdk
 	if err != nil {
 		return nil, err
 	}
-	client := &http.Client{Transport: &http.Transport{DialContext: outbound.Dialer(j.AllowPrivate), MaxIdleConnsPerHost: 64,
+	pol := outbound.Policy{AllowPrivate: j.AllowPrivate, Allow: j.AllowHosts}
+	client := &http.Client{Transport: &http.Transport{DialContext: pol.Dialer(), MaxIdleConnsPerHost: 64,
 		IdleConnTimeout: 30 * time.Second}}
 	if !cfg.Options.FollowRedirects {
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
 	defer client.CloseIdleConnections()
+	if j.CanaryURL != "" && j.CanaryCheckURL != "" {
+		cfg.Canary = &hostCanary{url: j.CanaryURL, check: j.CanaryCheckURL, client: &http.Client{Timeout: 5 * time.Second}}
+	}
 	res, err := engine.Run(ctx, cfg, client, func(e engine.Event) {
 		p := sdk.Progress{Done: e.Completed, Total: e.Total, Message: e.Kind}
 		if e.Total > 0 {

@@ -22,6 +22,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
 	"github.com/mockarty-oss/mockarty/host/internal/config"
+	"github.com/mockarty-oss/mockarty/host/internal/fuzz"
 	"github.com/mockarty-oss/mockarty/host/internal/perf"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
@@ -121,11 +122,14 @@ func run(migrate string) error {
 	perfRuns := perf.NewRuns(streams, perf.NewService(st), pm, testerNet(cfg, pm), log.Named("perf"))
 	perfRuns.Collections = testerRuns.LoadJob
 	defer perfRuns.Wait()
+	fuzzRuns := fuzz.NewRuns(streams, fuzz.NewService(st), pm, testerNet(cfg, pm), log.Named("fuzz"))
+	fuzzRuns.Canary, fuzzRuns.APIURL = fuzz.NewCanary(), pm.APIURL
+	defer fuzzRuns.Wait()
 	perfSchedules := perf.NewScheduler(ctx, perfRuns, log.Named("perf"))
 	defer perfSchedules.Stop()
 	testerSchedules := tester.NewScheduler(ctx, testerRuns, log.Named("tester"))
 	defer testerSchedules.Stop()
-	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load, testerSvc, testerRuns, testerSchedules, perfRuns, perfSchedules)
+	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load, testerSvc, testerRuns, testerSchedules, perfRuns, perfSchedules, fuzzRuns)
 
 	serveErr, addr, err := serve(cfg, log, app, res, started)
 	if err != nil {
@@ -242,8 +246,9 @@ func newAccess(ctx context.Context, cfg *config.Config, log hclog.Logger, st *st
 // newApp builds the REST API over the services.
 func newApp(cfg *config.Config, log hclog.Logger, streams context.Context, access *auth.Service, pm *plugins.Manager,
 	st *store.Store, res *resolve.Resolver, tpl *templatefiles.Dir, started time.Time, ready func() bool,
-	ts *tester.Service, tr *tester.Runs, sch *tester.Scheduler, pr *perf.Runs, psch *perf.Scheduler) *fiber.App {
+	ts *tester.Service, tr *tester.Runs, sch *tester.Scheduler, pr *perf.Runs, psch *perf.Scheduler, fr *fuzz.Runs) *fiber.App {
 	return api.New(api.Deps{
+		FuzzRuns:          fr,
 		PerfRuns:          pr,
 		PerfScheduler:     psch,
 		Tester:            ts,

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/catalog"
+	"github.com/mockarty-oss/mockarty/host/internal/fuzz"
 	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/perf"
@@ -67,6 +68,10 @@ type Deps struct {
 	Perf          *perf.Service
 	PerfRuns      *perf.Runs
 	PerfScheduler *perf.Scheduler
+	// Fuzz keeps fuzz configs and findings; FuzzRuns runs the fuzzer
+	// plugin (nil: runs answer 503).
+	Fuzz     *fuzz.Service
+	FuzzRuns *fuzz.Runs
 	// RootNamespace, when set, serves that namespace's mocks at the root
 	// path too (`mockarty-cli mock serve`): a request for any path the API
 	// does not own is mock traffic, as if sent to /stubs/<namespace>.
@@ -97,6 +102,9 @@ func New(d Deps, ready func() bool) *fiber.App {
 	}
 	if d.Perf == nil && d.Catalog != nil {
 		d.Perf = perf.NewService(d.Catalog.Store())
+	}
+	if d.Fuzz == nil && d.Catalog != nil {
+		d.Fuzz = fuzz.NewService(d.Catalog.Store())
 	}
 	s := &server{Deps: d, ready: ready}
 	streamCtx := d.Streams
@@ -201,6 +209,7 @@ func (s *server) routes(app *fiber.App) {
 	s.authRoutes(v1)
 	s.testerRoutes(v1)
 	s.perfRoutes(v1)
+	s.fuzzRoutes(v1)
 	s.perfScheduleRoutes(v1)
 	s.runnerTaskRoutes(v1)
 	v1.Get("/plugins", s.listPlugins)

@@ -165,8 +165,9 @@ func (r *run) record(p *probe, res *response, severity, category, signature, tit
 		ResponseHeaders: flat(res.header), MutationApplied: p.mutation, OriginalSeedID: p.op.seedID}
 	r.findings[fp] = f
 	r.order = append(r.order, f)
+	reported := *f // the run goes on counting f; the listener gets it as it is now
 	r.mu.Unlock()
-	r.emit(Event{Kind: "finding", Total: r.planned.Load(), Completed: r.done.Load(), Finding: f})
+	r.emit(Event{Kind: "finding", Total: r.planned.Load(), Completed: r.done.Load(), Finding: &reported})
 	switch {
 	case r.cfg.Options.StopOnFinding:
 		r.cancel(errStopFinding)

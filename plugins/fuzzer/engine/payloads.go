@@ -118,3 +118,26 @@ var sqlBooleanPairs = [][2]string{
 	{"' AND '1'='1", "' AND '1'='2"},
 	{"' AND 'x'='x", "' AND 'x'='y"},
 }
+
+// CategoryInfo describes a category for GET /fuzzing/payload-categories.
+type CategoryInfo struct {
+	Name         string `json:"name"`
+	Group        string `json:"group"` // security or surface
+	PayloadCount int    `json:"payloadCount"`
+}
+
+// CategoryList describes every category.
+func CategoryList() []CategoryInfo {
+	var out []CategoryInfo
+	for _, c := range Categories() {
+		g, n := "surface", len(payloadLists[c])
+		if IsSecurity(c) {
+			g = "security"
+		}
+		if c == "type_confusion" || c == "schema_violation" {
+			n = len(typeConfusions)
+		}
+		out = append(out, CategoryInfo{Name: c, Group: g, PayloadCount: n})
+	}
+	return out
+}

@@ -1,0 +1,361 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/auth"
+	"github.com/mockarty-oss/mockarty/host/internal/fuzz"
+	"github.com/mockarty-oss/mockarty/host/internal/objects"
+	"github.com/mockarty-oss/mockarty/host/internal/plugins"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+)
+
+// Security fuzzing (api-reference section 9, model-tools §3): the host
+// keeps configs, runs and findings; the fuzzer plugin sends and judges.
+func (s *server) fuzzRoutes(v1 fiber.Router) {
+	f := v1.Group("/fuzzing")
+	f.Get("/summary", s.fuzzSummary)
+	f.Get("/payload-categories", s.fuzzCategories)
+	f.Get("/configs", func(c *fiber.Ctx) error { return listTester(c, s.Fuzz.Configs) })
+	f.Post("/configs", s.createFuzzConfig)
+	f.Get("/configs/:id", s.getFuzzConfig)
+	f.Put("/configs/:id", s.updateFuzzConfig)
+	f.Delete("/configs/:id", s.deleteFuzzConfig)
+	f.Post("/run", s.runFuzz)
+	f.Post("/run/:id/stop", s.stopFuzz)
+	f.Post("/quick-fuzz", s.quickFuzz)
+	f.Get("/results", s.listFuzzResults)
+	f.Get("/results/:id", s.getFuzzResult)
+	f.Delete("/results/:id", s.deleteFuzzResult)
+	f.Get("/findings", s.listFindings)
+	f.Get("/findings/:id", s.getFinding)
+	f.Put("/findings/:id/triage", s.triageFinding)
+	f.All("/canary/:secret/:token", s.fuzzCanary)
+	f.Get("/canary-hits/:secret/:token", s.fuzzCanaryHit)
+}
+
+// fuzzCanary records a target's fetch of a run's callback URL. It needs
+// no credentials: the target calls it; the run's secret is the key.
+func (s *server) fuzzCanary(c *fiber.Ctx) error {
+	if s.FuzzRuns == nil || s.FuzzRuns.Canary == nil || !s.FuzzRuns.Canary.Record(c.Params("secret"), c.Params("token")) {
+		return notFoundErr("no fuzz run has this callback")
+	}
+	return c.SendStatus(http.StatusNoContent)
+}
+
+// fuzzCanaryHit tells the fuzzer whether a callback was fetched.
+func (s *server) fuzzCanaryHit(c *fiber.Ctx) error {
+	hit := s.FuzzRuns != nil && s.FuzzRuns.Canary != nil && s.FuzzRuns.Canary.Hit(c.Params("secret"), c.Params("token"))
+	return c.JSON(fiber.Map{"hit": hit})
+}
+
+func (s *server) needFuzzConfig(c *fiber.Ctx, id string, a auth.Action) (*fuzz.Config, error) {
+	return needIn(c, "fuzz config", id, s.Fuzz.Config, func(f *fuzz.Config) string { return f.Namespace }, a)
+}
+
+func (s *server) createFuzzConfig(c *fiber.Ctx) error {
+	var cfg fuzz.Config
+	if err := s.decodeJSON(c, &cfg); err != nil {
+		return err
+	}
+	ns, err := namespaceFor(c, cfg.Namespace, auth.Write)
+	if err != nil {
+		return err
+	}
+	cfg.Namespace = ns
+	if cfg.ID != "" {
+		if cur, err := s.Fuzz.Config(c.UserContext(), cfg.ID); err == nil && cur.Namespace != ns {
+			return apiErr(http.StatusConflict, CodeConflict, "fuzz config %q is in namespace %q", cfg.ID, cur.Namespace)
+		}
+	}
+	out, err := s.Fuzz.SaveConfig(c.UserContext(), &cfg)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(out)
+}
+
+func (s *server) getFuzzConfig(c *fiber.Ctx) error {
+	cfg, err := s.needFuzzConfig(c, param(c, "id"), auth.Read)
+	if err != nil {
+		return err
+	}
+	return c.JSON(cfg)
+}
+
+func (s *server) updateFuzzConfig(c *fiber.Ctx) error {
+	cfg, err := s.needFuzzConfig(c, param(c, "id"), auth.Write)
+	if err != nil {
+		return err
+	}
+	return updated(s, c, cfg.ID, s.Fuzz.UpdateConfig)
+}
+
+func (s *server) deleteFuzzConfig(c *fiber.Ctx) error {
+	cfg, err := s.needFuzzConfig(c, param(c, "id"), auth.Write)
+	if err != nil {
+		return err
+	}
+	if err := s.Fuzz.DeleteConfig(c.UserContext(), cfg.ID); err != nil {
+		return err
+	}
+	return removed(c, cfg.ID)
+}
+
+// runFuzz starts a run of a full config, or of {configId} (with any field
+// of the request overriding the saved config's).
+func (s *server) runFuzz(c *fiber.Ctx) error {
+	if s.FuzzRuns == nil {
+		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "fuzzing is not available on this server")
+	}
+	b, err := s.objectBody(c)
+	if err != nil {
+		return err
+	}
+	var ref struct {
+		ConfigID  string `json:"configId"`
+		Namespace string `json:"namespace"`
+	}
+	_ = json.Unmarshal(b, &ref)
+	cfg := &fuzz.Config{}
+	if ref.ConfigID != "" {
+		saved, err := s.needFuzzConfig(c, ref.ConfigID, auth.Read)
+		if err != nil {
+			return err
+		}
+		cfg, ref.Namespace = saved, saved.Namespace
+	}
+	if err := objects.Merge(cfg, b, true, "id", "createdAt", "updatedAt", "namespace", "configId"); err != nil {
+		return err
+	}
+	if ref.ConfigID != "" {
+		cfg.ID = ref.ConfigID
+	} else {
+		cfg.ID = ""
+	}
+	return s.startFuzz(c, cfg, ref.Namespace)
+}
+
+func (s *server) startFuzz(c *fiber.Ctx, cfg *fuzz.Config, namespace string) error {
+	ns, err := namespaceFor(c, namespace, auth.Write)
+	if err != nil {
+		return err
+	}
+	cfg.Namespace = ns
+	t, _, err := s.FuzzRuns.Start(c.UserContext(), cfg, principal(c).UserID, "api")
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(fuzz.Run(t))
+}
+
+// quickFuzz fuzzes one request: {url, method, body, customHeaders,
+// categories | payloadCategories} (model-tools §3.3).
+func (s *server) quickFuzz(c *fiber.Ctx) error {
+	if s.FuzzRuns == nil {
+		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "fuzzing is not available on this server")
+	}
+	var q struct {
+		URL               string            `json:"url"`
+		Method            string            `json:"method"`
+		Body              string            `json:"body"`
+		CustomHeaders     map[string]string `json:"customHeaders"`
+		Categories        []string          `json:"categories"`
+		PayloadCategories []string          `json:"payloadCategories"`
+		Namespace         string            `json:"namespace"`
+	}
+	if err := s.decodeJSON(c, &q); err != nil {
+		return err
+	}
+	if strings.TrimSpace(q.URL) == "" {
+		return fieldErr("url", "the URL of the request to fuzz")
+	}
+	cats := q.PayloadCategories
+	if len(q.Categories) > 0 {
+		cats = q.Categories
+	}
+	cfg := &fuzz.Config{Name: "quick fuzz " + q.URL, SourceType: "manual", Strategy: "all", PayloadCategories: cats,
+		SeedRequests: []fuzz.Seed{{ID: "quick", Method: q.Method, URL: q.URL, Body: q.Body}},
+		Options:      fuzz.Options{CustomHeaders: q.CustomHeaders, MaxRequests: 2000}}
+	return s.startFuzz(c, cfg, q.Namespace)
+}
+
+// needFuzzTask loads a fuzz run the caller may act on.
+func (s *server) needFuzzTask(c *fiber.Ctx, id string, a auth.Action) (*store.Task, error) {
+	t, err := s.Catalog.Store().GetTask(c.UserContext(), id)
+	if err != nil || t.Mode != fuzz.ModeFuzz || !principal(c).Allows(t.Namespace, auth.Read) {
+		return nil, notFoundErr("fuzz run %q not found", id)
+	}
+	return t, need(c, t.Namespace, a)
+}
+
+func (s *server) stopFuzz(c *fiber.Ctx) error {
+	t, err := s.needFuzzTask(c, param(c, "id"), auth.Write)
+	if err != nil {
+		return err
+	}
+	if s.FuzzRuns == nil || !s.FuzzRuns.Stop(t.ID) {
+		return apiErr(http.StatusConflict, CodeConflict, "fuzz run %q is not running (status %s)", t.ID, t.Status)
+	}
+	cur, err := s.Catalog.Store().GetTask(c.UserContext(), t.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fuzz.Run(cur))
+}
+
+func (s *server) listFuzzResults(c *fiber.Ctx) error {
+	ns, err := optionalNamespace(c)
+	if err != nil {
+		return err
+	}
+	if ns != "" {
+		if err := need(c, ns, auth.Read); err != nil {
+			return err
+		}
+	}
+	limit := c.QueryInt("limit", 100)
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	list, _, err := s.Catalog.Store().Tasks(c.UserContext(), store.TaskFilter{Mode: fuzz.ModeFuzz, Namespace: ns,
+		Namespaces: readableNamespaces(c), Limit: limit, Offset: max(c.QueryInt("offset", 0), 0)})
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, 0, len(list))
+	for i := range list {
+		r, err := s.Fuzz.Result(c.UserContext(), &list[i])
+		if err != nil {
+			return err
+		}
+		out = append(out, r)
+	}
+	return c.JSON(out)
+}
+
+func (s *server) getFuzzResult(c *fiber.Ctx) error {
+	t, err := s.needFuzzTask(c, param(c, "id"), auth.Read)
+	if err != nil {
+		return err
+	}
+	out, err := s.Fuzz.Result(c.UserContext(), t)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *server) deleteFuzzResult(c *fiber.Ctx) error {
+	t, err := s.needFuzzTask(c, param(c, "id"), auth.Write)
+	if err != nil {
+		return err
+	}
+	if s.FuzzRuns != nil {
+		s.FuzzRuns.Stop(t.ID)
+	}
+	if err := s.Fuzz.DeleteRunFindings(c.UserContext(), t.ID); err != nil {
+		return err
+	}
+	if err := s.Catalog.Store().DeleteTask(c.UserContext(), t.ID); err != nil {
+		return err
+	}
+	return removed(c, t.ID)
+}
+
+// listFindings is a bare array (the Go SDK's shape), a run's with ?runId=.
+func (s *server) listFindings(c *fiber.Ctx) error {
+	runID := c.Query("runId")
+	if runID != "" {
+		if _, err := s.needFuzzTask(c, runID, auth.Read); err != nil {
+			return err
+		}
+	}
+	ns, err := optionalNamespace(c)
+	if err != nil {
+		return err
+	}
+	if ns != "" {
+		if err := need(c, ns, auth.Read); err != nil {
+			return err
+		}
+	}
+	out, err := s.Fuzz.Findings(c.UserContext(), runID, ns, readableNamespaces(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+func (s *server) needFinding(c *fiber.Ctx, id string, a auth.Action) (*fuzz.Finding, error) {
+	return needIn(c, "finding", id, s.Fuzz.Finding, func(f *fuzz.Finding) string { return f.Namespace }, a)
+}
+
+func (s *server) getFinding(c *fiber.Ctx) error {
+	f, err := s.needFinding(c, param(c, "id"), auth.Read)
+	if err != nil {
+		return err
+	}
+	return c.JSON(f)
+}
+
+func (s *server) triageFinding(c *fiber.Ctx) error {
+	f, err := s.needFinding(c, param(c, "id"), auth.Write)
+	if err != nil {
+		return err
+	}
+	b, err := s.objectBody(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.Fuzz.Triage(c.UserContext(), f.ID, b)
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
+}
+
+// fuzzSummary counts the caller's runs and findings.
+func (s *server) fuzzSummary(c *fiber.Ctx) error {
+	ns, err := optionalNamespace(c)
+	if err != nil {
+		return err
+	}
+	all, err := s.Fuzz.Findings(c.UserContext(), "", ns, readableNamespaces(c))
+	if err != nil {
+		return err
+	}
+	_, runs, err := s.Catalog.Store().Tasks(c.UserContext(), store.TaskFilter{Mode: fuzz.ModeFuzz, Namespace: ns,
+		Namespaces: readableNamespaces(c), Limit: 1})
+	if err != nil {
+		return err
+	}
+	bySev, byStatus, byCat := map[string]int{}, map[string]int{}, map[string]int{}
+	for _, f := range all {
+		bySev[f.Severity]++
+		byStatus[f.TriagedStatus]++
+		byCat[f.Category]++
+	}
+	return c.JSON(fiber.Map{"totalRuns": runs, "totalFindings": len(all), "bySeverity": bySev, "byStatus": byStatus,
+		"byCategory": byCat, "openFindings": byStatus["new"] + byStatus["confirmed"]})
+}
+
+// fuzzCategories asks the fuzzer plugin for its payload categories.
+func (s *server) fuzzCategories(c *fiber.Ctx) error {
+	if s.Plugins == nil {
+		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "fuzzing is not available on this server")
+	}
+	out, err := s.Plugins.Call(c.UserContext(), fuzz.PluginName, "categories", nil)
+	if err != nil {
+		if errors.Is(err, plugins.ErrUnknown) || errors.Is(err, plugins.ErrNotRunning) {
+			return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "the fuzzer plugin is not running (GET /api/v1/plugins)")
+		}
+		return apiErr(http.StatusBadGateway, CodeUnavailable, "the fuzzer plugin did not answer: %v", err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(out)
+}

@@ -1,0 +1,251 @@
+// Package fuzz is the host's side of security fuzzing (api-reference
+// section 9, model-tools.md §3): configs, runs and findings are kept here;
+// the fuzzer plugin sends the requests and judges the answers.
+package fuzz
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
+	"github.com/mockarty-oss/mockarty/host/internal/objects"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+)
+
+// Object kinds.
+const (
+	KindConfig  = "fuzz-config"
+	KindFinding = "fuzz-finding"
+)
+
+func newID() string { return uuid.NewString() }
+
+// Seed is one seed request (model-tools §3.2).
+type Seed struct {
+	ID          string            `json:"id"`
+	Name        string            `json:"name,omitempty"`
+	Method      string            `json:"method,omitempty"`
+	URL         string            `json:"url,omitempty"`
+	Path        string            `json:"path,omitempty"`
+	Body        string            `json:"body,omitempty"`
+	ContentType string            `json:"contentType,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	QueryParams map[string]string `json:"queryParams,omitempty"`
+	PathParams  map[string]string `json:"pathParams,omitempty"`
+}
+
+// Options are FuzzConfig.options; the fuzzer reads them, the host checks them.
+type Options struct {
+	Concurrency      int               `json:"concurrency,omitempty"`
+	MaxRPS           int               `json:"maxRps,omitempty"`
+	MaxRequests      int64             `json:"maxRequests,omitempty"`
+	MaxDuration      string            `json:"maxDuration,omitempty"`
+	TimeoutPerReq    string            `json:"timeoutPerReq,omitempty"`
+	MutationDepth    int               `json:"mutationDepth,omitempty"`
+	StopOnCritical   bool              `json:"stopOnCritical,omitempty"`
+	StopOnFinding    bool              `json:"stopOnFinding,omitempty"`
+	FollowRedirects  bool              `json:"followRedirects,omitempty"`
+	VerifyFindings   bool              `json:"verifyFindings,omitempty"`
+	StatusCodeAlerts []int             `json:"statusCodeAlerts,omitempty"`
+	AuthHeader       string            `json:"authHeader,omitempty"`
+	CustomHeaders    map[string]string `json:"customHeaders,omitempty"`
+}
+
+// Config is a FuzzConfig (model-tools §3.2). Fields the server does not
+// use (the SDKs' annotations: protocol, reporter, mutators, assertions,
+// _sdkMeta, ...) are kept as sent.
+type Config struct {
+	ID                string   `json:"id"`
+	Name              string   `json:"name"`
+	Namespace         string   `json:"namespace"`
+	Description       string   `json:"description,omitempty"`
+	SourceType        string   `json:"sourceType,omitempty"`
+	TargetBaseURL     string   `json:"targetBaseUrl"`
+	Strategy          string   `json:"strategy"`
+	PayloadCategories []string `json:"payloadCategories"`
+	SeedRequests      []Seed   `json:"seedRequests"`
+	OpenAPISpec       string   `json:"openapiSpec,omitempty"`
+	Options           Options  `json:"options"`
+	CreatedAt         string   `json:"createdAt,omitempty"`
+	UpdatedAt         string   `json:"updatedAt,omitempty"`
+
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// configFields are the names Config reads itself.
+var configFields = map[string]bool{"id": true, "name": true, "namespace": true, "description": true, "sourceType": true,
+	"targetBaseUrl": true, "strategy": true, "payloadCategories": true, "seedRequests": true, "openapiSpec": true,
+	"options": true, "createdAt": true, "updatedAt": true}
+
+type configFieldsOnly Config
+
+// UnmarshalJSON reads the known fields and keeps the others.
+func (c *Config) UnmarshalJSON(b []byte) error {
+	var known configFieldsOnly
+	if err := json.Unmarshal(b, &known); err != nil {
+		return err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	*c = Config(known)
+	for k, v := range all {
+		if !configFields[k] {
+			if c.Extra == nil {
+				c.Extra = map[string]json.RawMessage{}
+			}
+			c.Extra[k] = v
+		}
+	}
+	return nil
+}
+
+// MarshalJSON writes the known fields and the kept ones.
+func (c Config) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(configFieldsOnly(c))
+	if err != nil || len(c.Extra) == 0 {
+		return b, err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return nil, err
+	}
+	for k, v := range c.Extra {
+		if !configFields[k] {
+			all[k] = v
+		}
+	}
+	return json.Marshal(all)
+}
+
+// Bounds of a config.
+const (
+	maxSeeds       = 1000
+	maxConcurrency = 256
+	maxRequests    = 10_000_000
+)
+
+// checkConfig says what is wrong with a config, as a field error.
+func checkConfig(c *Config) error {
+	fe := func(field, format string, args ...any) error {
+		return &model.FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	if c.TargetBaseURL != "" {
+		u, err := url.Parse(c.TargetBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fe("targetBaseUrl", "an http or https URL with a host, such as http://localhost:8080")
+		}
+	}
+	if len(c.SeedRequests) == 0 && strings.TrimSpace(c.OpenAPISpec) == "" {
+		return fe("seedRequests", "give at least one seed request (or an openapiSpec to make them from)")
+	}
+	if len(c.SeedRequests) > maxSeeds {
+		return fe("seedRequests", "at most %d seed requests", maxSeeds)
+	}
+	for i, s := range c.SeedRequests {
+		if s.URL == "" && c.TargetBaseURL == "" {
+			return fe(fmt.Sprintf("seedRequests[%d].url", i), "a seed without url needs the config's targetBaseUrl")
+		}
+	}
+	o := c.Options
+	if o.Concurrency < 0 || o.Concurrency > maxConcurrency {
+		return fe("options.concurrency", "0 (the default, 8) to %d", maxConcurrency)
+	}
+	if o.MaxRequests < 0 || o.MaxRequests > maxRequests {
+		return fe("options.maxRequests", "0 (the default, 10000) to %d", maxRequests)
+	}
+	if o.MaxRPS < 0 {
+		return fe("options.maxRps", "cannot be negative")
+	}
+	for field, v := range map[string]string{"options.maxDuration": o.MaxDuration, "options.timeoutPerReq": o.TimeoutPerReq} {
+		if v == "" {
+			continue
+		}
+		if d, err := time.ParseDuration(v); err != nil || d < 0 {
+			return fe(field, "a duration such as \"30s\" or \"5m\"")
+		}
+	}
+	return nil
+}
+
+// Service keeps fuzz configs and findings.
+type Service struct {
+	st *store.Store
+}
+
+// NewService returns the service over a store.
+func NewService(st *store.Store) *Service { return &Service{st: st} }
+
+// Store is the service's store.
+func (s *Service) Store() *store.Store { return s.st }
+
+var configs = &objects.Kind[Config, *Service]{Name: KindConfig,
+	Of: func(o *store.TesterObject) (*Config, error) {
+		var c Config
+		if err := objects.Decode(o, &c); err != nil {
+			return nil, err
+		}
+		c.ID, c.Namespace, c.Name = o.ID, o.Namespace, o.Name
+		c.CreatedAt, c.UpdatedAt = objects.ISO(o.CreatedMs), objects.ISO(o.UpdatedMs)
+		if c.PayloadCategories == nil {
+			c.PayloadCategories = []string{}
+		}
+		if c.SeedRequests == nil {
+			c.SeedRequests = []Seed{}
+		}
+		return &c, nil
+	},
+	Object: func(namespace string, c *Config) (*store.TesterObject, error) {
+		o := &store.TesterObject{Kind: KindConfig, ID: c.ID, Namespace: namespace, Name: c.Name}
+		return o, objects.Encode(o, c)
+	},
+	Owned: []string{"id", "namespace", "createdAt", "updatedAt"},
+	Check: func(_ context.Context, _ *Service, c *Config) error { return checkConfig(c) },
+}
+
+// Configs lists the configs of the namespaces.
+func (s *Service) Configs(ctx context.Context, namespace string, namespaces []string) ([]Config, error) {
+	return configs.List(ctx, s, store.TesterFilter{Namespace: namespace, Namespaces: namespaces})
+}
+
+// Config loads one config.
+func (s *Service) Config(ctx context.Context, id string) (*Config, error) {
+	return configs.Get(ctx, s, id)
+}
+
+// SaveConfig creates a config, or replaces the one its id names.
+func (s *Service) SaveConfig(ctx context.Context, c *Config) (*Config, error) {
+	if err := checkConfig(c); err != nil {
+		return nil, err
+	}
+	var created int64
+	if c.ID == "" {
+		c.ID = newID()
+	} else if o, err := objects.Live(ctx, s.st, KindConfig, c.ID); err == nil {
+		created = o.CreatedMs
+	}
+	if _, err := configs.Put(ctx, s, c.Namespace, c, created); err != nil {
+		return nil, err
+	}
+	return s.Config(ctx, c.ID)
+}
+
+// UpdateConfig merges body into a config.
+func (s *Service) UpdateConfig(ctx context.Context, id string, body []byte) (*Config, error) {
+	return configs.Update(ctx, s, id, body)
+}
+
+// DeleteConfig removes a config.
+func (s *Service) DeleteConfig(ctx context.Context, id string) error {
+	n, err := s.st.DeleteTesterObjects(ctx, KindConfig, []string{id})
+	if err == nil && n == 0 {
+		return fmt.Errorf("%w: fuzz config %q", store.ErrNotFound, id)
+	}
+	return err
+}

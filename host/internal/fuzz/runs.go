@@ -1,0 +1,245 @@
+package fuzz
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/objects"
+	"github.com/mockarty-oss/mockarty/host/internal/plugins"
+	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/host/internal/tasks"
+	"github.com/mockarty-oss/mockarty/sdk"
+)
+
+// PluginName is the tool plugin that fuzzes; JobKind its job.
+const (
+	PluginName = "fuzzer"
+	JobKind    = "fuzz.run"
+	// ModeFuzz is the test-run mode of fuzz runs.
+	ModeFuzz = "fuzz"
+)
+
+// Runs starts fuzz runs on the fuzzer plugin and records each as a task of
+// mode fuzz; each finding is stored the moment the plugin reports it.
+type Runs struct {
+	// Canary receives the runs' out-of-band callbacks; APIURL is where
+	// the targets reach it (nil or "": runs have no canary, no SSRF check).
+	Canary *Canary
+	APIURL func() string
+
+	svc  *Service
+	exec tasks.Executor
+	net  func() tasks.NetPolicy
+	live *tasks.Live
+	log  hclog.Logger
+}
+
+// NewRuns returns the run service; runs end with base.
+func NewRuns(base context.Context, svc *Service, exec tasks.Executor, net func() tasks.NetPolicy, log hclog.Logger) *Runs {
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	return &Runs{svc: svc, exec: exec, net: net, live: tasks.NewLive(base), log: log}
+}
+
+// Wait waits for every run to end (after base is cancelled).
+func (r *Runs) Wait() { r.live.Wait() }
+
+// Stop stops a live run; it reports whether the run was live.
+func (r *Runs) Stop(id string) bool { return r.live.Cancel(id) }
+
+// Live are a run's counters while it goes.
+type Live struct {
+	Planned   int64 `json:"planned"`
+	Completed int64 `json:"completed"`
+}
+
+// summary is what a fuzz task's row keeps.
+type summary struct {
+	Config *Config        `json:"config"`
+	Live   Live           `json:"live"`
+	Result *engineSummary `json:"result,omitempty"`
+}
+
+// engineSummary is what the host reads of the plugin's result.
+type engineSummary struct {
+	TotalRequests int64            `json:"totalRequests"`
+	SuccessCount  int64            `json:"successCount"`
+	ErrorCount    int64            `json:"errorCount"`
+	StoppedBy     string           `json:"stoppedBy,omitempty"`
+	Warnings      []string         `json:"warnings,omitempty"`
+	Findings      []*reportFinding `json:"findings,omitempty"`
+}
+
+// reportFinding is a finding as the plugin reports it.
+type reportFinding struct {
+	Finding
+	Fingerprint string `json:"fingerprint"`
+}
+
+// Start starts a run of c.
+func (r *Runs) Start(ctx context.Context, c *Config, userID, by string) (*store.Task, <-chan struct{}, error) {
+	if err := checkConfig(c); err != nil {
+		return nil, nil, err
+	}
+	netp := r.net()
+	job := map[string]any{"config": c, "allowPrivate": netp.AllowPrivate, "allowHosts": netp.AllowHosts}
+	var secret string
+	if r.Canary != nil && r.APIURL != nil {
+		if base := strings.TrimRight(r.APIURL(), "/"); base != "" {
+			secret = r.Canary.open()
+			job["canaryUrl"] = base + "/api/v1/fuzzing/canary/" + secret + "/"
+			job["canaryCheckUrl"] = base + "/api/v1/fuzzing/canary-hits/" + secret + "/"
+		}
+	}
+	params, err := json.Marshal(job)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := c.Name
+	if name == "" {
+		name = "fuzz run"
+	}
+	sum := &summary{Config: c}
+	t := &store.Task{ID: newID(), Namespace: c.Namespace, Mode: ModeFuzz, ReferenceID: c.ID, Name: name, Status: store.TaskRunning,
+		UserID: userID, TriggeredBy: by, Params: "{}", StartedMs: time.Now().UnixMilli()}
+	if b, err := json.Marshal(sum); err == nil {
+		t.Summary = string(b)
+	}
+	if err := r.svc.st.PutTask(ctx, t); err != nil {
+		return nil, nil, err
+	}
+	cp := *t
+	done := r.live.Go(t.ID, func(ctx context.Context) {
+		r.execute(ctx, t, sum, params)
+		if secret != "" {
+			r.Canary.close(secret)
+		}
+	})
+	return &cp, done, nil
+}
+
+func (r *Runs) execute(ctx context.Context, t *store.Task, sum *summary, params []byte) {
+	var mu sync.Mutex
+	rec := tasks.NewRecorder(r.svc.st, t, func() any {
+		mu.Lock()
+		defer mu.Unlock()
+		return *sum
+	})
+	stop := rec.Every(ctx)
+	byPrint := map[string]string{} // fingerprint -> finding id
+	res, err := r.exec.Run(ctx, PluginName, sdk.Job{ID: t.ID, Kind: JobKind, Params: params}, nil, func(p sdk.Progress) {
+		mu.Lock()
+		sum.Live = Live{Planned: p.Total, Completed: p.Done}
+		mu.Unlock()
+		if p.ItemKind != "finding" {
+			return
+		}
+		var f reportFinding
+		if json.Unmarshal(p.Item, &f) != nil {
+			return
+		}
+		id, err := r.svc.putFinding(context.WithoutCancel(ctx), t, &f, byPrint[f.Fingerprint])
+		if err != nil {
+			r.log.Warn("storing a finding", "run", t.ID, "error", err)
+			return
+		}
+		byPrint[f.Fingerprint] = id
+	})
+	stop()
+	t.FinishedMs = time.Now().UnixMilli()
+	var es engineSummary
+	switch ended := r.live.Ended(ctx); {
+	case ended == store.TaskCancelled:
+		t.Status, t.Message = store.TaskCancelled, "stopped"
+	case ended != "":
+		t.Status, t.Message = store.TaskFailed, tasks.Interrupted
+	case err != nil:
+		t.Status, t.Message = store.TaskFailed, runError(err)
+	case json.Unmarshal(res, &es) != nil:
+		t.Status, t.Message = store.TaskFailed, "unreadable result from the fuzzer plugin"
+	default:
+		t.Status, t.Message = store.TaskCompleted, "completed"
+		if es.StoppedBy != "" {
+			t.Message = "stopped early: " + es.StoppedBy
+		}
+		// The final counts: each finding as often as requests showed it.
+		for _, f := range es.Findings {
+			if _, err := r.svc.putFinding(context.WithoutCancel(ctx), t, f, byPrint[f.Fingerprint]); err != nil {
+				r.log.Warn("storing a finding", "run", t.ID, "error", err)
+			}
+		}
+		es.Findings = nil
+		mu.Lock()
+		sum.Result = &es
+		mu.Unlock()
+	}
+	rec.Flush(ctx)
+	if err := rec.Err(); err != nil {
+		r.log.Warn("recording a fuzz run", "run", t.ID, "error", err)
+	}
+}
+
+// runError says why a run could not go on, in terms a user can act on.
+func runError(err error) string {
+	switch {
+	case errors.Is(err, sdk.ErrJobFailed):
+		return tasks.JobError(err)
+	case errors.Is(err, plugins.ErrUnknown), errors.Is(err, plugins.ErrNotRunning):
+		return fmt.Sprintf("the %s plugin is not running (see GET /api/v1/plugins, PLUGINS and PLUGINS_DIR): %v", PluginName, err)
+	}
+	return fmt.Sprintf("the %s plugin could not run: %v", PluginName, err)
+}
+
+// status is a task's status as the fuzzing SDKs name it.
+func status(t *store.Task) string {
+	if t.Status == store.TaskCancelled {
+		return "stopped"
+	}
+	return t.Status
+}
+
+// Run is a run as POST /fuzzing/run answers it (model-tools §3.3).
+func Run(t *store.Task) map[string]any {
+	return map[string]any{"id": t.ID, "runId": t.ID, "resultId": t.ID, "configId": t.ReferenceID, "status": status(t),
+		"namespace": t.Namespace, "startedAt": objects.ISO(t.StartedMs)}
+}
+
+// Result is a run as FuzzResult (model-tools §3.4), without findings.
+func (s *Service) Result(ctx context.Context, t *store.Task) (map[string]any, error) {
+	var sum summary
+	_ = json.Unmarshal([]byte(t.Summary), &sum)
+	findings, err := s.Findings(ctx, t.ID, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	by := map[string]int{}
+	for _, f := range findings {
+		by[f.Severity]++
+	}
+	out := map[string]any{"id": t.ID, "runId": t.ID, "configId": t.ReferenceID, "configName": t.Name, "namespace": t.Namespace,
+		"status": status(t), "message": t.Message, "totalFindings": len(findings), "criticalFindings": by["critical"],
+		"highFindings": by["high"], "mediumFindings": by["medium"], "lowFindings": by["low"], "infoFindings": by["info"],
+		"startedAt": objects.ISO(t.StartedMs), "totalRequests": sum.Live.Completed, "successCount": 0, "errorCount": 0,
+		"networkErrorCount": 0, "durationMs": time.Now().UnixMilli() - t.StartedMs}
+	if sum.Config != nil {
+		out["strategy"] = sum.Config.Strategy
+	}
+	if r := sum.Result; r != nil {
+		out["totalRequests"], out["successCount"], out["errorCount"], out["networkErrorCount"] = r.TotalRequests, r.SuccessCount, r.ErrorCount, r.ErrorCount
+		if len(r.Warnings) > 0 {
+			out["warnings"] = r.Warnings
+		}
+	}
+	if t.FinishedMs > 0 {
+		out["completedAt"] = objects.ISO(t.FinishedMs)
+		out["durationMs"] = t.FinishedMs - t.StartedMs
+	}
+	return out, nil
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mockarty-oss/mockarty/plugins/fuzzer/internal/target"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	plugintest.Cleanup()
+	os.Exit(code)
+}
+
+// The fuzzing API on the real host with the real plugin: a config saved
+// with an SDK's annotations, a run of it, its findings stored as they come
+// and triaged, the result in the SDKs' shape.
+func TestFuzzingAPI(t *testing.T) {
+	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"fuzzer": {Dir: "."}},
+		Env: []string{"ALLOW_PROXY_TO_PRIVATE_IPS=true"}})
+	th, err := target.New(true, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(th)
+	defer srv.Close()
+
+	var cats []map[string]any
+	if err := json.Unmarshal(h.Get(t, "/api/v1/fuzzing/payload-categories", http.StatusOK), &cats); err != nil || len(cats) < 19 {
+		t.Fatalf("payload categories: %v %v", err, cats)
+	}
+	h.Post(t, "/api/v1/fuzzing/configs", `{"name": "x"}`, http.StatusUnprocessableEntity)
+
+	spec, _ := json.Marshal(string(target.Spec()))
+	body := fmt.Sprintf(`{"name": "shop", "targetBaseUrl": %q, "strategy": "all", "openapiSpec": %s, "protocol": "http",
+	  "options": {"authHeader": "Bearer %s", "maxRequests": 5000, "timeoutPerReq": "5s", "concurrency": 8}}`, srv.URL, spec, target.Token)
+	var cfg map[string]any
+	if err := json.Unmarshal(h.Post(t, "/api/v1/fuzzing/configs", body, http.StatusCreated), &cfg); err != nil || cfg["id"] == "" || cfg["protocol"] != "http" {
+		t.Fatalf("saved config: %v %v", err, cfg)
+	}
+	var run map[string]any
+	if err := json.Unmarshal(h.Post(t, "/api/v1/fuzzing/run", fmt.Sprintf(`{"configId": %q}`, cfg["id"]), http.StatusCreated), &run); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := run["id"].(string)
+	if id == "" || run["runId"] != id || run["resultId"] != id || run["status"] != "running" || run["findings"] != nil {
+		t.Fatalf("run: %v", run)
+	}
+	var res map[string]any
+	plugintest.Eventually(t, 2*time.Minute, func() bool {
+		_ = json.Unmarshal(h.Get(t, "/api/v1/fuzzing/results/"+id, http.StatusOK), &res)
+		return res["status"] != "running"
+	}, "the run ends")
+	if res["status"] != "completed" || res["totalFindings"].(float64) != 8 || res["totalRequests"].(float64) < 100 || res["completedAt"] == nil {
+		t.Fatalf("result: %v", res)
+	}
+
+	var findings []map[string]any
+	if err := json.Unmarshal(h.Get(t, "/api/v1/fuzzing/findings?runId="+id, http.StatusOK), &findings); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range findings {
+		got = append(got, fmt.Sprint(f["category"], " ", f["requestMethod"], " ", strings.TrimPrefix(fmt.Sprint(f["requestUrl"]), srv.URL)))
+		if f["runId"] != id || f["triagedStatus"] != "new" || f["reproduceCount"].(float64) < 1 || f["createdAt"] == "" {
+			t.Errorf("finding: %v", f)
+		}
+	}
+	sort.Strings(got)
+	// Every planted bug, the SSRF one through the host's canary.
+	if len(findings) != 8 {
+		t.Fatalf("%d findings:\n%s", len(findings), strings.Join(got, "\n"))
+	}
+
+	fid := findings[0]["id"].(string)
+	var tri map[string]any
+	_ = json.Unmarshal(h.Do(t, http.MethodPut, "/api/v1/fuzzing/findings/"+fid+"/triage", `{"status": "confirmed", "notes": "real"}`, http.StatusOK), &tri)
+	if tri["triagedStatus"] != "confirmed" || tri["notes"] != "real" {
+		t.Fatalf("triaged: %v", tri)
+	}
+	h.Do(t, http.MethodPut, "/api/v1/fuzzing/findings/"+fid+"/triage", `{"status": "maybe"}`, http.StatusUnprocessableEntity)
+	h.Get(t, "/api/v1/fuzzing/findings/nope", http.StatusNotFound)
+
+	var results []map[string]any
+	if err := json.Unmarshal(h.Get(t, "/api/v1/fuzzing/results", http.StatusOK), &results); err != nil || len(results) != 1 {
+		t.Fatalf("results: %v %v", err, results)
+	}
+	h.Post(t, "/api/v1/fuzzing/run/"+id+"/stop", "", http.StatusConflict)
+	h.Do(t, http.MethodDelete, "/api/v1/fuzzing/results/"+id, "", http.StatusOK)
+	if b := h.Get(t, "/api/v1/fuzzing/findings?namespace=sandbox", http.StatusOK); string(b) != "[]" {
+		t.Fatalf("findings after the run was deleted: %s", b)
+	}
+}
