@@ -25,8 +25,9 @@ func TestMain(m *testing.M) {
 // with an SDK's annotations, a run of it, its findings stored as they come
 // and triaged, the result in the SDKs' shape.
 func TestFuzzingAPI(t *testing.T) {
-	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"fuzzer": {Dir: "."}},
-		Env: []string{"ALLOW_PROXY_TO_PRIVATE_IPS=true"}})
+	opts := plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"fuzzer": {Dir: "."}},
+		Env: []string{"ALLOW_PROXY_TO_PRIVATE_IPS=true"}, DataDir: t.TempDir()}
+	h := plugintest.StartHost(t, opts)
 	th, err := target.New(true, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -90,8 +91,37 @@ func TestFuzzingAPI(t *testing.T) {
 	h.Do(t, http.MethodPut, "/api/v1/fuzzing/findings/"+fid+"/triage", `{"status": "maybe"}`, http.StatusUnprocessableEntity)
 	h.Get(t, "/api/v1/fuzzing/findings/nope", http.StatusNotFound)
 
+	// Replay re-sends a finding's request: it still reproduces.
+	var traversal string
+	for _, f := range findings {
+		if f["category"] == "path_traversal" {
+			traversal = f["id"].(string)
+		}
+	}
+	var rep map[string]any
+	_ = json.Unmarshal(h.Post(t, "/api/v1/fuzzing/findings/"+traversal+"/replay", "", http.StatusOK), &rep)
+	if rep["stillFails"] != true || rep["statusCode"] != float64(200) || !strings.Contains(fmt.Sprint(rep["response"]), "root:x:0:0") {
+		t.Fatalf("replay: %v", rep)
+	}
+
+	// Everything survives a restart of the host.
+	h.Stop()
+	h = plugintest.StartHost(t, opts)
+	var again []map[string]any
+	if err := json.Unmarshal(h.Get(t, "/api/v1/fuzzing/findings?runId="+id, http.StatusOK), &again); err != nil || len(again) != 8 {
+		t.Fatalf("findings after a restart: %v %d", err, len(again))
+	}
+	var tf map[string]any
+	_ = json.Unmarshal(h.Get(t, "/api/v1/fuzzing/findings/"+fid, http.StatusOK), &tf)
+	if tf["triagedStatus"] != "confirmed" || tf["notes"] != "real" {
+		t.Fatalf("the triaged finding after a restart: %v", tf)
+	}
+	_ = json.Unmarshal(h.Post(t, "/api/v1/fuzzing/findings/"+traversal+"/replay", "", http.StatusOK), &rep)
+	if rep["stillFails"] != true {
+		t.Fatalf("replay after a restart: %v", rep)
+	}
 	var results []map[string]any
-	if err := json.Unmarshal(h.Get(t, "/api/v1/fuzzing/results", http.StatusOK), &results); err != nil || len(results) != 1 {
+	if err := json.Unmarshal(h.Get(t, "/api/v1/fuzzing/results", http.StatusOK), &results); err != nil || len(results) != 1 || results[0]["status"] != "completed" {
 		t.Fatalf("results: %v %v", err, results)
 	}
 	h.Post(t, "/api/v1/fuzzing/run/"+id+"/stop", "", http.StatusConflict)

@@ -37,15 +37,42 @@ func (*Fuzzer) Configure(context.Context, json.RawMessage) error { return nil }
 // Health is always fine: the plugin holds no connection.
 func (*Fuzzer) Health(context.Context) error { return nil }
 
-// ActionCategories lists the payload categories (sdk.Caller).
-const ActionCategories = "categories"
+// The host's actions (sdk.Caller): the payload categories, and the replay
+// of a finding: {finding, allowPrivate, allowHosts} -> engine.Replayed.
+const (
+	ActionCategories = "categories"
+	ActionReplay     = "replay"
+)
 
-// Call answers the host's actions: the payload categories.
-func (*Fuzzer) Call(_ context.Context, action string, _ json.RawMessage) (json.RawMessage, error) {
-	if action != ActionCategories {
-		return nil, sdk.ErrUnknownAction
+// Call answers the host's actions.
+func (*Fuzzer) Call(ctx context.Context, action string, params json.RawMessage) (json.RawMessage, error) {
+	switch action {
+	case ActionCategories:
+		return json.Marshal(engine.CategoryList())
+	case ActionReplay:
+		var p struct {
+			Finding      engine.Finding `json:"finding"`
+			AllowPrivate bool           `json:"allowPrivate"`
+			AllowHosts   []string       `json:"allowHosts"`
+		}
+		if err := json.Unmarshal(params, &p); err != nil {
+			return nil, fmt.Errorf("%w: replay: %v", sdk.ErrInvalidInput, err)
+		}
+		client := newClient(outbound.Policy{AllowPrivate: p.AllowPrivate, Allow: p.AllowHosts}, false)
+		defer client.CloseIdleConnections()
+		return json.Marshal(engine.Replay(ctx, client, &p.Finding, 0))
 	}
-	return json.Marshal(engine.CategoryList())
+	return nil, sdk.ErrUnknownAction
+}
+
+// newClient sends a run's requests under the network policy.
+func newClient(pol outbound.Policy, follow bool) *http.Client {
+	client := &http.Client{Transport: &http.Transport{DialContext: pol.Dialer(), MaxIdleConnsPerHost: 64,
+		IdleConnTimeout: 30 * time.Second}}
+	if !follow {
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	return client
 }
 
 // Job is what the host sends: the run's config (the API's FuzzConfig) and
@@ -97,12 +124,7 @@ func (*Fuzzer) Run(ctx context.Context, job sdk.Job, _ sdk.Host, report func(sdk
 	if err != nil {
 		return nil, err
 	}
-	pol := outbound.Policy{AllowPrivate: j.AllowPrivate, Allow: j.AllowHosts}
-	client := &http.Client{Transport: &http.Transport{DialContext: pol.Dialer(), MaxIdleConnsPerHost: 64,
-		IdleConnTimeout: 30 * time.Second}}
-	if !cfg.Options.FollowRedirects {
-		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	}
+	client := newClient(outbound.Policy{AllowPrivate: j.AllowPrivate, Allow: j.AllowHosts}, cfg.Options.FollowRedirects)
 	defer client.CloseIdleConnections()
 	if j.CanaryURL != "" && j.CanaryCheckURL != "" {
 		cfg.Canary = &hostCanary{url: j.CanaryURL, check: j.CanaryCheckURL, client: &http.Client{Timeout: 5 * time.Second}}

@@ -31,6 +31,9 @@ type HostOptions struct {
 	// after StartHost's own, so they win: LOG_LEVEL=debug, say, shows
 	// what a plugin logs at debug.
 	Env []string
+	// DataDir, when set, is the host's data folder (else a new temporary
+	// one): a second host started on it finds what the first stored.
+	DataDir string
 	// Admin, when its Login is set, runs the host with access control
 	// (AUTH_MODE=full) and this first administrator (FIRST_ADMIN_LOGIN,
 	// FIRST_ADMIN_PASSWORD: 8 characters at least). StartHost logs in as
@@ -60,6 +63,7 @@ type HostProc struct {
 	// a plugin's settings change through the API.
 	DataDir string
 	stderr  *SyncBuffer
+	stop    func()
 	cookie  string // the administrator's session (Admin), for Plugin
 }
 
@@ -160,7 +164,10 @@ func StartHost(t testing.TB, o HostOptions) *HostProc {
 	}
 	hostBin := build(t, filepath.Join(root, "host", "cmd", "mockarty"), "mockarty", false)
 	binDir := filepath.Dir(hostBin)
-	data := t.TempDir()
+	data := o.DataDir
+	if data == "" {
+		data = t.TempDir()
+	}
 	cfg := map[string]json.RawMessage{}
 	var names []string
 	for name, p := range o.Plugins {
@@ -215,14 +222,20 @@ func StartHost(t testing.TB, o HostOptions) *HostProc {
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
+	var once sync.Once
+	h.stop = func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-done:
+			case <-time.After(15 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+			}
+		})
+	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
+		h.stop()
 		if strings.Contains(h.stderr.String(), "WARNING: DATA RACE") {
 			t.Errorf("the race detector fired:\n%s", h.stderr.String())
 		}
@@ -400,6 +413,10 @@ func (h *HostProc) Metric(t testing.TB, name string) float64 {
 	t.Fatalf("no metric %s in /metrics", name)
 	return 0
 }
+
+// Stop stops the host as Ctrl-C does and waits for it to exit (at most
+// 15 s, then it is killed); the test's end does it too.
+func (h *HostProc) Stop() { h.stop() }
 
 // Get is Do with GET.
 func (h *HostProc) Get(t testing.TB, path string, want int) []byte {

@@ -34,6 +34,7 @@ func (s *server) fuzzRoutes(v1 fiber.Router) {
 	f.Get("/findings", s.listFindings)
 	f.Get("/findings/:id", s.getFinding)
 	f.Put("/findings/:id/triage", s.triageFinding)
+	f.Post("/findings/:id/replay", s.replayFinding)
 	f.All("/canary/:secret/:token", s.fuzzCanary)
 	f.Get("/canary-hits/:secret/:token", s.fuzzCanaryHit)
 }
@@ -319,6 +320,31 @@ func (s *server) triageFinding(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+// replayFinding re-sends a finding's request: {statusCode, stillFails, response, responseTimeMs}.
+func (s *server) replayFinding(c *fiber.Ctx) error {
+	f, err := s.needFinding(c, param(c, "id"), auth.Write)
+	if err != nil {
+		return err
+	}
+	if s.FuzzRuns == nil || s.Plugins == nil {
+		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "fuzzing is not available on this server")
+	}
+	out, err := s.FuzzRuns.Replay(c.UserContext(), s.Plugins, f)
+	if err != nil {
+		return fuzzerErr(err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(out)
+}
+
+// fuzzerErr is the answer when the fuzzer plugin could not do an action.
+func fuzzerErr(err error) error {
+	if errors.Is(err, plugins.ErrUnknown) || errors.Is(err, plugins.ErrNotRunning) {
+		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "the fuzzer plugin is not running (GET /api/v1/plugins)")
+	}
+	return apiErr(http.StatusBadGateway, CodeUnavailable, "the fuzzer plugin did not answer: %v", err)
+}
+
 // fuzzSummary counts the caller's runs and findings.
 func (s *server) fuzzSummary(c *fiber.Ctx) error {
 	ns, err := optionalNamespace(c)
@@ -351,10 +377,7 @@ func (s *server) fuzzCategories(c *fiber.Ctx) error {
 	}
 	out, err := s.Plugins.Call(c.UserContext(), fuzz.PluginName, "categories", nil)
 	if err != nil {
-		if errors.Is(err, plugins.ErrUnknown) || errors.Is(err, plugins.ErrNotRunning) {
-			return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "the fuzzer plugin is not running (GET /api/v1/plugins)")
-		}
-		return apiErr(http.StatusBadGateway, CodeUnavailable, "the fuzzer plugin did not answer: %v", err)
+		return fuzzerErr(err)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(out)

@@ -186,6 +186,36 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, sum *summary, params 
 	}
 }
 
+// Replay sends a finding's request again through the fuzzer plugin and
+// records whether it still reproduces (the finding's reproducible).
+func (r *Runs) Replay(ctx context.Context, caller Caller, f *Finding) (json.RawMessage, error) {
+	netp := r.net()
+	params, err := json.Marshal(map[string]any{"finding": f, "allowPrivate": netp.AllowPrivate, "allowHosts": netp.AllowHosts})
+	if err != nil {
+		return nil, err
+	}
+	out, err := caller.Call(ctx, PluginName, "replay", params)
+	if err != nil {
+		return nil, err
+	}
+	var res struct {
+		StillFails bool `json:"stillFails"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		return nil, fmt.Errorf("unreadable replay from the %s plugin: %w", PluginName, err)
+	}
+	b, _ := json.Marshal(map[string]any{"reproducible": res.StillFails})
+	if _, err := findings.Update(ctx, r.svc, f.ID, b); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Caller runs a plugin's action (the plugin manager).
+type Caller interface {
+	Call(ctx context.Context, name, action string, params json.RawMessage) (json.RawMessage, error)
+}
+
 // runError says why a run could not go on, in terms a user can act on.
 func runError(err error) string {
 	switch {

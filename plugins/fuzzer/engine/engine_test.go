@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -174,6 +175,41 @@ func TestCategoryNames(t *testing.T) {
 	for _, c := range Categories() {
 		if c != "type_confusion" && c != "schema_violation" && len(payloadLists[c]) == 0 {
 			t.Errorf("category %s has no payloads", c)
+		}
+	}
+}
+
+// Replaying a finding's stored request says whether it still reproduces:
+// on the vulnerable target it does, on the clean twin it does not.
+func TestReplay(t *testing.T) {
+	res := fuzz(t, true)
+	vuln, err := target.New(true, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean, err := target.New(false, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Findings {
+		if f.Category == "ssrf" || f.Category == "auth_bypass" || f.Category == "schema_violation" {
+			continue // the same request answers the same status on the twin: the check was not a status
+		}
+		for _, c := range []struct {
+			h    http.Handler
+			want bool
+		}{{vuln, true}, {clean, false}} {
+			srv := httptest.NewServer(c.h)
+			g := *f
+			u, _ := url.Parse(g.RequestURL)
+			s, _ := url.Parse(srv.URL)
+			u.Host = s.Host
+			g.RequestURL = u.String()
+			r := Replay(context.Background(), noRedirects(), &g, 5*time.Second)
+			srv.Close()
+			if r.StillFails != c.want || r.Error != "" {
+				t.Errorf("%s replayed on the %v twin: %+v", f.Fingerprint, c.want, r)
+			}
 		}
 	}
 }

@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Replayed is what sending a finding's request again showed.
+type Replayed struct {
+	StatusCode int    `json:"statusCode"`
+	StillFails bool   `json:"stillFails"`
+	Response   string `json:"response"`
+	TimeMs     int64  `json:"responseTimeMs"`
+	Error      string `json:"error,omitempty"`
+}
+
+// Replay sends a finding's stored request again and says whether the
+// problem is still there: the signature its check matched is in the new
+// answer (a database error, a system file, the XSS payload), or, for the
+// checks that compare answers, the answer is the one the finding recorded
+// (same status). The SSRF check cannot be replayed without its canary:
+// its request is sent, and the answer's status is compared.
+func Replay(ctx context.Context, client *http.Client, f *Finding, timeout time.Duration) *Replayed {
+	if timeout <= 0 {
+		timeout = DefaultTimeoutPerReq
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	q := &request{method: f.RequestMethod, url: f.RequestURL, header: http.Header{}, body: []byte(f.RequestBody)}
+	for k, v := range f.RequestHeaders {
+		q.header.Set(k, v)
+	}
+	r := &run{cfg: Config{Options: Options{MaxRequests: 1, TimeoutPerReq: timeout}}, client: client, emit: func(Event) {}}
+	r.ctx, r.cancel = context.WithCancelCause(ctx)
+	defer r.cancel(nil)
+	res := r.send(q)
+	out := &Replayed{}
+	if res == nil {
+		out.Error = "not sent"
+		return out
+	}
+	out.TimeMs = res.duration.Milliseconds()
+	if res.err != nil {
+		out.Error = res.err.Error()
+		out.StillFails = f.Category == "timeout" && res.timedOut
+		return out
+	}
+	out.StatusCode, out.Response = res.status, clip(res.body)
+	switch f.Category {
+	case "sqli":
+		if strings.Contains(f.Fingerprint, "|sql-error:") {
+			out.StillFails = sqlError.Match(res.body)
+		} else {
+			out.StillFails = res.status == f.ResponseStatus
+		}
+	case "xss":
+		out.StillFails = isHTML(res.header) && payloadOf(f) != "" && bytes.Contains(res.body, []byte(payloadOf(f)))
+	case "path_traversal":
+		out.StillFails = fileLeak.Match(res.body)
+	case "ssti":
+		out.StillFails = bytes.Contains(res.body, []byte("50337"))
+	default:
+		out.StillFails = res.status == f.ResponseStatus
+	}
+	return out
+}
+
+// payloadOf is the value a finding's mutation put in ("point: payload").
+func payloadOf(f *Finding) string {
+	_, p, ok := strings.Cut(f.MutationApplied, ": ")
+	if !ok {
+		return ""
+	}
+	return p
+}
