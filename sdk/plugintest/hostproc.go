@@ -5,7 +5,9 @@ package plugintest
 // real client against what users run.
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -412,6 +414,31 @@ func (h *HostProc) Metric(t testing.TB, name string) float64 {
 	}
 	t.Fatalf("no metric %s in /metrics", name)
 	return 0
+}
+
+// CLI runs mockarty-cli (built once per test binary) against the host,
+// in its sandbox namespace, with a fresh home folder: the exit code,
+// standard output and standard error.
+func (h *HostProc) CLI(t testing.TB, args ...string) (int, string, string) {
+	t.Helper()
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := build(t, filepath.Join(root, "host", "cmd", "mockarty-cli"), "mockarty-cli", false)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "MOCKARTY_SERVER="+h.URL, "MOCKARTY_NAMESPACE=sandbox", "MOCKARTY_TOKEN=")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return exit.ExitCode(), stdout.String(), stderr.String()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return 0, stdout.String(), stderr.String()
 }
 
 // Stop stops the host as Ctrl-C does and waits for it to exit (at most

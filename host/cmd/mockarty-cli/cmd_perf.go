@@ -312,50 +312,75 @@ func perfDone(status string) bool {
 	return status == "completed" || status == "failed" || status == "stopped"
 }
 
-// followPerfRun polls a run every second until it ends, drawing a
-// progress line on a terminal. Ctrl-C stops the run on the server and
-// waits a little for it to end.
+// followPerfRun polls a load run every second until it ends.
 func (a *app) followPerfRun(ctx context.Context, c *client, id string, timeout time.Duration) ([]byte, *perfResult, error) {
+	var res perfResult
+	raw, err := a.followRun(ctx, c, followed{id: id, result: "/api/v1/perf-results/" + pathEscape(id),
+		stop: "/api/v1/perf/stop/" + pathEscape(id),
+		read: func(raw []byte) (string, string, error) {
+			res = perfResult{}
+			if err := json.Unmarshal(raw, &res); err != nil {
+				return "", "", err
+			}
+			l := res.Metadata.Live
+			return res.Status, fmt.Sprintf("%s elapsed  %d requests  %d errors  %d VUs",
+				(time.Duration(l.ElapsedMs) * time.Millisecond).Round(time.Second), l.Requests, l.FailedRequests, l.VUs), nil
+		}}, timeout)
+	if err != nil {
+		return nil, nil, err
+	}
+	return raw, &res, nil
+}
+
+// followed is a run the CLI follows: where its result and its stop are,
+// and how to read its status and a progress line from the result.
+type followed struct {
+	id, result, stop string
+	read             func(raw []byte) (status, progress string, err error)
+}
+
+// followRun polls a run every second until it ends (completed, failed or
+// stopped), drawing a progress line on a terminal, and returns its last
+// result. Ctrl-C stops the run on the server and waits a little for it to end.
+func (a *app) followRun(ctx context.Context, c *client, r followed, timeout time.Duration) ([]byte, error) {
 	sigCtx, stopSignals := signal.NotifyContext(ctx, os.Interrupt)
 	defer stopSignals()
 	interrupted := sigCtx.Done()
 	live := isTerminal(a.stderr)
 	deadline := time.Now().Add(timeout)
 	for {
-		raw, err := c.get(ctx, "/api/v1/perf-results/"+pathEscape(id), nil)
+		raw, err := c.get(ctx, r.result, nil)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		var res perfResult
-		if err := json.Unmarshal(raw, &res); err != nil {
-			return nil, nil, fmt.Errorf("unreadable result of run %s: %v", id, err)
+		status, progress, err := r.read(raw)
+		if err != nil {
+			return nil, fmt.Errorf("unreadable result of run %s: %v", r.id, err)
 		}
-		if perfDone(res.Status) {
+		if perfDone(status) {
 			if live {
 				fmt.Fprint(a.stderr, "\r\033[K")
 			}
-			return raw, &res, nil
+			return raw, nil
 		}
 		if live {
-			l := res.Metadata.Live
-			fmt.Fprintf(a.stderr, "\r\033[K%s  %s elapsed  %d requests  %d errors  %d VUs", res.Status,
-				(time.Duration(l.ElapsedMs) * time.Millisecond).Round(time.Second), l.Requests, l.FailedRequests, l.VUs)
+			fmt.Fprintf(a.stderr, "\r\033[K%s  %s", status, progress)
 		}
 		if time.Now().After(deadline) {
 			if live {
 				fmt.Fprintln(a.stderr)
 			}
-			return nil, nil, fmt.Errorf("run %s still %s after %s (it goes on on the server)", id, res.Status, timeout)
+			return nil, fmt.Errorf("run %s still %s after %s (it goes on on the server)", r.id, status, timeout)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, nil, ctx.Err()
+			return nil, ctx.Err()
 		case <-interrupted:
 			interrupted = nil
 			stopSignals() // a second Ctrl-C ends the command at once
-			fmt.Fprintf(a.stderr, "\ninterrupted: stopping run %s\n", id)
-			if _, err := c.call(ctx, request{method: http.MethodPost, path: "/api/v1/perf/stop/" + pathEscape(id)}); err != nil {
-				fmt.Fprintf(a.stderr, "could not stop run %s: %v\n", id, err)
+			fmt.Fprintf(a.stderr, "\ninterrupted: stopping run %s\n", r.id)
+			if _, err := c.call(ctx, request{method: http.MethodPost, path: r.stop}); err != nil {
+				fmt.Fprintf(a.stderr, "could not stop run %s: %v\n", r.id, err)
 			}
 			if d := time.Now().Add(perfStopGrace); d.Before(deadline) {
 				deadline = d

@@ -32,6 +32,7 @@ func (s *server) fuzzRoutes(v1 fiber.Router) {
 	f.Get("/results/:id", s.getFuzzResult)
 	f.Delete("/results/:id", s.deleteFuzzResult)
 	f.Get("/findings", s.listFindings)
+	f.Post("/findings/export", s.exportFindings)
 	f.Get("/findings/:id", s.getFinding)
 	f.Put("/findings/:id/triage", s.triageFinding)
 	f.Post("/findings/:id/replay", s.replayFinding)
@@ -318,6 +319,44 @@ func (s *server) triageFinding(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(out)
+}
+
+// exportFindings writes the caller's findings (of a run with runId) as a
+// file: {"format": json|csv|sarif|junit, "severity": [...], "status": [...]}.
+func (s *server) exportFindings(c *fiber.Ctx) error {
+	var f fuzz.ExportFilter
+	b, err := s.optionalBody(c)
+	if err != nil {
+		return err
+	}
+	if b != nil {
+		if err := json.Unmarshal(b, &f); err != nil {
+			return fieldErr("format", "the body must be {\"format\", \"severity\", \"status\", \"runId\"}")
+		}
+	}
+	if err := f.Check(); err != nil {
+		return err
+	}
+	if f.RunID != "" {
+		if _, err := s.needFuzzTask(c, f.RunID, auth.Read); err != nil {
+			return err
+		}
+	}
+	ns, err := optionalNamespace(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.Fuzz.Findings(c.UserContext(), f.RunID, ns, readableNamespaces(c))
+	if err != nil {
+		return err
+	}
+	out, ct, err := fuzz.Export(list, f)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, ct)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="findings.`+f.Format+`"`)
+	return c.Send(out)
 }
 
 // replayFinding re-sends a finding's request: {statusCode, stillFails, response, responseTimeMs}.
