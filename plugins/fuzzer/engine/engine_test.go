@@ -15,6 +15,14 @@ import (
 	"github.com/mockarty-oss/mockarty/plugins/fuzzer/internal/target"
 )
 
+// ServeHTTP records a callback.
+func (c *testCanary) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	c.hits[strings.TrimPrefix(r.URL.Path, "/canary/")] = true
+	c.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // testCanary records the callbacks it receives, as the host's canary does.
 type testCanary struct {
 	srv  *httptest.Server
@@ -24,12 +32,7 @@ type testCanary struct {
 
 func newTestCanary(t *testing.T) *testCanary {
 	c := &testCanary{hits: map[string]bool{}}
-	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.mu.Lock()
-		c.hits[strings.TrimPrefix(r.URL.Path, "/canary/")] = true
-		c.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
+	c.srv = httptest.NewServer(c)
 	t.Cleanup(c.srv.Close)
 	return c
 }
