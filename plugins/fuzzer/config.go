@@ -32,6 +32,8 @@ type RunOptions struct {
 	StatusCodeAlerts []int             `json:"statusCodeAlerts"`
 	AuthHeader       string            `json:"authHeader"`
 	CustomHeaders    map[string]string `json:"customHeaders"`
+	IncludeRoutes    []string          `json:"includeRoutes"`
+	ExcludeRoutes    []string          `json:"excludeRoutes"`
 }
 
 // engineConfig checks the config and turns it into the engine's.
@@ -53,7 +55,7 @@ func (c *RunConfig) engineConfig() (engine.Config, error) {
 		Options: engine.Options{Concurrency: o.Concurrency, MaxRPS: o.MaxRPS, MaxRequests: o.MaxRequests, MaxDuration: maxDur,
 			TimeoutPerReq: perReq, StopOnCritical: o.StopOnCritical, StopOnFinding: o.StopOnFinding,
 			FollowRedirects: o.FollowRedirects, StatusCodeAlerts: o.StatusCodeAlerts, AuthHeader: o.AuthHeader,
-			CustomHeaders: o.CustomHeaders}}, nil
+			CustomHeaders: o.CustomHeaders, IncludeRoutes: o.IncludeRoutes, ExcludeRoutes: o.ExcludeRoutes}}, nil
 }
 
 // duration reads a Go duration string ("" is 0: the default).

@@ -45,10 +45,16 @@ func TestFuzzingAPI(t *testing.T) {
 
 	spec, _ := json.Marshal(string(target.Spec()))
 	body := fmt.Sprintf(`{"name": "shop", "targetBaseUrl": %q, "strategy": "all", "openapiSpec": %s, "protocol": "http",
-	  "options": {"authHeader": "Bearer %s", "maxRequests": 5000, "timeoutPerReq": "5s", "concurrency": 8}}`, srv.URL, spec, target.Token)
+	  "options": {"authHeader": "Bearer %s", "maxRequests": 5000, "timeoutPerReq": "5s", "concurrency": 8, "grpcAddress": "localhost:1"}}`,
+		srv.URL, spec, target.Token)
 	var cfg map[string]any
 	if err := json.Unmarshal(h.Post(t, "/api/v1/fuzzing/configs", body, http.StatusCreated), &cfg); err != nil || cfg["id"] == "" || cfg["protocol"] != "http" {
 		t.Fatalf("saved config: %v %v", err, cfg)
+	}
+	// What the server does not read is kept as sent, at the top and in options.
+	_ = json.Unmarshal(h.Get(t, "/api/v1/fuzzing/configs/"+cfg["id"].(string), http.StatusOK), &cfg)
+	if o, _ := cfg["options"].(map[string]any); cfg["protocol"] != "http" || o["grpcAddress"] != "localhost:1" || o["concurrency"] != float64(8) {
+		t.Fatalf("config read back: %v", cfg)
 	}
 	var run map[string]any
 	if err := json.Unmarshal(h.Post(t, "/api/v1/fuzzing/run", fmt.Sprintf(`{"configId": %q}`, cfg["id"]), http.StatusCreated), &run); err != nil {
@@ -57,6 +63,13 @@ func TestFuzzingAPI(t *testing.T) {
 	id, _ := run["id"].(string)
 	if id == "" || run["runId"] != id || run["resultId"] != id || run["status"] != "running" || run["findings"] != nil {
 		t.Fatalf("run: %v", run)
+	}
+	var runs struct {
+		Runs []map[string]any `json:"runs"`
+	}
+	if err := json.Unmarshal(h.Get(t, "/api/v1/api-tester/test-runs?mode=fuzz", http.StatusOK), &runs); err != nil ||
+		len(runs.Runs) != 1 || runs.Runs[0]["id"] != id || runs.Runs[0]["mode"] != "fuzz" {
+		t.Fatalf("the unified test runs, mode fuzz: %v %v", err, runs)
 	}
 	var res map[string]any
 	plugintest.Eventually(t, 2*time.Minute, func() bool {
@@ -232,4 +245,75 @@ func TestCLIFuzz(t *testing.T) {
 	if code, _, errOut = h.CLI(t, "fuzz", "run", "--config", "nope", "--wait"); code == 0 || !strings.Contains(errOut, "nope") {
 		t.Fatalf("an unknown config: %d %s", code, errOut)
 	}
+}
+
+// TestFuzzImports: configs made from a cURL command, an API-tester
+// collection and an OpenAPI description (a chosen path) each run and
+// find the bug of what they seed.
+func TestFuzzImports(t *testing.T) {
+	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"fuzzer": {Dir: "."}},
+		Env: []string{"ALLOW_PROXY_TO_PRIVATE_IPS=true"}})
+	th, err := target.New(true, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(th)
+	defer srv.Close()
+	// runOne runs a config and returns its findings' categories.
+	runOne := func(configID string) []string {
+		var run map[string]any
+		_ = json.Unmarshal(h.Post(t, "/api/v1/fuzzing/run", fmt.Sprintf(`{"configId": %q}`, configID), http.StatusCreated), &run)
+		id := run["id"].(string)
+		plugintest.Eventually(t, 2*time.Minute, func() bool {
+			var res map[string]any
+			_ = json.Unmarshal(h.Get(t, "/api/v1/fuzzing/results/"+id, http.StatusOK), &res)
+			return res["status"] == "completed"
+		}, "run %s completes", id)
+		var fs []map[string]any
+		_ = json.Unmarshal(h.Get(t, "/api/v1/fuzzing/findings?runId="+id, http.StatusOK), &fs)
+		var cats []string
+		for _, f := range fs {
+			cats = append(cats, fmt.Sprint(f["category"]))
+		}
+		sort.Strings(cats)
+		return cats
+	}
+	var imp struct {
+		ConfigID string         `json:"configId"`
+		Count    int            `json:"count"`
+		Config   map[string]any `json:"config"`
+	}
+
+	curl := fmt.Sprintf(`{"curl": "curl -H 'Accept: text/html' '%s/api/greet?name=world'", "strategy": "security"}`, srv.URL)
+	if err := json.Unmarshal(h.Post(t, "/api/v1/fuzzing/import/curl", curl, http.StatusCreated), &imp); err != nil || imp.Count != 1 ||
+		imp.Config["sourceType"] != "curl" {
+		t.Fatalf("curl import: %v %+v", err, imp)
+	}
+	if got := runOne(imp.ConfigID); strings.Join(got, ",") != "xss" {
+		t.Fatalf("the curl config's findings: %v", got)
+	}
+	h.Post(t, "/api/v1/fuzzing/import/curl", `{"curl": "ls -la"}`, http.StatusUnprocessableEntity)
+
+	var col map[string]any
+	_ = json.Unmarshal(h.Post(t, "/api/v1/api-tester/collections", fmt.Sprintf(`{"name": "shop", "requests": [
+	  {"name": "files", "url": "%s/api/files?name=readme.txt"}]}`, srv.URL), http.StatusCreated), &col)
+	if err := json.Unmarshal(h.Post(t, "/api/v1/fuzzing/import/collection", fmt.Sprintf(`{"collectionId": %q, "strategy": "security"}`, col["id"]),
+		http.StatusCreated), &imp); err != nil || imp.Count != 1 || imp.Config["name"] != "shop" {
+		t.Fatalf("collection import: %v %+v", err, imp)
+	}
+	if got := runOne(imp.ConfigID); strings.Join(got, ",") != "path_traversal" {
+		t.Fatalf("the collection config's findings: %v", got)
+	}
+	h.Post(t, "/api/v1/fuzzing/import/collection", `{"collectionId": "nope"}`, http.StatusNotFound)
+
+	spec, _ := json.Marshal(string(target.Spec()))
+	body := fmt.Sprintf(`{"spec": %s, "paths": ["/api/items"], "targetBaseUrl": %q}`, spec, srv.URL)
+	if err := json.Unmarshal(h.Post(t, "/api/v1/fuzzing/import/openapi", body, http.StatusCreated), &imp); err != nil || imp.Count != 1 ||
+		imp.Config["sourceType"] != "openapi" {
+		t.Fatalf("OpenAPI import: %v %+v", err, imp)
+	}
+	if got := runOne(imp.ConfigID); strings.Join(got, ",") != "sqli" {
+		t.Fatalf("the OpenAPI config's findings (only /api/items): %v", got)
+	}
+	h.Post(t, "/api/v1/fuzzing/import/openapi", `{"spec": "not a spec"}`, http.StatusUnprocessableEntity)
 }

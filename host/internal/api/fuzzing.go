@@ -1,17 +1,24 @@
 package api
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gofiber/fiber/v2"
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/fuzz"
 	"github.com/mockarty-oss/mockarty/host/internal/objects"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/host/internal/tester"
+	"github.com/mockarty-oss/mockarty/host/internal/tester/imports"
 )
 
 // Security fuzzing (api-reference section 9, model-tools §3): the host
@@ -36,8 +43,162 @@ func (s *server) fuzzRoutes(v1 fiber.Router) {
 	f.Get("/findings/:id", s.getFinding)
 	f.Put("/findings/:id/triage", s.triageFinding)
 	f.Post("/findings/:id/replay", s.replayFinding)
+	f.Post("/import/curl", s.fuzzImportCurl)
+	f.Post("/import/collection", s.fuzzImportCollection)
+	f.Post("/import/openapi", s.fuzzImportOpenAPI)
 	f.All("/canary/:secret/:token", s.fuzzCanary)
 	f.Get("/canary-hits/:secret/:token", s.fuzzCanaryHit)
+}
+
+// importBody is what every import takes besides its source.
+type importBody struct {
+	Name          string `json:"name"`
+	Namespace     string `json:"namespace"`
+	TargetBaseURL string `json:"targetBaseUrl"`
+	Strategy      string `json:"strategy"`
+}
+
+// saveImported saves the config an import made: 201 {configId, count, config, warnings}.
+func (s *server) saveImported(c *fiber.Ctx, b importBody, cfg *fuzz.Config, count int, warnings []string) error {
+	ns, err := namespaceFor(c, b.Namespace, auth.Write)
+	if err != nil {
+		return err
+	}
+	cfg.Namespace, cfg.TargetBaseURL = ns, b.TargetBaseURL
+	if b.Name != "" {
+		cfg.Name = b.Name
+	}
+	cfg.Strategy = b.Strategy
+	if cfg.Strategy == "" {
+		cfg.Strategy = "all"
+	}
+	out, err := s.Fuzz.SaveConfig(c.UserContext(), cfg)
+	if err != nil {
+		return err
+	}
+	if warnings == nil {
+		warnings = []string{}
+	}
+	return c.Status(http.StatusCreated).JSON(fiber.Map{"configId": out.ID, "id": out.ID, "count": count, "config": out, "warnings": warnings})
+}
+
+// fuzzImportCurl makes a config of cURL commands: {"curl": "curl -X POST ..."}.
+func (s *server) fuzzImportCurl(c *fiber.Ctx) error {
+	var b struct {
+		importBody
+		Curl string `json:"curl"`
+	}
+	if err := s.decodeJSON(c, &b); err != nil {
+		return err
+	}
+	if strings.TrimSpace(b.Curl) == "" {
+		return fieldErr("curl", "a curl command line, such as curl -X POST https://api.example.com/users -d '{}'")
+	}
+	res, err := imports.Curl([]string{b.Curl})
+	if err != nil {
+		return importErr(err)
+	}
+	seeds := fuzz.SeedsOf(res.Collection, nil)
+	if len(seeds) == 0 {
+		return fieldErr("curl", "holds no request with a URL")
+	}
+	return s.saveImported(c, b.importBody, &fuzz.Config{Name: "curl import", SourceType: "curl", SeedRequests: seeds}, len(seeds), res.Warnings)
+}
+
+// fuzzImportCollection makes a config of an API-tester collection's
+// requests, {{variables}} from the environment named (else the active one).
+func (s *server) fuzzImportCollection(c *fiber.Ctx) error {
+	var b struct {
+		importBody
+		CollectionID  string `json:"collectionId"`
+		EnvironmentID string `json:"environmentId"`
+	}
+	if err := s.decodeJSON(c, &b); err != nil {
+		return err
+	}
+	if b.CollectionID == "" {
+		return fieldErr("collectionId", "the API-tester collection whose requests to fuzz")
+	}
+	if s.TesterRuns == nil {
+		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "the API tester is not available on this server")
+	}
+	col, err := needIn(c, "collection", b.CollectionID, func(ctx context.Context, id string) (*tester.Collection, error) {
+		return s.testerSvc().Collection(ctx, id, false)
+	}, func(x *tester.Collection) string { return x.Namespace }, auth.Read)
+	if err != nil {
+		return err
+	}
+	job, err := s.TesterRuns.LoadJob(c.UserContext(), col.Namespace, col.ID, b.EnvironmentID)
+	if err != nil {
+		return err
+	}
+	vars := map[string]string{}
+	if job.Environment != nil {
+		for _, v := range job.Environment.Values {
+			if v.Enabled {
+				vars[v.Key] = fmt.Sprint(v.Value)
+			}
+		}
+	}
+	seeds := fuzz.SeedsOf(job.Collection, vars)
+	if len(seeds) == 0 {
+		return fieldErr("collectionId", "the collection has no request with a URL")
+	}
+	if b.Namespace == "" {
+		b.Namespace = col.Namespace
+	}
+	return s.saveImported(c, b.importBody, &fuzz.Config{Name: col.Name, SourceType: "collection", SeedRequests: seeds}, len(seeds), nil)
+}
+
+// fuzzImportOpenAPI makes a config of an OpenAPI description: {"spec" |
+// "specContent" | "specUrl", "paths": [...] (only these), "targetBaseUrl"}.
+// Its seeds are made from the description's examples when the run starts.
+func (s *server) fuzzImportOpenAPI(c *fiber.Ctx) error {
+	var b struct {
+		importBody
+		Spec        string   `json:"spec"`
+		SpecContent string   `json:"specContent"`
+		SpecURL     string   `json:"specUrl"`
+		Paths       []string `json:"paths"`
+	}
+	if err := s.decodeJSON(c, &b); err != nil {
+		return err
+	}
+	spec := []byte(b.Spec)
+	if len(spec) == 0 {
+		spec = []byte(b.SpecContent)
+	}
+	if len(spec) == 0 && b.SpecURL != "" {
+		var err error
+		if spec, err = s.fetchSpec(c.UserContext(), b.SpecURL); err != nil {
+			return genErr(err)
+		}
+	}
+	if len(bytes.TrimSpace(spec)) == 0 {
+		return fieldErr("spec", "an OpenAPI description (spec or specContent), or specUrl to read it from")
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(spec)
+	if err != nil {
+		return fieldErr("spec", "not an OpenAPI description: %v", err)
+	}
+	count := 0
+	for path, item := range doc.Paths.Map() {
+		if len(b.Paths) == 0 || slices.Contains(b.Paths, path) {
+			count += len(item.Operations())
+		}
+	}
+	if count == 0 {
+		return fieldErr("paths", "no operation of the description is selected")
+	}
+	if b.TargetBaseURL == "" && len(doc.Servers) > 0 && strings.HasPrefix(doc.Servers[0].URL, "http") {
+		b.TargetBaseURL = doc.Servers[0].URL
+	}
+	name := "OpenAPI import"
+	if doc.Info != nil && doc.Info.Title != "" {
+		name = doc.Info.Title
+	}
+	return s.saveImported(c, b.importBody, &fuzz.Config{Name: name, SourceType: "openapi", OpenAPISpec: string(spec),
+		Options: fuzz.Options{IncludeRoutes: b.Paths}}, count, nil)
 }
 
 // fuzzCanary records a target's fetch of a run's callback URL. It needs

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -39,7 +40,9 @@ type Seed struct {
 	PathParams  map[string]string `json:"pathParams,omitempty"`
 }
 
-// Options are FuzzConfig.options; the fuzzer reads them, the host checks them.
+// Options are FuzzConfig.options; the fuzzer reads them, the host checks
+// them. Options the server does not use (grpcAddress, llmEnabled, ...) are
+// kept as sent.
 type Options struct {
 	Concurrency      int               `json:"concurrency,omitempty"`
 	MaxRPS           int               `json:"maxRps,omitempty"`
@@ -54,7 +57,25 @@ type Options struct {
 	StatusCodeAlerts []int             `json:"statusCodeAlerts,omitempty"`
 	AuthHeader       string            `json:"authHeader,omitempty"`
 	CustomHeaders    map[string]string `json:"customHeaders,omitempty"`
+	IncludeRoutes    []string          `json:"includeRoutes,omitempty"`
+	ExcludeRoutes    []string          `json:"excludeRoutes,omitempty"`
+
+	Extra map[string]json.RawMessage `json:"-"`
 }
+
+type optionsFieldsOnly Options
+
+// UnmarshalJSON reads the known fields and keeps the others.
+func (o *Options) UnmarshalJSON(b []byte) error {
+	var known optionsFieldsOnly
+	extra, err := decodeKeeping(b, &known)
+	*o = Options(known)
+	o.Extra = extra
+	return err
+}
+
+// MarshalJSON writes the known fields and the kept ones.
+func (o Options) MarshalJSON() ([]byte, error) { return encodeKeeping(optionsFieldsOnly(o), o.Extra) }
 
 // Config is a FuzzConfig (model-tools §3.2). Fields the server does not
 // use (the SDKs' annotations: protocol, reporter, mutators, assertions,
@@ -77,51 +98,72 @@ type Config struct {
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
-// configFields are the names Config reads itself.
-var configFields = map[string]bool{"id": true, "name": true, "namespace": true, "description": true, "sourceType": true,
-	"targetBaseUrl": true, "strategy": true, "payloadCategories": true, "seedRequests": true, "openapiSpec": true,
-	"options": true, "createdAt": true, "updatedAt": true}
-
 type configFieldsOnly Config
 
 // UnmarshalJSON reads the known fields and keeps the others.
 func (c *Config) UnmarshalJSON(b []byte) error {
 	var known configFieldsOnly
-	if err := json.Unmarshal(b, &known); err != nil {
-		return err
-	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(b, &all); err != nil {
-		return err
-	}
+	extra, err := decodeKeeping(b, &known)
 	*c = Config(known)
-	for k, v := range all {
-		if !configFields[k] {
-			if c.Extra == nil {
-				c.Extra = map[string]json.RawMessage{}
-			}
-			c.Extra[k] = v
-		}
-	}
-	return nil
+	c.Extra = extra
+	return err
 }
 
 // MarshalJSON writes the known fields and the kept ones.
-func (c Config) MarshalJSON() ([]byte, error) {
-	b, err := json.Marshal(configFieldsOnly(c))
-	if err != nil || len(c.Extra) == 0 {
+func (c Config) MarshalJSON() ([]byte, error) { return encodeKeeping(configFieldsOnly(c), c.Extra) }
+
+// decodeKeeping decodes b into known (a struct pointer) and returns the
+// members of b that known has no field for.
+func decodeKeeping(b []byte, known any) (map[string]json.RawMessage, error) {
+	if err := json.Unmarshal(b, known); err != nil {
+		return nil, err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return nil, err
+	}
+	names := jsonNames(reflect.TypeOf(known).Elem())
+	var extra map[string]json.RawMessage
+	for k, v := range all {
+		if !names[k] {
+			if extra == nil {
+				extra = map[string]json.RawMessage{}
+			}
+			extra[k] = v
+		}
+	}
+	return extra, nil
+}
+
+// encodeKeeping writes known and the kept members beside it.
+func encodeKeeping(known any, extra map[string]json.RawMessage) ([]byte, error) {
+	b, err := json.Marshal(known)
+	if err != nil || len(extra) == 0 {
 		return b, err
 	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(b, &all); err != nil {
 		return nil, err
 	}
-	for k, v := range c.Extra {
-		if !configFields[k] {
+	names := jsonNames(reflect.TypeOf(known))
+	for k, v := range extra {
+		if !names[k] {
 			all[k] = v
 		}
 	}
 	return json.Marshal(all)
+}
+
+// jsonNames are the JSON names of a struct's fields.
+func jsonNames(t reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out[name] = true
+		}
+	}
+	return out
 }
 
 // Bounds of a config.

@@ -37,6 +37,21 @@ type Options struct {
 	// auth checks send the request without it and with a wrong one.
 	AuthHeader    string
 	CustomHeaders map[string]string
+	// IncludeRoutes, when set, keeps only the seeds of these paths;
+	// ExcludeRoutes drops seeds. A route is a path as written in the seed
+	// or the description (/users/{id}), or a prefix ending in *.
+	IncludeRoutes []string
+	ExcludeRoutes []string
+}
+
+// routeMatch says whether path is one of routes.
+func routeMatch(routes []string, path string) bool {
+	for _, r := range routes {
+		if r == path || (strings.HasSuffix(r, "*") && strings.HasPrefix(path, strings.TrimSuffix(r, "*"))) {
+			return true
+		}
+	}
+	return false
 }
 
 // Config is one run.

@@ -260,6 +260,10 @@ func (r *run) operations() ([]*operation, []string, error) {
 	var ops []*operation
 	var warnings []string
 	for _, s := range seeds {
+		o := r.cfg.Options
+		if route := seedRoute(s); (len(o.IncludeRoutes) > 0 && !routeMatch(o.IncludeRoutes, route)) || routeMatch(o.ExcludeRoutes, route) {
+			continue
+		}
 		op, err := r.build(s)
 		if err != nil {
 			warnings = append(warnings, fmt.Sprintf("seed %q: %v", s.ID, err))
@@ -274,6 +278,17 @@ func (r *run) operations() ([]*operation, []string, error) {
 		return nil, warnings, errors.New("no seed request could be built: " + strings.Join(warnings, "; "))
 	}
 	return ops, warnings, nil
+}
+
+// seedRoute is the path a seed names, as written.
+func seedRoute(s Seed) string {
+	if s.Path != "" {
+		return "/" + strings.TrimLeft(s.Path, "/")
+	}
+	if u, err := url.Parse(s.URL); err == nil {
+		return u.Path
+	}
+	return s.URL
 }
 
 // build makes a seed's request.
