@@ -23,19 +23,27 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// The fuzzing API on the real host with the real plugin: a config saved
-// with an SDK's annotations, a run of it, its findings stored as they come
-// and triaged, the result in the SDKs' shape.
-func TestFuzzingAPI(t *testing.T) {
-	opts := plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"fuzzer": {Dir: "."}},
-		Env: []string{"ALLOW_PROXY_TO_PRIVATE_IPS=true"}, DataDir: t.TempDir()}
+// withTarget starts the host with the fuzzer plugin (private targets
+// allowed) and the vulnerable test target; opts may add to the host's.
+func withTarget(t *testing.T, opts plugintest.HostOptions) (plugintest.HostOptions, *plugintest.HostProc, string) {
+	t.Helper()
+	opts.Plugins = map[string]plugintest.PluginSpec{"fuzzer": {Dir: "."}}
+	opts.Env = append(opts.Env, "ALLOW_PROXY_TO_PRIVATE_IPS=true")
 	h := plugintest.StartHost(t, opts)
 	th, err := target.New(true, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(th)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return opts, h, srv.URL
+}
+
+// The fuzzing API on the real host with the real plugin: a config saved
+// with an SDK's annotations, a run of it, its findings stored as they come
+// and triaged, the result in the SDKs' shape.
+func TestFuzzingAPI(t *testing.T) {
+	opts, h, base := withTarget(t, plugintest.HostOptions{DataDir: t.TempDir()})
 
 	var cats []map[string]any
 	if err := json.Unmarshal(h.Get(t, "/api/v1/fuzzing/payload-categories", http.StatusOK), &cats); err != nil || len(cats) < 19 {
@@ -46,7 +54,7 @@ func TestFuzzingAPI(t *testing.T) {
 	spec, _ := json.Marshal(string(target.Spec()))
 	body := fmt.Sprintf(`{"name": "shop", "targetBaseUrl": %q, "strategy": "all", "openapiSpec": %s, "protocol": "http",
 	  "options": {"authHeader": "Bearer %s", "maxRequests": 5000, "timeoutPerReq": "5s", "concurrency": 8, "grpcAddress": "localhost:1"}}`,
-		srv.URL, spec, target.Token)
+		base, spec, target.Token)
 	var cfg map[string]any
 	if err := json.Unmarshal(h.Post(t, "/api/v1/fuzzing/configs", body, http.StatusCreated), &cfg); err != nil || cfg["id"] == "" || cfg["protocol"] != "http" {
 		t.Fatalf("saved config: %v %v", err, cfg)
@@ -86,7 +94,7 @@ func TestFuzzingAPI(t *testing.T) {
 	}
 	var got []string
 	for _, f := range findings {
-		got = append(got, fmt.Sprint(f["category"], " ", f["requestMethod"], " ", strings.TrimPrefix(fmt.Sprint(f["requestUrl"]), srv.URL)))
+		got = append(got, fmt.Sprint(f["category"], " ", f["requestMethod"], " ", strings.TrimPrefix(fmt.Sprint(f["requestUrl"]), base)))
 		if f["runId"] != id || f["triagedStatus"] != "new" || f["reproduceCount"].(float64) < 1 || f["createdAt"] == "" {
 			t.Errorf("finding: %v", f)
 		}
@@ -207,15 +215,8 @@ func validSARIF(t *testing.T, log []byte) {
 // TestCLIFuzz: `mockarty-cli fuzz quick|run --wait` exits 1 on findings at
 // or above --fail-on and 0 below it; without --wait it prints the run's id.
 func TestCLIFuzz(t *testing.T) {
-	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"fuzzer": {Dir: "."}},
-		Env: []string{"ALLOW_PROXY_TO_PRIVATE_IPS=true"}})
-	th, err := target.New(true, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(th)
-	defer srv.Close()
-	greet := srv.URL + "/api/greet?name=world"
+	_, h, base := withTarget(t, plugintest.HostOptions{})
+	greet := base + "/api/greet?name=world"
 
 	code, out, errOut := h.CLI(t, "fuzz", "quick", "--url", greet, "--categories", "xss", "--wait")
 	if code != 1 || !strings.Contains(out, "high      xss") || !strings.Contains(errOut, "1 findings at or above high") {
@@ -232,7 +233,7 @@ func TestCLIFuzz(t *testing.T) {
 	}
 
 	h.Post(t, "/api/v1/fuzzing/configs", fmt.Sprintf(`{"name": "search", "targetBaseUrl": %q, "strategy": "security",
-	  "seedRequests": [{"id": "s", "method": "GET", "path": "/api/products", "queryParams": {"q": "phone"}}]}`, srv.URL), http.StatusCreated)
+	  "seedRequests": [{"id": "s", "method": "GET", "path": "/api/products", "queryParams": {"q": "phone"}}]}`, base), http.StatusCreated)
 	code, out, errOut = h.CLI(t, "fuzz", "run", "--config", "search", "--wait", "--format", "json")
 	var got struct {
 		Result   map[string]any   `json:"result"`
@@ -251,14 +252,7 @@ func TestCLIFuzz(t *testing.T) {
 // collection and an OpenAPI description (a chosen path) each run and
 // find the bug of what they seed.
 func TestFuzzImports(t *testing.T) {
-	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"fuzzer": {Dir: "."}},
-		Env: []string{"ALLOW_PROXY_TO_PRIVATE_IPS=true"}})
-	th, err := target.New(true, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(th)
-	defer srv.Close()
+	_, h, base := withTarget(t, plugintest.HostOptions{})
 	// runOne runs a config and returns its findings' categories.
 	runOne := func(configID string) []string {
 		var run map[string]any
@@ -284,7 +278,7 @@ func TestFuzzImports(t *testing.T) {
 		Config   map[string]any `json:"config"`
 	}
 
-	curl := fmt.Sprintf(`{"curl": "curl -H 'Accept: text/html' '%s/api/greet?name=world'", "strategy": "security"}`, srv.URL)
+	curl := fmt.Sprintf(`{"curl": "curl -H 'Accept: text/html' '%s/api/greet?name=world'", "strategy": "security"}`, base)
 	if err := json.Unmarshal(h.Post(t, "/api/v1/fuzzing/import/curl", curl, http.StatusCreated), &imp); err != nil || imp.Count != 1 ||
 		imp.Config["sourceType"] != "curl" {
 		t.Fatalf("curl import: %v %+v", err, imp)
@@ -296,7 +290,7 @@ func TestFuzzImports(t *testing.T) {
 
 	var col map[string]any
 	_ = json.Unmarshal(h.Post(t, "/api/v1/api-tester/collections", fmt.Sprintf(`{"name": "shop", "requests": [
-	  {"name": "files", "url": "%s/api/files?name=readme.txt"}]}`, srv.URL), http.StatusCreated), &col)
+	  {"name": "files", "url": "%s/api/files?name=readme.txt"}]}`, base), http.StatusCreated), &col)
 	if err := json.Unmarshal(h.Post(t, "/api/v1/fuzzing/import/collection", fmt.Sprintf(`{"collectionId": %q, "strategy": "security"}`, col["id"]),
 		http.StatusCreated), &imp); err != nil || imp.Count != 1 || imp.Config["name"] != "shop" {
 		t.Fatalf("collection import: %v %+v", err, imp)
@@ -307,7 +301,7 @@ func TestFuzzImports(t *testing.T) {
 	h.Post(t, "/api/v1/fuzzing/import/collection", `{"collectionId": "nope"}`, http.StatusNotFound)
 
 	spec, _ := json.Marshal(string(target.Spec()))
-	body := fmt.Sprintf(`{"spec": %s, "paths": ["/api/items"], "targetBaseUrl": %q}`, spec, srv.URL)
+	body := fmt.Sprintf(`{"spec": %s, "paths": ["/api/items"], "targetBaseUrl": %q}`, spec, base)
 	if err := json.Unmarshal(h.Post(t, "/api/v1/fuzzing/import/openapi", body, http.StatusCreated), &imp); err != nil || imp.Count != 1 ||
 		imp.Config["sourceType"] != "openapi" {
 		t.Fatalf("OpenAPI import: %v %+v", err, imp)

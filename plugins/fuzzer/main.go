@@ -14,6 +14,7 @@ import (
 
 	"github.com/mockarty-oss/mockarty/plugins/fuzzer/engine"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/fuzzjob"
 	"github.com/mockarty-oss/mockarty/sdk/outbound"
 )
 
@@ -21,9 +22,6 @@ func main() { sdk.Serve(&Fuzzer{}) }
 
 // Fuzzer is the tool plugin.
 type Fuzzer struct{}
-
-// JobKind is the job a fuzz run is.
-const JobKind = "fuzz.run"
 
 // Info describes the plugin; it takes no settings.
 func (*Fuzzer) Info() sdk.Info {
@@ -37,24 +35,14 @@ func (*Fuzzer) Configure(context.Context, json.RawMessage) error { return nil }
 // Health is always fine: the plugin holds no connection.
 func (*Fuzzer) Health(context.Context) error { return nil }
 
-// The host's actions (sdk.Caller): the payload categories, and the replay
-// of a finding: {finding, allowPrivate, allowHosts} -> engine.Replayed.
-const (
-	ActionCategories = "categories"
-	ActionReplay     = "replay"
-)
-
-// Call answers the host's actions.
+// Call answers the host's actions (sdk.Caller): the payload categories,
+// and the replay of a finding (fuzzjob.Replay -> engine.Replayed).
 func (*Fuzzer) Call(ctx context.Context, action string, params json.RawMessage) (json.RawMessage, error) {
 	switch action {
-	case ActionCategories:
+	case fuzzjob.ActionCategories:
 		return json.Marshal(engine.CategoryList())
-	case ActionReplay:
-		var p struct {
-			Finding      engine.Finding `json:"finding"`
-			AllowPrivate bool           `json:"allowPrivate"`
-			AllowHosts   []string       `json:"allowHosts"`
-		}
+	case fuzzjob.ActionReplay:
+		var p fuzzjob.Replay
 		if err := json.Unmarshal(params, &p); err != nil {
 			return nil, fmt.Errorf("%w: replay: %v", sdk.ErrInvalidInput, err)
 		}
@@ -73,20 +61,6 @@ func newClient(pol outbound.Policy, follow bool) *http.Client {
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
 	return client
-}
-
-// Job is what the host sends: the run's config (the API's FuzzConfig) and
-// its network policy.
-type Job struct {
-	Config       RunConfig `json:"config"`
-	AllowPrivate bool      `json:"allowPrivate,omitempty"`
-	// AllowHosts are host:port addresses reachable even when private (the
-	// server's own listeners).
-	AllowHosts []string `json:"allowHosts,omitempty"`
-	// CanaryURL + token is a callback URL the host records fetches of;
-	// CanaryCheckURL + token answers {"hit": bool} (none: no SSRF check).
-	CanaryURL      string `json:"canaryUrl,omitempty"`
-	CanaryCheckURL string `json:"canaryCheckUrl,omitempty"`
 }
 
 // hostCanary is the host's canary endpoint as the engine asks it.
@@ -113,14 +87,18 @@ func (c *hostCanary) Hit(token string) bool {
 // Run runs one fuzz run, reporting each finding as an item ("finding")
 // and progress as it goes; the result is the run's summary.
 func (*Fuzzer) Run(ctx context.Context, job sdk.Job, _ sdk.Host, report func(sdk.Progress)) (json.RawMessage, error) {
-	if job.Kind != JobKind {
-		return nil, fmt.Errorf("unknown job kind %q (want %q)", job.Kind, JobKind)
+	if job.Kind != fuzzjob.KindRun {
+		return nil, fmt.Errorf("unknown job kind %q (want %q)", job.Kind, fuzzjob.KindRun)
 	}
-	var j Job
+	var j fuzzjob.Job
+	var rc RunConfig
 	if err := json.Unmarshal(job.Params, &j); err != nil {
 		return nil, fmt.Errorf("unreadable job: %w", err)
 	}
-	cfg, err := j.Config.engineConfig()
+	if err := json.Unmarshal(j.Config, &rc); err != nil {
+		return nil, fmt.Errorf("unreadable job: the config: %w", err)
+	}
+	cfg, err := rc.engineConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +113,7 @@ func (*Fuzzer) Run(ctx context.Context, job sdk.Job, _ sdk.Host, report func(sdk
 			p.Percent = 100 * float64(e.Completed) / float64(e.Total)
 		}
 		if e.Finding != nil {
-			p.ItemKind = "finding"
+			p.ItemKind = fuzzjob.ItemFinding
 			p.Item, _ = json.Marshal(e.Finding)
 		}
 		report(p)

@@ -10,6 +10,7 @@ import (
 	"github.com/mockarty-oss/mockarty/plugins/fuzzer/engine"
 	"github.com/mockarty-oss/mockarty/plugins/fuzzer/internal/target"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/fuzzjob"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -30,7 +31,7 @@ func TestRunThroughThePlugin(t *testing.T) {
 		},
 		"options": map[string]any{"concurrency": 4, "maxRequests": 500, "timeoutPerReq": "5s", "maxDuration": "1m"}}
 	params, _ := json.Marshal(map[string]any{"config": cfg, "allowPrivate": true})
-	out, steps, err := p.Run(context.Background(), sdk.Job{ID: "r1", Kind: JobKind, Params: params})
+	out, steps, err := p.Run(context.Background(), sdk.Job{ID: "r1", Kind: fuzzjob.KindRun, Params: params})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func TestRunThroughThePlugin(t *testing.T) {
 
 	// The network policy: without allowPrivate a loopback target is refused.
 	params, _ = json.Marshal(map[string]any{"config": cfg})
-	out, _, err = p.Run(context.Background(), sdk.Job{ID: "r2", Kind: JobKind, Params: params})
+	out, _, err = p.Run(context.Background(), sdk.Job{ID: "r2", Kind: fuzzjob.KindRun, Params: params})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,11 +71,11 @@ func TestBadJobs(t *testing.T) {
 	p := plugintest.Start(t, &Fuzzer{}, nil, nil)
 	for _, c := range []struct{ kind, params, want string }{
 		{"other", `{}`, "unknown job kind"},
-		{JobKind, `{"config": 5}`, "unreadable job"},
-		{JobKind, `{"config": {"targetBaseUrl": "http://x", "options": {"maxDuration": "soon"}}}`, "options.maxDuration"},
-		{JobKind, `{"config": {"targetBaseUrl": "ftp://x", "seedRequests": [{"id": "a"}]}}`, "targetBaseUrl"},
-		{JobKind, `{"config": {"targetBaseUrl": "http://x"}}`, "no seed requests"},
-		{JobKind, `{"config": {"targetBaseUrl": "http://x", "openapiSpec": "{not json"}}`, "openapiSpec"},
+		{fuzzjob.KindRun, `{"config": 5}`, "unreadable job"},
+		{fuzzjob.KindRun, `{"config": {"targetBaseUrl": "http://x", "options": {"maxDuration": "soon"}}}`, "options.maxDuration"},
+		{fuzzjob.KindRun, `{"config": {"targetBaseUrl": "ftp://x", "seedRequests": [{"id": "a"}]}}`, "targetBaseUrl"},
+		{fuzzjob.KindRun, `{"config": {"targetBaseUrl": "http://x"}}`, "no seed requests"},
+		{fuzzjob.KindRun, `{"config": {"targetBaseUrl": "http://x", "openapiSpec": "{not json"}}`, "openapiSpec"},
 	} {
 		_, _, err := p.Run(context.Background(), sdk.Job{ID: "bad", Kind: c.kind, Params: json.RawMessage(c.params)})
 		if err == nil || !strings.Contains(err.Error(), c.want) {

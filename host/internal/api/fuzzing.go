@@ -19,6 +19,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/tester"
 	"github.com/mockarty-oss/mockarty/host/internal/tester/imports"
+	"github.com/mockarty-oss/mockarty/sdk/fuzzjob"
 )
 
 // Security fuzzing (api-reference section 9, model-tools §3): the host
@@ -575,7 +576,7 @@ func (s *server) fuzzCategories(c *fiber.Ctx) error {
 	if s.Plugins == nil {
 		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "fuzzing is not available on this server")
 	}
-	out, err := s.Plugins.Call(c.UserContext(), fuzz.PluginName, "categories", nil)
+	out, err := s.Plugins.Call(c.UserContext(), fuzz.PluginName, fuzzjob.ActionCategories, nil)
 	if err != nil {
 		return fuzzerErr(err)
 	}

@@ -96,7 +96,7 @@ func exportCSV(list []Finding) ([]byte, error) {
 		"createdAt", "fingerprint"})
 	for _, f := range list {
 		_ = w.Write([]string{f.ID, f.RunID, f.Severity, f.Category, f.Title, f.RequestMethod, f.RequestURL,
-			strconv.Itoa(f.ResponseStatus), strconv.FormatInt(f.ReproduceCount, 10), f.TriagedStatus, f.CreatedAt, f.Fingerprint})
+			strconv.Itoa(f.ResponseStatus), strconv.FormatInt(f.Count, 10), f.TriagedStatus, f.CreatedAt, f.Fingerprint})
 	}
 	w.Flush()
 	return buf.Bytes(), w.Error()
@@ -129,7 +129,7 @@ func sarif(list []Finding) map[string]any {
 				"artifactLocation": map[string]any{"uri": f.RequestURL}}}},
 			"partialFingerprints": map[string]string{"mockartyFinding/v1": f.Fingerprint},
 			"properties": map[string]any{"severity": f.Severity, "findingId": f.ID, "runId": f.RunID, "method": f.RequestMethod,
-				"responseStatus": f.ResponseStatus, "count": f.ReproduceCount, "mutation": f.MutationApplied, "triagedStatus": f.TriagedStatus},
+				"responseStatus": f.ResponseStatus, "count": f.Count, "mutation": f.MutationApplied, "triagedStatus": f.TriagedStatus},
 		})
 	}
 	names := make([]string, 0, len(rules))

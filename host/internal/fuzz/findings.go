@@ -10,33 +10,20 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/objects"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/sdk/fuzzjob"
 )
 
-// Finding is a finding as the SDKs read it (model-tools §3.4).
+// Finding is a finding as the SDKs read it (model-tools §3.4): the
+// plugin's report with the host's id, run and triage.
 type Finding struct {
-	ID              string            `json:"id"`
-	RunID           string            `json:"runId"`
-	Namespace       string            `json:"namespace,omitempty"`
-	Severity        string            `json:"severity"`
-	Category        string            `json:"category"`
-	Title           string            `json:"title"`
-	Description     string            `json:"description"`
-	RequestMethod   string            `json:"requestMethod"`
-	RequestURL      string            `json:"requestUrl"`
-	RequestBody     string            `json:"requestBody"`
-	RequestHeaders  map[string]string `json:"requestHeaders"`
-	ResponseStatus  int               `json:"responseStatus"`
-	ResponseTimeMs  int64             `json:"responseTimeMs"`
-	ResponseBody    string            `json:"responseBody"`
-	ResponseHeaders map[string]string `json:"responseHeaders"`
-	MutationApplied string            `json:"mutationApplied"`
-	OriginalSeedID  string            `json:"originalSeedId"`
-	Fingerprint     string            `json:"fingerprint"`
-	ReproduceCount  int64             `json:"reproduceCount"`
-	Reproducible    bool              `json:"reproducible"`
-	TriagedStatus   string            `json:"triagedStatus"`
-	Notes           string            `json:"notes,omitempty"`
-	CreatedAt       string            `json:"createdAt"`
+	fuzzjob.Finding
+	ID            string `json:"id"`
+	RunID         string `json:"runId"`
+	Namespace     string `json:"namespace,omitempty"`
+	Reproducible  bool   `json:"reproducible"`
+	TriagedStatus string `json:"triagedStatus"`
+	Notes         string `json:"notes,omitempty"`
+	CreatedAt     string `json:"createdAt"`
 }
 
 // TriageStatuses are the statuses a finding may be given (model-tools §3.4).
@@ -64,9 +51,8 @@ var findings = &objects.Kind[Finding, *Service]{Name: KindFinding,
 
 // putFinding stores a run's finding as the plugin reports it: a new one,
 // or the one of id (its count and evidence updated, its triage kept).
-func (s *Service) putFinding(ctx context.Context, t *store.Task, f *reportFinding, id string) (string, error) {
-	nf := f.Finding
-	nf.Fingerprint, nf.RunID, nf.Reproducible = f.Fingerprint, t.ID, true
+func (s *Service) putFinding(ctx context.Context, t *store.Task, f *fuzzjob.Finding, id string) (string, error) {
+	nf := Finding{Finding: *f, RunID: t.ID, Reproducible: true}
 	var created int64
 	if id != "" {
 		if o, err := objects.Live(ctx, s.st, KindFinding, id); err == nil {

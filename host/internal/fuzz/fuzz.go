@@ -16,6 +16,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/objects"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
+	"github.com/mockarty-oss/mockarty/sdk/fuzzjob"
 )
 
 // Object kinds.
@@ -27,18 +28,7 @@ const (
 func newID() string { return uuid.NewString() }
 
 // Seed is one seed request (model-tools §3.2).
-type Seed struct {
-	ID          string            `json:"id"`
-	Name        string            `json:"name,omitempty"`
-	Method      string            `json:"method,omitempty"`
-	URL         string            `json:"url,omitempty"`
-	Path        string            `json:"path,omitempty"`
-	Body        string            `json:"body,omitempty"`
-	ContentType string            `json:"contentType,omitempty"`
-	Headers     map[string]string `json:"headers,omitempty"`
-	QueryParams map[string]string `json:"queryParams,omitempty"`
-	PathParams  map[string]string `json:"pathParams,omitempty"`
-}
+type Seed = fuzzjob.Seed
 
 // Options are FuzzConfig.options; the fuzzer reads them, the host checks
 // them. Options the server does not use (grpcAddress, llmEnabled, ...) are
@@ -263,19 +253,7 @@ func (s *Service) Config(ctx context.Context, id string) (*Config, error) {
 
 // SaveConfig creates a config, or replaces the one its id names.
 func (s *Service) SaveConfig(ctx context.Context, c *Config) (*Config, error) {
-	if err := checkConfig(c); err != nil {
-		return nil, err
-	}
-	var created int64
-	if c.ID == "" {
-		c.ID = newID()
-	} else if o, err := objects.Live(ctx, s.st, KindConfig, c.ID); err == nil {
-		created = o.CreatedMs
-	}
-	if _, err := configs.Put(ctx, s, c.Namespace, c, created); err != nil {
-		return nil, err
-	}
-	return s.Config(ctx, c.ID)
+	return configs.Save(ctx, s, c.Namespace, &c.ID, c)
 }
 
 // UpdateConfig merges body into a config.
@@ -285,9 +263,5 @@ func (s *Service) UpdateConfig(ctx context.Context, id string, body []byte) (*Co
 
 // DeleteConfig removes a config.
 func (s *Service) DeleteConfig(ctx context.Context, id string) error {
-	n, err := s.st.DeleteTesterObjects(ctx, KindConfig, []string{id})
-	if err == nil && n == 0 {
-		return fmt.Errorf("%w: fuzz config %q", store.ErrNotFound, id)
-	}
-	return err
+	return configs.Delete(ctx, s, id, "fuzz config")
 }

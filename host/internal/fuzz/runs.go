@@ -3,7 +3,6 @@ package fuzz
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -11,18 +10,17 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/objects"
-	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/tasks"
 	"github.com/mockarty-oss/mockarty/sdk"
+	"github.com/mockarty-oss/mockarty/sdk/fuzzjob"
 )
 
-// PluginName is the tool plugin that fuzzes; JobKind its job.
+// PluginName is the tool plugin that fuzzes; ModeFuzz the test-run mode
+// of fuzz runs.
 const (
 	PluginName = "fuzzer"
-	JobKind    = "fuzz.run"
-	// ModeFuzz is the test-run mode of fuzz runs.
-	ModeFuzz = "fuzz"
+	ModeFuzz   = "fuzz"
 )
 
 // Runs starts fuzz runs on the fuzzer plugin and records each as a task of
@@ -33,26 +31,14 @@ type Runs struct {
 	Canary *Canary
 	APIURL func() string
 
-	svc  *Service
-	exec tasks.Executor
-	net  func() tasks.NetPolicy
-	live *tasks.Live
-	log  hclog.Logger
+	tasks.Runner
+	svc *Service
 }
 
 // NewRuns returns the run service; runs end with base.
 func NewRuns(base context.Context, svc *Service, exec tasks.Executor, net func() tasks.NetPolicy, log hclog.Logger) *Runs {
-	if log == nil {
-		log = hclog.NewNullLogger()
-	}
-	return &Runs{svc: svc, exec: exec, net: net, live: tasks.NewLive(base), log: log}
+	return &Runs{Runner: tasks.NewRunner(base, exec, net, log), svc: svc}
 }
-
-// Wait waits for every run to end (after base is cancelled).
-func (r *Runs) Wait() { r.live.Wait() }
-
-// Stop stops a live run; it reports whether the run was live.
-func (r *Runs) Stop(id string) bool { return r.live.Cancel(id) }
 
 // Live are a run's counters while it goes.
 type Live struct {
@@ -69,18 +55,12 @@ type summary struct {
 
 // engineSummary is what the host reads of the plugin's result.
 type engineSummary struct {
-	TotalRequests int64            `json:"totalRequests"`
-	SuccessCount  int64            `json:"successCount"`
-	ErrorCount    int64            `json:"errorCount"`
-	StoppedBy     string           `json:"stoppedBy,omitempty"`
-	Warnings      []string         `json:"warnings,omitempty"`
-	Findings      []*reportFinding `json:"findings,omitempty"`
-}
-
-// reportFinding is a finding as the plugin reports it.
-type reportFinding struct {
-	Finding
-	Fingerprint string `json:"fingerprint"`
+	TotalRequests int64              `json:"totalRequests"`
+	SuccessCount  int64              `json:"successCount"`
+	ErrorCount    int64              `json:"errorCount"`
+	StoppedBy     string             `json:"stoppedBy,omitempty"`
+	Warnings      []string           `json:"warnings,omitempty"`
+	Findings      []*fuzzjob.Finding `json:"findings,omitempty"`
 }
 
 // Start starts a run of c.
@@ -88,14 +68,18 @@ func (r *Runs) Start(ctx context.Context, c *Config, userID, by string) (*store.
 	if err := checkConfig(c); err != nil {
 		return nil, nil, err
 	}
-	netp := r.net()
-	job := map[string]any{"config": c, "allowPrivate": netp.AllowPrivate, "allowHosts": netp.AllowHosts}
+	netp := r.Net()
+	cfgJSON, err := json.Marshal(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	job := fuzzjob.Job{Config: cfgJSON, AllowPrivate: netp.AllowPrivate, AllowHosts: netp.AllowHosts}
 	var secret string
 	if r.Canary != nil && r.APIURL != nil {
 		if base := strings.TrimRight(r.APIURL(), "/"); base != "" {
 			secret = r.Canary.open()
-			job["canaryUrl"] = base + "/api/v1/fuzzing/canary/" + secret + "/"
-			job["canaryCheckUrl"] = base + "/api/v1/fuzzing/canary-hits/" + secret + "/"
+			job.CanaryURL = base + "/api/v1/fuzzing/canary/" + secret + "/"
+			job.CanaryCheckURL = base + "/api/v1/fuzzing/canary-hits/" + secret + "/"
 		}
 	}
 	params, err := json.Marshal(job)
@@ -116,7 +100,7 @@ func (r *Runs) Start(ctx context.Context, c *Config, userID, by string) (*store.
 		return nil, nil, err
 	}
 	cp := *t
-	done := r.live.Go(t.ID, func(ctx context.Context) {
+	done := r.Live.Go(t.ID, func(ctx context.Context) {
 		r.execute(ctx, t, sum, params)
 		if secret != "" {
 			r.Canary.close(secret)
@@ -134,20 +118,20 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, sum *summary, params 
 	})
 	stop := rec.Every(ctx)
 	byPrint := map[string]string{} // fingerprint -> finding id
-	res, err := r.exec.Run(ctx, PluginName, sdk.Job{ID: t.ID, Kind: JobKind, Params: params}, nil, func(p sdk.Progress) {
+	res, err := r.Exec.Run(ctx, PluginName, sdk.Job{ID: t.ID, Kind: fuzzjob.KindRun, Params: params}, nil, func(p sdk.Progress) {
 		mu.Lock()
 		sum.Live = Live{Planned: p.Total, Completed: p.Done}
 		mu.Unlock()
-		if p.ItemKind != "finding" {
+		if p.ItemKind != fuzzjob.ItemFinding {
 			return
 		}
-		var f reportFinding
+		var f fuzzjob.Finding
 		if json.Unmarshal(p.Item, &f) != nil {
 			return
 		}
 		id, err := r.svc.putFinding(context.WithoutCancel(ctx), t, &f, byPrint[f.Fingerprint])
 		if err != nil {
-			r.log.Warn("storing a finding", "run", t.ID, "error", err)
+			r.Log.Warn("storing a finding", "run", t.ID, "error", err)
 			return
 		}
 		byPrint[f.Fingerprint] = id
@@ -155,13 +139,13 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, sum *summary, params 
 	stop()
 	t.FinishedMs = time.Now().UnixMilli()
 	var es engineSummary
-	switch ended := r.live.Ended(ctx); {
+	switch ended := r.Live.Ended(ctx); {
 	case ended == store.TaskCancelled:
 		t.Status, t.Message = store.TaskCancelled, "stopped"
 	case ended != "":
 		t.Status, t.Message = store.TaskFailed, tasks.Interrupted
 	case err != nil:
-		t.Status, t.Message = store.TaskFailed, runError(err)
+		t.Status, t.Message = store.TaskFailed, tasks.RunError(PluginName, err)
 	case json.Unmarshal(res, &es) != nil:
 		t.Status, t.Message = store.TaskFailed, "unreadable result from the fuzzer plugin"
 	default:
@@ -172,7 +156,7 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, sum *summary, params 
 		// The final counts: each finding as often as requests showed it.
 		for _, f := range es.Findings {
 			if _, err := r.svc.putFinding(context.WithoutCancel(ctx), t, f, byPrint[f.Fingerprint]); err != nil {
-				r.log.Warn("storing a finding", "run", t.ID, "error", err)
+				r.Log.Warn("storing a finding", "run", t.ID, "error", err)
 			}
 		}
 		es.Findings = nil
@@ -182,19 +166,19 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, sum *summary, params 
 	}
 	rec.Flush(ctx)
 	if err := rec.Err(); err != nil {
-		r.log.Warn("recording a fuzz run", "run", t.ID, "error", err)
+		r.Log.Warn("recording a fuzz run", "run", t.ID, "error", err)
 	}
 }
 
 // Replay sends a finding's request again through the fuzzer plugin and
 // records whether it still reproduces (the finding's reproducible).
 func (r *Runs) Replay(ctx context.Context, caller Caller, f *Finding) (json.RawMessage, error) {
-	netp := r.net()
-	params, err := json.Marshal(map[string]any{"finding": f, "allowPrivate": netp.AllowPrivate, "allowHosts": netp.AllowHosts})
+	netp := r.Net()
+	params, err := json.Marshal(fuzzjob.Replay{Finding: f.Finding, AllowPrivate: netp.AllowPrivate, AllowHosts: netp.AllowHosts})
 	if err != nil {
 		return nil, err
 	}
-	out, err := caller.Call(ctx, PluginName, "replay", params)
+	out, err := caller.Call(ctx, PluginName, fuzzjob.ActionReplay, params)
 	if err != nil {
 		return nil, err
 	}
@@ -216,16 +200,6 @@ type Caller interface {
 	Call(ctx context.Context, name, action string, params json.RawMessage) (json.RawMessage, error)
 }
 
-// runError says why a run could not go on, in terms a user can act on.
-func runError(err error) string {
-	switch {
-	case errors.Is(err, sdk.ErrJobFailed):
-		return tasks.JobError(err)
-	case errors.Is(err, plugins.ErrUnknown), errors.Is(err, plugins.ErrNotRunning):
-		return fmt.Sprintf("the %s plugin is not running (see GET /api/v1/plugins, PLUGINS and PLUGINS_DIR): %v", PluginName, err)
-	}
-	return fmt.Sprintf("the %s plugin could not run: %v", PluginName, err)
-}
 
 // status is a task's status as the fuzzing SDKs name it.
 func status(t *store.Task) string {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 )
@@ -72,6 +73,34 @@ func (k *Kind[T, O]) Put(ctx context.Context, owner O, namespace string, v *T, c
 	}
 	o.CreatedMs = createdMs
 	return o, owner.Store().PutTesterObjects(ctx, append([]*store.TesterObject{o}, more...)...)
+}
+
+// Save checks v and writes it: a new object when *id is "" (it gets a new
+// id), else the one *id names, keeping its creation time. id points at
+// v's own id field. It returns v read back.
+func (k *Kind[T, O]) Save(ctx context.Context, owner O, namespace string, id *string, v *T) (*T, error) {
+	if err := k.Check(ctx, owner, v); err != nil {
+		return nil, err
+	}
+	var created int64
+	if *id == "" {
+		*id = uuid.NewString()
+	} else if o, err := Live(ctx, owner.Store(), k.Name, *id); err == nil {
+		created = o.CreatedMs
+	}
+	if _, err := k.Put(ctx, owner, namespace, v, created); err != nil {
+		return nil, err
+	}
+	return k.Get(ctx, owner, *id)
+}
+
+// Delete removes an object for good; what names it in a not-found error.
+func (k *Kind[T, O]) Delete(ctx context.Context, owner O, id, what string) error {
+	n, err := owner.Store().DeleteTesterObjects(ctx, k.Name, []string{id})
+	if err == nil && n == 0 {
+		return fmt.Errorf("%w: %s %q", store.ErrNotFound, what, id)
+	}
+	return err
 }
 
 // Update merges body into a live object, checks it, writes it and reads

@@ -209,19 +209,7 @@ func (s *Service) Config(ctx context.Context, id string) (*Config, error) {
 
 // SaveConfig creates a config, or replaces the one its id names.
 func (s *Service) SaveConfig(ctx context.Context, c *Config) (*Config, error) {
-	if err := checkConfig(c); err != nil {
-		return nil, err
-	}
-	var created int64
-	if c.ID == "" {
-		c.ID = newID()
-	} else if o, err := objects.Live(ctx, s.st, KindConfig, c.ID); err == nil {
-		created = o.CreatedMs
-	}
-	if _, err := configs.Put(ctx, s, c.Namespace, c, created); err != nil {
-		return nil, err
-	}
-	return s.Config(ctx, c.ID)
+	return configs.Save(ctx, s, c.Namespace, &c.ID, c)
 }
 
 // UpdateConfig merges body into a config.
@@ -231,11 +219,7 @@ func (s *Service) UpdateConfig(ctx context.Context, id string, body []byte) (*Co
 
 // DeleteConfig removes a config.
 func (s *Service) DeleteConfig(ctx context.Context, id string) error {
-	n, err := s.st.DeleteTesterObjects(ctx, KindConfig, []string{id})
-	if err == nil && n == 0 {
-		return fmt.Errorf("%w: perf config %q", store.ErrNotFound, id)
-	}
-	return err
+	return configs.Delete(ctx, s, id, "perf config")
 }
 
 // job is the plugin job of a config (a run request), with the server's

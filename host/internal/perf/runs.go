@@ -3,7 +3,6 @@ package perf
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/hashicorp/go-hclog"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
-	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/tasks"
 	"github.com/mockarty-oss/mockarty/sdk"
@@ -37,26 +35,14 @@ type Runs struct {
 	// environment (nil: runs from collections are not available).
 	Collections func(ctx context.Context, namespace, collectionID, environmentID string) (*postman.Job, error)
 
-	svc  *Service
-	exec tasks.Executor
-	net  func() tasks.NetPolicy
-	live *tasks.Live
-	log  hclog.Logger
+	tasks.Runner
+	svc *Service
 }
 
 // NewRuns returns the run service; runs end with base.
 func NewRuns(base context.Context, svc *Service, exec tasks.Executor, net func() tasks.NetPolicy, log hclog.Logger) *Runs {
-	if log == nil {
-		log = hclog.NewNullLogger()
-	}
-	return &Runs{svc: svc, exec: exec, net: net, live: tasks.NewLive(base), log: log}
+	return &Runs{Runner: tasks.NewRunner(base, exec, net, log), svc: svc}
 }
-
-// Wait waits for every run to end (after base is cancelled).
-func (r *Runs) Wait() { r.live.Wait() }
-
-// Stop stops a live run; it reports whether the run was live.
-func (r *Runs) Stop(id string) bool { return r.live.Cancel(id) }
 
 // Live is a run's summary while it goes: the last sample.
 type Live struct {
@@ -95,7 +81,7 @@ func (r *Runs) Start(ctx context.Context, c *Config, userID, by string) (*store.
 			return nil, nil, err
 		}
 	}
-	netp := r.net()
+	netp := r.Net()
 	j.AllowPrivate, j.AllowHosts = netp.AllowPrivate, netp.AllowHosts
 	params, err := json.Marshal(j)
 	if err != nil {
@@ -120,7 +106,7 @@ func (r *Runs) Start(ctx context.Context, c *Config, userID, by string) (*store.
 		return nil, nil, err
 	}
 	cp := *t
-	done := r.live.Go(t.ID, func(ctx context.Context) { r.execute(ctx, t, sum, params) })
+	done := r.Live.Go(t.ID, func(ctx context.Context) { r.execute(ctx, t, sum, params) })
 	return &cp, done, nil
 }
 
@@ -143,7 +129,7 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, sum *summary, params 
 		return *sum
 	})
 	stop := rec.Every(ctx)
-	res, err := r.exec.Run(ctx, PluginName, sdk.Job{ID: t.ID, Kind: loadjob.KindRun, Params: params}, nil, func(p sdk.Progress) {
+	res, err := r.Exec.Run(ctx, PluginName, sdk.Job{ID: t.ID, Kind: loadjob.KindRun, Params: params}, nil, func(p sdk.Progress) {
 		if p.ItemKind != loadjob.ItemSample {
 			return
 		}
@@ -158,13 +144,13 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, sum *summary, params 
 	})
 	stop()
 	t.FinishedMs = time.Now().UnixMilli()
-	switch ended := r.live.Ended(ctx); {
+	switch ended := r.Live.Ended(ctx); {
 	case ended == store.TaskCancelled:
 		t.Status, t.Message = store.TaskCancelled, "stopped"
 	case ended != "":
 		t.Status, t.Message = store.TaskFailed, tasks.Interrupted
 	case err != nil:
-		t.Status, t.Message = store.TaskFailed, runError(err)
+		t.Status, t.Message = store.TaskFailed, tasks.RunError(PluginName, err)
 	default:
 		t.Status, t.Message = outcome(res)
 		mu.Lock()
@@ -173,7 +159,7 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, sum *summary, params 
 	}
 	rec.Flush(ctx)
 	if err := rec.Err(); err != nil {
-		r.log.Warn("recording a load run", "run", t.ID, "error", err)
+		r.Log.Warn("recording a load run", "run", t.ID, "error", err)
 	}
 }
 
@@ -220,13 +206,3 @@ func withoutSeries(res json.RawMessage) json.RawMessage {
 	return b
 }
 
-// runError says why a run could not go on, in terms a user can act on.
-func runError(err error) string {
-	switch {
-	case errors.Is(err, sdk.ErrJobFailed):
-		return tasks.JobError(err)
-	case errors.Is(err, plugins.ErrUnknown), errors.Is(err, plugins.ErrNotRunning):
-		return fmt.Sprintf("the %s plugin is not running (see GET /api/v1/plugins, PLUGINS and PLUGINS_DIR): %v", PluginName, err)
-	}
-	return fmt.Sprintf("the %s plugin could not run the test: %v", PluginName, err)
-}

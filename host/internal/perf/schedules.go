@@ -114,7 +114,7 @@ type Scheduler struct {
 // NewScheduler loads the enabled perf schedules and fires them until Stop.
 func NewScheduler(ctx context.Context, runs *Runs, log hclog.Logger) *Scheduler {
 	sch := &Scheduler{runs: runs}
-	sch.cron = tasks.NewCron(runs.live.Base(), log, sch.fire)
+	sch.cron = tasks.NewCron(runs.Live.Base(), log, sch.fire)
 	list, err := runs.svc.Schedules(ctx, "", nil)
 	if err != nil && log != nil {
 		log.Warn("loading perf schedules", "error", err)

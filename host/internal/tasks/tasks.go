@@ -8,10 +8,14 @@ package tasks
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+	"github.com/mockarty-oss/mockarty/host/internal/plugins"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/pluginhost"
@@ -189,4 +193,38 @@ func (r *Recorder) Err() error { return r.lastErr }
 // sdk.ErrJobFailed prefix.
 func JobError(err error) string {
 	return strings.TrimPrefix(err.Error(), sdk.ErrJobFailed.Error()+"\n")
+}
+
+// Runner is what every tool's run service shares: the plugin it runs on,
+// where requests may go, the live runs and the log.
+type Runner struct {
+	Exec Executor
+	Net  func() NetPolicy
+	Live *Live
+	Log  hclog.Logger
+}
+
+// NewRunner returns a Runner whose runs end with base.
+func NewRunner(base context.Context, exec Executor, net func() NetPolicy, log hclog.Logger) Runner {
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	return Runner{Exec: exec, Net: net, Live: NewLive(base), Log: log}
+}
+
+// Wait waits for every run to end (after base is cancelled).
+func (r *Runner) Wait() { r.Live.Wait() }
+
+// Stop stops a live run; it reports whether the run was live.
+func (r *Runner) Stop(id string) bool { return r.Live.Cancel(id) }
+
+// RunError says why a run on plugin could not go on, in terms a user can act on.
+func RunError(plugin string, err error) string {
+	switch {
+	case errors.Is(err, sdk.ErrJobFailed):
+		return JobError(err)
+	case errors.Is(err, plugins.ErrUnknown), errors.Is(err, plugins.ErrNotRunning):
+		return fmt.Sprintf("the %s plugin is not running (see GET /api/v1/plugins, PLUGINS and PLUGINS_DIR): %v", plugin, err)
+	}
+	return fmt.Sprintf("the %s plugin could not run: %v", plugin, err)
 }

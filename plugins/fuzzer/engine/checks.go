@@ -14,31 +14,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mockarty-oss/mockarty/sdk/fuzzjob"
 	"github.com/mockarty-oss/mockarty/sdk/listen"
 )
 
-// Finding is one problem, however many requests showed it (model-tools.md §3.4).
-type Finding struct {
-	Severity        string            `json:"severity"`
-	Category        string            `json:"category"`
-	Title           string            `json:"title"`
-	Description     string            `json:"description"`
-	RequestMethod   string            `json:"requestMethod"`
-	RequestURL      string            `json:"requestUrl"`
-	RequestBody     string            `json:"requestBody,omitempty"`
-	RequestHeaders  map[string]string `json:"requestHeaders,omitempty"`
-	ResponseStatus  int               `json:"responseStatus"`
-	ResponseTimeMs  int64             `json:"responseTimeMs"`
-	ResponseBody    string            `json:"responseBody,omitempty"`
-	ResponseHeaders map[string]string `json:"responseHeaders,omitempty"`
-	MutationApplied string            `json:"mutationApplied,omitempty"`
-	OriginalSeedID  string            `json:"originalSeedId,omitempty"`
-	// Fingerprint groups the requests that show the same problem:
-	// operation, check, status and signature.
-	Fingerprint string `json:"fingerprint"`
-	// Count is how many requests showed it.
-	Count int64 `json:"reproduceCount"`
-}
+// Finding is one problem, however many requests showed it.
+type Finding = fuzzjob.Finding
 
 // Severities, most severe first.
 const (

@@ -6,21 +6,12 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/mockarty-oss/mockarty/sdk/fuzzjob"
 )
 
 // Seed is one request the run mutates (model-tools.md §3.2).
-type Seed struct {
-	ID          string            `json:"id"`
-	Name        string            `json:"name,omitempty"`
-	Method      string            `json:"method,omitempty"`
-	URL         string            `json:"url,omitempty"`
-	Path        string            `json:"path,omitempty"`
-	Body        string            `json:"body,omitempty"`
-	ContentType string            `json:"contentType,omitempty"`
-	Headers     map[string]string `json:"headers,omitempty"`
-	QueryParams map[string]string `json:"queryParams,omitempty"`
-	PathParams  map[string]string `json:"pathParams,omitempty"`
-}
+type Seed = fuzzjob.Seed
 
 // Options are a run's bounds and switches (model-tools.md §3.2 options).
 type Options struct {

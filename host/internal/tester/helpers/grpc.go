@@ -522,6 +522,10 @@ func requestMessages(body json.RawMessage, m protoreflect.MethodDescriptor, type
 }
 
 // invoke makes the call and collects the replies, headers, trailers and status.
+// deadlineSlack is how close to the deadline a server's cancellation
+// counts as the deadline's.
+const deadlineSlack = 100 * time.Millisecond
+
 func invoke(ctx context.Context, conn *grpc.ClientConn, m protoreflect.MethodDescriptor, msgs []proto.Message, types *dynamicpb.Types) (*GRPCResponse, error) {
 	full := "/" + string(m.Parent().FullName()) + "/" + string(m.Name())
 	start := time.Now()
@@ -569,6 +573,11 @@ func invoke(ctx context.Context, conn *grpc.ClientConn, m protoreflect.MethodDes
 		}
 	}
 	out.LatencyMs = time.Since(start).Milliseconds()
+	if d, ok := ctx.Deadline(); ok && status.Code(err) == codes.Canceled && ctx.Err() == nil && time.Until(d) < deadlineSlack {
+		// The server ended the stream at its copy of the deadline, a
+		// moment before this side's: the deadline ended it.
+		err = status.Error(codes.DeadlineExceeded, "the deadline passed: "+status.Convert(err).Message())
+	}
 	switch {
 	case err != nil && len(replies) > 0 && (ctx.Err() == context.DeadlineExceeded || status.Code(err) == codes.DeadlineExceeded):
 		// A server stream that outlives the timeout: what came is the

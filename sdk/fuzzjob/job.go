@@ -1,0 +1,77 @@
+// Package fuzzjob is the job wire between the host's fuzzing API and the
+// fuzzer tool plugin: a run's config and network policy, the seeds, and
+// the findings the plugin reports (model-tools.md §3).
+package fuzzjob
+
+import "encoding/json"
+
+// The fuzzer plugin's job kind, product and actions.
+const (
+	// KindRun is a fuzz run; its params are a Job.
+	KindRun = "fuzz.run"
+	// ItemFinding is the ItemKind of a finding reported while a run goes.
+	ItemFinding = "finding"
+	// ActionCategories lists the payload categories.
+	ActionCategories = "categories"
+	// ActionReplay sends a finding's request again; its params are a Replay.
+	ActionReplay = "replay"
+)
+
+// Job is a KindRun job's params.
+type Job struct {
+	// Config is the run's FuzzConfig as the API takes it.
+	Config json.RawMessage `json:"config"`
+	// AllowPrivate and AllowHosts are where requests may go, as for the
+	// API tester (the server's own listeners are allowed).
+	AllowPrivate bool     `json:"allowPrivate,omitempty"`
+	AllowHosts   []string `json:"allowHosts,omitempty"`
+	// CanaryURL + token is a callback URL the host records fetches of;
+	// CanaryCheckURL + token answers {"hit": bool} (none: no SSRF check).
+	CanaryURL      string `json:"canaryUrl,omitempty"`
+	CanaryCheckURL string `json:"canaryCheckUrl,omitempty"`
+}
+
+// Replay is an ActionReplay's params.
+type Replay struct {
+	Finding      Finding  `json:"finding"`
+	AllowPrivate bool     `json:"allowPrivate,omitempty"`
+	AllowHosts   []string `json:"allowHosts,omitempty"`
+}
+
+// Seed is one seed request (model-tools §3.2).
+type Seed struct {
+	ID          string            `json:"id"`
+	Name        string            `json:"name,omitempty"`
+	Method      string            `json:"method,omitempty"`
+	URL         string            `json:"url,omitempty"`
+	Path        string            `json:"path,omitempty"`
+	Body        string            `json:"body,omitempty"`
+	ContentType string            `json:"contentType,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	QueryParams map[string]string `json:"queryParams,omitempty"`
+	PathParams  map[string]string `json:"pathParams,omitempty"`
+}
+
+// Finding is one problem as the plugin reports it, however many requests
+// showed it (model-tools §3.4: the host adds id, runId, triage).
+type Finding struct {
+	Severity        string            `json:"severity"`
+	Category        string            `json:"category"`
+	Title           string            `json:"title"`
+	Description     string            `json:"description"`
+	RequestMethod   string            `json:"requestMethod"`
+	RequestURL      string            `json:"requestUrl"`
+	RequestBody     string            `json:"requestBody"`
+	RequestHeaders  map[string]string `json:"requestHeaders"`
+	ResponseStatus  int               `json:"responseStatus"`
+	ResponseTimeMs  int64             `json:"responseTimeMs"`
+	ResponseBody    string            `json:"responseBody"`
+	ResponseHeaders map[string]string `json:"responseHeaders"`
+	MutationApplied string            `json:"mutationApplied"`
+	OriginalSeedID  string            `json:"originalSeedId"`
+	// Fingerprint groups the requests that show the same problem:
+	// operation, check, status and signature.
+	Fingerprint string `json:"fingerprint"`
+	// Count is how many requests showed it.
+	Count int64 `json:"reproduceCount"`
+}
