@@ -200,7 +200,6 @@ type Caller interface {
 	Call(ctx context.Context, name, action string, params json.RawMessage) (json.RawMessage, error)
 }
 
-
 // status is a task's status as the fuzzing SDKs name it.
 func status(t *store.Task) string {
 	if t.Status == store.TaskCancelled {

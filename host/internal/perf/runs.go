@@ -205,4 +205,3 @@ func withoutSeries(res json.RawMessage) json.RawMessage {
 	}
 	return b
 }
-
