@@ -350,11 +350,7 @@ func (s *server) quickFuzz(c *fiber.Ctx) error {
 
 // needFuzzTask loads a fuzz run the caller may act on.
 func (s *server) needFuzzTask(c *fiber.Ctx, id string, a auth.Action) (*store.Task, error) {
-	t, err := s.Catalog.Store().GetTask(c.UserContext(), id)
-	if err != nil || t.Mode != fuzz.ModeFuzz || !principal(c).Allows(t.Namespace, auth.Read) {
-		return nil, notFoundErr("fuzz run %q not found", id)
-	}
-	return t, need(c, t.Namespace, a)
+	return s.needModeTask(c, fuzz.ModeFuzz, "fuzz run", id, a)
 }
 
 func (s *server) stopFuzz(c *fiber.Ctx) error {
@@ -373,21 +369,7 @@ func (s *server) stopFuzz(c *fiber.Ctx) error {
 }
 
 func (s *server) listFuzzResults(c *fiber.Ctx) error {
-	ns, err := optionalNamespace(c)
-	if err != nil {
-		return err
-	}
-	if ns != "" {
-		if err := need(c, ns, auth.Read); err != nil {
-			return err
-		}
-	}
-	limit := c.QueryInt("limit", 100)
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	list, _, err := s.Catalog.Store().Tasks(c.UserContext(), store.TaskFilter{Mode: fuzz.ModeFuzz, Namespace: ns,
-		Namespaces: readableNamespaces(c), Limit: limit, Offset: max(c.QueryInt("offset", 0), 0)})
+	list, _, err := s.modeTasks(c, fuzz.ModeFuzz, store.TaskFilter{})
 	if err != nil {
 		return err
 	}
@@ -556,8 +538,7 @@ func (s *server) fuzzSummary(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	_, runs, err := s.Catalog.Store().Tasks(c.UserContext(), store.TaskFilter{Mode: fuzz.ModeFuzz, Namespace: ns,
-		Namespaces: readableNamespaces(c), Limit: 1})
+	_, runs, err := s.modeTasks(c, fuzz.ModeFuzz, store.TaskFilter{})
 	if err != nil {
 		return err
 	}

@@ -191,14 +191,38 @@ func (s *server) startPerf(c *fiber.Ctx, top map[string]json.RawMessage) error {
 
 // needLoadTask loads a load run the caller may act on.
 func (s *server) needLoadTask(c *fiber.Ctx, id string, a auth.Action) (*store.Task, error) {
+	return s.needModeTask(c, perf.ModeLoad, "perf result", id, a)
+}
+
+// needModeTask loads a task of a mode (a tool's run) the caller may act
+// on; any other is "<what> not found".
+func (s *server) needModeTask(c *fiber.Ctx, mode, what, id string, a auth.Action) (*store.Task, error) {
 	t, err := s.Catalog.Store().GetTask(c.UserContext(), id)
-	if err != nil || t.Mode != perf.ModeLoad {
-		return nil, notFoundErr("perf result %q not found", id)
-	}
-	if !principal(c).Allows(t.Namespace, auth.Read) {
-		return nil, notFoundErr("perf result %q not found", id)
+	if err != nil || t.Mode != mode || !principal(c).Allows(t.Namespace, auth.Read) {
+		return nil, notFoundErr("%s %q not found", what, id)
 	}
 	return t, need(c, t.Namespace, a)
+}
+
+// modeTasks lists the tasks of a mode that f selects, in the caller's
+// namespaces (?namespace=), a page of them (?limit= (100, at most 1000),
+// ?offset=), newest first, and how many there are.
+func (s *server) modeTasks(c *fiber.Ctx, mode string, f store.TaskFilter) ([]store.Task, int64, error) {
+	ns, err := optionalNamespace(c)
+	if err != nil {
+		return nil, 0, err
+	}
+	if ns != "" {
+		if err := need(c, ns, auth.Read); err != nil {
+			return nil, 0, err
+		}
+	}
+	limit := c.QueryInt("limit", 100)
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	f.Mode, f.Namespace, f.Namespaces, f.Limit, f.Offset = mode, ns, readableNamespaces(c), limit, max(c.QueryInt("offset", 0), 0)
+	return s.Catalog.Store().Tasks(c.UserContext(), f)
 }
 
 func (s *server) stopPerf(c *fiber.Ctx) error {
@@ -224,21 +248,7 @@ func (s *server) loadResults(c *fiber.Ctx, referenceID string) ([]map[string]any
 // loadResultsWhere lists the load runs f selects (namespace, paging and
 // the caller's namespaces are added), newest first.
 func (s *server) loadResultsWhere(c *fiber.Ctx, f store.TaskFilter) ([]map[string]any, error) {
-	ns, err := optionalNamespace(c)
-	if err != nil {
-		return nil, err
-	}
-	if ns != "" {
-		if err := need(c, ns, auth.Read); err != nil {
-			return nil, err
-		}
-	}
-	limit := c.QueryInt("limit", 100)
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	f.Mode, f.Namespace, f.Namespaces, f.Limit, f.Offset = perf.ModeLoad, ns, readableNamespaces(c), limit, max(c.QueryInt("offset", 0), 0)
-	list, _, err := s.Catalog.Store().Tasks(c.UserContext(), f)
+	list, _, err := s.modeTasks(c, perf.ModeLoad, f)
 	if err != nil {
 		return nil, err
 	}
