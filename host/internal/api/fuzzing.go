@@ -29,10 +29,7 @@ func (s *server) fuzzRoutes(v1 fiber.Router) {
 	f.Get("/summary", s.fuzzSummary)
 	f.Get("/payload-categories", s.fuzzCategories)
 	f.Get("/configs", func(c *fiber.Ctx) error { return listTester(c, s.Fuzz.Configs) })
-	f.Post("/configs", s.createFuzzConfig)
-	f.Get("/configs/:id", s.getFuzzConfig)
-	f.Put("/configs/:id", s.updateFuzzConfig)
-	f.Delete("/configs/:id", s.deleteFuzzConfig)
+	s.fuzzConfigs().routes(s, f, "/configs")
 	f.Post("/run", s.runFuzz)
 	f.Post("/run/:id/stop", s.stopFuzz)
 	f.Post("/quick-fuzz", s.quickFuzz)
@@ -217,57 +214,15 @@ func (s *server) fuzzCanaryHit(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"hit": hit})
 }
 
+// fuzzConfigs are the fuzz configs as the API serves them.
+func (s *server) fuzzConfigs() toolObjects[fuzz.Config] {
+	svc := s.Fuzz
+	return toolObjects[fuzz.Config]{what: "fuzz config", load: svc.Config, save: svc.SaveConfig, update: svc.UpdateConfig,
+		remove: svc.DeleteConfig, ns: func(c *fuzz.Config) *string { return &c.Namespace }, id: func(c *fuzz.Config) *string { return &c.ID }}
+}
+
 func (s *server) needFuzzConfig(c *fiber.Ctx, id string, a auth.Action) (*fuzz.Config, error) {
-	return needIn(c, "fuzz config", id, s.Fuzz.Config, func(f *fuzz.Config) string { return f.Namespace }, a)
-}
-
-func (s *server) createFuzzConfig(c *fiber.Ctx) error {
-	var cfg fuzz.Config
-	if err := s.decodeJSON(c, &cfg); err != nil {
-		return err
-	}
-	ns, err := namespaceFor(c, cfg.Namespace, auth.Write)
-	if err != nil {
-		return err
-	}
-	cfg.Namespace = ns
-	if cfg.ID != "" {
-		if cur, err := s.Fuzz.Config(c.UserContext(), cfg.ID); err == nil && cur.Namespace != ns {
-			return apiErr(http.StatusConflict, CodeConflict, "fuzz config %q is in namespace %q", cfg.ID, cur.Namespace)
-		}
-	}
-	out, err := s.Fuzz.SaveConfig(c.UserContext(), &cfg)
-	if err != nil {
-		return err
-	}
-	return c.Status(http.StatusCreated).JSON(out)
-}
-
-func (s *server) getFuzzConfig(c *fiber.Ctx) error {
-	cfg, err := s.needFuzzConfig(c, param(c, "id"), auth.Read)
-	if err != nil {
-		return err
-	}
-	return c.JSON(cfg)
-}
-
-func (s *server) updateFuzzConfig(c *fiber.Ctx) error {
-	cfg, err := s.needFuzzConfig(c, param(c, "id"), auth.Write)
-	if err != nil {
-		return err
-	}
-	return updated(s, c, cfg.ID, s.Fuzz.UpdateConfig)
-}
-
-func (s *server) deleteFuzzConfig(c *fiber.Ctx) error {
-	cfg, err := s.needFuzzConfig(c, param(c, "id"), auth.Write)
-	if err != nil {
-		return err
-	}
-	if err := s.Fuzz.DeleteConfig(c.UserContext(), cfg.ID); err != nil {
-		return err
-	}
-	return removed(c, cfg.ID)
+	return s.fuzzConfigs().need(c, id, a)
 }
 
 // runFuzz starts a run of a full config, or of {configId} (with any field

@@ -17,10 +17,7 @@ import (
 // configs and results, the perf plugin generates the load.
 func (s *server) perfRoutes(v1 fiber.Router) {
 	v1.Get("/perf-configs", s.listPerfConfigs)
-	v1.Post("/perf-configs", s.createPerfConfig)
-	v1.Get("/perf-configs/:id", s.getPerfConfig)
-	v1.Put("/perf-configs/:id", s.updatePerfConfig)
-	v1.Delete("/perf-configs/:id", s.deletePerfConfig)
+	s.perfConfigs().routes(s, v1, "/perf-configs")
 	v1.Post("/perf/run", s.runPerf)
 	v1.Post("/perf/run-collection", s.runPerfCollection)
 	v1.Post("/perf/stop/:taskId", s.stopPerf)
@@ -36,60 +33,18 @@ func (s *server) perfRoutes(v1 fiber.Router) {
 
 func (s *server) perfSvc() *perf.Service { return s.Perf }
 
+// perfConfigs are the perf configs as the API serves them.
+func (s *server) perfConfigs() toolObjects[perf.Config] {
+	svc := s.perfSvc()
+	return toolObjects[perf.Config]{what: "perf config", load: svc.Config, save: svc.SaveConfig, update: svc.UpdateConfig,
+		remove: svc.DeleteConfig, ns: func(c *perf.Config) *string { return &c.Namespace }, id: func(c *perf.Config) *string { return &c.ID }}
+}
+
 func (s *server) needPerfConfig(c *fiber.Ctx, id string, a auth.Action) (*perf.Config, error) {
-	return needIn(c, "perf config", id, s.perfSvc().Config, func(p *perf.Config) string { return p.Namespace }, a)
+	return s.perfConfigs().need(c, id, a)
 }
 
 func (s *server) listPerfConfigs(c *fiber.Ctx) error { return listTester(c, s.perfSvc().Configs) }
-
-func (s *server) createPerfConfig(c *fiber.Ctx) error {
-	var cfg perf.Config
-	if err := s.decodeJSON(c, &cfg); err != nil {
-		return err
-	}
-	ns, err := namespaceFor(c, cfg.Namespace, auth.Write)
-	if err != nil {
-		return err
-	}
-	cfg.Namespace = ns
-	if cfg.ID != "" {
-		if cur, err := s.perfSvc().Config(c.UserContext(), cfg.ID); err == nil && cur.Namespace != ns {
-			return apiErr(http.StatusConflict, CodeConflict, "perf config %q is in namespace %q", cfg.ID, cur.Namespace)
-		}
-	}
-	out, err := s.perfSvc().SaveConfig(c.UserContext(), &cfg)
-	if err != nil {
-		return err
-	}
-	return c.Status(http.StatusCreated).JSON(out)
-}
-
-func (s *server) getPerfConfig(c *fiber.Ctx) error {
-	cfg, err := s.needPerfConfig(c, param(c, "id"), auth.Read)
-	if err != nil {
-		return err
-	}
-	return c.JSON(cfg)
-}
-
-func (s *server) updatePerfConfig(c *fiber.Ctx) error {
-	cfg, err := s.needPerfConfig(c, param(c, "id"), auth.Write)
-	if err != nil {
-		return err
-	}
-	return updated(s, c, cfg.ID, s.perfSvc().UpdateConfig)
-}
-
-func (s *server) deletePerfConfig(c *fiber.Ctx) error {
-	cfg, err := s.needPerfConfig(c, param(c, "id"), auth.Write)
-	if err != nil {
-		return err
-	}
-	if err := s.perfSvc().DeleteConfig(c.UserContext(), cfg.ID); err != nil {
-		return err
-	}
-	return removed(c, cfg.ID)
-}
 
 // runPerf starts a run from any of the five request shapes the SDKs and
 // docs send (model-tools §2.2): options override the top level, a

@@ -237,6 +237,7 @@ func (l *limiter) wait(ctx context.Context) bool {
 	}
 	l.next = at.Add(l.gap)
 	l.mu.Unlock()
+	// A timed wait by design: maxRps spaces requests; no condition ends it early but ctx.
 	return listen.Sleep(ctx, time.Until(at))
 }
 
