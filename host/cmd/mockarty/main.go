@@ -129,7 +129,10 @@ func run(migrate string) error {
 	defer perfSchedules.Stop()
 	testerSchedules := tester.NewScheduler(ctx, testerRuns, log.Named("tester"))
 	defer testerSchedules.Stop()
-	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load, testerSvc, testerRuns, testerSchedules, perfRuns, perfSchedules, fuzzRuns)
+	fuzzSchedules := fuzz.NewScheduler(ctx, fuzzRuns, log.Named("fuzz"))
+	defer fuzzSchedules.Stop()
+	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load, testerSvc, testerRuns, testerSchedules, perfRuns, perfSchedules,
+		fuzzRuns, fuzzSchedules)
 
 	serveErr, addr, err := serve(cfg, log, app, res, started)
 	if err != nil {
@@ -246,9 +249,10 @@ func newAccess(ctx context.Context, cfg *config.Config, log hclog.Logger, st *st
 // newApp builds the REST API over the services.
 func newApp(cfg *config.Config, log hclog.Logger, streams context.Context, access *auth.Service, pm *plugins.Manager,
 	st *store.Store, res *resolve.Resolver, tpl *templatefiles.Dir, started time.Time, ready func() bool,
-	ts *tester.Service, tr *tester.Runs, sch *tester.Scheduler, pr *perf.Runs, psch *perf.Scheduler, fr *fuzz.Runs) *fiber.App {
+	ts *tester.Service, tr *tester.Runs, sch *tester.Scheduler, pr *perf.Runs, psch *perf.Scheduler, fr *fuzz.Runs, fsch *fuzz.Scheduler) *fiber.App {
 	return api.New(api.Deps{
 		FuzzRuns:          fr,
+		FuzzScheduler:     fsch,
 		PerfRuns:          pr,
 		PerfScheduler:     psch,
 		Tester:            ts,

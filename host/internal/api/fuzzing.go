@@ -32,6 +32,8 @@ func (s *server) fuzzRoutes(v1 fiber.Router) {
 	s.fuzzConfigs().routes(s, f, "/configs")
 	f.Post("/run", s.runFuzz)
 	f.Post("/run/:id/stop", s.stopFuzz)
+	f.Get("/run/:id/stream", s.fuzzStream)
+	f.Post("/configs/reorder", s.reorderFuzzConfigs)
 	f.Post("/quick-fuzz", s.quickFuzz)
 	f.Get("/results", s.listFuzzResults)
 	f.Get("/results/:id", s.getFuzzResult)
@@ -44,6 +46,8 @@ func (s *server) fuzzRoutes(v1 fiber.Router) {
 	f.Post("/import/curl", s.fuzzImportCurl)
 	f.Post("/import/collection", s.fuzzImportCollection)
 	f.Post("/import/openapi", s.fuzzImportOpenAPI)
+	f.Post("/import/mock", s.fuzzImportMock)
+	s.fuzzFindingRoutes(f)
 	f.All("/canary/:secret/:token", s.fuzzCanary)
 	f.Get("/canary-hits/:secret/:token", s.fuzzCanaryHit)
 }
@@ -518,4 +522,60 @@ func (s *server) fuzzCategories(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(out)
+}
+
+// fuzzImportMock makes a config of HTTP mocks' definitions: {"mockId"} or
+// {"mockIds": [...]}, "targetBaseUrl" the real service the mocks stand
+// for (none: the mocks themselves, on this server's /stubs).
+func (s *server) fuzzImportMock(c *fiber.Ctx) error {
+	var b struct {
+		importBody
+		idsBody
+		MockID string `json:"mockId"`
+	}
+	if err := s.decodeJSON(c, &b); err != nil {
+		return err
+	}
+	b.IDs = append(b.IDs, b.MockID)
+	ids := b.list()
+	if len(ids) == 0 {
+		return fieldErr("mockId", "the mock (mockId) or mocks (mockIds) to fuzz")
+	}
+	if len(ids) > 1000 {
+		return fieldErr("mockIds", "at most 1000 mocks")
+	}
+	var seeds []fuzz.Seed
+	var warnings []string
+	ns := b.Namespace
+	for _, id := range ids {
+		m, err := s.needMock(c, id, auth.Read)
+		if err != nil {
+			return err
+		}
+		if ns == "" {
+			ns = m.Namespace
+		}
+		seed, why := fuzz.SeedOfMock(m)
+		if why != "" {
+			warnings = append(warnings, why)
+			continue
+		}
+		seeds = append(seeds, seed)
+	}
+	if len(seeds) == 0 {
+		return fieldErr("mockIds", "no HTTP mock with a route among them: %s", strings.Join(warnings, "; "))
+	}
+	b.Namespace = ns
+	if b.TargetBaseURL == "" {
+		if s.FuzzRuns == nil || s.FuzzRuns.APIURL == nil || s.FuzzRuns.APIURL() == "" {
+			return fieldErr("targetBaseUrl", "the base URL of the service the mocks stand for")
+		}
+		b.TargetBaseURL = strings.TrimRight(s.FuzzRuns.APIURL(), "/") + "/stubs/" + ns
+		warnings = append(warnings, "no targetBaseUrl: the mocks themselves are fuzzed, on "+b.TargetBaseURL)
+	}
+	name := "mock import"
+	if len(ids) == 1 {
+		name = "mock " + ids[0]
+	}
+	return s.saveImported(c, b.importBody, &fuzz.Config{Name: name, SourceType: "mock", SeedRequests: seeds}, len(seeds), warnings)
 }

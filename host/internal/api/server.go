@@ -72,6 +72,8 @@ type Deps struct {
 	// plugin (nil: runs answer 503).
 	Fuzz     *fuzz.Service
 	FuzzRuns *fuzz.Runs
+	// FuzzScheduler fires fuzz schedules (nil: saved but not fired).
+	FuzzScheduler *fuzz.Scheduler
 	// RootNamespace, when set, serves that namespace's mocks at the root
 	// path too (`mockarty-cli mock serve`): a request for any path the API
 	// does not own is mock traffic, as if sent to /stubs/<namespace>.

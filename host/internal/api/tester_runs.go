@@ -290,9 +290,7 @@ func (s *server) deleteTestRun(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if s.TesterRuns != nil {
-		s.TesterRuns.Cancel(t.ID)
-	}
+	s.stopRun(t.ID)
 	if err := s.testerSvc().Store().DeleteTask(c.UserContext(), t.ID); err != nil {
 		return err
 	}
@@ -304,7 +302,7 @@ func (s *server) cancelTestRun(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if s.TesterRuns == nil || !s.TesterRuns.Cancel(t.ID) {
+	if !s.stopRun(t.ID) {
 		return apiErr(http.StatusConflict, CodeConflict, "test run %q is not running (status %s)", t.ID, t.Status)
 	}
 	cur, err := s.testerSvc().Store().GetTask(c.UserContext(), t.ID)
@@ -429,4 +427,20 @@ func (s *server) activeTestRuns(c *fiber.Ctx) error {
 		runs = append(runs, tester.TestRunRow(&tasks[i], tasks[i].UserID == principal(c).UserID))
 	}
 	return c.JSON(fiber.Map{"runs": runs, "fuzz": []any{}, "chaos": []any{}})
+}
+
+// stopRun stops a running run of any mode (collection, perf or fuzz) and
+// says whether one was running.
+func (s *server) stopRun(id string) bool {
+	stopped := false
+	if s.TesterRuns != nil {
+		stopped = s.TesterRuns.Cancel(id) || stopped
+	}
+	if s.PerfRuns != nil {
+		stopped = s.PerfRuns.Stop(id) || stopped
+	}
+	if s.FuzzRuns != nil {
+		stopped = s.FuzzRuns.Stop(id) || stopped
+	}
+	return stopped
 }

@@ -3,6 +3,7 @@ package fuzz
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -161,4 +162,34 @@ func severityRank(s string) int {
 		return 4
 	}
 	return 5
+}
+
+// TriageMany gives the findings of ids one status (and note, when not
+// nil); it returns how many it updated (ids that name no finding are
+// skipped).
+func (s *Service) TriageMany(ctx context.Context, ids []string, status string, note *string) (int, error) {
+	if !validStatus(status) {
+		return 0, &model.FieldError{Field: "status", Message: "one of " + strings.Join(TriageStatuses, ", ")}
+	}
+	patch := map[string]any{"triagedStatus": status}
+	if note != nil {
+		patch["notes"] = *note
+	}
+	b, _ := json.Marshal(patch)
+	n := 0
+	for _, id := range ids {
+		if _, err := findings.Update(ctx, s, id, b); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// DeleteFindings removes findings and says how many there were.
+func (s *Service) DeleteFindings(ctx context.Context, ids []string) (int64, error) {
+	return s.st.DeleteTesterObjects(ctx, KindFinding, ids)
 }

@@ -82,6 +82,7 @@ type Config struct {
 	SeedRequests      []Seed   `json:"seedRequests"`
 	OpenAPISpec       string   `json:"openapiSpec,omitempty"`
 	Options           Options  `json:"options"`
+	SortOrder         int64    `json:"sortOrder"`
 	CreatedAt         string   `json:"createdAt,omitempty"`
 	UpdatedAt         string   `json:"updatedAt,omitempty"`
 
@@ -234,7 +235,7 @@ var configs = &objects.Kind[Config, *Service]{Name: KindConfig,
 		return &c, nil
 	},
 	Object: func(namespace string, c *Config) (*store.TesterObject, error) {
-		o := &store.TesterObject{Kind: KindConfig, ID: c.ID, Namespace: namespace, Name: c.Name}
+		o := &store.TesterObject{Kind: KindConfig, ID: c.ID, Namespace: namespace, Name: c.Name, SortOrder: c.SortOrder}
 		return o, objects.Encode(o, c)
 	},
 	Owned: []string{"id", "namespace", "createdAt", "updatedAt"},
@@ -264,4 +265,50 @@ func (s *Service) UpdateConfig(ctx context.Context, id string, body []byte) (*Co
 // DeleteConfig removes a config.
 func (s *Service) DeleteConfig(ctx context.Context, id string) error {
 	return configs.Delete(ctx, s, id, "fuzz config")
+}
+
+// ReorderConfigs puts the configs of ids first in that order (sortOrder 0,
+// 1, ...), the namespace's others after them in their order, and returns
+// the namespace's configs as now listed.
+func (s *Service) ReorderConfigs(ctx context.Context, namespace string, ids []string) ([]Config, error) {
+	list, err := s.Configs(ctx, namespace, nil)
+	if err != nil {
+		return nil, err
+	}
+	pos := map[string]int{}
+	for i, id := range ids {
+		if _, dup := pos[id]; dup {
+			return nil, &model.FieldError{Field: fmt.Sprintf("ids[%d]", i), Message: fmt.Sprintf("%q is listed twice", id)}
+		}
+		pos[id] = i
+	}
+	found := map[string]bool{}
+	for _, c := range list {
+		found[c.ID] = true
+	}
+	for i, id := range ids {
+		if !found[id] {
+			return nil, &model.FieldError{Field: fmt.Sprintf("ids[%d]", i), Message: fmt.Sprintf("fuzz config %q is not in namespace %q", id, namespace)}
+		}
+	}
+	var objs []*store.TesterObject
+	next := int64(len(ids))
+	for i := range list {
+		c := &list[i]
+		if p, ok := pos[c.ID]; ok {
+			c.SortOrder = int64(p)
+		} else {
+			c.SortOrder = next
+			next++
+		}
+		o, err := configs.Object(namespace, c)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, o)
+	}
+	if err := s.st.PutTesterObjects(ctx, objs...); err != nil {
+		return nil, err
+	}
+	return s.Configs(ctx, namespace, nil)
 }

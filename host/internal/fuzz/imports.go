@@ -1,10 +1,15 @@
 package fuzz
 
 import (
+	"encoding/json"
 	"fmt"
+	"path"
 	"regexp"
+	"strconv"
 	"strings"
 
+	"github.com/mockarty-oss/mockarty/host/internal/jpath"
+	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/sdk/postman"
 )
 
@@ -82,4 +87,95 @@ func slug(s string) string {
 		s = s[:40]
 	}
 	return s
+}
+
+// SeedOfMock is the request an HTTP mock stands for: its method and route
+// (path parameters given the value "1"), the query and header values its
+// conditions expect, and a JSON body built from its body conditions. It
+// says why when the mock gives no seed.
+func SeedOfMock(m *model.Mock) (Seed, string) {
+	h := m.HTTP
+	if h == nil {
+		return Seed{}, fmt.Sprintf("mock %q is not an HTTP mock: only HTTP mocks can be fuzzed from their definition", m.ID)
+	}
+	route := h.Route
+	if route == "" {
+		return Seed{}, fmt.Sprintf("mock %q has only a routePattern: give it a route to fuzz it", m.ID)
+	}
+	route = path.Join("/", m.PathPrefix, route)
+	segs := strings.Split(route, "/")
+	params := map[string]string{}
+	for i, seg := range segs {
+		switch {
+		case strings.HasPrefix(seg, ":"):
+			params[seg[1:]] = "1"
+			segs[i] = "1"
+		case strings.HasPrefix(seg, "*"):
+			segs[i] = "x"
+		}
+	}
+	s := Seed{ID: slug(m.ID), Name: m.ID, Method: strings.ToUpper(h.HTTPMethod), Path: strings.Join(segs, "/"),
+		Headers: map[string]string{}, QueryParams: map[string]string{}, PathParams: params}
+	if s.Method == "" {
+		s.Method = "GET"
+	}
+	for _, c := range h.QueryParams {
+		s.QueryParams[strings.TrimPrefix(c.Path, "$.")] = exampleOf(c)
+	}
+	for _, c := range h.Header {
+		s.Headers[strings.TrimPrefix(c.Path, "$.")] = exampleOf(c)
+	}
+	var body any
+	for _, c := range h.Conditions {
+		keys, ok := jpath.Keys(strings.TrimPrefix(c.Path, "$"))
+		if !ok || len(keys) == 0 {
+			continue
+		}
+		var v any = exampleOf(c)
+		if c.AssertAction == model.AssertEquals && len(c.Value) > 0 {
+			_ = json.Unmarshal(c.Value, &v)
+		}
+		body = setPath(body, keys, v)
+	}
+	if body != nil {
+		b, _ := json.Marshal(body)
+		s.Body, s.ContentType = string(b), "application/json"
+	}
+	return s, ""
+}
+
+// exampleOf is a value a condition accepts, as text.
+func exampleOf(c model.Condition) string {
+	var v any
+	if (c.AssertAction == model.AssertEquals || c.AssertAction == model.AssertContains) && json.Unmarshal(c.Value, &v) == nil && v != nil {
+		if s, ok := v.(string); ok {
+			return s
+		}
+		return string(c.Value)
+	}
+	return "fuzz"
+}
+
+// setPath puts v at keys in doc (a numeric key indexes an array, as
+// jpath.Keys writes "[0]").
+func setPath(doc any, keys []string, v any) any {
+	if len(keys) == 0 {
+		return v
+	}
+	k := keys[0]
+	if n, err := strconv.Atoi(k); err == nil && n >= 0 && n < 100 {
+		if arr, ok := doc.([]any); ok || doc == nil {
+			for len(arr) <= n {
+				arr = append(arr, nil)
+			}
+			arr[n] = setPath(arr[n], keys[1:], v)
+			return arr
+		}
+	}
+	obj, _ := doc.(map[string]any)
+	if obj == nil {
+		obj = map[string]any{}
+	}
+	obj[k] = setPath(obj[k], keys[1:], v)
+	return obj
 }

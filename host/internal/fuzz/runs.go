@@ -51,6 +51,8 @@ type summary struct {
 	Config *Config        `json:"config"`
 	Live   Live           `json:"live"`
 	Result *engineSummary `json:"result,omitempty"`
+	// Quarantined counts the findings the namespace's quarantine silenced.
+	Quarantined int `json:"quarantined,omitempty"`
 }
 
 // engineSummary is what the host reads of the plugin's result.
@@ -118,6 +120,8 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, sum *summary, params 
 	})
 	stop := rec.Every(ctx)
 	byPrint := map[string]string{} // fingerprint -> finding id
+	silenced := r.svc.silencer(ctx, t.Namespace)
+	quiet := map[string]bool{} // fingerprints silenced
 	res, err := r.Exec.Run(ctx, PluginName, sdk.Job{ID: t.ID, Kind: fuzzjob.KindRun, Params: params}, nil, func(p sdk.Progress) {
 		mu.Lock()
 		sum.Live = Live{Planned: p.Total, Completed: p.Done}
@@ -127,6 +131,15 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, sum *summary, params 
 		}
 		var f fuzzjob.Finding
 		if json.Unmarshal(p.Item, &f) != nil {
+			return
+		}
+		if silenced(&f) {
+			mu.Lock()
+			if !quiet[f.Fingerprint] {
+				quiet[f.Fingerprint] = true
+				sum.Quarantined++
+			}
+			mu.Unlock()
 			return
 		}
 		id, err := r.svc.putFinding(context.WithoutCancel(ctx), t, &f, byPrint[f.Fingerprint])
@@ -155,6 +168,9 @@ func (r *Runs) execute(ctx context.Context, t *store.Task, sum *summary, params 
 		}
 		// The final counts: each finding as often as requests showed it.
 		for _, f := range es.Findings {
+			if silenced(f) {
+				continue
+			}
 			if _, err := r.svc.putFinding(context.WithoutCancel(ctx), t, f, byPrint[f.Fingerprint]); err != nil {
 				r.Log.Warn("storing a finding", "run", t.ID, "error", err)
 			}
@@ -230,7 +246,8 @@ func (s *Service) Result(ctx context.Context, t *store.Task) (map[string]any, er
 		"status": status(t), "message": t.Message, "totalFindings": len(findings), "criticalFindings": by["critical"],
 		"highFindings": by["high"], "mediumFindings": by["medium"], "lowFindings": by["low"], "infoFindings": by["info"],
 		"startedAt": objects.ISO(t.StartedMs), "totalRequests": sum.Live.Completed, "successCount": 0, "errorCount": 0,
-		"networkErrorCount": 0, "durationMs": time.Now().UnixMilli() - t.StartedMs}
+		"networkErrorCount": 0, "durationMs": time.Now().UnixMilli() - t.StartedMs, "quarantinedFindings": sum.Quarantined,
+		"plannedRequests": sum.Live.Planned}
 	if sum.Config != nil {
 		out["strategy"] = sum.Config.Strategy
 	}
