@@ -17,6 +17,38 @@ type RunConfig struct {
 	SeedRequests      []engine.Seed `json:"seedRequests"`
 	OpenAPISpec       string        `json:"openapiSpec"`
 	Options           RunOptions    `json:"options"`
+	SourceType        string        `json:"sourceType"`
+	Protocol          string        `json:"protocol"`
+}
+
+// graphQLEndpoint is where a GraphQL source is served ("" when the config
+// is not one): options.graphqlEndpoint, or targetBaseUrl + graphqlPath
+// (default /graphql).
+func (c *RunConfig) graphQLEndpoint() string {
+	o := c.Options
+	if c.SourceType != "graphql" && c.Protocol != "graphql" && o.GraphQLEndpoint == "" {
+		return ""
+	}
+	if o.GraphQLEndpoint != "" {
+		return o.GraphQLEndpoint
+	}
+	p := o.GraphQLPath
+	if p == "" {
+		p = "/graphql"
+	}
+	return strings.TrimRight(c.TargetBaseURL, "/") + "/" + strings.TrimLeft(p, "/")
+}
+
+// headers are what every request of the run carries.
+func (o RunOptions) headers() map[string]string {
+	h := map[string]string{}
+	for k, v := range o.CustomHeaders {
+		h[k] = v
+	}
+	if o.AuthHeader != "" {
+		h["Authorization"] = o.AuthHeader
+	}
+	return h
 }
 
 // RunOptions are FuzzConfig.options; durations are Go duration strings ("5m").
@@ -34,6 +66,10 @@ type RunOptions struct {
 	CustomHeaders    map[string]string `json:"customHeaders"`
 	IncludeRoutes    []string          `json:"includeRoutes"`
 	ExcludeRoutes    []string          `json:"excludeRoutes"`
+	GraphQLEndpoint  string            `json:"graphqlEndpoint"`
+	GraphQLPath      string            `json:"graphqlPath"`
+	GraphQLQuery     string            `json:"graphqlQuery"`
+	GraphQLOperation string            `json:"graphqlOperation"`
 }
 
 // engineConfig checks the config and turns it into the engine's.

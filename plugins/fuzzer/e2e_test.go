@@ -84,7 +84,7 @@ func TestFuzzingAPI(t *testing.T) {
 		_ = json.Unmarshal(h.Get(t, "/api/v1/fuzzing/results/"+id, http.StatusOK), &res)
 		return res["status"] != "running"
 	}, "the run ends")
-	if res["status"] != "completed" || res["totalFindings"].(float64) != 8 || res["totalRequests"].(float64) < 100 || res["completedAt"] == nil {
+	if res["status"] != "completed" || res["totalFindings"].(float64) != 10 || res["totalRequests"].(float64) < 100 || res["completedAt"] == nil {
 		t.Fatalf("result: %v", res)
 	}
 
@@ -101,7 +101,7 @@ func TestFuzzingAPI(t *testing.T) {
 	}
 	sort.Strings(got)
 	// Every planted bug, the SSRF one through the host's canary.
-	if len(findings) != 8 {
+	if len(findings) != 10 {
 		t.Fatalf("%d findings:\n%s", len(findings), strings.Join(got, "\n"))
 	}
 
@@ -132,17 +132,17 @@ func TestFuzzingAPI(t *testing.T) {
 		return h.Post(t, "/api/v1/fuzzing/findings/export", fmt.Sprintf(`{"format": %q, "runId": %q}`, format, id), http.StatusOK)
 	}
 	var asJSON []map[string]any
-	if err := json.Unmarshal(exp("json"), &asJSON); err != nil || len(asJSON) != 8 {
+	if err := json.Unmarshal(exp("json"), &asJSON); err != nil || len(asJSON) != 10 {
 		t.Fatalf("JSON export: %v %d", err, len(asJSON))
 	}
-	if rows := strings.Count(strings.TrimSpace(string(exp("csv"))), "\n"); rows != 8 {
+	if rows := strings.Count(strings.TrimSpace(string(exp("csv"))), "\n"); rows != 10 {
 		t.Fatalf("CSV export: %d rows", rows)
 	}
-	if j := string(exp("junit")); !strings.Contains(j, `<testsuite name="mockarty fuzzing" tests="8" failures="8">`) {
+	if j := string(exp("junit")); !strings.Contains(j, `<testsuite name="mockarty fuzzing" tests="10" failures="10">`) {
 		t.Fatalf("JUnit export: %s", j)
 	}
 	h.Post(t, "/api/v1/fuzzing/findings/export", `{"format": "pdf"}`, http.StatusUnprocessableEntity)
-	if b := h.Post(t, "/api/v1/fuzzing/findings/export", `{"format": "json", "severity": ["critical"], "runId": "`+id+`"}`, http.StatusOK); strings.Count(string(b), `"severity": "critical"`) != 3 {
+	if b := h.Post(t, "/api/v1/fuzzing/findings/export", `{"format": "json", "severity": ["critical"], "runId": "`+id+`"}`, http.StatusOK); strings.Count(string(b), `"severity": "critical"`) != 4 {
 		t.Fatalf("critical findings: %s", b)
 	}
 	sarifLog := exp("sarif")
@@ -152,7 +152,7 @@ func TestFuzzingAPI(t *testing.T) {
 	h.Stop()
 	h = plugintest.StartHost(t, opts)
 	var again []map[string]any
-	if err := json.Unmarshal(h.Get(t, "/api/v1/fuzzing/findings?runId="+id, http.StatusOK), &again); err != nil || len(again) != 8 {
+	if err := json.Unmarshal(h.Get(t, "/api/v1/fuzzing/findings?runId="+id, http.StatusOK), &again); err != nil || len(again) != 10 {
 		t.Fatalf("findings after a restart: %v %d", err, len(again))
 	}
 	var tf map[string]any
@@ -207,7 +207,7 @@ func validSARIF(t *testing.T, log []byte) {
 			Results []map[string]any `json:"results"`
 		} `json:"runs"`
 	}
-	if err := json.Unmarshal(log, &l); err != nil || len(l.Runs) != 1 || len(l.Runs[0].Results) != 8 {
+	if err := json.Unmarshal(log, &l); err != nil || len(l.Runs) != 1 || len(l.Runs[0].Results) != 10 {
 		t.Fatalf("SARIF results: %v %+v", err, l)
 	}
 }
@@ -310,4 +310,41 @@ func TestFuzzImports(t *testing.T) {
 		t.Fatalf("the OpenAPI config's findings (only /api/items): %v", got)
 	}
 	h.Post(t, "/api/v1/fuzzing/import/openapi", `{"spec": "not a spec"}`, http.StatusUnprocessableEntity)
+}
+
+// TestFuzzGraphQL: a GraphQL source on the real host and plugin: the
+// endpoint's operations listed by /introspect/graphql, and a config of
+// sourceType graphql that introspects at run start and finds the
+// planted injection.
+func TestFuzzGraphQL(t *testing.T) {
+	_, h, _ := withTarget(t, plugintest.HostOptions{})
+	srv := httptest.NewServer(target.NewGraphQL(true))
+	t.Cleanup(srv.Close)
+
+	var intro struct {
+		Count      int              `json:"count"`
+		Operations []map[string]any `json:"operations"`
+	}
+	if err := json.Unmarshal(h.Post(t, "/api/v1/fuzzing/introspect/graphql", fmt.Sprintf(`{"endpoint": %q}`, srv.URL+"/graphql"), http.StatusOK),
+		&intro); err != nil || intro.Count != 3 || intro.Operations[1]["field"] != "products" {
+		t.Fatalf("introspection: %v %+v", err, intro)
+	}
+	h.Post(t, "/api/v1/fuzzing/introspect/graphql", `{"endpoint": "ftp://x"}`, http.StatusUnprocessableEntity)
+	h.Post(t, "/api/v1/fuzzing/introspect/graphql", fmt.Sprintf(`{"endpoint": %q}`, srv.URL+"/nope"), http.StatusUnprocessableEntity)
+	h.Post(t, "/api/v1/fuzzing/configs", `{"name": "g", "sourceType": "graphql"}`, http.StatusUnprocessableEntity)
+
+	var run map[string]any
+	_ = json.Unmarshal(h.Post(t, "/api/v1/fuzzing/run", fmt.Sprintf(`{"name": "gql", "sourceType": "graphql", "targetBaseUrl": %q,
+	  "strategy": "security", "payloadCategories": ["sqli"]}`, srv.URL), http.StatusCreated), &run)
+	id := run["id"].(string)
+	var res map[string]any
+	plugintest.Eventually(t, 2*time.Minute, func() bool {
+		_ = json.Unmarshal(h.Get(t, "/api/v1/fuzzing/results/"+id, http.StatusOK), &res)
+		return res["status"] != "running"
+	}, "the run ends")
+	var fs []map[string]any
+	_ = json.Unmarshal(h.Get(t, "/api/v1/fuzzing/findings?runId="+id, http.StatusOK), &fs)
+	if res["status"] != "completed" || len(fs) != 1 || fs[0]["category"] != "sqli" || !strings.Contains(fmt.Sprint(fs[0]["title"]), "query products") {
+		t.Fatalf("the GraphQL run: %v %v", res, fs)
+	}
 }

@@ -6,6 +6,7 @@ replace github.com/mockarty-oss/mockarty/sdk => ../../sdk
 
 require (
 	github.com/getkin/kin-openapi v0.153.0
+	github.com/graph-gophers/graphql-go v1.11.1
 	github.com/mockarty-oss/mockarty/sdk v0.0.0-00010101000000-000000000000
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 )

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/mockarty-oss/mockarty/plugins/fuzzer/engine"
@@ -49,6 +50,21 @@ func (*Fuzzer) Call(ctx context.Context, action string, params json.RawMessage) 
 		client := newClient(outbound.Policy{AllowPrivate: p.AllowPrivate, Allow: p.AllowHosts}, false)
 		defer client.CloseIdleConnections()
 		return json.Marshal(engine.Replay(ctx, client, &p.Finding, 0))
+	case fuzzjob.ActionIntrospectGraphQL:
+		var p fuzzjob.Introspect
+		if err := json.Unmarshal(params, &p); err != nil {
+			return nil, fmt.Errorf("%w: introspect: %v", sdk.ErrInvalidInput, err)
+		}
+		client := newClient(outbound.Policy{AllowPrivate: p.AllowPrivate, Allow: p.AllowHosts}, false)
+		defer client.CloseIdleConnections()
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		schema, err := engine.IntrospectGraphQL(ctx, client, p.Endpoint, p.Headers)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", sdk.ErrInvalidInput, err)
+		}
+		ops := schema.Operations()
+		return json.Marshal(map[string]any{"endpoint": p.Endpoint, "operations": ops, "count": len(ops)})
 	}
 	return nil, sdk.ErrUnknownAction
 }
@@ -104,6 +120,13 @@ func (*Fuzzer) Run(ctx context.Context, job sdk.Job, _ sdk.Host, report func(sdk
 	}
 	client := newClient(outbound.Policy{AllowPrivate: j.AllowPrivate, Allow: j.AllowHosts}, cfg.Options.FollowRedirects)
 	defer client.CloseIdleConnections()
+	if ep := rc.graphQLEndpoint(); ep != "" {
+		seeds, err := graphQLSeeds(ctx, client, ep, &rc)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Seeds = append(cfg.Seeds, seeds...)
+	}
 	if j.CanaryURL != "" && j.CanaryCheckURL != "" {
 		cfg.Canary = &hostCanary{url: j.CanaryURL, check: j.CanaryCheckURL, client: &http.Client{Timeout: 5 * time.Second}}
 	}
@@ -122,4 +145,20 @@ func (*Fuzzer) Run(ctx context.Context, job sdk.Job, _ sdk.Host, report func(sdk
 		return nil, err
 	}
 	return json.Marshal(res)
+}
+
+// graphQLSeeds are a GraphQL source's seeds: the one graphqlQuery given,
+// or every operation introspection finds.
+func graphQLSeeds(ctx context.Context, client *http.Client, endpoint string, rc *RunConfig) ([]engine.Seed, error) {
+	o := rc.Options
+	if q := strings.TrimSpace(o.GraphQLQuery); q != "" {
+		name := o.GraphQLOperation
+		if name == "" {
+			name = "query"
+		}
+		return []engine.Seed{engine.GraphQLSeed(endpoint, name, q, map[string]any{}, nil)}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return engine.GraphQLSeeds(ctx, client, endpoint, nil)
 }

@@ -15,6 +15,9 @@ const (
 	ActionCategories = "categories"
 	// ActionReplay sends a finding's request again; its params are a Replay.
 	ActionReplay = "replay"
+	// ActionIntrospectGraphQL lists a GraphQL endpoint's operations as the
+	// run would fuzz them; its params are an Introspect.
+	ActionIntrospectGraphQL = "introspect-graphql"
 )
 
 // Job is a KindRun job's params.
@@ -38,6 +41,14 @@ type Replay struct {
 	AllowHosts   []string `json:"allowHosts,omitempty"`
 }
 
+// Introspect is an ActionIntrospectGraphQL's params.
+type Introspect struct {
+	Endpoint     string            `json:"endpoint"`
+	Headers      map[string]string `json:"headers,omitempty"`
+	AllowPrivate bool              `json:"allowPrivate,omitempty"`
+	AllowHosts   []string          `json:"allowHosts,omitempty"`
+}
+
 // Seed is one seed request (model-tools §3.2).
 type Seed struct {
 	ID          string            `json:"id"`
@@ -50,6 +61,12 @@ type Seed struct {
 	Headers     map[string]string `json:"headers,omitempty"`
 	QueryParams map[string]string `json:"queryParams,omitempty"`
 	PathParams  map[string]string `json:"pathParams,omitempty"`
+	// Operation names the seed's requests in findings when the path does
+	// not (a GraphQL field: "query user"); empty: "METHOD /path".
+	Operation string `json:"operation,omitempty"`
+	// Fixed are top-level fields of the JSON body the run leaves alone (a
+	// GraphQL request's query: its variables are what is fuzzed).
+	Fixed []string `json:"fixed,omitempty"`
 }
 
 // Finding is one problem as the plugin reports it, however many requests

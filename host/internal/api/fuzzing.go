@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/tester"
 	"github.com/mockarty-oss/mockarty/host/internal/tester/imports"
+	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/fuzzjob"
 )
 
@@ -47,6 +49,7 @@ func (s *server) fuzzRoutes(v1 fiber.Router) {
 	f.Post("/import/collection", s.fuzzImportCollection)
 	f.Post("/import/openapi", s.fuzzImportOpenAPI)
 	f.Post("/import/mock", s.fuzzImportMock)
+	f.Post("/introspect/graphql", s.fuzzIntrospectGraphQL)
 	s.fuzzFindingRoutes(f)
 	f.All("/canary/:secret/:token", s.fuzzCanary)
 	f.Get("/canary-hits/:secret/:token", s.fuzzCanaryHit)
@@ -578,4 +581,39 @@ func (s *server) fuzzImportMock(c *fiber.Ctx) error {
 		name = "mock " + ids[0]
 	}
 	return s.saveImported(c, b.importBody, &fuzz.Config{Name: name, SourceType: "mock", SeedRequests: seeds}, len(seeds), warnings)
+}
+
+// fuzzIntrospectGraphQL lists what a GraphQL endpoint offers to fuzz:
+// {"endpoint" | "url", "headers"} -> {"endpoint", "operations": [{kind,
+// field, query, variables}], "count"}. The fuzzer plugin asks the
+// endpoint, under the outbound network policy.
+func (s *server) fuzzIntrospectGraphQL(c *fiber.Ctx) error {
+	var b struct {
+		Endpoint string            `json:"endpoint"`
+		URL      string            `json:"url"`
+		Headers  map[string]string `json:"headers"`
+	}
+	if err := s.decodeJSON(c, &b); err != nil {
+		return err
+	}
+	if b.Endpoint == "" {
+		b.Endpoint = b.URL
+	}
+	if u, err := url.Parse(b.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fieldErr("endpoint", "the GraphQL endpoint's http or https URL, such as http://localhost:8080/graphql")
+	}
+	if s.FuzzRuns == nil || s.Plugins == nil {
+		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "fuzzing is not available on this server")
+	}
+	netp := s.FuzzRuns.Net()
+	params, _ := json.Marshal(fuzzjob.Introspect{Endpoint: b.Endpoint, Headers: b.Headers, AllowPrivate: netp.AllowPrivate, AllowHosts: netp.AllowHosts})
+	out, err := s.Plugins.Call(c.UserContext(), fuzz.PluginName, fuzzjob.ActionIntrospectGraphQL, params)
+	if err != nil {
+		if errors.Is(err, sdk.ErrInvalidInput) || strings.Contains(err.Error(), "introspecting") {
+			return apiErr(http.StatusUnprocessableEntity, CodeValidation, "%v", err)
+		}
+		return fuzzerErr(err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(out)
 }

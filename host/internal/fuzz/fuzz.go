@@ -49,8 +49,35 @@ type Options struct {
 	CustomHeaders    map[string]string `json:"customHeaders,omitempty"`
 	IncludeRoutes    []string          `json:"includeRoutes,omitempty"`
 	ExcludeRoutes    []string          `json:"excludeRoutes,omitempty"`
+	// GraphQL sources: the endpoint (or targetBaseUrl + graphqlPath,
+	// default /graphql), introspected for its operations unless
+	// graphqlQuery names the one to fuzz.
+	GraphQLEndpoint  string `json:"graphqlEndpoint,omitempty"`
+	GraphQLPath      string `json:"graphqlPath,omitempty"`
+	GraphQLQuery     string `json:"graphqlQuery,omitempty"`
+	GraphQLOperation string `json:"graphqlOperation,omitempty"`
 
 	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// GraphQLEndpoint is where a GraphQL source is served ("" when the config
+// is not one).
+func (c *Config) GraphQLEndpoint() string {
+	o := c.Options
+	if c.SourceType != "graphql" && o.GraphQLEndpoint == "" && string(c.Extra["protocol"]) != `"graphql"` {
+		return ""
+	}
+	if o.GraphQLEndpoint != "" {
+		return o.GraphQLEndpoint
+	}
+	if c.TargetBaseURL == "" {
+		return ""
+	}
+	p := o.GraphQLPath
+	if p == "" {
+		p = "/graphql"
+	}
+	return strings.TrimRight(c.TargetBaseURL, "/") + "/" + strings.TrimLeft(p, "/")
 }
 
 type optionsFieldsOnly Options
@@ -175,8 +202,16 @@ func checkConfig(c *Config) error {
 			return fe("targetBaseUrl", "an http or https URL with a host, such as http://localhost:8080")
 		}
 	}
-	if len(c.SeedRequests) == 0 && strings.TrimSpace(c.OpenAPISpec) == "" {
-		return fe("seedRequests", "give at least one seed request (or an openapiSpec to make them from)")
+	gql := c.GraphQLEndpoint()
+	if gql != "" {
+		if u, err := url.Parse(gql); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fe("options.graphqlEndpoint", "an http or https URL, such as http://localhost:8080/graphql (or a targetBaseUrl)")
+		}
+	} else if c.SourceType == "graphql" || string(c.Extra["protocol"]) == `"graphql"` {
+		return fe("options.graphqlEndpoint", "a GraphQL source needs options.graphqlEndpoint or a targetBaseUrl")
+	}
+	if len(c.SeedRequests) == 0 && strings.TrimSpace(c.OpenAPISpec) == "" && gql == "" {
+		return fe("seedRequests", "give at least one seed request (or an openapiSpec, or a GraphQL endpoint, to make them from)")
 	}
 	if len(c.SeedRequests) > maxSeeds {
 		return fe("seedRequests", "at most %d seed requests", maxSeeds)

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -92,6 +93,105 @@ func (r *run) authCheck(op *operation) {
 	r.record(&probe{op: op, req: none, category: "auth_bypass", mutation: "Authorization header removed"}, rn, High,
 		"auth_bypass", "missing-credential", "Missing credential accepted on "+op.name,
 		fmt.Sprintf("A wrong credential is refused (%d) but the request without one is answered %d.", rw.status, rn.status))
+}
+
+// jwtCheck: a bearer JWT that is refused with its signature tampered with
+// but accepted with its header set to alg "none" and no signature lets
+// anyone make a token for any identity.
+func (r *run) jwtCheck(op *operation, tok jwtToken) {
+	tampered := op.base.clone()
+	tampered.header.Set("Authorization", tok.scheme+" "+tok.header+"."+tok.payload+"."+tamper(tok.signature))
+	rt := r.send(tampered)
+	if rt == nil || rt.err != nil || (rt.status != http.StatusUnauthorized && rt.status != http.StatusForbidden) {
+		return // the operation does not check the token's signature
+	}
+	unsigned := op.base.clone()
+	unsigned.header.Set("Authorization", tok.scheme+" "+jwtNoneHeader+"."+tok.payload+".")
+	ru := r.send(unsigned)
+	if ru == nil || ru.err != nil || ru.status < 200 || ru.status >= 300 {
+		return
+	}
+	r.record(&probe{op: op, req: unsigned, category: "jwt_none_alg", mutation: `Authorization: JWT header set to alg "none", signature removed`},
+		ru, Critical, "jwt_none_alg", "alg-none", "Unsigned JWT (alg none) accepted on "+op.name,
+		fmt.Sprintf("The bearer JWT with a tampered signature is refused (%d) but its claims under a header saying alg \"none\", "+
+			"with no signature, are answered %d: anyone can make a token for any identity.", rt.status, ru.status))
+}
+
+// jwtToken is a compact JWT, its parts as encoded.
+type jwtToken struct {
+	scheme                     string // of the Authorization value, as written
+	header, payload, signature string
+	alg                        string // the header's
+}
+
+// bearerJWT is an Authorization value's token when it is a bearer JWT:
+// three base64url parts, the first a JSON object that names its alg.
+func bearerJWT(auth string) (jwtToken, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(auth), " ")
+	parts := strings.Split(strings.TrimSpace(token), ".")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || len(parts) != 3 || parts[0] == "" || parts[1] == "" {
+		return jwtToken{}, false
+	}
+	var header struct {
+		Alg *string `json:"alg"`
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil || json.Unmarshal(b, &header) != nil || header.Alg == nil {
+		return jwtToken{}, false
+	}
+	for _, p := range parts[1:] {
+		if _, err := base64.RawURLEncoding.DecodeString(p); err != nil {
+			return jwtToken{}, false
+		}
+	}
+	return jwtToken{scheme: scheme, header: parts[0], payload: parts[1], signature: parts[2], alg: *header.Alg}, true
+}
+
+// tamper changes a signature's first character, and so its first byte.
+func tamper(sig string) string {
+	if sig == "" {
+		return "A"
+	}
+	if sig[0] == 'A' {
+		return "B" + sig[1:]
+	}
+	return "A" + sig[1:]
+}
+
+// timeCheck: an input that makes the answer wait when a sleep is
+// appended (sleepDelay, and that much longer than the original request),
+// not when a sleep of 0 is, and again with the sleep, runs the sleep in
+// the database (time-based blind injection). One probe per dialect until
+// one waits; then two more requests at most.
+func (r *run) timeCheck(op *operation, p point, value string) {
+	waited := func(res *response) bool {
+		return res != nil && res.err == nil && res.duration >= sleepDelay && res.duration >= op.baseline.duration+sleepDelay*8/10
+	}
+	secs := strconv.Itoa(int(sleepDelay / time.Second))
+	for _, pl := range sqlSleepPayloads {
+		sleep := value + strings.ReplaceAll(pl, sleepPH, secs)
+		t := &probe{op: op, req: p.set(sleep), category: "sqli", payload: sleep, mutation: p.name + ": " + sleep}
+		first := r.send(t.req)
+		if first == nil {
+			return
+		}
+		if !waited(first) {
+			continue
+		}
+		zero := r.send(p.set(value + strings.ReplaceAll(pl, sleepPH, "0")))
+		if zero == nil || zero.err != nil || zero.duration >= sleepDelay/2 {
+			return
+		}
+		again := r.send(t.req)
+		if !waited(again) {
+			return
+		}
+		r.record(t, again, High, "sqli", "time-based", "Time-based SQL injection on "+op.name,
+			fmt.Sprintf("Appending a %s sleep (%q) made the answer wait %d ms, then %d ms (the original request: %d ms); a sleep of 0 answered in %d ms.",
+				sleepDelay, strings.ReplaceAll(pl, sleepPH, secs), first.duration.Milliseconds(), again.duration.Milliseconds(),
+				op.baseline.duration.Milliseconds(), zero.duration.Milliseconds()))
+		return
+	}
 }
 
 // booleanCheck: an input that answers like the original when a true

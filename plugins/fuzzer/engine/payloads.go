@@ -1,15 +1,21 @@
 package engine
 
 import (
+	"encoding/base64"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Payload categories (model.md §6.3, model-tools.md §3.6). The lists are
-// this project's own: short, each entry there for a reason.
+// this project's own: short, each entry there for a reason. Two security
+// categories also check an operation's credential: auth_bypass sends the
+// request without options.authHeader, and jwt_none_alg, which has no
+// payloads, sends the request's bearer JWT unsigned (alg "none").
 var (
 	securityCategories = []string{"sqli", "xss", "command_injection", "path_traversal", "ssrf", "xxe", "ssti",
-		"nosql_injection", "ldap_injection", "xpath_injection", "open_redirect", "http_request_smuggling", "auth_bypass"}
+		"nosql_injection", "ldap_injection", "xpath_injection", "open_redirect", "http_request_smuggling", "auth_bypass",
+		"jwt_none_alg"}
 	surfaceCategories = []string{"boundary_values", "unicode", "format_strings", "naughty_strings", "type_confusion", "schema_violation"}
 )
 
@@ -25,7 +31,8 @@ var categoryAliases = map[string][]string{
 	"bytes":         {"boundary_values", "unicode", "format_strings"},
 	"string":        {"naughty_strings", "unicode", "format_strings"},
 	"url":           {"path_traversal", "ssrf", "open_redirect"},
-	"header":        {"http_request_smuggling", "auth_bypass", "boundary_values"},
+	"header":        {"http_request_smuggling", "auth_bypass", "jwt_none_alg", "boundary_values"},
+	"jwt":           {"jwt_none_alg"},
 	"grpc":          {"type_confusion", "boundary_values"},
 	"graphql":       {"type_confusion", "schema_violation", "boundary_values"},
 }
@@ -119,6 +126,20 @@ var sqlBooleanPairs = [][2]string{
 	{"' AND 'x'='x", "' AND 'x'='y"},
 }
 
+// sleepDelay is how long the time-based probes ask the database to wait;
+// a run whose timeoutPerReq is under three times it skips them.
+const sleepDelay = time.Second
+
+// sleepPH is the seconds a time-based probe asks the database to wait.
+const sleepPH = "{s}"
+
+// sqlSleepPayloads are time-based probes, one per SQL dialect (MySQL,
+// PostgreSQL): appended to a value, each makes the database wait.
+var sqlSleepPayloads = []string{"' AND SLEEP({s})-- ", "'; SELECT pg_sleep({s})-- "}
+
+// jwtNoneHeader is the encoded header of an unsigned JWT.
+var jwtNoneHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
+
 // CategoryInfo describes a category for GET /fuzzing/payload-categories.
 type CategoryInfo struct {
 	Name         string `json:"name"`
@@ -134,8 +155,11 @@ func CategoryList() []CategoryInfo {
 		if IsSecurity(c) {
 			g = "security"
 		}
-		if c == "type_confusion" || c == "schema_violation" {
+		switch c {
+		case "type_confusion", "schema_violation":
 			n = len(typeConfusions)
+		case "jwt_none_alg":
+			n = 1 // the operation's own token, unsigned
 		}
 		out = append(out, CategoryInfo{Name: c, Group: g, PayloadCount: n})
 	}

@@ -19,10 +19,13 @@ type Replayed struct {
 
 // Replay sends a finding's stored request again and says whether the
 // problem is still there: the signature its check matched is in the new
-// answer (a database error, a system file, the XSS payload), or, for the
-// checks that compare answers, the answer is the one the finding recorded
-// (same status). The SSRF check cannot be replayed without its canary:
-// its request is sent, and the answer's status is compared.
+// answer (a database error, a system file, the XSS payload), a time-based
+// SQL injection's request still waits its sleep, an unsigned JWT (alg
+// none) is still answered 2xx, or, for the checks that compare answers,
+// the answer is the one the finding recorded (same status). The SSRF check
+// cannot be replayed without its canary: its request is sent, and the
+// answer's status is compared. The timeout must leave room for a
+// time-based finding's sleep (sleepDelay).
 func Replay(ctx context.Context, client *http.Client, f *Finding, timeout time.Duration) *Replayed {
 	if timeout <= 0 {
 		timeout = DefaultTimeoutPerReq
@@ -51,11 +54,16 @@ func Replay(ctx context.Context, client *http.Client, f *Finding, timeout time.D
 	out.StatusCode, out.Response = res.status, clip(res.body)
 	switch f.Category {
 	case "sqli":
-		if strings.Contains(f.Fingerprint, "|sql-error:") {
+		switch {
+		case strings.Contains(f.Fingerprint, "|sql-error:"):
 			out.StillFails = sqlError.Match(res.body)
-		} else {
+		case strings.HasSuffix(f.Fingerprint, "|time-based"):
+			out.StillFails = res.duration >= sleepDelay
+		default:
 			out.StillFails = res.status == f.ResponseStatus
 		}
+	case "jwt_none_alg":
+		out.StillFails = res.status >= 200 && res.status < 300
 	case "xss":
 		out.StillFails = isHTML(res.header) && payloadOf(f) != "" && bytes.Contains(res.body, []byte(payloadOf(f)))
 	case "path_traversal":

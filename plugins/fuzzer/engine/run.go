@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -108,10 +109,14 @@ func Run(ctx context.Context, cfg Config, client *http.Client, emit func(Event))
 			r.judge(&probe{op: op, req: op.base}, b)
 		}
 	}
-	var tasks []func()
+	// The timing checks first: they wait on the target while the other
+	// workers go on with the rest.
+	var slow, fast []func()
 	for _, op := range ops {
-		tasks = append(tasks, r.tasks(op)...)
+		s, f := r.tasks(op)
+		slow, fast = append(slow, s...), append(fast, f...)
 	}
+	tasks := append(slow, fast...)
 	r.parallel(len(tasks), func(i int) { tasks[i]() })
 
 	res.TotalRequests, res.SuccessCount, res.ErrorCount = r.sent.Load(), r.ok.Load(), r.failed.Load()
@@ -239,7 +244,8 @@ type operation struct {
 	base     *request
 	query    url.Values
 	rawURL   *url.URL
-	jsonBody any // the body decoded, when it is JSON
+	jsonBody any      // the body decoded, when it is JSON
+	fixed    []string // top-level body fields left alone
 	spec     *specOp
 	baseline *response
 }
@@ -335,7 +341,10 @@ func (r *run) build(s Seed) (*operation, error) {
 			h.Set("Content-Type", ct)
 		}
 	}
-	op := &operation{name: method + " " + u.Path, seedID: s.ID, query: q, rawURL: u}
+	op := &operation{name: method + " " + u.Path, seedID: s.ID, query: q, rawURL: u, fixed: s.Fixed}
+	if s.Operation != "" {
+		op.name = s.Operation
+	}
 	u2 := *u
 	u2.RawQuery = q.Encode()
 	op.base = &request{method: method, url: u2.String(), header: h, body: body}
@@ -389,6 +398,9 @@ func (op *operation) points() []point {
 	}
 	for _, p := range jsonLeaves(op.jsonBody, nil) {
 		path := p.path
+		if len(path) > 0 && slices.Contains(op.fixed, path[0]) {
+			continue
+		}
 		out = append(out, point{name: "body $." + strings.Join(path, "."), value: p.value,
 			set: func(v any) *request { return op.withJSON(path, v) }})
 	}
@@ -403,21 +415,33 @@ func text(v any) string {
 	return string(b)
 }
 
-// tasks are the operation's probes: the auth checks, the boolean pairs
-// and one request per payload and insertion point.
-func (r *run) tasks(op *operation) []func() {
+// tasks are the operation's probes: the credential checks, the boolean
+// pairs and one request per payload and insertion point (fast), and the
+// time-based SQL checks (slow: they wait on the target). The credential
+// checks run when their category is on and the original request is
+// answered 2xx: auth_bypass with options.authHeader, jwt_none_alg when
+// the request carries a signed bearer JWT (from the seed or authHeader).
+func (r *run) tasks(op *operation) (slow, fast []func()) {
 	b := op.baseline
 	if b == nil || b.err != nil {
-		return nil
+		return nil, nil
 	}
-	var out []func()
-	if r.cfg.Options.AuthHeader != "" && b.status >= 200 && b.status < 300 {
-		out = append(out, func() { r.authCheck(op) })
+	accepted := b.status >= 200 && b.status < 300
+	if r.cats["auth_bypass"] && r.cfg.Options.AuthHeader != "" && accepted {
+		fast = append(fast, func() { r.authCheck(op) })
 	}
+	if tok, ok := bearerJWT(op.base.header.Get("Authorization")); ok && r.cats["jwt_none_alg"] && accepted &&
+		tok.signature != "" && !strings.EqualFold(tok.alg, "none") {
+		fast = append(fast, func() { r.jwtCheck(op, tok) })
+	}
+	timed := r.cfg.Options.TimeoutPerReq >= 3*sleepDelay
 	for _, p := range op.points() {
 		if r.cats["sqli"] {
 			if s, ok := p.value.(string); ok {
-				out = append(out, func() { r.booleanCheck(op, p, s) })
+				fast = append(fast, func() { r.booleanCheck(op, p, s) })
+				if timed {
+					slow = append(slow, func() { r.timeCheck(op, p, s) })
+				}
 			}
 		}
 		for _, cat := range Categories() {
@@ -429,7 +453,7 @@ func (r *run) tasks(op *operation) []func() {
 					if sameJSONType(v, p.value) || !strings.HasPrefix(p.name, "body") {
 						continue
 					}
-					out = append(out, func() {
+					fast = append(fast, func() {
 						q := p.set(v)
 						r.probe(&probe{op: op, req: q, category: cat, mutation: fmt.Sprintf("%s: %s", p.name, text(v)),
 							invalid: op.spec != nil})
@@ -438,7 +462,7 @@ func (r *run) tasks(op *operation) []func() {
 				continue
 			}
 			for _, payload := range payloadLists[cat] {
-				out = append(out, func() {
+				fast = append(fast, func() {
 					pr := &probe{op: op, category: cat}
 					pl := payload
 					if strings.Contains(pl, markerPH) {
@@ -460,7 +484,7 @@ func (r *run) tasks(op *operation) []func() {
 			}
 		}
 	}
-	return out
+	return slow, fast
 }
 
 // probe is one mutated request and what it was for.

@@ -1,20 +1,25 @@
 // Package target is a test fixture for the security fuzzer: a small HTTP API
-// that exists in two twins. The vulnerable twin carries exactly eight planted
-// bugs (SQL error leak, boolean-blind SQL injection, reflected XSS, path
-// traversal, SSRF, a 500 on type confusion, a response that violates its
-// schema and an endpoint that accepts a missing credential); the clean twin
-// behaves the same in every other respect and has none of them.
+// that exists in two twins. The vulnerable twin carries exactly ten planted
+// bugs (SQL error leak, boolean-blind SQL injection, time-based SQL
+// injection, reflected XSS, path traversal, SSRF, a 500 on type confusion, a
+// response that violates its schema, an endpoint that accepts a missing
+// credential and one that accepts an unsigned JWT); the clean twin behaves the
+// same in every other respect and has none of them.
 //
 // Both twins serve the same OpenAPI 3.0.3 document (see Spec), which describes
 // the clean twin. Neither twin ever answers 5xx except where a planted bug says
-// so, and the vulnerable twin never reads a file outside the folder given to
-// New.
+// so, the vulnerable twin never reads a file outside the folder given to New,
+// and its planted wait lasts three seconds at most.
 package target
 
 import (
 	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
 	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,16 +32,28 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 )
 
-// Token is the valid bearer token for GET /api/admin/stats.
-const Token = "secret-token"
+// Token is the valid bearer token of both twins: an HS256 JWT (claims
+// {"sub":"ann","role":"admin"}) signed with jwtSecret. GET /api/admin/stats
+// compares it as it is, GET /api/account verifies it as a JWT.
+const Token = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbm4iLCJyb2xlIjoiYWRtaW4ifQ.HcuB8cSqBt-nCxMuKN-riS-oJy6oGzdc0QxnG0VV3pc"
+
+// jwtSecret is the HS256 key the twins verify tokens with.
+const jwtSecret = "mockarty-fuzz-target-hs256-secret"
+
+// maxSleep bounds the wait a SLEEP(n) or pg_sleep(n) makes the vulnerable
+// twin's newsletter sign-up take.
+const maxSleep = 3 * time.Second
 
 // MaxBodyBytes is the largest request body either twin accepts; a larger one
 // is answered 413.
@@ -86,6 +103,8 @@ type server struct {
 	client     *http.Client
 	orders     atomic.Int64
 	routes     map[string]map[string]http.HandlerFunc
+	// sleep waits d unless ctx ends first (listen.Sleep; tests record it).
+	sleep func(ctx context.Context, d time.Duration) bool
 }
 
 // New returns the deliberately vulnerable target (vulnerable=true) or its
@@ -113,7 +132,7 @@ func New(vulnerable bool, dir string) (http.Handler, error) {
 			return nil, fmt.Errorf("target: %w", err)
 		}
 	}
-	s := &server{vulnerable: vulnerable, dir: abs}
+	s := &server{vulnerable: vulnerable, dir: abs, sleep: listen.Sleep}
 	if vulnerable {
 		s.client = &http.Client{
 			Timeout: 2 * time.Second,
@@ -142,6 +161,8 @@ func New(vulnerable bool, dir string) (http.Handler, error) {
 		"/api/orders":        {http.MethodPost: s.createOrder},
 		"/api/profile":       {http.MethodGet: s.getProfile},
 		"/api/admin/stats":   {http.MethodGet: s.adminStats},
+		"/api/account":       {http.MethodGet: s.getAccount},
+		"/api/newsletter":    {http.MethodPost: s.subscribe},
 	}
 	return s, nil
 }
@@ -510,6 +531,124 @@ func (s *server) adminStats(w http.ResponseWriter, r *http.Request) {
 		Users  int `json:"users"`
 		Orders int `json:"orders"`
 	}{Users: 3, Orders: 7})
+}
+
+// account is who a verified token names.
+type account struct {
+	Sub  string `json:"sub"`
+	Role string `json:"role,omitempty"`
+}
+
+// GET /api/account (Authorization: Bearer <HS256 JWT>)
+func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
+	var (
+		who account
+		ok  bool
+	)
+	if auth := r.Header.Values("Authorization"); len(auth) == 1 {
+		scheme, token, found := strings.Cut(auth[0], " ")
+		if found && strings.EqualFold(scheme, "Bearer") {
+			who, ok = s.verifyJWT(token)
+		}
+	}
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="account"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized")
+		return
+	}
+	writeJSON(w, http.StatusOK, who)
+}
+
+// verifyJWT checks a compact JWT: a JSON header naming HS256, a signature
+// made with jwtSecret over header and payload, and a payload whose sub is a
+// non-empty string. The vulnerable twin also takes a token whose header
+// says alg "none" as verified, whatever its signature.
+func (s *server) verifyJWT(token string) (account, bool) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return account{}, false
+	}
+	enc := base64.RawURLEncoding.Strict()
+	var header struct {
+		Alg string `json:"alg"`
+	}
+	if b, err := enc.DecodeString(parts[0]); err != nil || json.Unmarshal(b, &header) != nil {
+		return account{}, false
+	}
+	switch {
+	case header.Alg == "HS256":
+		mac := hmac.New(sha256.New, []byte(jwtSecret))
+		mac.Write([]byte(parts[0] + "." + parts[1]))
+		sig, err := enc.DecodeString(parts[2])
+		if err != nil || !hmac.Equal(sig, mac.Sum(nil)) {
+			return account{}, false
+		}
+	case s.vulnerable && strings.EqualFold(header.Alg, "none"):
+		// BUG (alg none accepted): the token's own header picks the
+		// algorithm, and "none" needs no signature.
+	default:
+		return account{}, false
+	}
+	var who account
+	if b, err := enc.DecodeString(parts[1]); err != nil || json.Unmarshal(b, &who) != nil || who.Sub == "" {
+		return account{}, false
+	}
+	return who, true
+}
+
+// POST /api/newsletter {"email": "..."}
+func (s *server) subscribe(w http.ResponseWriter, r *http.Request) {
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	var req map[string]any
+	if err := decodeJSON(body, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid JSON body")
+		return
+	}
+	email, isString := req["email"].(string)
+	if !isString {
+		writeError(w, http.StatusBadRequest, "email must be a string")
+		return
+	}
+	if email == "" || len(email) > 254 {
+		writeError(w, http.StatusBadRequest, "email must have 1 to 254 bytes")
+		return
+	}
+	// BUG (time-based SQL injection): see vulnerableInsert.
+	if s.vulnerable && !s.vulnerableInsert(r.Context(), email) {
+		return // the client went away
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"subscribed": true})
+}
+
+// sleepCall is a call of MySQL's SLEEP(n) or PostgreSQL's pg_sleep(n).
+var sleepCall = regexp.MustCompile(`(?i)\b(?:pg_)?sleep\s*\(\s*(\d+(?:\.\d+)?)\s*\)`)
+
+// vulnerableInsert simulates
+//
+//	INSERT INTO subscribers (email) VALUES ('<email>')
+//
+// built by string concatenation, on a database whose errors are logged and
+// never shown: the answer is the same whatever the input, and the only trace
+// an injection leaves is the time a SLEEP(n) or pg_sleep(n) in it takes (n
+// seconds, at most maxSleep). The wait ends when ctx does (the client went
+// away); it reports whether the wait passed whole.
+func (s *server) vulnerableInsert(ctx context.Context, email string) bool {
+	m := sleepCall.FindStringSubmatch(email)
+	if m == nil {
+		return true
+	}
+	n, err := strconv.ParseFloat(m[1], 64)
+	if err != nil || n <= 0 {
+		return true
+	}
+	d := maxSleep
+	if n < maxSleep.Seconds() {
+		d = time.Duration(n * float64(time.Second))
+	}
+	return s.sleep(ctx, d)
 }
 
 // vulnerableItemLookup simulates

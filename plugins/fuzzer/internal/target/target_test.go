@@ -3,6 +3,9 @@ package target
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"html"
 	"io"
@@ -10,12 +13,15 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+	"github.com/mockarty-oss/mockarty/sdk/listen"
 )
 
 func init() {
@@ -39,6 +45,54 @@ func startTwin(t *testing.T, vulnerable bool) *httptest.Server {
 func startTwins(t *testing.T) (vuln, clean *httptest.Server) {
 	t.Helper()
 	return startTwin(t, true), startTwin(t, false)
+}
+
+// waits records the waits a twin was asked for instead of waiting them.
+type waits struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (w *waits) all() []time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]time.Duration(nil), w.d...)
+}
+
+// startRecorded serves one twin whose waits are recorded, not waited.
+func startRecorded(t *testing.T, vulnerable bool) (*httptest.Server, *waits) {
+	t.Helper()
+	h, err := New(vulnerable, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &waits{}
+	h.(*server).sleep = func(_ context.Context, d time.Duration) bool {
+		w.mu.Lock()
+		w.d = append(w.d, d)
+		w.mu.Unlock()
+		return true
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv, w
+}
+
+// jwt makes a compact JWT; key "" leaves the signature empty.
+func jwt(alg, claims, key string) string {
+	enc := base64.RawURLEncoding
+	s := enc.EncodeToString([]byte(`{"alg":"`+alg+`","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(claims))
+	sig := ""
+	if key != "" {
+		mac := hmac.New(sha256.New, []byte(key))
+		mac.Write([]byte(s))
+		sig = enc.EncodeToString(mac.Sum(nil))
+	}
+	return s + "." + sig
+}
+
+func bearer(target, token string) request {
+	return request{method: http.MethodGet, target: target, header: map[string]string{"Authorization": "Bearer " + token}}
 }
 
 type answer struct {
@@ -125,6 +179,8 @@ var examples = []struct {
 	{"getProfile", get("/api/profile"), 200},
 	{"adminStats", request{method: http.MethodGet, target: "/api/admin/stats",
 		header: map[string]string{"Authorization": "Bearer " + Token}}, 200},
+	{"getAccount", bearer("/api/account", Token), 200},
+	{"subscribeNewsletter", post("/api/newsletter", `{"email":"ann@example.com"}`), 200},
 }
 
 func TestExamplesSameInBothTwins(t *testing.T) {
@@ -181,8 +237,8 @@ func TestSpecServedAndValid(t *testing.T) {
 	for _, p := range raw.Paths {
 		ops += len(p)
 	}
-	if ops != 8 {
-		t.Errorf("%d operations, want 8", ops)
+	if ops != 10 {
+		t.Errorf("%d operations, want 10", ops)
 	}
 	doc := loadSpec(t)
 	for _, ex := range examples {
@@ -194,9 +250,13 @@ func TestSpecServedAndValid(t *testing.T) {
 	if sec == nil || len(*sec) != 1 || (*sec)[0]["bearerAuth"] == nil {
 		t.Errorf("adminStats security = %v", sec)
 	}
+	sec = doc.Paths.Value("/api/account").Get.Security
+	if sec == nil || len(*sec) != 1 || (*sec)[0]["jwtAuth"] == nil || doc.Components.SecuritySchemes["jwtAuth"].Value.BearerFormat != "JWT" {
+		t.Errorf("getAccount security = %v", sec)
+	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			if op.Security != nil && path != "/api/admin/stats" {
+			if op.Security != nil && path != "/api/admin/stats" && path != "/api/account" {
 				t.Errorf("%s %s has security", method, path)
 			}
 		}
@@ -295,6 +355,14 @@ func TestCleanTwinConformsToSpec(t *testing.T) {
 		{request{method: http.MethodGet, target: "/api/admin/stats",
 			header: map[string]string{"Authorization": "Bearer wrong"}}, true, 401},
 		{get("/api/admin/stats"), false, 401},
+		{bearer("/api/account", Token), true, 200},
+		{bearer("/api/account", jwt("none", `{"sub":"ann","role":"admin"}`, "")), true, 401},
+		{get("/api/account"), false, 401},
+		{post("/api/newsletter", `{"email":"ann@example.com"}`), true, 200},
+		{post("/api/newsletter", `{"email":"ann@example.com' AND SLEEP(1)-- "}`), false, 200},
+		{post("/api/newsletter", `{"email":""}`), false, 400},
+		{post("/api/newsletter", `{"email":1}`), false, 400},
+		{post("/api/newsletter", `{}`), false, 400},
 	}
 	for _, c := range cases {
 		a := do(t, clean, c.req)
@@ -578,6 +646,148 @@ func TestMissingCredential(t *testing.T) {
 	}
 }
 
+func TestUnsignedJWT(t *testing.T) {
+	vuln, clean := startTwins(t)
+	claims := `{"sub":"ann","role":"admin"}`
+	if Token != jwt("HS256", claims, jwtSecret) {
+		t.Fatalf("Token is not the HS256 JWT of %s", claims)
+	}
+	for _, srv := range []*httptest.Server{vuln, clean} {
+		a := do(t, srv, bearer("/api/account", Token))
+		if a.status != 200 || strings.TrimSpace(a.body) != claims {
+			t.Errorf("%s: the valid token: %d %q", srv.URL, a.status, a.body)
+		}
+	}
+	// An unsigned token: the vulnerable twin takes it, whatever its claims.
+	for _, tok := range []string{
+		jwt("none", claims, ""),
+		jwt("None", `{"sub":"root"}`, ""),
+		jwt("NONE", claims, "") + "c2ln",
+	} {
+		r := bearer("/api/account", tok)
+		v, c := do(t, vuln, r), do(t, clean, r)
+		wantStatus(t, "vulnerable "+tok, r, v, 200)
+		if v.status == 200 && v.json(t)["sub"] == "" {
+			t.Errorf("vulnerable %s: %q", tok, v.body)
+		}
+		wantStatus(t, "clean "+tok, r, c, 401)
+	}
+	// Everything else is refused by both, the alg none token at the admin
+	// endpoint too (it compares the token as it is).
+	tampered := Token[:strings.LastIndexByte(Token, '.')+1] + "A" + Token[strings.LastIndexByte(Token, '.')+2:]
+	for _, r := range []request{
+		get("/api/account"),
+		bearer("/api/account", tampered),
+		bearer("/api/account", jwt("HS256", claims, "another secret")),
+		bearer("/api/account", jwt("HS256", `{"sub":"mallory"}`, "")),
+		bearer("/api/account", jwt("HS512", claims, jwtSecret)),
+		bearer("/api/account", jwt("HS256", `{"role":"admin"}`, jwtSecret)),
+		bearer("/api/account", jwt("HS256", `[]`, jwtSecret)),
+		bearer("/api/account", Token+"x"),
+		bearer("/api/account", "secret-token"),
+		bearer("/api/account", "a.b.c"),
+		{method: http.MethodGet, target: "/api/account", header: map[string]string{"Authorization": "Basic " + Token}},
+		bearer("/api/admin/stats", jwt("none", claims, "")),
+	} {
+		for _, srv := range []*httptest.Server{vuln, clean} {
+			a := do(t, srv, r)
+			wantStatus(t, srv.URL+" "+r.header["Authorization"], r, a, 401)
+			if a.status == 401 && (a.json(t)["error"] != "unauthorized" || a.header.Get("WWW-Authenticate") == "") {
+				t.Errorf("%s: %q", r.header["Authorization"], a.body)
+			}
+		}
+	}
+}
+
+func TestTimeBasedSQLi(t *testing.T) {
+	vuln, vw := startRecorded(t, true)
+	clean, cw := startRecorded(t, false)
+	inputs := []struct {
+		email string
+		wait  time.Duration // the vulnerable twin's
+	}{
+		{"ann@example.com' AND SLEEP(1)-- ", time.Second},
+		{"ann@example.com'; SELECT pg_sleep(2)-- ", 2 * time.Second},
+		{"x' OR sleep ( 0.5 ) #", 500 * time.Millisecond},
+		{"x' AND SLEEP(3600)-- ", 3 * time.Second},
+		{"x' AND SLEEP(99999999999999999999999)-- ", 3 * time.Second},
+		{"ann@example.com' AND SLEEP(0)-- ", 0},
+		{"ann@example.com'; SELECT pg_sleep(0)-- ", 0},
+		{"ann@example.com", 0},
+		{"x' AND asleep(2)-- ", 0},
+		{"x' AND SLEEP(a)-- ", 0},
+	}
+	for _, in := range inputs {
+		js, _ := json.Marshal(map[string]string{"email": in.email})
+		r := post("/api/newsletter", string(js))
+		before := len(vw.all())
+		v, c := do(t, vuln, r), do(t, clean, r)
+		// No error text and no other difference: only the time tells.
+		wantStatus(t, "vulnerable", r, v, 200)
+		if v.body != c.body || strings.TrimSpace(v.body) != `{"subscribed":true}` {
+			t.Errorf("%q: vulnerable %d %q, clean %d %q", in.email, v.status, v.body, c.status, c.body)
+		}
+		got := vw.all()[before:]
+		if (in.wait == 0 && len(got) != 0) || (in.wait != 0 && (len(got) != 1 || got[0] != in.wait)) {
+			t.Errorf("%q: the vulnerable twin waited %v, want %v", in.email, got, in.wait)
+		}
+	}
+	if got := cw.all(); len(got) != 0 {
+		t.Errorf("the clean twin waited %v", got)
+	}
+	for _, srv := range []*httptest.Server{vuln, clean} {
+		for _, b := range []string{`{"email":""}`, `{"email":1}`, `{"email":null}`, `{}`, `[]`, `nope`,
+			`{"email":"` + strings.Repeat("a", 255) + `"}`} {
+			r := post("/api/newsletter", b)
+			wantStatus(t, srv.URL, r, do(t, srv, r), 400)
+		}
+	}
+	if got := vw.all(); len(got) != 5 {
+		t.Errorf("invalid bodies made the vulnerable twin wait: %v", got)
+	}
+}
+
+// The vulnerable twin's wait ends when the client goes away.
+func TestTimeBasedSQLiStopsWithTheClient(t *testing.T) {
+	h, err := New(true, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, whole := make(chan struct{}), make(chan bool, 1)
+	h.(*server).sleep = func(ctx context.Context, d time.Duration) bool {
+		close(started)
+		ok := listen.Sleep(ctx, d)
+		whole <- ok
+		return ok
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	r := post("/api/newsletter", `{"email":"x' AND SLEEP(3)-- "}`)
+	req := newRequest(t, srv.URL, r).WithContext(ctx)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := srv.Client().Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	select {
+	case <-started:
+	case err := <-done:
+		t.Fatalf("answered without waiting: %v", err)
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("the request was answered")
+	}
+	if <-whole {
+		t.Error("the wait went on after the client left")
+	}
+}
+
 func TestRoutingAndLimits(t *testing.T) {
 	vuln, clean := startTwins(t)
 	for _, srv := range []*httptest.Server{vuln, clean} {
@@ -609,9 +819,10 @@ func TestRoutingAndLimits(t *testing.T) {
 // TestNoUnexpectedServerErrorsOrReflection throws a small set of hostile
 // inputs at every operation: the clean twin never answers 5xx nor echoes the
 // input unescaped into HTML; the vulnerable one answers 5xx only for its two
-// planted 500s.
+// planted 500s. (Its waits are recorded, not waited: see TestTimeBasedSQLi.)
 func TestNoUnexpectedServerErrorsOrReflection(t *testing.T) {
-	vuln, clean := startTwins(t)
+	vuln, _ := startRecorded(t, true)
+	clean, _ := startRecorded(t, false)
 	payloads := []string{
 		"", "'", `"`, "<svg/onload=alert(1)>", "../../../../etc/passwd", "%00", "\x00", "%2e%2e%2f",
 		"' OR 1=1 --", "1;SELECT pg_sleep(5)", "{{7*7}}", "${jndi:ldap://x}", strings.Repeat("A", 5000),
@@ -622,6 +833,12 @@ func TestNoUnexpectedServerErrorsOrReflection(t *testing.T) {
 	}
 	for _, p := range payloads {
 		js, _ := json.Marshal(p)
+		auth := "Bearer " + strings.ToValidUTF8(strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f {
+				return -1
+			}
+			return r
+		}, p), "")
 		reqs := []request{
 			get(q("/api/products", "q", p)),
 			get(q("/api/items", "id", p)),
@@ -631,12 +848,10 @@ func TestNoUnexpectedServerErrorsOrReflection(t *testing.T) {
 			post("/api/webhooks/test", p),
 			post("/api/orders", `{"sku":`+string(js)+`,"quantity":1}`),
 			post("/api/orders", p),
-			request{method: http.MethodGet, target: "/api/admin/stats", header: map[string]string{"Authorization": "Bearer " + strings.ToValidUTF8(strings.Map(func(r rune) rune {
-				if r < 0x20 || r == 0x7f {
-					return -1
-				}
-				return r
-			}, p), "")}},
+			post("/api/newsletter", `{"email":`+string(js)+`}`),
+			post("/api/newsletter", p),
+			request{method: http.MethodGet, target: "/api/admin/stats", header: map[string]string{"Authorization": auth}},
+			request{method: http.MethodGet, target: "/api/account", header: map[string]string{"Authorization": auth}},
 		}
 		for _, r := range reqs {
 			for _, srv := range []*httptest.Server{vuln, clean} {
