@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net"
 	"path"
@@ -21,6 +20,7 @@ import (
 	"github.com/bufbuild/protocompile"
 	"github.com/bufbuild/protocompile/reporter"
 	"github.com/grafana/sobek"
+	"github.com/mockarty-oss/mockarty/sdk/grpcreflect"
 	"github.com/mockarty-oss/mockarty/sdk/outbound"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -72,9 +72,6 @@ var grpcExports = func() []string {
 const (
 	defaultGRPCTimeout = 60 * time.Second
 	maxProtoFiles      = 512  // files one load() may read
-	maxReflectFiles    = 2000 // descriptor files read through reflection
-	reflectV1          = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
-	reflectV1Alpha     = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
 	healthCheckMethod  = "/grpc.health.v1.Health/Check"
 )
 
@@ -810,27 +807,11 @@ func (c *grpcClient) healthCheck(call sobek.FunctionCall) sobek.Value {
 // reflect reads the server's services through server reflection (v1, or
 // v1alpha for older servers) and adds their methods.
 func (c *grpcClient) reflect(ctx context.Context, conn *grpc.ClientConn, addr string) error {
-	r := &reflector{ctx: ctx, conn: conn, addr: addr, method: reflectV1, files: map[string]*descriptorpb.FileDescriptorProto{}}
-	defer r.close()
-	names, err := r.services()
+	r := grpcreflect.New(ctx, conn)
+	defer r.Close()
+	files, err := r.All()
 	if err != nil {
-		return err
-	}
-	for _, name := range names {
-		if err := r.loadSymbol(name); err != nil {
-			if errors.Is(err, errReflectNotFound) {
-				continue // listed but not described: nothing to call there
-			}
-			return err
-		}
-	}
-	set := &descriptorpb.FileDescriptorSet{}
-	for _, fd := range r.files {
-		set.File = append(set.File, fd)
-	}
-	files, err := protodesc.NewFiles(set)
-	if err != nil {
-		return fmt.Errorf("reflection: the server's descriptors do not build: %w", err)
+		return fmt.Errorf("%s: %w", addr, err)
 	}
 	return c.addRegistry(files)
 }

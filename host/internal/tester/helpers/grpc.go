@@ -10,38 +10,26 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mockarty-oss/mockarty/sdk/grpcreflect"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
-	rpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
-	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
-)
-
-// Server reflection, v1 and the older v1alpha: their messages are the
-// same on the wire, so v1's types serve both.
-const (
-	reflectV1      = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"
-	reflectV1Alpha = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
 )
 
 // Bounds of a gRPC helper call (a server stream also stops at
 // MaxResponse bytes of JSON).
 const (
-	maxReflectFiles   = 2000 // descriptor files read for one call
 	maxStreamMessages = 1000 // messages read from a server stream
 )
 
@@ -96,174 +84,17 @@ func dialGRPC(ctx context.Context, g *Guard, target string, forceTLS bool) (*grp
 	return conn, addr, nil
 }
 
-// reflector reads descriptors from a server's reflection service.
-type reflector struct {
-	ctx    context.Context
-	conn   *grpc.ClientConn
-	addr   string
-	method string
-	stream grpc.ClientStream
-	files  map[string]*descriptorpb.FileDescriptorProto
-}
-
-func newReflector(ctx context.Context, conn *grpc.ClientConn, addr string) *reflector {
-	return &reflector{ctx: ctx, conn: conn, addr: addr, method: reflectV1, files: map[string]*descriptorpb.FileDescriptorProto{}}
-}
-
-var reflectDesc = &grpc.StreamDesc{ClientStreams: true, ServerStreams: true}
-
-// ask sends one request on the reflection stream, falling back to
-// v1alpha when the server has no v1.
-func (r *reflector) ask(req *rpb.ServerReflectionRequest) (*rpb.ServerReflectionResponse, error) {
-	for {
-		if r.stream == nil {
-			s, err := r.conn.NewStream(r.ctx, reflectDesc, r.method)
-			if err != nil {
-				return nil, r.fail(err)
-			}
-			r.stream = s
-		}
-		resp := &rpb.ServerReflectionResponse{}
-		err := r.stream.SendMsg(req)
-		if err == nil {
-			err = r.stream.RecvMsg(resp)
-		} else if errors.Is(err, io.EOF) {
-			err = r.stream.RecvMsg(resp) // the stream's real end
-		}
-		if err == nil {
-			return resp, nil
-		}
-		if status.Code(err) == codes.Unimplemented && r.method == reflectV1 {
-			r.method, r.stream = reflectV1Alpha, nil
-			continue
-		}
-		r.stream = nil // a broken stream: the next question opens another
-		return nil, r.fail(err)
-	}
-}
-
-func (r *reflector) fail(err error) error {
-	if status.Code(err) == codes.Unimplemented {
-		return errorf(KindUpstream, "gRPC %s does not offer server reflection (grpc.reflection.v1 or v1alpha): register it on the server", r.addr)
-	}
-	return Fail(r.ctx, "target", "gRPC reflection on "+r.addr, err)
-}
-
-func (r *reflector) close() {
-	if r.stream != nil {
-		_ = r.stream.CloseSend()
-	}
-}
-
-// services lists the services the server reflects.
-func (r *reflector) services() ([]string, error) {
-	resp, err := r.ask(&rpb.ServerReflectionRequest{MessageRequest: &rpb.ServerReflectionRequest_ListServices{}})
-	if err != nil {
-		return nil, err
-	}
-	if e := resp.GetErrorResponse(); e != nil {
-		return nil, errorf(KindUpstream, "gRPC %s: listing services: %s", r.addr, e.GetErrorMessage())
-	}
-	var out []string
-	for _, s := range resp.GetListServicesResponse().GetService() {
-		out = append(out, s.GetName())
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
-// errSymbolNotFound is a symbol the server does not know.
-var errSymbolNotFound = errors.New("not found")
-
-// add keeps the files of a descriptor response.
-func (r *reflector) add(resp *rpb.ServerReflectionResponse) error {
-	for _, raw := range resp.GetFileDescriptorResponse().GetFileDescriptorProto() {
-		fd := &descriptorpb.FileDescriptorProto{}
-		if err := proto.Unmarshal(raw, fd); err != nil {
-			return errorf(KindUpstream, "gRPC %s: a descriptor from reflection does not decode: %v", r.addr, err)
-		}
-		if _, ok := r.files[fd.GetName()]; !ok {
-			if len(r.files) >= maxReflectFiles {
-				return errorf(KindUpstream, "gRPC %s: more than %d descriptor files", r.addr, maxReflectFiles)
-			}
-			r.files[fd.GetName()] = fd
-		}
-	}
-	return nil
-}
-
-// loadSymbol reads the file defining a fully qualified symbol and every
-// file it depends on.
-func (r *reflector) loadSymbol(symbol string) error {
-	resp, err := r.ask(&rpb.ServerReflectionRequest{MessageRequest: &rpb.ServerReflectionRequest_FileContainingSymbol{FileContainingSymbol: symbol}})
-	if err != nil {
+// reflectErr classifies a reflection failure on addr: the server's fault
+// (no reflection, unusable descriptors) is upstream, a symbol it does not
+// know passes as grpcreflect.ErrNotFound, the rest is a transport failure.
+func reflectErr(ctx context.Context, addr string, err error) error {
+	switch {
+	case err == nil || errors.Is(err, grpcreflect.ErrNotFound):
 		return err
+	case errors.Is(err, grpcreflect.ErrNoReflection) || errors.Is(err, grpcreflect.ErrBadServer):
+		return errorf(KindUpstream, "gRPC %s: %v", addr, err)
 	}
-	if e := resp.GetErrorResponse(); e != nil {
-		if codes.Code(e.GetErrorCode()) == codes.NotFound {
-			return fmt.Errorf("%s: %w", symbol, errSymbolNotFound)
-		}
-		return errorf(KindUpstream, "gRPC %s: reflection on %s: %s", r.addr, symbol, e.GetErrorMessage())
-	}
-	if err := r.add(resp); err != nil {
-		return err
-	}
-	return r.loadDeps()
-}
-
-// loadDeps reads the files the known ones import until none is missing; a
-// file the server cannot give that this program links (the well-known
-// types) is taken from here.
-func (r *reflector) loadDeps() error {
-	for {
-		var missing []string
-		for _, fd := range r.files {
-			for _, dep := range fd.GetDependency() {
-				if _, ok := r.files[dep]; !ok {
-					missing = append(missing, dep)
-				}
-			}
-		}
-		if len(missing) == 0 {
-			return nil
-		}
-		sort.Strings(missing)
-		for _, name := range missing {
-			if _, ok := r.files[name]; ok {
-				continue
-			}
-			resp, err := r.ask(&rpb.ServerReflectionRequest{MessageRequest: &rpb.ServerReflectionRequest_FileByFilename{FileByFilename: name}})
-			if err != nil {
-				return err
-			}
-			if resp.GetErrorResponse() == nil {
-				if err := r.add(resp); err != nil {
-					return err
-				}
-			}
-			if _, ok := r.files[name]; ok {
-				continue
-			}
-			local, lerr := protoregistry.GlobalFiles.FindFileByPath(name)
-			if lerr != nil {
-				return errorf(KindUpstream, "gRPC %s: reflection does not give %s, which its descriptors import", r.addr, name)
-			}
-			r.files[name] = protodesc.ToFileDescriptorProto(local)
-		}
-	}
-}
-
-// registry builds the descriptors read so far.
-func (r *reflector) registry() (*protoregistry.Files, error) {
-	set := &descriptorpb.FileDescriptorSet{}
-	for _, fd := range r.files {
-		set.File = append(set.File, fd)
-	}
-	files, err := protodesc.NewFiles(set)
-	if err != nil {
-		return nil, errorf(KindUpstream, "gRPC %s: the reflected descriptors do not build: %v", r.addr, err)
-	}
-	return files, nil
+	return Fail(ctx, "target", "gRPC reflection on "+addr, err)
 }
 
 // GRPCMethod is one method of a discovered service.
@@ -294,23 +125,19 @@ func DiscoverGRPC(ctx context.Context, g *Guard, target string, useTLS bool) ([]
 		return nil, err
 	}
 	defer conn.Close()
-	r := newReflector(ctx, conn, addr)
-	defer r.close()
-	names, err := r.services()
+	r := grpcreflect.New(ctx, conn)
+	defer r.Close()
+	names, err := r.Services()
 	if err != nil {
-		return nil, err
+		return nil, reflectErr(ctx, addr, err)
 	}
 	out := make([]GRPCService, 0, len(names))
 	for _, name := range names {
 		svc := GRPCService{Name: name, Methods: []GRPCMethod{}}
-		sd, err := r.service(name)
+		sd, err := r.Service(name)
 		if err != nil {
-			var he *Error
-			if !errors.As(err, &he) && !errors.Is(err, errSymbolNotFound) {
-				return nil, err
-			}
-			if he != nil && he.Kind != KindUpstream {
-				return nil, err // a timeout or the client gone: not this service's fault
+			if !errors.Is(err, grpcreflect.ErrNotFound) && !errors.Is(err, grpcreflect.ErrBadServer) {
+				return nil, reflectErr(ctx, addr, err) // a timeout or the client gone: not this service's fault
 			}
 			svc.Error = err.Error()
 			out = append(out, svc)
@@ -334,26 +161,6 @@ func compactJSON(b []byte) json.RawMessage {
 		return nil
 	}
 	return buf.Bytes()
-}
-
-// service resolves a service's descriptor.
-func (r *reflector) service(name string) (protoreflect.ServiceDescriptor, error) {
-	if err := r.loadSymbol(name); err != nil {
-		return nil, err
-	}
-	files, err := r.registry()
-	if err != nil {
-		return nil, err
-	}
-	d, err := files.FindDescriptorByName(protoreflect.FullName(name))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, errSymbolNotFound)
-	}
-	sd, ok := d.(protoreflect.ServiceDescriptor)
-	if !ok {
-		return nil, fmt.Errorf("%s is not a service: %w", name, errSymbolNotFound)
-	}
-	return sd, nil
 }
 
 // GRPCRequest is one gRPC call.
@@ -424,14 +231,14 @@ func CallGRPC(ctx context.Context, g *Guard, in GRPCRequest) (*GRPCResponse, err
 		return nil, err
 	}
 	defer conn.Close()
-	r := newReflector(ctx, conn, addr)
-	sd, err := r.service(serviceName)
-	r.close()
-	if errors.Is(err, errSymbolNotFound) {
+	r := grpcreflect.New(ctx, conn)
+	sd, err := r.Service(serviceName)
+	r.Close()
+	if errors.Is(err, grpcreflect.ErrNotFound) {
 		return nil, Inputf("service", "gRPC %s has no service %q", addr, serviceName)
 	}
 	if err != nil {
-		return nil, err
+		return nil, reflectErr(ctx, addr, err)
 	}
 	m := sd.Methods().ByName(protoreflect.Name(methodName))
 	if m == nil {
@@ -441,9 +248,9 @@ func CallGRPC(ctx context.Context, g *Guard, in GRPCRequest) (*GRPCResponse, err
 		}
 		return nil, Inputf("method", "service %s has no method %q (it has: %s)", serviceName, methodName, strings.Join(names, ", "))
 	}
-	files, err := r.registry()
+	files, err := r.Files()
 	if err != nil {
-		return nil, err
+		return nil, reflectErr(ctx, addr, err)
 	}
 	types := dynamicpb.NewTypes(files)
 	msgs, err := requestMessages(in.Body, m, types)
@@ -573,9 +380,11 @@ func invoke(ctx context.Context, conn *grpc.ClientConn, m protoreflect.MethodDes
 		}
 	}
 	out.LatencyMs = time.Since(start).Milliseconds()
-	if d, ok := ctx.Deadline(); ok && status.Code(err) == codes.Canceled && ctx.Err() == nil && time.Until(d) < deadlineSlack {
+	if d, ok := ctx.Deadline(); ok && status.Code(err) == codes.Canceled &&
+		(ctx.Err() == context.DeadlineExceeded || (ctx.Err() == nil && time.Until(d) < deadlineSlack)) {
 		// The server ended the stream at its copy of the deadline, a
-		// moment before this side's: the deadline ended it.
+		// moment before this side's (which may have passed since): the
+		// deadline ended it.
 		err = status.Error(codes.DeadlineExceeded, "the deadline passed: "+status.Convert(err).Message())
 	}
 	switch {
