@@ -71,7 +71,7 @@ var grpcExports = func() []string {
 // Bounds of the gRPC client.
 const (
 	defaultGRPCTimeout = 60 * time.Second
-	maxProtoFiles      = 512  // files one load() may read
+	maxProtoFiles      = 512 // files one load() may read
 	healthCheckMethod  = "/grpc.health.v1.Health/Check"
 )
 
