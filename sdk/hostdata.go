@@ -75,9 +75,20 @@ var ErrNotSupported = errors.New("the host does not offer this call")
 
 // Caller is implemented by a listener whose actions the host's API offers
 // (for example "push": send a message to open connections).
+//
+// An error that is (errors.Is) ErrInvalidInput reaches the host as one:
+// the action refused what it was given (InvalidInput makes one).
 type Caller interface {
 	Call(ctx context.Context, action string, params json.RawMessage) (json.RawMessage, error)
 }
+
+// InvalidInput marks err as the fault of an action's input: its message
+// is err's, and it is (errors.Is) ErrInvalidInput on both sides.
+func InvalidInput(err error) error { return &invalidInput{err} }
+
+type invalidInput struct{ error }
+
+func (e *invalidInput) Unwrap() []error { return []error{e.error, ErrInvalidInput} }
 
 // ErrUnknownAction is what a Caller returns for an action it does not have.
 var ErrUnknownAction = errors.New("unknown action")
@@ -167,6 +178,9 @@ func (s *pluginServer) Call(ctx context.Context, r *pluginv2.CallRequest) (*plug
 	out, err := c.Call(ctx, r.Action, params)
 	if errors.Is(err, ErrUnknownAction) {
 		return nil, status.Errorf(codes.NotFound, "unknown action %q", r.Action)
+	}
+	if errors.Is(err, ErrInvalidInput) {
+		return nil, wire.FindStatus(ctx, err) // the reason tells the host it is the input's fault
 	}
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())

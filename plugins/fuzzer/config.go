@@ -70,6 +70,22 @@ type RunOptions struct {
 	GraphQLPath      string            `json:"graphqlPath"`
 	GraphQLQuery     string            `json:"graphqlQuery"`
 	GraphQLOperation string            `json:"graphqlOperation"`
+	GRPCAddress      string            `json:"grpcAddress"`
+	GRPCServices     []string          `json:"grpcServices"`
+	GRPCMethods      []string          `json:"grpcMethods"`
+	GRPCUseTLS       bool              `json:"grpcUseTls"`
+}
+
+// grpcAddress is the server of a gRPC source ("" when the config is not
+// one): options.grpcAddress, or the host of a grpc:// targetBaseUrl.
+func (c *RunConfig) grpcAddress() string {
+	if c.Options.GRPCAddress != "" {
+		return c.Options.GRPCAddress
+	}
+	if strings.HasPrefix(c.TargetBaseURL, "grpc://") || strings.HasPrefix(c.TargetBaseURL, "grpcs://") {
+		return c.TargetBaseURL
+	}
+	return ""
 }
 
 // engineConfig checks the config and turns it into the engine's.

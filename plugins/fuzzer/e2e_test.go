@@ -348,3 +348,55 @@ func TestFuzzGraphQL(t *testing.T) {
 		t.Fatalf("the GraphQL run: %v %v", res, fs)
 	}
 }
+
+// TestFuzzGRPC: a gRPC source on the real host and plugin: the server's
+// methods listed by /discover/grpc through reflection, a config of
+// sourceType grpc that finds both planted bugs, and their replay.
+func TestFuzzGRPC(t *testing.T) {
+	_, h, _ := withTarget(t, plugintest.HostOptions{})
+	srv, err := target.StartGRPC(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+
+	var disc struct {
+		Count int              `json:"count"`
+		Seeds []map[string]any `json:"seeds"`
+	}
+	if err := json.Unmarshal(h.Post(t, "/api/v1/fuzzing/discover/grpc", fmt.Sprintf(`{"address": %q, "methods": ["Search"]}`, srv.Addr), http.StatusOK),
+		&disc); err != nil || disc.Count != 1 || disc.Seeds[0]["operation"] != "grpc shop.v1.Catalog/Search" {
+		t.Fatalf("discovery: %v %+v", err, disc)
+	}
+	h.Post(t, "/api/v1/fuzzing/discover/grpc", `{"address": "no port"}`, http.StatusUnprocessableEntity)
+	if b := h.Post(t, "/api/v1/fuzzing/discover/grpc", `{"address": "127.0.0.1:1"}`, http.StatusUnprocessableEntity); !strings.Contains(string(b), "127.0.0.1:1") {
+		t.Fatalf("an unreachable server: %s", b)
+	}
+	h.Post(t, "/api/v1/fuzzing/configs", `{"name": "g", "sourceType": "grpc"}`, http.StatusUnprocessableEntity)
+
+	var run map[string]any
+	_ = json.Unmarshal(h.Post(t, "/api/v1/fuzzing/run", fmt.Sprintf(`{"name": "catalog", "sourceType": "grpc", "targetBaseUrl": "grpc://%s",
+	  "strategy": "all", "payloadCategories": ["sqli", "type_confusion", "boundary_values"]}`, srv.Addr), http.StatusCreated), &run)
+	id := run["id"].(string)
+	var res map[string]any
+	plugintest.Eventually(t, 2*time.Minute, func() bool {
+		_ = json.Unmarshal(h.Get(t, "/api/v1/fuzzing/results/"+id, http.StatusOK), &res)
+		return res["status"] != "running"
+	}, "the run ends")
+	var fs []map[string]any
+	_ = json.Unmarshal(h.Get(t, "/api/v1/fuzzing/findings?runId="+id, http.StatusOK), &fs)
+	var got []string
+	for _, f := range fs {
+		got = append(got, fmt.Sprint(f["category"], " ", f["requestUrl"]))
+	}
+	sort.Strings(got)
+	want := fmt.Sprintf("500_error grpc://%[1]s/shop.v1.Catalog/GetItem,sqli grpc://%[1]s/shop.v1.Catalog/Search", srv.Addr)
+	if res["status"] != "completed" || strings.Join(got, ",") != want {
+		t.Fatalf("the gRPC run: %v\n%v", res, got)
+	}
+	var rep map[string]any
+	_ = json.Unmarshal(h.Post(t, "/api/v1/fuzzing/findings/"+fs[0]["id"].(string)+"/replay", "", http.StatusOK), &rep)
+	if rep["stillFails"] != true || rep["statusCode"] != float64(500) {
+		t.Fatalf("replay of a gRPC finding: %v", rep)
+	}
+}

@@ -47,9 +47,12 @@ func (*Fuzzer) Call(ctx context.Context, action string, params json.RawMessage) 
 		if err := json.Unmarshal(params, &p); err != nil {
 			return nil, fmt.Errorf("%w: replay: %v", sdk.ErrInvalidInput, err)
 		}
-		client := newClient(outbound.Policy{AllowPrivate: p.AllowPrivate, Allow: p.AllowHosts}, false)
+		pol := outbound.Policy{AllowPrivate: p.AllowPrivate, Allow: p.AllowHosts}
+		client := newClient(pol, false)
 		defer client.CloseIdleConnections()
-		return json.Marshal(engine.Replay(ctx, client, &p.Finding, 0))
+		tr := transports(pol)
+		defer tr.close()
+		return json.Marshal(engine.Replay(ctx, client, tr.all, &p.Finding, 0))
 	case fuzzjob.ActionIntrospectGraphQL:
 		var p fuzzjob.Introspect
 		if err := json.Unmarshal(params, &p); err != nil {
@@ -61,10 +64,27 @@ func (*Fuzzer) Call(ctx context.Context, action string, params json.RawMessage) 
 		defer cancel()
 		schema, err := engine.IntrospectGraphQL(ctx, client, p.Endpoint, p.Headers)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", sdk.ErrInvalidInput, err)
+			return nil, sdk.InvalidInput(err)
 		}
 		ops := schema.Operations()
 		return json.Marshal(map[string]any{"endpoint": p.Endpoint, "operations": ops, "count": len(ops)})
+	case fuzzjob.ActionDiscoverGRPC:
+		var p fuzzjob.Discover
+		if err := json.Unmarshal(params, &p); err != nil {
+			return nil, fmt.Errorf("%w: discover: %v", sdk.ErrInvalidInput, err)
+		}
+		tr := transports(outbound.Policy{AllowPrivate: p.AllowPrivate, Allow: p.AllowHosts})
+		defer tr.close()
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		seeds, skipped, err := tr.grpc.GRPCSeeds(ctx, p.Address, p.UseTLS, p.Services, p.Methods)
+		if err != nil {
+			return nil, sdk.InvalidInput(err)
+		}
+		if skipped == nil {
+			skipped = []string{}
+		}
+		return json.Marshal(map[string]any{"address": p.Address, "seeds": seeds, "skipped": skipped, "count": len(seeds)})
 	}
 	return nil, sdk.ErrUnknownAction
 }
@@ -118,8 +138,23 @@ func (*Fuzzer) Run(ctx context.Context, job sdk.Job, _ sdk.Host, report func(sdk
 	if err != nil {
 		return nil, err
 	}
-	client := newClient(outbound.Policy{AllowPrivate: j.AllowPrivate, Allow: j.AllowHosts}, cfg.Options.FollowRedirects)
+	pol := outbound.Policy{AllowPrivate: j.AllowPrivate, Allow: j.AllowHosts}
+	client := newClient(pol, cfg.Options.FollowRedirects)
+	var warnings []string
 	defer client.CloseIdleConnections()
+	tr := transports(pol)
+	defer tr.close()
+	cfg.Transports = tr.all
+	if addr := rc.grpcAddress(); addr != "" {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		seeds, skipped, err := tr.grpc.GRPCSeeds(ctx, addr, rc.Options.GRPCUseTLS, rc.Options.GRPCServices, rc.Options.GRPCMethods)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Seeds = append(cfg.Seeds, seeds...)
+		warnings = append(warnings, skipped...)
+	}
 	if ep := rc.graphQLEndpoint(); ep != "" {
 		seeds, err := graphQLSeeds(ctx, client, ep, &rc)
 		if err != nil {
@@ -144,6 +179,7 @@ func (*Fuzzer) Run(ctx context.Context, job sdk.Job, _ sdk.Host, report func(sdk
 	if err != nil {
 		return nil, err
 	}
+	res.Warnings = append(warnings, res.Warnings...)
 	return json.Marshal(res)
 }
 

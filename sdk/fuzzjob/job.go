@@ -18,6 +18,9 @@ const (
 	// ActionIntrospectGraphQL lists a GraphQL endpoint's operations as the
 	// run would fuzz them; its params are an Introspect.
 	ActionIntrospectGraphQL = "introspect-graphql"
+	// ActionDiscoverGRPC lists a gRPC server's methods (by reflection) as
+	// the seeds a run would fuzz; its params are a Discover.
+	ActionDiscoverGRPC = "discover-grpc"
 )
 
 // Job is a KindRun job's params.
@@ -47,6 +50,16 @@ type Introspect struct {
 	Headers      map[string]string `json:"headers,omitempty"`
 	AllowPrivate bool              `json:"allowPrivate,omitempty"`
 	AllowHosts   []string          `json:"allowHosts,omitempty"`
+}
+
+// Discover is an ActionDiscoverGRPC's params.
+type Discover struct {
+	Address      string   `json:"address"`
+	UseTLS       bool     `json:"useTls,omitempty"`
+	Services     []string `json:"services,omitempty"`
+	Methods      []string `json:"methods,omitempty"`
+	AllowPrivate bool     `json:"allowPrivate,omitempty"`
+	AllowHosts   []string `json:"allowHosts,omitempty"`
 }
 
 // Seed is one seed request (model-tools §3.2).

@@ -101,6 +101,9 @@ func (c *Client) Call(ctx context.Context, action string, params json.RawMessage
 	case codes.NotFound, codes.Unimplemented:
 		return nil, sdk.ErrUnknownAction
 	}
+	if e := wire.FindError(err); errors.Is(e, sdk.ErrInvalidInput) {
+		return nil, e // the action refused its input (errors.Is sdk.ErrInvalidInput)
+	}
 	return nil, wire.PlainError(err)
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -50,6 +51,7 @@ func (s *server) fuzzRoutes(v1 fiber.Router) {
 	f.Post("/import/openapi", s.fuzzImportOpenAPI)
 	f.Post("/import/mock", s.fuzzImportMock)
 	f.Post("/introspect/graphql", s.fuzzIntrospectGraphQL)
+	f.Post("/discover/grpc", s.fuzzDiscoverGRPC)
 	s.fuzzFindingRoutes(f)
 	f.All("/canary/:secret/:token", s.fuzzCanary)
 	f.Get("/canary-hits/:secret/:token", s.fuzzCanaryHit)
@@ -609,11 +611,54 @@ func (s *server) fuzzIntrospectGraphQL(c *fiber.Ctx) error {
 	params, _ := json.Marshal(fuzzjob.Introspect{Endpoint: b.Endpoint, Headers: b.Headers, AllowPrivate: netp.AllowPrivate, AllowHosts: netp.AllowHosts})
 	out, err := s.Plugins.Call(c.UserContext(), fuzz.PluginName, fuzzjob.ActionIntrospectGraphQL, params)
 	if err != nil {
-		if errors.Is(err, sdk.ErrInvalidInput) || strings.Contains(err.Error(), "introspecting") {
-			return apiErr(http.StatusUnprocessableEntity, CodeValidation, "%v", err)
-		}
-		return fuzzerErr(err)
+		return sourceErr(err)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(out)
+}
+
+// fuzzDiscoverGRPC lists what a gRPC server offers to fuzz, read by server
+// reflection: {"address" | "target" (host:port, grpc:// or grpcs://),
+// "useTls", "services", "methods"} -> {"address", "seeds", "skipped",
+// "count"}: the seeds a run of the server would start from.
+func (s *server) fuzzDiscoverGRPC(c *fiber.Ctx) error {
+	var b struct {
+		Address  string   `json:"address"`
+		Target   string   `json:"target"`
+		UseTLS   bool     `json:"useTls"`
+		Services []string `json:"services"`
+		Methods  []string `json:"methods"`
+	}
+	if err := s.decodeJSON(c, &b); err != nil {
+		return err
+	}
+	if b.Address == "" {
+		b.Address = b.Target
+	}
+	addr := strings.TrimPrefix(strings.TrimPrefix(b.Address, "grpc://"), "grpcs://")
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		return fieldErr("address", "the gRPC server as host:port (or grpc://host:port)")
+	}
+	if s.FuzzRuns == nil || s.Plugins == nil {
+		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "fuzzing is not available on this server")
+	}
+	netp := s.FuzzRuns.Net()
+	params, _ := json.Marshal(fuzzjob.Discover{Address: b.Address, UseTLS: b.UseTLS, Services: b.Services, Methods: b.Methods,
+		AllowPrivate: netp.AllowPrivate, AllowHosts: netp.AllowHosts})
+	out, err := s.Plugins.Call(c.UserContext(), fuzz.PluginName, fuzzjob.ActionDiscoverGRPC, params)
+	if err != nil {
+		return sourceErr(err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(out)
+}
+
+// sourceErr is the answer when the fuzzer could not read a source (a
+// GraphQL endpoint or gRPC server that does not answer as one): the
+// caller's input, 422; the plugin not there, 503.
+func sourceErr(err error) error {
+	if errors.Is(err, sdk.ErrInvalidInput) {
+		return apiErr(http.StatusUnprocessableEntity, CodeValidation, "%v", err)
+	}
+	return fuzzerErr(err)
 }

@@ -56,6 +56,12 @@ type Options struct {
 	GraphQLPath      string `json:"graphqlPath,omitempty"`
 	GraphQLQuery     string `json:"graphqlQuery,omitempty"`
 	GraphQLOperation string `json:"graphqlOperation,omitempty"`
+	// gRPC sources: the server (or a grpc:// targetBaseUrl), its methods
+	// read by reflection, narrowed to these services and methods.
+	GRPCAddress  string   `json:"grpcAddress,omitempty"`
+	GRPCServices []string `json:"grpcServices,omitempty"`
+	GRPCMethods  []string `json:"grpcMethods,omitempty"`
+	GRPCUseTLS   bool     `json:"grpcUseTls,omitempty"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }
@@ -191,6 +197,11 @@ const (
 	maxRequests    = 10_000_000
 )
 
+// targetSchemes are the schemes a targetBaseUrl may have: HTTP, and the
+// other sources' (model-tools §3.2: the Go DSL writes kafka://<brokers>).
+var targetSchemes = map[string]bool{"http": true, "https": true, "grpc": true, "grpcs": true, "ws": true, "wss": true,
+	"kafka": true, "amqp": true, "amqps": true}
+
 // checkConfig says what is wrong with a config, as a field error.
 func checkConfig(c *Config) error {
 	fe := func(field, format string, args ...any) error {
@@ -198,10 +209,11 @@ func checkConfig(c *Config) error {
 	}
 	if c.TargetBaseURL != "" {
 		u, err := url.Parse(c.TargetBaseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fe("targetBaseUrl", "an http or https URL with a host, such as http://localhost:8080")
+		if err != nil || !targetSchemes[u.Scheme] || u.Host == "" {
+			return fe("targetBaseUrl", "a URL with a host, such as http://localhost:8080 (or grpc://, ws://, kafka://, amqp://)")
 		}
 	}
+	grpcSource := c.Options.GRPCAddress != "" || strings.HasPrefix(c.TargetBaseURL, "grpc")
 	gql := c.GraphQLEndpoint()
 	if gql != "" {
 		if u, err := url.Parse(gql); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -210,7 +222,10 @@ func checkConfig(c *Config) error {
 	} else if c.SourceType == "graphql" || string(c.Extra["protocol"]) == `"graphql"` {
 		return fe("options.graphqlEndpoint", "a GraphQL source needs options.graphqlEndpoint or a targetBaseUrl")
 	}
-	if len(c.SeedRequests) == 0 && strings.TrimSpace(c.OpenAPISpec) == "" && gql == "" {
+	if c.SourceType == "grpc" && !grpcSource {
+		return fe("options.grpcAddress", "a gRPC source needs options.grpcAddress (host:port) or a grpc:// targetBaseUrl")
+	}
+	if len(c.SeedRequests) == 0 && strings.TrimSpace(c.OpenAPISpec) == "" && gql == "" && !grpcSource {
 		return fe("seedRequests", "give at least one seed request (or an openapiSpec, or a GraphQL endpoint, to make them from)")
 	}
 	if len(c.SeedRequests) > maxSeeds {

@@ -61,6 +61,8 @@ type Config struct {
 	Options     Options
 	// Canary, when set, receives out-of-band callbacks (SSRF).
 	Canary Canary
+	// Transports send the seeds whose URL scheme is not http(s).
+	Transports Transports
 }
 
 // Canary is an endpoint the run's SSRF payloads point at: a fetch of one
@@ -110,8 +112,8 @@ func (c *Config) normalize() error {
 	}
 	if c.TargetBaseURL != "" {
 		u, err := url.Parse(c.TargetBaseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("targetBaseUrl %q: an http or https URL with a host is needed", c.TargetBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https" && c.Transports.of(c.TargetBaseURL) == nil) || u.Host == "" {
+			return fmt.Errorf("targetBaseUrl %q: an http or https URL with a host is needed (or grpc://, ws://, kafka://, amqp://)", c.TargetBaseURL)
 		}
 	}
 	for _, s := range c.Seeds {

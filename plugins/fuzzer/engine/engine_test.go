@@ -356,7 +356,7 @@ func TestReplay(t *testing.T) {
 			s, _ := url.Parse(srv.URL)
 			u.Host = s.Host
 			g.RequestURL = u.String()
-			r := Replay(context.Background(), noRedirects(), &g, 5*time.Second)
+			r := Replay(context.Background(), noRedirects(), nil, &g, 5*time.Second)
 			srv.Close()
 			if r.StillFails != c.want || r.Error != "" {
 				t.Errorf("%s replayed on the %v twin: %+v", f.Fingerprint, c.want, r)

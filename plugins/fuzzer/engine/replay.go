@@ -26,7 +26,7 @@ type Replayed struct {
 // cannot be replayed without its canary: its request is sent, and the
 // answer's status is compared. The timeout must leave room for a
 // time-based finding's sleep (sleepDelay).
-func Replay(ctx context.Context, client *http.Client, f *Finding, timeout time.Duration) *Replayed {
+func Replay(ctx context.Context, client *http.Client, tr Transports, f *Finding, timeout time.Duration) *Replayed {
 	if timeout <= 0 {
 		timeout = DefaultTimeoutPerReq
 	}
@@ -36,7 +36,7 @@ func Replay(ctx context.Context, client *http.Client, f *Finding, timeout time.D
 	for k, v := range f.RequestHeaders {
 		q.header.Set(k, v)
 	}
-	r := &run{cfg: Config{Options: Options{MaxRequests: 1, TimeoutPerReq: timeout}}, client: client, emit: func(Event) {}}
+	r := &run{cfg: Config{Options: Options{MaxRequests: 1, TimeoutPerReq: timeout}, Transports: tr}, client: client, emit: func(Event) {}}
 	r.ctx, r.cancel = context.WithCancelCause(ctx)
 	defer r.cancel(nil)
 	res := r.send(q)

@@ -208,6 +208,9 @@ func (r *run) send(q *request) *response {
 	}()
 	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.Options.TimeoutPerReq)
 	defer cancel()
+	if tr := r.cfg.Transports.of(q.url); tr != nil {
+		return r.sendVia(ctx, tr, q)
+	}
 	req, err := http.NewRequestWithContext(ctx, q.method, q.url, bytes.NewReader(q.body))
 	if err != nil {
 		r.failed.Add(1)
@@ -233,6 +236,28 @@ func (r *run) send(q *request) *response {
 		out.err = err
 	}
 	out.duration = time.Since(start)
+	r.ok.Add(1)
+	return out
+}
+
+// sendVia sends a request through a source's transport.
+func (r *run) sendVia(ctx context.Context, tr Transport, q *request) *response {
+	start := time.Now()
+	rep, err := tr.Send(ctx, &Request{Method: q.method, URL: q.url, Header: q.header.Clone(), Body: q.body})
+	out := &response{duration: time.Since(start)}
+	if err != nil {
+		r.failed.Add(1)
+		out.err = err
+		out.timedOut = errors.Is(err, context.DeadlineExceeded) && r.ctx.Err() == nil
+		return out
+	}
+	out.status, out.header, out.body = rep.Status, rep.Header, rep.Body
+	if out.header == nil {
+		out.header = http.Header{}
+	}
+	if len(out.body) > maxBody {
+		out.body = out.body[:maxBody]
+	}
 	r.ok.Add(1)
 	return out
 }
@@ -314,7 +339,7 @@ func (r *run) build(s Seed) (*operation, error) {
 		raw = strings.ReplaceAll(raw, ":"+k, url.PathEscape(v))
 	}
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && r.cfg.Transports.of(raw) == nil) || u.Host == "" {
 		return nil, fmt.Errorf("url %q: an http or https URL with a host is needed", raw)
 	}
 	q := u.Query()
