@@ -10,8 +10,8 @@ import (
 	"github.com/bufbuild/protocompile"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	rpbv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/reflection"
+	rpbv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -99,7 +99,9 @@ type catalog struct{ vulnerable bool }
 
 // call answers one method: in is its request, out its reply.
 func (c *catalog) call(method string, in, out *dynamicpb.Message) error {
-	str := func(field string) string { return in.Get(in.Descriptor().Fields().ByName(protoreflect.Name(field))).String() }
+	str := func(field string) string {
+		return in.Get(in.Descriptor().Fields().ByName(protoreflect.Name(field))).String()
+	}
 	item := func(m protoreflect.Message, id, name string, price float64) {
 		f := m.Descriptor().Fields()
 		m.Set(f.ByName("id"), protoreflect.ValueOfString(id))
