@@ -60,6 +60,7 @@ type RunOptions struct {
 	TimeoutPerReq    string            `json:"timeoutPerReq"`
 	StopOnCritical   bool              `json:"stopOnCritical"`
 	StopOnFinding    bool              `json:"stopOnFinding"`
+	VerifyFindings   bool              `json:"verifyFindings"`
 	FollowRedirects  bool              `json:"followRedirects"`
 	StatusCodeAlerts []int             `json:"statusCodeAlerts"`
 	AuthHeader       string            `json:"authHeader"`
@@ -105,7 +106,7 @@ func (c *RunConfig) engineConfig() (engine.Config, error) {
 	return engine.Config{TargetBaseURL: c.TargetBaseURL, Strategy: c.Strategy, Categories: c.PayloadCategories,
 		Seeds: c.SeedRequests, OpenAPISpec: []byte(c.OpenAPISpec),
 		Options: engine.Options{Concurrency: o.Concurrency, MaxRPS: o.MaxRPS, MaxRequests: o.MaxRequests, MaxDuration: maxDur,
-			TimeoutPerReq: perReq, StopOnCritical: o.StopOnCritical, StopOnFinding: o.StopOnFinding,
+			TimeoutPerReq: perReq, StopOnCritical: o.StopOnCritical, StopOnFinding: o.StopOnFinding, VerifyFindings: o.VerifyFindings,
 			FollowRedirects: o.FollowRedirects, StatusCodeAlerts: o.StatusCodeAlerts, AuthHeader: o.AuthHeader,
 			CustomHeaders: o.CustomHeaders, IncludeRoutes: o.IncludeRoutes, ExcludeRoutes: o.ExcludeRoutes}}, nil
 }

@@ -60,6 +60,7 @@ type engineSummary struct {
 	TotalRequests int64              `json:"totalRequests"`
 	SuccessCount  int64              `json:"successCount"`
 	ErrorCount    int64              `json:"errorCount"`
+	Unverified    int64              `json:"unverified,omitempty"`
 	StoppedBy     string             `json:"stoppedBy,omitempty"`
 	Warnings      []string           `json:"warnings,omitempty"`
 	Findings      []*fuzzjob.Finding `json:"findings,omitempty"`
@@ -253,6 +254,7 @@ func (s *Service) Result(ctx context.Context, t *store.Task) (map[string]any, er
 	}
 	if r := sum.Result; r != nil {
 		out["totalRequests"], out["successCount"], out["errorCount"], out["networkErrorCount"] = r.TotalRequests, r.SuccessCount, r.ErrorCount, r.ErrorCount
+		out["unverifiedFindings"] = r.Unverified
 		if len(r.Warnings) > 0 {
 			out["warnings"] = r.Warnings
 		}

@@ -240,10 +240,20 @@ func (r *run) record(p *probe, res *response, severity, category, signature, tit
 		r.mu.Unlock()
 		return
 	}
+	r.mu.Unlock()
 	f := &Finding{Severity: severity, Category: category, Title: title, Description: why, Fingerprint: fp, Count: 1,
 		RequestMethod: p.req.method, RequestURL: p.req.url, RequestBody: clip(p.req.body), RequestHeaders: flat(p.req.header),
 		ResponseStatus: res.status, ResponseTimeMs: res.duration.Milliseconds(), ResponseBody: clip(res.body),
 		ResponseHeaders: flat(res.header), MutationApplied: p.mutation, OriginalSeedID: p.op.seedID}
+	if r.cfg.Options.VerifyFindings && !r.verify(p, f) {
+		return
+	}
+	r.mu.Lock()
+	if g := r.findings[fp]; g != nil { // another worker's request made it meanwhile
+		g.Count++
+		r.mu.Unlock()
+		return
+	}
 	r.findings[fp] = f
 	r.order = append(r.order, f)
 	reported := *f // the run goes on counting f; the listener gets it as it is now
@@ -255,6 +265,36 @@ func (r *run) record(p *probe, res *response, severity, category, signature, tit
 	case r.cfg.Options.StopOnCritical && severity == Critical:
 		r.cancel(errStopCritical)
 	}
+}
+
+// maxVerifications is how many requests of one fingerprint verifyFindings
+// re-sends before it gives up on it.
+const maxVerifications = 3
+
+// verify sends a finding's request again (options.verifyFindings) and says
+// whether the answer shows the problem again; a finding that does not
+// reproduce is left out (its later requests may verify it). When the
+// budget is spent, the finding is kept unverified.
+func (r *run) verify(p *probe, f *Finding) bool {
+	r.mu.Lock()
+	if r.verifying == nil {
+		r.verifying = map[string]int{}
+	}
+	r.verifying[f.Fingerprint]++
+	tries := r.verifying[f.Fingerprint]
+	r.mu.Unlock()
+	if tries > maxVerifications {
+		return false
+	}
+	again := r.send(p.req)
+	if again == nil {
+		return true
+	}
+	if !stillFails(f, again) {
+		r.unverified.Add(1)
+		return false
+	}
+	return true
 }
 
 func clip(b []byte) string {

@@ -15,13 +15,16 @@ type Seed = fuzzjob.Seed
 
 // Options are a run's bounds and switches (model-tools.md §3.2 options).
 type Options struct {
-	Concurrency      int
-	MaxRPS           int
-	MaxRequests      int64
-	MaxDuration      time.Duration
-	TimeoutPerReq    time.Duration
-	StopOnCritical   bool
-	StopOnFinding    bool
+	Concurrency    int
+	MaxRPS         int
+	MaxRequests    int64
+	MaxDuration    time.Duration
+	TimeoutPerReq  time.Duration
+	StopOnCritical bool
+	StopOnFinding  bool
+	// VerifyFindings sends a finding's request once more before reporting
+	// it, and leaves it out when the answer does not show it again.
+	VerifyFindings   bool
 	FollowRedirects  bool
 	StatusCodeAlerts []int
 	// AuthHeader is the Authorization value every request carries; the

@@ -52,28 +52,34 @@ func Replay(ctx context.Context, client *http.Client, tr Transports, f *Finding,
 		return out
 	}
 	out.StatusCode, out.Response = res.status, clip(res.body)
+	out.StillFails = stillFails(f, res)
+	return out
+}
+
+// stillFails says whether an answer to a finding's request shows the
+// finding's problem again (see Replay).
+func stillFails(f *Finding, res *response) bool {
+	if res.err != nil {
+		return f.Category == "timeout" && res.timedOut
+	}
 	switch f.Category {
 	case "sqli":
 		switch {
 		case strings.Contains(f.Fingerprint, "|sql-error:"):
-			out.StillFails = sqlError.Match(res.body)
+			return sqlError.Match(res.body)
 		case strings.HasSuffix(f.Fingerprint, "|time-based"):
-			out.StillFails = res.duration >= sleepDelay
-		default:
-			out.StillFails = res.status == f.ResponseStatus
+			return res.duration >= sleepDelay
 		}
 	case "jwt_none_alg":
-		out.StillFails = res.status >= 200 && res.status < 300
+		return res.status >= 200 && res.status < 300
 	case "xss":
-		out.StillFails = isHTML(res.header) && payloadOf(f) != "" && bytes.Contains(res.body, []byte(payloadOf(f)))
+		return isHTML(res.header) && payloadOf(f) != "" && bytes.Contains(res.body, []byte(payloadOf(f)))
 	case "path_traversal":
-		out.StillFails = fileLeak.Match(res.body)
+		return fileLeak.Match(res.body)
 	case "ssti":
-		out.StillFails = bytes.Contains(res.body, []byte("50337"))
-	default:
-		out.StillFails = res.status == f.ResponseStatus
+		return bytes.Contains(res.body, []byte("50337"))
 	}
-	return out
+	return res.status == f.ResponseStatus
 }
 
 // payloadOf is the value a finding's mutation put in ("point: payload").

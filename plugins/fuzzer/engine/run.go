@@ -31,6 +31,9 @@ type Result struct {
 	SuccessCount  int64      `json:"successCount"`
 	ErrorCount    int64      `json:"errorCount"`
 	Findings      []*Finding `json:"findings"`
+	// Unverified counts the re-sends of options.verifyFindings that did
+	// not show their finding again (those findings are left out).
+	Unverified int64 `json:"unverified,omitempty"`
 	// StoppedBy says why the run ended early ("" when it did all its work):
 	// maxRequests, maxDuration, stopOnFinding, stopOnCritical, cancelled.
 	StoppedBy string `json:"stoppedBy,omitempty"`
@@ -62,6 +65,9 @@ type run struct {
 	findings map[string]*Finding
 	order    []*Finding
 	seq      atomic.Int64 // markers and canary tokens
+
+	verifying  map[string]int // fingerprint -> verifications sent (under mu)
+	unverified atomic.Int64   // findings a verification did not reproduce
 }
 
 // Run fuzzes the config's target until its work is done, its budget is
@@ -120,6 +126,7 @@ func Run(ctx context.Context, cfg Config, client *http.Client, emit func(Event))
 	r.parallel(len(tasks), func(i int) { tasks[i]() })
 
 	res.TotalRequests, res.SuccessCount, res.ErrorCount = r.sent.Load(), r.ok.Load(), r.failed.Load()
+	res.Unverified = r.unverified.Load()
 	r.mu.Lock()
 	res.Findings = append(res.Findings, r.order...)
 	r.mu.Unlock()
