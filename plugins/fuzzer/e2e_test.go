@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -245,6 +246,22 @@ func TestCLIFuzz(t *testing.T) {
 	}
 	if code, _, errOut = h.CLI(t, "fuzz", "run", "--config", "nope", "--wait"); code == 0 || !strings.Contains(errOut, "nope") {
 		t.Fatalf("an unknown config: %d %s", code, errOut)
+	}
+
+	// A config file, as the SDKs' fuzz.Runner.LocalSpawn runs it: stdout is the FuzzResult.
+	file := filepath.Join(t.TempDir(), "search.yaml")
+	cfgYAML := fmt.Sprintf("name: search file\ntargetBaseUrl: %s\nstrategy: security\npayloadCategories: [sqli]\n"+
+		"seedRequests:\n  - {id: s, method: GET, path: /api/products, queryParams: {q: phone}}\n", base)
+	if err := os.WriteFile(file, []byte(cfgYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = h.CLI(t, "fuzz", "run", file, "--json", "--fail-on", "none")
+	var fr map[string]any
+	if err := json.Unmarshal([]byte(out), &fr); err != nil || code != 0 || fr["status"] != "completed" || fr["totalFindings"] != float64(1) {
+		t.Fatalf("fuzz run <file> --json: %d %v\n%s\n%s", code, err, out, errOut)
+	}
+	if code, _, errOut = h.CLI(t, "fuzz", "run", "--config", file, "--wait"); code != 1 || !strings.Contains(errOut, "1 findings at or above high") {
+		t.Fatalf("fuzz run --config <file>: %d %s", code, errOut)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -30,7 +31,10 @@ func (a *app) fuzzCmd() *cobra.Command {
 
 // fuzzFlags are what both commands share: following the run and failing.
 type fuzzFlags struct {
-	wait        bool
+	wait bool
+	// resultJSON prints only the run's FuzzResult, as JSON (--json, what
+	// the SDKs' fuzz.Runner.LocalSpawn reads); it waits.
+	resultJSON  bool
 	failOn      string
 	format      string
 	waitTimeout time.Duration
@@ -42,6 +46,7 @@ func (f *fuzzFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.failOn, "fail-on", "high", "the least severity that fails the command: critical, high, medium, low, info or none")
 	fl.StringVar(&f.format, "format", "", "output format: table, json or yaml (as --output)")
 	fl.DurationVar(&f.waitTimeout, "wait-timeout", 25*time.Hour, "give up following the run after this long (it goes on on the server)")
+	fl.BoolVar(&f.resultJSON, "json", false, "wait, and print only the run's result (FuzzResult) as JSON")
 }
 
 var severities = []string{"critical", "high", "medium", "low", "info"}
@@ -60,6 +65,9 @@ func (f *fuzzFlags) check(a *app) error {
 	if f.waitTimeout <= 0 {
 		return usagef("--wait-timeout must be positive")
 	}
+	if f.resultJSON {
+		f.wait = true
+	}
 	return nil
 }
 
@@ -76,26 +84,58 @@ func (a *app) fuzzRunCmd() *cobra.Command {
 	var config string
 	var ff fuzzFlags
 	cmd := &cobra.Command{
-		Use:   "run",
-		Short: "Run a saved fuzz config (by name or id)",
+		Use:   "run [config-file]",
+		Short: "Run a saved fuzz config (by name or id), or a config file",
 		Long: `Start a fuzz run of a saved config (GET /api/v1/fuzzing/configs) on the
-server's fuzzer plugin. Without --wait the command prints the run's id. With
---wait it follows the run, prints its findings (or the result and findings as
-JSON with --format json) and exits 1 when the run failed or found anything at
-or above --fail-on (default high). Ctrl-C while waiting stops the run.`,
+server's fuzzer plugin, or of a FuzzConfig in a JSON or YAML file (given as
+the argument, or as --config when that names a file). Without --wait the
+command prints the run's id. With --wait it follows the run, prints its
+findings (or the result and findings as JSON with --format json) and exits
+1 when the run failed or found anything at or above --fail-on (default
+high). --json waits and prints only the run's result as JSON. Ctrl-C while
+waiting stops the run.`,
 		Example: `  mockarty-cli fuzz run --config "Shop API" --wait
-  mockarty-cli fuzz run --config "Shop API" --wait --fail-on critical --format json`,
-		Args: exactArgs(),
-		RunE: runE(func(cmd *cobra.Command, _ []string) error {
+  mockarty-cli fuzz run --config "Shop API" --wait --fail-on critical --format json
+  mockarty-cli fuzz run shop-fuzz.json --json --fail-on none`,
+		Args: rangeArgs(nil, "config-file"),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			if err := ff.check(a); err != nil {
 				return err
 			}
-			if config == "" {
-				return usagef("--config names the fuzz config to run")
+			file := ""
+			switch {
+			case len(args) == 1 && config != "":
+				return usagef("give a config file or --config, not both")
+			case len(args) == 1:
+				file = args[0]
+			case config != "":
+				if st, err := os.Stat(config); err == nil && st.Mode().IsRegular() {
+					file = config
+				}
+			default:
+				return usagef("--config names the fuzz config to run (or give a config file)")
 			}
 			c, ns, err := a.connect()
 			if err != nil {
 				return err
+			}
+			if file != "" {
+				raw, err := a.readInput(file)
+				if err != nil {
+					return err
+				}
+				doc, err := toJSON(raw, file)
+				if err != nil {
+					return err
+				}
+				var body map[string]any
+				if err := json.Unmarshal(doc, &body); err != nil || body == nil {
+					return usagef("%s: a FuzzConfig object is needed", displayName(file))
+				}
+				if text(body["namespace"]) == "" && ns != "" {
+					body["namespace"] = ns
+				}
+				return a.startFuzz(cmd.Context(), c, "/api/v1/fuzzing/run", body, &ff)
 			}
 			cfg, err := a.findByNameOrID(cmd.Context(), c, "/api/v1/fuzzing/configs", ns, "fuzz config", config)
 			if err != nil {
@@ -208,6 +248,9 @@ func (a *app) startFuzz(ctx context.Context, c *client, path string, body map[st
 		return fmt.Errorf("unreadable findings of run %s: %v", id, err)
 	}
 	both, _ := json.Marshal(map[string]json.RawMessage{"result": result, "findings": list})
+	if ff.resultJSON {
+		a.output, both = outJSON, result
+	}
 	if err := a.emit(both, func(w io.Writer) error {
 		fmt.Fprintf(w, "run %s: %s, %d requests, %d findings\n", id, res.Status, res.TotalRequests, len(findings))
 		for _, f := range findings {
