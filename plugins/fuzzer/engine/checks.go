@@ -64,9 +64,13 @@ func (r *run) judge(p *probe, res *response) {
 	case r.cfg.Options.alert(res.status):
 		r.record(p, res, High, "500_error", errorSignature(res), fmt.Sprintf("Server error %d on %s", res.status, op.name),
 			fmt.Sprintf("The target answered %d to this input.", res.status))
+	case p.valid && base != nil && base.status >= 200 && base.status < 300 && res.status >= 400 && res.status < 500 &&
+		res.status != http.StatusUnauthorized && res.status != http.StatusForbidden && res.status != http.StatusTooManyRequests:
+		r.record(p, res, Low, "schema_violation", "rejects-valid", "Valid input rejected on "+op.name,
+			"A value the API description allows ("+p.mutation+") was refused with "+strconv.Itoa(res.status)+".")
 	case p.invalid && res.status >= 200 && res.status < 300:
 		r.record(p, res, Medium, "schema_violation", "accepts-invalid", "Invalid input accepted on "+op.name,
-			"A value of the wrong type ("+p.mutation+") was accepted with "+strconv.Itoa(res.status)+".")
+			"A value the API description does not allow ("+p.mutation+") was accepted with "+strconv.Itoa(res.status)+".")
 	case op.spec != nil:
 		if why := op.spec.checkResponse(p.req, res); why != "" {
 			r.record(p, res, Medium, "schema_violation", "response:"+strconv.Itoa(res.status)+":"+schemaSignature(why),

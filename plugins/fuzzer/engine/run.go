@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -409,6 +410,44 @@ func (op *operation) withJSON(path []string, value any) *request {
 	return c
 }
 
+// withoutJSON is the operation's request with the body field at path
+// left out.
+func (op *operation) withoutJSON(path []string) *request {
+	doc := cloneJSON(op.jsonBody)
+	if parent, ok := walkJSON(doc, path[:len(path)-1]); ok {
+		if obj, isObj := parent.(map[string]any); isObj {
+			delete(obj, path[len(path)-1])
+		}
+	}
+	b, _ := json.Marshal(doc)
+	c := op.base.clone()
+	c.body = b
+	return c
+}
+
+// walkJSON is the value at path in doc.
+func walkJSON(doc any, path []string) (any, bool) {
+	for _, k := range path {
+		switch x := doc.(type) {
+		case map[string]any:
+			v, ok := x[k]
+			if !ok {
+				return nil, false
+			}
+			doc = v
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			doc = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return doc, true
+}
+
 // points are the operation's insertion points: query values and JSON
 // body leaves, with their current values.
 type point struct {
@@ -467,6 +506,11 @@ func (r *run) tasks(op *operation) (slow, fast []func()) {
 		fast = append(fast, func() { r.jwtCheck(op, tok) })
 	}
 	timed := r.cfg.Options.TimeoutPerReq >= 3*sleepDelay
+	if r.cats["schema_violation"] {
+		for _, pr := range r.schemaProbes(op) {
+			fast = append(fast, func() { r.probe(pr) })
+		}
+	}
 	for _, p := range op.points() {
 		if r.cats["sqli"] {
 			if s, ok := p.value.(string); ok {
@@ -529,6 +573,7 @@ type probe struct {
 	marker   string // unique text an XSS payload carries
 	token    string // the canary token an SSRF payload points at
 	invalid  bool   // the value breaks the declared type: accepting it is a finding
+	valid    bool   // the value fits the description: refusing it is a finding
 }
 
 func (r *run) probe(p *probe) {
