@@ -55,6 +55,9 @@ func (r *run) judge(p *probe, res *response) {
 	case fileLeak.Match(res.body) && (base == nil || !fileLeak.Match(base.body)):
 		r.record(p, res, Critical, "path_traversal", "file:"+string(fileLeak.Find(res.body)), "Path traversal on "+op.name,
 			"The answer holds the content of a system file ("+string(fileLeak.Find(res.body))+").")
+	case p.token != "" && r.cfg.Canary != nil && r.cfg.Canary.Hit(p.token) && p.category == "xxe":
+		r.record(p, res, Critical, "xxe", "canary", "XML external entity (XXE) on "+op.name,
+			"The target's XML parser fetched the external entity the request declared (the run's canary URL).")
 	case p.token != "" && r.cfg.Canary != nil && r.cfg.Canary.Hit(p.token):
 		r.record(p, res, Critical, "ssrf", "canary", "Server-side request forgery on "+op.name,
 			"The target fetched the run's canary URL it was given ("+p.payload+").")

@@ -279,8 +279,13 @@ type operation struct {
 	rawURL   *url.URL
 	jsonBody any      // the body decoded, when it is JSON
 	fixed    []string // top-level body fields left alone
-	spec     *specOp
-	baseline *response
+	// template is the URL before its path parameters (pathParams) were
+	// put in; xmlText are the byte ranges of an XML body's text nodes.
+	template   string
+	pathParams map[string]string
+	xmlText    [][2]int
+	spec       *specOp
+	baseline   *response
 }
 
 // operations builds the seeds (from the spec when there are none).
@@ -342,10 +347,8 @@ func (r *run) build(s Seed) (*operation, error) {
 	} else if !strings.Contains(raw, "://") {
 		raw = strings.TrimRight(r.cfg.TargetBaseURL, "/") + "/" + strings.TrimLeft(raw, "/")
 	}
-	for k, v := range s.PathParams {
-		raw = strings.ReplaceAll(raw, "{"+k+"}", url.PathEscape(v))
-		raw = strings.ReplaceAll(raw, ":"+k, url.PathEscape(v))
-	}
+	template := raw
+	raw = withPathParams(template, s.PathParams)
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && r.cfg.Transports.of(raw) == nil) || u.Host == "" {
 		return nil, fmt.Errorf("url %q: an http or https URL with a host is needed", raw)
@@ -374,7 +377,7 @@ func (r *run) build(s Seed) (*operation, error) {
 			h.Set("Content-Type", ct)
 		}
 	}
-	op := &operation{name: method + " " + u.Path, seedID: s.ID, query: q, rawURL: u, fixed: s.Fixed}
+	op := &operation{name: method + " " + u.Path, seedID: s.ID, query: q, rawURL: u, fixed: s.Fixed, template: template, pathParams: s.PathParams}
 	if s.Operation != "" {
 		op.name = s.Operation
 	}
@@ -383,6 +386,8 @@ func (r *run) build(s Seed) (*operation, error) {
 	op.base = &request{method: method, url: u2.String(), header: h, body: body}
 	if len(body) > 0 && json.Valid(body) {
 		_ = json.Unmarshal(body, &op.jsonBody)
+	} else if isXML(h.Get("Content-Type"), body) {
+		op.xmlText = xmlTextRanges(body)
 	}
 	return op, nil
 }
@@ -475,7 +480,7 @@ func (op *operation) points() []point {
 		out = append(out, point{name: "body $." + strings.Join(path, "."), value: p.value,
 			set: func(v any) *request { return op.withJSON(path, v) }})
 	}
-	return out
+	return append(out, op.morePoints()...)
 }
 
 func text(v any) string {
@@ -506,6 +511,9 @@ func (r *run) tasks(op *operation) (slow, fast []func()) {
 		fast = append(fast, func() { r.jwtCheck(op, tok) })
 	}
 	timed := r.cfg.Options.TimeoutPerReq >= 3*sleepDelay
+	if r.cats["xxe"] && r.cfg.Canary != nil && len(op.xmlText) > 0 {
+		fast = append(fast, func() { r.xxeProbe(op) })
+	}
 	if r.cats["schema_violation"] {
 		for _, pr := range r.schemaProbes(op) {
 			fast = append(fast, func() { r.probe(pr) })
