@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -81,5 +82,38 @@ func TestBadJobs(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s %s: %v, want an error about %q", c.kind, c.params, err, c.want)
 		}
+	}
+}
+
+// The gRPC and GraphQL sources obey the network policy too: a loopback
+// server is refused without allowPrivate, through the plugin's actions
+// and its runs.
+func TestSourcesObeyThePolicy(t *testing.T) {
+	srv, err := target.StartGRPC(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	gql := httptest.NewServer(target.NewGraphQL(true))
+	defer gql.Close()
+	p := plugintest.Start(t, &Fuzzer{}, nil, nil)
+	call := func(action string, v any) error {
+		b, _ := json.Marshal(v)
+		_, err := p.Client.Call(context.Background(), action, b)
+		return err
+	}
+	if err := call(fuzzjob.ActionDiscoverGRPC, fuzzjob.Discover{Address: srv.Addr}); err == nil || !errors.Is(err, sdk.ErrInvalidInput) {
+		t.Fatalf("a loopback gRPC server without allowPrivate: %v", err)
+	}
+	if err := call(fuzzjob.ActionDiscoverGRPC, fuzzjob.Discover{Address: srv.Addr, AllowPrivate: true}); err != nil {
+		t.Fatalf("with allowPrivate: %v", err)
+	}
+	if err := call(fuzzjob.ActionIntrospectGraphQL, fuzzjob.Introspect{Endpoint: gql.URL + "/graphql"}); err == nil {
+		t.Fatal("a loopback GraphQL endpoint without allowPrivate was introspected")
+	}
+	params, _ := json.Marshal(map[string]any{"config": map[string]any{"sourceType": "grpc", "options": map[string]any{"grpcAddress": srv.Addr}}})
+	if _, _, err := p.Run(context.Background(), sdk.Job{ID: "g", Kind: fuzzjob.KindRun, Params: params}); err == nil ||
+		!strings.Contains(err.Error(), srv.Addr) {
+		t.Fatalf("a gRPC run without allowPrivate: %v", err)
 	}
 }
