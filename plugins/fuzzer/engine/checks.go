@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"regexp"
@@ -13,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/mockarty-oss/mockarty/sdk/fuzzjob"
@@ -40,11 +43,18 @@ func (r *run) judge(p *probe, res *response) {
 	base := op.baseline
 	switch {
 	case res.err != nil:
-		if res.timedOut {
+		switch {
+		case res.timedOut:
 			r.record(p, res, Medium, "timeout", "timeout", "No answer within "+r.cfg.Options.TimeoutPerReq.String(),
 				"The target did not answer within timeoutPerReq.")
+		case dropped(res.err) && base != nil && base.err == nil:
+			r.record(p, res, High, "empty_response", "dropped", "Connection dropped without an answer on "+op.name,
+				"The target closed the connection instead of answering this input (a crash: "+res.err.Error()+"); the original request is answered.")
 		}
 		return
+	case res.status == http.StatusOK && len(res.body) == 0 && base != nil && base.status == http.StatusOK && len(base.body) > 0 && p.mutation != "":
+		r.record(p, res, Medium, "empty_response", "empty", "Empty answer on "+op.name,
+			"The target answered 200 with an empty body to this input, where the original request gets a body.")
 	case sqlError.Match(res.body) && (base == nil || !sqlError.Match(base.body)):
 		sig := sqlError.Find(res.body)
 		r.record(p, res, Critical, "sqli", "sql-error:"+strings.ToLower(string(sig)), "SQL error leaked on "+op.name,
@@ -80,6 +90,13 @@ func (r *run) judge(p *probe, res *response) {
 				"Response does not match the API description on "+op.name, why)
 		}
 	}
+}
+
+// dropped says whether a request's error is the server closing the
+// connection after taking the request (not a refused dial).
+func dropped(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		strings.Contains(err.Error(), "server closed") || strings.Contains(err.Error(), "connection reset")
 }
 
 // authCheck: a request the target refuses with a wrong credential but

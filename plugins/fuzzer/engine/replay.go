@@ -48,7 +48,7 @@ func Replay(ctx context.Context, client *http.Client, tr Transports, f *Finding,
 	out.TimeMs = res.duration.Milliseconds()
 	if res.err != nil {
 		out.Error = res.err.Error()
-		out.StillFails = f.Category == "timeout" && res.timedOut
+		out.StillFails = stillFails(f, res)
 		return out
 	}
 	out.StatusCode, out.Response = res.status, clip(res.body)
@@ -60,9 +60,11 @@ func Replay(ctx context.Context, client *http.Client, tr Transports, f *Finding,
 // finding's problem again (see Replay).
 func stillFails(f *Finding, res *response) bool {
 	if res.err != nil {
-		return f.Category == "timeout" && res.timedOut
+		return (f.Category == "timeout" && res.timedOut) || (f.Category == "empty_response" && dropped(res.err))
 	}
 	switch f.Category {
+	case "empty_response":
+		return res.status == f.ResponseStatus && len(res.body) == 0
 	case "sqli":
 		switch {
 		case strings.Contains(f.Fingerprint, "|sql-error:"):
