@@ -432,10 +432,10 @@ func (s *server) runSchedule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if s.TesterScheduler == nil {
+	if s.TesterRuns == nil {
 		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "the API tester is not available on this server")
 	}
-	task, err := s.TesterScheduler.RunNow(c.UserContext(), sc, "api")
+	task, err := s.TesterRuns.RunSchedule(c.UserContext(), sc, "api")
 	if err != nil {
 		return err
 	}

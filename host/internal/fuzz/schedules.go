@@ -102,45 +102,18 @@ func (s *Service) DeleteSchedule(ctx context.Context, id string) error {
 
 // Scheduler fires fuzz schedules: each fire runs the schedule's config as
 // it is saved then.
-type Scheduler struct {
-	runs *Runs
-	cron *tasks.Cron
-}
+type Scheduler = tasks.Schedules[Schedule]
 
 // NewScheduler loads the enabled fuzz schedules and fires them until Stop.
 func NewScheduler(ctx context.Context, runs *Runs, log hclog.Logger) *Scheduler {
-	sch := &Scheduler{runs: runs}
-	sch.cron = tasks.NewCron(runs.Live.Base(), log, sch.fire)
-	list, err := runs.svc.Schedules(ctx, "", nil)
-	if err != nil && log != nil {
-		log.Warn("loading fuzz schedules", "error", err)
-	}
-	for i := range list {
-		sch.Sync(&list[i])
-	}
-	return sch
-}
-
-// Stop stops firing.
-func (sch *Scheduler) Stop() { sch.cron.Stop() }
-
-// Sync puts a schedule's current state into the timetable (nil-safe).
-func (sch *Scheduler) Sync(sc *Schedule) {
-	if sch != nil {
-		sch.cron.Set(sc.ID, sc.CronExpression, sc.Enabled)
-	}
-}
-
-// Forget takes a deleted schedule out (nil-safe).
-func (sch *Scheduler) Forget(id string) {
-	if sch != nil {
-		sch.cron.Forget(id)
-	}
+	return tasks.NewSchedules(ctx, runs.Live.Base(), log, func(ctx context.Context) ([]Schedule, error) { return runs.svc.Schedules(ctx, "", nil) },
+		func(sc *Schedule) (string, string, bool) { return sc.ID, sc.CronExpression, sc.Enabled },
+		func(ctx context.Context, id string) error { return fire(ctx, runs, id) })
 }
 
 // fire runs a schedule's config, reading both fresh.
-func (sch *Scheduler) fire(ctx context.Context, id string) error {
-	svc := sch.runs.svc
+func fire(ctx context.Context, runs *Runs, id string) error {
+	svc := runs.svc
 	sc, err := svc.Schedule(ctx, id)
 	if err != nil || !sc.Enabled {
 		return nil // deleted or disabled since
@@ -149,7 +122,7 @@ func (sch *Scheduler) fire(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	t, _, err := sch.runs.Start(ctx, cfg, "", "schedule")
+	t, _, err := runs.Start(ctx, cfg, "", "schedule")
 	if err != nil {
 		return err
 	}

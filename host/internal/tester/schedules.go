@@ -132,59 +132,29 @@ func (s *Service) markRun(ctx context.Context, id, runID string) {
 
 // Scheduler fires enabled schedules: each fire starts a run of the
 // schedule's collections, recorded like any other (triggeredBy schedule).
-type Scheduler struct {
-	runs *Runs
-	cron *tasks.Cron
-}
+type Scheduler = tasks.Schedules[Schedule]
 
 // NewScheduler loads the enabled schedules and starts firing them; Stop ends it.
 func NewScheduler(ctx context.Context, runs *Runs, log hclog.Logger) *Scheduler {
-	sch := &Scheduler{runs: runs}
-	sch.cron = tasks.NewCron(runs.live.Base(), log, sch.fire)
-	list, err := runs.svc.Schedules(ctx, "", nil)
-	if err != nil && log != nil {
-		log.Warn("loading schedules", "error", err)
-	}
-	for i := range list {
-		sch.Sync(&list[i])
-	}
-	return sch
+	return tasks.NewSchedules(ctx, runs.live.Base(), log, func(ctx context.Context) ([]Schedule, error) { return runs.svc.Schedules(ctx, "", nil) },
+		func(sc *Schedule) (string, string, bool) { return sc.ID, sc.CronExpression, sc.Enabled },
+		func(ctx context.Context, id string) error {
+			sc, err := runs.svc.Schedule(ctx, id)
+			if err != nil || !sc.Enabled {
+				return nil // deleted or disabled since
+			}
+			_, err = runs.RunSchedule(ctx, sc, "schedule")
+			return err
+		})
 }
 
-// Stop stops firing (runs already started go on).
-func (sch *Scheduler) Stop() { sch.cron.Stop() }
-
-// Sync puts a schedule's current state into the timetable (nil-safe).
-func (sch *Scheduler) Sync(sc *Schedule) {
-	if sch != nil {
-		sch.cron.Set(sc.ID, sc.CronExpression, sc.Enabled)
-	}
-}
-
-// Forget removes a deleted schedule (nil-safe).
-func (sch *Scheduler) Forget(id string) {
-	if sch != nil {
-		sch.cron.Forget(id)
-	}
-}
-
-// fire starts a run of a schedule, reading it fresh.
-func (sch *Scheduler) fire(ctx context.Context, id string) error {
-	sc, err := sch.runs.svc.Schedule(ctx, id)
-	if err != nil || !sc.Enabled {
-		return nil // deleted or disabled since
-	}
-	_, err = sch.RunNow(ctx, sc, "schedule")
-	return err
-}
-
-// RunNow starts a run of a schedule's collections.
-func (sch *Scheduler) RunNow(ctx context.Context, sc *Schedule, by string) (*store.Task, error) {
-	task, _, err := sch.runs.Start(ctx, RunSpec{Namespace: sc.Namespace, CollectionIDs: sc.collections(), EnvironmentID: sc.EnvironmentID,
+// RunSchedule starts a run of a schedule's collections.
+func (r *Runs) RunSchedule(ctx context.Context, sc *Schedule, by string) (*store.Task, error) {
+	task, _, err := r.Start(ctx, RunSpec{Namespace: sc.Namespace, CollectionIDs: sc.collections(), EnvironmentID: sc.EnvironmentID,
 		TriggeredBy: by, ReferenceID: sc.ID, Name: sc.Name})
 	if err != nil {
 		return nil, err
 	}
-	sch.runs.svc.markRun(ctx, sc.ID, task.ID)
+	r.svc.markRun(ctx, sc.ID, task.ID)
 	return task, nil
 }
