@@ -385,14 +385,9 @@ func (s *server) listFindings(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	ns, err := optionalNamespace(c)
+	ns, err := readNamespace(c)
 	if err != nil {
 		return err
-	}
-	if ns != "" {
-		if err := need(c, ns, auth.Read); err != nil {
-			return err
-		}
 	}
 	out, err := s.Fuzz.Findings(c.UserContext(), runID, ns, readableNamespaces(c))
 	if err != nil {
@@ -450,7 +445,7 @@ func (s *server) exportFindings(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	ns, err := optionalNamespace(c)
+	ns, err := readNamespace(c)
 	if err != nil {
 		return err
 	}
@@ -494,7 +489,7 @@ func fuzzerErr(err error) error {
 
 // fuzzSummary counts the caller's runs and findings.
 func (s *server) fuzzSummary(c *fiber.Ctx) error {
-	ns, err := optionalNamespace(c)
+	ns, err := readNamespace(c)
 	if err != nil {
 		return err
 	}

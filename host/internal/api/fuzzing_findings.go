@@ -179,14 +179,9 @@ func (s *server) batchAnalyzeFindings(c *fiber.Ctx) error {
 
 // listQuarantine: ?limit=&offset= -> {"entries", "total", "limit", "offset"}.
 func (s *server) listQuarantine(c *fiber.Ctx) error {
-	ns, err := optionalNamespace(c)
+	ns, err := readNamespace(c)
 	if err != nil {
 		return err
-	}
-	if ns != "" {
-		if err := need(c, ns, auth.Read); err != nil {
-			return err
-		}
 	}
 	limit, offset := c.QueryInt("limit", 50), c.QueryInt("offset", 0)
 	if limit < 1 || limit > 1000 {

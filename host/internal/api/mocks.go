@@ -159,14 +159,9 @@ func (s *server) listMocks(c *fiber.Ctx) error {
 	if err := s.syncJournal(c); err != nil {
 		return err
 	}
-	ns, err := optionalNamespace(c)
+	ns, err := readNamespace(c)
 	if err != nil {
 		return err
-	}
-	if ns != "" {
-		if err := need(c, ns, auth.Read); err != nil {
-			return err
-		}
 	}
 	f := store.MockFilter{Namespace: ns, Namespaces: readableNamespaces(c), Tags: csvQuery(c, "tags"), Search: c.Query("search"),
 		Protocol: strings.ToLower(c.Query("protocol")), ChainID: c.Query("chainId"), Offset: offset, Limit: limit}
@@ -554,14 +549,9 @@ func (s *server) copyToNamespace(c *fiber.Ctx) error {
 }
 
 func (s *server) getChain(c *fiber.Ctx) error {
-	ns, err := optionalNamespace(c)
+	ns, err := readNamespace(c)
 	if err != nil {
 		return err
-	}
-	if ns != "" {
-		if err := need(c, ns, auth.Read); err != nil {
-			return err
-		}
 	}
 	mocks, err := s.Catalog.Store().ChainMocks(c.UserContext(), param(c, "chainId"), ns)
 	if err != nil {

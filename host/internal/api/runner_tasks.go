@@ -55,14 +55,9 @@ func runnerTask(t *store.Task) fiber.Map {
 }
 
 func (s *server) listRunnerTasks(c *fiber.Ctx) error {
-	ns, err := optionalNamespace(c)
+	ns, err := readNamespace(c)
 	if err != nil {
 		return err
-	}
-	if ns != "" {
-		if err := need(c, ns, auth.Read); err != nil {
-			return err
-		}
 	}
 	f := store.TaskFilter{Namespace: ns, Namespaces: readableNamespaces(c), Limit: 100}
 	if st := c.Query("status"); st != "" {

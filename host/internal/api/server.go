@@ -430,6 +430,16 @@ func optionalNamespace(c *fiber.Ctx) (string, error) {
 	return namespaceOf(c, "")
 }
 
+// readNamespace is the request's optional namespace ("" when it names
+// none), which the caller must be allowed to read.
+func readNamespace(c *fiber.Ctx) (string, error) {
+	ns, err := optionalNamespace(c)
+	if err != nil || ns == "" {
+		return ns, err
+	}
+	return ns, need(c, ns, auth.Read)
+}
+
 // paging reads offset and limit with defaults and bounds.
 func paging(c *fiber.Ctx, defLimit, maxLimit int) (offset, limit int, err error) {
 	offset, err = intQuery(c, "offset", 0)

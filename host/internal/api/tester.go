@@ -110,14 +110,9 @@ func (s *server) mayCollection(c *fiber.Ctx, col *tester.Collection, a auth.Acti
 // listTester answers a tester list: of the ?namespace= given (which the
 // caller must read), else of every namespace the caller reads.
 func listTester[T any](c *fiber.Ctx, list func(ctx context.Context, ns string, readable []string) ([]T, error)) error {
-	ns, err := optionalNamespace(c)
+	ns, err := readNamespace(c)
 	if err != nil {
 		return err
-	}
-	if ns != "" {
-		if err := need(c, ns, auth.Read); err != nil {
-			return err
-		}
 	}
 	out, err := list(c.UserContext(), ns, readableNamespaces(c))
 	if err != nil {

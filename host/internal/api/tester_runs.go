@@ -220,14 +220,9 @@ func (s *server) executeMultiple(c *fiber.Ctx) error {
 // --- test runs ---
 
 func (s *server) listTestRuns(c *fiber.Ctx) error {
-	ns, err := optionalNamespace(c)
+	ns, err := readNamespace(c)
 	if err != nil {
 		return err
-	}
-	if ns != "" {
-		if err := need(c, ns, auth.Read); err != nil {
-			return err
-		}
 	}
 	limit, offset := c.QueryInt("limit", 50), c.QueryInt("offset", 0)
 	if limit <= 0 || limit > 500 {
