@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mockarty-oss/mockarty/plugins/fuzzer/engine"
+	"github.com/mockarty-oss/mockarty/sdk/fuzzjob"
 )
 
 // RunConfig is a FuzzConfig as the API takes it (model-tools.md §3.2):
@@ -21,12 +22,19 @@ type RunConfig struct {
 	Protocol          string        `json:"protocol"`
 }
 
+// source is the config's kind of source (fuzzjob.SourceKind).
+func (c *RunConfig) source() string {
+	o := c.Options
+	return fuzzjob.SourceKind(c.SourceType, c.Protocol, c.TargetBaseURL, fuzzjob.SourceHints{GraphQLEndpoint: o.GraphQLEndpoint,
+		GRPCAddress: o.GRPCAddress, WebSocketURL: o.WebSocketURL, KafkaBrokers: o.KafkaBrokers, AMQPURL: o.AMQPURL})
+}
+
 // graphQLEndpoint is where a GraphQL source is served ("" when the config
 // is not one): options.graphqlEndpoint, or targetBaseUrl + graphqlPath
 // (default /graphql).
 func (c *RunConfig) graphQLEndpoint() string {
 	o := c.Options
-	if c.SourceType != "graphql" && c.Protocol != "graphql" && o.GraphQLEndpoint == "" {
+	if c.source() != fuzzjob.SourceGraphQL {
 		return ""
 	}
 	if o.GraphQLEndpoint != "" {
@@ -75,18 +83,30 @@ type RunOptions struct {
 	GRPCServices     []string          `json:"grpcServices"`
 	GRPCMethods      []string          `json:"grpcMethods"`
 	GRPCUseTLS       bool              `json:"grpcUseTls"`
+	WebSocketURL     string            `json:"websocketUrl"`
+	KafkaBrokers     string            `json:"kafkaBrokers"`
+	KafkaTopic       string            `json:"kafkaTopic"`
+	// KafkaReplyTopic: the topic the consumer answers on (records carry
+	// a mockarty-fuzz-id header that its answer repeats).
+	KafkaReplyTopic string `json:"kafkaReplyTopic"`
+	AMQPURL         string `json:"amqpUrl"`
+	AMQPExchange    string `json:"amqpExchange"`
+	AMQPRoutingKey  string `json:"amqpRoutingKey"`
+	// AMQPRPC: the consumer answers each message on its replyTo queue
+	// with its correlationId.
+	AMQPRPC bool `json:"amqpRpc"`
 }
 
 // grpcAddress is the server of a gRPC source ("" when the config is not
-// one): options.grpcAddress, or the host of a grpc:// targetBaseUrl.
+// one): options.grpcAddress, or a grpc:// targetBaseUrl.
 func (c *RunConfig) grpcAddress() string {
-	if c.Options.GRPCAddress != "" {
+	switch {
+	case c.source() != fuzzjob.SourceGRPC:
+		return ""
+	case c.Options.GRPCAddress != "":
 		return c.Options.GRPCAddress
 	}
-	if strings.HasPrefix(c.TargetBaseURL, "grpc://") || strings.HasPrefix(c.TargetBaseURL, "grpcs://") {
-		return c.TargetBaseURL
-	}
-	return ""
+	return c.TargetBaseURL
 }
 
 // engineConfig checks the config and turns it into the engine's.

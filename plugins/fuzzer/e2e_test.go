@@ -16,6 +16,7 @@ import (
 	"github.com/mockarty-oss/mockarty/plugins/fuzzer/internal/target"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 func TestMain(m *testing.M) {
@@ -415,5 +416,77 @@ func TestFuzzGRPC(t *testing.T) {
 	_ = json.Unmarshal(h.Post(t, "/api/v1/fuzzing/findings/"+fs[0]["id"].(string)+"/replay", "", http.StatusOK), &rep)
 	if rep["stillFails"] != true || rep["statusCode"] != float64(500) {
 		t.Fatalf("replay of a gRPC finding: %v", rep)
+	}
+}
+
+// TestFuzzMessageSources: WebSocket, Kafka and RabbitMQ sources on the
+// real host and plugin, each seed's body a message: the vulnerable
+// consumers' planted bugs are found through the messages' answers.
+func TestFuzzMessageSources(t *testing.T) {
+	_, h, _ := withTarget(t, plugintest.HostOptions{})
+	run := func(body string) []string {
+		t.Helper()
+		var r map[string]any
+		_ = json.Unmarshal(h.Post(t, "/api/v1/fuzzing/run", body, http.StatusCreated), &r)
+		id := r["id"].(string)
+		var res map[string]any
+		plugintest.Eventually(t, 3*time.Minute, func() bool {
+			_ = json.Unmarshal(h.Get(t, "/api/v1/fuzzing/results/"+id, http.StatusOK), &res)
+			return res["status"] != "running"
+		}, "run %s ends", id)
+		if res["status"] != "completed" {
+			t.Fatalf("run: %v", res)
+		}
+		var fs []map[string]any
+		_ = json.Unmarshal(h.Get(t, "/api/v1/fuzzing/findings?runId="+id, http.StatusOK), &fs)
+		var got []string
+		for _, f := range fs {
+			parts := strings.Split(fmt.Sprint(f["fingerprint"]), "|")
+			got = append(got, strings.Join(parts[:2], "|"))
+		}
+		sort.Strings(got)
+		return got
+	}
+
+	ws := httptest.NewServer(target.NewWebSocket(true))
+	t.Cleanup(ws.Close)
+	wsURL := "ws" + strings.TrimPrefix(ws.URL, "http") + target.WebSocketPath
+	if got := run(fmt.Sprintf(`{"name": "chat", "sourceType": "websocket", "strategy": "security", "payloadCategories": ["sqli"],
+	  "options": {"websocketUrl": %q}, "seedRequests": [{"id": "search", "body": "{\"query\":\"phone\"}"}]}`, wsURL)); strings.Join(got, ",") !=
+		"ws /chat|sqli" {
+		t.Fatalf("WebSocket findings: %v", got)
+	}
+
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders", "orders.reply"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cluster.Close)
+	app, err := target.StartKafka(cluster.ListenAddrs(), "orders", "orders.reply", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(app.Close)
+	if got := run(fmt.Sprintf(`{"name": "orders", "targetBaseUrl": "kafka://%s", "strategy": "security", "payloadCategories": ["sqli"],
+	  "options": {"kafkaTopic": "orders", "kafkaReplyTopic": "orders.reply"}, "seedRequests": [{"id": "q", "body": "{\"query\":\"phone\"}"}]}`,
+		strings.Join(cluster.ListenAddrs(), ","))); strings.Join(got, ",") != "kafka orders|sqli" {
+		t.Fatalf("Kafka findings: %v", got)
+	}
+
+	const rabbitURL = "amqp://guest:guest@127.0.0.1:5672/"
+	rpc, err := target.StartAMQP(rabbitURL, true)
+	if err != nil {
+		msg := fmt.Sprintf("RabbitMQ is not reachable at %s (%v); start it with `rabbitmq-server -detached`", rabbitURL, err)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	t.Cleanup(rpc.Close)
+	if got := run(fmt.Sprintf(`{"name": "search rpc", "sourceType": "rabbitmq", "strategy": "security", "payloadCategories": ["sqli"],
+	  "options": {"amqpUrl": %q, "amqpExchange": %q, "amqpRoutingKey": %q, "amqpRpc": true},
+	  "seedRequests": [{"id": "q", "body": "{\"query\":\"phone\"}"}]}`, rabbitURL, rpc.Exchange, rpc.RoutingKey)); strings.Join(got, ",") !=
+		"amqp "+rpc.Exchange+"/search|sqli" {
+		t.Fatalf("RabbitMQ findings: %v", got)
 	}
 }

@@ -145,6 +145,13 @@ func (*Fuzzer) Run(ctx context.Context, job sdk.Job, _ sdk.Host, report func(sdk
 	tr := transports(pol)
 	defer tr.close()
 	cfg.Transports = tr.all
+	// A consumer asked to answer is waited for as long as a request may
+	// take; a WebSocket that answers nothing costs engine.DefaultReplyWait.
+	wait := cfg.Options.TimeoutPerReq
+	if wait <= 0 {
+		wait = engine.DefaultTimeoutPerReq
+	}
+	tr.kafka.ReplyWait, tr.amqp.ReplyWait = wait, wait
 	if addr := rc.grpcAddress(); addr != "" {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		seeds, skipped, err := tr.grpc.GRPCSeeds(ctx, addr, rc.Options.GRPCUseTLS, rc.Options.GRPCServices, rc.Options.GRPCMethods)
@@ -154,6 +161,13 @@ func (*Fuzzer) Run(ctx context.Context, job sdk.Job, _ sdk.Host, report func(sdk
 		}
 		cfg.Seeds = append(cfg.Seeds, seeds...)
 		warnings = append(warnings, skipped...)
+	}
+	if kind := rc.messageSource(); kind != "" {
+		seeds, err := rc.messageSeeds(kind)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Seeds = seeds
 	}
 	if ep := rc.graphQLEndpoint(); ep != "" {
 		seeds, err := graphQLSeeds(ctx, client, ep, &rc)

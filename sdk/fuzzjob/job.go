@@ -3,7 +3,10 @@
 // the findings the plugin reports (model-tools.md §3).
 package fuzzjob
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // The fuzzer plugin's job kind, product and actions.
 const (
@@ -104,4 +107,61 @@ type Finding struct {
 	Fingerprint string `json:"fingerprint"`
 	// Count is how many requests showed it.
 	Count int64 `json:"reproduceCount"`
+}
+
+// Source kinds of a FuzzConfig.
+const (
+	SourceHTTP      = "http"
+	SourceGraphQL   = "graphql"
+	SourceGRPC      = "grpc"
+	SourceWebSocket = "websocket"
+	SourceKafka     = "kafka"
+	SourceRabbitMQ  = "rabbitmq"
+)
+
+// SourceHints are what says a config's source besides its sourceType and
+// protocol: the options that name an endpoint of one kind.
+type SourceHints struct {
+	GraphQLEndpoint, GRPCAddress, WebSocketURL, KafkaBrokers, AMQPURL string
+}
+
+// SourceKind says what a config fuzzes (model-tools §3.2): its sourceType
+// or, failing that, its protocol when either names a non-HTTP source;
+// otherwise the scheme of its targetBaseUrl (grpc://, ws://, kafka://,
+// amqp://); otherwise, when neither sourceType nor protocol is set, the
+// option naming an endpoint. Anything else is HTTP (the SDKs' manual,
+// curl, openapi, collection, recorder and mock sources).
+func SourceKind(sourceType, protocol, targetBaseURL string, h SourceHints) string {
+	for _, k := range []string{sourceType, protocol} {
+		switch k {
+		case SourceGraphQL, SourceGRPC, SourceWebSocket, SourceKafka, SourceRabbitMQ:
+			return k
+		}
+	}
+	scheme, _, _ := strings.Cut(targetBaseURL, "://")
+	switch strings.ToLower(scheme) {
+	case "grpc", "grpcs":
+		return SourceGRPC
+	case "ws", "wss":
+		return SourceWebSocket
+	case "kafka":
+		return SourceKafka
+	case "amqp", "amqps":
+		return SourceRabbitMQ
+	}
+	if sourceType == "" && protocol == "" {
+		switch {
+		case h.GRPCAddress != "":
+			return SourceGRPC
+		case h.GraphQLEndpoint != "":
+			return SourceGraphQL
+		case h.WebSocketURL != "":
+			return SourceWebSocket
+		case h.KafkaBrokers != "":
+			return SourceKafka
+		case h.AMQPURL != "":
+			return SourceRabbitMQ
+		}
+	}
+	return SourceHTTP
 }

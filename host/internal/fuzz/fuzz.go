@@ -62,21 +62,37 @@ type Options struct {
 	GRPCServices []string `json:"grpcServices,omitempty"`
 	GRPCMethods  []string `json:"grpcMethods,omitempty"`
 	GRPCUseTLS   bool     `json:"grpcUseTls,omitempty"`
+	// Message sources: each seed's body is a message to the WebSocket,
+	// Kafka topic or RabbitMQ exchange these name.
+	WebSocketURL   string `json:"websocketUrl,omitempty"`
+	KafkaBrokers   string `json:"kafkaBrokers,omitempty"`
+	KafkaTopic     string `json:"kafkaTopic,omitempty"`
+	AMQPURL        string `json:"amqpUrl,omitempty"`
+	AMQPExchange   string `json:"amqpExchange,omitempty"`
+	AMQPRoutingKey string `json:"amqpRoutingKey,omitempty"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
+// Source is the config's kind of source (fuzzjob.SourceKind).
+func (c *Config) Source() string {
+	o := c.Options
+	var protocol string
+	_ = json.Unmarshal(c.Extra["protocol"], &protocol)
+	return fuzzjob.SourceKind(c.SourceType, protocol, c.TargetBaseURL, fuzzjob.SourceHints{GraphQLEndpoint: o.GraphQLEndpoint,
+		GRPCAddress: o.GRPCAddress, WebSocketURL: o.WebSocketURL, KafkaBrokers: o.KafkaBrokers, AMQPURL: o.AMQPURL})
+}
+
 // GraphQLEndpoint is where a GraphQL source is served ("" when the config
-// is not one).
+// is not one, or names none).
 func (c *Config) GraphQLEndpoint() string {
 	o := c.Options
-	if c.SourceType != "graphql" && o.GraphQLEndpoint == "" && string(c.Extra["protocol"]) != `"graphql"` {
+	switch {
+	case c.Source() != fuzzjob.SourceGraphQL:
 		return ""
-	}
-	if o.GraphQLEndpoint != "" {
+	case o.GraphQLEndpoint != "":
 		return o.GraphQLEndpoint
-	}
-	if c.TargetBaseURL == "" {
+	case c.TargetBaseURL == "":
 		return ""
 	}
 	p := o.GraphQLPath
@@ -213,26 +229,28 @@ func checkConfig(c *Config) error {
 			return fe("targetBaseUrl", "a URL with a host, such as http://localhost:8080 (or grpc://, ws://, kafka://, amqp://)")
 		}
 	}
-	grpcSource := c.Options.GRPCAddress != "" || strings.HasPrefix(c.TargetBaseURL, "grpc")
+	kind := c.Source()
 	gql := c.GraphQLEndpoint()
-	if gql != "" {
+	switch {
+	case kind == fuzzjob.SourceGraphQL && gql == "":
+		return fe("options.graphqlEndpoint", "a GraphQL source needs options.graphqlEndpoint or a targetBaseUrl")
+	case gql != "":
 		if u, err := url.Parse(gql); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fe("options.graphqlEndpoint", "an http or https URL, such as http://localhost:8080/graphql (or a targetBaseUrl)")
 		}
-	} else if c.SourceType == "graphql" || string(c.Extra["protocol"]) == `"graphql"` {
-		return fe("options.graphqlEndpoint", "a GraphQL source needs options.graphqlEndpoint or a targetBaseUrl")
-	}
-	if c.SourceType == "grpc" && !grpcSource {
+	case kind == fuzzjob.SourceGRPC && c.Options.GRPCAddress == "" && !strings.HasPrefix(c.TargetBaseURL, "grpc"):
 		return fe("options.grpcAddress", "a gRPC source needs options.grpcAddress (host:port) or a grpc:// targetBaseUrl")
 	}
-	if len(c.SeedRequests) == 0 && strings.TrimSpace(c.OpenAPISpec) == "" && gql == "" && !grpcSource {
-		return fe("seedRequests", "give at least one seed request (or an openapiSpec, or a GraphQL endpoint, to make them from)")
+	discovered := kind == fuzzjob.SourceGraphQL || kind == fuzzjob.SourceGRPC // seeds come from the endpoint
+	if len(c.SeedRequests) == 0 && strings.TrimSpace(c.OpenAPISpec) == "" && !discovered {
+		return fe("seedRequests", "give at least one seed request (or an openapiSpec, a GraphQL endpoint or a gRPC server to make them from)")
 	}
 	if len(c.SeedRequests) > maxSeeds {
 		return fe("seedRequests", "at most %d seed requests", maxSeeds)
 	}
+	messages := kind == fuzzjob.SourceWebSocket || kind == fuzzjob.SourceKafka || kind == fuzzjob.SourceRabbitMQ
 	for i, s := range c.SeedRequests {
-		if s.URL == "" && c.TargetBaseURL == "" {
+		if s.URL == "" && c.TargetBaseURL == "" && !messages {
 			return fe(fmt.Sprintf("seedRequests[%d].url", i), "a seed without url needs the config's targetBaseUrl")
 		}
 	}

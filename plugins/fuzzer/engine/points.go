@@ -16,9 +16,11 @@ import (
 // headers, its path parameters, and the text nodes of an XML body.
 
 // fixedHeaders are headers never mutated: they frame the request (the
-// auth checks try credentials on their own).
+// auth checks try credentials on their own; the messaging transports read
+// their reply settings from headers).
 var fixedHeaders = map[string]bool{"Content-Type": true, "Content-Length": true, "Host": true, "Authorization": true,
-	"Accept": true, "Accept-Encoding": true, "Connection": true, "User-Agent": true}
+	"Accept": true, "Accept-Encoding": true, "Connection": true, "User-Agent": true,
+	KafkaReplyTopicHeader: true, AMQPReplyHeader: true}
 
 // morePoints are the header, path and XML insertion points.
 func (op *operation) morePoints() []point {

@@ -468,6 +468,9 @@ func (op *operation) points() []point {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	if strings.HasPrefix(op.rawURL.Scheme, "amqp") {
+		keys = nil // an AMQP URL's query is where to publish, not input
+	}
 	for _, k := range keys {
 		name := k
 		out = append(out, point{name: "query " + k, value: op.query.Get(k), set: func(v any) *request { return op.withQuery(name, text(v)) }})
