@@ -35,6 +35,8 @@ ifneq ($(wildcard $(CLIENTS)/openapi/*.json),)
 export OPENAPI_SPECS := $(CLIENTS)/openapi
 # The SARIF 2.1.0 JSON schema (OASIS), which the fuzzer's SARIF export is checked against.
 export SARIF_SCHEMA := $(CLIENTS)/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json
+# The HAR 1.2 JSON schema (npm har-schema, ISC), one file per object, which the recorder's export is checked against.
+export HAR_SCHEMA := $(CLIENTS)/node_modules/har-schema/lib
 endif
 
 .PHONY: all build run test clients lint fmt vet bench bench-perf bench-tester bench-stubs bench-durable bench-peers bench-openapi proto proto-check proto-tools clean
@@ -67,7 +69,7 @@ test: lint
 # Installs the clients the tests use when present (.clients/, ignored by git).
 clients:
 	@mkdir -p $(CLIENTS)
-	cd $(CLIENTS) && npm install --no-audit --no-fund --loglevel=error graphql@16 soap@1.13.0 @modelcontextprotocol/sdk@1.32.2 wiremock@3.13.2 newman@6.2.2 @microsoft/jest-sarif@1.0.0-beta.0
+	cd $(CLIENTS) && npm install --no-audit --no-fund --loglevel=error graphql@16 soap@1.13.0 @modelcontextprotocol/sdk@1.32.2 wiremock@3.13.2 newman@6.2.2 @microsoft/jest-sarif@1.0.0-beta.0 har-schema@2.0.0
 	GOBIN=$(CLIENTS)/bin $(GO) install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
 	@if [ ! -f $(CLIENTS)/openapi/.done ]; then \
 		rm -rf $(CLIENTS)/openapi $(CLIENTS)/openapi-pack && mkdir -p $(CLIENTS)/openapi $(CLIENTS)/openapi-pack && \

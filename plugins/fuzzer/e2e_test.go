@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/mockarty-oss/mockarty/plugins/fuzzer/internal/target"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -180,30 +178,8 @@ func TestFuzzingAPI(t *testing.T) {
 // validSARIF checks a log against the SARIF 2.1.0 schema (SARIF_SCHEMA,
 // which make clients installs).
 func validSARIF(t *testing.T, log []byte) {
-	path := os.Getenv("SARIF_SCHEMA")
-	raw, err := os.ReadFile(path)
-	if path == "" || err != nil {
-		plugintest.MissingClient(t, "the SARIF 2.1.0 schema (SARIF_SCHEMA=%q)", path)
-	}
-	schemaDoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("sarif-2.1.0.json", schemaDoc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile("sarif-2.1.0.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sch.Validate(inst); err != nil {
-		t.Fatalf("the SARIF export does not validate: %v\n%s", err, log)
-	}
+	files := plugintest.SchemaFiles(t, "SARIF_SCHEMA", "the SARIF 2.1.0 schema")
+	plugintest.ValidJSON(t, log, files, filepath.Base(files[0]))
 	var l struct {
 		Runs []struct {
 			Results []map[string]any `json:"results"`

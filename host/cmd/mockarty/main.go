@@ -25,6 +25,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/fuzz"
 	"github.com/mockarty-oss/mockarty/host/internal/perf"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
+	"github.com/mockarty-oss/mockarty/host/internal/recorder"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
@@ -129,10 +130,14 @@ func run(migrate string) error {
 	defer perfSchedules.Stop()
 	testerSchedules := tester.NewScheduler(ctx, testerRuns, log.Named("tester"))
 	defer testerSchedules.Stop()
+	recorderRuns := recorder.NewRuns(streams, recorder.NewService(st), pm, testerNet(cfg, pm), log.Named("recorder"))
+	recorderRuns.BindHost, recorderRuns.CA = cfg.BindAddr, recorder.NewCA(cfg.DataDir)
+	recorderRuns.Recover(ctx)
+	defer recorderRuns.Wait()
 	fuzzSchedules := fuzz.NewScheduler(ctx, fuzzRuns, log.Named("fuzz"))
 	defer fuzzSchedules.Stop()
 	app := newApp(cfg, log, streams, access, pm, st, res, tpl, started, ready.Load, testerSvc, testerRuns, testerSchedules, perfRuns, perfSchedules,
-		fuzzRuns, fuzzSchedules)
+		fuzzRuns, fuzzSchedules, recorderRuns)
 
 	serveErr, addr, err := serve(cfg, log, app, res, started)
 	if err != nil {
@@ -249,10 +254,11 @@ func newAccess(ctx context.Context, cfg *config.Config, log hclog.Logger, st *st
 // newApp builds the REST API over the services.
 func newApp(cfg *config.Config, log hclog.Logger, streams context.Context, access *auth.Service, pm *plugins.Manager,
 	st *store.Store, res *resolve.Resolver, tpl *templatefiles.Dir, started time.Time, ready func() bool,
-	ts *tester.Service, tr *tester.Runs, sch *tester.Scheduler, pr *perf.Runs, psch *perf.Scheduler, fr *fuzz.Runs, fsch *fuzz.Scheduler) *fiber.App {
+	ts *tester.Service, tr *tester.Runs, sch *tester.Scheduler, pr *perf.Runs, psch *perf.Scheduler, fr *fuzz.Runs, fsch *fuzz.Scheduler, rr *recorder.Runs) *fiber.App {
 	return api.New(api.Deps{
 		FuzzRuns:          fr,
 		FuzzScheduler:     fsch,
+		Recorder:          rr,
 		PerfRuns:          pr,
 		PerfScheduler:     psch,
 		Tester:            ts,

@@ -18,11 +18,13 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/fuzz"
 	"github.com/mockarty-oss/mockarty/host/internal/objects"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
+	"github.com/mockarty-oss/mockarty/host/internal/recorder"
 	"github.com/mockarty-oss/mockarty/host/internal/store"
 	"github.com/mockarty-oss/mockarty/host/internal/tester"
 	"github.com/mockarty-oss/mockarty/host/internal/tester/imports"
 	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/fuzzjob"
+	"github.com/mockarty-oss/mockarty/sdk/recjob"
 )
 
 // Security fuzzing (api-reference section 9, model-tools §3): the host
@@ -50,6 +52,7 @@ func (s *server) fuzzRoutes(v1 fiber.Router) {
 	f.Post("/import/collection", s.fuzzImportCollection)
 	f.Post("/import/openapi", s.fuzzImportOpenAPI)
 	f.Post("/import/mock", s.fuzzImportMock)
+	f.Post("/import/recorder", s.fuzzImportRecorder)
 	f.Post("/introspect/graphql", s.fuzzIntrospectGraphQL)
 	f.Post("/discover/grpc", s.fuzzDiscoverGRPC)
 	s.fuzzFindingRoutes(f)
@@ -656,4 +659,44 @@ func sourceErr(err error) error {
 		return apiErr(http.StatusUnprocessableEntity, CodeValidation, "%v", err)
 	}
 	return fuzzerErr(err)
+}
+
+// fuzzImportRecorder makes a config of a recording session's exchanges:
+// {"sessionId", "targetBaseUrl" (else the recorded hosts)}: one seed per
+// method and path.
+func (s *server) fuzzImportRecorder(c *fiber.Ctx) error {
+	var b struct {
+		importBody
+		SessionID string `json:"sessionId"`
+	}
+	if err := s.decodeJSON(c, &b); err != nil {
+		return err
+	}
+	if b.SessionID == "" {
+		return fieldErr("sessionId", "the recording session whose requests to fuzz")
+	}
+	if err := s.recorderOn(); err != nil {
+		return err
+	}
+	sn, err := needIn(c, "recording session", b.SessionID, s.Recorder.Service().Session,
+		func(sn *recorder.Session) string { return sn.Namespace }, auth.Read)
+	if err != nil {
+		return err
+	}
+	list, err := s.Recorder.Service().Entries(c.UserContext(), sn.ID)
+	if err != nil {
+		return err
+	}
+	exchanges := make([]recjob.Entry, len(list))
+	for i := range list {
+		exchanges[i] = list[i].Entry
+	}
+	seeds := fuzz.SeedsOfExchanges(exchanges, b.TargetBaseURL)
+	if len(seeds) == 0 {
+		return fieldErr("sessionId", "session %q has no recorded request to fuzz", sn.ID)
+	}
+	if b.Namespace == "" {
+		b.Namespace = sn.Namespace
+	}
+	return s.saveImported(c, b.importBody, &fuzz.Config{Name: sn.Name, SourceType: "recorder", SeedRequests: seeds}, len(seeds), nil)
 }

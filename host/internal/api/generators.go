@@ -137,6 +137,29 @@ var grpcIdentity = identity{
 // merge plans (and unless preview, applies) the smart merge of generated mocks.
 // warnings say what the generator could not carry over.
 func (s *server) merge(c *fiber.Ctx, ns string, generated []*model.Mock, preview bool, id identity, warnings ...string) error {
+	m, err := s.mergeMocks(c, ns, generated, preview, id)
+	if err != nil {
+		return err
+	}
+	return c.Status(m.status).JSON(fiber.Map{"namespace": ns, "preview": preview, "created": m.counts["create"],
+		"updated": m.counts["update"], "unchanged": m.counts["unchanged"], "skipped": m.counts["skip"], "items": m.items,
+		"mocks": m.mocks, "count": len(m.mocks), "warnings": append([]string{}, warnings...), "errors": []string{},
+		"mocksCreated": m.counts["create"], // the Java SDK example's name of "created"
+		"message":      strings.TrimSpace(summary(m.counts, preview))})
+}
+
+// merged is what a merge did: the mocks as they now are, each one's
+// action, the counts by action and the status to answer.
+type merged struct {
+	mocks  []*model.Mock
+	items  []fiber.Map
+	counts map[string]int
+	status int
+}
+
+// mergeMocks saves generated mocks into ns (unless preview): new ones
+// created, changed ones updated by id's rules, ids taken elsewhere skipped.
+func (s *server) mergeMocks(c *fiber.Ctx, ns string, generated []*model.Mock, preview bool, id identity) (*merged, error) {
 	// Names that differ only in case or punctuation (getUser, GetUser)
 	// make the same id: later ones get a number, in the spec's order, so a
 	// re-run finds them again.
@@ -155,7 +178,7 @@ func (s *server) merge(c *fiber.Ctx, ns string, generated []*model.Mock, preview
 	}
 	existing, err := s.Catalog.Store().MocksByIDs(c.UserContext(), ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	byID := map[string]*model.Mock{}
 	for _, m := range existing {
@@ -187,7 +210,7 @@ func (s *server) merge(c *fiber.Ctx, ns string, generated []*model.Mock, preview
 		items = append(items, item)
 		if save != nil {
 			if ferr := catalog.Prepare(save, ns); ferr != nil {
-				return ferr
+				return nil, ferr
 			}
 			toSave = append(toSave, save)
 			out = append(out, save)
@@ -199,17 +222,13 @@ func (s *server) merge(c *fiber.Ctx, ns string, generated []*model.Mock, preview
 	if !preview && len(toSave) > 0 {
 		if _, err := s.Catalog.SaveBatch(c.UserContext(), toSave); err != nil {
 			if errors.Is(err, store.ErrConflict) {
-				return apiErr(http.StatusConflict, CodeConflict, "%v", err)
+				return nil, apiErr(http.StatusConflict, CodeConflict, "%v", err)
 			}
-			return err
+			return nil, err
 		}
 		status = http.StatusCreated
 	}
-	return c.Status(status).JSON(fiber.Map{"namespace": ns, "preview": preview, "created": counts["create"],
-		"updated": counts["update"], "unchanged": counts["unchanged"], "skipped": counts["skip"], "items": items,
-		"mocks": out, "count": len(out), "warnings": append([]string{}, warnings...), "errors": []string{},
-		"mocksCreated": counts["create"], // the Java SDK example's name of "created"
-		"message":      strings.TrimSpace(summary(counts, preview))})
+	return &merged{mocks: out, items: items, counts: counts, status: status}, nil
 }
 
 func summary(counts map[string]int, preview bool) string {

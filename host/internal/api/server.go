@@ -26,6 +26,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/host/internal/perf"
 	"github.com/mockarty-oss/mockarty/host/internal/plugins"
+	"github.com/mockarty-oss/mockarty/host/internal/recorder"
 	"github.com/mockarty-oss/mockarty/host/internal/resolve"
 	"github.com/mockarty-oss/mockarty/host/internal/templatefiles"
 	"github.com/mockarty-oss/mockarty/host/internal/tester"
@@ -72,6 +73,9 @@ type Deps struct {
 	// plugin (nil: runs answer 503).
 	Fuzz     *fuzz.Service
 	FuzzRuns *fuzz.Runs
+	// Recorder runs recording sessions on the recorder plugin (nil: no
+	// recorder).
+	Recorder *recorder.Runs
 	// FuzzScheduler fires fuzz schedules (nil: saved but not fired).
 	FuzzScheduler *fuzz.Scheduler
 	// RootNamespace, when set, serves that namespace's mocks at the root
@@ -212,6 +216,7 @@ func (s *server) routes(app *fiber.App) {
 	s.testerRoutes(v1)
 	s.perfRoutes(v1)
 	s.fuzzRoutes(v1)
+	s.recorderRoutes(v1)
 	s.perfScheduleRoutes(v1)
 	s.runnerTaskRoutes(v1)
 	v1.Get("/plugins", s.listPlugins)

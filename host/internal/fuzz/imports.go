@@ -3,6 +3,8 @@ package fuzz
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"path"
 	"regexp"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/jpath"
 	"github.com/mockarty-oss/mockarty/host/internal/model"
 	"github.com/mockarty-oss/mockarty/sdk/postman"
+	"github.com/mockarty-oss/mockarty/sdk/recjob"
 )
 
 // SeedsOf are a collection's requests as seed requests, folders walked in
@@ -178,4 +181,45 @@ func setPath(doc any, keys []string, v any) any {
 	}
 	obj[k] = setPath(obj[k], keys[1:], v)
 	return obj
+}
+
+// droppedHeaders are recorded request headers a seed leaves out: the
+// transport's, which the fuzzer sets itself.
+var droppedHeaders = map[string]bool{"Host": true, "Content-Length": true, "Connection": true, "Accept-Encoding": true,
+	"Keep-Alive": true, "Proxy-Connection": true, "Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true,
+	"Upgrade": true}
+
+// SeedsOfExchanges are recorded exchanges as seed requests: one per
+// method and path (the first recorded), with its query, headers and text
+// body; failed exchanges and binary bodies are left out. base, when set,
+// replaces the recorded scheme and host.
+func SeedsOfExchanges(list []recjob.Entry, base string) []Seed {
+	var out []Seed
+	seen := map[string]bool{}
+	for _, e := range list {
+		key := e.Method + " " + e.Path
+		if seen[key] || e.StatusCode == 0 || e.Method == "" || e.Method == "CONNECT" {
+			continue
+		}
+		seen[key] = true
+		u, err := url.Parse(e.URL)
+		if err != nil || u.Host == "" {
+			continue
+		}
+		if b, err := url.Parse(base); err == nil && b.Host != "" {
+			u.Scheme, u.Host = b.Scheme, b.Host
+		}
+		s := Seed{ID: fmt.Sprintf("%s-%d", slug(key), len(out)+1), Name: key, Method: e.Method, URL: u.String(), Headers: map[string]string{}}
+		for k, v := range e.RequestHeaders {
+			if !droppedHeaders[http.CanonicalHeaderKey(k)] {
+				s.Headers[k] = v
+			}
+		}
+		if e.RequestBodyEncoding == "" && !e.RequestTruncated {
+			s.Body = e.RequestBody
+		}
+		s.ContentType = e.RequestHeaders["Content-Type"]
+		out = append(out, s)
+	}
+	return out
 }

@@ -1,0 +1,382 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/mockarty-oss/mockarty/host/internal/auth"
+	"github.com/mockarty-oss/mockarty/host/internal/generate/hargen"
+	"github.com/mockarty-oss/mockarty/host/internal/recorder"
+	"github.com/mockarty-oss/mockarty/sdk/recjob"
+)
+
+// The recording proxy (api-reference section 10, model-tools §4): the host
+// keeps sessions and entries; the recorder plugin runs the proxies.
+func (s *server) recorderRoutes(v1 fiber.Router) {
+	r := v1.Group("/recorder")
+	r.Post("/start", s.startRecording)
+	r.Get("/sessions", s.listRecordings)
+	r.Get("/ports", s.recorderPorts)
+	r.Post("/port-check", s.recorderPortCheck)
+	r.Get("/ca/status", s.recorderCAStatus)
+	r.Post("/ca/generate", s.recorderCAGenerate)
+	r.Get("/ca/download", s.recorderCADownload)
+	r.Get("/:id", s.getRecording)
+	r.Delete("/:id", s.deleteRecording)
+	r.Post("/:id/stop", s.stopRecording)
+	r.Post("/:id/restart", s.restartRecording)
+	r.Get("/:id/entries", s.recordingEntries)
+	r.Patch("/:id/entries/:entryId", s.annotateEntry)
+	r.Post("/:id/export", s.exportRecording)
+	r.Post("/:id/mocks", s.recordingMocks)
+	r.Get("/:id/modifications", s.getModifications)
+	r.Put("/:id/modifications", s.putModifications)
+}
+
+func (s *server) recorderOn() error {
+	if s.Recorder == nil {
+		return apiErr(http.StatusServiceUnavailable, CodeUnavailable, "the recorder is not available on this server")
+	}
+	return nil
+}
+
+// needRecording loads a session the caller may act on.
+func (s *server) needRecording(c *fiber.Ctx, a auth.Action) (*recorder.Session, error) {
+	if err := s.recorderOn(); err != nil {
+		return nil, err
+	}
+	return needIn(c, "recording session", param(c, "id"), s.Recorder.Service().Session,
+		func(sn *recorder.Session) string { return sn.Namespace }, a)
+}
+
+// recorderErr is a start's failure: a taken port is 409; the plugin not
+// running 503; any other failure to listen 502.
+func recorderErr(err error) error {
+	switch {
+	case errors.Is(err, recorder.ErrPortInUse):
+		return apiErr(http.StatusConflict, CodeConflict, "%v", err)
+	case isNotFound(err):
+		return err
+	}
+	var ae *Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	if ferr := toAPIError(err); ferr.Status < 500 {
+		return ferr
+	}
+	return apiErr(http.StatusBadGateway, CodeUnavailable, "%v", err)
+}
+
+// startRecording: {name, targetUrl, port?, namespace, mode?, modifications?, faults?} -> 201 Session.
+func (s *server) startRecording(c *fiber.Ctx) error {
+	if err := s.recorderOn(); err != nil {
+		return err
+	}
+	var sn recorder.Session
+	if err := s.decodeJSON(c, &sn); err != nil {
+		return err
+	}
+	ns, err := namespaceFor(c, sn.Namespace, auth.Write)
+	if err != nil {
+		return err
+	}
+	sn.Namespace = ns
+	out, err := s.Recorder.Create(c.UserContext(), &sn)
+	if err != nil {
+		return recorderErr(err)
+	}
+	v, err := s.Recorder.Service().View(c.UserContext(), out)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(v)
+}
+
+func (s *server) listRecordings(c *fiber.Ctx) error {
+	if err := s.recorderOn(); err != nil {
+		return err
+	}
+	return listTester(c, func(ctx context.Context, ns string, readable []string) ([]recorder.Session, error) {
+		list, err := s.Recorder.Service().Sessions(ctx, ns, readable)
+		if err != nil {
+			return nil, err
+		}
+		return s.Recorder.Service().Views(ctx, list)
+	})
+}
+
+func (s *server) getRecording(c *fiber.Ctx) error {
+	sn, err := s.needRecording(c, auth.Read)
+	if err != nil {
+		return err
+	}
+	v, err := s.Recorder.Service().View(c.UserContext(), sn)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *server) deleteRecording(c *fiber.Ctx) error {
+	sn, err := s.needRecording(c, auth.Write)
+	if err != nil {
+		return err
+	}
+	if err := s.Recorder.Delete(c.UserContext(), sn.ID); err != nil {
+		return err
+	}
+	return removed(c, sn.ID)
+}
+
+// sessionAnswer answers a session after a stop or start.
+func (s *server) sessionAnswer(c *fiber.Ctx, sn *recorder.Session, err error) error {
+	if err != nil {
+		return recorderErr(err)
+	}
+	v, err := s.Recorder.Service().View(c.UserContext(), sn)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *server) stopRecording(c *fiber.Ctx) error {
+	sn, err := s.needRecording(c, auth.Write)
+	if err != nil {
+		return err
+	}
+	out, err := s.Recorder.Stop(c.UserContext(), sn.ID)
+	return s.sessionAnswer(c, out, err)
+}
+
+func (s *server) restartRecording(c *fiber.Ctx) error {
+	sn, err := s.needRecording(c, auth.Write)
+	if err != nil {
+		return err
+	}
+	s.Recorder.Live.Cancel(sn.ID)
+	out, err := s.Recorder.Start(c.UserContext(), sn.ID, sn.Port)
+	return s.sessionAnswer(c, out, err)
+}
+
+func (s *server) recordingEntries(c *fiber.Ctx) error {
+	sn, err := s.needRecording(c, auth.Read)
+	if err != nil {
+		return err
+	}
+	list, err := s.Recorder.Service().Entries(c.UserContext(), sn.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(list)
+}
+
+func (s *server) annotateEntry(c *fiber.Ctx) error {
+	sn, err := s.needRecording(c, auth.Write)
+	if err != nil {
+		return err
+	}
+	e, err := s.Recorder.Service().Entry(c.UserContext(), param(c, "entryId"))
+	if err != nil {
+		return err
+	}
+	if e.SessionID != sn.ID {
+		return notFoundErr("session %q has no entry %q", sn.ID, e.ID)
+	}
+	return updated(s, c, e.ID, s.Recorder.Service().Annotate)
+}
+
+// harOf is a session's entries as HAR 1.2.
+func (s *server) harOf(c *fiber.Ctx, sn *recorder.Session) (*recorder.HAR, error) {
+	list, err := s.Recorder.Service().Entries(c.UserContext(), sn.ID)
+	if err != nil {
+		return nil, err
+	}
+	return recorder.ExportHAR(sn, list, s.ReleaseID), nil
+}
+
+// exportRecording is the session as a HAR 1.2 file.
+func (s *server) exportRecording(c *fiber.Ctx) error {
+	sn, err := s.needRecording(c, auth.Read)
+	if err != nil {
+		return err
+	}
+	h, err := s.harOf(c, sn)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(h, "", "  ")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/json")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+sn.ID+`.har"`)
+	return c.Send(b)
+}
+
+// recordingMocks makes mocks of a session with the HAR generator:
+// {"namespace", "prefix" (a path prefix), "idPrefix", "oneOf"} -> the bare
+// array of mocks (the Go SDK's []Mock).
+func (s *server) recordingMocks(c *fiber.Ctx) error {
+	sn, err := s.needRecording(c, auth.Read)
+	if err != nil {
+		return err
+	}
+	var b struct {
+		Namespace  string `json:"namespace"`
+		Prefix     string `json:"prefix"`
+		PathPrefix string `json:"pathPrefix"`
+		IDPrefix   string `json:"idPrefix"`
+		ServerName string `json:"serverName"`
+		OneOf      bool   `json:"oneOf"`
+	}
+	raw, err := s.optionalBody(c)
+	if err != nil {
+		return err
+	}
+	if raw != nil {
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return fieldErr("namespace", "the body must be {\"namespace\", \"prefix\", \"oneOf\"}")
+		}
+	}
+	if b.Namespace == "" {
+		b.Namespace = sn.Namespace
+	}
+	ns, err := namespaceFor(c, b.Namespace, auth.Write)
+	if err != nil {
+		return err
+	}
+	if b.PathPrefix == "" {
+		b.PathPrefix = b.Prefix
+	}
+	if b.IDPrefix == "" {
+		b.IDPrefix = "rec-" + sn.ID[:8]
+	}
+	h, err := s.harOf(c, sn)
+	if err != nil {
+		return err
+	}
+	doc, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	res, err := hargen.Generate(hargen.Input{Namespace: ns, IDPrefix: b.IDPrefix, ServerName: b.ServerName, PathPrefix: b.PathPrefix,
+		OneOf: b.OneOf, HAR: doc})
+	if err != nil {
+		return genErr(err)
+	}
+	m, err := s.mergeMocks(c, ns, res.Mocks, false, harIdentity)
+	if err != nil {
+		return err
+	}
+	return c.Status(m.status).JSON(m.mocks)
+}
+
+func (s *server) getModifications(c *fiber.Ctx) error {
+	sn, err := s.needRecording(c, auth.Read)
+	if err != nil {
+		return err
+	}
+	return c.JSON(sn.Modifications)
+}
+
+// putModifications saves a session's header rules; a recording session's
+// proxy restarts on its port with them.
+func (s *server) putModifications(c *fiber.Ctx) error {
+	sn, err := s.needRecording(c, auth.Write)
+	if err != nil {
+		return err
+	}
+	var m recjob.Modifications
+	if err := s.decodeJSON(c, &m); err != nil {
+		return err
+	}
+	out, err := s.Recorder.SetModifications(c.UserContext(), sn.ID, m)
+	if err != nil {
+		return recorderErr(err)
+	}
+	return c.JSON(out.Modifications)
+}
+
+// recorderPorts: {"range": {"start", "end"}, "used": [...], "available"}.
+func (s *server) recorderPorts(c *fiber.Ctx) error {
+	if err := s.recorderOn(); err != nil {
+		return err
+	}
+	used := s.Recorder.UsedPorts()
+	sort.Ints(used)
+	return c.JSON(fiber.Map{"range": fiber.Map{"start": recorder.PortMin, "end": recorder.PortMax}, "used": used,
+		"available": recorder.PortMax - recorder.PortMin + 1 - len(used)})
+}
+
+// recorderPortCheck: {"port"} -> {"port", "available", "error"?}.
+func (s *server) recorderPortCheck(c *fiber.Ctx) error {
+	if err := s.recorderOn(); err != nil {
+		return err
+	}
+	var b struct {
+		Port int `json:"port"`
+	}
+	if err := s.decodeJSON(c, &b); err != nil {
+		return err
+	}
+	if b.Port < recorder.PortMin || b.Port > recorder.PortMax {
+		return fieldErr("port", "%d to %d", recorder.PortMin, recorder.PortMax)
+	}
+	out := fiber.Map{"port": b.Port, "available": true}
+	ln, err := net.Listen("tcp", net.JoinHostPort(s.Recorder.BindHost, strconv.Itoa(b.Port)))
+	if err != nil {
+		out["available"], out["error"] = false, err.Error()
+	} else {
+		_ = ln.Close()
+	}
+	return c.JSON(out)
+}
+
+func (s *server) recorderCAStatus(c *fiber.Ctx) error {
+	if err := s.recorderOn(); err != nil {
+		return err
+	}
+	st, err := s.Recorder.CA.Status()
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+func (s *server) recorderCAGenerate(c *fiber.Ctx) error {
+	if err := s.recorderOn(); err != nil {
+		return err
+	}
+	if err := needAdmin(c); err != nil { // every namespace's forward proxies sign with it
+		return err
+	}
+	st, err := s.Recorder.CA.Generate()
+	if err != nil {
+		return err
+	}
+	return c.JSON(st)
+}
+
+func (s *server) recorderCADownload(c *fiber.Ctx) error {
+	if err := s.recorderOn(); err != nil {
+		return err
+	}
+	cert, _, err := s.Recorder.CA.PEM()
+	if errors.Is(err, recorder.ErrNoCA) {
+		return notFoundErr("%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/x-pem-file")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="mockarty-recorder-ca.pem"`)
+	return c.Send(cert)
+}
