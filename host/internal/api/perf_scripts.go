@@ -296,6 +296,12 @@ func (s *server) perfScriptFromHAR(c *fiber.Ctx) error {
 		}
 		doc = []byte(text)
 	}
+	return s.scriptOfHAR(c, doc, field, in.loadOptions)
+}
+
+// scriptOfHAR writes the script of a HAR document (field names it in
+// errors): every http(s) entry, in the order they started.
+func (s *server) scriptOfHAR(c *fiber.Ctx, doc []byte, field string, opts loadOptions) error {
 	entries, skipped, err := hargen.Read(doc)
 	if err != nil {
 		var ie *generate.InputError
@@ -364,7 +370,7 @@ func (s *server) perfScriptFromHAR(c *fiber.Ctx) error {
 	if notHTTP > 0 {
 		warnings = append(warnings, fmt.Sprintf("%d entries are not http or https requests (data:, blob:, ws: ...); skipped", notHTTP))
 	}
-	return s.fromRequests(c, reqs, in.loadOptions, warnings)
+	return s.fromRequests(c, reqs, opts, warnings)
 }
 
 // perfSnippets lists the k6 snippets of the script editor.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sort"
@@ -13,6 +14,8 @@ import (
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/generate/hargen"
 	"github.com/mockarty-oss/mockarty/host/internal/recorder"
+	"github.com/mockarty-oss/mockarty/host/internal/tester/imports"
+	"github.com/mockarty-oss/mockarty/sdk/postman"
 	"github.com/mockarty-oss/mockarty/sdk/recjob"
 )
 
@@ -35,6 +38,9 @@ func (s *server) recorderRoutes(v1 fiber.Router) {
 	r.Patch("/:id/entries/:entryId", s.annotateEntry)
 	r.Post("/:id/export", s.exportRecording)
 	r.Post("/:id/mocks", s.recordingMocks)
+	r.Post("/:id/export-collection", s.exportRecordingCollection(false))
+	r.Post("/:id/export-test", s.exportRecordingCollection(true))
+	r.Post("/:id/export-perf", s.exportRecordingPerf)
 	r.Get("/:id/modifications", s.getModifications)
 	r.Put("/:id/modifications", s.putModifications)
 }
@@ -379,4 +385,107 @@ func (s *server) recorderCADownload(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "application/x-pem-file")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="mockarty-recorder-ca.pem"`)
 	return c.Send(cert)
+}
+
+// recordingHARDoc is a session's entries as HAR 1.2 bytes.
+func (s *server) recordingHARDoc(c *fiber.Ctx) (*recorder.Session, []byte, error) {
+	sn, err := s.needRecording(c, auth.Read)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := s.harOf(c, sn)
+	if err != nil {
+		return nil, nil, err
+	}
+	doc, err := json.Marshal(h)
+	return sn, doc, err
+}
+
+// exportRecordingCollection makes an API-tester collection of a session:
+// {"namespace", "name"} -> 201 {collectionId, name, imported, ...}; each
+// request has its recorded answer as an example. With tests (the
+// export-test endpoint), each request also checks its recorded status
+// and, for JSON, the recorded top-level fields.
+func (s *server) exportRecordingCollection(tests bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		sn, doc, err := s.recordingHARDoc(c)
+		if err != nil {
+			return err
+		}
+		var b struct {
+			Namespace string `json:"namespace"`
+			Name      string `json:"name"`
+		}
+		if raw, err := s.optionalBody(c); err != nil {
+			return err
+		} else if raw != nil {
+			if err := json.Unmarshal(raw, &b); err != nil {
+				return fieldErr("namespace", "the body must be {\"namespace\", \"name\"}")
+			}
+		}
+		if b.Namespace == "" {
+			b.Namespace = sn.Namespace
+		}
+		ns, err := namespaceFor(c, b.Namespace, auth.Write)
+		if err != nil {
+			return err
+		}
+		res, err := imports.HAR(doc)
+		if err != nil {
+			return importErr(err)
+		}
+		name := sn.Name + " (recorded)"
+		if tests {
+			addRecordedTests(res.Collection.Item)
+			name = sn.Name + " (recorded tests)"
+		}
+		return s.saveCollectionImport(c, ns, b.Name, name, res)
+	}
+}
+
+// addRecordedTests gives each request a test of the answer it was
+// recorded with: the status, and the top-level fields of a JSON body.
+func addRecordedTests(items []*postman.Item) {
+	for _, it := range items {
+		if it.Request == nil {
+			addRecordedTests(it.Item)
+			continue
+		}
+		if len(it.Response) == 0 {
+			continue
+		}
+		r := it.Response[0]
+		lines := []string{fmt.Sprintf("mk.test(%q, function () { mk.response.to.have.status(%d); });",
+			fmt.Sprintf("status is %d as recorded", r.Code), r.Code)}
+		var obj map[string]any
+		if json.Unmarshal([]byte(r.Body), &obj) == nil && len(obj) > 0 {
+			keys := make([]string, 0, len(obj))
+			for k := range obj {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			kj, _ := json.Marshal(keys)
+			lines = append(lines, fmt.Sprintf("mk.test(%q, function () { var b = mk.response.json(); %s.forEach(function (k) { mk.expect(b).to.have.property(k); }); });",
+				"the recorded fields are there", kj))
+		}
+		it.Event = append(it.Event, postman.Event{Listen: "test", Script: &postman.Script{Type: "text/javascript", Exec: lines}})
+	}
+}
+
+// exportRecordingPerf writes a k6 script that replays a session (the
+// perf/scripts/from-har options: vus, duration, ...).
+func (s *server) exportRecordingPerf(c *fiber.Ctx) error {
+	_, doc, err := s.recordingHARDoc(c)
+	if err != nil {
+		return err
+	}
+	var opts loadOptions
+	if raw, err := s.optionalBody(c); err != nil {
+		return err
+	} else if raw != nil {
+		if err := decodeJSONBytes(raw, &opts); err != nil {
+			return err
+		}
+	}
+	return s.scriptOfHAR(c, doc, "id", opts)
 }

@@ -96,14 +96,20 @@ func (s *server) importCollection(c *fiber.Ctx) error {
 	if err != nil {
 		return importErr(err)
 	}
+	return s.saveCollectionImport(c, ns, b.Name, "Imported "+kind+" collection", res)
+}
+
+// saveCollectionImport stores an imported collection (named name, else its own
+// name, else fallback) and its environments in ns: 201 with what was made.
+func (s *server) saveCollectionImport(c *fiber.Ctx, ns, name, fallback string, res *imports.Result) error {
 	warnings := res.Warnings
 	col := tester.FromPostman(res.Collection)
 	col.Namespace, col.UserID = ns, principal(c).UserID
-	if b.Name != "" {
-		col.Name = b.Name
+	if name != "" {
+		col.Name = name
 	}
 	if strings.TrimSpace(col.Name) == "" {
-		col.Name = "Imported " + kind + " collection"
+		col.Name = fallback
 	}
 	out, err := s.testerSvc().CreateCollection(c.UserContext(), col)
 	if err != nil {
