@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -289,5 +292,50 @@ func TestRecorderExports(t *testing.T) {
 	script := decode[map[string]any](t, h.Post(t, "/api/v1/recorder/"+sn.ID+"/export-perf", `{"vus": 2, "duration": "5s"}`, http.StatusOK))
 	if s, _ := script["script"].(string); !strings.Contains(s, "k6/http") || !strings.Contains(s, up.URL+"/api/users") || script["requests"] != float64(2) {
 		t.Fatalf("export-perf: %v", script)
+	}
+}
+
+// TestCurlThroughTheForwardProxy: curl -x with the CA downloaded from the
+// server records an HTTPS exchange with a local TLS upstream, decrypted.
+func TestCurlThroughTheForwardProxy(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		plugintest.MissingClient(t, "curl")
+	}
+	up := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"hello":"tls","path":"`+r.URL.Path+`"}`)
+	}))
+	defer up.Close()
+	dir := t.TempDir()
+	upCA := filepath.Join(dir, "upstream.pem")
+	if err := os.WriteFile(upCA, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: up.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := plugintest.StartHost(t, plugintest.HostOptions{Env: []string{"ALLOW_PROXY_TO_PRIVATE_IPS=true", "RECORDER_UPSTREAM_CA_FILE=" + upCA},
+		Plugins: map[string]plugintest.PluginSpec{"recorder": {Dir: "."}}})
+
+	h.Get(t, "/api/v1/recorder/ca/download", http.StatusNotFound)
+	st := decode[map[string]any](t, h.Post(t, "/api/v1/recorder/ca/generate", "", http.StatusOK))
+	if st["exists"] != true || st["fingerprint"] == "" {
+		t.Fatalf("CA: %v", st)
+	}
+	ca := filepath.Join(dir, "mockarty-ca.pem")
+	if err := os.WriteFile(ca, h.Get(t, "/api/v1/recorder/ca/download", http.StatusOK), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sn := decode[sdkSession](t, h.Post(t, "/api/v1/recorder/start", `{"name": "browser", "mode": "forward"}`, http.StatusCreated))
+	target := up.URL + "/hello?x=1"
+	out, err := exec.Command(curl, "-sS", "--max-time", "20", "-x", "http://127.0.0.1:"+strconv.Itoa(sn.Port), "--cacert", ca, target).CombinedOutput()
+	if err != nil || string(out) != `{"hello":"tls","path":"/hello"}` {
+		t.Fatalf("curl through the recorder: %v\n%s", err, out)
+	}
+	var entries []sdkEntry
+	plugintest.Eventually(t, 30*time.Second, func() bool {
+		entries = decode[[]sdkEntry](t, h.Get(t, "/api/v1/recorder/"+sn.ID+"/entries", http.StatusOK))
+		return len(entries) == 1
+	}, "the HTTPS exchange is an entry")
+	if e := entries[0]; e.Method != "GET" || e.StatusCode != 200 || e.Path != "/hello" || !strings.Contains(fmt.Sprint(e.ResponseBody), `"hello":"tls"`) {
+		t.Fatalf("the decrypted entry: %+v", e)
 	}
 }
