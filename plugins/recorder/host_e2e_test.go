@@ -38,6 +38,7 @@ type sdkEntry struct {
 	ID              string            `json:"id"`
 	SessionID       string            `json:"sessionId"`
 	Method          string            `json:"method"`
+	URL             string            `json:"url"`
 	Path            string            `json:"path"`
 	StatusCode      int               `json:"statusCode"`
 	Duration        int64             `json:"duration"`
