@@ -189,11 +189,10 @@ func (s *Service) Annotate(ctx context.Context, id string, body []byte) (*Entry,
 	return entries.Update(ctx, s, id, body)
 }
 
-// putEntry stores an entry the plugin reported.
-func (s *Service) putEntry(ctx context.Context, sn *Session, e *recjob.Entry) error {
+// entryRow is an entry the plugin reported, as the row that keeps it.
+func entryRow(sn *Session, e *recjob.Entry) (*store.TesterObject, error) {
 	ent := Entry{Entry: *e, ID: fmt.Sprintf("%s-%06d", sn.ID, e.Sequence), SessionID: sn.ID}
-	_, err := entries.Put(ctx, s, sn.Namespace, &ent, 0)
-	return err
+	return entries.Object(sn.Namespace, &ent)
 }
 
 // DeleteSession removes a session and its entries.

@@ -187,6 +187,9 @@ func (r *Runs) Start(ctx context.Context, id string, port int) (*Session, error)
 	base := int64(len(existing))
 	done := r.Live.Go(id, func(ctx context.Context) {
 		defer r.releasePort(port, id)
+		w := &entryWriter{st: r.svc.st, log: r.Log, session: id}
+		stop := w.every(ctx)
+		defer stop()
 		_, err := r.Exec.Run(ctx, PluginName, sdk.Job{ID: id, Kind: recjob.KindSession, Params: params}, nil, func(p sdk.Progress) {
 			switch p.ItemKind {
 			case recjob.ItemListening:
@@ -197,11 +200,12 @@ func (r *Runs) Start(ctx context.Context, id string, port int) (*Session, error)
 					return
 				}
 				e.Sequence += base
-				if err := r.svc.putEntry(context.WithoutCancel(ctx), sn, &e); err != nil {
-					r.Log.Warn("storing a recorded entry", "session", id, "error", err)
+				if row, err := entryRow(sn, &e); err == nil {
+					w.add(row)
 				}
 			}
 		})
+		stop() // every entry stored before the session reads as stopped
 		ended := r.Live.Ended(ctx)
 		cur, gerr := r.svc.Session(context.WithoutCancel(ctx), id)
 		if gerr != nil {
@@ -300,4 +304,63 @@ func (r *Runs) SetModifications(ctx context.Context, id string, m recjob.Modific
 		return r.Start(ctx, id, sn.Port)
 	}
 	return sn, nil
+}
+
+// entryWriter stores a session's entries in batches: the plugin's stream
+// is read without waiting on the database, and the entries that arrived
+// are written every tasks.FlushEvery (and when the session ends).
+type entryWriter struct {
+	st      *store.Store
+	log     hclog.Logger
+	session string
+	mu      sync.Mutex
+	pending []*store.TesterObject
+}
+
+func (w *entryWriter) add(row *store.TesterObject) {
+	w.mu.Lock()
+	w.pending = append(w.pending, row)
+	w.mu.Unlock()
+}
+
+// flush writes the entries that arrived.
+func (w *entryWriter) flush(ctx context.Context) {
+	w.mu.Lock()
+	rows := w.pending
+	w.pending = nil
+	w.mu.Unlock()
+	if len(rows) == 0 {
+		return
+	}
+	if err := w.st.PutTesterObjects(context.WithoutCancel(ctx), rows...); err != nil {
+		w.log.Warn("storing recorded entries", "session", w.session, "entries", len(rows), "error", err)
+	}
+}
+
+// every flushes until stop, which flushes a last time (it may be called
+// more than once).
+func (w *entryWriter) every(ctx context.Context) (stop func()) {
+	t := time.NewTicker(tasks.FlushEvery)
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-t.C:
+				w.flush(ctx)
+			case <-quit:
+				w.flush(ctx)
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			t.Stop()
+			close(quit)
+			<-done
+		})
+	}
 }
