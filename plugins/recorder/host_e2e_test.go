@@ -340,3 +340,34 @@ func TestCurlThroughTheForwardProxy(t *testing.T) {
 		t.Fatalf("the decrypted entry: %+v", e)
 	}
 }
+
+// TestRecorderConfigs: configs saved, listed, exported, imported as new
+// ones, updated and deleted; bad ones refused.
+func TestRecorderConfigs(t *testing.T) {
+	h := plugintest.StartHost(t, plugintest.HostOptions{Plugins: map[string]plugintest.PluginSpec{"recorder": {Dir: "."}}})
+	cfg := decode[map[string]any](t, h.Post(t, "/api/v1/recorder/configs", `{"name": "shop", "targetUrl": "http://localhost:8080", "port": 8090,
+	  "modifications": {"requestHeaders": {"add": {"X-Env": "test"}}}}`, http.StatusCreated))
+	id, _ := cfg["id"].(string)
+	if id == "" || cfg["mode"] != "reverse" {
+		t.Fatalf("config: %v", cfg)
+	}
+	h.Post(t, "/api/v1/recorder/configs", `{"name": "bad", "targetUrl": "nope"}`, http.StatusUnprocessableEntity)
+	h.Post(t, "/api/v1/recorder/configs", `{"name": "bad", "targetUrl": "http://x", "port": 80}`, http.StatusUnprocessableEntity)
+	file := h.Get(t, "/api/v1/recorder/configs/"+id+"/export", http.StatusOK)
+	if strings.Contains(string(file), id) || !strings.Contains(string(file), "X-Env") {
+		t.Fatalf("export: %s", file)
+	}
+	imported := decode[map[string]any](t, h.Post(t, "/api/v1/recorder/configs/import", string(file), http.StatusCreated))
+	if imported["id"] == id || imported["name"] != "shop" {
+		t.Fatalf("import: %v", imported)
+	}
+	upd := decode[map[string]any](t, h.Do(t, http.MethodPut, "/api/v1/recorder/configs/"+id, `{"port": 8091}`, http.StatusOK))
+	if upd["port"] != float64(8091) {
+		t.Fatalf("update: %v", upd)
+	}
+	if list := decode[[]map[string]any](t, h.Get(t, "/api/v1/recorder/configs", http.StatusOK)); len(list) != 2 {
+		t.Fatalf("list: %v", list)
+	}
+	h.Do(t, http.MethodDelete, "/api/v1/recorder/configs/"+id, "", http.StatusOK)
+	h.Get(t, "/api/v1/recorder/configs/"+id, http.StatusNotFound)
+}

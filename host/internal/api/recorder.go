@@ -30,6 +30,17 @@ func (s *server) recorderRoutes(v1 fiber.Router) {
 	r.Get("/ca/status", s.recorderCAStatus)
 	r.Post("/ca/generate", s.recorderCAGenerate)
 	r.Get("/ca/download", s.recorderCADownload)
+	r.Get("/configs", func(c *fiber.Ctx) error {
+		if err := s.recorderOn(); err != nil {
+			return err
+		}
+		return listTester(c, s.Recorder.Service().Configs)
+	})
+	r.Post("/configs/import", s.importRecorderConfig)
+	r.Get("/configs/:id/export", s.exportRecorderConfig)
+	if s.Recorder != nil {
+		s.recorderConfigs().routes(s, r, "/configs")
+	}
 	r.Get("/:id", s.getRecording)
 	r.Delete("/:id", s.deleteRecording)
 	r.Post("/:id/stop", s.stopRecording)
@@ -488,4 +499,58 @@ func (s *server) exportRecordingPerf(c *fiber.Ctx) error {
 		}
 	}
 	return s.scriptOfHAR(c, doc, "id", opts)
+}
+
+// recorderConfigs are the saved recorder configs as the API serves them.
+func (s *server) recorderConfigs() toolObjects[recorder.Config] {
+	svc := s.Recorder.Service()
+	return toolObjects[recorder.Config]{what: "recorder config", load: svc.Config, save: svc.SaveConfig, update: svc.UpdateConfig,
+		remove: svc.DeleteConfig, ns: func(c *recorder.Config) *string { return &c.Namespace }, id: func(c *recorder.Config) *string { return &c.ID }}
+}
+
+// exportRecorderConfig is a config as a JSON file, without the server's
+// id and times (import makes a new one of it).
+func (s *server) exportRecorderConfig(c *fiber.Ctx) error {
+	cfg, err := s.recorderConfigs().need(c, param(c, "id"), auth.Read)
+	if err != nil {
+		return err
+	}
+	out := *cfg
+	out.ID, out.Namespace, out.CreatedAt, out.UpdatedAt = "", "", 0, 0
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/json")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="recorder-config.json"`)
+	return c.Send(b)
+}
+
+// importRecorderConfig saves an exported config as a new one: the file
+// as the body, or {"config": {...}}.
+func (s *server) importRecorderConfig(c *fiber.Ctx) error {
+	b, err := s.objectBody(c)
+	if err != nil {
+		return err
+	}
+	var wrapped struct {
+		Config json.RawMessage `json:"config"`
+	}
+	if json.Unmarshal(b, &wrapped) == nil && len(wrapped.Config) > 0 {
+		b = wrapped.Config
+	}
+	var cfg recorder.Config
+	if err := decodeJSONBytes(b, &cfg); err != nil {
+		return err
+	}
+	ns, err := namespaceFor(c, cfg.Namespace, auth.Write)
+	if err != nil {
+		return err
+	}
+	cfg.ID, cfg.Namespace = "", ns
+	out, err := s.Recorder.Service().SaveConfig(c.UserContext(), &cfg)
+	if err != nil {
+		return err
+	}
+	return c.Status(http.StatusCreated).JSON(out)
 }
