@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -370,4 +371,65 @@ func TestRecorderConfigs(t *testing.T) {
 	}
 	h.Do(t, http.MethodDelete, "/api/v1/recorder/configs/"+id, "", http.StatusOK)
 	h.Get(t, "/api/v1/recorder/configs/"+id, http.StatusNotFound)
+}
+
+// TestRecorderReplay: a session's requests sent again (all, some, one, or
+// to another target) say which answers still match the recorded status.
+func TestRecorderReplay(t *testing.T) {
+	var broken atomic.Bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/users", func(w http.ResponseWriter, r *http.Request) {
+		if broken.Load() {
+			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		}
+		_, _ = io.WriteString(w, `{"users":[]}`)
+	})
+	mux.HandleFunc("POST /api/orders", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(b)
+	})
+	up := httptest.NewServer(mux)
+	defer up.Close()
+	h := plugintest.StartHost(t, plugintest.HostOptions{Env: []string{"ALLOW_PROXY_TO_PRIVATE_IPS=true"},
+		Plugins: map[string]plugintest.PluginSpec{"recorder": {Dir: "."}}})
+	sn := decode[sdkSession](t, h.Post(t, "/api/v1/recorder/start", fmt.Sprintf(`{"name": "r", "targetUrl": %q}`, up.URL), http.StatusCreated))
+	proxy := "http://127.0.0.1:" + strconv.Itoa(sn.Port)
+	if res, err := http.Get(proxy + "/api/users"); err == nil {
+		res.Body.Close()
+	}
+	if res, err := http.Post(proxy+"/api/orders", "application/json", strings.NewReader(`{"sku":"A1"}`)); err == nil {
+		res.Body.Close()
+	}
+	var entries []sdkEntry
+	plugintest.Eventually(t, 30*time.Second, func() bool {
+		entries = decode[[]sdkEntry](t, h.Get(t, "/api/v1/recorder/"+sn.ID+"/entries", http.StatusOK))
+		return len(entries) == 2
+	}, "two entries")
+	h.Post(t, "/api/v1/recorder/"+sn.ID+"/stop", "", http.StatusOK)
+
+	type summary struct {
+		TotalEntries, Matched, Mismatched, Failed, Skipped int
+		Results                                            []map[string]any
+	}
+	s := decode[summary](t, h.Post(t, "/api/v1/recorder/"+sn.ID+"/replay", "", http.StatusOK))
+	if s.TotalEntries != 2 || s.Matched != 2 || s.Results[1]["responsePreview"] != `{"sku":"A1"}` {
+		t.Fatalf("replay: %+v", s)
+	}
+	broken.Store(true)
+	s = decode[summary](t, h.Post(t, "/api/v1/recorder/"+sn.ID+"/replay", `{"concurrency": 2}`, http.StatusOK))
+	if s.Matched != 1 || s.Mismatched != 1 || s.Results[0]["newStatus"] != float64(500) || s.Results[0]["statusMatch"] != false {
+		t.Fatalf("replay against a broken upstream: %+v", s)
+	}
+	one := decode[map[string]any](t, h.Post(t, "/api/v1/recorder/"+sn.ID+"/entries/"+entries[1].ID+"/replay", "", http.StatusOK))
+	if one["statusMatch"] != true || one["newStatus"] != float64(201) {
+		t.Fatalf("one entry: %v", one)
+	}
+	s = decode[summary](t, h.Post(t, "/api/v1/recorder/"+sn.ID+"/replay", fmt.Sprintf(`{"targetUrl": "http://127.0.0.1:1", "entryIds": [%q]}`,
+		entries[0].ID), http.StatusOK))
+	if s.TotalEntries != 1 || s.Failed != 1 || !strings.HasPrefix(fmt.Sprint(s.Results[0]["replayedUrl"]), "http://127.0.0.1:1/api/users") {
+		t.Fatalf("replay to another target: %+v", s)
+	}
+	h.Post(t, "/api/v1/recorder/"+sn.ID+"/replay", `{"targetUrl": "ftp://x"}`, http.StatusUnprocessableEntity)
 }

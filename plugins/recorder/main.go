@@ -71,9 +71,20 @@ type PortCheckResult struct {
 	Error     string `json:"error,omitempty"`
 }
 
-// Call answers the host's actions (sdk.Caller): port-check.
-func (*Recorder) Call(_ context.Context, action string, params json.RawMessage) (json.RawMessage, error) {
+// Call answers the host's actions (sdk.Caller): port-check, and replay
+// (recorded requests sent again).
+func (*Recorder) Call(ctx context.Context, action string, params json.RawMessage) (json.RawMessage, error) {
 	switch action {
+	case recjob.ActionReplay:
+		var p recjob.Replay
+		if err := json.Unmarshal(params, &p); err != nil {
+			return nil, sdk.InvalidInput(fmt.Errorf("replay: %v", err))
+		}
+		out, err := replay(ctx, &p)
+		if err != nil {
+			return nil, sdk.InvalidInput(err)
+		}
+		return json.Marshal(out)
 	case ActionPortCheck:
 		var p PortCheck
 		if err := json.Unmarshal(params, &p); err != nil {

@@ -137,3 +137,44 @@ type Frame struct {
 	Encoding  string `json:"encoding,omitempty"`
 	Timestamp int64  `json:"timestamp"`
 }
+
+// ActionReplay sends recorded requests again; its params are a Replay,
+// its answer a []ReplayResult.
+const ActionReplay = "replay"
+
+// Replay is an ActionReplay's params.
+type Replay struct {
+	Requests []ReplayRequest `json:"requests"`
+	// Concurrency is how many go at once (default 1: in order).
+	Concurrency int `json:"concurrency,omitempty"`
+	// TimeoutMs bounds each request (default 30 s).
+	TimeoutMs       int64    `json:"timeoutMs,omitempty"`
+	FollowRedirects bool     `json:"followRedirects,omitempty"`
+	AllowPrivate    bool     `json:"allowPrivate,omitempty"`
+	AllowHosts      []string `json:"allowHosts,omitempty"`
+}
+
+// ReplayRequest is one recorded request to send again.
+type ReplayRequest struct {
+	EntryID        string            `json:"entryId"`
+	Method         string            `json:"method"`
+	URL            string            `json:"url"`
+	Headers        map[string]string `json:"headers,omitempty"`
+	Body           string            `json:"body,omitempty"`
+	BodyEncoding   string            `json:"bodyEncoding,omitempty"`
+	OriginalStatus int               `json:"originalStatus"`
+}
+
+// ReplayResult is what sending it again gave (model-tools §4.2).
+type ReplayResult struct {
+	EntryID         string `json:"entryId"`
+	OriginalStatus  int    `json:"originalStatus"`
+	NewStatus       int    `json:"newStatus"`
+	StatusMatch     bool   `json:"statusMatch"`
+	DurationMs      int64  `json:"durationMs"`
+	ReplayedURL     string `json:"replayedUrl"`
+	ResponsePreview string `json:"responsePreview,omitempty"`
+	Error           string `json:"error,omitempty"`
+	Skipped         bool   `json:"skipped,omitempty"`
+	SkippedReason   string `json:"skippedReason,omitempty"`
+}

@@ -7,14 +7,17 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/mockarty-oss/mockarty/host/internal/auth"
 	"github.com/mockarty-oss/mockarty/host/internal/generate/hargen"
 	"github.com/mockarty-oss/mockarty/host/internal/recorder"
 	"github.com/mockarty-oss/mockarty/host/internal/tester/imports"
+	"github.com/mockarty-oss/mockarty/sdk"
 	"github.com/mockarty-oss/mockarty/sdk/postman"
 	"github.com/mockarty-oss/mockarty/sdk/recjob"
 )
@@ -47,6 +50,8 @@ func (s *server) recorderRoutes(v1 fiber.Router) {
 	r.Post("/:id/restart", s.restartRecording)
 	r.Get("/:id/entries", s.recordingEntries)
 	r.Patch("/:id/entries/:entryId", s.annotateEntry)
+	r.Post("/:id/entries/:entryId/replay", s.replayEntry)
+	r.Post("/:id/replay", s.replaySession)
 	r.Post("/:id/export", s.exportRecording)
 	r.Post("/:id/mocks", s.recordingMocks)
 	r.Post("/:id/export-collection", s.exportRecordingCollection(false))
@@ -553,4 +558,162 @@ func (s *server) importRecorderConfig(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(http.StatusCreated).JSON(out)
+}
+
+// replayRequests are entries as requests to send again; targetURL, when
+// set, replaces the recorded scheme and host.
+func replayRequests(list []recorder.Entry, targetURL string) ([]recjob.ReplayRequest, error) {
+	var base *url.URL
+	if targetURL != "" {
+		u, err := url.Parse(targetURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fieldErr("targetUrl", "an http or https URL such as http://localhost:8080")
+		}
+		base = u
+	}
+	out := make([]recjob.ReplayRequest, 0, len(list))
+	for _, e := range list {
+		raw := e.URL
+		if base != nil {
+			if u, err := url.Parse(e.URL); err == nil {
+				u.Scheme, u.Host = base.Scheme, base.Host
+				raw = u.String()
+			}
+		}
+		q := recjob.ReplayRequest{EntryID: e.ID, Method: e.Method, URL: raw, Headers: e.RequestHeaders, Body: e.RequestBody,
+			BodyEncoding: e.RequestBodyEncoding, OriginalStatus: e.StatusCode}
+		switch {
+		case len(e.WebSocketFrames) > 0 || strings.EqualFold(e.RequestHeaders["Upgrade"], "websocket"):
+			q.URL = "ws:" + q.URL // skipped by the plugin: not http
+		case e.Method == http.MethodConnect:
+			q.URL = "connect:" + q.URL
+		}
+		out = append(out, q)
+	}
+	return out, nil
+}
+
+// replayEntries sends requests through the recorder plugin.
+func (s *server) replayEntries(c *fiber.Ctx, reqs []recjob.ReplayRequest, conc int, timeoutMs int64, follow bool) ([]recjob.ReplayResult, error) {
+	netp := s.Recorder.Net()
+	params, err := json.Marshal(recjob.Replay{Requests: reqs, Concurrency: conc, TimeoutMs: timeoutMs, FollowRedirects: follow,
+		AllowPrivate: netp.AllowPrivate, AllowHosts: netp.AllowHosts})
+	if err != nil {
+		return nil, err
+	}
+	if s.Plugins == nil {
+		return nil, apiErr(http.StatusServiceUnavailable, CodeUnavailable, "the recorder plugin is not running")
+	}
+	out, err := s.Plugins.Call(c.UserContext(), recorder.PluginName, recjob.ActionReplay, params)
+	if err != nil {
+		if errors.Is(err, sdk.ErrInvalidInput) {
+			return nil, apiErr(http.StatusUnprocessableEntity, CodeValidation, "%v", err)
+		}
+		return nil, apiErr(http.StatusServiceUnavailable, CodeUnavailable, "the recorder plugin could not replay: %v", err)
+	}
+	var res []recjob.ReplayResult
+	if err := json.Unmarshal(out, &res); err != nil {
+		return nil, apiErr(http.StatusBadGateway, CodeUnavailable, "unreadable replay from the recorder plugin")
+	}
+	for i := range res {
+		if res[i].Skipped && res[i].SkippedReason == "not an http or https request" {
+			res[i].ReplayedURL = strings.TrimPrefix(strings.TrimPrefix(res[i].ReplayedURL, "ws:"), "connect:")
+			res[i].SkippedReason = "a WebSocket or CONNECT exchange is not replayed"
+		}
+	}
+	return res, nil
+}
+
+// replayEntry sends one entry's request again: ReplayResult.
+func (s *server) replayEntry(c *fiber.Ctx) error {
+	sn, err := s.needRecording(c, auth.Write)
+	if err != nil {
+		return err
+	}
+	e, err := s.Recorder.Service().Entry(c.UserContext(), param(c, "entryId"))
+	if err != nil {
+		return err
+	}
+	if e.SessionID != sn.ID {
+		return notFoundErr("session %q has no entry %q", sn.ID, e.ID)
+	}
+	reqs, err := replayRequests([]recorder.Entry{*e}, "")
+	if err != nil {
+		return err
+	}
+	res, err := s.replayEntries(c, reqs, 1, 0, false)
+	if err != nil {
+		return err
+	}
+	return c.JSON(res[0])
+}
+
+// replaySession sends a session's requests again: ReplayOptions
+// {targetUrl?, entryIds?, concurrency?, timeoutMs?, followRedirects?} ->
+// ReplaySummary (model-tools §4.2).
+func (s *server) replaySession(c *fiber.Ctx) error {
+	sn, err := s.needRecording(c, auth.Write)
+	if err != nil {
+		return err
+	}
+	var o struct {
+		TargetURL       string   `json:"targetUrl"`
+		EntryIDs        []string `json:"entryIds"`
+		Concurrency     int      `json:"concurrency"`
+		TimeoutMs       int64    `json:"timeoutMs"`
+		FollowRedirects bool     `json:"followRedirects"`
+	}
+	if raw, err := s.optionalBody(c); err != nil {
+		return err
+	} else if raw != nil {
+		if err := decodeJSONBytes(raw, &o); err != nil {
+			return err
+		}
+	}
+	if o.Concurrency < 0 || o.Concurrency > 32 || o.TimeoutMs < 0 {
+		return fieldErr("concurrency", "concurrency 1 to 32 (default 1), timeoutMs not negative")
+	}
+	list, err := s.Recorder.Service().Entries(c.UserContext(), sn.ID)
+	if err != nil {
+		return err
+	}
+	if len(o.EntryIDs) > 0 {
+		want := map[string]bool{}
+		for _, id := range o.EntryIDs {
+			want[id] = true
+		}
+		kept := list[:0]
+		for _, e := range list {
+			if want[e.ID] {
+				kept = append(kept, e)
+			}
+		}
+		list = kept
+	}
+	reqs, err := replayRequests(list, o.TargetURL)
+	if err != nil {
+		return err
+	}
+	res, err := s.replayEntries(c, reqs, o.Concurrency, o.TimeoutMs, o.FollowRedirects)
+	if err != nil {
+		return err
+	}
+	sum := fiber.Map{"sessionId": sn.ID, "totalEntries": len(res), "results": res}
+	counts := map[string]int{}
+	for _, r := range res {
+		switch {
+		case r.Skipped:
+			counts["skipped"]++
+		case r.Error != "":
+			counts["failed"]++
+		case r.StatusMatch:
+			counts["matched"]++
+		default:
+			counts["mismatched"]++
+		}
+	}
+	for _, k := range []string{"matched", "mismatched", "failed", "skipped"} {
+		sum[k] = counts[k]
+	}
+	return c.JSON(sum)
 }
