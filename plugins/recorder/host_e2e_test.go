@@ -432,4 +432,11 @@ func TestRecorderReplay(t *testing.T) {
 		t.Fatalf("replay to another target: %+v", s)
 	}
 	h.Post(t, "/api/v1/recorder/"+sn.ID+"/replay", `{"targetUrl": "ftp://x"}`, http.StatusUnprocessableEntity)
+
+	// Correlation over the stored entries: the order's SKU flows nowhere.
+	cr := decode[map[string]any](t, h.Post(t, "/api/v1/recorder/"+sn.ID+"/correlate", `{"minValueLength": 2}`, http.StatusOK))
+	if cr["scanned"] != float64(2) || cr["correlations"] == nil {
+		t.Fatalf("correlate: %v", cr)
+	}
+	h.Post(t, "/api/v1/recorder/"+sn.ID+"/correlate", `{"minValueLength": -1}`, http.StatusUnprocessableEntity)
 }

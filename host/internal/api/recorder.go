@@ -52,6 +52,7 @@ func (s *server) recorderRoutes(v1 fiber.Router) {
 	r.Patch("/:id/entries/:entryId", s.annotateEntry)
 	r.Post("/:id/entries/:entryId/replay", s.replayEntry)
 	r.Post("/:id/replay", s.replaySession)
+	r.Post("/:id/correlate", s.correlateRecording)
 	r.Post("/:id/export", s.exportRecording)
 	r.Post("/:id/mocks", s.recordingMocks)
 	r.Post("/:id/export-collection", s.exportRecordingCollection(false))
@@ -716,4 +717,29 @@ func (s *server) replaySession(c *fiber.Ctx) error {
 		sum[k] = counts[k]
 	}
 	return c.JSON(sum)
+}
+
+// correlateRecording finds the values that flow from one entry's answer
+// into later requests: CorrelationOptions -> CorrelationReport.
+func (s *server) correlateRecording(c *fiber.Ctx) error {
+	sn, err := s.needRecording(c, auth.Read)
+	if err != nil {
+		return err
+	}
+	var o recorder.CorrelationOptions
+	if raw, err := s.optionalBody(c); err != nil {
+		return err
+	} else if raw != nil {
+		if err := decodeJSONBytes(raw, &o); err != nil {
+			return err
+		}
+	}
+	if o.MinValueLength < 0 || o.MaxValueLength < 0 || o.MaxCorrelationsPerSource < 0 || o.MaxValueLength > 65536 {
+		return fieldErr("minValueLength", "minValueLength, maxValueLength (up to 65536) and maxCorrelationsPerSource cannot be negative")
+	}
+	list, err := s.Recorder.Service().Entries(c.UserContext(), sn.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(recorder.Correlate(sn.ID, list, o))
 }
