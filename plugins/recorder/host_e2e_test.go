@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 )
 
@@ -439,4 +440,50 @@ func TestRecorderReplay(t *testing.T) {
 		t.Fatalf("correlate: %v", cr)
 	}
 	h.Post(t, "/api/v1/recorder/"+sn.ID+"/correlate", `{"minValueLength": -1}`, http.StatusUnprocessableEntity)
+}
+
+// TestRecorderLive: GET /recorder/:id/ws streams the entries as they are
+// stored (the ones before first), then says the session stopped.
+func TestRecorderLive(t *testing.T) {
+	up := shop()
+	defer up.Close()
+	h := plugintest.StartHost(t, plugintest.HostOptions{Env: []string{"ALLOW_PROXY_TO_PRIVATE_IPS=true"},
+		Plugins: map[string]plugintest.PluginSpec{"recorder": {Dir: "."}}})
+	sn := decode[sdkSession](t, h.Post(t, "/api/v1/recorder/start", fmt.Sprintf(`{"name": "live", "targetUrl": %q}`, up.URL), http.StatusCreated))
+	proxy := "http://127.0.0.1:" + strconv.Itoa(sn.Port)
+	get := func(path string) {
+		if res, err := http.Get(proxy + path); err == nil {
+			res.Body.Close()
+		}
+	}
+	get("/api/users")
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(h.URL, "http")+"/api/v1/recorder/"+sn.ID+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	_ = ws.SetReadDeadline(time.Now().Add(time.Minute))
+	next := func() map[string]any {
+		var m map[string]any
+		if err := ws.ReadJSON(&m); err != nil {
+			t.Fatalf("the live stream: %v", err)
+		}
+		return m
+	}
+	if m := next(); m["type"] != "entry" || m["entry"].(map[string]any)["path"] != "/api/users" {
+		t.Fatalf("the entry before: %v", m)
+	}
+	get("/api/nope")
+	if m := next(); m["type"] != "entry" || m["entry"].(map[string]any)["statusCode"] != float64(404) {
+		t.Fatalf("a live entry: %v", m)
+	}
+	h.Post(t, "/api/v1/recorder/"+sn.ID+"/stop", "", http.StatusOK)
+	if m := next(); m["type"] != "stopped" {
+		t.Fatalf("the end: %v", m)
+	}
+	if _, _, err := ws.ReadMessage(); err == nil {
+		t.Fatal("the stream goes on after the session stopped")
+	}
+	// A plain GET is told to use a WebSocket.
+	h.Get(t, "/api/v1/recorder/"+sn.ID+"/ws", http.StatusUnprocessableEntity)
 }

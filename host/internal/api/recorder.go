@@ -53,6 +53,7 @@ func (s *server) recorderRoutes(v1 fiber.Router) {
 	r.Post("/:id/entries/:entryId/replay", s.replayEntry)
 	r.Post("/:id/replay", s.replaySession)
 	r.Post("/:id/correlate", s.correlateRecording)
+	r.Get("/:id/ws", s.recordingLive)
 	r.Post("/:id/export", s.exportRecording)
 	r.Post("/:id/mocks", s.recordingMocks)
 	r.Post("/:id/export-collection", s.exportRecordingCollection(false))

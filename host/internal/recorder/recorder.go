@@ -214,3 +214,9 @@ func (s *Service) DeleteSession(ctx context.Context, id string) error {
 }
 
 func newID() string { return uuid.NewString() }
+
+// EntriesFrom lists a session's entries after the first offset ones, at
+// most limit (in the order they were made).
+func (s *Service) EntriesFrom(ctx context.Context, sessionID string, offset, limit int) ([]Entry, error) {
+	return entries.List(ctx, s, store.TesterFilter{Parent: sessionID, Offset: offset, Limit: limit})
+}
