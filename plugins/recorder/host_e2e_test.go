@@ -487,3 +487,36 @@ func TestRecorderLive(t *testing.T) {
 	// A plain GET is told to use a WebSocket.
 	h.Get(t, "/api/v1/recorder/"+sn.ID+"/ws", http.StatusUnprocessableEntity)
 }
+
+// TestRecorderPluginCrash: when the recorder plugin goes away (restarted
+// by an admin here), its session stops with the reason, and what it had
+// recorded is kept; the session records again after a restart.
+func TestRecorderPluginCrash(t *testing.T) {
+	up := shop()
+	defer up.Close()
+	h := plugintest.StartHost(t, plugintest.HostOptions{Env: []string{"ALLOW_PROXY_TO_PRIVATE_IPS=true"},
+		Plugins: map[string]plugintest.PluginSpec{"recorder": {Dir: "."}}})
+	sn := decode[sdkSession](t, h.Post(t, "/api/v1/recorder/start", fmt.Sprintf(`{"name": "crash", "targetUrl": %q}`, up.URL), http.StatusCreated))
+	if res, err := http.Get("http://127.0.0.1:" + strconv.Itoa(sn.Port) + "/api/users"); err == nil {
+		res.Body.Close()
+	}
+	plugintest.Eventually(t, 30*time.Second, func() bool {
+		return len(decode[[]sdkEntry](t, h.Get(t, "/api/v1/recorder/"+sn.ID+"/entries", http.StatusOK))) == 1
+	}, "the entry")
+	h.Post(t, "/api/v1/plugins/recorder/restart", "", http.StatusOK)
+	var got sdkSession
+	plugintest.Eventually(t, 30*time.Second, func() bool {
+		got = decode[sdkSession](t, h.Get(t, "/api/v1/recorder/"+sn.ID, http.StatusOK))
+		return got.Status == "stopped"
+	}, "the session stops with its plugin")
+	if got.Error == "" || got.EntryCount != 1 {
+		t.Fatalf("after the plugin went away: %+v", got)
+	}
+	plugintest.EventuallyNoError(t, 30*time.Second, func() error {
+		code, body := h.Request(t, http.MethodPost, "/api/v1/recorder/"+sn.ID+"/restart", "application/json", "")
+		if code != http.StatusOK {
+			return fmt.Errorf("%d %s", code, body)
+		}
+		return nil
+	}, "the session records again once the plugin is back")
+}
