@@ -97,7 +97,7 @@ var entries = &objects.Kind[Entry, *Service]{Name: KindEntry,
 		if err := objects.Decode(o, &e); err != nil {
 			return nil, err
 		}
-		e.ID, e.SessionID = o.ID, o.Parent
+		e.ID, e.SessionID, e.Sequence = o.ID, o.Parent, o.SortOrder
 		return &e, nil
 	},
 	Object: func(namespace string, e *Entry) (*store.TesterObject, error) {
@@ -189,10 +189,21 @@ func (s *Service) Annotate(ctx context.Context, id string, body []byte) (*Entry,
 	return entries.Update(ctx, s, id, body)
 }
 
-// entryRow is an entry the plugin reported, as the row that keeps it.
-func entryRow(sn *Session, e *recjob.Entry) (*store.TesterObject, error) {
-	ent := Entry{Entry: *e, ID: fmt.Sprintf("%s-%06d", sn.ID, e.Sequence), SessionID: sn.ID}
-	return entries.Object(sn.Namespace, &ent)
+// entryRow is an entry the plugin reported (its item as sent, nil when
+// it does not read), as the row that keeps it: the item is the row's
+// document as it is, its sequence after the session's first base entries.
+func entryRow(sn *Session, item []byte, base int64) *store.TesterObject {
+	var head struct {
+		Sequence int64  `json:"sequence"`
+		Method   string `json:"method"`
+		Path     string `json:"path"`
+	}
+	if json.Unmarshal(item, &head) != nil || head.Sequence <= 0 {
+		return nil
+	}
+	seq := base + head.Sequence
+	return &store.TesterObject{Kind: KindEntry, ID: fmt.Sprintf("%s-%06d", sn.ID, seq), Namespace: sn.Namespace, Parent: sn.ID,
+		SortOrder: seq, Name: head.Method + " " + head.Path, Document: string(item)}
 }
 
 // DeleteSession removes a session and its entries.

@@ -195,12 +195,7 @@ func (r *Runs) Start(ctx context.Context, id string, port int) (*Session, error)
 			case recjob.ItemListening:
 				once.Do(func() { close(listening) })
 			case recjob.ItemEntry:
-				var e recjob.Entry
-				if json.Unmarshal(p.Item, &e) != nil {
-					return
-				}
-				e.Sequence += base
-				if row, err := entryRow(sn, &e); err == nil {
+				if row := entryRow(sn, p.Item, base); row != nil {
 					w.add(row)
 				}
 			}
@@ -332,7 +327,7 @@ func (w *entryWriter) flush(ctx context.Context) {
 	if len(rows) == 0 {
 		return
 	}
-	if err := w.st.PutTesterObjects(context.WithoutCancel(ctx), rows...); err != nil {
+	if err := w.st.AddTesterObjects(context.WithoutCancel(ctx), rows); err != nil {
 		w.log.Warn("storing recorded entries", "session", w.session, "entries", len(rows), "error", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Kinds of API-tester objects: one table holds them all, each a JSON
@@ -179,6 +180,37 @@ func (s *Store) PutTesterObjects(ctx context.Context, objs ...*TesterObject) err
 			}
 		}
 		return nil
+	})
+}
+
+// AddTesterObjects writes many new objects (a tool's products as they
+// stream in) in one transaction with multi-row inserts: an object whose id
+// exists already is replaced, so writing a batch again changes nothing.
+func (s *Store) AddTesterObjects(ctx context.Context, objs []*TesterObject) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	now := nowMs()
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		namespaces := map[string]bool{}
+		for _, o := range objs {
+			if o.ID == "" {
+				o.ID = uuid.NewString()
+			}
+			if o.CreatedMs == 0 {
+				o.CreatedMs = now
+			}
+			if o.UpdatedMs < now {
+				o.UpdatedMs = now
+			}
+			if !namespaces[o.Namespace] {
+				namespaces[o.Namespace] = true
+				if err := ensureNamespace(tx, o.Namespace, now); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, UpdateAll: true}).CreateInBatches(objs, 100).Error
 	})
 }
 

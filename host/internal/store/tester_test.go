@@ -12,6 +12,24 @@ import (
 
 // testerCases are the API tester's objects and the tool tasks, on both drivers.
 var testerCases = []storeCase{
+	{name: "tester objects added in batches", fn: func(t *testing.T, _ store.Options, s *store.Store) {
+		ctx := t.Context()
+		var rows []*store.TesterObject
+		for i := range 250 {
+			rows = append(rows, &store.TesterObject{Kind: "rec-entry", ID: fmt.Sprintf("s-%06d", i+1), Namespace: "rec", Parent: "s",
+				SortOrder: int64(i + 1), Name: "GET /", Document: fmt.Sprintf(`{"sequence":%d}`, i+1)})
+		}
+		noErr(t, s.AddTesterObjects(ctx, rows), "add 250")
+		// Written again (a retried batch), with one document changed: replaced, not doubled.
+		rows[3].Document = `{"sequence":4,"note":"again"}`
+		noErr(t, s.AddTesterObjects(ctx, rows[:10]), "add again")
+		list, total, err := s.TesterObjects(ctx, store.TesterFilter{Kind: "rec-entry", Parent: "s", Offset: 3, Limit: 2})
+		noErr(t, err, "list")
+		if total != 250 || len(list) != 2 || list[0].ID != "s-000004" || list[0].Document != `{"sequence":4,"note":"again"}` || list[0].CreatedMs == 0 {
+			t.Fatalf("batches: %d %+v", total, list)
+		}
+		noErr(t, s.AddTesterObjects(ctx, nil), "nothing")
+	}},
 	{name: "tester objects", fn: func(t *testing.T, _ store.Options, s *store.Store) {
 		ctx := t.Context()
 		col := &store.TesterObject{Kind: store.TesterCollection, Namespace: "ns", Name: "c", Document: `{"name":"c"}`}
