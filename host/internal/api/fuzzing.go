@@ -431,14 +431,8 @@ func (s *server) triageFinding(c *fiber.Ctx) error {
 // file: {"format": json|csv|sarif|junit, "severity": [...], "status": [...]}.
 func (s *server) exportFindings(c *fiber.Ctx) error {
 	var f fuzz.ExportFilter
-	b, err := s.optionalBody(c)
-	if err != nil {
+	if err := s.optionalJSON(c, &f); err != nil {
 		return err
-	}
-	if b != nil {
-		if err := json.Unmarshal(b, &f); err != nil {
-			return fieldErr("format", "the body must be {\"format\", \"severity\", \"status\", \"runId\"}")
-		}
 	}
 	if err := f.Check(); err != nil {
 		return err

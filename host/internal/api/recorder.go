@@ -261,14 +261,8 @@ func (s *server) recordingMocks(c *fiber.Ctx) error {
 		ServerName string `json:"serverName"`
 		OneOf      bool   `json:"oneOf"`
 	}
-	raw, err := s.optionalBody(c)
-	if err != nil {
+	if err := s.optionalJSON(c, &b); err != nil {
 		return err
-	}
-	if raw != nil {
-		if err := json.Unmarshal(raw, &b); err != nil {
-			return fieldErr("namespace", "the body must be {\"namespace\", \"prefix\", \"oneOf\"}")
-		}
 	}
 	if b.Namespace == "" {
 		b.Namespace = sn.Namespace
@@ -434,12 +428,8 @@ func (s *server) exportRecordingCollection(tests bool) fiber.Handler {
 			Namespace string `json:"namespace"`
 			Name      string `json:"name"`
 		}
-		if raw, err := s.optionalBody(c); err != nil {
+		if err := s.optionalJSON(c, &b); err != nil {
 			return err
-		} else if raw != nil {
-			if err := json.Unmarshal(raw, &b); err != nil {
-				return fieldErr("namespace", "the body must be {\"namespace\", \"name\"}")
-			}
 		}
 		if b.Namespace == "" {
 			b.Namespace = sn.Namespace
@@ -498,12 +488,8 @@ func (s *server) exportRecordingPerf(c *fiber.Ctx) error {
 		return err
 	}
 	var opts loadOptions
-	if raw, err := s.optionalBody(c); err != nil {
+	if err := s.optionalJSON(c, &opts); err != nil {
 		return err
-	} else if raw != nil {
-		if err := decodeJSONBytes(raw, &opts); err != nil {
-			return err
-		}
 	}
 	return s.scriptOfHAR(c, doc, "id", opts)
 }
@@ -665,12 +651,8 @@ func (s *server) replaySession(c *fiber.Ctx) error {
 		TimeoutMs       int64    `json:"timeoutMs"`
 		FollowRedirects bool     `json:"followRedirects"`
 	}
-	if raw, err := s.optionalBody(c); err != nil {
+	if err := s.optionalJSON(c, &o); err != nil {
 		return err
-	} else if raw != nil {
-		if err := decodeJSONBytes(raw, &o); err != nil {
-			return err
-		}
 	}
 	if o.Concurrency < 0 || o.Concurrency > 32 || o.TimeoutMs < 0 {
 		return fieldErr("concurrency", "concurrency 1 to 32 (default 1), timeoutMs not negative")
@@ -728,12 +710,8 @@ func (s *server) correlateRecording(c *fiber.Ctx) error {
 		return err
 	}
 	var o recorder.CorrelationOptions
-	if raw, err := s.optionalBody(c); err != nil {
+	if err := s.optionalJSON(c, &o); err != nil {
 		return err
-	} else if raw != nil {
-		if err := decodeJSONBytes(raw, &o); err != nil {
-			return err
-		}
 	}
 	if o.MinValueLength < 0 || o.MaxValueLength < 0 || o.MaxCorrelationsPerSource < 0 || o.MaxValueLength > 65536 {
 		return fieldErr("minValueLength", "minValueLength, maxValueLength (up to 65536) and maxCorrelationsPerSource cannot be negative")
@@ -743,4 +721,14 @@ func (s *server) correlateRecording(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(recorder.Correlate(sn.ID, list, o))
+}
+
+// optionalJSON decodes the request's JSON body into v when there is one
+// (an empty body leaves v as it is).
+func (s *server) optionalJSON(c *fiber.Ctx, v any) error {
+	raw, err := s.optionalBody(c)
+	if err != nil || raw == nil {
+		return err
+	}
+	return decodeJSONBytes(raw, v)
 }
