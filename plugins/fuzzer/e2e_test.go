@@ -14,6 +14,7 @@ import (
 
 	"github.com/mockarty-oss/mockarty/plugins/fuzzer/internal/target"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest/schematest"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -178,8 +179,8 @@ func TestFuzzingAPI(t *testing.T) {
 // validSARIF checks a log against the SARIF 2.1.0 schema (SARIF_SCHEMA,
 // which make clients installs).
 func validSARIF(t *testing.T, log []byte) {
-	files := plugintest.SchemaFiles(t, "SARIF_SCHEMA", "the SARIF 2.1.0 schema")
-	plugintest.ValidJSON(t, log, files, filepath.Base(files[0]))
+	files := schematest.Files(t, "SARIF_SCHEMA", "the SARIF 2.1.0 schema")
+	schematest.Valid(t, log, files, filepath.Base(files[0]))
 	var l struct {
 		Runs []struct {
 			Results []map[string]any `json:"results"`

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/mockarty-oss/mockarty/sdk/plugintest"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest/schematest"
 )
 
 // sdkSession is a recording session as the SDKs decode it (model-tools
@@ -145,7 +146,7 @@ func TestRecorderAPI(t *testing.T) {
 	// HAR 1.2 that validates against the schema.
 	har := h.Post(t, "/api/v1/recorder/"+sn.ID+"/export", "", http.StatusOK)
 	t.Run("har schema", func(t *testing.T) {
-		plugintest.ValidJSON(t, har, plugintest.SchemaFiles(t, "HAR_SCHEMA", "the HAR 1.2 JSON schema (npm har-schema)"), "har.json")
+		schematest.Valid(t, har, schematest.Files(t, "HAR_SCHEMA", "the HAR 1.2 JSON schema (npm har-schema)"), "har.json")
 	})
 
 	// Mocks of the session answer the recorded requests, through /stubs and the HTTP plugin.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mockarty-oss/mockarty/sdk/plugintest"
+	"github.com/mockarty-oss/mockarty/sdk/plugintest/schematest"
 	"github.com/mockarty-oss/mockarty/sdk/recjob"
 )
 
@@ -14,7 +14,7 @@ import (
 // clients installs it).
 func validHAR(t *testing.T, doc []byte) {
 	t.Helper()
-	plugintest.ValidJSON(t, doc, plugintest.SchemaFiles(t, "HAR_SCHEMA", "the HAR 1.2 JSON schema (npm har-schema)"), "har.json")
+	schematest.Valid(t, doc, schematest.Files(t, "HAR_SCHEMA", "the HAR 1.2 JSON schema (npm har-schema)"), "har.json")
 }
 
 // TestHARExport: entries of every kind (a JSON exchange, a binary answer,

@@ -158,7 +158,7 @@ func (r *Runs) Start(ctx context.Context, id string, port int) (*Session, error)
 	if port, err = r.freePort(id, port); err != nil {
 		return nil, err
 	}
-	existing, err := r.svc.Entries(ctx, id)
+	_, existing, err := r.svc.st.TesterObjects(ctx, store.TesterFilter{Kind: KindEntry, Parent: id, Limit: 1})
 	if err != nil {
 		r.releasePort(port, id)
 		return nil, err
@@ -184,7 +184,7 @@ func (r *Runs) Start(ctx context.Context, id string, port int) (*Session, error)
 	listening := make(chan struct{})
 	var once sync.Once
 	var failure error
-	base := int64(len(existing))
+	base := existing // the entries recorded before this start
 	done := r.Live.Go(id, func(ctx context.Context) {
 		defer r.releasePort(port, id)
 		w := &entryWriter{st: r.svc.st, log: r.Log, session: id}

@@ -1,4 +1,8 @@
-package plugintest
+// Package schematest checks documents against the JSON schemas that
+// third-party packages ship (SARIF, HAR), for the tests of the tools that
+// write them. It is apart from plugintest so that plugin authors' tests do
+// not need a JSON-schema library.
+package schematest
 
 import (
 	"bytes"
@@ -6,13 +10,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/mockarty-oss/mockarty/sdk/plugintest"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// SchemaFiles are the JSON schema files a third-party package installed
+// Files are the JSON schema files a third-party package installed
 // (make clients): env names a file or a folder of them (all its *.json).
 // Without them the test fails under CI and is skipped elsewhere.
-func SchemaFiles(t testing.TB, env, what string) []string {
+func Files(t testing.TB, env, what string) []string {
 	t.Helper()
 	path := os.Getenv(env)
 	var files []string
@@ -24,15 +29,15 @@ func SchemaFiles(t testing.TB, env, what string) []string {
 		}
 	}
 	if len(files) == 0 {
-		MissingClient(t, "%s (%s=%q)", what, env, path)
+		plugintest.MissingClient(t, "%s (%s=%q)", what, env, path)
 	}
 	return files
 }
 
-// ValidJSON checks doc against the schema whose root is the file named
+// Valid checks doc against the schema whose root is the file named
 // root among files (each added under its base name, so that "$ref":
 // "log.json#" finds log.json).
-func ValidJSON(t testing.TB, doc []byte, files []string, root string) {
+func Valid(t testing.TB, doc []byte, files []string, root string) {
 	t.Helper()
 	c := jsonschema.NewCompiler()
 	for _, f := range files {
