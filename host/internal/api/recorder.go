@@ -217,26 +217,24 @@ func (s *server) annotateEntry(c *fiber.Ctx) error {
 	return updated(s, c, e.ID, s.Recorder.Service().Annotate)
 }
 
-// harOf is a session's entries as HAR 1.2.
-func (s *server) harOf(c *fiber.Ctx, sn *recorder.Session) (*recorder.HAR, error) {
+// recordingHAR is the session a request names (read access) and its
+// entries as a HAR 1.2 document.
+func (s *server) recordingHAR(c *fiber.Ctx) (*recorder.Session, []byte, error) {
+	sn, err := s.needRecording(c, auth.Read)
+	if err != nil {
+		return nil, nil, err
+	}
 	list, err := s.Recorder.Service().Entries(c.UserContext(), sn.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return recorder.ExportHAR(sn, list, s.ReleaseID), nil
+	doc, err := json.MarshalIndent(recorder.ExportHAR(sn, list, s.ReleaseID), "", "  ")
+	return sn, doc, err
 }
 
 // exportRecording is the session as a HAR 1.2 file.
 func (s *server) exportRecording(c *fiber.Ctx) error {
-	sn, err := s.needRecording(c, auth.Read)
-	if err != nil {
-		return err
-	}
-	h, err := s.harOf(c, sn)
-	if err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(h, "", "  ")
+	sn, b, err := s.recordingHAR(c)
 	if err != nil {
 		return err
 	}
@@ -249,7 +247,7 @@ func (s *server) exportRecording(c *fiber.Ctx) error {
 // {"namespace", "prefix" (a path prefix), "idPrefix", "oneOf"} -> the bare
 // array of mocks (the Go SDK's []Mock).
 func (s *server) recordingMocks(c *fiber.Ctx) error {
-	sn, err := s.needRecording(c, auth.Read)
+	sn, doc, err := s.recordingHAR(c)
 	if err != nil {
 		return err
 	}
@@ -276,14 +274,6 @@ func (s *server) recordingMocks(c *fiber.Ctx) error {
 	}
 	if b.IDPrefix == "" {
 		b.IDPrefix = "rec-" + sn.ID[:8]
-	}
-	h, err := s.harOf(c, sn)
-	if err != nil {
-		return err
-	}
-	doc, err := json.Marshal(h)
-	if err != nil {
-		return err
 	}
 	res, err := hargen.Generate(hargen.Input{Namespace: ns, IDPrefix: b.IDPrefix, ServerName: b.ServerName, PathPrefix: b.PathPrefix,
 		OneOf: b.OneOf, HAR: doc})
@@ -399,20 +389,6 @@ func (s *server) recorderCADownload(c *fiber.Ctx) error {
 	return c.Send(cert)
 }
 
-// recordingHARDoc is a session's entries as HAR 1.2 bytes.
-func (s *server) recordingHARDoc(c *fiber.Ctx) (*recorder.Session, []byte, error) {
-	sn, err := s.needRecording(c, auth.Read)
-	if err != nil {
-		return nil, nil, err
-	}
-	h, err := s.harOf(c, sn)
-	if err != nil {
-		return nil, nil, err
-	}
-	doc, err := json.Marshal(h)
-	return sn, doc, err
-}
-
 // exportRecordingCollection makes an API-tester collection of a session:
 // {"namespace", "name"} -> 201 {collectionId, name, imported, ...}; each
 // request has its recorded answer as an example. With tests (the
@@ -420,7 +396,7 @@ func (s *server) recordingHARDoc(c *fiber.Ctx) (*recorder.Session, []byte, error
 // and, for JSON, the recorded top-level fields.
 func (s *server) exportRecordingCollection(tests bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		sn, doc, err := s.recordingHARDoc(c)
+		sn, doc, err := s.recordingHAR(c)
 		if err != nil {
 			return err
 		}
@@ -483,7 +459,7 @@ func addRecordedTests(items []*postman.Item) {
 // exportRecordingPerf writes a k6 script that replays a session (the
 // perf/scripts/from-har options: vus, duration, ...).
 func (s *server) exportRecordingPerf(c *fiber.Ctx) error {
-	_, doc, err := s.recordingHARDoc(c)
+	_, doc, err := s.recordingHAR(c)
 	if err != nil {
 		return err
 	}

@@ -229,33 +229,31 @@ func (g *GRPC) Send(ctx context.Context, q *Request) (*Reply, error) {
 	return rep, nil
 }
 
-// codeStatus reads a gRPC code as an HTTP status (grpc-gateway's mapping).
+// codeStatuses are gRPC codes read as HTTP statuses (grpc-gateway's
+// mapping); the codes not listed (Unknown, Internal, DataLoss) are 500.
+var codeStatuses = map[codes.Code]int{
+	codes.OK:                 http.StatusOK,
+	codes.Canceled:           499,
+	codes.InvalidArgument:    http.StatusBadRequest,
+	codes.FailedPrecondition: http.StatusBadRequest,
+	codes.OutOfRange:         http.StatusBadRequest,
+	codes.DeadlineExceeded:   http.StatusGatewayTimeout,
+	codes.NotFound:           http.StatusNotFound,
+	codes.AlreadyExists:      http.StatusConflict,
+	codes.Aborted:            http.StatusConflict,
+	codes.PermissionDenied:   http.StatusForbidden,
+	codes.Unauthenticated:    http.StatusUnauthorized,
+	codes.ResourceExhausted:  http.StatusTooManyRequests,
+	codes.Unimplemented:      http.StatusNotImplemented,
+	codes.Unavailable:        http.StatusServiceUnavailable,
+}
+
+// codeStatus reads a gRPC code as an HTTP status.
 func codeStatus(c codes.Code) int {
-	switch c {
-	case codes.OK:
-		return http.StatusOK
-	case codes.Canceled:
-		return 499
-	case codes.InvalidArgument, codes.FailedPrecondition, codes.OutOfRange:
-		return http.StatusBadRequest
-	case codes.DeadlineExceeded:
-		return http.StatusGatewayTimeout
-	case codes.NotFound:
-		return http.StatusNotFound
-	case codes.AlreadyExists, codes.Aborted:
-		return http.StatusConflict
-	case codes.PermissionDenied:
-		return http.StatusForbidden
-	case codes.Unauthenticated:
-		return http.StatusUnauthorized
-	case codes.ResourceExhausted:
-		return http.StatusTooManyRequests
-	case codes.Unimplemented:
-		return http.StatusNotImplemented
-	case codes.Unavailable:
-		return http.StatusServiceUnavailable
+	if s, ok := codeStatuses[c]; ok {
+		return s
 	}
-	return http.StatusInternalServerError // Unknown, Internal, DataLoss
+	return http.StatusInternalServerError
 }
 
 // GRPCSeeds reads a server's services by reflection and makes a seed of
